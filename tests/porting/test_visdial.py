@@ -1,22 +1,21 @@
-"""batra-mlp-lab/visdial: the port (tests/porting/visdial.py) run small. Synthetic dialogs stand in for
-VisDial's h5/json files (dataloader.lua's ``initialize`` is replaced by ``make_loader``, which fills the fields
-it would build: right-aligned questions and history, <START>/<END> answer tensors, an option pool), with word ids
-0 .. V-1 and -1 as padding (docs/porting.md's LookupTableMaskZero row). The Lua's fixed 10 rounds and 100
+"""batra-mlp-lab/visdial: the port (tests/porting/visdial.py) run small. ``write_data`` writes prepro.py's
+visdial_data.h5, data_img.h5 and visdial_params.json for 3 dialogs per split (int64 word ids from 0, -1 as padding,
+indices from 0: the port's rules), which dataloader.lua's initialize reads. The Lua's fixed 10 rounds and 100
 options stay; the widths shrink (embed 6, hidden 8, image features 5). The retrieval metrics are checked against
-hand-computed values, the encoders' shapes and gradients against finite differences in float64, and train.lua's
-loop runs a few Adam steps for the three encoders and both decoders."""
+hand-computed values, the loader's tensors against the files, MaskTime, the encoders and the gen decoder's
+encoder-decoder hand-over against finite differences in float64, and train.lua's loop runs a few Adam steps for the
+three encoders and both decoders, then model.lua's retrieve."""
 import re
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import cjson, hdf5, nn
 from tests.porting import visdial as vd
 
-V, QL, HL, AL, F, E, H = 12, 4, 6, 3, 5, 6, 8
+V, QL, AL, F, E, H = 12, 4, 3, 5, 6, 8       # V counts the 10 words of the json and <START>, <END>
 ROUNDS, OPTIONS, POOL = 10, 100, 120
-START, END = V - 2, V - 1
 
 
 @pytest.fixture(autouse=True)
@@ -27,65 +26,79 @@ def _restore_fastlstm_flag():
     nn.FastLSTM.usenngraph = saved
 
 
-def right_aligned(rng, shape, maxlen):
-    """(..., maxlen) word ids right-aligned with -1 before, and their lengths (utils.rightAlign's layout)."""
+def left_aligned(rng, shape, maxlen, width=None):
+    """(..., width) word ids from 0, left-aligned with -1 after their lengths (prepro.py's layout, with the
+    port's padding), and the lengths."""
     lens = rng.randint(1, maxlen + 1, size=shape)
-    seq = np.full(shape + (maxlen,), -1, np.int64)
+    seq = np.full(shape + (width or maxlen,), -1, np.int64)
     for idx in np.ndindex(*shape):
-        seq[idx][maxlen - lens[idx]:] = rng.randint(0, V - 2, size=lens[idx])
+        seq[idx][:lens[idx]] = rng.randint(0, V - 2, size=lens[idx])
     return seq, lens
 
 
-def decoder_tensors(rng, n):
-    """dataloader.lua's processOptions/processAnswers layout: in = <START> words, out = words <END>, left-aligned,
-    -1 after; the length counts the <END> (dataloader.lua:316)."""
-    lens = rng.randint(1, AL + 1, size=n)
-    dec_in = np.full((n, AL + 1), -1, np.int64)
-    dec_out = np.full((n, AL + 1), -1, np.int64)
-    words = np.full((n, AL), -1, np.int64)
-    for i, k in enumerate(lens):
-        w = rng.randint(0, V - 2, size=k)
-        words[i, :k] = w
-        dec_in[i, 0], dec_in[i, 1:k + 1] = START, w
-        dec_out[i, :k], dec_out[i, k] = w, END
-    return dec_in, dec_out, lens + 1, words
-
-
-def make_loader(seed=0, threads=3, encoder=None):
-    """dataloader.lua's fields after ``initialize``. For hre-ques-im-hist the questions are of the default float
-    type, as in the Lua's runs: on the GPU every batch tensor is a CudaTensor (getIndexData's ``:cuda()``), while
-    on the CPU its ConcatTable's backward fails in Torch7 as in legonn (test_hre_on_the_cpu_path_fails_as_in_torch7)."""
+def write_data(tmp_path, seed=0, threads=3):
+    """prepro.py's visdial_data.h5 / visdial_params.json and data_img.h5, tiny: signed 64-bit integers (the
+    padding -1 does not fit prepro.py's uint32), answer indices, option indices and image positions from 0."""
     rng = np.random.RandomState(seed)
-    L = lambda a: lg.from_numpy(np.ascontiguousarray(a))    # noqa: E731
-    d = vd.DataLoader(useIm=True, useHistory=True, maxHistoryLen=HL, numTrainThreads=threads,
-                      numValThreads=threads, numThreads={'train': threads, 'val': threads})
-    opt_in, opt_out, opt_len, opt_list = decoder_tensors(rng, POOL)
-    img = rng.randn(threads + 1, F)
+    L = lambda a: lg.from_numpy(np.ascontiguousarray(a, np.int64))    # noqa: E731
+    ques_file, img_file, json_file = (str(tmp_path / n) for n in ('data.h5', 'img.h5', 'params.json'))
+    info = {'word2ind': {'w%d' % i: i for i in range(V - 2)}}
+    with hdf5.open(ques_file, 'w') as f, hdf5.open(img_file, 'w') as g:
+        for dtype in ('train', 'val'):
+            ques, qlen = left_aligned(rng, (threads, ROUNDS), QL)
+            opt_list, opt_len = left_aligned(rng, (POOL,), AL)
+            opts = np.stack([np.stack([rng.permutation(POOL)[:OPTIONS] for _ in range(ROUNDS)])
+                             for _ in range(threads)])
+            ans_ind = rng.randint(0, OPTIONS, size=(threads, ROUNDS))
+            gt = opts[np.arange(threads)[:, None], np.arange(ROUNDS)[None, :], ans_ind]
+            cap, cap_len = left_aligned(rng, (threads,), QL + AL, width=QL + AL + 2)
+            for name, value in [('ques', ques), ('ques_length', qlen), ('ans', opt_list[gt]),
+                                ('ans_length', opt_len[gt]), ('ans_index', ans_ind),
+                                ('img_pos', rng.randint(0, threads + 1, size=threads)), ('opt', opts),
+                                ('opt_length', opt_len), ('opt_list', opt_list),
+                                ('num_rounds', np.full(threads, ROUNDS)), ('cap', cap), ('cap_length', cap_len)]:
+                f.write(name + '_' + dtype, L(value))
+            g.write('/images_' + dtype, lg.from_numpy(rng.rand(threads + 1, F).astype(np.float32)))
+            info['unique_img_' + dtype] = ['COCO_%s2014_%012d.jpg' % (dtype, 100 + i) for i in range(threads)]
+    with open(json_file, 'w') as file:
+        file.write(cjson.encode(info))
+    return ques_file, img_file, json_file
+
+
+def make_opt(encoder, decoder, files, **kw):
+    """opts.lua's options (train.lua passes them on as the model's), smaller, and its flags for the encoder."""
+    ques_file, img_file, json_file = files
+    opt = dict(encoder=encoder, decoder=decoder, inputQues=ques_file, inputImg=img_file, inputJson=json_file,
+               imgNorm=1, embedSize=E, rnnHiddenSize=H, ansHiddenSize=0, numLayers=2, imgEmbedSize=4,
+               imgFeatureSize=F, maxHistoryLen=60, dropout=0.5, weightInit='xavier', gpuid=-1, learningRate=1e-3,
+               minLRate=5e-5, lrDecayRate=0.9997592083, batchSize=2, numEpochs=2, useGt=True)
+    opt.update(kw)
+    return vd.encoderFlags(opt)
+
+
+def make_loader(opt, as_on_gpu=True):
+    """dataloader.lua's initialize on the files. For hre-ques-im-hist the questions are then of the default float
+    type (``as_on_gpu``), as in the Lua's runs: on the GPU every batch tensor is a CudaTensor (getIndexData's
+    ``:cuda()``), while on the CPU its ConcatTable's backward fails in Torch7 as in legonn
+    (test_hre_on_the_cpu_path_fails_as_in_torch7)."""
+    d = vd.DataLoader()
+    d.initialize(opt, ['train', 'val'])
     for dtype in ('train', 'val'):
-        ques, qlen = right_aligned(rng, (threads, ROUNDS), QL)
-        hist, hlen = right_aligned(rng, (threads, ROUNDS), HL)
-        opts = np.stack([np.stack([rng.permutation(POOL)[:OPTIONS] for _ in range(ROUNDS)]) for _ in range(threads)])
-        ans_ind = rng.randint(0, OPTIONS, size=(threads, ROUNDS))
-        gt = opts[np.arange(threads)[:, None], np.arange(ROUNDS)[None, :], ans_ind]
-        d.update({dtype + '_ques_fwd': L(ques), dtype + '_ques_len': L(qlen), dtype + '_hist': L(hist),
-                  dtype + '_hist_len': L(hlen), dtype + '_img_fv': lg.from_numpy(img).type(lg.getdefaulttensortype()),
-                  dtype + '_img_pos': L(rng.randint(0, threads + 1, size=threads)),
-                  dtype + '_ans_in': L(opt_in[gt]), dtype + '_ans_out': L(opt_out[gt]), dtype + '_ans_len': L(opt_len[gt]),
-                  dtype + '_ans_ind': L(ans_ind), dtype + '_opt': L(opts), dtype + '_opt_len': L(opt_len),
-                  dtype + '_opt_in': L(opt_in), dtype + '_opt_out': L(opt_out), dtype + '_opt_list': L(opt_list),
-                  dtype + '_num_rounds': L(np.full(threads, ROUNDS)), 'unique_img_' + dtype: list(range(threads))})
-        if encoder == 'hre-ques-im-hist':
+        # initialize's imgNorm ends in :float(), train.lua's default type: the float64 checks take doubles
+        d[dtype + '_img_fv'] = d[dtype + '_img_fv'].type(lg.getdefaulttensortype())
+    if as_on_gpu and opt['encoder'] == 'hre-ques-im-hist':
+        for dtype in ('train', 'val'):
             d[dtype + '_ques_fwd'] = d[dtype + '_ques_fwd'].type(lg.getdefaulttensortype())
     return d
 
 
-def make_params(encoder, decoder, **kw):
-    p = dict(encoder=encoder, decoder=decoder, vocabSize=V, embedSize=E, rnnHiddenSize=H, ansHiddenSize=0,
-             numLayers=2, imgFeatureSize=F, imgEmbedSize=4, maxQuesCount=ROUNDS, dropout=0.5, weightInit='xavier',
-             gpuid=-1, learningRate=1e-3, minLRate=5e-5, lrDecayRate=0.9997592083, useIm=True, useHistory=True,
-             batchSize=2, numTrainThreads=3, numEpochs=1, numIterPerEpoch=3, useGt=True, numOptions=OPTIONS)
-    p.update(kw)
-    return p
+def setup(tmp_path, encoder, decoder, as_on_gpu=True, **kw):
+    """train.lua up to the model: the loader, and the options with the loader's sizes (train.lua:56-60)."""
+    opt = make_opt(encoder, decoder, write_data(tmp_path), **kw)
+    loader = make_loader(opt, as_on_gpu)
+    for value in ['numTrainThreads', 'numValThreads', 'vocabSize', 'maxQuesCount', 'maxQuesLen', 'maxAnsLen']:
+        opt[value] = loader[value]
+    return opt, loader
 
 
 # ---- utils.lua ---------------------------------------------------------------------------------------------
@@ -134,8 +147,42 @@ def test_compute_lhood_sums_the_words_log_probabilities():
 
 
 def test_right_align():
-    seq = lg.LongTensor([[1, 2, 0, 0], [3, 4, 5, 0]])
-    assert vd.rightAlign(seq, lg.LongTensor([2, 3])).totable() == [[0, 0, 1, 2], [0, 3, 4, 5]]
+    seq = lg.LongTensor([[1, 2, -1, -1], [3, 4, 5, -1]])
+    assert vd.rightAlign(seq, lg.LongTensor([2, 3])).totable() == [[-1, -1, 1, 2], [-1, 3, 4, 5]]
+
+
+# ---- dataloader.lua ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('encoder', ['lf-ques-im-hist', 'hre-ques-im-hist'])
+def test_dataloader_builds_the_decoder_and_history_tensors(encoder, tmp_path):
+    """initialize on the h5/json files: <START>, <END> after the json's 10 words; image ids parsed from the
+    names; unit-norm image rows (imgNorm); answers as decoder input/output; right-aligned questions; history from
+    the caption, then (lf: concatHistory) the caption, <END>, the last question and answer, or (hre) the last
+    question and answer alone."""
+    files = write_data(tmp_path)
+    opt = make_opt(encoder, 'gen', files)
+    d = make_loader(opt, as_on_gpu=False)
+    START, END = d.word2ind['<START>'], d.word2ind['<END>']
+    assert (START, END, d.vocabSize) == (V - 2, V - 1, V)
+    assert d.ind2word[END] == '<END>' and d.unique_img_val == [100, 101, 102]
+    np.testing.assert_allclose(np.linalg.norm(d.train_img_fv.numpy(), axis=1), 1, rtol=1e-6)
+    with hdf5.open(files[0], 'r') as f:
+        ques, qlen = f.read('ques_train').all().numpy(), f.read('ques_length_train').all().numpy()
+        ans, alen = f.read('ans_train').all().numpy(), f.read('ans_length_train').all().numpy()
+        cap, clen = f.read('cap_train').all().numpy(), f.read('cap_length_train').all().numpy()
+    t, r = 1, 3
+    a, n = ans[t, r, :alen[t, r]], alen[t, r]
+    assert d.train_ans_in[t, r].totable() == [START] + a.tolist() + [-1] * (AL - n)
+    assert d.train_ans_out[t, r].totable() == a.tolist() + [END] + [-1] * (AL - n)
+    assert d.train_ans_len[t, r] == n + 1
+    q = ques[t, r, :qlen[t, r]].tolist()
+    assert d.train_ques_fwd[t, r].totable() == [-1] * (QL - len(q)) + q
+    width = d.train_hist.size(2)
+    assert d.train_hist[t, 0].totable() == [-1] * (width - clen[t]) + cap[t, :clen[t]].tolist()
+    last = ques[t, 0, :qlen[t, 0]].tolist() + ans[t, 0, :alen[t, 0]].tolist()
+    want = (cap[t, :clen[t]].tolist() + [END] + last) if encoder.startswith('lf') else last
+    assert d.train_hist_len[t, 1] == len(want)
+    assert d.train_hist[t, 1].totable() == [-1] * (width - len(want)) + want
+    assert width == (min(ROUNDS * (QL + AL), 300) if encoder.startswith('lf') else QL + AL)
 
 
 # ---- model_utils/MaskTime.lua --------------------------------------------------------------------------------
@@ -160,12 +207,13 @@ def test_mask_time_repeats_features_off_padding(double_default):
 
 # ---- encoders ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('encoder', ['lf-ques-im-hist', 'hre-ques-im-hist', 'mn-ques-im-hist'])
-def test_encoder_shapes_and_image_gradient(encoder, double_default):
+def test_encoder_shapes_and_image_gradient(encoder, double_default, tmp_path):
     """Each encoder maps 2 dialogs x 10 rounds to (20, rnnHiddenSize); its gradient for the image features
     (through model.lua's repeatTensor input) matches finite differences (evaluate(): no dropout)."""
     lg.manualSeed(3)
-    model = vd.Model(make_params(encoder, 'disc'))
-    batch = make_loader(encoder=encoder).getTrainBatch(model.params)
+    opt, loader = setup(tmp_path, encoder, 'disc')
+    model = vd.Model(opt)
+    batch = loader.getTrainBatch(model.params)
     inputs, ques = model._encoderInputs(batch)
     assert ques.size() == (batch['ques_fwd'].size(2), 2 * ROUNDS)
     model.encoder.evaluate()
@@ -184,13 +232,14 @@ def test_encoder_shapes_and_image_gradient(encoder, double_default):
         assert grad[idx] == pytest.approx(num[idx], abs=1e-6)
 
 
-def test_mn_encoder_attends_only_to_past_rounds(double_default):
+def test_mn_encoder_attends_only_to_past_rounds(double_default, tmp_path):
     """model.lua's 10 x 10 mask (1 above the diagonal) through MaskSoftMax: round i's attention weights over
     rounds j > i are zero, so changing the last round's history leaves round 0's output as it was."""
     lg.manualSeed(4)
-    model = vd.Model(make_params('mn-ques-im-hist', 'disc'))
+    opt, loader = setup(tmp_path, 'mn-ques-im-hist', 'disc')
+    model = vd.Model(opt)
     model.encoder.evaluate()
-    batch = make_loader().getTrainBatch(model.params)
+    batch = loader.getTrainBatch(model.params)
     inputs, _ = model._encoderInputs(batch)
     before = model.encoder.forward(inputs).clone()
     hist = inputs[2]
@@ -200,28 +249,30 @@ def test_mn_encoder_attends_only_to_past_rounds(double_default):
     assert not np.allclose(after[ROUNDS - 1].numpy(), before[ROUNDS - 1].numpy())
 
 
-def test_hre_on_the_cpu_path_fails_as_in_torch7():
+def test_hre_on_the_cpu_path_fails_as_in_torch7(tmp_path):
     """hre-ques-im-hist with LongTensor questions (the CPU path, gpuid -1): its first ConcatTable sums the word
     branch's LongTensor zero gradient for the questions (LookupTable.lua) and MaskTime's float one, which Torch7's
     ``add`` refuses; legonn raises a TypeError naming the container."""
     lg.manualSeed(6)
-    model = vd.Model(make_params('hre-ques-im-hist', 'disc'))
-    batch = make_loader().getTrainBatch(model.params)
+    opt, loader = setup(tmp_path, 'hre-ques-im-hist', 'disc', as_on_gpu=False)
+    model = vd.Model(opt)
+    batch = loader.getTrainBatch(model.params)
     with pytest.raises(TypeError, match=r"ConcatTable.*LongTensor.*got legonn.FloatTensor"):
         model.forwardBackward(batch)
 
 
 # ---- model.lua: forwardBackward through gen.lua's connections ------------------------------------------------
 @pytest.mark.parametrize('encoder', ['lf-ques-im-hist', 'hre-ques-im-hist', 'mn-ques-im-hist'])
-def test_gen_forward_backward_gradient(encoder, double_default):
+def test_gen_forward_backward_gradient(encoder, double_default, tmp_path):
     """forwardBackward with the gen decoder hands the encoder's last states to the decoder (userPrevOutput,
     userPrevCell) and their gradients back (backwardConnect); the flat gradient matches finite differences of
     the loss for parameters of the encoder and the decoder. Training mode, as train.lua (the decoder's Sequencers
     keep their steps for backward only then, as rnn's do), with the generator reseeded before each pass so
     mn-ques-im-hist's fixed Dropout(0.5) draws the same masks."""
     lg.manualSeed(5)
-    model = vd.Model(make_params(encoder, 'gen', dropout=0))
-    batch = make_loader(encoder=encoder).getTrainBatch(model.params)
+    opt, loader = setup(tmp_path, encoder, 'gen', dropout=0)
+    model = vd.Model(opt)
+    batch = loader.getTrainBatch(model.params)
 
     def loss(onlyForward):
         lg.manualSeed(7)
@@ -245,16 +296,17 @@ def test_gen_forward_backward_gradient(encoder, double_default):
 # ---- train.lua and model.lua's retrieve ------------------------------------------------------------------------
 @pytest.mark.parametrize('encoder,decoder', [('lf-ques-im-hist', 'gen'), ('hre-ques-im-hist', 'disc'),
                                              ('mn-ques-im-hist', 'gen'), ('lf-ques-im-hist', 'disc')])
-def test_train_then_retrieve(encoder, decoder, capsys):
+def test_train_then_retrieve(encoder, decoder, capsys, tmp_path):
+    """train.lua's loop (2 epochs of 2 iterations: 3 dialogs, batches of 2), one more Adam step, then model.lua's
+    retrieve on val: every rank in 1 .. 100, and processRanks's MRR is that of the ranks returned."""
     lg.manualSeed(1234)
-    params = make_params(encoder, decoder)
-    loader = make_loader(encoder=encoder)
-    model, losses = vd.train(params, loader)
-    assert len(losses) == 3 and all(np.isfinite(losses)) and losses[0] > 0
+    opt, loader = setup(tmp_path, encoder, decoder)
+    model, losses = vd.train(opt, loader)
+    assert len(losses) == 4 and all(np.isfinite(losses)) and losses[0] > 0
     w0 = model.wrapperW.clone()
     model.trainIteration(loader)
     assert float((model.wrapperW - w0).abs().max()) > 0
-    assert model.optims['learningRate'] == pytest.approx(1e-3 * 0.9997592083 ** 4)
+    assert model.optims['learningRate'] == pytest.approx(1e-3 * 0.9997592083 ** 5)
     retrieval = model.retrieve(loader, 'val')
     assert len(retrieval) == 3 * ROUNDS
     ranks = [r['ranks'] for r in retrieval]

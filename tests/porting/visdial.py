@@ -1,44 +1,63 @@
 """batra-mlp-lab/visdial (Visual Dialog, CVPR 2017) ported line by line (the test file is
-tests/porting/test_visdial.py): utils.lua (rightAlign, computeLhood, computeRanks, processRanks),
-model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the same file as HieCoAttenVQA's maskSoftmax.lua, whose port
-this one imports), model_utils/optim_updates.lua's adam, model_utils/weight-init.lua, encoders/lf-ques-im-hist.lua,
-encoders/hre-ques-im-hist.lua, encoders/mn-ques-im-hist.lua, decoders/gen.lua, decoders/disc.lua, model.lua's
-Model (__init__, trainIteration, retrieve, forwardBackward, retrieveBatch), dataloader.lua's batch functions
-(getTrainBatch, getTestBatch, getIndexData, getIndexOption) and train.lua's loop (lines 86-121 without the
-checkpoints).
+tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
+computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the same file as
+HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
+model_utils/weight-init.lua (its xavier, opts.lua's default), encoders/lf-ques-im-hist.lua,
+encoders/hre-ques-im-hist.lua, encoders/mn-ques-im-hist.lua, decoders/gen.lua, decoders/disc.lua, model.lua's Model
+(__init__, trainIteration, retrieve, forwardBackward, retrieveBatch), dataloader.lua (all: the h5/json reads
+through legonn.hdf5 and legonn.cjson) and train.lua's setup and loop (lines 53-121 without the checkpoints).
 
-Stand-ins: dataloader.lua's ``initialize`` reads data/visdial_data.h5, data_img.h5 and visdial_params.json (COCO
-images through VGG-16, 1.2M dialog rounds); here ``initialize`` takes the same fields as small synthetic tensors,
-already in the layout the Lua builds from the files (questions and history right-aligned by utils.rightAlign,
-answers as decoder input/output with <START>/<END>), so the batch functions and everything after them run as in
-the Lua. The Lua's fixed sizes stay: 10 rounds per dialog (the mn encoder's 10 x 10 mask, generateAnswers) and
-100 options per round (disc.lua, computeRanks).
+The data files are prepro.py's, small and written by the test, in the port's index rules: word ids from 0 with
+-1 as padding (prepro.py's uint32 cannot hold the -1: they are int64), answer indices, option indices and image
+positions from 0. The Lua's fixed sizes stay: 10 rounds per dialog (the mn encoder's 10 x 10 mask) and 100 options
+per round (disc.lua, computeRanks).
 
 The edits beyond the syntax and the 0-based indices:
-- word ids: the Lua's files hold ids 1 .. V with 0 as padding; here ids are 0 .. V-1 with -1 as padding
-  (docs/porting.md's LookupTableMaskZero row), so model.lua:74 / :127 ``answer_out:gt(0)`` counts tokens with
-  ``ge(0)``, utils.lua:90-93 computeLhood masks ``eq(-1)`` and sends the masked rows to index 0, and
-  MaskTime.lua:22 masks ``eq(-1)``;
+- word padding -1 (docs/porting.md's LookupTableMaskZero row): model.lua:74 ``answer_out:gt(0)`` counts tokens with
+  ``ge(0)``; utils.lua:90-93 computeLhood masks ``eq(-1)`` and sends the masked rows to word 0; MaskTime.lua:22
+  masks ``eq(-1)``; utils.lua:8 rightAlign and dataloader.lua's decoder and history tensors (``:zero()``, lines
+  165-166, 215-222, 290-291) fill with -1; <START> and <END> are ids count and count + 1 (dataloader.lua:18-19's
+  count + 1, count + 2);
+- dataloader.lua:77's ``img_pos + 1`` (the file's positions are 0-based) is left out;
 - dataloader.lua:328's ``torch.LongTensor(size):random(1, n)`` (inclusive) is ``random(0, n)`` (legonn's bounds
   are Python's);
 - model.lua:19-23's ``dofile('encoders/' .. name .. '.lua')`` is a lookup in ``ENCODERS``/``DECODERS``;
+- xlua.progress takes the 0-based item (legonn's rule);
 - the encoders set ``nn.FastLSTM.usenngraph = true`` (a class flag, process-wide as in Lua, unread by SeqLSTM):
   kept, and the test puts it back.
 """
 import math
+import re
 from types import SimpleNamespace
 
 import legonn as lg
-from legonn import nn, xlua
+from legonn import cjson, hdf5, nn, xlua
 from tests.porting.hiecoatten_vqa import maskSoftMax as MaskSoftMax   # model_utils/MaskSoftMax.lua is that file
 
 runningLoss = 0   # train.lua's global, read and written by Model.trainIteration
 
 
+# ---- opts.lua (lines 54-67: the flags the encoder's name sets) ---------------------------------------------
+def encoderFlags(opts):
+    if 'hist' in opts['encoder']:
+        opts['useHistory'] = True
+    if 'im' in opts['encoder']:
+        opts['useIm'] = True
+    # check if history is to be concatenated (only for late fusion encoder)
+    if 'lf' in opts['encoder']:
+        opts['concatHistory'] = True
+    # attention is always on conv features, not fc7
+    if 'att' in opts['encoder']:
+        if opts['inputImg'] == 'data/data_img.h5':
+            opts['inputImg'] = 'data/data_img_pool5.h5'
+        opts['imgNorm'] = 0
+    return opts
+
+
 # ---- utils.lua ---------------------------------------------------------------------------------------------
 def rightAlign(sequences, lengths):
-    # clone the sequences
-    rAligned = sequences.clone().fill(0)
+    # clone the sequences (filled with the padding, -1 here where the Lua's is 0)
+    rAligned = sequences.clone().fill(-1)
     numDims = sequences.dim()
 
     if numDims == 3:
@@ -66,6 +85,13 @@ def rightAlign(sequences, lengths):
                 rAligned[imId][M - n:M] = sequences[imId][0:n]
 
     return rAligned
+
+
+def readJSON(fileName):
+    with open(fileName) as file:
+        text = file.readline()
+    # convert and save information
+    return cjson.decode(text)
 
 
 def computeLhood(words, predProbs):
@@ -613,7 +639,7 @@ class Model:
         ranks.fill(self.params['numOptions'] + 1)
 
         while startId < numThreads:
-            xlua.progress(startId + 1, numThreads)
+            xlua.progress(startId, numThreads)
 
             # grab a batch
             batch, nextStartId = dataloader.getTestBatch(startId, self.params, dtype)
@@ -766,13 +792,263 @@ class Model:
             return computeRanks(decOut, gtPosition)
 
 
-# ---- dataloader.lua (lines 325-480) --------------------------------------------------------------------------
+# ---- dataloader.lua (all) -----------------------------------------------------------------------------------
 class DataLoader(dict):
     """dataloader.lua's table: its fields are read both as ``self.useIm`` and as ``self[dtype .. '_ques_len']``,
-    so the port is a dict whose keys are attributes too. ``initialize`` (lines 1-320: the h5/json reads,
-    rightAlign, the decoder's <START>/<END> tensors) is the test's synthetic stand-in, which fills the fields."""
+    so the port is a dict whose keys are attributes too."""
 
     __getattr__ = dict.__getitem__
+    __setattr__ = dict.__setitem__
+
+    def initialize(self, opt, subsets):
+        # read additional info like dictionary, etc
+        print('DataLoader loading json file: ', opt['inputJson'])
+        info = readJSON(opt['inputJson'])
+        for key, value in info.items():
+            self[key] = value
+
+        # add <START> and <END> to vocabulary (ids from 0: the Lua's count + 1, count + 2 are count, count + 1)
+        count = len(self['word2ind'])
+        self['word2ind']['<START>'] = count
+        self['word2ind']['<END>'] = count + 1
+        count = count + 2
+        self.vocabSize = count
+        print('Vocabulary size (with <START>,<END>): %d\n' % count)
+
+        # construct ind2word
+        ind2word = {}
+        for word, ind in self['word2ind'].items():
+            ind2word[ind] = word
+        self['ind2word'] = ind2word
+
+        # read questions, answers and options
+        print('DataLoader loading h5 file: ', opt['inputQues'])
+        quesFile = hdf5.open(opt['inputQues'], 'r')
+
+        print('DataLoader loading h5 file: ', opt['inputImg'])
+        imgFile = hdf5.open(opt['inputImg'], 'r')
+        self.numThreads = {}
+
+        for dtype in subsets:
+            # convert image ids to numbers
+            for k, v in enumerate(self['unique_img_' + dtype]):
+                self['unique_img_' + dtype][k] = int(re.search(r'000\d+', v).group())
+
+            # read question related information
+            self[dtype + '_ques'] = quesFile.read('ques_' + dtype).all()
+            self[dtype + '_ques_len'] = quesFile.read('ques_length_' + dtype).all()
+
+            # read answer related information
+            self[dtype + '_ans'] = quesFile.read('ans_' + dtype).all()
+            self[dtype + '_ans_len'] = quesFile.read('ans_length_' + dtype).all()
+            if dtype != 'test':
+                self[dtype + '_ans_ind'] = quesFile.read('ans_index_' + dtype).all().long()
+
+            # read image list, if image features are needed
+            if opt.get('useIm'):
+                print('Reading image features..')
+                imgFeats = imgFile.read('/images_' + dtype).all()
+
+                # Normalize the image features (if needed)
+                if opt['imgNorm'] == 1:
+                    print('Normalizing image features..')
+                    nm = lg.sqrt(lg.sum(lg.cmul(imgFeats, imgFeats), 1))
+                    imgFeats = lg.cdiv(imgFeats, nm.expandAs(imgFeats)).float()
+                # Transpose from N x 512 x 14 x 14 to N x 14 x 14 x 512
+                if 'att' in opt['encoder']:
+                    imgFeats = imgFeats.permute(0, 2, 3, 1)
+                self[dtype + '_img_fv'] = imgFeats
+                # the file's positions are 0-based: the Lua's "+ 1" is left out
+                self[dtype + '_img_pos'] = quesFile.read('img_pos_' + dtype).all().long()
+
+            # print information for data type
+            print(('%s:\n\tNo. of threads: %d\n\tNo. of rounds: %d' + '\n\tMax ques len: %d' +
+                   '\n\tMax ans len: %d\n') % (dtype, self[dtype + '_ques'].size(0), self[dtype + '_ques'].size(1),
+                                              self[dtype + '_ques'].size(2), self[dtype + '_ans'].size(2)))
+
+            # record some stats
+            if dtype == 'train':
+                self.numTrainThreads = self['train_ques'].size(0)
+                self.numThreads['train'] = self.numTrainThreads
+            if dtype == 'test':
+                self.numTestThreads = self['test_ques'].size(0)
+                self.numThreads['test'] = self.numTestThreads
+            if dtype == 'val':
+                self.numValThreads = self['val_ques'].size(0)
+                self.numThreads['val'] = self.numValThreads
+
+            # record the options
+            if dtype == 'train' or dtype == 'val' or dtype == 'test':
+                self[dtype + '_opt'] = quesFile.read('opt_' + dtype).all().long()
+                self[dtype + '_opt_len'] = quesFile.read('opt_length_' + dtype).all()
+                self[dtype + '_opt_list'] = quesFile.read('opt_list_' + dtype).all()
+                self.numOptions = self[dtype + '_opt'].size(2)
+
+            self[dtype + '_num_rounds'] = quesFile.read('num_rounds_' + dtype).all()
+
+            # assume similar stats across multiple data subsets
+            self.maxQuesCount = self[dtype + '_ques'].size(1)
+            self.maxQuesLen = self[dtype + '_ques'].size(2)
+            self.maxAnsLen = self[dtype + '_ans'].size(2)
+
+            # if history is needed
+            if opt.get('useHistory'):
+                self[dtype + '_cap'] = quesFile.read('cap_' + dtype).all().long()
+                self[dtype + '_cap_len'] = quesFile.read('cap_length_' + dtype).all()
+        # done reading, close files
+        quesFile.close()
+        imgFile.close()
+
+        # take desired flags/values from opt
+        self.useHistory = opt.get('useHistory')       # nil in the Lua when the encoder's name leaves it unset
+        self.concatHistory = opt.get('concatHistory')
+        self.useIm = opt.get('useIm')
+        self.maxHistoryLen = opt.get('maxHistoryLen', 60)
+
+        # prepareDataset for training
+        for dtype in subsets:
+            self.prepareDataset(dtype)
+
+    def prepareDataset(self, dtype):
+        # right align the questions
+        print('Right aligning questions: ' + dtype)
+        self[dtype + '_ques_fwd'] = rightAlign(self[dtype + '_ques'], self[dtype + '_ques_len'])
+
+        # if separate captions are needed
+        if self.useHistory:
+            self.processHistory(dtype)
+        # prefix options with <START> and <END>
+        self.processOptions(dtype)
+        # process answers
+        self.processAnswers(dtype)
+
+    def processAnswers(self, dtype):
+        # prefix answers with <START>, <END>; adjust answer lengths
+        answers = self[dtype + '_ans']
+        ansLen = self[dtype + '_ans_len']
+
+        numConvs = answers.size(0)
+        numRounds = answers.size(1)
+        maxAnsLen = answers.size(2)
+
+        # the Lua's zero() is its padding: fill(-1) here
+        decodeIn = lg.LongTensor(numConvs, numRounds, maxAnsLen + 1).fill(-1)
+        decodeOut = lg.LongTensor(numConvs, numRounds, maxAnsLen + 1).fill(-1)
+
+        # decodeIn begins with <START>
+        decodeIn[:, :, 0] = self.word2ind['<START>']
+
+        # go over each answer and modify
+        endTokenId = self.word2ind['<END>']
+        for thId in range(numConvs):
+            for roundId in range(numRounds):
+                length = int(ansLen[thId][roundId])
+
+                # only if nonzero
+                if length > 0:
+                    decodeIn[thId][roundId][1:length + 1] = answers[thId][roundId][0:length]
+                    decodeOut[thId][roundId][0:length] = answers[thId][roundId][0:length]
+                else:
+                    if dtype != 'test':
+                        print('Warning: empty answer at (%d %d %d)' % (thId + 1, roundId + 1, length))
+                decodeOut[thId][roundId][length] = endTokenId
+
+        self[dtype + '_ans_len'] = self[dtype + '_ans_len'] + 1
+        self[dtype + '_ans_in'] = decodeIn
+        self[dtype + '_ans_out'] = decodeOut
+
+    def processHistory(self, dtype):
+        captions = self[dtype + '_cap']
+        questions = self[dtype + '_ques']
+        quesLen = self[dtype + '_ques_len']
+        capLen = self[dtype + '_cap_len']
+        maxQuesLen = questions.size(2)
+
+        answers = self[dtype + '_ans']
+        ansLen = self[dtype + '_ans_len']
+        numConvs = answers.size(0)
+        numRounds = answers.size(1)
+        maxAnsLen = answers.size(2)
+
+        if self.concatHistory is True:
+            self.maxHistoryLen = min(numRounds * (maxQuesLen + maxAnsLen), 300)
+            history = lg.LongTensor(numConvs, numRounds, self.maxHistoryLen).fill(-1)
+            histLen = lg.LongTensor(numConvs, numRounds).zero()
+        else:
+            history = lg.LongTensor(numConvs, numRounds, maxQuesLen + maxAnsLen).fill(-1)
+            histLen = lg.LongTensor(numConvs, numRounds).zero()
+
+        # go over each question and append it with answer
+        for thId in range(numConvs):
+            lenC = int(capLen[thId])
+            lenH = None   # length of history
+            for roundId in range(numRounds):
+                if roundId == 0:
+                    # first round has caption as history
+                    history[thId][roundId][0:maxQuesLen + maxAnsLen] = captions[thId][0:maxQuesLen + maxAnsLen]
+                    lenH = min(lenC, maxQuesLen + maxAnsLen)
+                else:
+                    lenQ = int(quesLen[thId][roundId - 1])
+                    lenA = int(ansLen[thId][roundId - 1])
+                    # if concatHistory, string together all previous QAs
+                    if self.concatHistory is True:
+                        history[thId][roundId][0:lenH] = history[thId][roundId - 1][0:lenH]
+                        history[thId][roundId][lenH:lenH + 1] = self.word2ind['<END>']
+                        if lenQ > 0:
+                            history[thId][roundId][lenH + 1:lenH + 1 + lenQ] = questions[thId][roundId - 1][0:lenQ]
+                        if lenA > 0:
+                            history[thId][roundId][lenH + 1 + lenQ:lenH + 1 + lenQ + lenA] = \
+                                answers[thId][roundId - 1][0:lenA]
+                        lenH = lenH + lenQ + lenA + 1
+                    # else, history is just previous round QA
+                    else:
+                        if lenQ > 0:
+                            history[thId][roundId][0:lenQ] = questions[thId][roundId - 1][0:lenQ]
+                        if lenA > 0:
+                            history[thId][roundId][lenQ:lenQ + lenA] = answers[thId][roundId - 1][0:lenA]
+                        lenH = lenA + lenQ
+                # save the history length
+                histLen[thId][roundId] = lenH
+
+        # right align history and then save
+        print('Right aligning history: ' + dtype)
+        self[dtype + '_hist'] = rightAlign(history, histLen)
+        self[dtype + '_hist_len'] = histLen
+
+    def processOptions(self, dtype):
+        lengths = self[dtype + '_opt_len']
+        answers = self[dtype + '_ans']
+        maxAnsLen = answers.size(2)
+        answers = self[dtype + '_opt_list']
+        numConvs = answers.size(0)
+
+        ansListLen = answers.size(0)
+        decodeIn = lg.LongTensor(ansListLen, maxAnsLen + 1).fill(-1)
+        decodeOut = lg.LongTensor(ansListLen, maxAnsLen + 1).fill(-1)
+
+        # decodeIn begins with <START>
+        decodeIn[:, 0] = self.word2ind['<START>']
+
+        # go over each answer and modify
+        endTokenId = self.word2ind['<END>']
+        for id in range(ansListLen):
+            # print progress for number of images
+            if (id + 1) % 100 == 0:
+                xlua.progress(id, numConvs)
+            length = int(lengths[id])
+
+            # only if nonzero
+            if length > 0:
+                decodeIn[id][1:length + 1] = answers[id][0:length]
+
+                decodeOut[id][0:length] = answers[id][0:length]
+                decodeOut[id][length] = endTokenId
+            else:
+                print('Warning: empty answer for %s at %d' % (dtype, id + 1))
+
+        self[dtype + '_opt_len'] = self[dtype + '_opt_len'] + 1
+        self[dtype + '_opt_in'] = decodeIn
+        self[dtype + '_opt_out'] = decodeOut
 
     def getTrainBatch(self, params, batchSize=None):
         size = batchSize or params['batchSize']
@@ -905,10 +1181,23 @@ class DataLoader(dict):
         return output
 
 
-# ---- train.lua (lines 86-121, checkpoints left out) ----------------------------------------------------------
-def train(modelParams, dataloader):
+# ---- train.lua (lines 53-121: the model's parameters, the loop; the checkpoints left out) -------------------
+def train(opt, dataloader):
     global runningLoss
+    modelParams = opt
+    # transfer parameters from dataloader to model
+    paramNames = ['numTrainThreads', 'numTestThreads', 'numValThreads', 'vocabSize', 'maxQuesCount', 'maxQuesLen',
+                  'maxAnsLen']
+    for value in paramNames:
+        modelParams[value] = dataloader.get(value)   # a field the loader never set is nil in the Lua
+
+    # Iterations per epoch
+    modelParams['numIterPerEpoch'] = math.ceil(modelParams['numTrainThreads'] / modelParams['batchSize'])
+    print('\n%d iter per epoch.' % modelParams['numIterPerEpoch'])
+
     model = Model(modelParams)
+
+    print('Training..')
     runningLoss = 0
     losses = []
     for it in range(modelParams['numEpochs'] * modelParams['numIterPerEpoch']):
