@@ -5,6 +5,7 @@ options stay; the widths shrink (embed 6, hidden 8, image features 5). The retri
 hand-computed values, the loader's tensors against the files, MaskTime, the encoders and the gen decoder's
 encoder-decoder hand-over against finite differences in float64, and train.lua's loop runs a few Adam steps for the
 three encoders and both decoders, then model.lua's retrieve."""
+import os
 import re
 
 import numpy as np
@@ -71,7 +72,8 @@ def make_opt(encoder, decoder, files, **kw):
     opt = dict(encoder=encoder, decoder=decoder, inputQues=ques_file, inputImg=img_file, inputJson=json_file,
                imgNorm=1, embedSize=E, rnnHiddenSize=H, ansHiddenSize=0, numLayers=2, imgEmbedSize=4,
                imgFeatureSize=F, maxHistoryLen=60, dropout=0.5, weightInit='xavier', gpuid=-1, learningRate=1e-3,
-               minLRate=5e-5, lrDecayRate=0.9997592083, batchSize=2, numEpochs=2, useGt=True)
+               minLRate=5e-5, lrDecayRate=0.9997592083, batchSize=2, numEpochs=2, useGt=True, saveIter=1,
+               savePath=os.path.dirname(ques_file) + '/checkpoints/')
     opt.update(kw)
     return vd.encoderFlags(opt)
 
@@ -314,3 +316,38 @@ def test_train_then_retrieve(encoder, decoder, capsys, tmp_path):
     out = capsys.readouterr().out
     mrr = float(re.search(r'meanRR: ([\d.]+)', out).group(1))
     assert mrr == pytest.approx(np.mean(1 / np.array(ranks)), abs=1e-6)
+
+
+# ---- evaluate.lua ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('encoder,decoder', [('lf-ques-im-hist', 'gen'), ('mn-ques-im-hist', 'disc')])
+def test_checkpoints_then_evaluate(encoder, decoder, capsys, tmp_path):
+    """train.lua saves model_epoch_1.t7, model_epoch_2.t7 and model_final.t7; evaluate.lua reloads the last into a
+    new Model on a fresh loader: with useGt its ranks are the trained model's retrieve ranks, and its json is
+    them; without, model.lua's predict ranks all 100 options of every round (a permutation of 1 .. 100) with
+    the ground truth's rank where retrieve put it. Model.evaluate's perplexity is exp of the printed loss."""
+    lg.manualSeed(1234)
+    opt, loader = setup(tmp_path, encoder, decoder)
+    model, _ = vd.train(opt, loader)
+    assert sorted(os.listdir(opt['savePath'])) == ['model_epoch_1.t7', 'model_epoch_2.t7', 'model_final.t7']
+    want = model.retrieve(loader, 'val')
+    loss = model.evaluate(loader, 'val')
+    printed = re.search(r'val\tLoss: ([\d.]+)\t Perplexity: ([\d.]+)', capsys.readouterr().out)
+    assert float(printed.group(1)) == pytest.approx(loss, abs=1e-6) and np.isfinite(loss) and loss > 0
+    assert float(printed.group(2)) == pytest.approx(np.exp(loss), rel=1e-5)
+
+    ranks_json = str(tmp_path / 'ranks.json')
+    ev = dict(inputQues=opt['inputQues'], inputImg=opt['inputImg'], inputJson=opt['inputJson'],
+              loadPath=opt['savePath'] + 'model_final.t7', split='val', useGt=True, batchSize=2, gpuid=-1,
+              saveRanks=True, saveRankPath=ranks_json)
+    got = vd.evaluate(dict(ev))
+    assert [r['ranks'] for r in got] == [r['ranks'] for r in want]
+    with open(ranks_json) as f:
+        assert cjson.decode(f.read()) == got
+    assert [(r['image_id'], r['round_id']) for r in got][:2] == [(100, 1), (100, 2)]
+
+    predicted = vd.evaluate(dict(ev, useGt=False, saveRanks=False))
+    assert len(predicted) == 3 * ROUNDS
+    gt = loader.val_ans_ind.view(-1).totable()
+    for row, w, g in zip(predicted, want, gt):
+        assert sorted(row['ranks']) == list(range(1, OPTIONS + 1))
+        assert row['ranks'][g] == w['ranks']

@@ -1,11 +1,12 @@
 """batra-mlp-lab/visdial (Visual Dialog, CVPR 2017) ported line by line (the test file is
 tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
-computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the same file as
-HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
+writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the
+same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
 model_utils/weight-init.lua (its xavier, opts.lua's default), encoders/lf-ques-im-hist.lua,
 encoders/hre-ques-im-hist.lua, encoders/mn-ques-im-hist.lua, decoders/gen.lua, decoders/disc.lua, model.lua's Model
-(__init__, trainIteration, retrieve, forwardBackward, retrieveBatch), dataloader.lua (all: the h5/json reads
-through legonn.hdf5 and legonn.cjson) and train.lua's setup and loop (lines 53-121 without the checkpoints).
+(all but generateAnswers), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson),
+train.lua's setup, loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded,
+retrieve or predict, the ranks' json).
 
 The data files are prepro.py's, small and written by the test, in the port's index rules: word ids from 0 with
 -1 as padding (prepro.py's uint32 cannot hold the -1: they are int64), answer indices, option indices and image
@@ -28,10 +29,11 @@ The edits beyond the syntax and the 0-based indices:
 """
 import math
 import re
+import time
 from types import SimpleNamespace
 
 import legonn as lg
-from legonn import cjson, hdf5, nn, xlua
+from legonn import cjson, hdf5, nn, paths, xlua
 from tests.porting.hiecoatten_vqa import maskSoftMax as MaskSoftMax   # model_utils/MaskSoftMax.lua is that file
 
 runningLoss = 0   # train.lua's global, read and written by Model.trainIteration
@@ -92,6 +94,13 @@ def readJSON(fileName):
         text = file.readline()
     # convert and save information
     return cjson.decode(text)
+
+
+def writeJSON(fileName, luaTable):
+    # serialize lua table
+    text = cjson.encode(luaTable)
+    with open(fileName, 'w') as file:
+        file.write(text)
 
 
 def computeLhood(words, predProbs):
@@ -626,6 +635,34 @@ class Model:
         if self.optims['learningRate'] > self.params['minLRate']:
             self.optims['learningRate'] = self.optims['learningRate'] * self.params['lrDecayRate']
 
+    def evaluate(self, dataloader, dtype):
+        # change to evaluate mode
+        self.wrapper.evaluate()
+
+        curLoss = 0
+        startId = 0
+        numThreads = dataloader.numThreads[dtype]
+
+        numTokens = 0
+        while startId < numThreads:
+            xlua.progress(startId, numThreads)
+
+            # grab a validation batch
+            batch, nextStartId = dataloader.getTestBatch(startId, self.params, dtype)
+            # count the number of tokens (the Lua's gt(0): padding is -1 here)
+            numTokens = numTokens + lg.sum(batch['answer_out'].ge(0))
+            # forward pass to compute loss
+            curLoss = curLoss + self.forwardBackward(batch, True)
+            startId = nextStartId
+
+        # print the results
+        curLoss = curLoss / numTokens
+        print('\n%s\tLoss: %f\t Perplexity: %f\n' % (dtype, curLoss, math.exp(curLoss)))
+
+        # change back to training
+        self.wrapper.training()
+        return curLoss   # the Lua prints it only: returned for the caller to read
+
     def retrieve(self, dataloader, dtype):
         # change to evaluate mode
         self.wrapper.evaluate()
@@ -662,6 +699,47 @@ class Model:
                                   'round_id': j + 1,    # a field of the json the Lua writes: its 1-based round
                                   'ranks': ranks[i][j]})
         return retrieval
+
+    def predict(self, dataloader, dtype):
+        # change to evaluate mode
+        self.wrapper.evaluate()
+
+        startId = 0
+        numThreads = dataloader.numThreads[dtype]
+        self.params['numOptions'] = 100
+        print('numThreads', numThreads)
+
+        ranks = lg.Tensor(numThreads, 10, self.params['numOptions'])
+        ranks.fill(self.params['numOptions'] + 1)
+
+        while startId < numThreads:
+            xlua.progress(startId, numThreads)
+
+            batch, nextStartId = dataloader.getTestBatch(startId, self.params, dtype)
+
+            # Call retrieve function for specific model, and store ranks
+            ranks[startId:nextStartId, :] = self.retrieveBatch(batch).view(
+                nextStartId - startId, -1, self.params['numOptions'])
+            startId = nextStartId
+
+        # change back to training
+        self.wrapper.training()
+
+        prediction = []
+        ranks = ranks.double().totable()
+        for i in range(len(dataloader['unique_img_' + dtype])):
+            # rank list for all rounds in val split and last round in test split
+            if dtype == 'test':
+                last = int(dataloader[dtype + '_num_rounds'][i])
+                prediction.append({'image_id': dataloader['unique_img_' + dtype][i],
+                                   'round_id': last,          # the json's 1-based round
+                                   'ranks': ranks[i][last - 1]})
+            else:
+                for j in range(int(dataloader[dtype + '_num_rounds'][i])):
+                    prediction.append({'image_id': dataloader['unique_img_' + dtype][i],
+                                       'round_id': j + 1,
+                                       'ranks': ranks[i][j]})
+        return prediction
 
     def _encoderInputs(self, batch):
         """The input table forwardBackward (model.lua:235-279) and retrieveBatch (:335-375) both build, line for
@@ -1181,7 +1259,7 @@ class DataLoader(dict):
         return output
 
 
-# ---- train.lua (lines 53-121: the model's parameters, the loop; the checkpoints left out) -------------------
+# ---- train.lua (lines 53-121: the model's parameters, the loop, the final checkpoint) ---------------------
 def train(opt, dataloader):
     global runningLoss
     modelParams = opt
@@ -1195,6 +1273,10 @@ def train(opt, dataloader):
     modelParams['numIterPerEpoch'] = math.ceil(modelParams['numTrainThreads'] / modelParams['batchSize'])
     print('\n%d iter per epoch.' % modelParams['numIterPerEpoch'])
 
+    # path to save the model
+    modelPath = opt['savePath']
+    paths.mkdir(modelPath)
+
     model = Model(modelParams)
 
     print('Training..')
@@ -1204,4 +1286,73 @@ def train(opt, dataloader):
         # forward and backward propagation
         model.trainIteration(dataloader)
         losses.append(runningLoss)
+
+        # save the model every saveIter epochs (the Lua's 1-based iter is it + 1 in these counts)
+        if (it + 1) % (modelParams['saveIter'] * modelParams['numIterPerEpoch']) == 0:
+            currentEpoch = (it + 1) / modelParams['numIterPerEpoch']
+            lg.save(modelPath + 'model_epoch_%d.t7' % currentEpoch,
+                    {'modelW': model.wrapperW, 'optims': model.optims, 'modelParams': modelParams})
+
+        # print after every few iterations
+        if (it + 1) % 100 == 0:
+            currentEpoch = (it + 1) / modelParams['numIterPerEpoch']
+            print('[%s][Epoch:%.02f][Iter:%d][Loss:%.05f][lr:%f]' % (
+                time.ctime(), currentEpoch, it + 1, runningLoss, model.optims['learningRate']))
+
+    # Saving the final model
+    lg.save(modelParams['savePath'] + 'model_final.t7', {'modelW': model.wrapperW.float(),
+                                                         'modelParams': modelParams})
     return model, losses
+
+
+# ---- evaluate.lua (lines 40-107: the options as its CmdLine gives them) --------------------------------------
+def evaluate(opt):
+    if opt['useGt'] and opt['split'] == 'test':
+        print('Warning: No ground truth avaiilable in test split, changing useGt to false.')
+        opt['useGt'] = False
+
+    # seed for reproducibility
+    lg.manualSeed(1234)
+
+    # Read saved model and parameters
+    savedModel = lg.load(opt['loadPath'])
+
+    # transfer all options to model
+    modelParams = savedModel['modelParams']
+
+    opt['imgNorm'] = modelParams['imgNorm']
+    opt['encoder'] = modelParams['encoder']
+    opt['decoder'] = modelParams['decoder']
+    modelParams['gpuid'] = opt['gpuid']
+    modelParams['batchSize'] = opt['batchSize']
+    modelParams['useGt'] = opt['useGt']
+
+    # add flags for various configurations
+    if 'hist' in opt['encoder']:
+        opt['useHistory'] = True
+    if 'im' in opt['encoder']:
+        opt['useIm'] = True
+    # check if history is to be concatenated (only for late fusion encoder)
+    if 'lf' in opt['encoder']:
+        opt['concatHistory'] = True
+
+    # Loading dataset
+    dataloader = DataLoader()
+    dataloader.initialize(opt, [opt['split']])
+
+    # Setup the model
+    model = Model(modelParams)
+
+    # copy the weights from loaded model
+    model.wrapperW.copy(savedModel['modelW'])
+
+    print('Evaluating..')
+    if opt['useGt']:
+        ranks = model.retrieve(dataloader, opt['split'])
+    else:
+        ranks = model.predict(dataloader, opt['split'])
+
+    if opt['saveRanks'] is True:
+        print('Writing ranks to %s' % opt['saveRankPath'])
+        writeJSON(opt['saveRankPath'], ranks)
+    return ranks
