@@ -35,6 +35,8 @@ from types import SimpleNamespace
 import legonn as lg
 from legonn import cjson, hdf5, nn, paths, xlua
 from tests.porting.hiecoatten_vqa import maskSoftMax as MaskSoftMax   # model_utils/MaskSoftMax.lua is that file
+from tests.porting.hiecoatten_vqa import write_json as writeJSON      # utils.lua's writeJSON is the same lines
+from tests.porting.test_densecap_model import adam as karpathy_adam
 
 runningLoss = 0   # train.lua's global, read and written by Model.trainIteration
 
@@ -94,13 +96,6 @@ def readJSON(fileName):
         text = file.readline()
     # convert and save information
     return cjson.decode(text)
-
-
-def writeJSON(fileName, luaTable):
-    # serialize lua table
-    text = cjson.encode(luaTable)
-    with open(fileName, 'w') as file:
-        file.write(text)
 
 
 def computeLhood(words, predProbs):
@@ -210,33 +205,10 @@ class MaskTime(nn.Module):
 
 # ---- model_utils/optim_updates.lua ---------------------------------------------------------------------------
 def adam(x, dx, state):
-    beta1 = state.get('beta1', 0.9)
-    beta2 = state.get('beta2', 0.999)
-    epsilon = state.get('epsilon', 1e-8)
-    lr = state.get('learningRate', 1e-2)
-
-    if state.get('m') is None:
-        # Initialization
-        state['t'] = 0
-        # Exponential moving average of gradient values
-        state['m'] = x.new(dx.size()).zero()
-        # Exponential moving average of squared gradient values
-        state['v'] = x.new(dx.size()).zero()
-        # A tmp tensor to hold the sqrt(v) + epsilon
-        state['tmp'] = x.new(dx.size()).zero()
-
-    # Decay the first and second moment running average coefficient
-    state['m'].mul(beta1).add(1 - beta1, dx)
-    state['v'].mul(beta2).addcmul(1 - beta2, dx, dx)
-    state['tmp'].copy(state['v']).sqrt().add(epsilon)
-
-    state['t'] = state['t'] + 1
-    biasCorrection1 = 1 - beta1 ** state['t']
-    biasCorrection2 = 1 - beta2 ** state['t']
-    stepSize = lr * math.sqrt(biasCorrection2) / biasCorrection1
-
-    # perform update
-    x.addcdiv(-stepSize, state['m'], state['tmp'])
+    """optim_updates.lua's adam: Karpathy's update (densecap's optim_updates.lua, ported in
+    tests/porting/test_densecap_model.py), with its settings read from ``state`` as this copy of the file does."""
+    karpathy_adam(x, dx, state.get('learningRate', 1e-2), state.get('beta1'), state.get('beta2'),
+                  state.get('epsilon'), state)
 
 
 # ---- model_utils/weight-init.lua -----------------------------------------------------------------------------
