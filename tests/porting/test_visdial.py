@@ -351,3 +351,19 @@ def test_checkpoints_then_evaluate(encoder, decoder, capsys, tmp_path):
     for row, w, g in zip(predicted, want, gt):
         assert sorted(row['ranks']) == list(range(1, OPTIONS + 1))
         assert row['ranks'][g] == w['ranks']
+
+
+# ---- the Lua's GPU path (gpuid 0) ------------------------------------------------------------------------------
+@pytest.mark.gpu
+@pytest.mark.parametrize('encoder,decoder', [('hre-ques-im-hist', 'gen'), ('mn-ques-im-hist', 'disc')])
+def test_gpu_path_trains_and_retrieves(encoder, decoder, tmp_path):
+    """gpuid 0, as the Lua's runs: Model ships the wrapper and criterion with ``cuda()`` and getIndexData makes
+    every batch tensor a CudaTensor (floats, as cutorch's ``:cuda()``), so hre-ques-im-hist's ConcatTable sums
+    float gradients and trains with LongTensor questions in the files (no conversion, unlike the CPU tests)."""
+    lg.manualSeed(1234)
+    opt, loader = setup(tmp_path, encoder, decoder, as_on_gpu=False, gpuid=0, numEpochs=1)
+    model, losses = vd.train(opt, loader)
+    assert model.wrapperW.type() == 'torch.CudaTensor'
+    assert len(losses) == 2 and all(np.isfinite(losses)) and losses[0] > 0
+    ranks = [r['ranks'] for r in model.retrieve(loader, 'val')]
+    assert len(ranks) == 3 * ROUNDS and all(1 <= r <= OPTIONS for r in ranks)
