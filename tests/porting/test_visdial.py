@@ -367,3 +367,20 @@ def test_gpu_path_trains_and_retrieves(encoder, decoder, tmp_path):
     assert len(losses) == 2 and all(np.isfinite(losses)) and losses[0] > 0
     ranks = [r['ranks'] for r in model.retrieve(loader, 'val')]
     assert len(ranks) == 3 * ROUNDS and all(1 <= r <= OPTIONS for r in ranks)
+
+
+def test_the_luas_uint32_files_read_into_the_ports_form(tmp_path):
+    """docs/porting.md's row for the Lua's data files: prepro.py's uint32 datasets (ids and indices from 1, 0 as
+    padding) read as LongTensors, and ``add(-1)`` gives the 0-based, -1-padded tensors the port's files hold."""
+    import h5py
+    files = write_data(tmp_path)
+    lua_file = str(tmp_path / 'lua.h5')
+    with hdf5.open(files[0], 'r') as f, h5py.File(lua_file, 'w') as g:
+        ported = {name: f.read(name).all() for name in ('ques_train', 'opt_train', 'ans_index_train')}
+        for name, t in ported.items():
+            g.create_dataset(name, dtype='uint32', data=t.numpy() + 1)   # prepro.py's form
+    with hdf5.open(lua_file, 'r') as f:
+        for name, t in ported.items():
+            read = f.read(name).all()
+            assert read.type() == 'torch.LongTensor' and int(read.min()) >= 0
+            assert read.add(-1).totable() == t.totable()
