@@ -87,7 +87,8 @@ def make_loader(opt, as_on_gpu=True):
     d.initialize(opt, ['train', 'val'])
     for dtype in ('train', 'val'):
         # initialize's imgNorm ends in :float(), train.lua's default type: the float64 checks take doubles
-        d[dtype + '_img_fv'] = d[dtype + '_img_fv'].type(lg.getdefaulttensortype())
+        if dtype + '_img_fv' in d:
+            d[dtype + '_img_fv'] = d[dtype + '_img_fv'].type(lg.getdefaulttensortype())
     if as_on_gpu and opt['encoder'] == 'hre-ques-im-hist':
         for dtype in ('train', 'val'):
             d[dtype + '_ques_fwd'] = d[dtype + '_ques_fwd'].type(lg.getdefaulttensortype())
@@ -264,7 +265,7 @@ def test_hre_on_the_cpu_path_fails_as_in_torch7(tmp_path):
 
 
 # ---- model.lua: forwardBackward through gen.lua's connections ------------------------------------------------
-@pytest.mark.parametrize('encoder', ['lf-ques-im-hist', 'hre-ques-im-hist', 'mn-ques-im-hist'])
+@pytest.mark.parametrize('encoder', sorted(vd.ENCODERS))
 def test_gen_forward_backward_gradient(encoder, double_default, tmp_path):
     """forwardBackward with the gen decoder hands the encoder's last states to the decoder (userPrevOutput,
     userPrevCell) and their gradients back (backwardConnect); the flat gradient matches finite differences of
@@ -297,7 +298,9 @@ def test_gen_forward_backward_gradient(encoder, double_default, tmp_path):
 
 # ---- train.lua and model.lua's retrieve ------------------------------------------------------------------------
 @pytest.mark.parametrize('encoder,decoder', [('lf-ques-im-hist', 'gen'), ('hre-ques-im-hist', 'disc'),
-                                             ('mn-ques-im-hist', 'gen'), ('lf-ques-im-hist', 'disc')])
+                                             ('mn-ques-im-hist', 'gen'), ('lf-ques-im-hist', 'disc'),
+                                             ('lf-ques', 'gen'), ('lf-ques-im', 'disc'), ('lf-ques-hist', 'gen'),
+                                             ('hre-ques-hist', 'disc'), ('mn-ques-hist', 'gen')])
 def test_train_then_retrieve(encoder, decoder, capsys, tmp_path):
     """train.lua's loop (2 epochs of 2 iterations: 3 dialogs, batches of 2), one more Adam step, then model.lua's
     retrieve on val: every rank in 1 .. 100, and processRanks's MRR is that of the ranks returned."""

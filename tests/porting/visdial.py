@@ -2,8 +2,10 @@
 tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
 writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the
 same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
-model_utils/weight-init.lua (its xavier, opts.lua's default), encoders/lf-ques-im-hist.lua,
-encoders/hre-ques-im-hist.lua, encoders/mn-ques-im-hist.lua, decoders/gen.lua, decoders/disc.lua, model.lua's Model
+model_utils/weight-init.lua (its xavier, opts.lua's default), the encoders without attention (lf-ques, lf-ques-im,
+lf-ques-hist, lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist: the lines the files
+repeat are one helper each, built in the Lua's order so the generator draws alike), decoders/gen.lua,
+decoders/disc.lua, model.lua's Model
 (all but generateAnswers), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson),
 train.lua's setup, loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded,
 retrieve or predict, the ranks' json).
@@ -234,20 +236,13 @@ def w_init(net, arg):
     return net
 
 
-# ---- encoders/lf-ques-im-hist.lua ----------------------------------------------------------------------------
-def lf_ques_im_hist(params):
-    dropout = params.get('dropout', 0.5)
-    # Use `nngraph`
-    nn.FastLSTM.usenngraph = True
-
-    enc = nn.Sequential()
-    concat = nn.ConcatTable()
-
-    # word branch, along with embedding layer
+# ---- encoders/lf-ques.lua, lf-ques-im.lua, lf-ques-hist.lua -------------------------------------------------
+def _lf_word_branch(enc, params):
+    """The word branch lf-ques.lua, lf-ques-im.lua, lf-ques-hist.lua and lf-ques-im-hist.lua each build with the
+    same lines: the embedding, then numLayers masked SeqLSTMs, then the last step."""
     enc.wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
     wordBranch = nn.Sequential().add(nn.SelectTable(0)).add(enc.wordEmbed)
 
-    # language model
     enc.rnnLayers = []
     for layer in range(params['numLayers']):
         inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
@@ -256,11 +251,14 @@ def lf_ques_im_hist(params):
 
         wordBranch.add(enc.rnnLayers[layer])
     wordBranch.add(nn.Select(0, -1))
+    return wordBranch
 
-    # make clones for embed layer
+
+def _hist_branch(enc, params, position):
+    """The history branch the hist encoders build with the same lines: a clone of the embedding sharing its
+    weights on input ``position``, numLayers masked SeqLSTMs, the last step."""
     hEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
-
-    histBranch = nn.Sequential().add(nn.SelectTable(2)).add(hEmbedNet)
+    histBranch = nn.Sequential().add(nn.SelectTable(position)).add(hEmbedNet)
     enc.histLayers = []
     for layer in range(params['numLayers']):
         inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
@@ -269,19 +267,92 @@ def lf_ques_im_hist(params):
 
         histBranch.add(enc.histLayers[layer])
     histBranch.add(nn.Select(0, -1))
+    return histBranch
 
+
+def _lf_head(enc, params, width):
+    """The lines after the branches: dropout, a Linear to rnnHiddenSize, Tanh."""
+    dropout = params.get('dropout', 0.5)
+    if dropout > 0:
+        enc.add(nn.Dropout(dropout))
+    enc.add(nn.Linear(width, params['rnnHiddenSize']))
+    enc.add(nn.Tanh())
+    return enc
+
+
+def lf_ques(params):
+    nn.FastLSTM.usenngraph = True
+    enc = nn.Sequential()
+    enc.add(_lf_word_branch(enc, params))
+    return _lf_head(enc, params, params['rnnHiddenSize'])
+
+
+def lf_ques_im(params):
+    nn.FastLSTM.usenngraph = True
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+    concat.add(_lf_word_branch(enc, params))
+    concat.add(nn.SelectTable(1))
+    enc.add(concat)
+    enc.add(nn.JoinTable(1))
+    return _lf_head(enc, params, params['rnnHiddenSize'] + params['imgFeatureSize'])
+
+
+def lf_ques_hist(params):
+    nn.FastLSTM.usenngraph = True
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+    wordBranch = _lf_word_branch(enc, params)
+    histBranch = _hist_branch(enc, params, 1)
+    concat.add(wordBranch)
+    concat.add(histBranch)
+    enc.add(concat)
+    enc.add(nn.JoinTable(1))
+    return _lf_head(enc, params, 2 * params['rnnHiddenSize'])
+
+
+# ---- encoders/hre-ques-hist.lua -----------------------------------------------------------------------------
+def hre_ques_hist(params):
+    nn.FastLSTM.usenngraph = True
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+    wordBranch = _lf_word_branch(enc, params)
+    # make clones for embed layer (qEmbedNet made and never used, as in the Lua)
+    qEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')  # noqa: F841
+    histBranch = _hist_branch(enc, params, 1)
+
+    concat.add(wordBranch)
+    concat.add(histBranch)
+    enc.add(concat)
+
+    # another concat table (made and never used, as in the Lua)
+    concat2 = nn.ConcatTable()  # noqa: F841
+    enc.add(nn.JoinTable(0, 1))
+
+    # change the view of the data: split it back wrt batch size and then transpose
+    enc.add(nn.View(-1, params['maxQuesCount'], 2 * params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.View(params['maxQuesCount'], -1, 2 * params['rnnHiddenSize']))
+    enc.add(nn.SeqLSTM(2 * params['rnnHiddenSize'], params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.View(-1, params['rnnHiddenSize']))
+
+    return enc
+
+
+# ---- encoders/lf-ques-im-hist.lua ----------------------------------------------------------------------------
+def lf_ques_im_hist(params):
+    nn.FastLSTM.usenngraph = True
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+    wordBranch = _lf_word_branch(enc, params)
+    histBranch = _hist_branch(enc, params, 2)
     concat.add(wordBranch)
     concat.add(nn.SelectTable(1))
     concat.add(histBranch)
     enc.add(concat)
-
     enc.add(nn.JoinTable(1))
-    if dropout > 0:
-        enc.add(nn.Dropout(dropout))
-    enc.add(nn.Linear(2 * params['rnnHiddenSize'] + params['imgFeatureSize'], params['rnnHiddenSize']))
-    enc.add(nn.Tanh())
-
-    return enc
+    return _lf_head(enc, params, 2 * params['rnnHiddenSize'] + params['imgFeatureSize'])
 
 
 # ---- encoders/hre-ques-im-hist.lua ---------------------------------------------------------------------------
@@ -296,17 +367,7 @@ def hre_ques_im_hist(params):
 
     # make clones for embed layer (qEmbedNet is made and never used, as in the Lua)
     qEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')  # noqa: F841
-    hEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
-
-    histBranch = nn.Sequential().add(nn.SelectTable(2)).add(hEmbedNet)
-    enc.histLayers = []
-    for layer in range(params['numLayers']):
-        inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
-        enc.histLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
-        enc.histLayers[layer].maskZero()
-
-        histBranch.add(enc.histLayers[layer])
-    histBranch.add(nn.Select(0, -1))
+    histBranch = _hist_branch(enc, params, 2)
 
     # image branch: embedding for images
     imgPar = nn.ParallelTable() \
@@ -354,21 +415,17 @@ def hre_ques_im_hist(params):
     return enc
 
 
-# ---- encoders/mn-ques-im-hist.lua ----------------------------------------------------------------------------
+# ---- encoders/mn-ques-im-hist.lua ---------------------------------------------------------------------------
 def mn_ques_im_hist(params):
-    inputs = []
+    inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, img, history, mask
+    ques, img_feats, hist, mask = inputs
+    return _memory_network(params, inputs, ques, hist, mask, img_feats)
+
+
+def _memory_network(params, inputs, ques, hist, mask, img_feats):
+    """mn-ques-im-hist.lua and mn-ques-hist.lua, the same lines but for the image's join and projection of the
+    question's encoding (``img_feats`` None: mn-ques-hist)."""
     outputs = []
-
-    inputs.append(nn.Identity()())   # question
-    inputs.append(nn.Identity()())   # img feats
-    inputs.append(nn.Identity()())   # history
-    inputs.append(nn.Identity()())   # 10x10 mask
-
-    ques = inputs[0]
-    img_feats = inputs[1]
-    hist = inputs[2]
-    mask = inputs[3]
-
     # word embed layer (a global in the Lua)
     wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
 
@@ -393,11 +450,12 @@ def mn_ques_im_hist(params):
     q2 = lst4(q1)
     q3 = nn.Select(0, -1)(q2)
 
-    qi = nn.JoinTable(0, 1)([q3, img_feats])
-    qi_proj = nn.Tanh()(nn.Linear(params['imgFeatureSize'] + params['rnnHiddenSize'], params['rnnHiddenSize'])(qi))
+    if img_feats is not None:
+        qi = nn.JoinTable(0, 1)([q3, img_feats])
+        q3 = nn.Tanh()(nn.Linear(params['imgFeatureSize'] + params['rnnHiddenSize'], params['rnnHiddenSize'])(qi))
 
     # View as batch x rounds
-    qEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(qi_proj)
+    qEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(q3)
     hEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(h3)
 
     # Inner product: qh is Bx10x10, rows questions, columns facts
@@ -420,6 +478,13 @@ def mn_ques_im_hist(params):
     enc.wordEmbed = wordEmbed
 
     return enc
+
+
+# ---- encoders/mn-ques-hist.lua ------------------------------------------------------------------------------
+def mn_ques_hist(params):
+    inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, history, 10x10 mask
+    ques, hist, mask = inputs
+    return _memory_network(params, inputs, ques, hist, mask, None)
 
 
 # ---- decoders/gen.lua ----------------------------------------------------------------------------------------
@@ -513,9 +578,10 @@ def _no_connect(*args):
     """disc.lua's dummy forwardConnect / backwardConnect."""
 
 
-ENCODERS = {'lf-ques-im-hist': SimpleNamespace(model=lf_ques_im_hist),
-            'hre-ques-im-hist': SimpleNamespace(model=hre_ques_im_hist),
-            'mn-ques-im-hist': SimpleNamespace(model=mn_ques_im_hist)}
+ENCODERS = {name: SimpleNamespace(model=model) for name, model in [
+    ('lf-ques', lf_ques), ('lf-ques-im', lf_ques_im), ('lf-ques-hist', lf_ques_hist),
+    ('lf-ques-im-hist', lf_ques_im_hist), ('hre-ques-hist', hre_ques_hist), ('hre-ques-im-hist', hre_ques_im_hist),
+    ('mn-ques-hist', mn_ques_hist), ('mn-ques-im-hist', mn_ques_im_hist)]}
 DECODERS = {'gen': SimpleNamespace(model=gen_model, forwardConnect=gen_forwardConnect,
                                    backwardConnect=gen_backwardConnect, decoderConnect=gen_decoderConnect),
             'disc': SimpleNamespace(model=disc_model, forwardConnect=_no_connect, backwardConnect=_no_connect,
@@ -723,7 +789,7 @@ class Model:
         batchQues = batchQues.view(-1, batchQues.size(2)).t()
         inputs.append(batchQues)
 
-        if self.params['useIm'] is True:
+        if self.params.get('useIm') is True:    # nil in the Lua for an encoder without 'im'
             imgFeats = batch['img_feat']
             # if attention, then conv layer features
             if 'att' in self.params['encoder']:
@@ -737,7 +803,7 @@ class Model:
                 imgFeats = imgFeats.view(-1, self.params['imgFeatureSize'])
             inputs.append(imgFeats)
 
-        if self.params['useHistory'] is True:
+        if self.params.get('useHistory') is True:
             batchHist = batch['hist']
             batchHist = batchHist.view(-1, batchHist.size(2)).t()
             inputs.append(batchHist)
