@@ -37,9 +37,10 @@ def left_aligned(rng, shape, maxlen, width=None):
     return seq, lens
 
 
-def write_data(tmp_path, seed=0, threads=3):
+def write_data(tmp_path, seed=0, threads=3, spatial=None):
     """prepro.py's visdial_data.h5 / visdial_params.json and data_img.h5, tiny: signed 64-bit integers (the
-    padding -1 does not fit prepro.py's uint32), answer indices, option indices and image positions from 0."""
+    padding -1 does not fit prepro.py's uint32), answer indices, option indices and image positions from 0. With
+    ``spatial``, the image features are conv maps (N, F, spatial, spatial), as prepro_img_vgg16.lua's pool5."""
     rng = np.random.RandomState(seed)
     L = lambda a: lg.from_numpy(np.ascontiguousarray(a, np.int64))    # noqa: E731
     ques_file, img_file, json_file = (str(tmp_path / n) for n in ('data.h5', 'img.h5', 'params.json'))
@@ -59,7 +60,8 @@ def write_data(tmp_path, seed=0, threads=3):
                                 ('opt_length', opt_len), ('opt_list', opt_list),
                                 ('num_rounds', np.full(threads, ROUNDS)), ('cap', cap), ('cap_length', cap_len)]:
                 f.write(name + '_' + dtype, L(value))
-            g.write('/images_' + dtype, lg.from_numpy(rng.rand(threads + 1, F).astype(np.float32)))
+            shape = (threads + 1, F) + ((spatial, spatial) if spatial else ())
+            g.write('/images_' + dtype, lg.from_numpy(rng.rand(*shape).astype(np.float32)))
             info['unique_img_' + dtype] = ['COCO_%s2014_%012d.jpg' % (dtype, 100 + i) for i in range(threads)]
     with open(json_file, 'w') as file:
         file.write(cjson.encode(info))
@@ -97,7 +99,9 @@ def make_loader(opt, as_on_gpu=True):
 
 def setup(tmp_path, encoder, decoder, as_on_gpu=True, **kw):
     """train.lua up to the model: the loader, and the options with the loader's sizes (train.lua:56-60)."""
-    opt = make_opt(encoder, decoder, write_data(tmp_path), **kw)
+    spatial = 3 if 'att' in encoder else None
+    opt = make_opt(encoder, decoder, write_data(tmp_path, spatial=spatial), imgSpatialSize=spatial,
+                   commonEmbeddingSize=7, **kw)
     loader = make_loader(opt, as_on_gpu)
     for value in ['numTrainThreads', 'numValThreads', 'vocabSize', 'maxQuesCount', 'maxQuesLen', 'maxAnsLen']:
         opt[value] = loader[value]
@@ -300,7 +304,8 @@ def test_gen_forward_backward_gradient(encoder, double_default, tmp_path):
 @pytest.mark.parametrize('encoder,decoder', [('lf-ques-im-hist', 'gen'), ('hre-ques-im-hist', 'disc'),
                                              ('mn-ques-im-hist', 'gen'), ('lf-ques-im-hist', 'disc'),
                                              ('lf-ques', 'gen'), ('lf-ques-im', 'disc'), ('lf-ques-hist', 'gen'),
-                                             ('hre-ques-hist', 'disc'), ('mn-ques-hist', 'gen')])
+                                             ('hre-ques-hist', 'disc'), ('mn-ques-hist', 'gen'),
+                                             ('lf-att-ques-im-hist', 'disc')])
 def test_train_then_retrieve(encoder, decoder, capsys, tmp_path):
     """train.lua's loop (2 epochs of 2 iterations: 3 dialogs, batches of 2), one more Adam step, then model.lua's
     retrieve on val: every rank in 1 .. 100, and processRanks's MRR is that of the ranks returned."""
@@ -387,3 +392,18 @@ def test_the_luas_uint32_files_read_into_the_ports_form(tmp_path):
             read = f.read(name).all()
             assert read.type() == 'torch.LongTensor' and int(read.min()) >= 0
             assert read.add(-1).totable() == t.totable()
+
+
+def test_attention_encoder_reads_conv_maps_channels_last(tmp_path):
+    """opts.lua:62-67 turns imgNorm off for 'att' encoders and dataloader.lua:68-70 permutes the pool5 maps
+    (N, F, S, S) to (N, S, S, F); model.lua:250-253 repeats each dialog's map over its 10 rounds."""
+    opt, loader = setup(tmp_path, 'lf-att-ques-im-hist', 'disc')
+    assert opt['imgNorm'] == 0
+    with hdf5.open(opt['inputImg'], 'r') as f:
+        maps = f.read('/images_train').all().numpy()
+    np.testing.assert_array_equal(loader.train_img_fv.numpy(), maps.transpose(0, 2, 3, 1))
+    model = vd.Model(opt)
+    batch = loader.getTrainBatch(model.params)
+    img = model._encoderInputs(batch)[0][1]
+    assert img.size() == (2 * ROUNDS, 3, 3, F)
+    np.testing.assert_array_equal(img[ROUNDS].numpy(), batch['img_feat'][1].numpy())

@@ -2,9 +2,9 @@
 tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
 writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the
 same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
-model_utils/weight-init.lua (its xavier, opts.lua's default), the encoders without attention (lf-ques, lf-ques-im,
-lf-ques-hist, lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist: the lines the files
-repeat are one helper each, built in the Lua's order so the generator draws alike), decoders/gen.lua,
+model_utils/weight-init.lua (its xavier, opts.lua's default), encoders/lf-ques, lf-ques-im, lf-ques-hist,
+lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist (the lines the files repeat are one
+helper each, built in the Lua's order so the generator draws alike) and lf-att-ques-im-hist, decoders/gen.lua,
 decoders/disc.lua, model.lua's Model
 (all but generateAnswers), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson),
 train.lua's setup, loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded,
@@ -487,6 +487,91 @@ def mn_ques_hist(params):
     return _memory_network(params, inputs, ques, hist, mask, None)
 
 
+# ---- encoders/lf-att-ques-im-hist.lua -----------------------------------------------------------------------
+def lf_att_ques_im_hist(params):
+    inputs = []
+    outputs = []
+
+    inputs.append(nn.Identity()())   # question
+    inputs.append(nn.Identity()())   # img feats
+    inputs.append(nn.Identity()())   # history
+
+    ques = inputs[0]
+    img_feats = inputs[1]
+    hist = inputs[2]
+
+    # word embed layer (a global in the Lua)
+    wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
+
+    qEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(ques))
+    hEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(hist))
+
+    lst1 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
+    lst1.maskZero()
+    lst2 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
+    lst2.maskZero()
+
+    h1 = lst1(hEmbed)
+    h2 = lst2(h1)
+    h3 = nn.Select(0, -1)(h2)
+
+    lst3 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
+    lst3.maskZero()
+    lst4 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
+    lst4.maskZero()
+
+    q1 = lst3(qEmbed)
+    q2 = lst4(q1)
+    q3 = nn.Select(0, -1)(q2)
+
+    qh = nn.Tanh()(nn.Linear(2 * params['rnnHiddenSize'], params['rnnHiddenSize'])(nn.JoinTable(0, 1)([q3, h3])))
+
+    # image attention (inspired by SAN, Yang et al., CVPR16)
+    img_tr_size = params['rnnHiddenSize']
+    rnn_size = params['rnnHiddenSize']
+    common_embedding_size = params['commonEmbeddingSize']
+    num_attention_layer = 1
+    S2 = params['imgSpatialSize'] * params['imgSpatialSize']
+
+    u = qh
+    img_tr = nn.Dropout(0.5)(
+        nn.Tanh()(
+            nn.View(-1, S2, img_tr_size)(
+                nn.Linear(params['imgFeatureSize'], img_tr_size)(
+                    nn.View(params['imgFeatureSize']).setNumInputDims(2)(img_feats)))))
+
+    for i in range(num_attention_layer):
+        # linear layer: 14x14x1024 -> 14x14x512
+        img_common = nn.View(-1, S2, common_embedding_size)(
+            nn.Linear(img_tr_size, common_embedding_size)(nn.View(-1, img_tr_size)(img_tr)))
+
+        # replicate lstm state 196 times
+        ques_common = nn.Linear(rnn_size, common_embedding_size)(u)
+        ques_repl = nn.Replicate(S2, 1)(ques_common)
+
+        # add image and question features (both 196x512)
+        img_ques_common = nn.Dropout(0.5)(nn.Tanh()(nn.CAddTable()([img_common, ques_repl])))
+        h = nn.Linear(common_embedding_size, 1)(nn.View(-1, common_embedding_size)(img_ques_common))
+        p = nn.SoftMax()(nn.View(-1, S2)(h))
+
+        # weighted sum of image features
+        p_att = nn.View(1, -1).setNumInputDims(1)(p)
+        img_tr_att = nn.MM(False, False)([p_att, img_tr])
+        img_tr_att_feat = nn.View(-1, img_tr_size)(img_tr_att)
+
+        # add image feature vector and question vector
+        u = nn.CAddTable()([img_tr_att_feat, u])
+
+    o = nn.Tanh()(nn.Linear(rnn_size, rnn_size)(nn.Dropout(0.5)(u)))
+
+    outputs.append(o)
+
+    enc = nn.gModule(inputs, outputs)
+    enc.wordEmbed = wordEmbed
+
+    return enc
+
+
 # ---- decoders/gen.lua ----------------------------------------------------------------------------------------
 def gen_model(params, enc):
     nn.FastLSTM.usenngraph = True
@@ -581,7 +666,8 @@ def _no_connect(*args):
 ENCODERS = {name: SimpleNamespace(model=model) for name, model in [
     ('lf-ques', lf_ques), ('lf-ques-im', lf_ques_im), ('lf-ques-hist', lf_ques_hist),
     ('lf-ques-im-hist', lf_ques_im_hist), ('hre-ques-hist', hre_ques_hist), ('hre-ques-im-hist', hre_ques_im_hist),
-    ('mn-ques-hist', mn_ques_hist), ('mn-ques-im-hist', mn_ques_im_hist)]}
+    ('mn-ques-hist', mn_ques_hist), ('mn-ques-im-hist', mn_ques_im_hist),
+    ('lf-att-ques-im-hist', lf_att_ques_im_hist)]}
 DECODERS = {'gen': SimpleNamespace(model=gen_model, forwardConnect=gen_forwardConnect,
                                    backwardConnect=gen_backwardConnect, decoderConnect=gen_decoderConnect),
             'disc': SimpleNamespace(model=disc_model, forwardConnect=_no_connect, backwardConnect=_no_connect,
