@@ -1,14 +1,14 @@
 """batra-mlp-lab/visdial (Visual Dialog, CVPR 2017) ported line by line (the test file is
 tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
-writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the
-same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), model_utils/optim_updates.lua's adam,
-model_utils/weight-init.lua (its xavier, opts.lua's default), encoders/lf-ques, lf-ques-im, lf-ques-hist,
-lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist (the lines the files repeat are one
-helper each, built in the Lua's order so the generator draws alike) and lf-att-ques-im-hist, decoders/gen.lua,
-decoders/disc.lua, model.lua's Model
-(all but generateAnswers), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson),
-train.lua's setup, loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded,
-retrieve or predict, the ranks' json).
+writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, MaskFuture.lua, ReplaceZero.lua,
+MaskSoftMax.lua (the same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), optim_updates.lua's
+adam, weight-init.lua (its xavier, opts.lua's default), every encoder but mn-att-ques-im-hist: lf-ques, lf-ques-im,
+lf-ques-hist, lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist (the lines the files
+repeat are one helper each, built in the Lua's order so the generator draws alike), lf-att-ques-im-hist and
+hrea-ques-im-hist (whose MaskFuture indexes with a float mask, as only cutorch's CudaTensor takes: it runs in the
+GPU tests), decoders/gen.lua and disc.lua, model.lua's Model (all but generateAnswers), dataloader.lua (all: the
+h5/json reads through legonn.hdf5 and legonn.cjson), train.lua's setup, loop and checkpoints (lines 53-121) and
+evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict, the ranks' json).
 
 The data files are prepro.py's, small and written by the test, in the port's index rules: word ids from 0 with
 -1 as padding (prepro.py's uint32 cannot hold the -1: they are int64), answer indices, option indices and image
@@ -205,6 +205,61 @@ class MaskTime(nn.Module):
         return self.gradInput
 
 
+# ---- model_utils/MaskFuture.lua ------------------------------------------------------------------------------
+class MaskFuture(nn.Module):
+    """Zeroes the entries above the diagonal of each (numClasses, numClasses) slice of a (batch, n, n) input (a
+    round's scores for later rounds), in the output and the gradient. Its mask is a float Tensor used as an index,
+    which cutorch reads as a mask (the Lua runs on the GPU); Torch7's CPU tensors take only a ByteTensor mask."""
+
+    def __init__(self, numClasses):
+        super().__init__()
+        self.mask = lg.Tensor(1, numClasses, numClasses).fill(1)
+        # extract the upper diagonal matrix
+        self.mask[0] = lg.triu(self.mask[0], 1)
+        self.gradInput = lg.Tensor()
+        self.output = lg.Tensor()
+
+    def updateOutput(self, input):
+        batchSize = input.size(0)  # noqa: F841  (read and unused, as in the Lua)
+
+        self.output.resizeAs(input).copy(input)
+        # expand mask based on input
+        self.output[self.mask.expandAs(input)] = 0
+
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # zero out the gradients based on the mask
+        self.gradInput.resizeAs(gradOutput).copy(gradOutput)
+        self.gradInput[self.mask.expandAs(input)] = 0
+
+        return self.gradInput
+
+
+# ---- model_utils/ReplaceZero.lua -----------------------------------------------------------------------------
+class ReplaceZero(nn.Module):
+    """Replaces the input's zeros by ``constant`` (hrea's -inf before a SoftMax); their gradient is zero."""
+
+    def __init__(self, constant):
+        super().__init__()
+        if constant is None:      # the Lua's `not constant`: a nil (0 and -inf are constants)
+            raise ValueError('<ReplaceZero> constant must be specified')
+        self.constant = constant
+        self.mask = lg.Tensor()
+
+    def updateOutput(self, input):
+        self.output.resizeAs(input).copy(input)
+        self.mask = input.eq(0)
+        self.output[self.mask] = self.constant
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput.resizeAs(gradOutput).copy(gradOutput)
+        # remove the gradients at those points
+        self.gradInput[self.mask] = 0
+        return self.gradInput
+
+
 # ---- model_utils/optim_updates.lua ---------------------------------------------------------------------------
 def adam(x, dx, state):
     """optim_updates.lua's adam: Karpathy's update (densecap's optim_updates.lua, ported in
@@ -356,7 +411,10 @@ def lf_ques_im_hist(params):
 
 
 # ---- encoders/hre-ques-im-hist.lua ---------------------------------------------------------------------------
-def hre_ques_im_hist(params):
+def _hre_im_front(params, imgDropout):
+    """hre-ques-im-hist.lua's and hrea-ques-im-hist.lua's lines up to the second ConcatTable (the same but for
+    hrea's Dropout(0.5) before the image's Linear): words with the image (MaskTime) through numLayers SeqLSTMs,
+    beside the history's encoding."""
     nn.FastLSTM.usenngraph = True
 
     enc = nn.Sequential()
@@ -370,9 +428,11 @@ def hre_ques_im_hist(params):
     histBranch = _hist_branch(enc, params, 2)
 
     # image branch: embedding for images
-    imgPar = nn.ParallelTable() \
-        .add(nn.Identity()) \
-        .add(nn.Sequential().add(nn.Linear(params['imgFeatureSize'], params['imgEmbedSize'])))
+    imgEmbed = nn.Sequential()
+    if imgDropout:
+        imgEmbed.add(nn.Dropout(0.5))
+    imgEmbed.add(nn.Linear(params['imgFeatureSize'], params['imgEmbedSize']))
+    imgPar = nn.ParallelTable().add(nn.Identity()).add(imgEmbed)
     # select words and image only
     imageBranch = nn.Sequential() \
         .add(nn.NarrowTable(0, 2)) \
@@ -402,10 +462,73 @@ def hre_ques_im_hist(params):
     concat2.add(wordImageBranch).add(nn.SelectTable(2))
     enc.add(concat2)
 
+    return enc
+
+
+def hre_ques_im_hist(params):
+    enc = _hre_im_front(params, False)
+
     # join both the tensors
     enc.add(nn.JoinTable(-1))
 
     # split back wrt batch size, then rounds as time for the dialog-level LSTM
+    enc.add(nn.View(-1, params['maxQuesCount'], 2 * params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.SeqLSTM(2 * params['rnnHiddenSize'], params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.View(-1, params['rnnHiddenSize']))
+
+    return enc
+
+
+# ---- encoders/hrea-ques-im-hist.lua -------------------------------------------------------------------------
+def hrea_ques_im_hist(params):
+    enc = _hre_im_front(params, True)
+
+    # single layer neural network: create attention based history
+    prepare = nn.Sequential() \
+        .add(nn.Linear(params['rnnHiddenSize'], 1)) \
+        .add(nn.View(-1, params['maxQuesCount']))
+    wordHistBranch = nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(prepare.clone())
+             .add(prepare.clone())) \
+        .add(nn.ParallelTable()
+             .add(nn.Replicate(10, 2))
+             .add(nn.Replicate(10, 1))) \
+        .add(nn.CAddTable()) \
+        .add(MaskFuture(params['maxQuesCount'])) \
+        .add(nn.View(-1, params['maxQuesCount'])) \
+        .add(ReplaceZero(-1 * math.inf)) \
+        .add(nn.SoftMax()) \
+        .add(nn.View(-1, params['maxQuesCount'], params['maxQuesCount'])) \
+        .add(nn.Replicate(params['rnnHiddenSize'], 3))
+
+    histOnlyBranch = nn.Sequential() \
+        .add(nn.SelectTable(1)) \
+        .add(nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])) \
+        .add(nn.Replicate(params['maxQuesCount'], 1))
+
+    # another concatTable to create attention over history
+    concat3 = nn.ConcatTable() \
+        .add(wordHistBranch) \
+        .add(histOnlyBranch) \
+        .add(nn.SelectTable(0))   # append attended history with question
+    enc.add(concat3)
+
+    # multiply the first two tables, and leave the third one untouched
+    multiplier = nn.Sequential() \
+        .add(nn.NarrowTable(0, 2)) \
+        .add(nn.CMulTable()) \
+        .add(nn.Sum(2)) \
+        .add(nn.View(-1, params['rnnHiddenSize']))
+    concat4 = nn.ConcatTable() \
+        .add(multiplier) \
+        .add(nn.SelectTable(2))
+    enc.add(concat4)
+
+    # join both the tensors (att over history and encoded question)
+    enc.add(nn.JoinTable(-1))
     enc.add(nn.View(-1, params['maxQuesCount'], 2 * params['rnnHiddenSize']))
     enc.add(nn.Transpose([0, 1]))
     enc.add(nn.SeqLSTM(2 * params['rnnHiddenSize'], params['rnnHiddenSize']))
@@ -667,7 +790,7 @@ ENCODERS = {name: SimpleNamespace(model=model) for name, model in [
     ('lf-ques', lf_ques), ('lf-ques-im', lf_ques_im), ('lf-ques-hist', lf_ques_hist),
     ('lf-ques-im-hist', lf_ques_im_hist), ('hre-ques-hist', hre_ques_hist), ('hre-ques-im-hist', hre_ques_im_hist),
     ('mn-ques-hist', mn_ques_hist), ('mn-ques-im-hist', mn_ques_im_hist),
-    ('lf-att-ques-im-hist', lf_att_ques_im_hist)]}
+    ('lf-att-ques-im-hist', lf_att_ques_im_hist), ('hrea-ques-im-hist', hrea_ques_im_hist)]}
 DECODERS = {'gen': SimpleNamespace(model=gen_model, forwardConnect=gen_forwardConnect,
                                    backwardConnect=gen_backwardConnect, decoderConnect=gen_decoderConnect),
             'disc': SimpleNamespace(model=disc_model, forwardConnect=_no_connect, backwardConnect=_no_connect,
