@@ -434,3 +434,32 @@ def test_mask_future_and_replace_zero_on_the_gpu():
     assert (mf.backward(x, g).double().numpy()[:, future] == 0).all()
     assert (rz.backward(masked.view(-1, ROUNDS), g.view(-1, ROUNDS)).double().numpy().reshape(2, ROUNDS, ROUNDS)
             [:, future] == 0).all()
+
+
+# ---- model.lua's generateAnswers -------------------------------------------------------------------------------
+def test_generate_answers_by_beam_search_and_sampling(tmp_path):
+    """generateAnswers on the first val dialog of a briefly trained gen model. Beam search with a beam as wide
+    as the vocabulary (so <END> is among each step's candidates) returns, for each of the 10 rounds, the question's
+    words and an answer from <START> to <END>; with a beam too short for any beam to end, finishBeams[1] is nil
+    and the Lua fails there as the port does. Sampling (sampleWords 1) returns beamLen sampled words after
+    <START>, cut at an <END>."""
+    lg.manualSeed(1)
+    opt, loader = setup(tmp_path, 'lf-ques-im-hist', 'gen', numEpochs=1)
+    model, _ = vd.train(opt, loader)
+    beam = model.generateAnswers(loader, 'val', {'beamSize': V, 'beamLen': 3, 'maxThreads': 1})
+    assert len(beam) == 1 and beam[0]['image_id'] == 100 and len(beam[0]['dialog']) == ROUNDS
+    for r, qa in enumerate(beam[0]['dialog']):
+        assert qa['question'] == vd.idToWords(loader.val_ques_fwd[0][r], loader.ind2word)
+        words = qa['answer'].split()
+        assert words[0] == '<START>' and words[-1] == '<END>' and len(words) <= 3
+    with pytest.raises(IndexError):
+        model.generateAnswers(loader, 'val', {'beamSize': 1, 'beamLen': 1, 'maxThreads': 1})
+    sampled = model.generateAnswers(loader, 'val', {'sampleWords': 1, 'beamLen': 4, 'maxThreads': 1})
+    for qa in sampled[0]['dialog']:
+        words = qa['answer'].split()
+        assert words[0] == '<START>' and 2 <= len(words) <= 5
+        assert '<END>' not in words[:-1]
+    (tmp_path / 'disc').mkdir()
+    disc_opt, disc_loader = setup(tmp_path / 'disc', 'lf-ques-im-hist', 'disc', numEpochs=1)
+    with pytest.raises(SystemExit):
+        vd.Model(disc_opt).generateAnswers(disc_loader, 'val')

@@ -6,7 +6,7 @@ adam, weight-init.lua (its xavier, opts.lua's default), every encoder but mn-att
 lf-ques-hist, lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist (the lines the files
 repeat are one helper each, built in the Lua's order so the generator draws alike), lf-att-ques-im-hist and
 hrea-ques-im-hist (whose MaskFuture indexes with a float mask, as only cutorch's CudaTensor takes: it runs in the
-GPU tests), decoders/gen.lua and disc.lua, model.lua's Model (all but generateAnswers), dataloader.lua (all: the
+GPU tests), decoders/gen.lua and disc.lua, model.lua's Model (all), dataloader.lua (all: the
 h5/json reads through legonn.hdf5 and legonn.cjson), train.lua's setup, loop and checkpoints (lines 53-121) and
 evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict, the ranks' json).
 
@@ -91,6 +91,22 @@ def rightAlign(sequences, lengths):
                 rAligned[imId][M - n:M] = sequences[imId][0:n]
 
     return rAligned
+
+
+def idToWords(vector, ind2word):
+    sentence = ''
+
+    nextWord = None
+    for wordId in range(vector.size(0)):
+        if vector[wordId] >= 0:             # the Lua's > 0: padding is -1 here
+            nextWord = ind2word[int(vector[wordId])]
+            sentence = sentence + ' ' + nextWord
+
+        # stop if end of token is attained
+        if nextWord == '<END>':
+            break
+
+    return sentence
 
 
 def readJSON(fileName):
@@ -987,6 +1003,167 @@ class Model:
                                        'round_id': j + 1,
                                        'ranks': ranks[i][j]})
         return prediction
+
+    def generateAnswers(self, dataloader, dtype, params=None):
+        # check decoder
+        if self.params['decoder'] == 'disc':
+            print('Sampling/beam search only for generative model')
+            raise SystemExit()   # the Lua's os.exit()
+
+        # setting the options for beam search / sampling
+        params = params or {}
+
+        # sample or take max
+        sampleWords = params.get('sampleWords') == 1
+        temperature = params.get('temperature', 1.0)
+        beamSize = params.get('beamSize', 5)
+        beamLen = params.get('beamLen', 20)
+
+        print('Beam size', beamSize)
+        print('Beam length', beamLen)
+
+        startToken = dataloader.word2ind['<START>']
+        endToken = dataloader.word2ind['<END>']
+        numThreads = params.get('maxThreads') or dataloader.numThreads[dtype]
+        print('No. of threads', numThreads)
+
+        answerTable = []
+        for convId in range(numThreads):
+            xlua.progress(convId, numThreads)
+            self.wrapper.evaluate()
+
+            inds = lg.LongTensor(1).fill(convId)
+            batch = dataloader.getIndexData(inds, self.params, dtype)
+            numQues = batch['ques_fwd'].size(0) * batch['ques_fwd'].size(1)
+
+            encOut = self.forwardBackward(batch, True, True)
+            threadAnswers = []
+
+            if sampleWords is False:
+                # do beam search for each example now
+                for it in range(10):
+                    encInSeq = batch['ques_fwd'].view(-1, batch['ques_fwd'].size(2)).t()
+                    encInSeq = encInSeq[:, it:it + 1].squeeze().float()
+
+                    # beams
+                    beams = lg.LongTensor(beamLen, beamSize).zero()
+
+                    # initial hidden states for the beam at current round of dialog
+                    hiddenBeams = []
+                    rnnLayers = getattr(self.encoder, 'rnnLayers', None)
+                    if rnnLayers is not None:
+                        for level in range(len(rnnLayers)):
+                            hiddenBeams.append({})
+                            last = batch['ques_fwd'].size(2) - 1
+                            hiddenBeams[level]['output'] = rnnLayers[level].output[last][it]
+                            hiddenBeams[level]['cell'] = rnnLayers[level].cell[last][it]
+                            if level == len(rnnLayers) - 1:
+                                hiddenBeams[level]['output'] = encOut[it]
+                            hiddenBeams[level]['output'] = lg.repeatTensor(hiddenBeams[level]['output'], beamSize, 1)
+                            hiddenBeams[level]['cell'] = lg.repeatTensor(hiddenBeams[level]['cell'], beamSize, 1)
+                    else:
+                        for level in range(len(self.decoder.rnnLayers)):
+                            hiddenBeams.append({})
+                            if level == len(self.decoder.rnnLayers) - 1:
+                                hiddenBeams[level]['output'] = lg.repeatTensor(encOut[it], beamSize, 1)
+                            else:
+                                hiddenBeams[level]['output'] = lg.Tensor(beamSize, encOut.size(1)).zero()
+                            hiddenBeams[level]['cell'] = hiddenBeams[level]['output'].clone().zero()
+
+                    # for first step, initialize with start symbols
+                    beams[0] = dataloader.word2ind['<START>']
+                    scores = lg.DoubleTensor(beamSize).zero()
+                    finishBeams = []   # accumulate beams that are done
+
+                    for step in range(1, beamLen):
+                        # candidates for the current iteration
+                        cands = []
+
+                        # if step == 1 (the Lua's 2), explore only one beam (all are <START>)
+                        exploreSize = 1 if step == 1 else beamSize
+
+                        # first copy the hidden states to the decoder
+                        for level in range(len(self.decoder.rnnLayers)):
+                            self.decoder.rnnLayers[level].userPrevOutput = hiddenBeams[level]['output']
+                            self.decoder.rnnLayers[level].userPrevCell = hiddenBeams[level]['cell']
+
+                        # decoder forward pass
+                        decOut = self.decoder.forward(beams[step - 1:step])
+                        decOut = decOut.squeeze()   # beam_nums x vocab_size
+
+                        # iterate separately for each possible word of beam
+                        for wordId in range(exploreSize):
+                            curHidden = []
+                            for level in range(len(self.decoder.rnnLayers)):
+                                layer = self.decoder.rnnLayers[level]
+                                curHidden.append({'output': layer.output[0:1, wordId:wordId + 1].clone().squeeze(),
+                                                  'cell': layer.cell[0:1, wordId:wordId + 1].clone().squeeze()})
+
+                            # sort and get the top probabilities
+                            if beamSize == 1:
+                                topProb, topInd = lg.topk(decOut, beamSize, True)
+                            else:
+                                topProb, topInd = lg.topk(decOut[wordId], beamSize, True)
+
+                            for candId in range(beamSize):
+                                candBeam = beams[:, wordId:wordId + 1].clone()
+                                # get the updated cost for each explored candidate, pool
+                                candBeam[step] = topInd[candId]
+                                if topInd[candId] == endToken:
+                                    finishBeams.append({'beam': candBeam.double().squeeze(), 'length': step + 1,
+                                                        'score': scores[wordId] + topProb[candId]})
+                                else:
+                                    cands.append({'score': scores[wordId] + topProb[candId], 'beam': candBeam,
+                                                  'hidden': curHidden})
+
+                        # sort the candidates and stick to beam size (Lua's table.sort is not stable, Python's
+                        # sort is: candidates of equal scores may come in another order)
+                        cands.sort(key=lambda c: c['score'], reverse=True)
+
+                        for candId in range(min(len(cands), beamSize)):
+                            beams[:, candId:candId + 1] = cands[candId]['beam']
+
+                            # recursive copy
+                            for level in range(len(self.decoder.rnnLayers)):
+                                hiddenBeams[level]['output'][candId] = cands[candId]['hidden'][level]['output'].clone()
+                                hiddenBeams[level]['cell'][candId] = cands[candId]['hidden'][level]['cell'].clone()
+
+                            scores[candId] = cands[candId]['score']
+
+                    finishBeams.sort(key=lambda b: b['score'], reverse=True)
+
+                    quesWords = encInSeq.double().squeeze()
+                    ansWords = finishBeams[0]['beam'].squeeze()
+
+                    quesText = idToWords(quesWords, dataloader.ind2word)
+                    ansText = idToWords(ansWords, dataloader.ind2word)
+
+                    threadAnswers.append({'question': quesText, 'answer': ansText})
+            else:
+                answerIn = lg.Tensor(1, numQues).fill(startToken)
+                answer = [answerIn.t().double()]
+                for timeStep in range(beamLen):
+                    # one pass through decoder
+                    decOut = self.decoder.forward(answerIn).squeeze()
+                    # connect decoder to itself
+                    self.decoderConnect(self.decoder)
+
+                    nextToken = lg.multinomial(lg.exp(decOut / temperature), 1)
+                    answer.append(nextToken.double())
+                    answerIn.copy(nextToken)
+                answer = nn.JoinTable(-1).forward(answer)
+
+                for it in range(10):
+                    quesWords = batch['ques_fwd'][0:1, it:it + 1, :].squeeze().double()
+                    ansWords = answer[it:it + 1, :].squeeze()
+
+                    quesText = idToWords(quesWords, dataloader.ind2word)
+                    ansText = idToWords(ansWords, dataloader.ind2word)
+
+                    threadAnswers.append({'question': quesText, 'answer': ansText})
+            self.wrapper.training()
+            answerTable.append({'image_id': dataloader['unique_img_' + dtype][convId], 'dialog': threadAnswers})
+        return answerTable
 
     def _encoderInputs(self, batch):
         """The input table forwardBackward (model.lua:235-279) and retrieveBatch (:335-375) both build, line for
