@@ -310,7 +310,7 @@ def test_gen_forward_backward_gradient(encoder, double_default, tmp_path):
                                              ('mn-ques-im-hist', 'gen'), ('lf-ques-im-hist', 'disc'),
                                              ('lf-ques', 'gen'), ('lf-ques-im', 'disc'), ('lf-ques-hist', 'gen'),
                                              ('hre-ques-hist', 'disc'), ('mn-ques-hist', 'gen'),
-                                             ('lf-att-ques-im-hist', 'disc')])
+                                             ('lf-att-ques-im-hist', 'disc'), ('mn-att-ques-im-hist', 'gen')])
 def test_train_then_retrieve(encoder, decoder, capsys, tmp_path):
     """train.lua's loop (2 epochs of 2 iterations: 3 dialogs, batches of 2), one more Adam step, then model.lua's
     retrieve on val: every rank in 1 .. 100, and processRanks's MRR is that of the ranks returned."""

@@ -1,14 +1,13 @@
 """batra-mlp-lab/visdial (Visual Dialog, CVPR 2017) ported line by line (the test file is
-tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, readJSON,
+tests/porting/test_visdial.py): opts.lua's encoder flags (lines 54-67), utils.lua (rightAlign, idToWords, readJSON,
 writeJSON, computeLhood, computeRanks, processRanks), model_utils/MaskTime.lua, MaskFuture.lua, ReplaceZero.lua,
 MaskSoftMax.lua (the same file as HieCoAttenVQA's maskSoftmax.lua, whose port this one imports), optim_updates.lua's
-adam, weight-init.lua (its xavier, opts.lua's default), every encoder but mn-att-ques-im-hist: lf-ques, lf-ques-im,
-lf-ques-hist, lf-ques-im-hist, hre-ques-hist, hre-ques-im-hist, mn-ques-hist, mn-ques-im-hist (the lines the files
-repeat are one helper each, built in the Lua's order so the generator draws alike), lf-att-ques-im-hist and
-hrea-ques-im-hist (whose MaskFuture indexes with a float mask, as only cutorch's CudaTensor takes: it runs in the
-GPU tests), decoders/gen.lua and disc.lua, model.lua's Model (all), dataloader.lua (all: the
-h5/json reads through legonn.hdf5 and legonn.cjson), train.lua's setup, loop and checkpoints (lines 53-121) and
-evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict, the ranks' json).
+adam, weight-init.lua (its xavier, opts.lua's default), all eleven encoders (the lines the files repeat are one
+helper each, built in the Lua's order so the generator draws alike; hrea-ques-im-hist's MaskFuture indexes with a
+float mask, as only cutorch's CudaTensor takes, so it runs in the GPU tests), decoders/gen.lua and disc.lua,
+model.lua (all), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson), train.lua's setup,
+loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict,
+the ranks' json).
 
 The data files are prepro.py's, small and written by the test, in the port's index rules: word ids from 0 with
 -1 as padding (prepro.py's uint32 cannot hold the -1: they are int64), answer indices, option indices and image
@@ -558,14 +557,19 @@ def hrea_ques_im_hist(params):
 def mn_ques_im_hist(params):
     inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, img, history, mask
     ques, img_feats, hist, mask = inputs
-    return _memory_network(params, inputs, ques, hist, mask, img_feats)
+
+    wordEmbed, q3, h3 = _question_and_history(params, ques, hist)
+    qi = nn.JoinTable(0, 1)([q3, img_feats])
+    qi_proj = nn.Tanh()(nn.Linear(params['imgFeatureSize'] + params['rnnHiddenSize'], params['rnnHiddenSize'])(qi))
+
+    enc = nn.gModule(inputs, [_history_attention(params, qi_proj, h3, mask)])
+    enc.wordEmbed = wordEmbed
+    return enc
 
 
-def _memory_network(params, inputs, ques, hist, mask, img_feats):
-    """mn-ques-im-hist.lua and mn-ques-hist.lua, the same lines but for the image's join and projection of the
-    question's encoding (``img_feats`` None: mn-ques-hist)."""
-    outputs = []
-    # word embed layer (a global in the Lua)
+def _question_and_history(params, ques, hist):
+    """The lines the mn and att encoders open with alike: one embedding (a global in the Lua) shared by dropout
+    branches for the question and the history, two masked SeqLSTMs over each, their last steps."""
     wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
 
     qEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(ques))
@@ -588,13 +592,14 @@ def _memory_network(params, inputs, ques, hist, mask, img_feats):
     q1 = lst3(qEmbed)
     q2 = lst4(q1)
     q3 = nn.Select(0, -1)(q2)
+    return wordEmbed, q3, h3
 
-    if img_feats is not None:
-        qi = nn.JoinTable(0, 1)([q3, img_feats])
-        q3 = nn.Tanh()(nn.Linear(params['imgFeatureSize'] + params['rnnHiddenSize'], params['rnnHiddenSize'])(qi))
 
+def _history_attention(params, q, h3, mask):
+    """The mn encoders' memory network: each round's question ``q`` attends over the rounds' history encodings
+    through the 10 x 10 mask (MaskSoftMax), the attended history joins the question; the node of the last Tanh."""
     # View as batch x rounds
-    qEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(q3)
+    qEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(q)
     hEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(h3)
 
     # Inner product: qh is Bx10x10, rows questions, columns facts
@@ -608,71 +613,30 @@ def _memory_network(params, inputs, ques, hist, mask, img_feats):
     hAttView = nn.View(-1, params['rnnHiddenSize'])(hAtt)
 
     hAttTr = nn.Tanh()(nn.Linear(params['rnnHiddenSize'], params['rnnHiddenSize'])(nn.Dropout(0.5)(hAttView)))
-    qh2 = nn.Tanh()(nn.Linear(params['rnnHiddenSize'], params['rnnHiddenSize'])(
+    return nn.Tanh()(nn.Linear(params['rnnHiddenSize'], params['rnnHiddenSize'])(
         nn.CAddTable()([hAttTr, nn.View(-1, params['rnnHiddenSize'])(qEmbedView)])))
-
-    outputs.append(qh2)
-
-    enc = nn.gModule(inputs, outputs)
-    enc.wordEmbed = wordEmbed
-
-    return enc
 
 
 # ---- encoders/mn-ques-hist.lua ------------------------------------------------------------------------------
 def mn_ques_hist(params):
     inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, history, 10x10 mask
     ques, hist, mask = inputs
-    return _memory_network(params, inputs, ques, hist, mask, None)
+
+    wordEmbed, q3, h3 = _question_and_history(params, ques, hist)
+    enc = nn.gModule(inputs, [_history_attention(params, q3, h3, mask)])
+    enc.wordEmbed = wordEmbed
+    return enc
 
 
-# ---- encoders/lf-att-ques-im-hist.lua -----------------------------------------------------------------------
-def lf_att_ques_im_hist(params):
-    inputs = []
-    outputs = []
-
-    inputs.append(nn.Identity()())   # question
-    inputs.append(nn.Identity()())   # img feats
-    inputs.append(nn.Identity()())   # history
-
-    ques = inputs[0]
-    img_feats = inputs[1]
-    hist = inputs[2]
-
-    # word embed layer (a global in the Lua)
-    wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
-
-    qEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(ques))
-    hEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(hist))
-
-    lst1 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
-    lst1.maskZero()
-    lst2 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
-    lst2.maskZero()
-
-    h1 = lst1(hEmbed)
-    h2 = lst2(h1)
-    h3 = nn.Select(0, -1)(h2)
-
-    lst3 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
-    lst3.maskZero()
-    lst4 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
-    lst4.maskZero()
-
-    q1 = lst3(qEmbed)
-    q2 = lst4(q1)
-    q3 = nn.Select(0, -1)(q2)
-
-    qh = nn.Tanh()(nn.Linear(2 * params['rnnHiddenSize'], params['rnnHiddenSize'])(nn.JoinTable(0, 1)([q3, h3])))
-
-    # image attention (inspired by SAN, Yang et al., CVPR16)
+# ---- encoders/lf-att-ques-im-hist.lua (and the SAN attention mn-att-ques-im-hist.lua repeats) ---------
+def _san_attention(params, u, img_feats, common_embedding_size, num_attention_layer):
+    """The image attention lf-att-ques-im-hist.lua and mn-att-ques-im-hist.lua write alike (inspired by SAN,
+    Yang et al., CVPR16): ``u`` attends over the (S, S, F) map's S * S places ``num_attention_layer`` times; the
+    node of the last Tanh."""
     img_tr_size = params['rnnHiddenSize']
     rnn_size = params['rnnHiddenSize']
-    common_embedding_size = params['commonEmbeddingSize']
-    num_attention_layer = 1
     S2 = params['imgSpatialSize'] * params['imgSpatialSize']
 
-    u = qh
     img_tr = nn.Dropout(0.5)(
         nn.Tanh()(
             nn.View(-1, S2, img_tr_size)(
@@ -701,13 +665,36 @@ def lf_att_ques_im_hist(params):
         # add image feature vector and question vector
         u = nn.CAddTable()([img_tr_att_feat, u])
 
-    o = nn.Tanh()(nn.Linear(rnn_size, rnn_size)(nn.Dropout(0.5)(u)))
+    return nn.Tanh()(nn.Linear(rnn_size, rnn_size)(nn.Dropout(0.5)(u)))
 
-    outputs.append(o)
 
-    enc = nn.gModule(inputs, outputs)
+def lf_att_ques_im_hist(params):
+    inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, img feats, history
+    ques, img_feats, hist = inputs
+
+    wordEmbed, q3, h3 = _question_and_history(params, ques, hist)
+    qh = nn.Tanh()(nn.Linear(2 * params['rnnHiddenSize'], params['rnnHiddenSize'])(nn.JoinTable(0, 1)([q3, h3])))
+
+    o = _san_attention(params, qh, img_feats, params['commonEmbeddingSize'], 1)
+
+    enc = nn.gModule(inputs, [o])
     enc.wordEmbed = wordEmbed
+    return enc
 
+
+# ---- encoders/mn-att-ques-im-hist.lua -----------------------------------------------------------------------
+def mn_att_ques_im_hist(params):
+    inputs = [nn.Identity()(), nn.Identity()(), nn.Identity()(), nn.Identity()()]   # question, img, history, mask
+    ques, img_feats, hist, mask = inputs
+
+    wordEmbed, q3, h3 = _question_and_history(params, ques, hist)
+    qh2 = _history_attention(params, q3, h3, mask)
+
+    common = params.get('commonEmbeddingSize') or 512       # the Lua's `or`: these options may be nil
+    o = _san_attention(params, qh2, img_feats, common, params.get('numAttentionLayers') or 1)
+
+    enc = nn.gModule(inputs, [o])
+    enc.wordEmbed = wordEmbed
     return enc
 
 
@@ -806,7 +793,8 @@ ENCODERS = {name: SimpleNamespace(model=model) for name, model in [
     ('lf-ques', lf_ques), ('lf-ques-im', lf_ques_im), ('lf-ques-hist', lf_ques_hist),
     ('lf-ques-im-hist', lf_ques_im_hist), ('hre-ques-hist', hre_ques_hist), ('hre-ques-im-hist', hre_ques_im_hist),
     ('mn-ques-hist', mn_ques_hist), ('mn-ques-im-hist', mn_ques_im_hist),
-    ('lf-att-ques-im-hist', lf_att_ques_im_hist), ('hrea-ques-im-hist', hrea_ques_im_hist)]}
+    ('lf-att-ques-im-hist', lf_att_ques_im_hist), ('hrea-ques-im-hist', hrea_ques_im_hist),
+    ('mn-att-ques-im-hist', mn_att_ques_im_hist)]}
 DECODERS = {'gen': SimpleNamespace(model=gen_model, forwardConnect=gen_forwardConnect,
                                    backwardConnect=gen_backwardConnect, decoderConnect=gen_decoderConnect),
             'disc': SimpleNamespace(model=disc_model, forwardConnect=_no_connect, backwardConnect=_no_connect,
