@@ -377,9 +377,17 @@ def test_gpu_path_trains_and_retrieves(encoder, decoder, tmp_path):
     opt, loader = setup(tmp_path, encoder, decoder, as_on_gpu=False, gpuid=0, numEpochs=1)
     model, losses = vd.train(opt, loader)
     assert model.wrapperW.type() == 'torch.CudaTensor'
+    trained = model.wrapperW.float()   # before retrieve's forward zeroes LookupTableMaskZero's padding row again
     assert len(losses) == 2 and all(np.isfinite(losses)) and losses[0] > 0
     ranks = [r['ranks'] for r in model.retrieve(loader, 'val')]
     assert len(ranks) == 3 * ROUNDS and all(1 <= r <= OPTIONS for r in ranks)
+    # convert_gpu_to_cpu.lua on the epoch checkpoint: modelW and Adam's state become FloatTensors
+    saved = opt['savePath'] + 'model_epoch_1.t7'
+    cpu = vd.convert_gpu_to_cpu({'loadPath': saved, 'savePath': 'checkpoints/model_cpu.t7', 'gpuid': 0})
+    reloaded = lg.load(saved + '.cpu.t7')
+    assert reloaded['modelW'].type() == 'torch.FloatTensor' and reloaded['optims']['m'].type() == 'torch.FloatTensor'
+    np.testing.assert_array_equal(reloaded['modelW'].numpy(), trained.numpy())
+    assert reloaded['optims']['t'] == cpu['optims']['t'] == 2
 
 
 def test_the_luas_uint32_files_read_into_the_ports_form(tmp_path):
@@ -463,3 +471,23 @@ def test_generate_answers_by_beam_search_and_sampling(tmp_path):
     disc_opt, disc_loader = setup(tmp_path / 'disc', 'lf-ques-im-hist', 'disc', numEpochs=1)
     with pytest.raises(SystemExit):
         vd.Model(disc_opt).generateAnswers(disc_loader, 'val')
+
+
+# ---- generate.lua and convert_gpu_to_cpu.lua -------------------------------------------------------------------
+def test_generate_writes_the_answers_of_the_saved_model(tmp_path):
+    """generate.lua reloads model_final.t7 into a new Model on a fresh val loader and writes {opts, data} to
+    results.json; its answers are those the trained model gives. convert_gpu_to_cpu.lua without a GPU exits."""
+    lg.manualSeed(1)
+    opt, loader = setup(tmp_path, 'mn-ques-im-hist', 'gen', numEpochs=1)
+    model, _ = vd.train(opt, loader)
+    params = {'beamSize': V, 'beamLen': 3, 'maxThreads': 2}
+    want = model.generateAnswers(loader, 'val', params)
+    out = vd.generate(dict(params, inputQues=opt['inputQues'], inputImg=opt['inputImg'], inputJson=opt['inputJson'],
+                           loadPath=opt['savePath'] + 'model_final.t7', gpuid=-1,
+                           resultPath=str(tmp_path / 'results')))
+    assert out['data'] == want and len(want) == 2
+    with open(tmp_path / 'results' / 'results.json') as f:
+        assert cjson.decode(f.read()) == out
+    with pytest.raises(SystemExit):
+        vd.convert_gpu_to_cpu({'loadPath': opt['savePath'] + 'model_epoch_1.t7', 'savePath': 'checkpoints/model_cpu.t7',
+                               'gpuid': -1})

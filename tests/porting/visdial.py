@@ -6,8 +6,8 @@ adam, weight-init.lua (its xavier, opts.lua's default), all eleven encoders (the
 helper each, built in the Lua's order so the generator draws alike; hrea-ques-im-hist's MaskFuture indexes with a
 float mask, as only cutorch's CudaTensor takes, so it runs in the GPU tests), decoders/gen.lua and disc.lua,
 model.lua (all), dataloader.lua (all: the h5/json reads through legonn.hdf5 and legonn.cjson), train.lua's setup,
-loop and checkpoints (lines 53-121) and evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict,
-the ranks' json).
+loop and checkpoints (lines 53-121), evaluate.lua (lines 40-107: the checkpoint reloaded, retrieve or predict, the
+ranks' json), generate.lua (lines 40-104) and convert_gpu_to_cpu.lua (lines 11-45).
 
 The data files are prepro.py's, small and written by the test, in the port's index rules: word ids from 0 with
 -1 as padding (prepro.py's uint32 cannot hold the -1: they are int64), answer indices, option indices and image
@@ -34,7 +34,7 @@ import time
 from types import SimpleNamespace
 
 import legonn as lg
-from legonn import cjson, hdf5, nn, paths, xlua
+from legonn import cjson, cutorch, hdf5, nn, paths, xlua
 from tests.porting.hiecoatten_vqa import maskSoftMax as MaskSoftMax   # model_utils/MaskSoftMax.lua is that file
 from tests.porting.hiecoatten_vqa import write_json as writeJSON      # utils.lua's writeJSON is the same lines
 from tests.porting.test_densecap_model import adam as karpathy_adam
@@ -1768,3 +1768,85 @@ def evaluate(opt):
         print('Writing ranks to %s' % opt['saveRankPath'])
         writeJSON(opt['saveRankPath'], ranks)
     return ranks
+
+
+# ---- generate.lua (lines 40-104: the options as its CmdLine gives them) --------------------------------------
+def generate(opt):
+    if opt['gpuid'] >= 0:
+        cutorch.setDevice(opt['gpuid'])        # the Lua's gpuid + 1: devices are 0-based
+        cutorch.manualSeed(1234)
+        # torch.setdefaulttensortype('torch.CudaTensor'): legonn's default is a CPU type (docs/porting.md); the
+        # model and batches are shipped by cuda() as in the Lua
+
+    # Read saved model and parameters
+    savedModel = lg.load(opt['loadPath'])
+
+    # transfer all options to model
+    modelParams = savedModel['modelParams']
+    opt['imgNorm'] = modelParams['imgNorm']
+    opt['encoder'] = modelParams['encoder']
+    opt['decoder'] = modelParams['decoder']
+    modelParams['gpuid'] = opt['gpuid']
+
+    # add flags for various configurations (concatHistory is not set here, unlike evaluate.lua and opts.lua:
+    # an lf model generates over last-round-only history, as in the Lua)
+    if 'hist' in opt['encoder']:
+        opt['useHistory'] = True
+    if 'im' in opt['encoder']:
+        opt['useIm'] = True
+
+    # Loading dataset
+    dataloader = DataLoader()
+    dataloader.initialize(opt, ['val'])
+
+    # Setup the model
+    model = Model(modelParams)
+
+    # copy the weights from loaded model
+    model.wrapperW.copy(savedModel['modelW'])
+
+    # Generating
+    sampleParams = {'beamSize': opt.get('beamSize'), 'beamLen': opt.get('beamLen'),
+                    'maxThreads': opt.get('maxThreads'), 'sampleWords': opt.get('sampleWords'),
+                    'temperature': opt.get('temperature')}
+    # a nil field is absent from a Lua table, so generateAnswers' `params.x or default` takes its default
+    sampleParams = {k: v for k, v in sampleParams.items() if v is not None}
+
+    answers = model.generateAnswers(dataloader, 'val', sampleParams)
+    output = {'opts': opt, 'data': answers}
+
+    # save the file to json
+    savePath = '%s/results.json' % opt['resultPath']
+    paths.mkdir(opt['resultPath'])
+    writeJSON(savePath, output)
+    print('Writing the results to ' + savePath)
+    return output
+
+
+# ---- convert_gpu_to_cpu.lua (lines 11-45) --------------------------------------------------------------------
+def convert_gpu_to_cpu(opt):
+    # check for new save path
+    if opt['savePath'] == 'checkpoints/model_cpu.t7':
+        opt['savePath'] = opt['loadPath'] + '.cpu.t7'
+
+    if opt['gpuid'] >= 0:
+        cutorch.setDevice(opt['gpuid'])
+    else:
+        print('Gotta have a GPU to convert to CPU :(')
+        raise SystemExit()   # the Lua's os.exit()
+
+    print('Loading model')
+    model = lg.load(opt['loadPath'])
+
+    # convert modelW and optims to cpu
+    print('Shipping params to CPU')
+    if model['modelW'].type() == 'torch.CudaTensor':
+        model['modelW'] = model['modelW'].float()
+
+    for k, v in model['optims'].items():
+        if lg.type(v) != 'number' and v.type() == 'torch.CudaTensor':
+            model['optims'][k] = v.float()
+
+    print('Saving to ' + opt['savePath'])
+    lg.save(opt['savePath'], model)
+    return model
