@@ -1717,6 +1717,43 @@ def train(opt, dataloader):
     return model, losses
 
 
+# ---- evaluate.lua:57-91 and generate.lua:53-87: the lines both scripts write alike ------------------------------
+def reloadModel(opt, split, moreParams, concatHistory):
+    """The saved model's parameters and options, the flags its encoder's name sets, a loader of ``split`` and
+    the Model with the saved weights. ``moreParams`` are the options evaluate.lua passes on to the model
+    (batchSize, useGt); ``concatHistory``: whether the script sets that flag for lf encoders."""
+    # Read saved model and parameters
+    savedModel = lg.load(opt['loadPath'])
+
+    # transfer all options to model
+    modelParams = savedModel['modelParams']
+    opt['imgNorm'] = modelParams['imgNorm']
+    opt['encoder'] = modelParams['encoder']
+    opt['decoder'] = modelParams['decoder']
+    modelParams['gpuid'] = opt['gpuid']
+    modelParams.update(moreParams)
+
+    # add flags for various configurations
+    if 'hist' in opt['encoder']:
+        opt['useHistory'] = True
+    if 'im' in opt['encoder']:
+        opt['useIm'] = True
+    # check if history is to be concatenated (only for late fusion encoder)
+    if concatHistory and 'lf' in opt['encoder']:
+        opt['concatHistory'] = True
+
+    # Loading dataset
+    dataloader = DataLoader()
+    dataloader.initialize(opt, [split])
+
+    # Setup the model
+    model = Model(modelParams)
+
+    # copy the weights from loaded model
+    model.wrapperW.copy(savedModel['modelW'])
+    return model, dataloader
+
+
 # ---- evaluate.lua (lines 40-107: the options as its CmdLine gives them) --------------------------------------
 def evaluate(opt):
     if opt['useGt'] and opt['split'] == 'test':
@@ -1726,37 +1763,8 @@ def evaluate(opt):
     # seed for reproducibility
     lg.manualSeed(1234)
 
-    # Read saved model and parameters
-    savedModel = lg.load(opt['loadPath'])
-
-    # transfer all options to model
-    modelParams = savedModel['modelParams']
-
-    opt['imgNorm'] = modelParams['imgNorm']
-    opt['encoder'] = modelParams['encoder']
-    opt['decoder'] = modelParams['decoder']
-    modelParams['gpuid'] = opt['gpuid']
-    modelParams['batchSize'] = opt['batchSize']
-    modelParams['useGt'] = opt['useGt']
-
-    # add flags for various configurations
-    if 'hist' in opt['encoder']:
-        opt['useHistory'] = True
-    if 'im' in opt['encoder']:
-        opt['useIm'] = True
-    # check if history is to be concatenated (only for late fusion encoder)
-    if 'lf' in opt['encoder']:
-        opt['concatHistory'] = True
-
-    # Loading dataset
-    dataloader = DataLoader()
-    dataloader.initialize(opt, [opt['split']])
-
-    # Setup the model
-    model = Model(modelParams)
-
-    # copy the weights from loaded model
-    model.wrapperW.copy(savedModel['modelW'])
+    model, dataloader = reloadModel(opt, opt['split'], {'batchSize': opt['batchSize'], 'useGt': opt['useGt']},
+                                    concatHistory=True)
 
     print('Evaluating..')
     if opt['useGt']:
@@ -1778,32 +1786,9 @@ def generate(opt):
         # torch.setdefaulttensortype('torch.CudaTensor'): legonn's default is a CPU type (docs/porting.md); the
         # model and batches are shipped by cuda() as in the Lua
 
-    # Read saved model and parameters
-    savedModel = lg.load(opt['loadPath'])
-
-    # transfer all options to model
-    modelParams = savedModel['modelParams']
-    opt['imgNorm'] = modelParams['imgNorm']
-    opt['encoder'] = modelParams['encoder']
-    opt['decoder'] = modelParams['decoder']
-    modelParams['gpuid'] = opt['gpuid']
-
-    # add flags for various configurations (concatHistory is not set here, unlike evaluate.lua and opts.lua:
-    # an lf model generates over last-round-only history, as in the Lua)
-    if 'hist' in opt['encoder']:
-        opt['useHistory'] = True
-    if 'im' in opt['encoder']:
-        opt['useIm'] = True
-
-    # Loading dataset
-    dataloader = DataLoader()
-    dataloader.initialize(opt, ['val'])
-
-    # Setup the model
-    model = Model(modelParams)
-
-    # copy the weights from loaded model
-    model.wrapperW.copy(savedModel['modelW'])
+    # (concatHistory is not set here, unlike evaluate.lua and opts.lua: an lf model generates over the last
+    # round's history only, as in the Lua)
+    model, dataloader = reloadModel(opt, 'val', {}, concatHistory=False)
 
     # Generating
     sampleParams = {'beamSize': opt.get('beamSize'), 'beamLen': opt.get('beamLen'),
