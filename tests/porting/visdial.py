@@ -309,35 +309,31 @@ def w_init(net, arg):
 # ---- encoders/lf-ques.lua, lf-ques-im.lua, lf-ques-hist.lua -------------------------------------------------
 def _lf_word_branch(enc, params):
     """The word branch lf-ques.lua, lf-ques-im.lua, lf-ques-hist.lua and lf-ques-im-hist.lua each build with the
-    same lines: the embedding, then numLayers masked SeqLSTMs, then the last step."""
+    same lines: the embedding, then numLayers masked SeqLSTMs (``enc.rnnLayers``), then the last step."""
     enc.wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
-    wordBranch = nn.Sequential().add(nn.SelectTable(0)).add(enc.wordEmbed)
-
     enc.rnnLayers = []
-    for layer in range(params['numLayers']):
-        inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
-        enc.rnnLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
-        enc.rnnLayers[layer].maskZero()
-
-        wordBranch.add(enc.rnnLayers[layer])
-    wordBranch.add(nn.Select(0, -1))
-    return wordBranch
+    return _lstm_stack_branch(enc.wordEmbed, 0, params, enc.rnnLayers)
 
 
 def _hist_branch(enc, params, position):
     """The history branch the hist encoders build with the same lines: a clone of the embedding sharing its
-    weights on input ``position``, numLayers masked SeqLSTMs, the last step."""
+    weights on input ``position``, numLayers masked SeqLSTMs (``enc.histLayers``), the last step."""
     hEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
-    histBranch = nn.Sequential().add(nn.SelectTable(position)).add(hEmbedNet)
     enc.histLayers = []
+    return _lstm_stack_branch(hEmbedNet, position, params, enc.histLayers)
+
+
+def _lstm_stack_branch(embed, position, params, layers):
+    """Input ``position`` through ``embed`` and numLayers masked SeqLSTMs (appended to ``layers``), its last step."""
+    branch = nn.Sequential().add(nn.SelectTable(position)).add(embed)
     for layer in range(params['numLayers']):
         inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
-        enc.histLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
-        enc.histLayers[layer].maskZero()
+        layers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
+        layers[layer].maskZero()
 
-        histBranch.add(enc.histLayers[layer])
-    histBranch.add(nn.Select(0, -1))
-    return histBranch
+        branch.add(layers[layer])
+    branch.add(nn.Select(0, -1))
+    return branch
 
 
 def _lf_head(enc, params, width):
@@ -481,8 +477,12 @@ def _hre_im_front(params, imgDropout):
 
 
 def hre_ques_im_hist(params):
-    enc = _hre_im_front(params, False)
+    return _dialog_lstm(_hre_im_front(params, False), params)
 
+
+def _dialog_lstm(enc, params):
+    """hre-ques-im-hist.lua's and hrea-ques-im-hist.lua's last lines: join each round's two encodings, split
+    them back by dialog and run the rounds through the dialog-level SeqLSTM as time steps."""
     # join both the tensors
     enc.add(nn.JoinTable(-1))
 
@@ -542,15 +542,8 @@ def hrea_ques_im_hist(params):
         .add(nn.SelectTable(2))
     enc.add(concat4)
 
-    # join both the tensors (att over history and encoded question)
-    enc.add(nn.JoinTable(-1))
-    enc.add(nn.View(-1, params['maxQuesCount'], 2 * params['rnnHiddenSize']))
-    enc.add(nn.Transpose([0, 1]))
-    enc.add(nn.SeqLSTM(2 * params['rnnHiddenSize'], params['rnnHiddenSize']))
-    enc.add(nn.Transpose([0, 1]))
-    enc.add(nn.View(-1, params['rnnHiddenSize']))
-
-    return enc
+    # join both the tensors (att over history and encoded question), the dialog-level LSTM
+    return _dialog_lstm(enc, params)
 
 
 # ---- encoders/mn-ques-im-hist.lua ---------------------------------------------------------------------------
