@@ -110,11 +110,16 @@ class IndexingMixin:
 
     def _torch_key(self, key):
         """Torch7's meaning of a ``[]`` key NumPy would read otherwise: a LongStorage is one element's position
-        (``_element_key``); a ByteTensor mask with as many elements as this tensor but other sizes is reshaped
+        (``_element_key``); a CudaTensor key of a CudaTensor is a mask of its non-zero elements (cutorch's rule);
+        a ByteTensor mask with as many elements as this tensor but other sizes is reshaped
         to its sizes (``_mask``), as Torch7's ``x[mask]`` is maskedSelect (and ``x[mask] = v``
         maskedFill/maskedCopy), which only count elements."""
         if isinstance(key, LongStorage):
             return self._element_key(key)
+        if self._typename == 'legonn.CudaTensor' and getattr(key, '_typename', None) == 'legonn.CudaTensor':
+            # cutorch's CudaTensor also takes a CudaTensor key as a mask (its generic/Tensor.c __index__ and
+            # __newindex__: maskedSelect, maskedFill, maskedCopy with a float mask), its non-zero elements chosen
+            key = key.ne(0)
         if getattr(key, 'dtype', None) == np.uint8 and hasattr(key, 'array') and tuple(key.shape) != self._size \
                 and math.prod(key.shape) == self.nElement():
             return self._mask(key, '[]')

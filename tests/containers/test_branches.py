@@ -223,3 +223,31 @@ def test_backward_runs_each_branch_whole_when_grad_inputs_share_storage(build):
         m.backward(x, gradOutput)
     np.testing.assert_allclose(model.gradInput.numpy(), plain.gradInput.numpy(), rtol=1e-12)
     np.testing.assert_allclose(model.getParameters()[1].numpy(), plain.getParameters()[1].numpy(), rtol=1e-12)
+
+
+
+class FeaturesBesideIndices(nn.Module):
+    """Passes ``input[1]`` on; its gradient for the indices ``input[0]`` is float zeros of the default type, as
+    visdial's MaskTime.lua gives (``torch.Tensor()`` resized as the indices)."""
+
+    def updateOutput(self, input):
+        self.output = input[1].clone()
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = [lg.Tensor().resizeAs(input[0]).zero(), gradOutput.clone()]
+        return self.gradInput
+
+
+def test_concat_table_refuses_to_sum_an_index_gradient_with_a_float_one():
+    """ConcatTable.lua sums its children's table gradInputs with ``t[k]:add(v)``, which Torch7 refuses for two
+    tensor types: a LookupTable's zero gradient for its indices (a LongTensor, LookupTable.lua's ``input.new()``)
+    beside another branch's float zeros for the same input (visdial's hre-ques-im-hist on the CPU). legonn raised
+    NumPy's casting error from inside the sum; it names the container and both types now."""
+    words = lg.LongTensor([[0, 2], [1, 3]])
+    feats = lg.randn(2, 3)
+    m = nn.ConcatTable().add(nn.Sequential().add(nn.SelectTable(0)).add(nn.LookupTable(4, 3)))
+    m.add(FeaturesBesideIndices())
+    out = m.forward([words, feats])
+    with pytest.raises(TypeError, match=r"ConcatTable.*one type to sum \(legonn.LongTensor\), got legonn.FloatTensor"):
+        m.backward([words, feats], [lg.randn(*out[0].size()), lg.randn(2, 3)])

@@ -111,6 +111,27 @@ def test_cuda_gather_and_scatter_take_an_index_of_their_own_type():
 
 
 @pytest.mark.gpu
+def test_cuda_tensor_takes_a_cuda_tensor_key_as_a_mask():
+    """cutorch's generic/Tensor.c __index__ and __newindex__ of a CudaTensor take a CudaTensor key as a mask
+    (maskedSelect, maskedFill, maskedCopy of its non-zero elements), besides a ByteTensor; visdial's
+    model_utils/MaskFuture.lua writes ``self.output[self.mask:expandAs(input)] = 0`` with a mask it made as a
+    Tensor and shipped with ``:cuda()``. legonn raised NumPy's IndexError for a float index."""
+    cuda = 'torch.CudaTensor'
+    mask = lg.Tensor([[1, 0, 0], [0, 2, 0]]).type(cuda)
+    x = grid(2, 3).type(cuda)
+    assert x[mask].tolist() == [0, 4]
+    x[mask] = -1
+    assert x.tolist() == [[-1, 1, 2], [3, -1, 5]]
+    x[mask] = lg.Tensor([7, 8]).type(cuda)
+    assert x.tolist() == [[7, 1, 2], [3, 8, 5]]
+    future = lg.Tensor(1, 3, 3).fill(1)
+    future[0] = lg.triu(future[0], 1)
+    y = lg.ones(2, 3, 3).type(cuda)
+    y[future.type(cuda).expandAs(y)] = 0
+    assert y[1].tolist() == [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+
+
+@pytest.mark.gpu
 def test_cuda_index_functions_take_an_index_of_their_own_type():
     """cutorch's torch/generic/Tensor.c gives index, indexCopy, indexAdd and indexFill a CUDA tensor's own type as
     an index too (copied into a CudaLongTensor; cutorch's test.lua compares them so); the CPU wants a LongTensor."""

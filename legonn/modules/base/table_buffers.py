@@ -4,6 +4,8 @@ Table modules keep their table-valued ``output``/``gradInput`` as lists
 whose tensors are reused from call to call (``slot``, ``trim``), and build
 gradients that mirror an input's nesting (``zero_mirror``).
 """
+import numpy as np
+
 from ...tensor import Tensor, cuda_kernels
 from .errors import input_error
 
@@ -128,6 +130,10 @@ def add_tree(acc, source, module, what='gradInput'):
         for a, s in zip(acc, source):
             add_tree(a, s, module, what)
     else:
+        # Torch7's t[k]:add(v) (ConcatTable.lua's retable) refuses two tensor types ("invalid arguments"): a
+        # LookupTable's index-typed zero gradient beside a float one (visdial's hre-ques-im-hist on the CPU)
+        if not np.can_cast(source.array.dtype, acc.array.dtype, 'same_kind'):
+            raise input_error(module, f"{what} tensors of one type to sum ({acc.type()})", source.type(), TypeError)
         acc.array += source.array
 
 
