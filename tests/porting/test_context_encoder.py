@@ -1,0 +1,206 @@
+"""Tests of the context-encoder port (tests/porting/context_encoder.py, whose docstring lists the files ported and
+the stand-ins): the centre and random masks and the overlap-weighted L2 against hand computation, the joint
+generator gradient against finite differences, the donkeys' loader over a small folder of PNGs written here,
+training steps of train.lua (centre, overlapPred, conditionAdv, noiseGen) and train_random.lua, and the
+checkpoint -> test.lua / test_random.lua / demo.lua path."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import image, nn
+
+from tests.porting import context_encoder as ce
+
+pytestmark = pytest.mark.usefixtures('sharedserialize')
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """DATA_ROOT with one class folder of four 20x24 RGB PNGs (gradients with a per-image phase), and the
+    working directory in tmp_path (donkey_folder.lua writes ./cache, train.lua ./checkpoints)."""
+    rng = np.random.RandomState(3)
+    root = tmp_path / 'images'
+    (root / 'street').mkdir(parents=True)
+    for k in range(4):
+        yy, xx = np.mgrid[0:20, 0:24] / 24.0
+        img = np.stack([np.sin(3 * xx + rng.uniform(0, 6)), np.cos(2 * yy + xx), np.sin(xx * yy + k)])
+        image.save(str(root / 'street' / f'{k:03d}.png'), lg.from_numpy(((img + 1) / 2).astype(np.float32)))
+    monkeypatch.setenv('DATA_ROOT', str(root))
+    monkeypatch.chdir(tmp_path)
+    return root
+
+
+def tiny(**changes):
+    opt = dict(ce.DEFAULTS, batchSize=2, loadSize=130, nBottleneck=6, nef=2, ngf=2, ndf=2, nz=3, nThreads=1,
+               niter=1, ntrain=2, gpu=0, manualSeed=5, maskPatternSize=200)
+    opt.update(changes)
+    return opt
+
+
+def test_centre_slices_are_the_lua_ranges():
+    # {1 + fineSize/4, fineSize/2 + fineSize/4} with fineSize 128 is rows 33..96 (1-based): 32..95 0-based;
+    # with overlapPred 4 the filled part is 37..92 (1-based), and in the 64-pixel prediction 5..60
+    opt = dict(fineSize=128, overlapPred=4)
+    assert ce.centre(opt) == slice(32, 96)
+    assert ce.inner(opt, 32) == slice(36, 92)
+    assert ce.inner(opt, 0) == slice(4, 60)
+    x = lg.Tensor(2, 3, 128, 128).fill(0.5)
+    ce.fill_centre(x, opt, ce.MEAN_FILL)
+    a = x.numpy()
+    for c, v in enumerate((2 * 117 / 255 - 1, 2 * 104 / 255 - 1, 2 * 123 / 255 - 1)):
+        assert np.allclose(a[:, c, 36:92, 36:92], v)
+        assert (a[:, c, 32:36, :] == 0.5).all() and (a[:, c, :, 92:96] == 0.5).all()
+    assert (a != 0.5).sum() == 2 * 3 * 56 * 56
+
+
+def test_overlap_weights_by_hand():
+    # the 64x64 centre predicted with overlapPred 4: weight 10 * wtl2 on the 4-pixel border, wtl2 inside
+    opt = dict(fineSize=128, overlapPred=4, wtl2=0.999)
+    w = ce.wtl2_matrix(lg.Tensor(1, 3, 64, 64).zero(), opt).numpy()
+    assert np.allclose(w[:, :, 4:60, 4:60], 0.999)
+    assert np.allclose(w[:, :, :4, :], 9.99) and np.allclose(w[:, :, :, 60:], 9.99)
+    assert np.isclose(w.sum(), 3 * (56 * 56 * 0.999 + (64 * 64 - 56 * 56) * 9.99), rtol=1e-5)
+
+
+def test_random_mask_weights_and_fill():
+    lg.manualSeed(11)
+    opt = dict(fineSize=32, maskPatternSize=200, wtl2=0.5, useOverlapPred=1, script='train_random.lua')
+    pattern = ce.random_pattern(opt)
+    assert pattern.size() == (200, 200) and lg.type(pattern) == 'torch.ByteTensor'
+    mask = ce.random_mask(pattern, opt)
+    assert 20 < mask.sum() * 100. / (32 * 32) < 30
+    mask_global = lg.ByteTensor(2, 32, 32)
+    lg.repeatTensor(mask_global, mask, 2, 1, 1)
+    m = mask_global.numpy().astype(bool)
+    w = ce.wtl2_matrix(lg.Tensor(2, 3, 32, 32).zero(), opt, mask_global).numpy()
+    assert np.allclose(w[:, 0][m], 0.5) and np.allclose(w[:, 2][~m], 5.0)
+    # real_ctx[{{},{1},{},{}}][mask_global] = v: a 2x1x32x32 view masked by a 2x32x32 mask (Torch7 only asks for
+    # as many elements); reading it back the same way (test_random.lua's paste) gives the filled values
+    x = lg.Tensor(2, 3, 32, 32).fill(0)
+    for c in range(3):
+        x[:, c:c + 1, :, :][mask_global] = ce.MEAN_FILL[c]
+    a = x.numpy()
+    assert np.allclose(a[:, 1][m], ce.MEAN_FILL[1]) and (a[:, 1][~m] == 0).all()
+    got = x[:, 2:3, :, :][mask_global]
+    assert got.nElement() == m.sum() and np.allclose(got.numpy(), ce.MEAN_FILL[2])
+
+
+@pytest.mark.parametrize('overlap', [0, 2])
+def test_joint_gradient_is_the_weighted_loss_gradient(overlap):
+    """fGx's df_dg (lines 356-390) is the gradient of (1 - wtl2) * BCE(D(c), 1) + sum(W * (c - y)^2) / N with
+    W the wtl2 matrix (wtl2 everywhere without overlap): checked by central differences in float64. With an
+    overlap the returned errG_total still weighs the L2 term by wtl2 alone, as the Lua does."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    lg.manualSeed(2)
+    opt = dict(ce.DEFAULTS, fineSize=16, overlapPred=overlap, wtl2=0.9)
+    netD = nn.Sequential().add(nn.SpatialConvolution(3, 2, 4, 4, 2, 2, 1, 1)).add(nn.LeakyReLU(0.2)) \
+        .add(nn.SpatialConvolution(2, 1, 4, 4)).add(nn.Sigmoid()).add(nn.View(1).setNumInputDims(3))
+    c = lg.Tensor(2, 3, 8, 8).uniform(-1, 1)
+    y = lg.Tensor(2, 3, 8, 8).uniform(-1, 1)
+    label = lg.Tensor(2).fill(1)
+    bce, mse = nn.BCECriterion(), nn.MSECriterion()
+    W = ce.wtl2_matrix(c.clone(), opt).numpy() if overlap else np.full((2, 3, 8, 8), 0.9)
+
+    def J(cc):
+        out = netD.forward(cc)
+        return (1 - 0.9) * bce.forward(out, label) + (W * (cc.numpy() - y.numpy()) ** 2).sum() / cc.nElement()
+
+    out = netD.forward(c)
+    errG = bce.forward(out, label)
+    df_dg = netD.updateGradInput(c, bce.backward(out, label)).clone()
+    errG_l2 = mse.forward(c, y)
+    total = ce.joint_gradient(df_dg, mse.backward(c, y), errG, errG_l2, opt)
+    assert math.isclose(total, 0.1 * errG + 0.9 * errG_l2)
+    if overlap == 0:
+        assert math.isclose(total, J(c))
+    else:
+        assert J(c) > total     # the 10x border weight is in the gradient, not in the reported loss
+    flat = c.view(-1)
+    for k in (0, 37, 100, 250, 383):
+        old = flat[k]
+        flat[k] = old + 1e-6
+        up = J(c)
+        flat[k] = old - 1e-6
+        down = J(c)
+        flat[k] = old
+        assert math.isclose(df_dg.view(-1)[k], (up - down) / 2e-6, rel_tol=1e-5, abs_tol=1e-9)
+
+
+def test_donkey_loader_batches_cache_and_seeds(folder):
+    opt = tiny(fineSize=16, loadSize=18, batchSize=3, manualSeed=9)
+    d = ce.data.new(1, dict(opt))
+    assert d.size() == 4
+    batch, labels = d.getBatch()
+    assert batch.size() == (3, 3, 16, 16) and (labels.numpy() == 0).all()
+    assert batch.min() >= -1 and batch.max() <= 1 and batch.std() > 0.05
+    cache = folder.parent / 'cache' / (str(folder).replace('/', '_') + '_trainCache.t7')
+    assert cache.exists()
+    # a second loader reads the metadata from the cache, and with the same seed (opt.manualSeed + idx)
+    # its donkey draws the same crops and flips
+    again = ce.data.new(1, dict(opt))
+    assert np.array_equal(again.getBatch()[0].numpy(), batch.numpy())
+    inline = ce.data.new(0, dict(opt))         # n == 0: the jobs run in the main thread
+    assert inline.getBatch()[0].size() == (3, 3, 16, 16)
+
+
+def test_train_centre_with_overlap_checkpoint_and_test(folder):
+    opt = tiny(wtl2=0.999, overlapPred=4, checkpointEvery=1, ntrain=4)
+    netG, netD, rec = ce.train(opt)
+    assert len(rec['errD']) == 2 and len(rec['errG']) == 2
+    for v in rec['errD'] + rec['errG'] + rec['errG_l2']:
+        assert math.isfinite(v)
+    ctx = rec['input_ctx'].numpy()
+    assert np.allclose(ctx[:, 0, 36:92, 36:92], ce.MEAN_FILL[0])
+    assert rec['real_center'].size() == (2, 3, 64, 64)
+    assert rec['df_dg'].size() == (2, 3, 64, 64)
+    g = 'checkpoints/train1_1_net_G.t7'
+    saved = lg.load(g)
+    assert all(getattr(m, 'gradWeight', None) is None for m in saved.listModules() if m.weight is not None)
+    x = rec['input_ctx']
+    netG.evaluate()
+    expected = netG.forward(x).clone()
+    pasted, pred, real, pretty = ce.test(dict(ce.TEST_DEFAULTS, net=g, gpu=0, batchSize=2, loadSize=130,
+                                              overlapPred=4, manualSeed=3))
+    assert pred.size() == (2, 3, 64, 64) and pretty.size() == (4, 3, 128, 128)
+    assert np.allclose(pasted.numpy()[:, :, 36:92, 36:92], pred.numpy()[:, :, 4:60, 4:60] * 2 - 1, atol=1e-6)
+    loaded = ce.util.load(g, 0)
+    loaded.evaluate()
+    assert np.allclose(loaded.forward(x).numpy(), expected.numpy(), atol=1e-6)
+    assert (folder.parent / 'test1.png').exists()
+
+
+def test_demo_on_numbered_images(folder, tmp_path):
+    lg.manualSeed(4)
+    netG, _ = ce.build_nets(tiny())
+    ce.util.save('g.t7', netG, 0)
+    ims = tmp_path / 'ims'
+    ims.mkdir()
+    for i in range(1, 3):
+        image.save(str(ims / f'{i:03d}_im.png'), lg.Tensor(3, 40, 30).uniform(0, 1))
+    pasted, pretty = ce.demo(dict(ce.DEMO_DEFAULTS, net='g.t7', imDir=str(ims), batchSize=2, gpu=0))
+    assert pretty.size() == (4, 3, 128, 128)
+    assert (pretty.numpy()[0, :, 32:96, 32:96] == 1).all()
+    assert (folder.parent / 'demo_out.png').exists()
+
+
+def test_train_conditional_adversary_with_noise(folder):
+    netG, netD, rec = ce.train(tiny(conditionAdv=1, noiseGen=1, wtl2=10, manualSeed=7))
+    assert isinstance(netG.get(0), nn.ParallelTable) and isinstance(netD.get(0), nn.ParallelTable)
+    assert rec['df_dg'].size() == (2, 3, 64, 64)
+    assert math.isclose(rec['errG_total'][-1], rec['errG'][-1] + 10 * rec['errG_l2'][-1], rel_tol=1e-6)
+
+
+def test_train_random_and_test_random(folder):
+    opt = tiny(script='train_random.lua', fineSize=64, loadSize=66, wtl2=0.999, useOverlapPred=1,
+               checkpointEvery=1)
+    netG, netD, rec = ce.train(opt)
+    m = rec['mask_global'].numpy().astype(bool)
+    assert 0.2 < m[0].mean() < 0.3
+    assert np.allclose(rec['input_ctx'].numpy()[:, 1][m], ce.MEAN_FILL[1])
+    assert rec['df_dg'].size() == (2, 3, 64, 64)
+    pasted, pred, real, pretty = ce.test(dict(ce.TEST_DEFAULTS, net='checkpoints/train1_1_net_G.t7', gpu=0,
+                                              batchSize=2, fineSize=64, loadSize=66, manualSeed=3,
+                                              script='test_random.lua', maskPatternSize=200))
+    assert pred.size() == (2, 3, 64, 64) and pretty.size() == (4, 3, 64, 64)
