@@ -6,8 +6,8 @@ dataset.lua (the one difference, ``find -H`` for ``find``, only follows a symlin
 tests/porting/test_imagenet_multigpu_donkeys.py holds and this one imports.
 
 Mechanical edits: ``opt`` is a dict (``os.getenv`` overrides are the test's ``opt`` changes); 1-based ranges
-``{1 + fineSize/4, fineSize/2 + fineSize/4}`` are the slices ``fineSize // 4 : fineSize // 2 + fineSize // 4``
-(``/`` of the sizes is ``//``: Lua's ``/`` gives 64.0, a Python slice takes no float); ``{1}``, ``{2}``, ``{3}``
+``{1 + fineSize/4, fineSize/2 + fineSize/4}`` are the slices ``fineSize / 4 : fineSize / 2 + fineSize / 4``
+(whole-number float bounds, as Lua computes them); ``{1}``, ``{2}``, ``{3}``
 of a channel are ``0:1``, ``1:2``, ``2:3``; ``torch.uniform``'s fractional corner of the random mask is
 truncated with ``int`` as Torch7's range indexing truncates it (docs/porting.md); ``JoinTable(2)`` is
 ``JoinTable(1)``; a donkey's globals (``opt``, ``tid``, ``trainLoader``) are ``threads.local``'s;
@@ -312,18 +312,18 @@ class data:
 
 def centre(opt):
     """The ``{1 + fineSize/4, fineSize/2 + fineSize/4}`` range of the centre, as a slice."""
-    return slice(opt['fineSize'] // 4, opt['fineSize'] // 2 + opt['fineSize'] // 4)
+    return slice(opt['fineSize'] / 4, opt['fineSize'] / 2 + opt['fineSize'] / 4)
 
 
 def inner(opt, offset):
     """The centre less ``overlapPred`` pixels on each side: ``{1 + offset + overlapPred, fineSize/2 + offset -
     overlapPred}`` with offset fineSize/4 in the image, 0 in the predicted centre."""
-    return slice(offset + opt['overlapPred'], opt['fineSize'] // 2 + offset - opt['overlapPred'])
+    return slice(offset + opt['overlapPred'], opt['fineSize'] / 2 + offset - opt['overlapPred'])
 
 
 def fill_centre(image_ctx, opt, values):
     """The three lines ``image_ctx[{{},{c},{...},{...}}] = value`` of train.lua, test.lua and demo.lua."""
-    s = inner(opt, opt['fineSize'] // 4)
+    s = inner(opt, opt['fineSize'] / 4)
     for c in range(3):
         image_ctx[:, c:c + 1, s, s] = values[c]
 
@@ -544,7 +544,7 @@ def train(opt, record=None):
     optimStateD = {'learningRate': opt['lr'], 'beta1': opt['beta1']}
 
     fs = opt['fineSize']
-    out_size = fs if random else fs // 2
+    out_size = fs if random else fs / 2
     mask_global = lg.ByteTensor(opt['batchSize'], fs, fs) if random else None
     input_ctx = lg.Tensor(opt['batchSize'], nc, fs, fs)
     input_center = lg.Tensor(opt['batchSize'], nc, out_size, out_size)
@@ -743,7 +743,7 @@ def test(opt):
         for c in range(3):
             image_ctx[:, c:c + 1, :, :][mask] = pred_center[:, c:c + 1, :, :][mask].float()
     else:
-        image_ctx[:, :, inner(opt, fs // 4), inner(opt, fs // 4)].copy(
+        image_ctx[:, :, inner(opt, fs / 4), inner(opt, fs / 4)].copy(
             pred_center[:, :, inner(opt, 0), inner(opt, 0)])
     pasted = image_ctx.clone()
 
@@ -814,7 +814,7 @@ def demo(opt):
     input_image_ctx.copy(image_ctx)
 
     pred_center = net.forward(input_image_ctx)
-    image_ctx[:, :, inner(ctx, inputSize // 4), inner(ctx, inputSize // 4)].copy(
+    image_ctx[:, :, inner(ctx, inputSize / 4), inner(ctx, inputSize / 4)].copy(
         pred_center[:, :, inner(ctx, 0), inner(ctx, 0)])
     pasted = image_ctx.clone()
 

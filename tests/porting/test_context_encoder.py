@@ -43,9 +43,9 @@ def test_centre_slices_are_the_lua_ranges():
     # {1 + fineSize/4, fineSize/2 + fineSize/4} with fineSize 128 is rows 33..96 (1-based): 32..95 0-based;
     # with overlapPred 4 the filled part is 37..92 (1-based), and in the 64-pixel prediction 5..60
     opt = dict(fineSize=128, overlapPred=4)
-    assert ce.centre(opt) == slice(32, 96)
-    assert ce.inner(opt, 32) == slice(36, 92)
-    assert ce.inner(opt, 0) == slice(4, 60)
+    assert ce.centre(opt) == slice(32.0, 96.0)     # Lua's numbers: whole floats, which legonn's slices take
+    assert ce.inner(opt, 32) == slice(36, 92.0)
+    assert ce.inner(opt, 0) == slice(4, 60.0)
     x = lg.Tensor(2, 3, 128, 128).fill(0.5)
     ce.fill_centre(x, opt, ce.MEAN_FILL)
     a = x.numpy()
