@@ -204,3 +204,16 @@ def test_train_random_and_test_random(folder):
                                               batchSize=2, fineSize=64, loadSize=66, manualSeed=3,
                                               script='test_random.lua', maskPatternSize=200))
     assert pred.size() == (2, 3, 64, 64) and pretty.size() == (4, 3, 64, 64)
+
+
+def test_fractional_range_bounds_truncate_as_torch7():
+    """docs/porting.md's row: Torch7 keeps (long)(y - 1) .. (long)(y + n - 2) (0-based) of {y, y+n-1}; the port's
+    int() slice keeps the same window, and legonn refuses the fractional bound itself."""
+    pattern = lg.range(0, 99).view(10, 10)
+    for y in (1.0, 2.3, 4.99, 6.5):
+        n = 4
+        window = pattern[int(y) - 1:int(y + n - 1), 0]
+        start, end = int(y - 1), int(y + n - 2)         # C's (long) cast of Tensor.c's lua_tonumber(...) - 1
+        assert window.tolist() == [10.0 * r for r in range(start, end + 1)]
+    with pytest.raises(TypeError, match='whole number, got 2.5'):
+        pattern[2.5:6]
