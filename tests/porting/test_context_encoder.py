@@ -143,6 +143,10 @@ def test_donkey_loader_batches_cache_and_seeds(folder):
     assert np.array_equal(again.getBatch()[0].numpy(), batch.numpy())
     inline = ce.data.new(0, dict(opt))         # n == 0: the jobs run in the main thread
     assert inline.getBatch()[0].size() == (3, 3, 16, 16)
+    # loadSize -1: a random scale in [0.5, 1.5] (image.scale(input, iH, iW): the Lua passes the height as the
+    # width, harmless for its square crops); 8-pixel crops fit every scale of the 20x24 images
+    scaled = ce.data.new(1, dict(opt, loadSize=-1, fineSize=8)).getBatch()[0]
+    assert scaled.size() == (3, 3, 8, 8) and scaled.min() >= -1 and scaled.max() <= 1
 
 
 def test_train_centre_with_overlap_checkpoint_and_test(folder):
@@ -217,3 +221,20 @@ def test_fractional_range_bounds_truncate_as_torch7():
         assert window.tolist() == [10.0 * r for r in range(start, end + 1)]
     with pytest.raises(TypeError, match='whole number, got 2.5'):
         pattern[2.5:6]
+
+
+@pytest.mark.gpu
+def test_train_on_gpu_converts_to_cudnn_and_saves_nn(folder):
+    """opt.gpu = 1: util.cudnn swaps each nn.SpatialConvolution for cudnn's (util.lua:107-128), and util.save's
+    recursiveSave swaps them back on the float copy it saves (util.lua:33-39), leaving the training net on the GPU."""
+    netG, netD, rec = ce.train(tiny(gpu=1, wtl2=0.999, checkpointEvery=1))
+    convs = [lg.type(m) for m in netG.listModules() if 'SpatialConvolution' in lg.type(m)]
+    assert 'cudnn.SpatialConvolution' in convs and 'nn.SpatialConvolution' not in convs
+    assert lg.type(netG.get(0).get(0).weight) == 'torch.CudaTensor'
+    saved = ce.util.load('checkpoints/train1_1_net_G.t7', 0)
+    types = {lg.type(m) for m in saved.listModules()}
+    assert 'nn.SpatialConvolution' in types and 'cudnn.SpatialConvolution' not in types
+    assert lg.type(saved.get(0).get(0).weight) == 'torch.FloatTensor'
+    x = rec['input_ctx'].float()
+    netG.evaluate(); saved.evaluate()
+    assert np.allclose(saved.forward(x).numpy(), netG.forward(x.cuda()).float().numpy(), atol=1e-5)
