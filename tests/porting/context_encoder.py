@@ -28,6 +28,7 @@ import legonn as lg
 from legonn import cudnn, image, nn, optim, paths, threads
 
 from tests.porting.test_imagenet_multigpu_donkeys import dataLoader
+from tests.porting.test_pix2pix import weights_init     # train.lua:58-67 is pix2pix's (and dcgan's) weights_init
 
 MEAN_FILL = (2 * 117.0 / 255.0 - 1.0, 2 * 104.0 / 255.0 - 1.0, 2 * 123.0 / 255.0 - 1.0)
 
@@ -357,18 +358,6 @@ def random_mask(pattern, opt):
             break
         wastedIter = wastedIter + 1
     return mask
-
-
-def weights_init(m):
-    name = lg.type(m)
-    if 'Convolution' in name:
-        m.weight.normal(0.0, 0.02)
-        m.bias.fill(0)
-    elif 'BatchNormalization' in name:
-        if m.weight is not None:
-            m.weight.normal(1.0, 0.02)
-        if m.bias is not None:
-            m.bias.fill(0)
 
 
 def build_nets(opt):
@@ -782,13 +771,7 @@ def demo(opt):
 
     # load Context-Encoder
     assert opt['net'] != '', 'provide a generator model'
-    net = lg.load(opt['net'])
-
-    def zero_gradients(m):
-        if getattr(m, 'weight', None) is not None:
-            m.gradWeight = m.weight.clone().zero()
-            m.gradBias = m.bias.clone().zero()
-    net.apply(zero_gradients)
+    net = util.load(opt['net'], opt['gpu'])     # lines 27-30: torch.load and util.load's zeroed gradients
     net.evaluate()
 
     inputSize = 128
