@@ -238,3 +238,31 @@ def test_train_on_gpu_converts_to_cudnn_and_saves_nn(folder):
     x = rec['input_ctx'].float()
     netG.evaluate(); saved.evaluate()
     assert np.allclose(saved.forward(x).numpy(), netG.forward(x.cuda()).float().numpy(), atol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('script,fs', [('test.lua', 128), ('test_random.lua', 64)])
+def test_test_scripts_on_gpu_paste_into_the_cpu_batch(folder, script, fs):
+    """test.lua with opt.gpu = 1: the net and input_image_ctx are CUDA, image_ctx (the donkeys' batch) stays a
+    FloatTensor, and the prediction is pasted into it with :copy (centre) or masked :float() (test_random.lua).
+    The centre run matches the CPU run; test_random.lua's mask does not, as in Torch7: util.cudnn's new
+    cudnn.SpatialConvolution layers draw their initial weights from the generator before the pattern is drawn,
+    so each run is checked against its own mask (the 1s test_random.lua writes into the saved image)."""
+    lg.manualSeed(1)
+    netG, _ = ce.build_nets(tiny(script=script.replace('test', 'train'), fineSize=fs))
+    ce.util.save('g.t7', netG, 0)
+    runs = [ce.test(dict(ce.TEST_DEFAULTS, net='g.t7', gpu=gpu, batchSize=2, fineSize=fs, loadSize=fs + 2,
+                         manualSeed=3, script=script, maskPatternSize=200)) for gpu in (0, 1)]
+    assert lg.type(runs[1][0]) == 'torch.FloatTensor' and lg.type(runs[1][1]) == 'torch.CudaTensor'
+    if script == 'test.lua':
+        for cpu, gpu in zip(runs[0], runs[1]):
+            assert np.allclose(cpu.numpy(), gpu.float().numpy(), atol=1e-5)
+        return
+    masks = []
+    for pasted, pred, real, pretty in runs:
+        m = (pretty.numpy()[0::2] == 1).all(axis=1, keepdims=True)
+        expected = np.where(m, 2 * pred.float().numpy() - 1, 2 * real.numpy() - 1)
+        assert np.allclose(pasted.numpy(), expected, atol=1e-5)
+        assert 0.2 < m.mean() < 0.3
+        masks.append(m)
+    assert not np.array_equal(*masks)
