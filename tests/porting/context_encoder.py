@@ -229,7 +229,7 @@ def _donkey_init():
 
 def _donkey_main(options, idx):
     G = threads.local
-    G.opt = options
+    G.opt = dict(options)       # the donkey's own copy, as torch/threads serialises the upvalue (porting.md)
     G.tid = idx
     seed = (G.opt['manualSeed'] if G.opt.get('manualSeed') else 0) + idx
     lg.manualSeed(seed)

@@ -3,6 +3,7 @@ the stand-ins): the centre and random masks and the overlap-weighted L2 against 
 generator gradient against finite differences, the donkeys' loader over a small folder of PNGs written here,
 training steps of train.lua (centre, overlapPred, conditionAdv, noiseGen) and train_random.lua, and the
 checkpoint -> test.lua / test_random.lua / demo.lua path."""
+import functools
 import math
 
 import numpy as np
@@ -130,7 +131,7 @@ def test_joint_gradient_is_the_weighted_loss_gradient(overlap):
 
 def test_donkey_loader_batches_cache_and_seeds(folder):
     opt = tiny(fineSize=16, loadSize=18, batchSize=3, manualSeed=9)
-    d = ce.data.new(1, dict(opt))
+    d = ce.data.new(1, opt)
     assert d.size() == 4
     batch, labels = d.getBatch()
     assert batch.size() == (3, 3, 16, 16) and (labels.numpy() == 0).all()
@@ -141,6 +142,8 @@ def test_donkey_loader_batches_cache_and_seeds(folder):
     # its donkey draws the same crops and flips
     again = ce.data.new(1, dict(opt))
     assert np.array_equal(again.getBatch()[0].numpy(), batch.numpy())
+    # donkey_folder.lua:22 sets opt.data in the donkey's own copy of opt: the caller's dict never gets it
+    assert 'data' not in opt
     inline = ce.data.new(0, dict(opt))         # n == 0: the jobs run in the main thread
     assert inline.getBatch()[0].size() == (3, 3, 16, 16)
     # loadSize -1: a random scale in [0.5, 1.5] (image.scale(input, iH, iW): the Lua passes the height as the
@@ -266,3 +269,19 @@ def test_test_scripts_on_gpu_paste_into_the_cpu_batch(folder, script, fs):
         assert 0.2 < m.mean() < 0.3
         masks.append(m)
     assert not np.array_equal(*masks)
+
+
+def test_worker_opt_is_the_callers_dict_without_the_copy(folder):
+    """docs/porting.md's row: legonn's thread workers get the upvalue itself, so an init that keeps ``options``
+    as is (``opt = options``) lets donkey_folder.lua's ``opt.data = ...`` reach the caller's dict, which Torch7's
+    serialised copy never does; the port's ``dict(options)`` keeps it out."""
+    from legonn import threads
+
+    def shared_init(options, idx):
+        threads.local.opt = options
+        ce.donkey_folder()
+
+    opt = tiny(fineSize=16, loadSize=18)
+    pool = threads.Threads(1, functools.partial(shared_init, opt))
+    pool.terminate()
+    assert opt['data'] == str(folder)
