@@ -13,7 +13,11 @@ truncated with ``int`` as Torch7's range indexing truncates it (docs/porting.md)
 ``JoinTable(1)``; a donkey's globals (``opt``, ``tid``, ``trainLoader``) are ``threads.local``'s;
 ``paths.dofile('donkey_folder.lua')`` is ``donkey_folder()``; ``local real_ctx = data:getBatch()`` keeps the
 first of the two values Lua's ``unpack(res)`` returns (``[0]``); the ``display`` package is not ported
-(``opt['display']`` is 0); ``cutorch.setDevice(opt.gpu)`` is device ``opt.gpu - 1``.
+(``opt['display']`` is 0), so train.lua's display block (lines 418-435) and the Timers (tm, data_tm, epoch_tm) are
+left out; ``cutorch.setDevice(opt.gpu)`` is device ``opt.gpu - 1``; the donkey's ``opt = options`` is
+``dict(options)``, the copy torch/threads' serialisation makes (docs/porting.md). The lines the Lua repeats in
+every script (the centre's ranges, its three mean-value fills, the mask search, the joint-loss branch) are the
+helpers ``centre``, ``inner``, ``fill_centre``, ``random_mask`` and ``joint_gradient``.
 
 Stand-ins, for size: the widths (nef, ngf, ndf, nBottleneck, nz), the batch and the image folder are tiny;
 train_random's pattern is drawn at ``MAX_SIZE = opt['maskPatternSize']`` (10000 in the Lua: a 10000x10000 bicubic
