@@ -42,13 +42,24 @@ def whole_number(value, what):
     return int(value)
 
 
+def _whole_entry(k, what):
+    """One index entry with a float (a whole number, as Lua computes indices) made an int; a slice's float
+    bounds too, since a range ``{1 + n/4, n/2 + n/4}`` ports to ``x[n/4:n/2 + n/4]`` (Torch7's __index__,
+    torch7 generic/Tensor.c:979-988, reads the bounds with lua_tonumber)."""
+    if isinstance(k, (float, np.floating)):
+        return whole_number(k, what)
+    if isinstance(k, slice) and any(isinstance(b, (float, np.floating)) for b in (k.start, k.stop, k.step)):
+        return slice(*(whole_number(b, what) if isinstance(b, (float, np.floating)) else b
+                       for b in (k.start, k.stop, k.step)))
+    return k
+
+
 def _whole_keys(key, what):
-    """``key`` with its float entries (whole numbers, as Lua computes indices) made ints."""
-    if isinstance(key, (float, np.floating)):
-        return whole_number(key, what)
-    if type(key) is tuple and any(isinstance(k, (float, np.floating)) for k in key):
-        return tuple(whole_number(k, what) if isinstance(k, (float, np.floating)) else k for k in key)
-    return key
+    """``key`` with its float entries and float slice bounds (whole numbers) made ints."""
+    if type(key) is tuple:
+        fixed = tuple(_whole_entry(k, what) for k in key)
+        return key if all(a is b for a, b in zip(fixed, key)) else fixed
+    return _whole_entry(key, what)
 
 
 def _basic_key(key):

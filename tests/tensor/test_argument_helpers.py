@@ -97,3 +97,27 @@ def test_counts_as_floats_on_the_gpu():
     assert x.topk(2.0)[0].tolist() == [0, 1] and x.kthvalue(3.0)[0].tolist() == [3]
     assert [t.size() for t in x.chunk(2.0)] == [(8,), (8,)]
     assert lg.multinomial(lg.ones(4).cuda(), 2.0).size() == (2,)
+
+
+def test_slice_bounds_lua_computes_as_floats_work_as_ints():
+    """context-encoder's train.lua indexes ``real_ctx[{{},{},{1 + opt.fineSize/4, opt.fineSize/2 +
+    opt.fineSize/4}, ...}]``: Torch7's __index__ reads range bounds as numbers (torch7 generic/Tensor.c:979-988), so
+    the port's ``x[:, :, fs/4:fs/2 + fs/4]`` has float bounds. A whole-number float bound works as its int in a
+    read and an assignment (an index alone already did); a fractional one is refused, as sizes are."""
+    x = lg.range(0, 63).view(8, 8)
+    assert np.array_equal(x[8 / 4:8 / 2 + 8 / 4].numpy(), x.numpy()[2:6])
+    assert np.array_equal(x[:, np.float32(1.0):7.0:2.0].numpy(), x.numpy()[:, 1:7:2])
+    x[2.0:4.0, 8 / 4:8 / 2] = -1
+    assert (x.numpy()[2:4, 2:4] == -1).all() and (x.numpy() == -1).sum() == 4
+    with pytest.raises(TypeError, match=r'FloatTensor\[\]: expected an integer or a whole number, got 2\.5'):
+        x[2.5:6]
+    with pytest.raises(TypeError, match=r'FloatTensor\[\]: expected an integer or a whole number, got 0\.5'):
+        x[:, 0:4:0.5] = 0
+
+
+@pytest.mark.gpu
+def test_slice_bounds_as_floats_on_the_gpu():
+    x = lg.range(0, 63).view(8, 8).cuda()
+    assert x[2.0:6.0].size() == (4, 8) and x[2.0:6.0].is_cuda
+    x[:, 2.0:4.0] = 0
+    assert x.sum() == lg.range(0, 63).view(8, 8).sum() - sum(8 * r + c for r in range(8) for c in (2, 3))
