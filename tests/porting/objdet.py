@@ -1,0 +1,926 @@
+"""fmassa/object-detection.torch (branch refactoring2, the packaged ``objdet``) ported line by line: ROIPooling.lua,
+nms.lua, utils.lua (recursiveResizeAsCopyTyped, concat, flipBoundingBoxes, keep_top_k, VOCap, VOC2007ap,
+boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua,
+FRCNN.lua, Trainer.lua and models/frcnn_alexnet.lua.
+
+Every box, image and row index is 0-based, as legonn's indexing is: a box ``(x1, y1, x2, y2)`` holds the 0-based
+pixels of its corners, both ends inside the box (its width stays ``x2 - x1 + 1``), a roi row is ``(0-based image,
+x1, y1, x2, y2)``, a class id stays a label (0 for background, 1..C for the classes, as Pascal's ``class_to_id``
+gives) and the criterion's target is that label (Lua's ``+1`` for ClassNLLCriterion's 1-based targets goes). The
+Lua's ``add(-1):mul(s):add(1)`` that scales a 1-based coordinate is ``mul(s)`` on a 0-based one; its clamps to the
+map's last pixel ``width`` are to ``width - 1``. argcheck's packed tables are keyword arguments with the same
+defaults.
+
+Edits beyond Lua syntax and the indexing (each a row of docs/porting.md or noted at its line):
+- ROIPooling.lua:10,67-76: its gradInput ``{gradData}`` has no entry for the rois, so the ParallelTable's
+  nn.Identity that carries them gets no gradient (nil in Torch7, refused by legonn): the port adds zeros like the
+  rois, as inn.ROIPooling's gradInput does.
+- models/frcnn_alexnet.lua: the widths are divided by ``div`` (tiny stand-in), the class count is a parameter,
+  the backend is legonn's cudnn (which runs on the CPU: Torch7's nn.SpatialConvolution has no ``groups``).
+- Tensor positions read as numbers index as Python ints (``int(roi[1])``).
+"""
+import math
+import random
+
+import legonn as lg
+from legonn import cudnn, image, inn, nn, optim
+
+
+# --- ROIPooling.lua -----------------------------------------------------------------------------------------
+
+class ROIPooling(nn.Module):
+    """objdet's ROIPooling: one nn.SpatialAdaptiveMaxPooling(W, H) per roi over the roi's (clamped) window of
+    the map. Input ``{data (N, C, height, width), rois (R, 5)}``, output ``(R, C, H, W)``. As in the Lua,
+    forward scales and rounds ``rois`` in place (a second forward of the same tensor scales it again)."""
+
+    lua_package = 'objdet'
+
+    def __init__(self, W, H):
+        super().__init__()
+        self.W = W
+        self.H = H
+        self.pooler = []  # nn.SpatialAdaptiveMaxPooling(W,H)
+        self.spatial_scale = 1
+        self.gradInput = [lg.Tensor()]
+
+    def setSpatialScale(self, scale):
+        self.spatial_scale = scale
+        return self
+
+    def updateOutput(self, input):
+        data = input[0]
+        rois = input[1]
+
+        num_rois = rois.size(0)
+        s = data.size()
+        ss = s.size()
+        self.output.resize(num_rois, s[ss - 3], self.H, self.W)
+
+        rois[:, 1:5].mul(self.spatial_scale).round()
+        rois[:, 1].cmin(s[ss - 1] - 1)
+        rois[:, 2].cmin(s[ss - 2] - 1)
+        rois[:, 3].cmin(s[ss - 1] - 1)
+        rois[:, 4].cmin(s[ss - 2] - 1)
+
+        # element access is faster if not a cuda tensor
+        if rois.type() == 'torch.CudaTensor':
+            if getattr(self, '_rois', None) is None:
+                self._rois = lg.FloatTensor()
+            self._rois.resize(rois.size()).copy(rois)
+            rois = self._rois
+
+        if not getattr(self, '_type', None):
+            self._type = self.output.type()
+
+        if len(self.pooler) < num_rois:
+            diff = num_rois - len(self.pooler)
+            for i in range(diff):
+                self.pooler.append(nn.SpatialAdaptiveMaxPooling(self.W, self.H).type(self._type))
+
+        for i in range(num_rois):
+            roi = rois[i]
+            im_idx = int(roi[0])
+            im = data[im_idx, :, int(roi[2]):int(roi[4]) + 1, int(roi[1]):int(roi[3]) + 1]
+            self.output[i] = self.pooler[i].updateOutput(im)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        data = input[0]
+        rois = input[1]
+        if rois.type() == 'torch.CudaTensor':
+            rois = self._rois
+        num_rois = rois.size(0)
+        self.gradInput[0].resizeAs(data).zero()
+
+        for i in range(num_rois):
+            roi = rois[i]
+            im_idx = int(roi[0])
+            r = (im_idx, slice(None), slice(int(roi[2]), int(roi[4]) + 1), slice(int(roi[1]), int(roi[3]) + 1))
+            im = data[r]
+            g = self.pooler[i].updateGradInput(im, gradOutput[i])
+            self.gradInput[0][r].add(g)
+        # edit: Torch7's gradInput is {gradData} alone and its ParallelTable's nn.Identity passes the missing
+        # entry on as nil; legonn's containers want an entry per input (docs/porting.md), zeros as inn's gives
+        del self.gradInput[1:]
+        self.gradInput.append(rois.new().resizeAs(input[1]).zero())
+        return self.gradInput
+
+    def type(self, type=None, cache=None):
+        if type is None:
+            return super().type()
+        super().type(type, cache)
+        for i in range(len(self.pooler)):
+            self.pooler[i].type(type)
+        self._type = type
+        return self
+
+
+lg.register(ROIPooling, 'objdet.ROIPooling')
+
+
+# --- nms.lua ------------------------------------------------------------------------------------------------
+
+def nms(boxes, overlap):
+    """0-based positions of the rows of ``boxes`` (x1, y1, x2, y2, ..., score) that greedy non-maximum
+    suppression keeps, best score first."""
+    pick = lg.LongTensor()
+
+    if boxes.numel() == 0:
+        return pick
+
+    x1 = boxes[:, 0]
+    y1 = boxes[:, 1]
+    x2 = boxes[:, 2]
+    y2 = boxes[:, 3]
+    s = boxes[:, -1]
+
+    area = boxes.new().resizeAs(s).zero()
+    area.map2(x2, x1, lambda xx, xx2, xx1: xx2 - xx1 + 1)
+    area.map2(y2, y1, lambda xx, xx2, xx1: xx * (xx2 - xx1 + 1))
+
+    vals, I = s.sort(0)
+
+    pick.resize(s.size()).zero()
+    counter = 0
+    xx1 = boxes.new()
+    yy1 = boxes.new()
+    xx2 = boxes.new()
+    yy2 = boxes.new()
+
+    w = boxes.new()
+    h = boxes.new()
+
+    while I.numel() > 0:
+        last = I.size(0)
+        i = int(I[last - 1])
+        pick[counter] = i
+        counter = counter + 1
+        if last == 1:
+            break
+        I = I[0:last - 1]
+
+        xx1.index(x1, 0, I)
+        xx1.cmax(x1[i])
+        yy1.index(y1, 0, I)
+        yy1.cmax(y1[i])
+        xx2.index(x2, 0, I)
+        xx2.cmin(x2[i])
+        yy2.index(y2, 0, I)
+        yy2.cmin(y2[i])
+
+        w.resizeAs(xx2).zero()
+        w.map2(xx2, xx1, lambda xx, xxx2, xxx1: max(xxx2 - xxx1 + 1, 0))
+        h.resizeAs(yy2).zero()
+        h.map2(yy2, yy1, lambda xx, yyy2, yyy1: max(yyy2 - yyy1 + 1, 0))
+
+        inter = w
+        inter.cmul(h)
+
+        o = h
+        xx1.index(area, 0, I)
+        lg.cdiv(o, inter, xx1 + area[i] - inter)
+        I = I[o.le(overlap)]
+
+    pick = pick[0:counter]
+    return pick
+
+
+# --- utils.lua ----------------------------------------------------------------------------------------------
+
+def recursiveResizeAsCopyTyped(t1, t2, type=None):
+    if isinstance(t2, list):
+        t1 = t1 if isinstance(t1, list) else [t1]
+        for key in range(len(t2)):
+            if key >= len(t1):
+                t1.append(None)
+            t1[key], t2[key] = recursiveResizeAsCopyTyped(t1[key], t2[key], type)
+    elif lg.isTensor(t2):
+        type = type or t2.type()
+        t1 = t1 if lg.isTypeOf(t1, type) else lg.Tensor().type(type)
+        t1.resize(t2.size()).copy(t2)
+    else:
+        raise TypeError("expecting nested tensors or tables. Got " + lg.type(t1) + " and " + lg.type(t2)
+                        + " instead")
+    return t1, t2
+
+
+def concat(t1, t2, dim=None):
+    assert t1.type() == t2.type(), 'tensors should have the same type'
+    if t1.dim() > 0 and t2.dim() > 0:
+        dim = dim if dim is not None else t1.dim() - 1
+        out = lg.cat(t1, t2, dim)
+    elif t1.dim() > 0:
+        out = t1.clone()
+    else:
+        out = t2.clone()
+    return out
+
+
+# modify bbox input
+def flipBoundingBoxes(bbox, im_width):
+    if bbox.dim() == 1:
+        tt = bbox[0]
+        bbox[0] = im_width - 1 - bbox[2]
+        bbox[2] = im_width - 1 - tt
+    else:
+        tt = bbox[:, 0].clone()
+        bbox[:, 0].fill(im_width - 1).add(-1, bbox[:, 2])
+        bbox[:, 2].fill(im_width - 1).add(-1, tt)
+
+
+def keep_top_k(boxes, top_k):
+    X = lg.cat(boxes, 0)
+    if X.numel() == 0:
+        return None
+    scores = X[:, -1].sort(0, True)[0]
+    thresh = scores[min(scores.numel(), top_k) - 1]
+    for i in range(len(boxes)):
+        bbox = boxes[i]
+        if bbox.numel() > 0:
+            idx = lg.range(0, bbox.size(0) - 1).long()
+            keep = bbox[:, -1].ge(thresh)
+            idx = idx[keep]
+            if idx.numel() > 0:
+                boxes[i] = bbox.index(0, idx)
+            else:
+                boxes[i].resize()
+    return boxes, thresh
+
+
+def VOCap(rec, prec):
+    mrec = rec.totable()
+    mpre = prec.totable()
+    mrec.insert(0, 0); mrec.append(1)
+    mpre.insert(0, 0); mpre.append(0)
+    for i in range(len(mpre) - 2, -1, -1):
+        mpre[i] = max(mpre[i], mpre[i + 1])
+
+    ap = 0
+    for i in range(len(mpre) - 1):
+        if mrec[i] != mrec[i + 1]:
+            ap = ap + (mrec[i + 1] - mrec[i]) * mpre[i + 1]
+    return ap
+
+
+def VOC2007ap(rec, prec):
+    ap = 0
+    # Lua's `for t=0,1,0.1` adds the step to a double each time: its last t is 0.9999999999999999
+    t = 0
+    while t <= 1:
+        c = prec[rec.ge(t)]
+        if c.numel() > 0:
+            p = lg.max(c)
+        else:
+            p = 0
+        ap = ap + p / 11
+        t = t + 0.1
+    return ap
+
+
+def boxoverlap(a, b):
+    b = [b['xmin'], b['ymin'], b['xmax'], b['ymax']] if isinstance(b, dict) else b
+
+    x1 = a.select(1, 0).clone()
+    x1[x1.lt(b[0])] = b[0]
+    y1 = a.select(1, 1).clone()
+    y1[y1.lt(b[1])] = b[1]
+    x2 = a.select(1, 2).clone()
+    x2[x2.gt(b[2])] = b[2]
+    y2 = a.select(1, 3).clone()
+    y2[y2.gt(b[3])] = b[3]
+
+    w = x2 - x1 + 1
+    h = y2 - y1 + 1
+    inter = lg.cmul(w, h).float()
+    aarea = lg.cmul((a.select(1, 2) - a.select(1, 0) + 1), (a.select(1, 3) - a.select(1, 1) + 1)).float()
+    barea = (b[2] - b[0] + 1) * (b[3] - b[1] + 1)
+
+    # intersection over union overlap
+    o = lg.cdiv(inter, (aarea + barea - inter))
+    # set invalid entries to 0 overlap
+    o[w.lt(0)] = 0
+    o[h.lt(0)] = 0
+
+    return o
+
+
+def VOCevaldet(dataset, scored_boxes, cls):
+    num_pr = 0
+    energy = []
+    correct = []
+
+    count = 0
+
+    for i in range(dataset.size()):
+        ann = dataset.getAnnotation(i)
+        bbox = []
+        det = []
+        for obj in ann['object']:
+            if obj['name'] == cls and obj['difficult'] == '0':
+                bbox.append([obj['bndbox']['xmin'], obj['bndbox']['ymin'],
+                             obj['bndbox']['xmax'], obj['bndbox']['ymax']])
+                det.append(0)
+                count = count + 1
+
+        bbox = lg.Tensor(bbox)
+        det = lg.Tensor(det)
+
+        num = scored_boxes[i].size(0) if scored_boxes[i].numel() > 0 else 0
+        for j in range(num):
+            bbox_pred = scored_boxes[i][j]
+            num_pr = num_pr + 1
+            energy.append(bbox_pred[4])
+
+            if bbox.numel() > 0:
+                o = boxoverlap(bbox, bbox_pred[0:4])
+                maxo, index = o.max(0)
+                maxo = maxo[0]
+                index = int(index[0])
+                if maxo >= 0.5 and det[index] == 0:
+                    correct.append(1)
+                    det[index] = 1
+                else:
+                    correct.append(0)
+            else:
+                correct.append(0)
+
+    if len(energy) == 0:
+        return 0, lg.Tensor(), lg.Tensor()
+
+    energy = lg.Tensor(energy)
+    correct = lg.Tensor(correct)
+
+    threshold, index = energy.sort(0, True)
+
+    correct = correct.index(0, index)
+
+    n = threshold.numel()
+
+    recall = lg.zeros(n)
+    precision = lg.zeros(n)
+
+    num_correct = 0
+
+    for i in range(n):
+        # compute precision
+        num_positive = i + 1
+        num_correct = num_correct + correct[i]
+        if num_positive != 0:
+            precision[i] = num_correct / num_positive
+        else:
+            precision[i] = 0
+
+        # compute recall
+        recall[i] = num_correct / count
+
+    ap = VOCap(recall, precision)
+    print('AP = %.4f' % ap)
+
+    return ap, recall, precision
+
+
+# --- ImageTransformer.lua -----------------------------------------------------------------------------------
+
+class ImageTransformer:
+    typename = 'objdet.ImageTransformer'
+
+    def __init__(self, args):
+        self.mean_pix = [128 / 255, 128 / 255, 128 / 255]
+        self.raw_scale = 1
+        self.swap = None
+        for k, v in args.items():
+            setattr(self, k, v)
+
+    def preprocess(self, I):
+        if I.dim() == 2:
+            I = I.view(1, I.size(0), I.size(1))
+        if I.size(0) == 1:
+            I = I.expand(3, I.size(1), I.size(2))
+        I = channel_swap(I, self.swap)
+        if self.raw_scale != 1:
+            I.mul(self.raw_scale)
+        for i in range(3):
+            I[i].add(-self.mean_pix[i])
+        return I
+
+
+def channel_swap(I, swap):
+    if not swap:
+        return I.clone()
+    out = I.new().resizeAs(I)
+    for i in range(I.size(0)):
+        out[i] = I[swap[i]]
+    return out
+
+
+# --- DataSetDetection.lua -----------------------------------------------------------------------------------
+
+class DataSetDetection:
+    """The base of the detection data sets: a subclass gives getImage, getAnnotation, getROIBoxes, getGTBoxes
+    (0-based image index ``i``) and ``img_ids``."""
+    typename = 'objdet.DataSetDetection'
+    _isDataSet = True
+
+    def __init__(self):
+        self.classes = None
+        self.num_classes = None
+        self.image_set = None
+        self.dataset_name = None
+
+    def size(self):
+        return len(self.img_ids)
+
+    def bestOverlap(self, all_boxes, gt_boxes, gt_classes):
+        num_total_boxes = all_boxes.size(0)
+        num_gt_boxes = gt_boxes.size(0) if gt_boxes.dim() > 0 else 0
+        overlap_class = lg.FloatTensor(num_total_boxes, self.num_classes).zero()
+        overlap = lg.FloatTensor(num_total_boxes, num_gt_boxes).zero()
+        for idx in range(num_gt_boxes):
+            o = boxoverlap(all_boxes, gt_boxes[idx])
+            tmp = overlap_class[:, gt_classes[idx] - 1]  # pointer copy; class ids are labels 1..C
+            tmp[tmp.lt(o)] = o[tmp.lt(o)]
+            overlap[:, idx] = o
+        if num_gt_boxes > 0:
+            overlap, correspondance = overlap.max(1)
+            overlap = lg.squeeze(overlap, 1)
+            correspondance = lg.squeeze(correspondance, 1)
+            correspondance[overlap.eq(0)] = -1  # Lua's 0 "no object" is -1 next to 0-based positions
+        else:
+            overlap = lg.FloatTensor(num_total_boxes).zero()
+            correspondance = lg.LongTensor(num_total_boxes).fill(-1)
+        return overlap, correspondance, overlap_class
+
+    def attachProposals(self, i):
+        boxes = self.getROIBoxes(i)
+        gt_boxes, gt_classes, valid_objects, anno = self.getGTBoxes(i)
+
+        all_boxes = concat(gt_boxes, boxes, 0)
+
+        num_boxes = boxes.size(0) if boxes.dim() > 0 else 0
+        num_gt_boxes = len(gt_classes)
+
+        rec = Record()
+        rec.gt = concat(lg.ByteTensor(num_gt_boxes).fill(1), lg.ByteTensor(num_boxes).fill(0))
+
+        rec.overlap, rec.correspondance, rec.overlap_class = self.bestOverlap(all_boxes, gt_boxes, gt_classes)
+        rec.label = lg.IntTensor(num_boxes + num_gt_boxes).fill(0)
+        for idx in range(num_boxes + num_gt_boxes):
+            corr = int(rec.correspondance[idx])
+            if corr >= 0:
+                rec.label[idx] = gt_classes[corr]
+
+        rec.boxes = all_boxes
+        rec.class_ = concat(lg.CharTensor(gt_classes), lg.CharTensor(num_boxes).fill(0))
+
+        if getattr(self, 'save_objs', False):
+            rec.objects = []
+            for idx in valid_objects:
+                rec.objects.append(anno['object'][idx])
+
+        rec.size = lambda: num_boxes + num_gt_boxes
+        return rec
+
+
+class Record:
+    """attachProposals' ``rec`` table (``rec.class`` is ``rec.class_``: ``class`` is Python's keyword)."""
+
+
+# --- BatchProviderBase.lua ----------------------------------------------------------------------------------
+
+def createWindowBase(rec, i, j, is_bg):
+    label = 0 if is_bg is True else int(rec.label[j])
+    window = [i, rec.boxes[j][0], rec.boxes[j][1], rec.boxes[j][2], rec.boxes[j][3], label]
+    return window
+
+
+class BatchProviderBase:
+    typename = 'objdet.BatchProviderBase'
+
+    def __init__(self):
+        self.dataset = None
+        self.batch_size = 128
+        self.fg_fraction = 0.25
+        self.fg_threshold = 0.5
+        self.bg_threshold = [0, 0.5]
+        self.createWindow = createWindowBase
+        self.do_flip = True
+
+    # allow changing the way self.bboxes are formatted
+    def setCreateWindow(self, createWindow):
+        self.createWindow = createWindow
+
+    def setupData(self):
+        dataset = self.dataset
+        bb = {}
+        bbT = {}
+
+        for i in range(0, dataset.num_classes + 1):  # 0 because of background
+            bb[i] = []
+
+        for i in range(dataset.num_imgs):
+            bbT[i] = {}
+
+        for i in range(dataset.num_imgs):
+            rec = dataset.attachProposals(i)
+
+            for j in range(rec.size()):
+                is_fg = (rec.overlap[j] >= self.fg_threshold)
+                is_bg = (not is_fg) and (rec.overlap[j] >= self.bg_threshold[0] and
+                                         rec.overlap[j] < self.bg_threshold[1])
+                if is_fg:
+                    window = self.createWindow(rec, i, j, is_bg)
+                    bb[1].append(window)  # could be id instead of 1
+                elif is_bg:
+                    window = self.createWindow(rec, i, j, is_bg)
+                    bb[0].append(window)
+
+            for j in range(0, dataset.num_classes + 1):  # 0 because of background
+                if len(bb[j]) > 0:
+                    bbT[i][j] = lg.FloatTensor(bb[j])
+
+            bb = {}
+            for c in range(0, dataset.num_classes + 1):  # 0 because of background
+                bb[c] = []
+        self.bboxes = bbT
+
+    def getBatch(self):
+        raise RuntimeError("You can't use BatchProviderBase")
+
+
+# --- BatchProviderIC.lua ------------------------------------------------------------------------------------
+
+class BatchProviderIC(BatchProviderBase):
+    typename = 'objdet.BatchProviderIC'
+
+    def __init__(self, dataset, feat_provider, batch_size=None, imgs_per_batch=2, fg_fraction=0.25,
+                 fg_threshold=0.5, bg_threshold=(0.1, 0.5), do_flip=True):
+        super().__init__()
+        opts = dict(dataset=dataset, feat_provider=feat_provider, batch_size=batch_size,
+                    imgs_per_batch=imgs_per_batch, fg_fraction=fg_fraction, fg_threshold=fg_threshold,
+                    bg_threshold=list(bg_threshold), do_flip=do_flip)
+        for k, v in opts.items():
+            setattr(self, k, v)
+
+    def permuteIdx(self):
+        total_img = self.dataset.size()
+        imgs_per_batch = self.imgs_per_batch
+
+        self._cur = getattr(self, '_cur', math.inf)
+
+        if self._cur + imgs_per_batch > total_img:
+            self._perm = lg.randperm(total_img)
+            self._cur = 0
+
+        img_idx = self._perm[self._cur:self._cur + self.imgs_per_batch]
+        self._cur = self._cur + self.imgs_per_batch
+
+        img_idx_end = imgs_per_batch
+
+        fg_windows = []
+        bg_windows = []
+        for i in range(img_idx_end):
+            curr_idx = int(img_idx[i])
+            bg_windows.append([])
+            if 0 in self.bboxes[curr_idx]:
+                for j in range(self.bboxes[curr_idx][0].size(0)):
+                    bg_windows[i].append([curr_idx, j])
+            fg_windows.append([])
+            if 1 in self.bboxes[curr_idx]:
+                for j in range(self.bboxes[curr_idx][1].size(0)):
+                    fg_windows[i].append([curr_idx, j])
+        do_flip = lg.FloatTensor(imgs_per_batch)
+        if self.do_flip:
+            do_flip.random(0, 1)
+        else:
+            do_flip.zero()
+        opts = dict(img_idx=img_idx, img_idx_end=img_idx_end, do_flip=do_flip)
+        return fg_windows, bg_windows, opts
+
+    def setLabel(self, dd, do_flip):
+        # by default, returns as labels everything that is after the
+        # 5th position.
+        return dd[4:].totable()
+
+    def prepareTarget(self, labels):
+        return lg.FloatTensor(labels)
+
+    # improve later, remove redundant things and make more generic
+    def selectBBoxes(self, fg_windows, bg_windows, do_flip):
+        fg_num_each = lg.round(self.fg_num_each / self.imgs_per_batch)
+        bg_num_each = lg.round(self.bg_num_each / self.imgs_per_batch)
+
+        bboxes = []
+        labels = []
+        for im in range(self.imgs_per_batch):
+            window_idx = lg.randperm(len(bg_windows[im]))
+            end_idx = min(bg_num_each, len(bg_windows[im]))
+            bbox = []
+            for i in range(int(end_idx)):
+                curr_idx = bg_windows[im][int(window_idx[i])][0]
+                position = bg_windows[im][int(window_idx[i])][1]
+                dd = self.bboxes[curr_idx][0][position][1:]
+                bbox.append([dd[0], dd[1], dd[2], dd[3]])
+                labels.append(self.setLabel(dd, do_flip[im]))
+
+            window_idx = lg.randperm(len(fg_windows[im]))
+            end_idx = min(fg_num_each, len(fg_windows[im]))
+            for i in range(int(end_idx)):
+                curr_idx = fg_windows[im][int(window_idx[i])][0]
+                position = fg_windows[im][int(window_idx[i])][1]
+                dd = self.bboxes[curr_idx][1][position][1:]
+                bbox.append([dd[0], dd[1], dd[2], dd[3]])
+                labels.append(self.setLabel(dd, do_flip[im]))
+            bboxes.append(lg.FloatTensor(bbox))
+        labels = self.prepareTarget(labels)
+        return bboxes, labels
+
+    def getBatch(self):
+        dataset = self.dataset
+
+        self.fg_num_each = self.fg_fraction * self.batch_size
+        self.bg_num_each = self.batch_size - self.fg_num_each
+
+        fg_windows, bg_windows, opts = self.permuteIdx()
+
+        if getattr(self, 'targets', None) is None:
+            self.targets = lg.FloatTensor()
+
+        targets = self.targets
+
+        imgs = []
+        for i in range(opts['img_idx'].size(0)):
+            imgs.append(dataset.getImage(int(opts['img_idx'][i])))
+        boxes, labels = self.selectBBoxes(fg_windows, bg_windows, opts['do_flip'])
+        self.batches = self.feat_provider.getFeature(imgs, boxes, opts['do_flip'])
+
+        targets.resize(labels.size()).copy(labels)
+
+        return self.batches, self.targets
+
+
+# --- FRCNN.lua ----------------------------------------------------------------------------------------------
+
+class FRCNN:
+    typename = 'objdet.FRCNN'
+    _isFeatureProvider = True
+
+    # argcheck's defaults are built once, when FRCNN.lua is loaded: every FRCNN shares this ImageTransformer
+    _default_transformer = ImageTransformer({})
+
+    def __init__(self, scale=(600,), max_size=1000, inputArea=224 ** 2, image_transformer=None):
+        opts = dict(scale=list(scale), max_size=max_size, inputArea=inputArea,
+                    image_transformer=image_transformer or FRCNN._default_transformer)
+        for k, v in opts.items():
+            setattr(self, k, v)
+
+        self.train = True
+
+    def training(self):
+        self.train = True
+
+    def evaluate(self):
+        self.train = False
+
+    def processImages(self, input_imgs, do_flip):
+        output_imgs = self._feat[0]
+        im = None
+        if self.train:
+            num_images = len(input_imgs)
+        else:
+            num_images = len(self.scale)
+            im = self.image_transformer.preprocess(input_imgs[0])
+
+        imgs = []
+        im_sizes = []
+        im_scales = []
+
+        for i in range(num_images):
+            if self.train:
+                im = input_imgs[i]
+                im = self.image_transformer.preprocess(im)
+                scale = self.scale[random.randint(1, len(self.scale)) - 1]
+            else:
+                scale = self.scale[i]
+            # Lua's do_flip[i] past the table's end (one flag, several test scales) is nil: no flip
+            flip = do_flip is not None and i < len(do_flip) and do_flip[i] == 1
+            if flip:
+                im = image.hflip(im)
+            im_size = im[0].size()
+            im_size_min = min(im_size[0], im_size[1])
+            im_size_max = max(im_size[0], im_size[1])
+            im_scale = scale / im_size_min
+            if lg.round(im_scale * im_size_max) > self.max_size:
+                im_scale = self.max_size / im_size_max
+            im_s = [lg.round(im_size[0] * im_scale), lg.round(im_size[1] * im_scale)]
+            imgs.append(image.scale(im, int(im_s[1]), int(im_s[0])))
+            im_sizes.append(im_s)
+            im_scales.append(im_scale)
+        # create single tensor with all images, padding with zero for different sizes
+        im_sizes = lg.IntTensor(im_sizes)
+        max_shape = im_sizes.max(0)[0][0]
+        output_imgs.resize(num_images, 3, int(max_shape[0]), int(max_shape[1])).zero()
+        for i in range(num_images):
+            output_imgs[i][:, 0:imgs[i].size(1), 0:imgs[i].size(2)].copy(imgs[i])
+        return im_scales, im_sizes
+
+    def projectImageROIs(self, im_rois, scales, do_flip, imgs_size):
+        rois = self._feat[1]
+        # training (or one scale): every box of an image has its image's scale; testing at several scales:
+        # each box goes to the scale that brings its area closest to self.inputArea
+        if self.train or len(scales) == 1:
+            total_bboxes = 0
+            cumul_bboxes = [0]
+            for i in range(len(scales)):
+                total_bboxes = total_bboxes + im_rois[i].size(0)
+                cumul_bboxes.append(total_bboxes)
+            rois.resize(total_bboxes, 5)
+            for i in range(len(scales)):
+                idx = slice(cumul_bboxes[i], cumul_bboxes[i + 1])
+                rois[idx, 0].fill(i)
+                rois[idx, 1:5].copy(im_rois[i]).mul(scales[i])
+                if do_flip is not None and do_flip[i] == 1:
+                    flipBoundingBoxes(rois[idx, 1:5], int(imgs_size[i][1]))
+        else:  # not yet tested
+            scales = lg.FloatTensor(scales)
+            im_rois = im_rois[0].float()
+            widths = im_rois[:, 2] - im_rois[:, 0] + 1
+            heights = im_rois[:, 3] - im_rois[:, 1] + 1
+
+            areas = lg.cmul(widths, heights)
+            scaled_areas = lg.mm(areas.view(-1, 1), lg.pow(scales.view(1, -1), 2))  # use torch.ger ?
+            diff_areas = scaled_areas.add(-self.inputArea).abs()  # no memory copy
+            levels = diff_areas.min(1)[1]
+            levels = levels.squeeze(1)  # replace by levels:squeeze(2)
+
+            num_boxes = im_rois.size(0)
+            rois.resize(num_boxes, 5)
+            for i in range(num_boxes):
+                s = int(levels[i])
+                rois[i, 1:5].copy(im_rois[i]).mul(scales[s])
+                rois[i, 0] = s
+        return rois
+
+    def getFeature(self, imgs, bboxes, flip=None):
+        if getattr(self, '_feat', None) is None:
+            self._feat = [lg.FloatTensor(), lg.FloatTensor()]
+
+        # if it's in test mode, adapt inputs
+        if lg.isTensor(imgs):
+            imgs = [imgs]
+            if isinstance(bboxes, list):
+                bboxes = lg.FloatTensor(bboxes)
+                bboxes = bboxes.view(1, -1) if bboxes.dim() == 1 else bboxes
+            bboxes = [bboxes]
+            if flip is False:
+                flip = [0]
+            elif flip is True:
+                flip = [1]
+
+        im_scales, im_sizes = self.processImages(imgs, flip)
+        self.projectImageROIs(bboxes, im_scales, flip, im_sizes)
+
+        return self._feat
+
+    # do the bbox regression
+    def postProcess(self, im, boxes, output):
+        # not implemented yet
+        return output, boxes
+
+    def compute(self, model, inputs):
+        ttype = model.type()
+        self.inputs, inputs = recursiveResizeAsCopyTyped(getattr(self, 'inputs', None), inputs, ttype)
+        return model.forward(self.inputs)
+
+
+# --- Trainer.lua --------------------------------------------------------------------------------------------
+
+class Trainer:
+    typename = 'objdet.Trainer'
+
+    def __init__(self, module, criterion, batch_provider, optimState=None):
+        self.module = module
+        self.criterion = criterion
+        self.batch_provider = batch_provider
+
+        self.parameters, self.gradParameters = self.module.getParameters()
+
+        self.optimState = optimState or dict(learningRate=1e-3, weightDecay=0.0005, momentum=0.9,
+                                             learningRateDecay=0, dampening=0)
+
+        self.epoch = 0
+        self.normalize = False
+        self.fx = []
+        self.confusion = None
+        self.input = self.target = None
+
+    def train(self, maxIter=None):
+        maxIter = maxIter or 20
+        ttype = self.parameters.type()
+
+        self.module.training()
+
+        module = self.module
+        batch_provider = self.batch_provider
+        parameters = self.parameters
+        gradParameters = self.gradParameters
+
+        criterion = self.criterion
+        optimState = self.optimState
+
+        if self.confusion:
+            self.confusion.zero()
+        err = 0
+
+        for t in range(maxIter):
+            self.input0, self.target0 = batch_provider.getBatch()
+
+            self.input, self.input0 = recursiveResizeAsCopyTyped(self.input, self.input0, ttype)
+            self.target, self.target0 = recursiveResizeAsCopyTyped(self.target, self.target0, ttype)
+            input = self.input
+            target = self.target
+
+            def feval(x):
+                if x is not parameters:
+                    parameters.copy(x)
+                gradParameters.zero()
+
+                outputs = module.forward(input)
+
+                f = criterion.forward(outputs, target)
+                df_do = criterion.backward(outputs, target)
+
+                module.backward(input, df_do)
+
+                if self.confusion:
+                    self.confusion.batchAdd(outputs, target)
+
+                return f, gradParameters
+
+            x, fx = optim.sgd(feval, parameters, optimState)
+            err = err + fx[0]
+
+        self.fx.append(err / maxIter)
+
+        self.epoch = self.epoch + 1
+
+
+# --- models/frcnn_alexnet.lua -------------------------------------------------------------------------------
+
+def loadModel(params=None, backend=None, div=1, num_outputs=21):
+    """AlexNet for Fast R-CNN; ``div`` divides every width (the stand-in's tiny net), ``num_outputs`` is the
+    Lua's 21 (Pascal's 20 classes and the background)."""
+    backend = backend or cudnn
+
+    features = nn.Sequential()
+    classifier = nn.Sequential()
+
+    features.add(backend.SpatialConvolution(3, 96 // div, 11, 11, 4, 4, 5, 5, 1))
+    features.add(backend.ReLU(True))
+    features.add(backend.SpatialMaxPooling(3, 3, 2, 2, 1, 1))
+    features.add(backend.SpatialCrossMapLRN(5, 0.0001, 0.75, 1))
+
+    features.add(backend.SpatialConvolution(96 // div, 256 // div, 5, 5, 1, 1, 1, 1, 2))
+    features.add(backend.ReLU(True))
+    features.add(backend.SpatialMaxPooling(3, 3, 2, 2, 1, 1))
+    features.add(backend.SpatialCrossMapLRN(5, 0.0001, 0.75, 1))
+
+    features.add(backend.SpatialConvolution(256 // div, 384 // div, 3, 3, 1, 1, 1, 1, 1))
+    features.add(backend.ReLU(True))
+
+    features.add(backend.SpatialConvolution(384 // div, 384 // div, 3, 3, 1, 1, 1, 1, 2))
+    features.add(backend.ReLU(True))
+
+    features.add(backend.SpatialConvolution(384 // div, 256 // div, 3, 3, 1, 1, 1, 1, 2))
+    features.add(backend.ReLU(True))
+
+    classifier.add(nn.Linear(256 // div * 36, 4096 // div))
+    classifier.add(backend.ReLU(True))
+    classifier.add(nn.Dropout(0.5))
+
+    classifier.add(nn.Linear(4096 // div, 4096 // div))
+    classifier.add(backend.ReLU(True))
+    classifier.add(nn.Dropout(0.5))
+
+    classifier.add(nn.Linear(4096 // div, num_outputs))
+
+    prl = nn.ParallelTable()
+    prl.add(features)
+    prl.add(nn.Identity())
+
+    ROIPooling_ = inn.ROIPooling(6, 6).setSpatialScale(1 / 16)
+
+    model = nn.Sequential()
+    model.add(prl)
+    model.add(ROIPooling_)
+    model.add(nn.View(-1).setNumInputDims(3))
+    model.add(classifier)
+
+    if params:
+        lparams = model.parameters()[0]
+        assert len(lparams) == len(params), 'provided parameters does not match'
+
+        for k, v in enumerate(lparams):
+            p = params[k]
+            assert p.numel() == v.numel(), 'wrong number of parameter elements !'
+            v.copy(p)
+    return model
