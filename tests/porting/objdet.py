@@ -1,7 +1,8 @@
 """fmassa/object-detection.torch (branch refactoring2, the packaged ``objdet``) ported line by line: ROIPooling.lua,
 nms.lua, utils.lua (recursiveResizeAsCopyTyped, concat, flipBoundingBoxes, keep_top_k, VOCap, VOC2007ap,
 boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua,
-FRCNN.lua, Trainer.lua and models/frcnn_alexnet.lua.
+FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``, which replays a cached batch on CudaTensors),
+Trainer.lua and models/frcnn_alexnet.lua.
 
 Every box, image and row index is 0-based, as legonn's indexing is: a box ``(x1, y1, x2, y2)`` holds the 0-based
 pixels of its corners, both ends inside the box (its width stays ``x2 - x1 + 1``), a roi row is ``(0-based image,
@@ -17,13 +18,15 @@ Edits beyond Lua syntax and the indexing (each a row of docs/porting.md or noted
   rois, as inn.ROIPooling's gradInput does.
 - models/frcnn_alexnet.lua: the widths are divided by ``div`` (tiny stand-in), the class count is a parameter,
   the backend is legonn's cudnn (which runs on the CPU: Torch7's nn.SpatialConvolution has no ``groups``).
-- Tensor positions read as numbers index as Python ints (``int(roi[1])``).
+- Tensor positions read as numbers index as Python ints (``int(roi[1])``); a Lua table read past its end is
+  nil (FRCNN.lua:70, one flip flag for several test scales); VOCevaldet's ``num_correct / count`` is nan for a
+  class without objects as Lua's 0/0 (utils.lua:220); tensors and numbers tested for nil are tested ``is None``.
 """
 import math
 import random
 
 import legonn as lg
-from legonn import cudnn, image, inn, nn, optim
+from legonn import cudnn, image, inn, nn, optim, paths
 
 
 # --- ROIPooling.lua -----------------------------------------------------------------------------------------
@@ -371,7 +374,8 @@ def VOCevaldet(dataset, scored_boxes, cls):
             precision[i] = 0
 
         # compute recall
-        recall[i] = num_correct / count
+        # Lua's 0/0 for a class with no object is nan (docs/porting.md's row): Python would raise
+        recall[i] = num_correct / count if count != 0 else math.nan
 
     ap = VOCap(recall, precision)
     print('AP = %.4f' % ap)
@@ -790,6 +794,187 @@ class FRCNN:
         ttype = model.type()
         self.inputs, inputs = recursiveResizeAsCopyTyped(getattr(self, 'inputs', None), inputs, ttype)
         return model.forward(self.inputs)
+
+
+# --- ImageDetect.lua ----------------------------------------------------------------------------------------
+
+class ImageDetect:
+    typename = 'objdet.ImageDetect'
+
+    def __init__(self, model, feat_provider):
+        self.model = model
+        self.feat_provider = feat_provider
+        self.output = None
+
+    # supposes boxes is in [x1,y1,x2,y2] format
+    def detect(self, im, boxes):
+        feat_provider = self.feat_provider
+
+        inputs = feat_provider.getFeature(im, boxes)
+
+        output0 = feat_provider.compute(self.model, inputs)
+        output, boxes_p = feat_provider.postProcess(im, boxes, output0)
+
+        self.output, output = recursiveResizeAsCopyTyped(self.output, output, 'torch.FloatTensor')
+        return self.output, boxes_p
+
+
+# --- Tester.lua ---------------------------------------------------------------------------------------------
+
+def print_scores(dataset, res):
+    str_ = []
+    str_.append('Results:\n')
+    # print class names
+    str_.append('|')
+    for i in range(dataset.num_classes):
+        str_.append('%5s|' % dataset.classes[i])
+    str_.append('\n|')
+    # print class scores
+    for i in range(dataset.num_classes):
+        l = 5 if len(dataset.classes[i]) < 5 else len(dataset.classes[i])
+        l = l - 5 if res[i] == res[i] else l - 3
+        if l > 0:
+            str_.append(('%.3f%' + str(l) + 's|') % (res[i], ' '))
+        else:
+            str_.append('%.3f|' % res[i])
+    str_.append('\n')
+    str_.append('Avg.: %.4f\n' % res.mean(0)[0])
+    return ''.join(str_)
+
+
+class Tester:
+    """Tester.lua without ``validate`` (it replays a cached batch on CudaTensors)."""
+    typename = 'objdet.Tester'
+
+    def __init__(self, module, feat_provider, dataset):
+        self.dataset = dataset
+        self.feat_provider = feat_provider
+        self.module = module
+
+        self.cachefolder = None
+        self.cachename = None
+        self.suffix = ''
+        self.verbose = True
+
+    def pruneDetections(self, aboxes, thresh, output, boxes, i, max_per_image, max_per_set):
+        add_bg = 1
+        if getattr(self, '_scored_boxes', None) is None:
+            self._scored_boxes = lg.FloatTensor()
+        scored_boxes = self._scored_boxes
+        dataset = self.dataset
+        # do a NMS for each class, based on the scores from the classifier
+        for j in range(dataset.num_classes):
+            scores = output.select(1, j + add_bg)
+            # only select detections with a score greater than thresh
+            # this avoid doing NMS on too many bboxes with low score
+            idx = lg.range(0, scores.numel() - 1).long()
+            idx2 = scores.gt(thresh[j])
+            idx = idx[idx2]
+            scored_boxes.resize(idx.numel(), 5)
+            if scored_boxes.numel() > 0:
+                scored_boxes.narrow(1, 0, 4).index(boxes, 0, idx)
+                scored_boxes.select(1, 4).copy(scores[idx2])
+            keep = nms(scored_boxes, 0.3)
+            if keep.numel() > 0:
+                _, ord_ = lg.sort(scored_boxes.select(1, 4).index(0, keep), 0, True)
+                ord_ = ord_.narrow(0, 0, min(ord_.numel(), max_per_image))
+                keep = keep.index(0, ord_)
+                aboxes[j][i] = scored_boxes.index(0, keep)
+            else:
+                aboxes[j][i] = lg.FloatTensor()
+
+            # remove low scoring boxes and update threshold
+            if (i + 1) % 1000 == 0:
+                aboxes[j], thresh[j] = keep_top_k(aboxes[j], max_per_set)
+
+    def finalPrunning(self, aboxes, thresh):
+        dataset = self.dataset
+        for i in range(dataset.num_classes):
+            # go back through and prune out detections below the found threshold
+            for j in range(dataset.size()):
+                if aboxes[i][j].numel() > 0:
+                    # as the Lua: `lt` keeps the boxes *below* the threshold (when there is one)
+                    I = aboxes[i][j].select(1, 4).lt(thresh[i])
+                    idx = lg.range(0, aboxes[i][j].size(0) - 1).long()
+                    idx = idx[I]
+                    if idx.numel() > 0:
+                        aboxes[i][j] = aboxes[i][j].index(0, idx)
+
+    def evaluate(self, aboxes):
+        dataset = self.dataset
+        res = []
+        for i in range(dataset.num_classes):
+            cls = dataset.classes[i]
+            res.append(VOCevaldet(dataset, aboxes[i], cls)[0])  # Lua keeps VOCevaldet's first result
+        res = lg.Tensor(res)
+        return res
+
+    def test(self, iteration):
+        dataset = self.dataset
+        module = self.module
+        feat_provider = self.feat_provider
+
+        module.evaluate()
+        feat_provider.evaluate()
+        dataset.loadROIDB()
+
+        detec = ImageDetect(module, feat_provider)
+
+        aboxes = []
+        for i in range(dataset.num_classes):
+            aboxes.append([None] * dataset.size())  # the Lua's table, filled image by image
+
+        num_images = dataset.size()
+
+        max_per_set = 5 * num_images
+        max_per_image = 100
+        thresh = lg.ones(dataset.num_classes).mul(0.05)
+
+        timer = lg.Timer()
+        timer_l = lg.Timer()
+
+        # SPP is more efficient if we cache the features. We treat it differently then
+        # the other feature providers
+        pass_index = lg.typename(feat_provider) == 'objdet.SPP'
+
+        display_string = 'test: (%s) %5d/%-5d forward time: %.3f, select time: %.3fs, total time: %.3fs'
+        for i in range(num_images):
+            timer.reset()
+
+            if pass_index:
+                im = i
+            else:
+                im = dataset.getImage(i)
+            boxes = dataset.getROIBoxes(i).float()
+
+            timer_l.reset()
+            output, boxes = detec.detect(im, boxes)
+
+            detect_time = timer_l.time()['real']
+
+            timer_l.reset()
+            self.pruneDetections(aboxes, thresh, output, boxes, i, max_per_image, max_per_set)
+
+            total_time = timer.time()['real']
+            prune_time = timer_l.time()['real']
+
+            print(display_string % (dataset.dataset_name, i + 1, num_images, detect_time, prune_time, total_time))
+
+        pathfolder = paths.concat(self.cachefolder, 'test_iter' + str(iteration))
+        paths.mkdir(pathfolder)
+
+        self.finalPrunning(aboxes, thresh)
+
+        save_file = paths.concat(pathfolder, 'boxes_' + dataset.dataset_name + self.suffix + '.t7')
+        lg.save(save_file, aboxes)
+
+        res = self.evaluate(aboxes)
+
+        print(print_scores(dataset, res))
+
+        # clean roidb to free memory
+        dataset.roidb = None
+        return res
 
 
 # --- Trainer.lua --------------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ CLASSES = ['red', 'green', 'blue']
 
 
 class Rectangles(od.DataSetDetection):
-    """``num_imgs`` images ``3 x size x size``; image i holds one or two rectangles of random classes."""
+    """``num_imgs`` images ``3 x size x size``; each holds one or two rectangles of random classes, one in each
+    half it uses (none overlaps another)."""
 
     def __init__(self, num_imgs=6, size=64, num_proposals=12):
         super().__init__()
@@ -37,10 +38,11 @@ class Rectangles(od.DataSetDetection):
         for _ in range(num_imgs):
             img = 0.5 + 0.05 * rng.randn(3, size, size)
             objects = []
-            for _ in range(rng.randint(1, 3)):
+            for half in range(rng.randint(1, 3)):   # one rectangle in each half used: no two overlap
                 c = rng.randint(3)
-                x1, y1 = rng.randint(0, size // 2, 2)
-                w, h = rng.randint(size // 4, size // 2, 2)
+                x1 = half * size // 2 + int(rng.randint(0, size // 8))
+                y1 = int(rng.randint(0, size // 2))
+                w, h = (int(v) for v in rng.randint(size // 4, size // 2 - size // 8, 2))
                 img[:, y1:y1 + h, x1:x1 + w] = 0
                 img[c, y1:y1 + h, x1:x1 + w] = 1
                 objects.append({'name': CLASSES[c], 'difficult': '0',
@@ -58,6 +60,9 @@ class Rectangles(od.DataSetDetection):
                 x1, y1 = rng.randint(0, size - 8, 2)
                 boxes.append([x1, y1, x1 + rng.randint(4, 8), y1 + rng.randint(4, 8)])
             self._proposals.append(lg.FloatTensor(boxes))
+
+    def loadROIDB(self):
+        pass  # the proposals are built with the images
 
     def getImage(self, i):
         return self._images[i].clone()
@@ -160,6 +165,9 @@ def test_vocevaldet_ranks_detections_and_counts_each_object_once(capsys):
     hits = np.cumsum(correct)
     assert np.allclose(precision.numpy(), hits / np.arange(1, len(correct) + 1), atol=1e-6)
     assert np.allclose(recall.numpy(), hits / n, atol=1e-6)
+    # a class with detections and no object: Lua's recall 0/0 is nan, and so is the AP
+    ap, recall, precision = od.VOCevaldet(ds, perfect, 'purple')
+    assert np.isnan(recall.numpy()).all() and precision.sum() == 0 and np.isnan(ap)
 
 
 # --- ROIPooling.lua -----------------------------------------------------------------------------------------
@@ -311,3 +319,62 @@ def test_trainer_runs_sgd_steps_of_the_tiny_frcnn_alexnet(seeded):
     assert (trainer.parameters - before).abs().max() > 0
     # the classifier scores every sampled roi
     assert model.output.size() == (8, ds.num_classes + 1)
+
+
+# --- ImageDetect.lua, Tester.lua ----------------------------------------------------------------------------
+
+class ScoresByColour(nn.Module):
+    """A stand-in detector for ImageDetect: each roi scores background 0.1 and each class by the mean of its
+    colour plane inside the roi (a box inside a red rectangle scores 'red' 1), plus a bonus for its area."""
+
+    def updateOutput(self, input):
+        data, rois = input
+        self.output.resize(rois.size(0), 4).fill(0.1)
+        for r in range(rois.size(0)):
+            b = [int(v) for v in rois[r].tolist()]
+            crop = data[b[0], :, b[2]:b[4] + 1, b[1]:b[3] + 1]
+            for c in range(3):   # the area breaks ties between boxes all of one colour: the larger wins
+                self.output[r][c + 1] = crop[c].mean() + 128 / 255 + crop[c].numel() / 1e6
+        return self.output
+
+
+def test_prune_detections_thresholds_nms_and_orders_by_score():
+    ds = Rectangles(num_imgs=1)
+    tester = od.Tester(None, None, ds)
+    boxes = lg.Tensor([[0, 0, 9, 9], [1, 1, 10, 10], [20, 20, 30, 30], [0, 0, 4, 4]])
+    output = lg.Tensor([[0, 0.9, 0.01, 0.2],
+                        [0, 0.8, 0.01, 0.3],
+                        [0, 0.7, 0.01, 0.9],
+                        [0, 0.95, 0.01, 0.0]])
+    aboxes = [[None], [None], [None]]
+    thresh = lg.ones(3).mul(0.05)
+    tester.pruneDetections(aboxes, thresh, output, boxes, 0, 100, 5)
+    # red: nms at 0.3 drops box 1 (0.68 with box 0), keeps 3, 0, 2 by score
+    assert aboxes[0][0][:, 4].tolist() == pytest.approx([0.95, 0.9, 0.7])
+    assert aboxes[0][0][:, 0:4].tolist() == [[0, 0, 4, 4], [0, 0, 9, 9], [20, 20, 30, 30]]
+    assert aboxes[1][0].numel() == 0                       # no green score above 0.05
+    assert aboxes[2][0][:, 4].tolist() == pytest.approx([0.9, 0.3])   # box 1's 0.3 beats box 0's 0.2
+    # finalPrunning keeps what is below the threshold (Lua's `lt`), when anything is
+    tester.finalPrunning(aboxes, lg.Tensor([0.8, 1, 1]))
+    assert aboxes[0][0][:, 4].tolist() == pytest.approx([0.7])
+
+
+def test_tester_detects_the_rectangles_by_colour(tmp_path, capsys):
+    ds = Rectangles(num_imgs=3)
+    proposals = ds.getROIBoxes
+    ds.getROIBoxes = lambda i: od.concat(ds.getGTBoxes(i)[0], proposals(i), 0)   # the true boxes proposed too
+    fp = od.FRCNN(scale=[64], max_size=64, image_transformer=od.ImageTransformer({}))
+    tester = od.Tester(ScoresByColour(), fp, ds)
+    tester.cachefolder = str(tmp_path)
+    res = tester.test(1)
+    out = capsys.readouterr().out
+    assert 'Results:' in out and 'Avg.:' in out
+    assert (tmp_path / 'test_iter1' / 'boxes_Rectangles.t7').exists()
+    present = {o['name'] for i in range(3) for o in ds.getAnnotation(i)['object']}
+    for c, name in enumerate(CLASSES):
+        if name in present:   # each true box is proposed and outscores the smaller boxes inside it
+            assert res[c] == pytest.approx(1)
+        else:
+            assert res[c] == 0
+    saved = lg.load(str(tmp_path / 'test_iter1' / 'boxes_Rectangles.t7'))
+    assert len(saved) == 3 and len(saved[0]) == 3
