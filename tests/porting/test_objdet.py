@@ -225,6 +225,23 @@ def test_roipooling_in_a_parallel_table_trains_the_features(seeded):
     assert features.modules[0].gradWeight.abs().sum() > 0
 
 
+def test_roipooling_one_entry_gradinput_is_refused_by_parallel_table_and_identity(seeded):
+    # docs/porting.md's row: Torch7's ROIPooling.lua returns {gradData} and its ParallelTable's Identity passes
+    # the missing rois gradient on as nil; legonn's containers want an entry per branch, the port gives zeros
+    prl = nn.ParallelTable().add(nn.SpatialConvolutionMM(3, 4, 3, 3, 1, 1, 1, 1)).add(nn.Identity())
+    input = [lg.randn(1, 3, 6, 6), lg.Tensor([[0, 0, 0, 5, 5]])]
+    out = prl.forward(input)
+    with pytest.raises(ValueError, match="gradOutput table of 2 entries, got 1"):
+        prl.backward(input, [lg.ones(out[0].size())])
+    with pytest.raises(ValueError, match="Identity: expected gradOutput to be a tensor"):
+        prl.backward(input, [lg.ones(out[0].size()), None])
+    pool = od.ROIPooling(2, 2)
+    pool.forward(out)
+    grads = pool.backward(out, lg.ones(1, 4, 2, 2))
+    assert len(grads) == 2 and lg.equal(grads[1], lg.zeros(1, 5))
+    assert prl.backward(input, grads)[0].size() == (1, 3, 6, 6)
+
+
 # --- ImageTransformer.lua, FRCNN.lua ------------------------------------------------------------------------
 
 def test_image_transformer_expands_grey_and_subtracts_the_mean():
