@@ -1,8 +1,8 @@
 """fmassa/object-detection.torch (branch refactoring2, the packaged ``objdet``) ported line by line: ROIPooling.lua,
 nms.lua, utils.lua (recursiveResizeAsCopyTyped, concat, flipBoundingBoxes, keep_top_k, VOCap, VOC2007ap,
 boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua,
-FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``, which replays a cached batch on CudaTensors),
-Trainer.lua and models/frcnn_alexnet.lua.
+RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``,
+which replays a cached batch on CudaTensors), Trainer.lua and models/frcnn_alexnet.lua.
 
 Every box, image and row index is 0-based, as legonn's indexing is: a box ``(x1, y1, x2, y2)`` holds the 0-based
 pixels of its corners, both ends inside the box (its width stays ``x2 - x1 + 1``), a roi row is ``(0-based image,
@@ -26,7 +26,7 @@ import math
 import random
 
 import legonn as lg
-from legonn import cudnn, image, inn, nn, optim, paths
+from legonn import cudnn, image, inn, nn, optim, paths, threads
 
 
 # --- ROIPooling.lua -----------------------------------------------------------------------------------------
@@ -794,6 +794,216 @@ class FRCNN:
         ttype = model.type()
         self.inputs, inputs = recursiveResizeAsCopyTyped(getattr(self, 'inputs', None), inputs, ttype)
         return model.forward(self.inputs)
+
+
+# --- RCNN.lua -----------------------------------------------------------------------------------------------
+
+def _round_1_based(v):
+    """torch.round of the Lua's 1-based coordinate, back to 0-based: rounding halves away from zero does not
+    commute with the shift at a 1-based 0.5 (round(0.5) - 1 = 0, round(-0.5) = -1)."""
+    return lg.round(v + 1) - 1
+
+
+def RCNNCrop(output, I, box, crop_size, padding, use_square, crop_buffer):
+    pad_w = 0
+    pad_h = 0
+    crop_width = crop_size
+    crop_height = crop_size
+    bbox = [box[0], box[1], box[2], box[3]]
+    # ------
+    if padding > 0 or use_square:
+        scale = crop_size / (crop_size - padding * 2)
+        half_height = (bbox[3] - bbox[1] + 1) / 2
+        half_width = (bbox[2] - bbox[0] + 1) / 2
+        center = [bbox[0] + half_width, bbox[1] + half_height]
+        if use_square:
+            # make the box a tight square
+            if half_height > half_width:
+                half_width = half_height
+            else:
+                half_height = half_width
+        bbox[0] = _round_1_based(center[0] - half_width * scale)
+        bbox[1] = _round_1_based(center[1] - half_height * scale)
+        bbox[2] = _round_1_based(center[0] + half_width * scale)
+        bbox[3] = _round_1_based(center[1] + half_height * scale)
+
+        unclipped_height = bbox[3] - bbox[1] + 1
+        unclipped_width = bbox[2] - bbox[0] + 1
+
+        pad_x1 = max(0, 0 - bbox[0])
+        pad_y1 = max(0, 0 - bbox[1])
+        # clipped bbox
+        bbox[0] = max(0, bbox[0])
+        bbox[1] = max(0, bbox[1])
+        bbox[2] = min(I.size(2) - 1, bbox[2])
+        bbox[3] = min(I.size(1) - 1, bbox[3])
+        clipped_height = bbox[3] - bbox[1] + 1
+        clipped_width = bbox[2] - bbox[0] + 1
+        scale_x = crop_size / unclipped_width
+        scale_y = crop_size / unclipped_height
+        crop_width = lg.round(clipped_width * scale_x)
+        crop_height = lg.round(clipped_height * scale_y)
+        pad_x1 = lg.round(pad_x1 * scale_x)
+        pad_y1 = lg.round(pad_y1 * scale_y)
+
+        pad_h = pad_y1
+        pad_w = pad_x1
+
+        if pad_y1 + crop_height > crop_size:
+            crop_height = crop_size - pad_y1
+        if pad_x1 + crop_width > crop_size:
+            crop_width = crop_size - pad_x1
+    # padding > 0 || square
+    # ------
+    pad_h, pad_w, crop_height, crop_width = int(pad_h), int(pad_w), int(crop_height), int(crop_width)
+
+    patch = I[:, int(bbox[1]):int(bbox[3]) + 1, int(bbox[0]):int(bbox[2]) + 1]
+    crop_buffer.resize(3, crop_height, crop_width)
+    image.scale(crop_buffer, patch, 'bilinear')
+
+    output[:, pad_h:pad_h + crop_height, pad_w:pad_w + crop_width] = crop_buffer
+
+
+class RCNN:
+    """RCNN.lua: one ``3 x crop_size x crop_size`` warped crop per box, context-padded."""
+    typename = 'objdet.RCNN'
+    _isFeatureProvider = True
+
+    _default_transformer = ImageTransformer({})   # argcheck's default, built once (as FRCNN's)
+
+    def __init__(self, crop_size=227, padding=16, use_square=False, image_transformer=None, max_batch_size=128,
+                 num_threads=8, iter_per_thread=8, dataset=None):
+        opts = dict(crop_size=crop_size, padding=padding, use_square=use_square,
+                    image_transformer=image_transformer or RCNN._default_transformer,
+                    max_batch_size=max_batch_size, num_threads=num_threads, iter_per_thread=iter_per_thread,
+                    dataset=dataset)
+        for k, v in opts.items():
+            setattr(self, k, v)
+
+        self.output_size = [3, self.crop_size, self.crop_size]
+        self.train = True
+
+        if self.num_threads > 1:
+            crop_size = self.crop_size
+            threads.Threads.serialization('threads.sharedserialize')
+
+            def init(idx):
+                # crop_buffer is global in each thread: legonn's per-worker globals are threads.local's
+                threads.local.crop_buffer = lg.FloatTensor(3, crop_size, crop_size)
+                print('Starting RCNN thread with id: %d' % (idx + 1))
+
+            self.donkeys = threads.Threads(self.num_threads, lambda idx: None, init)
+
+    def training(self):
+        self.train = True
+
+    def evaluate(self):
+        self.train = False
+
+    def getCrop(self, output, I, bbox):
+        # [x1 y1 x2 y2] order
+        crop_size = self.crop_size
+        padding = self.padding
+        use_square = self.use_square
+
+        if getattr(self, '_crop_buffer', None) is None:
+            self._crop_buffer = lg.FloatTensor(3, crop_size, crop_size)
+        RCNNCrop(output, I, bbox, crop_size, padding, use_square, self._crop_buffer)
+
+        return output
+
+    def getFeature(self, im, bbox, flip=None):
+        flip = False if flip is None else flip
+
+        if isinstance(im, int):
+            assert self.dataset, 'you must provide a dataset if using numeric indices'
+            im = self.dataset.getImage(im)
+
+        if lg.type(im) != 'legonn.FloatTensor':
+            # force image to be float
+            if getattr(self, '_im', None) is None:
+                self._im = lg.FloatTensor()
+            self._im.resize(im.size()).copy(im)
+            im = self._im
+
+        if isinstance(bbox, list):
+            bbox = lg.FloatTensor(bbox)
+        elif lg.isTensor(bbox) and flip:
+            # creates a copy of the bboxes to avoid modifying the original
+            # bboxes in the flipping
+            if getattr(self, '_bbox', None) is None:
+                self._bbox = lg.FloatTensor()
+            self._bbox.resize(bbox.size()).copy(bbox)
+            bbox = self._bbox
+
+        im = self.image_transformer.preprocess(im)
+        bbox = bbox.view(1, -1) if bbox.dim() == 1 else bbox
+        num_boxes = bbox.size(0)
+
+        if flip:
+            im = image.hflip(im)
+            flipBoundingBoxes(bbox, im.size(2))
+
+        if getattr(self, '_feat', None) is None:
+            self._feat = lg.FloatTensor()
+
+        self._feat.resize(num_boxes, *self.output_size).zero()
+
+        # use threads to speed up bbox processing
+        if self.num_threads > 1 and num_boxes > self.iter_per_thread:
+            feat = self._feat
+            img = im
+            bndbox = bbox
+            crop_size = self.crop_size
+            padding = self.padding
+            use_square = self.use_square
+            iter_per_thread = self.iter_per_thread
+            num_launches = math.ceil(num_boxes / iter_per_thread)
+            for i in range(num_launches):
+                if i == num_launches - 1:
+                    # last thread launches the remainder of the bboxes
+                    iter_per_thread_local = (num_boxes - 1) % iter_per_thread + 1
+                else:
+                    iter_per_thread_local = iter_per_thread
+
+                def job(i=i, iter_per_thread_local=iter_per_thread_local):   # the Lua closure's upvalues
+                    for j in range(iter_per_thread_local):
+                        f = feat[i * iter_per_thread + j]
+                        boundingbox = bndbox[i * iter_per_thread + j]
+                        # crop_buffer is global in each thread
+                        RCNNCrop(f, img, boundingbox, crop_size, padding, use_square, threads.local.crop_buffer)
+                    return
+                self.donkeys.addjob(job)
+            self.donkeys.synchronize()
+        else:
+            for i in range(num_boxes):
+                self.getCrop(self._feat[i], im, bbox[i])
+
+        return self._feat
+
+    # don't do anything. could be the bbox regression or SVM, but I won't add it here
+    def postProcess(self, im, bbox, output):
+        return output, bbox
+
+    def compute(self, model, inputs):
+        inputs_s = inputs.split(self.max_batch_size, 0)
+
+        if getattr(self, 'output', None) is None:
+            self.output = inputs.new()
+
+        ttype = model.type()
+        if getattr(self, 'inputs', None) is None:
+            self.inputs = lg.Tensor().type(ttype)
+
+        for idx, f in enumerate(inputs_s):
+            self.inputs.resize(f.size()).copy(f)
+            output0 = model.forward(self.inputs)
+            fs = f.size(0)
+            if idx == 0:
+                ss = list(output0[0].size())
+                self.output.resize(inputs.size(0), *ss)
+            self.output.narrow(0, idx * self.max_batch_size, fs).copy(output0)
+        return self.output
 
 
 # --- ImageDetect.lua ----------------------------------------------------------------------------------------

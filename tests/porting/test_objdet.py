@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import inn, nn
+from legonn import image, inn, nn
 from tests.porting import objdet as od
 
 
@@ -277,6 +277,53 @@ def test_frcnn_test_mode_sends_each_box_to_the_scale_nearest_input_area():
     assert data.size() == (2, 3, 32, 32)
     # box 10 x 10: areas 100 (scale 1), 400 (scale 2) -> scale 2; 20 x 20: 400, 1600 -> scale 1
     assert rois.tolist() == [[1, 0, 0, 18, 18], [0, 0, 0, 19, 19]]
+
+
+def test_rcnn_crop_without_padding_warps_the_box():
+    img = lg.rand(3, 20, 24)
+    fp = od.RCNN(crop_size=8, padding=0, num_threads=1, image_transformer=od.ImageTransformer({}))
+    feat = fp.getFeature(img, [[2, 3, 13, 10], [0, 0, 23, 19]])
+    assert feat.size() == (2, 3, 8, 8)
+    pre = od.ImageTransformer({}).preprocess(img)
+    assert lg.equal(feat[0], image.scale(pre[:, 3:11, 2:14], 8, 8, 'bilinear'))
+    assert lg.equal(feat[1], image.scale(pre, 8, 8, 'bilinear'))
+
+
+def test_rcnn_context_padding_pads_with_zeros_at_the_border():
+    img = lg.rand(3, 20, 20).add(1)
+    fp = od.RCNN(crop_size=12, padding=2, num_threads=1, image_transformer=od.ImageTransformer({'mean_pix': [0, 0, 0]}))
+    # box 0..7: half 4, centre 4, scale 12 / 8: x1 = round(4 - 6) = -2 (1-based -1), x2 = round(10) = 10;
+    # unclipped 13 wide, 2 columns left of the image: pad round(2 * 12 / 13) = 2, crop round(11 * 12 / 13) = 10
+    feat = fp.getFeature(img, [[0, 0, 7, 7]])[0]
+    assert feat[:, 0:2, :].abs().max() == 0 and feat[:, :, 0:2].abs().max() == 0
+    assert lg.equal(feat[:, 2:12, 2:12], image.scale(img[:, 0:11, 0:11], 10, 10, 'bilinear'))
+    # a 1-based half: the one-pixel box 0..0 (centre 0.5, half 0.5, scale 2) has x1 = 1-based round(0.5) = 1,
+    # 0-based 0; rounding the 0-based -0.5 would give -1 and two columns of padding
+    fp = od.RCNN(crop_size=8, padding=2, num_threads=1, image_transformer=od.ImageTransformer({'mean_pix': [0, 0, 0]}))
+    feat = fp.getFeature(img, [[0, 0, 0, 0]])[0]
+    assert feat[:, 0, 0].abs().min() > 0      # no padding row or column: the crop starts on pixel 0
+
+
+def test_rcnn_threads_crop_as_the_main_thread(sharedserialize):
+    img = lg.rand(3, 30, 30)
+    boxes = lg.Tensor([[i, i, i + 8 + i % 3, i + 10] for i in range(7)])
+    one = od.RCNN(crop_size=10, padding=2, num_threads=1).getFeature(img, boxes, True).clone()
+    fp = od.RCNN(crop_size=10, padding=2, num_threads=2, iter_per_thread=3)
+    try:
+        many = fp.getFeature(img, boxes, True)
+    finally:
+        fp.donkeys.terminate()
+    assert lg.equal(many, one)
+    assert boxes[0].tolist() == [0, 0, 8, 10]      # flipping worked on a copy
+
+
+def test_rcnn_compute_runs_the_model_in_max_batch_size_pieces(seeded):
+    fp = od.RCNN(crop_size=4, padding=0, num_threads=1, max_batch_size=3)
+    model = nn.Sequential().add(nn.View(-1).setNumInputDims(3)).add(nn.Linear(48, 5))
+    inputs = lg.randn(7, 3, 4, 4)
+    out = fp.compute(model, inputs)
+    assert out.size() == (7, 5)
+    assert (out - model.forward(inputs)).abs().max() < 1e-6
 
 
 # --- DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua ---------------------------------------
