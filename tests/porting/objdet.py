@@ -1,7 +1,7 @@
 """fmassa/object-detection.torch (branch refactoring2, the packaged ``objdet``) ported line by line: ROIPooling.lua,
 nms.lua, utils.lua (recursiveResizeAsCopyTyped, concat, flipBoundingBoxes, keep_top_k, VOCap, VOC2007ap,
 boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua,
-RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``,
+BatchProviderRC.lua, RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``,
 which replays a cached batch on CudaTensors), Trainer.lua and models/frcnn_alexnet.lua.
 
 Every box, image and row index is 0-based, as legonn's indexing is: a box ``(x1, y1, x2, y2)`` holds the 0-based
@@ -658,6 +658,189 @@ class BatchProviderIC(BatchProviderBase):
         self.batches = self.feat_provider.getFeature(imgs, boxes, opts['do_flip'])
 
         targets.resize(labels.size()).copy(labels)
+
+        return self.batches, self.targets
+
+
+# --- BatchProviderRC.lua ------------------------------------------------------------------------------------
+
+class BatchProviderRC(BatchProviderBase):
+    """BatchProviderRC.lua: ``iter_per_batch`` batches of single crops (RCNN, SPP) prepared at once, each batch
+    its ``bg_num_each`` background windows first, then its foreground ones."""
+    typename = 'objdet.BatchProviderRC'
+
+    def __init__(self, dataset, feat_provider, batch_size=128, iter_per_batch=10, nTimesMoreData=10,
+                 fg_fraction=0.25, fg_threshold=0.5, bg_threshold=(0.1, 0.5), target_dim=1, do_flip=True):
+        super().__init__()
+        opts = dict(dataset=dataset, feat_provider=feat_provider, batch_size=batch_size,
+                    iter_per_batch=iter_per_batch, nTimesMoreData=nTimesMoreData, fg_fraction=fg_fraction,
+                    fg_threshold=fg_threshold, bg_threshold=list(bg_threshold), target_dim=target_dim,
+                    do_flip=do_flip)
+        for k, v in opts.items():
+            setattr(self, k, v)
+
+        self.batch_dim = self.feat_provider.output_size
+
+    def permuteIdx(self):
+        fg_num_total = self.fg_num_total
+        bg_num_total = self.bg_num_total
+        total_img = self.dataset.size()
+
+        img_idx = lg.randperm(total_img)
+        pos_count = 0
+        neg_count = 0
+        img_idx_end = 0
+
+        while ((pos_count <= fg_num_total * self.nTimesMoreData or neg_count <= bg_num_total * self.nTimesMoreData)
+               and img_idx_end < total_img):
+            img_idx_end = img_idx_end + 1
+            curr_idx = int(img_idx[img_idx_end - 1])
+
+            toadd = self.bboxes[curr_idx][1].size(0) if 1 in self.bboxes[curr_idx] else 0
+            pos_count = pos_count + toadd
+
+            toadd = self.bboxes[curr_idx][0].size(0) if 0 in self.bboxes[curr_idx] else 0
+            neg_count = neg_count + toadd
+
+        fg_windows = []
+        bg_windows = []
+        for i in range(img_idx_end):
+            curr_idx = int(img_idx[i])
+            if 0 in self.bboxes[curr_idx]:
+                for j in range(self.bboxes[curr_idx][0].size(0)):
+                    bg_windows.append([curr_idx, j])
+            if 1 in self.bboxes[curr_idx]:
+                for j in range(self.bboxes[curr_idx][1].size(0)):
+                    fg_windows.append([curr_idx, j])
+
+        opts = dict(img_idx=img_idx, img_idx_end=img_idx_end)
+        return fg_windows, bg_windows, opts
+
+    def selectBBoxes(self, fg_windows, bg_windows):
+        fg_w = {}
+        bg_w = {}
+
+        window_idx = lg.randperm(len(bg_windows)) if len(bg_windows) > 0 else lg.Tensor()
+        for i in range(int(self.bg_num_total)):
+            curr_idx = bg_windows[int(window_idx[i])][0]
+            position = bg_windows[int(window_idx[i])][1]
+            if curr_idx not in bg_w:
+                bg_w[curr_idx] = []
+            dd = self.bboxes[curr_idx][0][position]
+            bg_w[curr_idx].append(dd)
+
+        window_idx = lg.randperm(len(fg_windows)) if len(fg_windows) > 0 else lg.Tensor()
+        for i in range(int(self.fg_num_total)):
+            curr_idx = fg_windows[int(window_idx[i])][0]
+            position = fg_windows[int(window_idx[i])][1]
+            if curr_idx not in fg_w:
+                fg_w[curr_idx] = []
+            dd = self.bboxes[curr_idx][1][position]
+            fg_w[curr_idx].append(dd)
+
+        return fg_w, bg_w
+
+    def prepareFeatures(self, im_idx, bboxes, fg_label, bg_label):
+        num_pos = len(bboxes[1]) if bboxes[1] is not None else 0
+        num_neg = len(bboxes[0]) if bboxes[0] is not None else 0
+
+        fg_label.resize(num_pos, self.target_dim)
+        bg_label.resize(num_neg, self.target_dim)
+
+        flip = False
+        if self.do_flip:
+            flip = lg.random(0, 1) == 0
+
+        s_boxes = []
+        for i in range(num_pos):
+            bbox = [bboxes[1][i][1], bboxes[1][i][2], bboxes[1][i][3], bboxes[1][i][4]]
+            s_boxes.append(bbox)
+            fg_label[i][0] = bboxes[1][i][5]
+
+        for i in range(num_neg):
+            bbox = [bboxes[0][i][1], bboxes[0][i][2], bboxes[0][i][3], bboxes[0][i][4]]
+            s_boxes.append(bbox)
+            bg_label[i][0] = bboxes[0][i][5]
+
+        feats = self.feat_provider.getFeature(im_idx, s_boxes, flip)
+        fg_data = feats.narrow(0, 0, num_pos) if num_pos > 0 else None
+        bg_data = feats.narrow(0, num_pos, num_neg) if num_neg > 0 else None
+
+        return fg_data, bg_data
+
+    def prepareBatch(self, batches, targets):
+        dataset = self.dataset
+
+        self.fg_num_each = self.fg_fraction * self.batch_size
+        self.bg_num_each = self.batch_size - self.fg_num_each
+        self.fg_num_total = self.fg_num_each * self.iter_per_batch
+        self.bg_num_total = self.bg_num_each * self.iter_per_batch
+
+        fg_windows, bg_windows, opts = self.permuteIdx()
+        fg_w, bg_w = self.selectBBoxes(fg_windows, bg_windows)
+
+        batches = batches if batches is not None else lg.FloatTensor()
+        targets = targets if targets is not None else lg.IntTensor()
+
+        batches.resize(self.iter_per_batch, self.batch_size, *self.batch_dim)
+        targets.resize(self.iter_per_batch, self.batch_size, self.target_dim)
+
+        fg_rnd_idx = lg.randperm(int(self.fg_num_total)) if self.fg_num_total > 0 else lg.Tensor()
+        bg_rnd_idx = lg.randperm(int(self.bg_num_total)) if self.bg_num_total > 0 else lg.Tensor()
+        fg_counter = 0
+        bg_counter = 0
+
+        fg_label = lg.IntTensor()
+        bg_label = lg.IntTensor()
+
+        # as the Lua: FeatureProviders are 'objdet.SPP' since the packaging, so this never passes indices
+        pass_index = lg.typename(self.feat_provider) == 'nnf.SPP'
+
+        print('==> Preparing Batch Data')
+        for i in range(opts['img_idx_end']):
+            curr_idx = int(opts['img_idx'][i])
+
+            nfg = len(fg_w[curr_idx]) if curr_idx in fg_w else 0
+            nbg = len(bg_w[curr_idx]) if curr_idx in bg_w else 0
+
+            bboxes = {}
+            bboxes[0] = bg_w.get(curr_idx)
+            bboxes[1] = fg_w.get(curr_idx)
+
+            if pass_index:
+                data = curr_idx
+            else:
+                data = dataset.getImage(curr_idx)
+            fg_data, bg_data = self.prepareFeatures(data, bboxes, fg_label, bg_label)
+
+            for j in range(nbg):
+                bg_counter = bg_counter + 1
+                idx = int(bg_rnd_idx[bg_counter - 1])
+                b = int(idx // self.bg_num_each)
+                s = int(idx % self.bg_num_each)
+                batches[b][s].copy(bg_data[j])
+                targets[b][s].copy(bg_label[j])
+
+            for j in range(nfg):
+                fg_counter = fg_counter + 1
+                idx = int(fg_rnd_idx[fg_counter - 1])
+                b = int(idx // self.fg_num_each)
+                s = int(idx % self.fg_num_each + self.bg_num_each)
+                batches[b][s].copy(fg_data[j])
+                targets[b][s].copy(fg_label[j])
+        return batches, targets
+
+    def getBatch(self):
+        self._cur = getattr(self, '_cur', math.inf)
+
+        if self._cur >= self.iter_per_batch:
+            self._batches, self._targets = self.prepareBatch(getattr(self, '_batches', None),
+                                                             getattr(self, '_targets', None))
+            self._cur = 0
+
+        self.batches = self._batches[self._cur]
+        self.targets = self._targets[self._cur]
+        self._cur = self._cur + 1
 
         return self.batches, self.targets
 

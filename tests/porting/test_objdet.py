@@ -364,6 +364,25 @@ def test_batch_provider_samples_its_foreground_fraction(seeded):
     assert seen == set(range(ds.num_imgs))
 
 
+def test_batch_provider_rc_fills_each_batch_background_first(seeded):
+    ds = Rectangles(num_imgs=4)
+    fp = od.RCNN(crop_size=8, padding=2, num_threads=1)
+    bp = od.BatchProviderRC(dataset=ds, feat_provider=fp, batch_size=8, iter_per_batch=2, nTimesMoreData=1,
+                            bg_threshold=[0, 0.5])
+    bp.setupData()
+    first, firstt = bp.getBatch()
+    first, firstt = first.clone(), firstt.clone()
+    second, secondt = bp.getBatch()
+    assert first.size() == (8, 3, 8, 8) and firstt.size() == (8, 1)
+    for t in (firstt, secondt):   # fg_fraction 0.25 of 8: 6 background windows, then 2 foreground
+        labels = t.view(-1).tolist()
+        assert labels[0:6] == [0] * 6 and min(labels[6:]) >= 1
+    assert first.abs().sum() > 0 and second.abs().sum() > 0 and not lg.equal(first, second)
+    assert bp._cur == 2
+    bp.getBatch()                  # a third call prepares iter_per_batch new batches
+    assert bp._cur == 1
+
+
 # --- Trainer.lua with models/frcnn_alexnet.lua --------------------------------------------------------------
 
 def test_trainer_runs_sgd_steps_of_the_tiny_frcnn_alexnet(seeded):
