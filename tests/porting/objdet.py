@@ -4,6 +4,13 @@ boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProvid
 BatchProviderRC.lua, RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``,
 which replays a cached batch on CudaTensors), Trainer.lua and models/frcnn_alexnet.lua.
 
+Not ported: SPP.lua (on this branch its getFeature calls ``self.spp_pooler``, whose creation is commented out
+at SPP.lua:82, its evaluate-mode projectBoxes reads an undefined global ``boxes`` at :423, and compute an unset
+``max_batch_size``: it cannot run in Torch7 either), SVMTrainer.lua, DataSetPascal.lua and DataSetCOCO.lua (XML,
+.mat and JSON readers of the real data sets; the tests' stand-in is a DataSetDetection of rectangles),
+visualize_detections.lua, the command-line main.lua/train.lua/config.lua/opts.lua, and the older fast-rcnn
+branch's BatchProviderROI.lua and Tester_FRCNN.lua, which this branch's BatchProviderIC.lua and Tester.lua replace.
+
 Every box, image and row index is 0-based, as legonn's indexing is: a box ``(x1, y1, x2, y2)`` holds the 0-based
 pixels of its corners, both ends inside the box (its width stays ``x2 - x1 + 1``), a roi row is ``(0-based image,
 x1, y1, x2, y2)``, a class id stays a label (0 for background, 1..C for the classes, as Pascal's ``class_to_id``

@@ -6,7 +6,8 @@ its annotations in DataSetPascal's form (``object`` entries with ``name``, ``dif
 proposals the true boxes shifted by a few pixels and random boxes. models/frcnn_alexnet.lua is built 16 times
 narrower and fed 64-pixel images. nms and boxoverlap are checked against hand-computed cases, ROI pooling
 against inn.ROIPooling and by finite differences, the batch provider's sampling against its fractions, and
-Trainer.lua runs a few SGD steps of the tiny Fast R-CNN.
+Trainer.lua runs a few SGD steps of the tiny Fast R-CNN. Of the repo's tests/*.lua (scripts over Pascal VOC),
+test_utils.lua's getModel and the first 25 lines of test_imdetect.lua run here on the stand-in.
 """
 import random
 
@@ -381,6 +382,59 @@ def test_batch_provider_rc_fills_each_batch_background_first(seeded):
     assert bp._cur == 2
     bp.getBatch()                  # a third call prepares iter_per_batch new batches
     assert bp._cur == 1
+
+
+def getModel():
+    """tests/test_utils.lua's getModel: R-CNN's model1 and Fast R-CNN's model share features and classifier."""
+    features = nn.Sequential()
+    features.add(nn.SpatialConvolutionMM(3, 16, 11, 11, 16, 16, 5, 5))
+    classifier = nn.Sequential()
+    classifier.add(nn.Linear(7 * 7 * 16, 21))
+    model1 = nn.Sequential()
+    model1.add(features)
+    model1.add(nn.SpatialMaxPooling(2, 2, 2, 2))
+    model1.add(nn.View(-1).setNumInputDims(3))
+    model1.add(classifier)
+    model = nn.Sequential()
+    prl = nn.ParallelTable()
+    prl.add(features)
+    prl.add(nn.Identity())
+    model.add(prl)
+    model.add(od.ROIPooling(7, 7).setSpatialScale(1 / 16))
+    model.add(nn.View(-1).setNumInputDims(3))
+    model.add(classifier)
+    return model1, model, features, classifier
+
+
+def test_imdetect_lua_batch_providers_feed_both_models(seeded):
+    # tests/test_imdetect.lua lines 1-25 with tests/test_utils.lua, on the stand-in: the RCNN provider's windows
+    # shared with the FRCNN one. Shrunk: bp1's batch_size (128) and iter_per_batch (10); bp2 is given a
+    # batch_size, which BatchProviderIC leaves nil (`opt=true`) and getBatch multiplies (an error in Torch7 too);
+    # background from overlap 0, not 0.1: the stand-in's random boxes seldom touch a rectangle, and selectBBoxes
+    # reads past its windows (an error in Torch7 too) when there are fewer than it draws
+    ds = Rectangles(num_imgs=4)
+    model1, model, features, classifier = getModel()
+    fp1 = od.RCNN(num_threads=1)
+    fp2 = od.FRCNN()
+    detect1 = od.ImageDetect(model1, fp1)
+    detect = od.ImageDetect(model, fp2)
+    bp1 = od.BatchProviderRC(dataset=ds, feat_provider=fp1, batch_size=8, bg_threshold=[0, 0.5])
+    bp1.nTimesMoreData = 2
+    bp1.iter_per_batch = 2
+    bp2 = od.BatchProviderIC(dataset=ds, feat_provider=fp2, batch_size=16)
+    bp1.setupData()
+    bp2.bboxes = bp1.bboxes
+    b, t = bp1.getBatch()
+    assert b.size() == (8, 3, 227, 227) and model1.forward(b).size() == (8, 21)
+    b, t = bp2.getBatch()
+    assert b[0].size(2) == 600 and b[1].size() == (16, 5) and model.forward(b).size() == (16, 21)
+    fp1.evaluate()
+    fp2.evaluate()
+    im = ds.getImage(1)
+    boxes = ds.getROIBoxes(1)
+    output1, _ = detect1.detect(im, boxes)
+    output, _ = detect.detect(im, boxes)
+    assert output1.size() == output.size() == (boxes.size(0), 21)
 
 
 # --- Trainer.lua with models/frcnn_alexnet.lua --------------------------------------------------------------
