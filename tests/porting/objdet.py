@@ -112,7 +112,7 @@ class ROIPooling(nn.Module):
         # edit: Torch7's gradInput is {gradData} alone and its ParallelTable's nn.Identity passes the missing
         # entry on as nil; legonn's containers want an entry per input (docs/porting.md), zeros as inn's gives
         del self.gradInput[1:]
-        self.gradInput.append(rois.new().resizeAs(input[1]).zero())
+        self.gradInput.append(input[1].new().resizeAs(input[1]).zero())
         return self.gradInput
 
     def type(self, type=None, cache=None):
@@ -1109,7 +1109,7 @@ class RCNN:
             assert self.dataset, 'you must provide a dataset if using numeric indices'
             im = self.dataset.getImage(im)
 
-        if lg.type(im) != 'legonn.FloatTensor':
+        if lg.type(im) != 'torch.FloatTensor':
             # force image to be float
             if getattr(self, '_im', None) is None:
                 self._im = lg.FloatTensor()

@@ -515,3 +515,26 @@ def test_tester_detects_the_rectangles_by_colour(tmp_path, capsys):
             assert res[c] == 0
     saved = lg.load(str(tmp_path / 'test_iter1' / 'boxes_Rectangles.t7'))
     assert len(saved) == 3 and len(saved[0]) == 3
+
+
+@pytest.mark.gpu
+def test_roipooling_cuda_branch_matches_the_cpu(seeded):
+    # ROIPooling.lua:34-38 copies CudaTensor rois to a FloatTensor for the per-roi loop; test_utils.lua's model
+    _, model, features, _ = getModel()
+    data = lg.randn(2, 3, 64, 64)
+    rois = lg.Tensor([[0, 0, 0, 63, 63], [1, 8, 8, 40, 30], [0, 16, 0, 47, 31]])
+    inp = [data, rois.clone()]
+    out = model.forward(inp).clone()
+    go = lg.randn(out.size())
+    model.zeroGradParameters()
+    model.backward(inp, go)
+    grad = features.modules[0].gradWeight.clone()
+    model.cuda()
+    inp = [data.cuda(), rois.clone().cuda()]
+    out_cuda = model.forward(inp)
+    model.zeroGradParameters()
+    model.backward(inp, go.cuda())
+    pool = model.modules[1]
+    assert lg.type(pool._rois) == 'torch.FloatTensor' and pool._rois.tolist() == inp[1].float().tolist()
+    assert (out_cuda.float() - out).abs().max() < 1e-4
+    assert (features.modules[0].gradWeight.float() - grad).abs().max() < 1e-3
