@@ -1,8 +1,8 @@
 """fmassa/object-detection.torch (branch refactoring2, the packaged ``objdet``) ported line by line: ROIPooling.lua,
 nms.lua, utils.lua (recursiveResizeAsCopyTyped, concat, flipBoundingBoxes, keep_top_k, VOCap, VOC2007ap,
 boxoverlap, VOCevaldet), ImageTransformer.lua, DataSetDetection.lua, BatchProviderBase.lua, BatchProviderIC.lua,
-BatchProviderRC.lua, RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all but ``validate``,
-which replays a cached batch on CudaTensors), Trainer.lua and models/frcnn_alexnet.lua.
+BatchProviderRC.lua, RCNN.lua (its threads through legonn.threads), FRCNN.lua, ImageDetect.lua, Tester.lua (all
+but ``validate``, which replays a cached batch on CudaTensors), Trainer.lua and models/frcnn_alexnet.lua.
 
 Not ported: SPP.lua (on this branch its getFeature calls ``self.spp_pooler``, whose creation is commented out
 at SPP.lua:82, its evaluate-mode projectBoxes reads an undefined global ``boxes`` at :423, and compute an unset
@@ -28,6 +28,12 @@ Edits beyond Lua syntax and the indexing (each a row of docs/porting.md or noted
 - Tensor positions read as numbers index as Python ints (``int(roi[1])``); a Lua table read past its end is
   nil (FRCNN.lua:70, one flip flag for several test scales); VOCevaldet's ``num_correct / count`` is nan for a
   class without objects as Lua's 0/0 (utils.lua:220); tensors and numbers tested for nil are tested ``is None``.
+- RCNN.lua:66-69 rounds the 1-based corner (``_round_1_based``, a docs/porting.md row); worker globals
+  (RCNN.lua:130-132's ``crop_buffer``) live in ``threads.local``; a Lua closure's loop upvalues are bound as
+  default arguments of the job.
+- The repo's own behaviour, kept: VOCevaldet lets an image's detections claim objects in the order
+  they are listed, not by score; Tester's finalPrunning keeps the boxes *below* the threshold (``lt``);
+  BatchProviderRC's ``pass_index`` tests the pre-packaging name 'nnf.SPP'; ROIPooling scales ``rois`` in place.
 """
 import math
 import random
