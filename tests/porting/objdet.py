@@ -27,7 +27,8 @@ Edits beyond Lua syntax and the indexing (each a row of docs/porting.md or noted
   the backend is legonn's cudnn (which runs on the CPU: Torch7's nn.SpatialConvolution has no ``groups``).
 - Tensor positions read as numbers index as Python ints (``int(roi[1])``); a Lua table read past its end is
   nil (FRCNN.lua:70, one flip flag for several test scales); VOCevaldet's ``num_correct / count`` is nan for a
-  class without objects as Lua's 0/0 (utils.lua:220); tensors and numbers tested for nil are tested ``is None``.
+  class without objects as Lua's 0/0 (utils.lua:220); tensors and numbers tested for nil are tested ``is None``;
+  keep_top_k's ``boxes[i]:resize()`` (utils.lua:67) is ``resize(0)`` (a docs/porting.md row).
 - RCNN.lua:66-69 rounds the 1-based corner (``_round_1_based``, a docs/porting.md row); worker globals
   (RCNN.lua:130-132's ``crop_buffer``) live in ``threads.local``; a Lua closure's loop upvalues are bound as
   default arguments of the job.
@@ -259,7 +260,7 @@ def keep_top_k(boxes, top_k):
             if idx.numel() > 0:
                 boxes[i] = bbox.index(0, idx)
             else:
-                boxes[i].resize()
+                boxes[i].resize(0)   # Lua's resize() empties it; legonn's would make a 1-element scalar
     return boxes, thresh
 
 

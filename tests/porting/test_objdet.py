@@ -135,6 +135,12 @@ def test_keep_top_k_keeps_scores_at_or_above_the_kth():
     assert thresh == pytest.approx(0.5)
     assert kept[0].view(-1).tolist() == pytest.approx([0, 0, 1, 1, 0.9])
     assert kept[1].numel() == 0 and kept[2].size(0) == 1
+    # an image whose every box falls below the k-th score is emptied (utils.lua:67's resize(), resize(0) here:
+    # legonn's resize() with no size is a 0-dimensional scalar of one element, docs/porting.md's row)
+    boxes = [lg.Tensor([[0, 0, 1, 1, 0.2]]), lg.Tensor([[0, 0, 1, 1, 0.9]])]
+    kept, thresh = od.keep_top_k(boxes, 1)
+    assert kept[0].numel() == 0 and kept[0].dim() == 1 and kept[1].size(0) == 1
+    assert lg.Tensor(2, 5).resize().numel() == 1
 
 
 def test_vocevaldet_ranks_detections_and_counts_each_object_once(capsys):
