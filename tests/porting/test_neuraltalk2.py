@@ -305,3 +305,121 @@ def test_data_loader_batches_wrap_and_draw_captions_of_each_image(tmp_path):
     assert loader.getBatch({'split': 'train', 'batch_size': 1, 'seq_per_img': 1})['infos'][0]['id'] == 100
     with pytest.raises(AssertionError, match='split nope not found'):
         loader.getBatch({'split': 'nope'})
+
+
+def train_args(tmp_path, *more):
+    return ['-input_h5', str(tmp_path / 'data.h5'), '-input_json', str(tmp_path / 'data.json'),
+            '-cnn_model', str(tmp_path / 'vgg.t7'), '-cnn_layer_num', '3', '-checkpoint_path', str(tmp_path),
+            '-rnn_size', str(R), '-input_encoding_size', str(E), '-batch_size', '2', '-seq_per_img', '2',
+            '-max_iters', '3', '-finetune_cnn_after', '1', '-drop_prob_lm', '0.2', '-save_checkpoint_every', '2',
+            '-losses_log_every', '2', '-val_images_use', '2', '-learning_rate', '1e-2',
+            '-cnn_learning_rate', '1e-3', '-gpuid', '-1', *more]
+
+
+def test_train_lua_then_eval_lua_on_its_checkpoint(tmp_path, monkeypatch):
+    """train.lua's loop for 3 iterations: the CNN finetuned from iteration 1 (its first update after one LM-only
+    step), validation with greedy captions at iterations 0 and 2, the json report each time and the .t7 at
+    iteration 2 (never at 0) holding the thin clones: parameters shared with the trained model, no gradients
+    (sanitize_gradients). eval.lua loads it, rebuilds the clones and beam-searches captions for the test
+    split; -start_from resumes from the same parameters with fresh gradients."""
+    from legonn import cjson
+    monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])   # write_json sets it
+    write_standin_data(tmp_path)
+    lg.manualSeed(10)
+    vgg = standin_vgg()
+    lg.save(str(tmp_path / 'vgg.t7'), vgg)
+    result = nt.train(train_args(tmp_path))
+    protos, thin_lm, thin_cnn = result['protos'], result['thin_lm'], result['thin_cnn']
+    first = protos['cnn'].get(0)
+    assert not np.array_equal(first.weight.numpy(), vgg.get(0).weight.numpy()[:, ::-1])   # finetuned
+    assert sorted(result['loss_history']) == [0, 2] and sorted(result['val_loss_history']) == [0, 2]
+    report = json.loads((tmp_path / 'model_id.json').read_text())
+    assert report['iter'] == 2 and sorted(report['loss_history']) == ['0', '2']
+    assert len(report['val_predictions']) == 2 and {p['image_id'] for p in report['val_predictions']} == {103, 104}
+    assert all(set(p['caption'].split()) <= set(WORDS) for p in report['val_predictions'])
+    # the thin clones share the trained parameters and hold no gradients
+    for thin, full in ((thin_lm.core, protos['lm'].core), (thin_cnn, protos['cnn'])):
+        for m, f in zip(nt.net_utils.listModules(thin), nt.net_utils.listModules(full)):
+            if m.weight is not None:
+                assert m.gradWeight is None and m.weight.storage() is f.weight.storage()
+                assert m.weight.storageOffset() == f.weight.storageOffset()
+    ckpt = lg.load(str(tmp_path / 'model_id.t7'))
+    assert ckpt['iter'] == 2 and ckpt['vocab'] == {str(i): w for i, w in enumerate(WORDS)}
+    assert getattr(ckpt['protos']['lm'], 'clones', None) is None   # thin_lm was cloned before createClones
+    # saved at iteration 2 before its update: the parameters of a run stopped there (-max_iters 2; the Lua's
+    # `iter == opt.max_iters` never holds where it is tested, so the last iteration is never saved)
+    two = nt.train(train_args(tmp_path, '-max_iters', '2', '-id', 'two'))
+    assert not (tmp_path / 'model_idtwo.t7').exists()
+    lm_params = np.concatenate([p.numpy().ravel() for p in ckpt['protos']['lm'].parameters()[0]])
+    np.testing.assert_array_equal(lm_params, two['params'].numpy())
+    cnn_params = np.concatenate([p.numpy().ravel() for p in ckpt['protos']['cnn'].parameters()[0]])
+    np.testing.assert_array_equal(cnn_params, two['cnn_params'].numpy())
+
+    # eval.lua on the checkpoint, beam search of 2 over the test split (one image)
+    (tmp_path / 'vis').mkdir()
+    out = nt.evaluate(['-model', str(tmp_path / 'model_id.t7'), '-gpuid', '-1', '-dump_images', '0',
+                       '-num_images', '-1', '-batch_size', '1'], vis_dir=str(tmp_path / 'vis'))
+    assert [p['image_id'] for p in out['predictions']] == [105] and np.isfinite(out['loss'])
+    assert json.loads((tmp_path / 'vis' / 'vis.json').read_text()) == out['predictions']
+    with pytest.raises(NotImplementedError, match='-dump_images'):
+        nt.evaluate(['-model', str(tmp_path / 'model_id.t7'), '-gpuid', '-1'], vis_dir=str(tmp_path / 'vis'))
+
+    # -start_from: the checkpoint's parameters in the flat vectors, with gradients again (a step of sgd at
+    # learning rate 0 leaves them as loaded)
+    resumed = nt.train(train_args(tmp_path, '-start_from', str(tmp_path / 'model_id.t7'), '-max_iters', '1',
+                                  '-id', 'resumed', '-optim', 'sgd', '-learning_rate', '0'))
+    np.testing.assert_array_equal(resumed['params'].numpy(), lm_params)
+    assert resumed['protos']['lm'].core.parameters()[1][0].abs().sum() > 0
+    assert (tmp_path / 'model_idresumed.json').exists()
+
+
+@pytest.mark.gpu
+def test_language_model_on_cuda_matches_the_cpu():
+    """lm:cuda() (train.lua line 133): the CPU LongTensors of start tokens and captions go to the CUDA lookup
+    tables as the Lua hands them, the loss, gradients and both samplers give the CPU's numbers."""
+    lg.manualSeed(11)
+    cpu = language_model(seq_length=3)
+    gpu = cpu.clone().cuda()
+    imgs = lg.randn(2, E)
+    seq = lg.LongTensor([[1, 2], [3, -1], [-1, -1]])
+    results = []
+    runs = ((cpu, imgs, nt.LanguageModelCriterion()), (gpu, imgs.cuda(), nt.LanguageModelCriterion().cuda()))
+    for lm, x, crit in runs:
+        lm.zeroGradParameters()
+        logp = lm.forward([x, seq])
+        loss = crit.forward(logp, seq)
+        dimgs = lm.backward([x, seq], crit.backward(logp, seq))[0]
+        lm.evaluate()
+        greedy = lm.sample(x)[0]
+        beam = lm.sample(x, {'beam_size': 3})[0]
+        grad = lm.core.parameters()[1][0]
+        results.append((loss, dimgs.float().numpy(), grad.float().numpy(), greedy.numpy(), beam.numpy()))
+    (l0, d0, g0, s0, b0), (l1, d1, g1, s1, b1) = results
+    assert l1 == pytest.approx(l0, rel=1e-5)
+    np.testing.assert_allclose(d1, d0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(g1, g0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(s1, s0)
+    np.testing.assert_array_equal(b1, b0)
+
+
+@pytest.mark.gpu
+def test_train_lua_then_eval_lua_on_cuda(tmp_path, monkeypatch):
+    """-gpuid 0: every proto :cuda(), prepro ships the images to the GPU; the checkpoint loads back to the GPU
+    for eval.lua (its tensors were saved from there)."""
+    from legonn import cjson
+    monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])   # write_json sets it
+    write_standin_data(tmp_path)
+    lg.manualSeed(12)
+    lg.save(str(tmp_path / 'vgg.t7'), standin_vgg())
+    args = train_args(tmp_path, '-gpuid', '0', '-backend', 'cudnn')
+    result = nt.train(args)
+    assert result['params'].type() == 'torch.CudaTensor' and np.isfinite(result['val_loss_history'][2])
+    out = nt.evaluate(['-model', str(tmp_path / 'model_id.t7'), '-gpuid', '0', '-dump_images', '0',
+                       '-num_images', '-1'], vis_dir=str(tmp_path))
+    assert [p['image_id'] for p in out['predictions']] == [105]
+    # eval.lua makes the clones (line 96) before :cuda() (line 97): they still share the core's parameters,
+    # as Torch7's type conversion keeps shared storages shared
+    lm = out['protos']['lm']
+    assert lm.core.parameters()[0][0].type() == 'torch.CudaTensor'
+    assert lm.clones[2].parameters()[0][0].storage() is lm.core.parameters()[0][0].storage()
+    assert lm.lookup_tables[2].weight.storage() is lm.lookup_table.weight.storage()
