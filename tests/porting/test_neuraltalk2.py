@@ -423,3 +423,23 @@ def test_train_lua_then_eval_lua_on_cuda(tmp_path, monkeypatch):
     assert lm.core.parameters()[0][0].type() == 'torch.CudaTensor'
     assert lm.clones[2].parameters()[0][0].storage() is lm.core.parameters()[0][0].storage()
     assert lm.lookup_tables[2].weight.storage() is lm.lookup_table.weight.storage()
+
+
+def test_tied_beams_keep_their_order_as_pythons_sort_does(double_default):
+    """sample_beam's `table.sort(candidates, compare)` with `compare(a, b) = a.p > b.p` is
+    `candidates.sort(key=..., reverse=True)` (docs/porting.md's table.sort row): Lua's table.sort is not stable,
+    so among tied candidates the Lua's pick is unspecified; Python's keeps the order they were inserted in
+    (word rank c, then beam q), as lg.sort keeps tied words in index order. With every log probability equal
+    (a zero decoder with equal biases) and 2 beams over words 0, 1 and END 2, the first beam takes word 0, the
+    second word 1; both then add word 0 and tie again: the first, [0, 0], is the caption."""
+    lm = language_model(seq_length=2, vocab_size=2)
+    decoder = [n.data.module for n in lm.core.forwardnodes if n.data.annotations.get('name') == 'decoder'][0]
+    decoder.weight.zero()
+    decoder.bias.fill(0.5)
+    lm.evaluate()
+    seq, logps = lm.sample(lg.randn(1, E), {'beam_size': 2})
+    assert seq[:, 0].tolist() == [0, 0]
+    np.testing.assert_allclose(logps[:, 0].numpy(), -np.log(3))
+    ranked = [{'p': 1.0, 'c': 0}, {'p': 2.0, 'c': 1}, {'p': 1.0, 'c': 2}, {'p': 2.0, 'c': 3}]
+    ranked.sort(key=lambda a: a['p'], reverse=True)
+    assert [a['c'] for a in ranked] == [1, 3, 0, 2]
