@@ -443,3 +443,130 @@ def test_tied_beams_keep_their_order_as_pythons_sort_does(double_default):
     ranked = [{'p': 1.0, 'c': 0}, {'p': 2.0, 'c': 1}, {'p': 1.0, 'c': 2}, {'p': 2.0, 'c': 3}]
     ranked.sort(key=lambda a: a['p'], reverse=True)
     assert [a['c'] for a in ranked] == [1, 3, 0, 2]
+
+
+# ---- test_language_model.lua, the repository's own tests ----------------------------------------------------------
+def lm_opt(**kw):
+    opt = {'vocab_size': 5, 'input_encoding_size': 4, 'rnn_size': 8, 'num_layers': 2, 'dropout': 0,
+           'seq_length': 7, 'batch_size': 6}
+    opt.update(kw)
+    return opt
+
+
+def padded_seq(opt, ends):
+    """torch.LongTensor(seq_length, batch_size):random(vocab_size), then nulls from (1-based) step ends[col]"""
+    seq = lg.LongTensor(opt['seq_length'], opt['batch_size']).random(opt['vocab_size'])   # words 0 .. V-1
+    for col, first in ends.items():
+        seq[first - 1:opt['seq_length'], col] = -1   # the Lua's seq[{ {first, 7}, col + 1 }] = 0
+    return seq
+
+
+@pytest.mark.parametrize('dtype', ['torch.DoubleTensor', 'torch.FloatTensor'])
+def test_lua_forward_api(double_default, dtype):
+    """forwardApiTestFactory: log probabilities < 0 of size (seq_length + 2, batch, vocab + 1), the
+    criterion's gradient zero at the image step and past each caption's END, an empty gradient for seq."""
+    lg.manualSeed(13)
+    opt = lm_opt(input_encoding_size=11, batch_size=10)
+    lm = nt.LanguageModel(opt)
+    crit = nt.LanguageModelCriterion()
+    lm.type(dtype)
+    crit.type(dtype)
+    seq = padded_seq(opt, {0: 4, 5: 5})
+    imgs = lg.randn(opt['batch_size'], opt['input_encoding_size']).type(dtype)
+    output = lm.forward([imgs, seq])
+    assert lg.max(output.view(-1)) < 0   # log probs should be <0
+    assert output.size() == (opt['seq_length'] + 2, opt['batch_size'], opt['vocab_size'] + 1)
+    crit.forward(output, seq)
+    gradOutput = crit.backward(output, seq)
+    assert gradOutput.size() == output.size()
+    gradAbs = lg.max(lg.abs(gradOutput), 2)[0].view(opt['seq_length'] + 2, opt['batch_size'])
+    gradZeroMask = lg.eq(gradAbs, 0)
+    expected = lg.ByteTensor(opt['seq_length'] + 2, opt['batch_size']).zero()
+    expected[0:1, :].fill(1)   # first time step should be zero grad (img was passed in)
+    expected[5:9, 0].fill(1)
+    expected[6:9, 5].fill(1)
+    np.testing.assert_array_equal(gradZeroMask.numpy(), expected.numpy())
+    gradInput = lm.backward([imgs, seq], gradOutput)
+    assert gradInput[0].size() == (opt['batch_size'], opt['input_encoding_size'])
+    assert gradInput[1].nElement() == 0, 'grad on seq should be empty tensor'
+
+
+@pytest.mark.parametrize('with_criterion', [False, True])
+def test_lua_gradcheck_and_gradcheck_lm(double_default, with_criterion):
+    """gradCheckLM (a random weighted sum of the outputs) and gradCheck (the criterion): the image gradient
+    against gradcheck.numeric_gradient, within the Lua's 1e-4 and relative errors under 1e-4 / 5e-4."""
+    lg.manualSeed(14)
+    opt = lm_opt()
+    lm = nt.LanguageModel(opt)
+    crit = nt.LanguageModelCriterion()
+    lm.type('torch.DoubleTensor')
+    crit.type('torch.DoubleTensor')
+    seq = padded_seq(opt, {0: 4, 3: 5})
+    imgs = lg.randn(opt['batch_size'], opt['input_encoding_size']).type('torch.DoubleTensor')
+    output = lm.forward([imgs, seq])
+    w = lg.randn(output.size(0), output.size(1), output.size(2))
+
+    def f(x):
+        out = lm.forward([x, seq])
+        return crit.forward(out, seq) if with_criterion else lg.sum(lg.cmul(out, w))
+
+    if with_criterion:
+        crit.forward(output, seq)
+        gradOutput = crit.backward(output, seq)
+    else:
+        gradOutput = w
+    gradInput, dummy = lm.backward([imgs, seq], gradOutput)
+    gradInput = gradInput.clone()
+    gradInput_num = nt.numeric_gradient(f, imgs, 1, 1e-6)
+    assert (gradInput - gradInput_num).abs().max() < 1e-4
+    assert nt.relative_error(gradInput, gradInput_num, 1e-8) < (5e-4 if with_criterion else 1e-4)
+
+
+def test_lua_overfit(double_default):
+    """overfit: the parameter count of one LSTM layer, decoder and table; the first loss near log(V + 1);
+    30 adagrad steps bring the loss under 0.2 (a fixed seed: the run is deterministic)."""
+    lg.manualSeed(15)
+    opt = lm_opt(input_encoding_size=7, rnn_size=24, num_layers=1)
+    lm = nt.LanguageModel(opt)
+    crit = nt.LanguageModelCriterion()
+    seq = padded_seq(opt, {0: 4, 3: 5})
+    imgs = lg.randn(opt['batch_size'], opt['input_encoding_size'])
+    params, grad_params = lm.getParameters()
+    lstm_params = 4 * (opt['input_encoding_size'] + opt['rnn_size']) * opt['rnn_size'] + opt['rnn_size'] * 4 * 2
+    output_params = opt['rnn_size'] * (opt['vocab_size'] + 1) + opt['vocab_size'] + 1
+    table_params = (opt['vocab_size'] + 1) * opt['input_encoding_size']
+    assert params.nElement() == grad_params.nElement() == lstm_params + output_params + table_params
+
+    def lossFun():
+        grad_params.zero()
+        output = lm.forward([imgs, seq])
+        loss = crit.forward(output, seq)
+        lm.backward([imgs, seq], crit.backward(output, seq))
+        return loss
+
+    grad_cache = grad_params.clone().fill(1e-8)
+    for t in range(1, 31):
+        loss = lossFun()
+        if t == 1:
+            assert abs(np.log(opt['vocab_size'] + 1) - loss) < 0.1   # test that initial loss makes sense
+        grad_cache.addcmul(1, grad_params, grad_params)
+        params.addcdiv(-1e-1, grad_params, lg.sqrt(grad_cache))   # adagrad update
+    assert loss < 0.2
+
+
+def test_lua_sample_and_sample_beam(double_default):
+    """sample: a (seq_length, batch) LongTensor of tokens 0 .. V (the Lua's 1 .. V+1); sample_beam: beam size 1
+    is greedy sampling, exactly, and beam size 8 finds more likely captions (here by far: its beams end early)."""
+    lg.manualSeed(1)
+    opt = lm_opt(vocab_size=10, num_layers=1)
+    lm = nt.LanguageModel(opt)
+    imgs = lg.randn(opt['batch_size'], opt['input_encoding_size'])
+    seq_vanilla, logprobs_vanilla = lm.sample(imgs)
+    assert seq_vanilla.size() == (opt['seq_length'], opt['batch_size']) and seq_vanilla.type() == 'torch.LongTensor'
+    assert lg.min(seq_vanilla) >= 0 and lg.max(seq_vanilla) <= opt['vocab_size']
+    seq, logprobs = lm.sample(imgs, {'beam_size': 1})
+    np.testing.assert_array_equal(seq.numpy(), seq_vanilla.numpy())
+    np.testing.assert_allclose(logprobs.numpy(), logprobs_vanilla.numpy(), atol=1e-6)
+    seq2, logprobs2 = lm.sample(imgs, {'beam_size': 8})
+    logsum, logsum2 = lg.sum(logprobs, 0), lg.sum(logprobs2, 0)
+    assert lg.all(lg.gt(logsum2, logsum))
