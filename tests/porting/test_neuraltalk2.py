@@ -461,9 +461,11 @@ def padded_seq(opt, ends):
     return seq
 
 
-@pytest.mark.parametrize('dtype', ['torch.DoubleTensor', 'torch.FloatTensor'])
+@pytest.mark.parametrize('dtype', ['torch.DoubleTensor', 'torch.FloatTensor',
+                                   pytest.param('torch.CudaTensor', marks=pytest.mark.gpu)])
 def test_lua_forward_api(double_default, dtype):
-    """forwardApiTestFactory: log probabilities < 0 of size (seq_length + 2, batch, vocab + 1), the
+    """forwardApiTestFactory (cudaApiForwardTest too: the CPU LongTensor seq to the CUDA lookup tables,
+    criterion and output on the GPU): log probabilities < 0 of size (seq_length + 2, batch, vocab + 1), the
     criterion's gradient zero at the image step and past each caption's END, an empty gradient for seq."""
     lg.manualSeed(13)
     opt = lm_opt(input_encoding_size=11, batch_size=10)
@@ -485,7 +487,7 @@ def test_lua_forward_api(double_default, dtype):
     expected[0:1, :].fill(1)   # first time step should be zero grad (img was passed in)
     expected[5:9, 0].fill(1)
     expected[6:9, 5].fill(1)
-    np.testing.assert_array_equal(gradZeroMask.numpy(), expected.numpy())
+    np.testing.assert_array_equal(gradZeroMask.float().numpy(), expected.float().numpy())
     gradInput = lm.backward([imgs, seq], gradOutput)
     assert gradInput[0].size() == (opt['batch_size'], opt['input_encoding_size'])
     assert gradInput[1].nElement() == 0, 'grad on seq should be empty tensor'
