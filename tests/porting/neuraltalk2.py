@@ -8,7 +8,8 @@ misc/DataLoaderRaw.lua (image folders through torch/image), videocaptioning.lua 
 convert_checkpoint_gpu_to_cpu.lua (``lg.load(path, device='cpu')`` does it), prepro.py and the coco/cv tools.
 Functions that are the same lines in another port are imported from it: utils.getopt and read_json and
 optim_updates' rmsprop (HieCoAttenVQA's copies of these files), adam (densecap's), write_json, count_keys, sgd,
-sgdm, clone_list and FeatExpander (AdaptiveAttention's, which copied them from neuraltalk2).
+sgdm, clone_list, FeatExpander and LanguageModel._createInitState (AdaptiveAttention's, which copied them from
+neuraltalk2).
 
 The edits beyond the syntax (each one tested):
 - token ids are 0-based with -1 as the null token (docs/porting.md's LookupTableMaskZero row): words 0 .. V-1,
@@ -22,7 +23,16 @@ The edits beyond the syntax (each one tested):
 - net_utils.prepro's centre offset ``math.ceil((w-cnn_input_size)/2)`` is 1-based: one less here (its
   ``torch.random(w-cnn_input_size)``, 1 .. n, is ``lg.random(n)``, 0 .. n-1, already); DataLoader's
   ``torch.random(a, b)`` (both ends) is ``lg.random(a, b + 1)``.
-- LanguageModel fields the Lua reads before they are set (``self.clones == nil``) read as ``getattr(...)``.
+- LanguageModel fields the Lua reads before they are set: ``self.clones == nil`` reads as ``getattr(...)``
+  (a loaded checkpoint has none), ``init_state`` starts as None in the constructor.
+- ``torch.class('nn.LanguageModel', 'nn.Module')`` (and the criterion) register as ``neuraltalk2.*``, names
+  of their own, so that checkpoints of the thin clones save and load; ``cutorch.setDevice(opt.gpuid + 1)`` is
+  ``setDevice(opt['gpuid'])`` (legonn's devices are 0-based).
+- sample_beam's ``table.sort(candidates, compare)`` is a key sort: ties keep their order (porting.md's
+  table.sort row), where Lua leaves it unspecified.
+Found, and the same in legonn as in Torch7 (tested): train.lua's ``iter == opt.max_iters`` never holds where
+it is tested, so the last iteration is never checkpointed; eval.lua's createClones before ``:cuda()`` keeps the
+clones sharing the core's parameters (Torch7's type conversion keeps shared storages shared).
 """
 import math
 
@@ -30,6 +40,7 @@ import legonn as lg
 from legonn import cjson, hdf5, nn
 from legonn.pl import path
 from tests.porting.adaptive_attention import FeatExpander, clone_list, count_keys, sgd, sgdm, write_json
+from tests.porting.adaptive_attention import LanguageModel as AdaptiveAttentionLM
 from tests.porting.hiecoatten_vqa import getopt, read_json, rmsprop
 from tests.porting.test_densecap_model import adam
 
@@ -347,21 +358,11 @@ class LanguageModel(nn.Module):
         self.core = LSTM.lstm(self.input_encoding_size, self.vocab_size + 1, self.rnn_size, self.num_layers,
                               dropout)
         self.lookup_table = nn.LookupTable(self.vocab_size + 1, self.input_encoding_size)
+        self.init_state = None   # the Lua's nil field, which _createInitState fills
         self._createInitState(1)   # will be lazily resized later during forward passes
 
-    def _createInitState(self, batch_size):
-        assert batch_size is not None, 'batch size must be provided'
-        # construct the initial state for the LSTM
-        if getattr(self, 'init_state', None) is None:
-            self.init_state = []   # lazy init
-        for h in range(self.num_layers * 2):
-            # note, the init state Must be zeros because we are using init_state to init grads in backward call too
-            if h < len(self.init_state):
-                if self.init_state[h].size(0) != batch_size:
-                    self.init_state[h].resize(batch_size, self.rnn_size).zero()   # expand the memory
-            else:
-                self.init_state.append(lg.zeros(batch_size, self.rnn_size))
-        self.num_state = len(self.init_state)
+    # the same lines as AdaptiveAttention's LanguageModel.lua, which copied this file
+    _createInitState = AdaptiveAttentionLM._createInitState
 
     def createClones(self):
         # construct the net clones

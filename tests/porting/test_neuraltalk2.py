@@ -12,6 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn import hdf5, nn
+from tests.checks import central_difference
 from tests.porting import neuraltalk2 as nt
 
 V, E, R = 4, 5, 6   # vocabulary, input encoding and rnn sizes
@@ -78,17 +79,10 @@ def test_language_model_gradients_by_finite_differences(double_default):
     dimgs, dseq = lm.backward([imgs, seq], crit.backward(lm.output, seq))
     assert dseq.nElement() == 0
     analytic = grads.clone()
-    eps = 1e-6
     for flat, ours in ((params, analytic), (imgs.view(-1), dimgs.clone().view(-1))):
         picks = np.random.RandomState(0).choice(flat.nElement(), min(40, flat.nElement()), replace=False)
         for i in picks:
-            keep = flat[i]
-            flat[i] = keep + eps
-            up = loss_of()
-            flat[i] = keep - eps
-            down = loss_of()
-            flat[i] = keep
-            assert abs((up - down) / (2 * eps) - ours[i]) < 1e-7
+            assert abs(central_difference(loss_of, flat, int(i)) - ours[i]) < 1e-7
 
 
 def test_criterion_predicts_each_word_then_end_once():
