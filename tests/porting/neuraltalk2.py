@@ -37,14 +37,12 @@ clones sharing the core's parameters (Torch7's type conversion keeps shared stor
 import math
 
 import legonn as lg
-from legonn import cjson, hdf5, nn
+from legonn import hdf5, nn
 from legonn.pl import path
 from tests.porting.adaptive_attention import FeatExpander, clone_list, count_keys, sgd, sgdm, write_json
 from tests.porting.adaptive_attention import LanguageModel as AdaptiveAttentionLM
 from tests.porting.hiecoatten_vqa import getopt, read_json, rmsprop
 from tests.porting.test_densecap_model import adam
-
-__all__ = ['FeatExpander', 'rmsprop', 'sgd', 'sgdm']
 
 
 # ---- misc/utils.lua (getopt, read_json, write_json and count_keys are imported) ------------------------------
