@@ -2,9 +2,8 @@
 bd8c9d8: misc/LSTM.lua, misc/LanguageModel.lua (the clones over time, sample, sample_beam, the criterion),
 misc/net_utils.lua (all; language_eval, which shells out to the coco-caption Python toolkit, raises),
 misc/DataLoader.lua, misc/optim_updates.lua, misc/utils.lua, misc/gradcheck.lua (what the tests use), train.lua
-and eval.lua (as ``train(arg)`` and ``evaluate(arg)``; eval.lua's DataLoaderRaw folder mode and its ``cp`` of
-images into vis/ are left out); test_language_model.lua is ported as tests in test_neuraltalk2.py. Not ported:
-misc/DataLoaderRaw.lua (image folders through torch/image), videocaptioning.lua (a camera loop),
+and eval.lua (as ``train(arg)`` and ``evaluate(arg)``; eval.lua's ``cp`` of images into vis/ raises),
+misc/DataLoaderRaw.lua; test_language_model.lua is ported as tests in test_neuraltalk2.py. Not ported: videocaptioning.lua (a camera loop),
 convert_checkpoint_gpu_to_cpu.lua (``lg.load(path, device='cpu')`` does it), prepro.py and the coco/cv tools.
 Functions that are the same lines in another port are imported from it: utils.getopt and read_json and
 optim_updates' rmsprop (HieCoAttenVQA's copies of these files), adam (densecap's), write_json, count_keys, sgd,
@@ -28,16 +27,20 @@ The edits beyond the syntax (each one tested):
 - ``torch.class('nn.LanguageModel', 'nn.Module')`` (and the criterion) register as ``neuraltalk2.*``, names
   of their own, so that checkpoints of the thin clones save and load; ``cutorch.setDevice(opt.gpuid + 1)`` is
   ``setDevice(opt['gpuid'])`` (legonn's devices are 0-based).
+- eval.lua's ``loss_sum/loss_evals`` of an image folder (no labels) is Lua's 0/0, nan: ``math.nan`` here
+  (porting.md's 0/0 row); DataLoaderRaw's ``resetIterator()`` takes the split eval.lua passes (Lua drops it).
 - sample_beam's ``table.sort(candidates, compare)`` is a key sort: ties keep their order (porting.md's
   table.sort row), where Lua leaves it unspecified.
-Found, and the same in legonn as in Torch7 (tested): train.lua's ``iter == opt.max_iters`` never holds where
+Found, and the same in legonn as in Torch7 (tested): DataLoaderRaw's isImage reads only the first match of
+``f:find(ext)``, so 'c.png.png' is not an image; train.lua's ``iter == opt.max_iters`` never holds where
 it is tested, so the last iteration is never checkpointed; eval.lua's createClones before ``:cuda()`` keeps the
 clones sharing the core's parameters (Torch7's type conversion keeps shared storages shared).
 """
 import math
+import re
 
 import legonn as lg
-from legonn import hdf5, nn
+from legonn import hdf5, image, nn, paths
 from legonn.pl import path
 from tests.porting.adaptive_attention import FeatExpander, clone_list, count_keys, sgd, sgdm, write_json
 from tests.porting.adaptive_attention import LanguageModel as AdaptiveAttentionLM
@@ -830,6 +833,89 @@ class DataLoader:
         return data
 
 
+# ---- misc/DataLoaderRaw.lua -----------------------------------------------------------------------------------
+class DataLoaderRaw:
+    """Same as DataLoader but only requires a folder of images (or a coco-style json of file names in it);
+    only used at test time."""
+
+    def __init__(self, opt):
+        coco_json = getopt(opt, 'coco_json', '')
+
+        # load the json file which contains additional information about the dataset
+        print('DataLoaderRaw loading images from folder: ', opt['folder_path'])
+
+        self.files = []
+        self.ids = []
+        if len(opt['coco_json']) > 0:
+            print('reading from ' + opt['coco_json'])
+            # read in filenames from the coco-style json file
+            self.coco_annotation = read_json(opt['coco_json'])
+            for v in self.coco_annotation['images']:
+                fullpath = path.join(opt['folder_path'], v['file_name'])
+                self.files.append(fullpath)
+                self.ids.append(v['id'])
+        else:
+            # read in all the filenames from the folder
+            print('listing all images in directory ' + opt['folder_path'])
+
+            def isImage(f):
+                supportedExt = ['.jpg', '.JPG', '.jpeg', '.JPEG', '.png', '.PNG', '.ppm', '.PPM']
+                for ext in supportedExt:
+                    # Lua's f:find(ext): a pattern ('.' any character), its first match only
+                    found = re.search(ext, f)
+                    if found is not None and found.end() == len(f):
+                        return True
+                return False
+
+            n = 1
+            for file in paths.files(opt['folder_path'], isImage):
+                fullpath = path.join(opt['folder_path'], file)
+                self.files.append(fullpath)
+                self.ids.append(str(n))   # just order them sequentially (ids, not indices: from 1 as the Lua's)
+                n = n + 1
+
+        self.N = len(self.files)
+        print('DataLoaderRaw found ' + str(self.N) + ' images')
+
+        self.iterator = 0
+
+    def resetIterator(self, split=None):
+        # eval.lua passes the split, which Lua drops: Python needs the parameter
+        self.iterator = 0
+
+    def getBatch(self, opt):
+        """A batch: images (N,3,256,256) uint8 and infos; the folder is iterated linearly in order."""
+        batch_size = getopt(opt, 'batch_size', 5)   # how many images get returned at one time (to go through CNN)
+        # pick an index of the datapoint to load next
+        img_batch_raw = lg.ByteTensor(batch_size, 3, 256, 256)
+        max_index = self.N
+        wrapped = False
+        infos = []
+        for i in range(batch_size):
+            ri = self.iterator
+            ri_next = ri + 1   # increment iterator
+            if ri_next > max_index - 1:
+                ri_next = 0
+                wrapped = True   # wrap back around
+            self.iterator = ri_next
+
+            # load the image
+            img = image.load(self.files[ri], 3, 'byte')
+            img_batch_raw[i] = image.scale(img, 256, 256)
+
+            # and record associated info as well
+            info_struct = {}
+            info_struct['id'] = self.ids[ri]
+            info_struct['file_path'] = self.files[ri]
+            infos.append(info_struct)
+
+        data = {}
+        data['images'] = img_batch_raw
+        data['bounds'] = {'it_pos_now': self.iterator, 'it_max': self.N, 'wrapped': wrapped}
+        data['infos'] = infos
+        return data
+
+
 # ---- train.lua -------------------------------------------------------------------------------------------------
 def train_options(arg):
     """train.lua lines 17-74: the options and their defaults, and -cnn_layer_num, the stand-in's build_cnn
@@ -1254,7 +1340,7 @@ def evaluate(arg, vis_dir='vis'):
     if len(opt['image_folder']) == 0:
         loader = DataLoader({'h5_file': opt['input_h5'], 'json_file': opt['input_json']})
     else:
-        raise NotImplementedError('DataLoaderRaw (-image_folder) is not ported')
+        loader = DataLoaderRaw({'folder_path': opt['image_folder'], 'coco_json': opt['coco_json']})
 
     # Load the networks from model checkpoint
     protos = checkpoint['protos']
@@ -1328,7 +1414,8 @@ def evaluate(arg, vis_dir='vis'):
         if opt['language_eval'] == 1:
             lang_stats = net_utils.language_eval(predictions, opt['id'])
 
-        return loss_sum / loss_evals, predictions, lang_stats
+        # an image folder has no labels: the Lua's 0/0 is nan, where Python raises
+        return loss_sum / loss_evals if loss_evals > 0 else math.nan, predictions, lang_stats
 
     loss, split_predictions, lang_stats = eval_split(opt['split'], {'num_images': opt['num_images']})
     print('loss: ', loss)

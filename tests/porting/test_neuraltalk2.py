@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import hdf5, nn
+from legonn import hdf5, image, nn
 from tests.checks import central_difference
 from tests.porting import neuraltalk2 as nt
 
@@ -315,7 +315,7 @@ def test_train_lua_then_eval_lua_on_its_checkpoint(tmp_path, monkeypatch):
     step), validation with greedy captions at iterations 0 and 2, the json report each time and the .t7 at
     iteration 2 (never at 0) holding the thin clones: parameters shared with the trained model, no gradients
     (sanitize_gradients). eval.lua loads it, rebuilds the clones and beam-searches captions for the test
-    split; -start_from resumes from the same parameters with fresh gradients."""
+    split, then for a folder of images (DataLoaderRaw); -start_from resumes from the same parameters with fresh gradients."""
     from legonn import cjson
     monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])   # write_json sets it
     write_standin_data(tmp_path)
@@ -357,6 +357,24 @@ def test_train_lua_then_eval_lua_on_its_checkpoint(tmp_path, monkeypatch):
     assert json.loads((tmp_path / 'vis' / 'vis.json').read_text()) == out['predictions']
     with pytest.raises(NotImplementedError, match='-dump_images'):
         nt.evaluate(['-model', str(tmp_path / 'model_id.t7'), '-gpuid', '-1'], vis_dir=str(tmp_path / 'vis'))
+
+    # eval.lua -image_folder: DataLoaderRaw over the folder's images, scaled to 256 x 256; no labels, so no loss
+    folder = tmp_path / 'folder'
+    folder.mkdir()
+    rng = np.random.RandomState(1)
+    for name, (h, w) in (('one.png', (240, 300)), ('two.PNG', (260, 256)), ('c.png.png', (256, 256))):
+        image.save(str(folder / name), lg.from_numpy(rng.rand(3, h, w).astype(np.float32)))
+    (folder / 'notes.txt').write_text('not an image')
+    out = nt.evaluate(['-model', str(tmp_path / 'model_id.t7'), '-gpuid', '-1', '-dump_images', '0',
+                       '-num_images', '-1', '-batch_size', '1', '-image_folder', str(folder)],
+                      vis_dir=str(tmp_path / 'vis'))
+    # isImage's f:find(ext) looks at the first match only: 'c.png.png' is left out, as in the Lua
+    assert sorted(p['image_id'] for p in out['predictions']) == ['1', '2'] and np.isnan(out['loss'])
+    raw = nt.DataLoaderRaw({'folder_path': str(folder), 'coco_json': ''})
+    assert sorted(f.rsplit('/', 1)[1] for f in raw.files) == ['one.png', 'two.PNG']
+    data = raw.getBatch({'batch_size': 3})
+    assert data['images'].size() == (3, 3, 256, 256) and data['bounds']['wrapped']
+    assert [i['id'] for i in data['infos']] == ['1', '2', '1']
 
     # -start_from: the checkpoint's parameters in the flat vectors, with gradients again (a step of sgd at
     # learning rate 0 leaves them as loaded)
