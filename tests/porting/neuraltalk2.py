@@ -1,9 +1,10 @@
 """karpathy/neuraltalk2 ported line by line (the tests are tests/porting/test_neuraltalk2.py), at commit
 bd8c9d8: misc/LSTM.lua, misc/LanguageModel.lua (the clones over time, sample, sample_beam, the criterion),
 misc/net_utils.lua (all; language_eval, which shells out to the coco-caption Python toolkit, raises),
-misc/DataLoader.lua, misc/optim_updates.lua, misc/utils.lua, misc/gradcheck.lua (what the tests use), train.lua
+misc/DataLoader.lua, misc/optim_updates.lua, misc/utils.lua, misc/gradcheck.lua (torch-rnn's, imported), train.lua
 and eval.lua (as ``train(arg)`` and ``evaluate(arg)``; eval.lua's ``cp`` of images into vis/ raises),
-misc/DataLoaderRaw.lua; test_language_model.lua is ported as tests in test_neuraltalk2.py. Not ported: videocaptioning.lua (a camera loop),
+misc/DataLoaderRaw.lua; test_language_model.lua is ported as tests in test_neuraltalk2.py. Not ported:
+videocaptioning.lua (a camera loop),
 convert_checkpoint_gpu_to_cpu.lua (``lg.load(path, device='cpu')`` does it), prepro.py and the coco/cv tools.
 Functions that are the same lines in another port are imported from it: utils.getopt and read_json and
 optim_updates' rmsprop (HieCoAttenVQA's copies of these files), adam (densecap's), write_json, count_keys, sgd,
@@ -46,6 +47,7 @@ from tests.porting.adaptive_attention import FeatExpander, clone_list, count_key
 from tests.porting.adaptive_attention import LanguageModel as AdaptiveAttentionLM
 from tests.porting.hiecoatten_vqa import getopt, read_json, rmsprop
 from tests.porting.test_densecap_model import adam
+from tests.porting.test_torch_rnn import gradcheck
 
 
 # ---- misc/utils.lua (getopt, read_json, write_json and count_keys are imported) ------------------------------
@@ -96,46 +98,10 @@ def adagrad(x, dx, lr, epsilon, state):
     x.addcdiv(-lr, dx, state['tmp'])
 
 
-# ---- misc/gradcheck.lua (relative_error and numeric_gradient, which test_language_model.lua uses; its
-# check_random_dims, used nowhere, reseeds the generator from the clock at each draw and is left out) ----------
-def relative_error(x, y, h=None):
-    h = h if h is not None else 1e-12
-    if lg.isTensor(x) and lg.isTensor(y):
-        top = lg.abs(x - y)
-        bottom = lg.cmax(lg.abs(x) + lg.abs(y), h)
-        return lg.max(lg.cdiv(top, bottom))
-    else:
-        return abs(x - y) / max(abs(x) + abs(y), h)
-
-
-def numeric_gradient(f, x, df=None, eps=None):
-    df = df if df is not None else 1.0
-    eps = eps if eps is not None else 1e-8
-    n = x.nElement()
-    x_flat = x.view(n)
-    dx_num = x.new(x.size()).zero()
-    dx_num_flat = dx_num.view(n)
-    for i in range(n):
-        orig = x_flat[i]
-
-        x_flat[i] = orig + eps
-        pos = f(x)
-        if lg.isTensor(df):
-            pos = pos.clone()
-
-        x_flat[i] = orig - eps
-        neg = f(x)
-        if lg.isTensor(df):
-            neg = neg.clone()
-
-        if lg.isTensor(df):
-            d = lg.dot(pos - neg, df) / (2 * eps)
-        else:
-            d = df * (pos - neg) / (2 * eps)
-
-        dx_num_flat[i] = d
-        x_flat[i] = orig
-    return dx_num
+# ---- misc/gradcheck.lua: torch-rnn's util/gradcheck.lua, the same lines, imported (relative_error and
+# numeric_gradient, which test_language_model.lua uses; its check_random_dims is used nowhere) ------------------
+relative_error = gradcheck.relative_error
+numeric_gradient = gradcheck.numeric_gradient
 
 
 # ---- misc/LSTM.lua ---------------------------------------------------------------------------------------------
