@@ -339,6 +339,11 @@ def init(options):
     model_opt = type(opt)(**model_opt)
     for i in range(len(model)):
         model[i].evaluate()
+    # for backward compatibility
+    # (the Lua's `x or default`, which keeps a 0)
+    for name, default in (('brnn', 0), ('input_feed', 1), ('attn', 1), ('num_source_features', 0)):
+        if getattr(model_opt, name, None) is None:
+            setattr(model_opt, name, default)
     idx2word_src = idx2key(opt.src_dict)
     word2idx_src = flip_table(idx2word_src)
     idx2word_targ = idx2key(opt.targ_dict)
@@ -397,4 +402,4 @@ def search(line):
         for n in range(opt.n_best):
             pred_sent_n = wordidx2sent(all_sents[n], idx2word_targ, source_str, all_attn[n], False)
             nbests.append('%d ||| %s ||| %.4f' % (n + 1, pred_sent_n, all_scores[n]))
-    return pred_sent, nbests, pred, pred_score, gold_score
+    return pred_sent, nbests
