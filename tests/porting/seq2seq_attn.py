@@ -17,8 +17,9 @@ Edits beyond syntax and 0-based indexing:
   make_generator's ``w[1] = 0`` is ``w[0] = 0`` and train_batch's ``gradWeight[1]:zero()`` is ``gradWeight[0]``.
 - the ``[0]`` initial state of rnn_state_enc/dec is key -1 here (the clones run t = 0 .. l - 1).
 Not ported: the brnn encoder, guided alignment, the two-GPU split, the adagrad/adadelta/adam steps (sgd only),
-shards, and the Lua's ``opt.print_every`` timings; s2sa/beam.lua, convert_to_cpu.lua and evaluate.lua (left for
-a later session: see the report). Tests live in tests/porting/test_seq2seq_attn.py."""
+shards, the Lua's ``opt.print_every`` timings, and main()'s option parsing (setup() builds what it builds);
+checkpoints hold ``opt.__dict__`` (a table in the Lua). s2sa/beam.lua, evaluate.lua and convert_to_cpu.lua are
+tests/porting/seq2seq_attn_beam.py. Tests live in tests/porting/test_seq2seq_attn.py."""
 import math
 
 import legonn as lg

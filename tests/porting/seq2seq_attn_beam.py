@@ -1,7 +1,8 @@
 """harvardnlp/seq2seq-attn's s2sa/beam.lua ported line by line, in part: StateAll, flat_to_rc, generate_beam (its
 unidirectional word-level path, with score_gold), idx2key, flip_table, get_layer, sent2wordidx, wordidx2sent with
 the unk replacement through the source-target dictionary (``-replace_unk``, ``-srctarg_dict``), clean_sent, strip,
-extract_features, init and search. The beam's globals (opt, model_opt, the initial states, the phrase table) are
+extract_features, init and search; evaluate.lua's main (evaluate_main) and convert_to_cpu.lua's (convert_to_cpu_main,
+which takes its options as a SimpleNamespace and, on the CPU, skips cutorch.setDevice). The beam's globals (opt, model_opt, the initial states, the phrase table) are
 this module's, as they are beam.lua's; init takes the options as a SimpleNamespace instead of a command line.
 
 Edits beyond syntax and 0-based indexing: word ids are 0-based (PAD 0, UNK 1, START 2, END 3), the *.dict files'
@@ -403,3 +404,32 @@ def search(line):
             pred_sent_n = wordidx2sent(all_sents[n], idx2word_targ, source_str, all_attn[n], False)
             nbests.append('%d ||| %s ||| %.4f' % (n + 1, pred_sent_n, all_scores[n]))
     return pred_sent, nbests
+
+
+# --- evaluate.lua --------------------------------------------------------------------------------------------
+
+def evaluate_main(options):
+    init(options)
+    assert paths.filep(opt.src_file), 'src_file does not exist'
+    with open(opt.src_file, encoding='utf-8') as file, open(opt.output_file, 'w', encoding='utf-8') as out_file:
+        for line in file:
+            result, nbests = search(line.rstrip('\n'))
+            out_file.write(result + '\n')
+            for n in range(len(nbests)):
+                out_file.write(nbests[n] + '\n')
+    print('PRED AVG SCORE: %.4f, PRED PPL: %.4f' % (pred_score_total / pred_words_total,
+                                                   math.exp(-pred_score_total / pred_words_total)))
+    if opt.score_gold == 1:
+        print('GOLD AVG SCORE: %.4f, GOLD PPL: %.4f' % (gold_score_total / gold_words_total,
+                                                       math.exp(-gold_score_total / gold_words_total)))
+
+
+# --- convert_to_cpu.lua --------------------------------------------------------------------------------------
+
+def convert_to_cpu_main(opt):
+    """Loads a checkpoint (a GPU model's in the Lua: cutorch.setDevice(opt.gpuid) first) and saves it as double."""
+    checkpoint = lg.load(opt.gpu_file)
+    model, model_opt = checkpoint[0], checkpoint[1]
+    for i in range(len(model)):
+        model[i].double()
+    lg.save(opt.cpu_file, [model, model_opt])

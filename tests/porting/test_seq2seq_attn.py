@@ -127,7 +127,6 @@ def test_a_few_epochs_learn_to_reverse_and_the_checkpoint_loads(tmp_path):
     before = M.eval(valid_data)
     M.train(train_data, valid_data)
     assert len(M.opt.val_perf) == 10
-    print(before, M.opt.val_perf)
     assert M.opt.val_perf[-1] < 0.6 * before, (before, M.opt.val_perf)
     checkpoint = lg.load(str(tmp_path / 'model_final.t7'))
     (encoder, decoder, generator), saved_opt = checkpoint

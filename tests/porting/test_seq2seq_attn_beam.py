@@ -113,3 +113,24 @@ def test_search_replaces_unk_with_the_dictionary_entry_of_the_attended_source_wo
     pred_sent, nbests = B.search('x <unk> zebra-|-ignored y')
     assert set(pred_sent.split()) <= {'x', 'y', 'Zebra', 'zebra', '</s>'} and len(nbests) == 2
     assert nbests[0].startswith('1 ||| ') and nbests[1].startswith('2 ||| ')
+
+
+def test_evaluate_decodes_a_source_file_and_convert_to_cpu_keeps_the_predictions(tmp_path, capsys):
+    """evaluate.lua over a two-line source file, on the checkpoint and on convert_to_cpu.lua's double copy of it
+    saved as float (the Lua converts a CUDA model; beam.lua's states are DoubleTensors on the CPU, so only the
+    converted file decodes there): the same predictions and the perplexity line."""
+    saved_model(tmp_path, 7)
+    float_model, model_opt = lg.load(str(tmp_path / 'model.t7'))
+    lg.save(str(tmp_path / 'float.t7'), [[m.float() for m in float_model], model_opt])
+    B.convert_to_cpu_main(types.SimpleNamespace(gpu_file=str(tmp_path / 'float.t7'),
+                                                cpu_file=str(tmp_path / 'cpu.t7'), gpuid=-1))
+    (tmp_path / 'src.txt').write_text('x y y\ny x\n')
+    outputs = []
+    for name in ('model.t7', 'cpu.t7'):
+        B.evaluate_main(beam_options(tmp_path, model=str(tmp_path / name), src_file=str(tmp_path / 'src.txt'),
+                                     output_file=str(tmp_path / 'pred.txt'), beam=3, max_sent_l=6))
+        outputs.append((tmp_path / 'pred.txt').read_text().splitlines())
+        assert 'PRED AVG SCORE: ' in capsys.readouterr().out
+    assert len(outputs[0]) == 2 and outputs[0] == outputs[1]
+    cpu_model, _ = lg.load(str(tmp_path / 'cpu.t7'))
+    assert all(p.type() == 'torch.DoubleTensor' for m in cpu_model for p in m.parameters()[0])
