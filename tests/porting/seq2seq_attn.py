@@ -15,6 +15,8 @@ Edits beyond syntax and 0-based indexing:
 - word ids and batch_idx in the hdf5 file are the Lua's, from 1 (preprocess.py: PAD 1, UNK 2, BOS 3, EOS 4):
   data's __init__ adds -1 to them (docs/porting.md's row on a Lua's own data files of word ids), so PAD is 0,
   make_generator's ``w[1] = 0`` is ``w[0] = 0`` and train_batch's ``gradWeight[1]:zero()`` is ``gradWeight[0]``.
+- make_highway calls ``f.clone()`` where the Lua calls its one ``f`` in every layer (legonn refuses one module
+  on several nodes: docs/porting.md's row on lstm-char-cnn's HighwayMLP.lua, which this function copies).
 - the ``[0]`` initial state of rnn_state_enc/dec is key -1 here (the clones run t = 0 .. l - 1).
 Not ported: the brnn encoder, guided alignment, the two-GPU split, the adagrad/adadelta/adam steps (sgd only),
 shards, the Lua's ``opt.print_every`` timings, and main()'s option parsing (setup() builds what it builds);
@@ -226,7 +228,7 @@ def make_highway(input_size, num_layers=None, output_size=None, bias=None, f=Non
             input_size = output_size
         else:
             input = start
-        output = f(nn.Linear(input_size, output_size)(input))
+        output = f.clone()(nn.Linear(input_size, output_size)(input))   # one node per module: porting.md's row
         transform_gate = nn.Sigmoid()(nn.AddConstant(bias, True)(nn.Linear(input_size, output_size)(input)))
         carry_gate = nn.AddConstant(1, True)(nn.MulConstant(-1)(transform_gate))
         if input_size == output_size:
