@@ -1,17 +1,20 @@
 """harvardnlp/seq2seq-attn's s2sa/beam.lua ported line by line, in part: StateAll, flat_to_rc, generate_beam (its
 unidirectional word-level path, with score_gold), idx2key, flip_table, get_layer, sent2wordidx, wordidx2sent with
 the unk replacement through the source-target dictionary (``-replace_unk``, ``-srctarg_dict``), clean_sent, strip,
-extract_features, init and search; evaluate.lua's main (evaluate_main) and convert_to_cpu.lua's (convert_to_cpu_main,
-which takes its options as a SimpleNamespace and, on the CPU, skips cutorch.setDevice). The beam's globals (opt, model_opt, the initial states, the phrase table) are
-this module's, as they are beam.lua's; init takes the options as a SimpleNamespace instead of a command line.
+extract_features, init and search; evaluate.lua's main (evaluate_main) and convert_to_cpu.lua's
+(convert_to_cpu_main, which takes its options as a SimpleNamespace and, on the CPU, skips cutorch.setDevice). The
+beam's globals (opt, model_opt, the initial states, the phrase table) are this module's, as they are beam.lua's;
+init takes the options as a SimpleNamespace instead of a command line.
 
-Edits beyond syntax and 0-based indexing: word ids are 0-based (PAD 0, UNK 1, START 2, END 3), the *.dict files'
-ids from 1 move down by one in idx2key, and the beam's time step ``i`` runs from 0 (the Lua's ``i == 2``, its first
+Edits beyond syntax and 0-based indexing: word ids are 0-based (PAD 0, UNK 1, START 2, END 3), the *.dict files' ids
+from 1 move down by one in idx2key, and the beam's time step ``i`` runs from 0 (the Lua's ``i == 2``, its first
 prediction, is ``i == 1``). Quirks of the Lua kept: wordidx2sent's ``skip_end = skip_start_end or true`` reads an
 undefined global, so it is always true (the n-best list drops the last word too); finished hypotheses stay in the
-beam and are extended past END; the phrase table keeps the spaces around its right-hand side. Not ported: brnn,
-the char-level decoder input, -rescore (s2sa/scorer.lua), source features (a model trained without them).
-Tests live in tests/porting/test_seq2seq_attn_beam.py."""
+beam and are extended past END; a beam as wide as the vocabulary never ends its first step (the two disallowed
+tokens tie at -1e9 and max returns the first of them again, which ``same`` refuses: TH's max keeps the first maximum
+too), so the exhaustive check in the tests uses a beam as wide as the allowed tokens; the phrase table keeps the
+spaces around its right-hand side. Not ported: brnn, the char-level decoder input, -rescore (s2sa/scorer.lua),
+source features (a model trained without them). Tests live in tests/porting/test_seq2seq_attn_beam.py."""
 import math
 import re
 

@@ -10,26 +10,18 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
-from tests.porting import im2markup
 from tests.porting import seq2seq_attn as T
 from tests.porting import seq2seq_attn_beam as B
-from tests.porting.test_seq2seq_attn import options
+from tests.porting.test_seq2seq_attn import options, seq2seq_globals  # noqa: F401 (a fixture)
 
 WORDS = ['<blank>', '<unk>', '<s>', '</s>', 'x', 'y']
 
 
 @pytest.fixture(autouse=True)
-def beam_globals(monkeypatch):
-    for name, method in im2markup.MODULE_METHODS.items():
-        monkeypatch.setattr(nn.Module, name, method, raising=False)
-    monkeypatch.setattr(im2markup, 'preallocTable', None)
-    monkeypatch.setattr(T, 'opt', None)
+def beam_globals(seq2seq_globals, monkeypatch):
+    """beam.lua's globals, on top of the training port's (memory.lua's methods, DoubleTensor)."""
     monkeypatch.setattr(B, 'opt', None)
     monkeypatch.setattr(B, 'model_opt', None)
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype('torch.FloatTensor')
 
 
 def saved_model(tmp_path, seed, words=WORDS, **kw):
