@@ -369,7 +369,8 @@ def clean_layer(layer):
 
 
 def setup(data_):
-    """train.lua's main() and the top of train(): the models, their parameters, the protos and the clones."""
+    """train.lua's main() and the top of train(): the models, their parameters, the protos and the clones
+    (main() calls memory.lua's preallocateMemory(opt.prealloc) before the models are made)."""
     global encoder, decoder, generator, criterion, layers, params, grad_params, word_vec_layers
     global encoder_clones, decoder_clones, encoder_grad_proto, context_proto
     global init_fwd_enc, init_bwd_enc, init_fwd_dec, init_bwd_dec, dec_offset, start_decay
@@ -399,8 +400,12 @@ def setup(data_):
     encoder_clones = clone_many_times(encoder, opt.max_sent_l_src)
     for i in range(opt.max_sent_l_src):
         encoder_clones[i].apply(lambda m: m.setReuse())
+        if opt.prealloc == 1:
+            encoder_clones[i].apply(lambda m: m.setPrealloc())
     for i in range(opt.max_sent_l_targ):
         decoder_clones[i].apply(lambda m: m.setReuse())
+        if opt.prealloc == 1:
+            decoder_clones[i].apply(lambda m: m.setPrealloc())
     h_init = lg.zeros(opt.max_batch_l, opt.rnn_size)
     init_fwd_enc, init_bwd_enc, init_fwd_dec, init_bwd_dec = [], [], [], []
     for L in range(opt.num_layers):

@@ -36,7 +36,7 @@ def options(**kw):
                use_chars_enc=0, use_chars_dec=0, init_dec=1, max_batch_l=4, max_sent_l=6, max_sent_l_src=6,
                max_sent_l_targ=7, param_init=0.1, train_from='', fix_word_vecs_enc=0, fix_word_vecs_dec=0,
                max_grad_norm=5, learning_rate=1.0, lr_decay=0.5, start_decay_at=100, curriculum=0, start_epoch=1,
-               epochs=1, optim='sgd', save_every=1, savefile='', start_symbol=0, reverse_src=0,
+               epochs=1, optim='sgd', save_every=1, prealloc=0, savefile='', start_symbol=0, reverse_src=0,
                feature_embeddings_dim_exponent=0.7)
     opt.update(kw)
     return types.SimpleNamespace(**opt)
@@ -134,6 +134,24 @@ def test_a_few_epochs_learn_to_reverse_and_the_checkpoint_loads(tmp_path):
     x = lg.randn(3, 16)
     np.testing.assert_array_equal(generator.forward(x).numpy(), M.generator.forward(x).numpy())
     assert (tmp_path / ('model_epoch10.00_%.2f.t7' % M.opt.val_perf[-1])).exists()
+
+
+def test_preallocated_buffers_shared_by_every_clone_give_the_same_gradients(tmp_path):
+    """memory.lua's -prealloc 1: every clone's modules named by usePrealloc share one gradInput (and output)
+    tensor per name (the decoder's attention MMs, the LSTM's CAddTables and gates), and the gradients are those
+    of the network without the sharing."""
+    grads = []
+    for prealloc in (0, 1):
+        im2markup.preallocateMemory(prealloc)
+        train_data, _ = build(tmp_path, [3], prealloc=prealloc)
+        M.zero_table(M.grad_params)
+        M.forward_backward(train_data[0], 0)
+        grads.append([g.clone().numpy() for g in M.grad_params])
+    shared = M.decoder_clones[0].findModules('nn.MM')[0][0].gradInput
+    assert shared is M.decoder_clones[2].findModules('nn.MM')[0][0].gradInput   # one buffer for every clone
+    assert np.abs(grads[0][1]).max() > 1e-3
+    for plain, preallocated in zip(*grads):
+        np.testing.assert_allclose(preallocated, plain, rtol=1e-12, atol=1e-15)
 
 
 def test_decay_lr_halves_once_validation_worsens_or_at_start_decay_at():
