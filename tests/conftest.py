@@ -63,15 +63,19 @@ def _seeded():
 @pytest.fixture(autouse=True)
 def _process_wide_choices():
     """Put back the process-wide switches a ported script sets as its Lua does (``cudnn.benchmark = true``,
-    ``cudnn.find.verbose``, ``cudnn.configureMath(...)``, ``Threads.serialization('threads.sharedserialize')``),
-    so no later test starts with them."""
+    ``cudnn.find.verbose``, ``cudnn.configureMath(...)``, ``Threads.serialization('threads.sharedserialize')``)
+    and the main thread's ``threads.local`` (a data.lua run with no donkeys keeps its ``opt`` there), so no later
+    test starts with them."""
     from legonn import cudnn, threads
     flags = {name: getattr(cudnn, name) for name in ('benchmark', 'fastest', 'verbose', 'useFindEx')}
     find_flags = dict(vars(cudnn.find))
     maths = {name: cudnn.configmap(name) for name in ('torch.CudaHalfTensor', 'torch.CudaTensor',
                                                       'torch.CudaDoubleTensor')}
     serialization = threads.Threads.serialization()
+    main_thread_globals = dict(vars(threads.local))
     yield
+    vars(threads.local).clear()
+    vars(threads.local).update(main_thread_globals)
     for name, value in flags.items():
         setattr(cudnn, name, value)
     vars(cudnn.find).clear()
