@@ -2,8 +2,9 @@
 hand and by finite differences, the triplet lists drawn as Data.lua draws them, TripletNet and TripletNetBatch
 against the embedding net itself, and Main.lua's Train/Test for two epochs. Stand-in data: the MNIST slice of
 examples/data/mnist_5k.npz, 28x28 digits padded to 32x32 and repeated over 3 planes (Models/*.lua take 3x32x32
-CIFAR/SVHN images; their layers leave nothing of a 28x28 one), 300 train and 100 test digits drawn at random (the file is sorted by label, and GenerateList's ``repeat
-until c[j] ~= c[1]`` never ends on a one-class set, in Lua as here); widths divided by 16."""
+CIFAR/SVHN images; their layers leave nothing of a 28x28 one), 300 train and 100 test digits drawn at random (the
+file is sorted by label, and GenerateList's ``repeat until c[j] ~= c[1]`` never ends on a one-class set, in Lua as
+here); widths divided by 16."""
 import pathlib
 import random
 
@@ -145,7 +146,7 @@ def test_triplet_net_collects_two_feature_levels(double_default):
 def test_triplet_net_batch_matches_the_graph_but_one_gradient(double_default):
     """TripletNetBatch.lua runs one net over the 3 x batch input and one PairwiseDistance for both pairs. Its
     forward equals TripletNet's. In its updateGradInput the first pair's gradient comes from the distance module
-    after the second pair's forward: nn/PairwiseDistance.lua:56-62 divides by its kept ``self.output`` (the second
+    after the second pair's forward: nn/PairwiseDistance.lua:59-66 divides by its kept ``self.output`` (the second
     pair's distances), so Torch7 scales pair one's gradient by d(a,p)/d(a,n); legonn's PairwiseDistance recomputes
     the distance from the input it is given (docs/porting.md's row), so the port gets the true gradient."""
     lg.manualSeed(4)

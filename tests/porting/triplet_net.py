@@ -38,7 +38,8 @@ class TripletNet(nn.gModule):
     entry)."""
 
     def __init__(self, EmbeddingNet, num=None, distMetric=None, collectFeat=None):
-        # collectFeat is of for {{layerNum = number, postProcess = module}, {layerNum = number, postProcess = module}...}
+        # collectFeat is of for {{layerNum = number, postProcess = module},
+        #                        {layerNum = number, postProcess = module}...}
         self.num = num or 3
         self.distMetric = distMetric or nn.PairwiseDistance(2)
         self.EmbeddingNet = EmbeddingNet
