@@ -129,3 +129,52 @@ def test_selection_takes_the_own_class_when_every_distance_is_in_the_margin():
         _, idx, _ = select_triplets(lg.from_numpy(E).float(), lg.Tensor([2, 2]), opt)
         seen.update(n for _, _, n in idx)
     assert seen == {0, 1, 2, 3}
+
+
+def test_training_steps_scatter_the_triplet_gradients_to_the_images():
+    """trainBatch then OpenFaceOptim:optimizeTriplet (OpenFaceOptim.lua:107-165) for three steps on a small
+    embedding net (nn4.small2 is in test_openface_idioms.py): the criterion's gradients go back to the images
+    through triplet_idx, summed where an image serves in several triplets; that sum is the loss's gradient in the
+    batch's embeddings (finite differences, the selection held), and sgd moves the weights."""
+    from legonn import nn, optim
+    lg.manualSeed(0)
+    random.seed(0)
+    opt = {'peoplePerBatch': 3, 'alpha': 0.2, 'embSize': 4}
+    model = nn.Sequential().add(nn.Linear(6, 4)).add(nn.Normalize(2)).double()
+    criterion = TripletEmbeddingCriterion(opt['alpha'])
+    inputs = lg.randn(9, 6).double()
+    numPerClass = lg.Tensor([3, 3, 3])
+    w, gw = model.getParameters()
+    start = w.clone()
+    found = 0
+    for step in range(3):
+        embeddings = model.forward(inputs).clone()
+        picked = select_triplets(embeddings, numPerClass, opt)
+        if picked is None:      # train.lua:221: "nTripsFound == 0. Skipping batch."
+            continue
+        apn, triplet_idx, _ = picked
+        found += 1
+        model.zeroGradParameters()
+        err = criterion.forward(apn)
+        df_do = criterion.backward(apn)
+        gradient_all = lg.Tensor(inputs.size(0), opt['embSize']).double().zero()
+        for i in range(len(triplet_idx)):
+            for k in range(3):
+                gradient_all[triplet_idx[i][k]].add(df_do[k][i])
+
+        E = embeddings.numpy()
+
+        def loss(E):
+            a, p, n = (E[[t[k] for t in triplet_idx]] for k in range(3))
+            return np.maximum(0, ((a - p) ** 2).sum(1) - ((a - n) ** 2).sum(1) + opt['alpha']).sum() / len(a)
+        assert abs(err - loss(E)) < 1e-12
+        num = np.zeros_like(E)
+        for idx in np.ndindex(E.shape):
+            up, down = E.copy(), E.copy()
+            up[idx] += 1e-6
+            down[idx] -= 1e-6
+            num[idx] = (loss(up) - loss(down)) / 2e-6
+        np.testing.assert_allclose(gradient_all.numpy(), num, atol=1e-6)
+        model.backward(inputs, gradient_all)
+        optim.sgd(lambda _: (err, gw), w, {'learningRate': 0.5})
+    assert found > 0 and (w - start).abs().max() > 1e-4
