@@ -1,9 +1,11 @@
-"""cmusatyalab/openface's training/train.lua, trainBatch's triplet selection (lines 161-228) ported line by line:
-for every anchor-positive pair of a person, a random negative among the other people's images whose squared
-distance to the anchor is within ``opt.alpha`` of the positive's (torchx's ``torch.find``, now ``lg.find``).
-tests/porting/test_openface_idioms.py holds nn4.small2.def.lua, the criterion and OpenFaceOptim's optimizeTriplet,
-not repeated here. Stand-in embeddings: seeded random unit vectors around four centres, and hand-placed points, as the
-model's output would be (the donkey threads, dataset.lua and main/test.lua are not ported: see the report)."""
+"""cmusatyalab/openface's training code ported line by line: train.lua's trainBatch triplet selection (lines
+161-228: for every anchor-positive pair of a person, a random negative among the other people's images whose squared
+distance to the anchor is within ``opt.alpha`` of the positive's, with torchx's ``torch.find``, now ``lg.find``),
+its scatter of the criterion's gradients through OpenFaceOptim:optimizeTriplet for a few steps, and dataset.lua's
+samplePeople. tests/porting/test_openface_idioms.py holds nn4.small2.def.lua, the criterion and optimizeTriplet's
+per-module optim states, not repeated here. Stand-ins: seeded random embeddings and hand-placed points for the
+model's output, a small Linear+Normalize net for the training steps, random 1x2x2 images for the dataset's jpegs
+(main.lua, opts.lua, donkey.lua's threads, test.lua's LFW evaluation are not ported)."""
 import random
 
 import numpy as np
@@ -178,3 +180,72 @@ def test_training_steps_scatter_the_triplet_gradients_to_the_images():
         model.backward(inputs, gradient_all)
         optim.sgd(lambda _: (err, gw), w, {'learningRate': 0.5})
     assert found > 0 and (w - start).abs().max() > 1e-4
+
+
+class dataLoader:
+    """dataset.lua's dataLoader, the fields samplePeople reads: ``classListSample`` (per class, a LongTensor of
+    image numbers), ``sampleSize``, ``split``; ``sampleHookTrain`` loads an image (here: a row of ``images``, the
+    stand-in for the jpeg the Lua reads by ``imagePath``)."""
+    typename = 'dataLoader'
+
+    def __init__(self, images, labels, nClasses):
+        self.images = images
+        self.classes = list(range(nClasses))
+        self.classListSample = [lg.LongTensor(np.flatnonzero(labels == c).tolist()) for c in self.classes]
+        self.sampleSize = list(images.size())[1:]
+        self.split = 100
+
+    def sampleHookTrain(self, imgNum):
+        return self.images[imgNum]
+
+    def samplePeople(self, peoplePerBatch, imagesPerPerson):
+        """dataset.lua:427-457 (``#trainLoader.classes``, a global, read as self's: the one loader here)."""
+        if self.split == 0:
+            raise RuntimeError('No training mode when split is set to 0')
+
+        classes = lg.randperm(len(self.classes))[0:peoplePerBatch].int()
+        nSamplesPerClass = lg.Tensor(peoplePerBatch)
+        for i in range(peoplePerBatch):
+            nSample = min(self.classListSample[classes[i]].nElement(), imagesPerPerson)
+            nSamplesPerClass[i] = nSample
+
+        data = lg.Tensor(int(nSamplesPerClass.sum()), self.sampleSize[0], self.sampleSize[1], self.sampleSize[2])
+
+        dataIdx = 0
+        for i in range(peoplePerBatch):
+            cls = classes[i]
+            nSamples = int(nSamplesPerClass[i])
+            nTotal = self.classListSample[classes[i]].nElement()
+            shuffle = lg.randperm(nTotal)
+            for j in range(nSamples):
+                imgNum = self.classListSample[cls][int(shuffle[j])]
+                data[dataIdx] = self.sampleHookTrain(imgNum)
+                dataIdx = dataIdx + 1
+        assert dataIdx == nSamplesPerClass.sum()
+
+        return data, nSamplesPerClass
+
+
+def test_sample_people_gives_blocks_of_one_person_each():
+    """samplePeople draws ``peoplePerBatch`` distinct classes and up to ``imagesPerPerson`` distinct images of each,
+    in consecutive blocks, the layout trainBatch's selection walks (a class with fewer images gives them all)."""
+    rng = np.random.RandomState(2)
+    labels = np.array([0] * 5 + [1] * 2 + [2] * 6 + [3] * 4)
+    images = lg.from_numpy(rng.rand(len(labels), 1, 2, 2)).float()
+    loader = dataLoader(images, labels, 4)
+    lg.manualSeed(4)
+    data, numPerClass = loader.samplePeople(3, 4)
+    start = 0
+    people = []
+    for n in numPerClass.totable():
+        n = int(n)
+        rows = [int(np.flatnonzero((images.numpy() == data[start + k].numpy()).all(axis=(1, 2, 3)))[0])
+                for k in range(n)]
+        assert len(set(labels[rows])) == 1 and len(set(rows)) == n
+        assert n == min((labels == labels[rows[0]]).sum(), 4)
+        people.append(labels[rows[0]])
+        start += n
+    assert start == data.size(0) and len(set(people)) == 3
+    lg.manualSeed(4)
+    again, _ = loader.samplePeople(3, 4)
+    np.testing.assert_array_equal(again.numpy(), data.numpy())
