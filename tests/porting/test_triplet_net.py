@@ -222,3 +222,27 @@ def test_main_trains_two_epochs_on_digits():
     assert all(0 <= e <= 1 for pair in errs for e in pair)
     assert moved > 1e-3
     assert run() == (errs, moved)
+
+
+@pytest.mark.gpu
+def test_main_cuda_conversion_keeps_the_clones_shared():
+    """Main.lua's ``TripletNet:cuda()`` and ``Loss:cuda()`` with DataContainer's 'torch.CudaTensor' batches: the
+    overridden type shares the clones again, one step of the repo's criterion gives the CPU's numbers."""
+    lg.manualSeed(6)
+    net = TripletNet(Model(16))
+    net.evaluate()
+    x = [lg.randn(2, 3, 32, 32) for _ in range(3)]
+    y = net.forward(x).clone()
+    loss = DistanceRatioCriterion().forward(y, 0)
+    net.cuda()
+    assert net.nets[1][0].get(0).weight.storage() is net.nets[0][0].get(0).weight.storage()
+    crit = DistanceRatioCriterion().cuda()
+    yc = net.forward([t.cuda() for t in x])
+    assert yc.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(yc.float().numpy(), y.numpy(), rtol=1e-4, atol=1e-5)
+    assert crit.Target.type() == 'torch.CudaTensor' and abs(crit.forward(yc, 0) - loss) < 1e-5
+    batch = TripletNetBatch(net.EmbeddingNet)      # its type (TripletNetBatch.lua:76-83) converts its buffers
+    batch.cuda()
+    assert batch.distGradInput.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(batch.forward(lg.stack([t.cuda() for t in x])).float().numpy(), y.numpy(),
+                               rtol=1e-4, atol=1e-5)

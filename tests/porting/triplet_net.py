@@ -148,6 +148,13 @@ class TripletNetBatch(nn.Module):
     def parameters(self):
         return self.Net.parameters()
 
+    def type(self, t=None, cache=None):
+        self.Net.type(t)
+        self.dist.type(t)
+        self.output = self.output.type(t)
+        self.netOutput = self.netOutput.type(t)
+        self.distGradInput = self.distGradInput.type(t)
+
 
 # --- DistanceRatioCriterion.lua (the repo's class, not nn's of the same name) --------------------------------------
 class DistanceRatioCriterion(nn.Criterion):
@@ -178,6 +185,13 @@ class DistanceRatioCriterion(nn.Criterion):
         self.gradInput = self.SoftMax.updateGradInput(input, self.MSE.updateGradInput(self.SoftMax.output,
                                                                                         self.Target))
         return self.gradInput
+
+    def type(self, t=None, cache=None):
+        super().type(t, cache)
+        self.SoftMax.type(t)
+        self.MSE.type(t)
+        self.Target = self.Target.type(t)
+        return self
 
 
 # --- Models/Model.lua and Models/NiN_Pooled_Model.lua (widths divided by ``div``) ----------------------------------
