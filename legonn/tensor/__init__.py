@@ -5,7 +5,7 @@ from .storage import Storage
 from .tensor import TENSOR_CLASSES, Tensor, contiguous_strides, default_class, tensor_class
 from .types import TYPES, getdefaulttensortype, setdefaulttensortype
 from .random import Generator, getRNGState, initialSeed, manualSeed, seed, setRNGState
-from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, concat, eye, from_numpy, is_tensor,
+from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, concat, eye, find, from_numpy, is_tensor,
                         linspace, logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
 from .tensor_conv import conv2, conv3, xcorr2, xcorr3
@@ -28,7 +28,8 @@ __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortyp
             'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available',
             'tensor_class', 'setnumthreads', 'getnumthreads', 'AmbiguousBroadcastWarning',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
-            'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'concat', 'stack',
+            'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'concat',
+            'find', 'stack',
             'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs',
             'potrf', 'potrs', 'potri', 'pstrf', 'gels', 'qr', 'geqrf', 'orgqr', 'ormqr', 'symeig', 'eig', 'svd']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

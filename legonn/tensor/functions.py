@@ -292,6 +292,22 @@ def concat(*args):
     return _written(result, joined)
 
 
+
+def find(tensor, val, dim=None):
+    """torchx's ``torch.find(tensor, val, [dim])`` (find.lua): a list of the 0-based positions, in the order
+    ``apply`` visits them (row-major), of the entries equal to ``val``; torchx's are 1-based. With ``dim`` 1 (the
+    Lua's 2) on a matrix, one such list per row, of the positions within the row. openface's train.lua draws a
+    negative from ``torch.find(in_margin, 1)`` so."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"legonn.find: expected a tensor, got {type(tensor).__name__}")
+    hits = backend.to_module(tensor.array, np) == val      # a CUDA tensor's positions come to the host
+    if dim is None:
+        return [int(i) for i in np.flatnonzero(hits)]
+    if tensor.dim() != 2 or dim != 1:
+        raise ValueError(f"legonn.find: dim must be 1 (the rows of a matrix), as torchx's; got dim {dim} of a "
+                         f"{tensor.dim()}-D tensor")
+    return [[int(i) for i in np.flatnonzero(row)] for row in hits]
+
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]

@@ -343,3 +343,23 @@ def test_a_cuda_type_name_as_the_last_argument():
     """``torch.zeros(bs, 3, s, s, 'torch.CudaTensor')`` (gtsrb.torch's trainer.lua): a CUDA tensor of zeros."""
     x = lg.zeros(2, 3, 'torch.CudaTensor')
     assert x.type() == 'torch.CudaTensor' and x.sum() == 0 and x.size() == (2, 3)
+
+
+def test_find_gives_torchx_positions_zero_based():
+    """torchx's find.lua: the positions, in apply's row-major order, of the entries equal to ``val`` (1-based
+    there); with dim 1 (the Lua's 2) one list per row. openface's training/train.lua:192 draws negatives so."""
+    assert lg.find(lg.ByteTensor([0, 1, 1, 0, 1]), 1) == [1, 2, 4]
+    assert lg.find(lg.Tensor([[3, 2], [2, 2]]), 2) == [1, 2, 3]
+    assert lg.find(lg.Tensor([[3, 2], [2, 2]]), 2, 1) == [[1], [0, 1]]
+    assert lg.find(lg.Tensor([[1, 2], [3, 4]]).t(), 2) == [2]      # apply's order over a transposed view
+    assert lg.find(lg.ByteTensor(0), 1) == []
+    with pytest.raises(ValueError, match='dim must be 1'):
+        lg.find(lg.Tensor(2, 2, 2).zero(), 0, 1)
+    with pytest.raises(TypeError, match='expected a tensor'):
+        lg.find([0, 1], 1)
+
+
+@pytest.mark.gpu
+def test_find_of_a_cuda_tensor():
+    assert lg.find(lg.ByteTensor([0, 1, 1]).cuda(), 1) == [1, 2]
+    assert lg.find(lg.Tensor([[1, 0], [0, 1]]).cuda(), 1, 1) == [[0], [1]]
