@@ -308,6 +308,7 @@ def find(tensor, val, dim=None):
                          f"{tensor.dim()}-D tensor")
     return [[int(i) for i in np.flatnonzero(row)] for row in hits]
 
+
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]
