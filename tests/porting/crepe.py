@@ -22,6 +22,8 @@ Edits beyond Lua syntax and 0-based indices, each marked where it is made:
 * config.model is a Lua table with array entries (the layers) and fields (``file``, ``p``, set by main's resume):
   a list subclass with those attributes. Train's ``config.rates or {1e-3}`` is the keyed ``{1: 1e-3}``: rates are
   keyed by epoch counts, which stay 1-based as in the saved file names.
+* main.lua:224 saves ``config``, whose ``loss`` is the class nn.ClassNLLCriterion; ``lg.save`` refuses a type, so
+  the port saves its Torch7 name (docs/porting.md's row), and the layer list as a plain list.
 * Data:iterator declares ``local static`` over its own parameter, so ``static`` is always nil, made true, and the
   batch buffers are the globals ``inputs`` and ``labels``, shared by every Data object; Crepe drains one iterator
   at a time, so the port keeps them in the closure (the same numbers). The last batch of a pass keeps the previous
@@ -815,7 +817,7 @@ class Main:
 
 
 def _saveable(config):
-    # torch.save writes config.loss, a class table; legonn saves a class by its Torch7 name
+    # torch.save writes config.loss, a class table; lg.save refuses a type: its Torch7 name is saved instead
     out = dict(config)
     out['loss'] = lg.typename(config['loss']())
     out['model'] = list(config['model'])

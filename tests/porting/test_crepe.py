@@ -172,6 +172,7 @@ def test_train_step_is_the_hand_computed_sgd_update(tmp_path):
         np.testing.assert_allclose(train.params.numpy(), w, rtol=1e-10, atol=1e-14)
     assert train.epoch == 3 and train.rate == 0.05
     # the mask counts class 0 too (labels:gt(0) of 1-based labels): the error is the plain error rate
+    assert (train.labels.numpy() == 0).any()
     wrong = (train.decision.numpy() != train.labels.numpy()).mean()
     assert train.error == pytest.approx(wrong)
 
@@ -212,6 +213,17 @@ def test_main_trains_and_resumes(tmp_path):
     assert resumed.model.getParameters()[0].equal(main.model.getParameters()[0])
     assert resumed.train.old_grads.equal(main.train.old_grads)
     assert len(resumed.record) == 2
+
+
+def test_config_with_its_loss_class_is_saved_by_name(tmp_path):
+    """main.lua:224 saves ``config``, whose ``loss`` is the class nn.ClassNLLCriterion: legonn refuses to save a
+    type, so Main.save writes its Torch7 name (docs/porting.md's row), which finds the class again."""
+    config = small_config(tmp_path)
+    with pytest.raises(TypeError, match=r"\['loss'\] is a type"):
+        lg.save(str(tmp_path / 'c.t7b'), {'config': {**config, 'model': list(config['model'])}})
+    lg.save(str(tmp_path / 'c.t7b'), {'config': crepe._saveable(config)})
+    name = lg.load(str(tmp_path / 'c.t7b'))['config']['loss']
+    assert getattr(nn, name.removeprefix('nn.')) is nn.ClassNLLCriterion
 
 
 def test_a_model_saved_with_emptied_gradients_loads_and_refuses_backward(tmp_path):
