@@ -248,3 +248,30 @@ def test_a_model_saved_with_emptied_gradients_loads_and_refuses_backward(tmp_pat
     fresh.forward(x)
     fresh.backward(x, lg.ones(2, 3))
     assert fresh.get(0).gradWeight.size() == fresh.get(0).weight.size()
+
+
+@pytest.mark.gpu
+def test_cuda_training_follows_the_cpu(tmp_path):
+    """config.lua's own type, torch.CudaTensor: the same seeded steps (batches and start weights come from the
+    CPU generator) give the CPU's weights, and the tester the same confusion matrix."""
+    build_data(tmp_path, n_train=4, n_test=2)
+    config = small_config(tmp_path)
+    results = {}
+    for tensortype in ('torch.DoubleTensor', 'torch.CudaTensor'):
+        lg.manualSeed(7)
+        data = crepe.Data(config['train_data'])
+        model = crepe.Model(config['model'])
+        model.randomize(0.2)
+        model.type(tensortype)
+        model.disableDropouts()
+        train = crepe.Train(data, model, nn.ClassNLLCriterion(), {'rates': {1: 0.05}, 'momentum': 0.9,
+                                                                   'decay': 1e-5})
+        train.run(3)
+        test = crepe.Test(crepe.Data(config['val_data']), model, nn.ClassNLLCriterion(), {'confusion': True})
+        test.run()
+        assert train.params.type() == tensortype
+        results[tensortype] = (train.params.double().numpy(), test.confusion.numpy(), test.l)
+    cpu, gpu = results['torch.DoubleTensor'], results['torch.CudaTensor']
+    np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(gpu[1], cpu[1])
+    assert gpu[2] == pytest.approx(cpu[2], rel=1e-4)
