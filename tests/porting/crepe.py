@@ -30,6 +30,10 @@ Edits beyond Lua syntax and 0-based indices, each marked where it is made:
   batch's rows past ``n``, and Test's error and loss are taken over the whole batch, stale rows included: ported
   as is (a property of Crepe, not of legonn).
 
+* main.lua seeds ``math.randomseed(os.time())`` and ``torch.manualSeed(os.time())`` when loaded; the port leaves
+  seeding to its caller (the tests seed), and sets the device (cutorch's 1 is legonn's 0) only for a CudaTensor
+  run, where main.lua requires cutorch always. Its ``collectgarbage()`` calls and their log lines are dropped.
+
 Left out: train/mui.lua, scroll.lua and scroll.ui (the Qt model visualisation: ``main.draw``), ``main.show`` and the
 eps figures of ``main.save`` (gnuplot; legonn's epsfigure needs the gnuplot program, which CI lacks), and
 data.lua's thesaurus replacement (``config.thes``; Crepe's config never sets it and its thesaurus file is not in
@@ -789,13 +793,18 @@ class Main:
 
     def trainlog(self, train, i=None):
         config = self.config
-        if (time.time() - self.clock['log']) >= (config['main'].get('logtime') or 1):
+        if (time.time() - self.clock['log']) >= _logtime(config):
             msg = ''
             if config['main']['details']:
                 msg = (msg + 'epo: ' + str(train.epoch - 1) + ', rat: ' + '%.2e' % train.rate
                        + ', err: ' + '%.2e' % train.error + ', obj: ' + '%.2e' % train.objective
                        + ', dat: ' + '%.2e' % train.time['data'] + ', fpp: ' + '%.2e' % train.time['forward']
                        + ', bpp: ' + '%.2e' % train.time['backward'] + ', upd: ' + '%.2e' % train.time['update'])
+            if config['main']['debug']:
+                # the batch, weight, gradient and momentum statistics (main.draw, the Qt view, left out)
+                for tag, t in (('b', train.batch), ('p', train.params), ('g', train.grads), ('o', train.old_grads)):
+                    msg = (msg + ', ' + tag + 'mn: ' + '%.2e' % t.mean() + ', ' + tag + 'sd: ' + '%.2e' % t.std()
+                           + ', ' + tag + 'mi: ' + '%.2e' % t.min() + ', ' + tag + 'mx: ' + '%.2e' % t.max())
             if config['main']['details'] or config['main']['debug']:
                 self.log(msg)
             self.clock['log'] = time.time()
@@ -804,7 +813,7 @@ class Main:
         config = self.config
         if not config['main']['details']:
             return
-        if (time.time() - self.clock['log']) >= (config['main'].get('logtime') or 1):
+        if (time.time() - self.clock['log']) >= _logtime(config):
             self.log('n: ' + str(test.n) + ', e: ' + '%.2e' % test.e + ', l: ' + '%.2e' % test.l
                      + ', err: ' + '%.2e' % test.err + ', obj: ' + '%.2e' % test.objective
                      + ', dat: ' + '%.2e' % test.time['data'] + ', fpp: ' + '%.2e' % test.time['forward']
@@ -814,6 +823,12 @@ class Main:
     def findFiles(self, pattern):
         out = tsys.execute('ls ' + pattern)
         return re.findall('[^\n]+', out)
+
+
+def _logtime(config):
+    # (config.main.logtime or 1): Lua's `or` keeps a 0 (docs/porting.md's `a or b` row)
+    logtime = config['main'].get('logtime')
+    return logtime if logtime is not None else 1
 
 
 def _saveable(config):

@@ -195,7 +195,11 @@ def test_main_trains_and_resumes(tmp_path):
     for key in ('train_confusion', 'val_confusion'):
         assert last[key].sum() == pytest.approx(1.0)
         assert last[key].size() == (3, 3)
-    assert any(line.startswith('epo: ') for line in lines)
+    assert sum(line.startswith('epo: ') for line in lines) == 80     # logtime 0: Lua's `0 or 1` is 0
+    assert not any(', pmn: ' in line for line in lines)
+    config['main']['debug'] = True
+    main.trainlog(main.train)
+    assert ', pmn: %.2e' % main.train.params.mean() in lines[-1]
     saved = sorted(os.listdir(tmp_path))
     assert any(name.startswith('main_80_') for name in saved)
     assert any(name.startswith('sequential_80_') for name in saved)
