@@ -63,6 +63,12 @@ def _sizes(tree):
     return None
 
 
+def _cleared(grad):
+    """A gradient a saved module was stripped of: None, or an empty tensor (``m.gradWeight = torch.Tensor()``).
+    Torch7 loads either; such a module forwards but cannot accumulate until it has real gradients."""
+    return grad is None or (isinstance(grad, Tensor) and grad.nElement() == 0)
+
+
 def _grad_type_fits(grad, typename):
     """Whether a gradient tensor fits an output (or input) of ``typename``: of that type, or, where those are
     integers (a ByteTensor mask, LongTensor indices: nothing to differentiate), a tensor of any type on the same
@@ -307,8 +313,9 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         params, grads = parameters_of(self)
         for i, t in enumerate(params + grads):
             what = f"parameter {i}" if i < len(params) else f"gradient {i - len(params)}"
-            if t is None and i >= len(params):
-                continue   # a gradient dropped before saving (neuraltalk2's sanitize_gradients): Torch7 loads it
+            if i >= len(params) and _cleared(t):
+                continue   # a gradient dropped before saving (neuraltalk2's sanitize_gradients) or emptied
+                # (Crepe's clearSequential sets torch.Tensor()): Torch7 loads either
             if not isinstance(t, Tensor):
                 raise TypeError(f"{name}: {what} must be a tensor, got a {type(t).__name__}")
             if t._typename != self._type:
@@ -319,11 +326,11 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
     # --- checks before accumulating --------------------------------------------------
     def checkParameterGradients(self, allow_missing=False):
         """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
-        for a container) has its parameter's type and size; ``allow_missing`` lets a gradient be None
-        (a module saved without its gradients, which can be loaded but not trained)."""
+        for a container) has its parameter's type and size; ``allow_missing`` lets a gradient be None or
+        an empty tensor (a module saved without its gradients, which can be loaded but not trained)."""
         params, grads = self._accumulated_parameters()
         for i, (p, g) in enumerate(zip(params, grads)):
-            if g is None and allow_missing:
+            if allow_missing and _cleared(g):
                 continue
             if isinstance(p, Tensor) and (type(g) is not type(p) or g._size != p._size):
                 got = f"{g.type()} of size {tuple(g.size())}" if isinstance(g, Tensor) else f"a {type(g).__name__}"
