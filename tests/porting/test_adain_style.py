@@ -497,27 +497,14 @@ def test_interpolation_weights_are_strings_in_lua():
 
 def test_find_and_add_dummy_leave_legonn_alone():
     """docs/porting.md's row: utils.lua's torch.find and torch.FloatTensor:add_dummy are the port's functions;
-    legonn's namespace and tensor class do not gain them."""
-    assert not hasattr(lg, 'find') and not hasattr(lg.FloatTensor, 'add_dummy')
-    assert adain_lua.find(lg.Tensor([0, 1, 0]), 0) == [0, 2]
+    legonn's namespace keeps its own find (torchx's, which utils.lua copies) and its tensor class gains nothing."""
+    import legonn.tensor.functions
+    assert lg.find is legonn.tensor.functions.find and adain_lua.find is not lg.find
+    assert not hasattr(lg.FloatTensor, 'add_dummy')
+    assert adain_lua.find(lg.Tensor([0, 1, 0]), 0) == [0, 2] == lg.find(lg.Tensor([0, 1, 0]), 0)
 
 
 # --- ImageLoaderAsync.lua ---------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def reproducible_workers(monkeypatch):
-    """Torch7 seeds each worker's generator from entropy, so its crops and orders differ from run to run; the tests
-    seed each worker's generator after its own seeding (tests/porting/test_imagenet_training_main.py's fixture)."""
-    from legonn.threads import thread_workers
-
-    def seeded_generator():
-        seed = own_generator()
-        lg.manualSeed(11)
-        return seed
-
-    own_generator = thread_workers.own_generator
-    monkeypatch.setattr(thread_workers, 'own_generator', seeded_generator)
-
 
 def test_image_loader_async_batches(tmp_path, reproducible_workers):
     """train.lua:162's loader over a folder tree of PNGs of several sizes: size() counts the images, each batch is
