@@ -366,3 +366,16 @@ def test_a_function_assigned_in_place_of_a_method_overrides_it_on_that_object():
     other.updateOutput = types.MethodType(doubled, other)
     assert other.forward(lg.Tensor([1, 2])).tolist() == [2.0, 4.0]
 
+
+
+def test_tensor_methods_take_operands_of_another_type_and_cast_into_the_destination():
+    """docs/porting.md's row: Torch7's TensorMath refuses ``r:add(a, -1, b)`` with ``a``, ``b`` DoubleTensors and
+    ``r`` a FloatTensor (the spynet port's EPECriterion test met it); legonn computes and casts into ``r``'s type, so an
+    integer destination truncates; a module still refuses an input of another type."""
+    a, b = lg.DoubleTensor([1.25, 2]), lg.DoubleTensor([0.5, 1])
+    r = lg.FloatTensor(2).add(a, -1, b)
+    assert r.type() == 'torch.FloatTensor' and r.numpy().tolist() == [0.75, 1.0]
+    assert lg.FloatTensor([1, 2]).cmul(lg.DoubleTensor([3, 4])).numpy().tolist() == [3.0, 8.0]
+    assert lg.LongTensor([1, 2]).add(lg.DoubleTensor([3.5, 4])).numpy().tolist() == [4, 6]
+    with pytest.raises(TypeError, match='Linear'):
+        nn.Linear(2, 1).forward(lg.DoubleTensor(3, 2))
