@@ -26,6 +26,7 @@ that of the matching legonn.cudnn module, built for the call and then dropped, s
   mode, as cudnn.SoftMax).
 """
 from .. import nn
+from ..modules.base.training import lua_or
 from .activations import ReLU, Sigmoid, Tanh
 from .constants import C
 from .pooling import SpatialAveragePooling, SpatialMaxPooling
@@ -35,11 +36,6 @@ from .softmax import LogSoftMax, SoftMax
 def _batch2d(t):
     """functional.lua's Batch2D: a (C, H, W) tensor viewed as (1, C, H, W)."""
     return t.view(1, t.size(0), t.size(1), t.size(2)) if t.dim() == 3 else t
-
-
-def _factor(value):
-    """A scale argument: Lua's ``scale or 1`` (0 is a number in Lua, so it stays 0)."""
-    return 1 if value is None else value
 
 
 def _check_size(fn, name, given, expected):
@@ -65,7 +61,7 @@ def bias2D_accGradParameters(handle, gradOutput, gradBias, scale=None, alpha=Non
     gradOutput = _batch2d(gradOutput)
     planes = gradOutput.size(1)
     summed = gradOutput.transpose(0, 1).contiguous().view(planes, -1).sum(1).view(gradBias.size())
-    gradBias.mul(_factor(alpha)).add(_factor(scale), summed)
+    gradBias.mul(lua_or(alpha, 1)).add(lua_or(scale, 1), summed)  # Lua's `scale or 1`: 0 stays 0
 
 
 def Convolution2D_updateOutput(handle, input, weight, output, strideH, strideW, padH, padW, workspace=None):
@@ -92,7 +88,7 @@ def Convolution2D_accGradParameters(handle, input, gradWeight, gradOutput, strid
     conv.forward(input)
     conv.zeroGradParameters()
     conv.accGradParameters(input, gradOutput, 1)
-    gradWeight.mul(_factor(alpha)).add(_factor(scale), conv.gradWeight)
+    gradWeight.mul(lua_or(alpha, 1)).add(lua_or(scale, 1), conv.gradWeight)
 
 
 _POOLING_MODES = {'CUDNN_POOLING_MAX': C.CUDNN_POOLING_MAX,
