@@ -229,15 +229,15 @@ def test_bad_inputs_name_the_module_and_change_nothing():
     (lambda: cudnn.ClippedReLU(1, True), lambda x: np.clip(x, 0, 1), lambda x: ((x > 0) & (x < 1)) * 1.0),
 ], ids=['ReLU', 'Tanh', 'Sigmoid', 'ClippedReLU'])
 def test_inplace_activations_overwrite_input_and_gradoutput(make, f, df):
-    """cudnn/Pointwise.lua's inplace: the output is the input tensor, the gradInput the gradOutput tensor,
-    with the values of f(x) and f'(x) gradOutput (float64)."""
+    """cudnn/Pointwise.lua's inplace: the output is set to view the input (``self.output:set(input)``), the
+    gradInput the gradOutput, with the values of f(x) and f'(x) gradOutput (float64)."""
     lg.setdefaulttensortype('torch.DoubleTensor')
     m = make()
     x, go = lg.randn(3, 4), lg.randn(3, 4)
     x0, go0 = _np(x).copy(), _np(go).copy()
-    assert m.forward(x) is x
+    assert m.forward(x) is m.output and m.output.isSetTo(x)
     np.testing.assert_allclose(_np(x), f(x0), rtol=1e-12)
-    assert m.backward(x, go) is go
+    assert m.backward(x, go) is m.gradInput and m.gradInput.isSetTo(go)
     np.testing.assert_allclose(_np(go), df(x0) * go0, rtol=1e-12, atol=1e-15)
 
 

@@ -89,10 +89,10 @@ def test_inplace_overwrites_input_and_gradoutput(make, ref):
     original = x.copy()
     xt, got = lg.from_numpy(x), lg.from_numpy(go.copy())
     y = m.forward(xt)
-    assert y is xt and np.shares_memory(y.numpy(), x)
+    assert y is m.output and y.isSetTo(xt) and np.shares_memory(y.numpy(), x)   # THTensor_(set), as THNN
     np.testing.assert_array_equal(x, ref(original))
     gi = m.backward(xt, got)
-    assert gi is got
+    assert gi is m.gradInput and gi.isSetTo(got)
     np.testing.assert_array_equal(gi.numpy(), np.where(mask, go, 0))
 
 

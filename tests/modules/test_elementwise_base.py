@@ -25,7 +25,7 @@ def _pair(seed=3, shape=(4, 5)):
 
 
 @pytest.mark.parametrize('name', sorted(IN_PLACE))
-def test_in_place_output_is_the_input_and_grad_input_the_grad_output(name):
+def test_in_place_output_views_the_input_and_grad_input_the_grad_output(name):
     m = IN_PLACE[name]().double()
     assert isinstance(m, Elementwise)
     x, go = _pair()
@@ -36,10 +36,15 @@ def test_in_place_output_is_the_input_and_grad_input_the_grad_output(name):
     y_ref = ref.forward(x_ref).clone()
     g_ref = ref.backward(x_ref, go_ref).clone()
     lg.manualSeed(7)
-    assert m.forward(x) is x and m.output is x
+    # THNN sets the module's own tensors to view the input and the gradOutput (THTensor_(set)): the objects
+    # stay the module's, so a reference taken before the call sees the result
+    output, grad_input = m.output, m.gradInput
+    assert m.forward(x) is output and m.output is output and output.isSetTo(x)
     np.testing.assert_allclose(x.numpy(), y_ref.numpy(), rtol=1e-12)
-    assert m.backward(x, go) is go and m.gradInput is go
+    np.testing.assert_allclose(output.numpy(), y_ref.numpy(), rtol=1e-12)
+    assert m.backward(x, go) is grad_input and m.gradInput is grad_input and grad_input.isSetTo(go)
     np.testing.assert_allclose(go.numpy(), g_ref.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grad_input.numpy(), g_ref.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize('make, derivative', [

@@ -5,8 +5,8 @@ A subclass writes ``_forward(x, out, xp)`` (fill ``out`` with f(x)) and either
 gradient is gradOutput where the input passed and 0 elsewhere, ``_mask(xp, x, out)``
 (write that 0/1 mask into a reused byte buffer; the base multiplies, split over
 threads). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
-in-place variants (``self.inplace``): in place, the output *is* the input tensor and
-the gradInput *is* the gradOutput tensor, so ``x`` is ``y`` by the time the gradient
+in-place variants (``self.inplace``): in place, the output views the input's memory and
+the gradInput the gradOutput's, so ``x`` is ``y`` by the time the gradient
 is computed and in-place subclasses compute it from ``y`` alone (as the Lua/C code does).
 
 A CUDA twin (``cuda_forward``, ``cuda_backward``): each way as one CuPy ElementwiseKernel on float32/float64
@@ -30,6 +30,15 @@ from ...tensor import Tensor, cuda_kernels, parallel
 from .module import Module
 
 
+def _viewing(own, source):
+    """``own`` set to view ``source`` (THNN's in-place kernels call ``THTensor_(set)(output, input)``, Dropout.lua
+    ``self.output:set(input)``): the module keeps its own output and gradInput objects, so code holding
+    ``m.output`` from an earlier call sees this one's; a new tensor where ``own`` cannot view ``source``."""
+    if type(own) is not type(source):
+        own = source.new()
+    return own.set(source)
+
+
 class Elementwise(Module, abstract=True):
     """y = f(x) element by element; any input shape, output of the input's shape."""
 
@@ -46,8 +55,8 @@ class Elementwise(Module, abstract=True):
         raise NotImplementedError
 
     def updateOutput(self, input):
-        if self.inplace:   # the output is the input tensor itself
-            self.output = input
+        if self.inplace:   # the output views the input's memory
+            self.output = _viewing(self.output, input)
             out = input.array
         else:
             out = self.bufferLike('output', input)
@@ -63,7 +72,7 @@ class Elementwise(Module, abstract=True):
             self.checkInput(input)
         self.checkGradOutput(gradOutput, input)
         if self.inplace:   # Torch7 writes the gradient over gradOutput and hands that back
-            self.gradInput = gradOutput
+            self.gradInput = _viewing(self.gradInput, gradOutput)
             gi = gradOutput.array
         else:
             gi = self.bufferLike('gradInput', input)
