@@ -233,6 +233,7 @@ def test_a_numeric_string_is_no_tensor_value_or_index():
 # ---- classification.lua -------------------------------------------------------------------------------------
 
 def run_classification(tmp_path, *extra):
+    tmp_path.mkdir(exist_ok=True)
     proto, model = vgg_standin(tmp_path, 'relu5_3', 8, 5)
     path = random_png(tmp_path / 'cat_dog.png')
     return classification.main(['-proto_file', proto, '-model_file', model, '-input_sz', str(SZ),
@@ -392,6 +393,7 @@ def vqa_files(tmp_path):
 
 
 def run_vqa(tmp_path, monkeypatch, *extra):
+    tmp_path.mkdir(exist_ok=True)
     proto, model = vgg_standin(tmp_path, 'relu5_4', 4096, 5)
     path = random_png(tmp_path / 'cat_dog.png', seed=2)
     weights = vqa_files(tmp_path)
@@ -436,3 +438,35 @@ def test_visual_question_answering_given_answer(tmp_path, monkeypatch):
     assert r['answer_idx'] == '1' and r['opt']['answer'] == 'dog'
     np.testing.assert_array_equal(r['doutput'].numpy(), np.eye(len(ANSWERS))[1])
     assert os.path.exists(str(tmp_path / 'output' / 'vqa_gcam_hm_dog.png'))
+
+
+# ---- the scripts with -gpuid 0 ------------------------------------------------------------------------------
+
+@pytest.mark.gpu
+def test_classification_on_the_gpu_matches_the_cpu(tmp_path):
+    """classification.lua with ``-gpuid 0``: the nets and the image on the GPU, the same label and maps."""
+    cpu = run_classification(tmp_path / 'cpu')
+    gpu = run_classification(tmp_path / 'gpu', '-gpuid', '0')
+    assert gpu['output'].type() == 'torch.CudaTensor' and gpu['opt']['label'] == cpu['opt']['label']
+    np.testing.assert_allclose(gpu['gcam'].numpy(), cpu['gcam'].numpy(), rtol=1e-4, atol=1e-5 * cpu['gcam'].numpy().max())
+    np.testing.assert_allclose(gpu['gb_gcam'].float().numpy(), cpu['gb_gcam'].numpy(), rtol=1e-3,
+                               atol=1e-5 * np.abs(cpu['gb_gcam'].numpy()).max())
+
+
+@pytest.mark.gpu
+def test_captioning_and_vqa_on_the_gpu(tmp_path, monkeypatch):
+    """captioning.lua and visual_question_answering.lua with ``-gpuid 0`` (the LM, the VQA nets and the
+    question's one-hot words on the GPU): the same caption gradient and answer as on the CPU."""
+    model = captioning_checkpoint(tmp_path)
+    path = random_png(tmp_path / 'cat_dog.png', seed=1)
+    args = ['-input_sz', str(SZ), '-layer', '1', '-model_path', model, '-input_image_path', path,
+            '-caption', 'a cat', '-out_path', str(tmp_path / 'output') + '/']
+    cpu = captioning.main(args)
+    gpu = captioning.main(args + ['-gpuid', '0'])
+    assert gpu['dcnn'].type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(gpu['gcam'].numpy(), cpu['gcam'].numpy(), rtol=1e-3, atol=1e-5 * cpu['gcam'].numpy().max())
+    vqa_cpu = run_vqa(tmp_path / 'vc', monkeypatch)
+    vqa_gpu = run_vqa(tmp_path / 'vg', monkeypatch, '-gpuid', '0')
+    assert vqa_gpu['scores'].type() == 'torch.CudaTensor' and vqa_gpu['answer'] == vqa_cpu['answer']
+    np.testing.assert_allclose(vqa_gpu['gcam'].numpy(), vqa_cpu['gcam'].numpy(), rtol=1e-3,
+                               atol=1e-5 * vqa_cpu['gcam'].numpy().max())
