@@ -240,7 +240,7 @@ def run_classification(tmp_path, *extra):
                                 '-input_image_path', path, '-out_path', str(tmp_path / 'output') + '/', *extra])
 
 
-def check_maps(r, layer, grad_at_layer, activations, tmp_path, prefix, name):
+def check_maps(r, grad_at_layer, activations, tmp_path, prefix, name):
     """The Grad-CAM map against the paper's formula on a full backward's gradient, the heat map against the
     colour map, and the PNGs the script wrote."""
     raw = numpy_grad_cam(activations, grad_at_layer)
@@ -267,7 +267,7 @@ def test_classification_end_to_end(tmp_path):
     assert r['opt']['label'] == label
     np.testing.assert_array_equal(r['doutput'].numpy(), np.eye(5)[label])
     activations, grads = split_gradient(cnn, 4, img, r['doutput'])
-    check_maps(r, 4, grads, activations, tmp_path, 'classify', str(label))
+    check_maps(r, grads, activations, tmp_path, 'classify', str(label))
     # guided backprop by hand: the clone's relus pass only positive gradients at positive inputs
     gb = r['cnn_gb']
     assert sum(lg.typename(m) == 'nn.GuidedBackpropReLU' for m in gb.modules) == 3
@@ -364,7 +364,7 @@ def test_captioning_end_to_end(tmp_path):
         alive += expected != 0
     assert alive >= 2
     activations, grads = split_gradient(r['cnn'], 1, r['img'], r['dcnn'])
-    check_maps(r, 1, grads, activations, tmp_path, 'caption', 'a dog and a zebra')
+    check_maps(r, grads, activations, tmp_path, 'caption', 'a dog and a zebra')
 
 
 # ---- visual_question_answering.lua ----------------------------------------------------------------------------
@@ -426,7 +426,7 @@ def test_visual_question_answering_end_to_end(tmp_path, monkeypatch):
         assert abs(fd - float(r['dcnn'][j])) < 1e-7 + 1e-5 * abs(fd)
     assert np.abs(r['dcnn'].numpy()).sum() > 0   # (x:abs() works in place, as in Torch7)
     activations, grads = split_gradient(r['cnn'], 4, r['img'], r['dcnn'])
-    check_maps(r, 4, grads, activations, tmp_path, 'vqa', ANSWERS[k])
+    check_maps(r, grads, activations, tmp_path, 'vqa', ANSWERS[k])
     check_guided(r, guided_backprop(r['cnn_gb'], r['img'], r['dcnn']), tmp_path, 'vqa', ANSWERS[k])
     assert r['gb_gcam'].type() == 'torch.FloatTensor' and r['gb_viz'].type() == 'torch.DoubleTensor'
 
@@ -444,13 +444,19 @@ def test_visual_question_answering_given_answer(tmp_path, monkeypatch):
 
 @pytest.mark.gpu
 def test_classification_on_the_gpu_matches_the_cpu(tmp_path):
-    """classification.lua with ``-gpuid 0``: the nets and the image on the GPU, the same label and maps."""
+    """classification.lua with ``-gpuid 0``, with loadcaffe's nn and cudnn backends: the nets and the image on the
+    GPU, the same label and maps."""
     cpu = run_classification(tmp_path / 'cpu')
     gpu = run_classification(tmp_path / 'gpu', '-gpuid', '0')
     assert gpu['output'].type() == 'torch.CudaTensor' and gpu['opt']['label'] == cpu['opt']['label']
     np.testing.assert_allclose(gpu['gcam'].numpy(), cpu['gcam'].numpy(), rtol=1e-4, atol=1e-5 * cpu['gcam'].numpy().max())
     np.testing.assert_allclose(gpu['gb_gcam'].float().numpy(), cpu['gb_gcam'].numpy(), rtol=1e-3,
                                atol=1e-5 * np.abs(cpu['gb_gcam'].numpy()).max())
+    # -backend cudnn: loadcaffe's cudnn.ReLU(true) modules, which utils.guidedbackprop replaces as well
+    cudnn = run_classification(tmp_path / 'cudnn', '-gpuid', '0', '-backend', 'cudnn')
+    assert lg.typename(cudnn['cnn'].modules[4]) == 'cudnn.ReLU'
+    assert [lg.typename(m) for m in cudnn['cnn_gb'].modules].count('nn.GuidedBackpropReLU') == 3
+    np.testing.assert_allclose(cudnn['gcam'].numpy(), cpu['gcam'].numpy(), rtol=1e-4, atol=1e-5 * cpu['gcam'].numpy().max())
 
 
 @pytest.mark.gpu
