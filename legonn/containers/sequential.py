@@ -24,6 +24,22 @@ class Sequential(Container):
         super().__init__()
         self._forwarded = None
 
+    def add(self, module):
+        """Append ``module``. As Sequential.lua:7-14 does, the container's ``output`` becomes the new last child's
+        and, for the first child, its ``gradInput`` the child's: a Sequential assembled from modules that have
+        already run reads their results without a forward of its own (ramprs/grad-cam's grad_cam splits a
+        forwarded VGG into two Sequentials and backpropagates the second from the first's ``output``)."""
+        super().add(module)
+        self._track_ends()
+        return self
+
+    def _track_ends(self):
+        """``output`` and ``gradInput`` are the last and first children's, as Sequential.lua's add, insert and
+        remove leave them (an empty container keeps its own)."""
+        if self.modules:
+            self.output = self.modules[-1].output
+            self.gradInput = self.modules[0].gradInput
+
     def insert(self, module, index=None):
         """Insert ``module`` at position ``index`` (0-based; default: the end)."""
         if index is None:
@@ -33,6 +49,7 @@ class Sequential(Container):
                              f"{len(self.modules)} modules (0-based)")
         self.add(module)
         self.modules.insert(index, self.modules.pop())
+        self._track_ends()
         return self
 
     def remove(self, index=None):
@@ -42,7 +59,9 @@ class Sequential(Container):
         if not -len(self.modules) <= index < len(self.modules):
             raise IndexError(f"{self.shortName()}.remove: index {index} out of range for "
                              f"{len(self.modules)} modules (0-based)")
-        return self.modules.pop(index)
+        removed = self.modules.pop(index)
+        self._track_ends()
+        return removed
 
     def initDiagHessianParameters(self):
         for m in self.modules:

@@ -178,3 +178,35 @@ def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
     with pytest.raises(ValueError, match=r'Sequential.*gradient 0 to be a .*got a NoneType'):
         s2.backward(x, lg.ones(5, 2))
     assert float(trained.gradWeight.abs().sum()) == 0
+
+
+def test_add_insert_remove_track_the_end_childrens_output_and_gradinput():
+    """Sequential.lua:7-14, 16-24 and 26-39: ``add`` makes the container's ``output`` the new last child's (its
+    ``gradInput`` the first child's), as do ``insert`` and ``remove``; ramprs/grad-cam's grad_cam builds two
+    Sequentials from a forwarded net's modules and backpropagates the second from ``model1.output``."""
+    lg.manualSeed(0)
+    net = mlp().double()
+    x = lg.DoubleTensor(2, 4).normal()
+    net.forward(x)
+    net.backward(x, lg.DoubleTensor(2, 3).normal())
+    model1, model2 = nn.Sequential(), nn.Sequential()
+    model1.add(net.get(0)).add(net.get(1))
+    assert model1.output is net.get(1).output and model1.gradInput is net.get(0).gradInput
+    for i in range(2, 4):
+        model2.add(net.get(i))
+    model2.backward(model1.output, lg.DoubleTensor(2, 3).fill(1))
+    h = np.tanh(x.numpy() @ net.get(0).weight.numpy().T + net.get(0).bias.numpy())
+    np.testing.assert_allclose(model1.output.numpy(), h)
+    soft = np.exp(net.output.numpy())
+    expected = (np.ones((2, 3)) - 3 * soft) @ net.get(2).weight.numpy()
+    np.testing.assert_allclose(model2.gradInput.numpy(), expected, rtol=1e-10)
+    s = nn.Sequential().add(nn.Tanh())
+    last, first = nn.Sigmoid(), nn.ReLU()
+    s.insert(last)
+    assert s.output is last.output
+    s.insert(first, 0)
+    assert s.gradInput is first.gradInput and s.output is last.output
+    s.remove()
+    assert s.output is s.get(1).output
+    s.remove(0)
+    assert s.gradInput is s.get(0).gradInput and s.output is s.get(0).output
