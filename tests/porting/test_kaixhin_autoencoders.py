@@ -94,6 +94,15 @@ def test_main_trains_every_model(mnist_files, model):
         assert all(math.isfinite(loss) for loss in result['advLosses'])
 
 
+def test_denoising_flag_inserts_white_noise_first(mnist_files):
+    """``-denoising`` (the README's DAAE): ``Model.autoencoder:insert(nn.WhiteNoise(0, 0.5), 1)`` puts the
+    corruption first (legonn's insert takes the 0-based position), and the model still trains."""
+    result = ae_main.main(['-cpu', '-model', 'AAE', '-denoising', '-epochs', '2', '-learningRate', '0.001'])
+    modules = result['autoencoder'].modules
+    assert lg.typename(modules[0]) == 'nn.WhiteNoise' and modules[1] is result['Model'].encoder
+    assert result['losses'][-1] < result['losses'][0]
+
+
 def test_denoising_test_pass_keeps_the_noised_input(mnist_files):
     """DenoisingAE's test pass stays in training mode to show the noised digits: ``x`` is WhiteNoise's output,
     the clean digits plus N(0, 0.5) noise."""
@@ -221,6 +230,42 @@ def test_seq2seq_evaluate_feeds_its_outputs_back():
         np.testing.assert_allclose(out[:, t].numpy(), step[:, 0].numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_seq2seq_gradient_reaches_the_encoder(monkeypatch, double_default):
+    """Seq2SeqAE's backward wrapper: the decoder's gradients with respect to its start state
+    (userGradPrevOutput, userGradPrevCell) become the encoder's gradPrevOutput and userNextGradCell, so the
+    gradient of the reconstruction loss with respect to every parameter, encoder's included, matches a central
+    difference along a random direction (float64, small LSTMs)."""
+    monkeypatch.setattr(Seq2SeqModel, 'cellSizes', [3, 4])
+    lg.manualSeed(8)
+    X = lg.rand(2, 5, 4)
+    Seq2SeqModel.createAutoencoder(X)
+    autoencoder = Seq2SeqModel.autoencoder
+    autoencoder.training()
+    theta, gradTheta = autoencoder.getParameters()
+    criterion = nn.BCECriterion()
+
+    def loss():
+        return criterion.forward(autoencoder.forward(X), X)
+
+    gradTheta.zero()
+    xHat = autoencoder.forward(X)
+    criterion.forward(xHat, X)
+    autoencoder.backward(X, criterion.backward(xHat, X))
+    analytic = gradTheta.clone()
+    encoder_size = sum(p.nElement() for p in Seq2SeqModel.encoder.parameters()[0])
+    assert lg.abs(analytic[:encoder_size]).max() > 0
+    direction = lg.randn(theta.size())
+    for part in (slice(0, encoder_size), slice(encoder_size, theta.nElement())):
+        d = lg.zeros(theta.size())
+        d[part] = direction[part]
+        theta.add(1e-6, d)
+        up = loss()
+        theta.add(-2e-6, d)
+        down = loss()
+        theta.add(1e-6, d)
+        assert (up - down) / 2e-6 == pytest.approx(lg.dot(analytic, d), rel=1e-6)
+
+
 def test_cae_hidden_backward_with_the_minibatch_is_refused():
     """main.lua's CAE line ``Model.hidden:backward(x, Model.lambda * jacobian)`` hands the Linear(784 -> 128) the
     3-D minibatch: torch/nn's Linear.lua has no branch for it in updateGradInput and accGradParameters (a silent
@@ -232,10 +277,11 @@ def test_cae_hidden_backward_with_the_minibatch_is_refused():
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize('model', ['VAE', 'ConvAE'])
-def test_main_trains_on_the_gpu(mnist_files, model):
+@pytest.mark.parametrize('model, epochs', [('VAE', 3), ('ConvAE', 3), ('Seq2SeqAE', 1)])
+def test_main_trains_on_the_gpu(mnist_files, model, epochs):
     """Without ``-cpu`` main.lua finds cutorch and cudnn: the data, the model (converted to cudnn) and the
-    criterion are CUDA, and the loss falls as on the CPU."""
-    result = ae_main.main(['-model', model, '-epochs', '3', '-learningRate', '0.001'])
+    criterion are CUDA (Seq2SeqAE's wrapper table converts through its own ``cuda`` and ``replace``), and the loss
+    falls as on the CPU."""
+    result = ae_main.main(['-model', model, '-epochs', str(epochs), '-learningRate', '0.001'])
     assert result['xHat'].type() == 'torch.CudaTensor'
     assert np.mean(result['losses'][-2:]) < result['losses'][0]
