@@ -207,12 +207,12 @@ def main(arg=None):
             x = XTrain.narrow(0, n, opt['batchSize'])
 
             # Optimise
-            __, loss = getattr(optim, opt['optimiser'])(feval, theta, optimParams)
+            __, loss = optim[opt['optimiser']](feval, theta, optimParams)
             losses.append(loss[0])
 
             # Train adversary
             if opt['model'] == 'AAE':
-                __, loss = getattr(optim, opt['optimiser'])(advFeval, thetaAdv, advOptimParams)
+                __, loss = optim[opt['optimiser']](advFeval, thetaAdv, advOptimParams)
                 advLosses.append(loss[0])
 
         # Plot training curve(s)
