@@ -7,7 +7,6 @@ $MNIST_PATH. The batch stays main.lua's 60 (two batches an epoch); the learning 
 ``-learningRate``) so that a handful of Adam steps show the loss falling.
 """
 import math
-import os
 import pathlib
 
 import numpy as np
@@ -17,6 +16,7 @@ import legonn as lg
 from legonn import nn
 
 from tests.checks import assert_jacobian, numeric_gradient
+from tests.test_mnist_package import _write as write_idx_files
 
 from .kaixhin_autoencoders import main as ae_main
 from .kaixhin_autoencoders.models.Seq2SeqAE import Model as Seq2SeqModel
@@ -26,15 +26,6 @@ from .kaixhin_autoencoders.modules.Uniform import Uniform
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / 'examples' / 'data' / 'mnist_5k.npz'
 N_TRAIN, N_TEST = 120, 20
-
-
-def write_idx(path, array):
-    """An IDX file of unsigned bytes (the MNIST format): magic 0x0000 08 <ndim>, big-endian sizes, the bytes."""
-    with open(path, 'wb') as f:
-        f.write(bytes([0, 0, 8, array.ndim]))
-        for size in array.shape:
-            f.write(int(size).to_bytes(4, 'big'))
-        f.write(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
 @pytest.fixture
@@ -48,10 +39,8 @@ def mnist_files(tmp_path, monkeypatch):
     x, y = data['x'][order], data['y'][order]
     folder = tmp_path / 'mnist'
     folder.mkdir()
-    write_idx(folder / 'train-images-idx3-ubyte', x[:N_TRAIN])
-    write_idx(folder / 'train-labels-idx1-ubyte', y[:N_TRAIN])
-    write_idx(folder / 't10k-images-idx3-ubyte', x[N_TRAIN:N_TRAIN + N_TEST])
-    write_idx(folder / 't10k-labels-idx1-ubyte', y[N_TRAIN:N_TRAIN + N_TEST])
+    write_idx_files(folder, 'train', x[:N_TRAIN], y[:N_TRAIN])
+    write_idx_files(folder, 't10k', x[N_TRAIN:N_TRAIN + N_TEST], y[N_TRAIN:N_TRAIN + N_TEST])
     monkeypatch.setenv('MNIST_PATH', str(folder))
     monkeypatch.chdir(tmp_path)
     return tmp_path
