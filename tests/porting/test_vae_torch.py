@@ -18,6 +18,7 @@ from tests.checks import numeric_gradient
 
 from .vae_torch import load as vae_load
 from .vae_torch import main as vae_main
+from .vae_torch import main_nngraph
 from .vae_torch.GaussianCriterion import GaussianCriterion
 from .vae_torch.KLDCriterion import KLDCriterion
 from .vae_torch.KLDPenalty import KLDPenalty
@@ -40,7 +41,7 @@ def binarized_mnist(tmp_path, monkeypatch):
     """./binarizedMNIST/{train,valid,test}.t7 as getBinarizedMNIST saves them, and ./save, in tmp_path."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'binarizedMNIST').mkdir()
-    (tmp_path / 'save').mkdir()
+    (tmp_path / 'save').mkdir(exist_ok=True)
     b = (digits(600) > 127).astype(np.float64)
     for name, rows in (('train', b[:400]), ('valid', b[400:500]), ('test', b[500:])):
         lg.save_lua(str(tmp_path / 'binarizedMNIST' / (name + '.t7')), lg.from_numpy(rows.copy()))
@@ -52,7 +53,7 @@ def freyfaces(tmp_path, monkeypatch):
     """datasets/freyfaces.hdf5 with 'train' and 'test' float32 sets (the digits in [0, 1]), and ./save."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'datasets').mkdir()
-    (tmp_path / 'save').mkdir()
+    (tmp_path / 'save').mkdir(exist_ok=True)
     x = (digits(600) / 255.0).astype(np.float32)
     f = hdf5.open('datasets/freyfaces.hdf5', 'w')
     f.write('train', lg.from_numpy(x[:500].copy()))
@@ -101,6 +102,15 @@ def test_main_continuous_lower_bound_falls(freyfaces):
     """main.lua's continuous branch (a mean and log-variance decoder, GaussianCriterion) on the freyfaces stand-in."""
     bounds = vae_main.main(True, max_epochs=3)
     assert bounds[-1] < bounds[0]
+
+
+@pytest.mark.parametrize('continuous', [False, True])
+def test_nngraph_main_with_kldcriterion_gives_the_same_bounds(binarized_mnist, freyfaces, continuous):
+    """main.lua before c0e6b53 (a gModule with outputs {reconstruction, mean, log_var}, KLDCriterion outside it,
+    its gradients handed back with the reconstruction's) and after (a Sequential with KLDPenalty inside): the same
+    seed draws the same weights, batches and noise, so the two give the same lower bounds, in both branches."""
+    assert main_nngraph.main(continuous, max_epochs=2) == pytest.approx(vae_main.main(continuous, max_epochs=2),
+                                                                        rel=1e-12)
 
 
 def test_kldpenalty_adds_the_kl_gradient_to_gradOutput():
