@@ -223,7 +223,12 @@ def test_seq2seq_gradient_reaches_the_encoder(monkeypatch, double_default):
     """Seq2SeqAE's backward wrapper: the decoder's gradients with respect to its start state
     (userGradPrevOutput, userGradPrevCell) become the encoder's gradPrevOutput and userNextGradCell, so the
     gradient of the reconstruction loss with respect to every parameter, encoder's included, matches a central
-    difference along a random direction (float64, small LSTMs)."""
+    difference along a random direction (float64, small LSTMs). The wrapper's ``zeroTensor = torch.Tensor(seqlen,
+    batch, size)``, the gradient of the encoder's outputs, is uninitialised memory in Torch7 and zeros in legonn
+    (docs/porting.md's row), so the encoder's gradient comes through its last state alone, as meant."""
+    for _ in range(3):  # freed buffers that a fresh tensor could reuse
+        lg.Tensor(5 * 2 * 4).uniform(1, 2)
+    assert lg.abs(lg.Tensor(5, 2, 4)).max() == 0
     monkeypatch.setattr(Seq2SeqModel, 'cellSizes', [3, 4])
     lg.manualSeed(8)
     X = lg.rand(2, 5, 4)
