@@ -1,12 +1,11 @@
 """load.lua of y0ast/VAE-Torch (MIT licence, Joost van Amersfoort), ported line by line; its globals are this
-module's functions. ``os.execute`` is ``os.system``, ``collectgarbage()`` is ``gc.collect()``.
+module's functions. ``os.execute`` is ``os.system``; ``collectgarbage()`` is dropped (docs/porting.md's row).
 
 loadBinarizedMNIST declares ``local dataset = {}`` and then fills and returns the global ``data``, which is still nil
 when main.lua's ``data = load(continuous)`` calls it: Lua stops there with "attempt to index global 'data' (a nil
 value)", as Python would with a NameError. That is the repository's bug, not a porting difference; the port makes
 ``data`` a fresh table beside ``dataset`` so the function can run.
 """
-import gc
 import os
 
 import legonn as lg
@@ -62,7 +61,6 @@ def loadBinarizedMNIST():
     data['test'] = test
     dataset['dim_input'] = 784
 
-    gc.collect()
     return data
 
 
