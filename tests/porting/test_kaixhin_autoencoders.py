@@ -200,6 +200,22 @@ def test_seq2seq_decoder_input_is_the_shifted_sequence():
     assert not np.allclose(smeared, decIn)
 
 
+def test_overlapping_copy_reads_the_source_before_writing():
+    """docs/porting.md's overlapping-copy row, on a plain tensor: an assignment or ``copy`` between overlapping
+    views of one storage gives the source's values as they were before the copy (NumPy's rule). Torch7's result
+    depends on its path: the element loop for non-contiguous views (Seq2SeqAE's case) repeats the first element,
+    the vectorised copy of contiguous ones (these) depends on the vector width."""
+    t = lg.range(1, 6)
+    t[1:6] = t[0:5]
+    np.testing.assert_array_equal(t.numpy(), [1, 1, 2, 3, 4, 5])
+    u = lg.range(1, 6)
+    u.narrow(0, 1, 5).copy(u.narrow(0, 0, 5))
+    np.testing.assert_array_equal(u.numpy(), [1, 1, 2, 3, 4, 5])
+    v = lg.range(1, 6)
+    v.narrow(0, 0, 5).copy(v.narrow(0, 1, 5))  # the other direction: the same in both libraries
+    np.testing.assert_array_equal(v.numpy(), [2, 3, 4, 5, 6, 6])
+
+
 def test_seq2seq_evaluate_feeds_its_outputs_back():
     """Seq2SeqAE in evaluate mode: the decoder starts from the encoder's last state and, with remember('eval'),
     runs one step per call on its own previous output. Run over the whole sequence at once (training mode, which
