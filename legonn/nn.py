@@ -5,6 +5,8 @@ tables ``nn.tables.full/oneToOne/random`` of SpatialConvolutionMap and
 ``nn.utils.recursiveType``, torch/nn's ``nn.hessian`` (``enable()`` a no-op: the diagonal-Hessian
 methods are always defined), and the rnn package's ``nn.rnn.recursiveCopy`` ..., and torch/rnn's
 text metrics ``nn.get_bleu``, ``nn.get_rougeN``, ``nn.get_rougeS``"""
+import sys
+
 from . import containers, criterions, modules  # noqa: F401  (importing registers every class)
 from . import graph  # noqa: F401  (nngraph: gModule, ModuleFromCriterion, JustElement, JustTable)
 from .modules.base import hessian
@@ -15,6 +17,7 @@ from .modules.base.text_metrics import get_bleu, get_rougeN, get_rougeS
 from .modules.base.connection_tables import tables
 from .modules.stochastic_gradient import StochasticGradient
 from .modules.base.typed import registry
+from .tensor.naming import LuaTablePackage
 
 globals().update(registry)
 
@@ -25,3 +28,6 @@ globals().update(registry)
 oldSeed = None
 __all__ = sorted(registry) + ['Jacobian', 'SparseJacobian', 'StochasticGradient', 'get_bleu', 'get_rougeN',
                               'get_rougeS', 'hessian', 'oldSeed', 'rnn', 'tables', 'utils']
+
+# nn[name], as Lua reads its nn table by a name (LuaTablePackage)
+sys.modules[__name__].__class__ = LuaTablePackage

@@ -119,3 +119,21 @@ def test_left_out_names_are_not_listed_as_present():
                  MODULE_METHODS + CONTAINER_METHODS + CRITERION_METHODS + OPTIM + CONFUSION_MATRIX_METHODS +
                  LOGGER_METHODS + NODE_METHODS + GMODULE_METHODS + NNGRAPH + POOL_METHODS + THREADS_CLASS)
     assert not listed & set(LEFT_OUT)
+
+
+def test_packages_read_as_lua_tables_by_name():
+    """Lua reads a field by name as ``optim[opt.optimiser]`` (Kaixhin/Autoencoders' main.lua, Kaixhin/Atari),
+    ``nn[opt.activation]``: legonn's optim and nn packages are subscriptable to the same objects."""
+    assert optim['adam'] is optim.adam
+    assert optim['sgd'] is optim.sgd
+    assert nn['Linear'] is nn.Linear
+    assert nn['BCECriterion'] is nn.BCECriterion
+
+
+def test_package_read_by_an_unknown_name_says_which():
+    with pytest.raises(KeyError, match=r"legonn.optim\['adamw'\]: legonn.optim has no field 'adamw'"):
+        optim['adamw']
+    with pytest.raises(KeyError, match=r"legonn.nn\['Nope'\]"):
+        nn['Nope']
+    with pytest.raises(TypeError, match=r"a field name \(str\) is expected, got int"):
+        nn[1]

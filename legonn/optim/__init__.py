@@ -7,6 +7,9 @@ GPU, and on NumPy/CuPy arrays (wrapped without copying). Also here:
 ``checkgrad``, ``ConfusionMatrix`` and ``Logger``. optim imports only the tensor
 package; the top-level ``legonn`` registers ConfusionMatrix with serialization.
 """
+import sys
+
+from ..tensor.naming import LuaTablePackage
 from .adadelta import adadelta
 from .adagrad import adagrad
 from .adam import adam
@@ -29,3 +32,6 @@ from .sgd import sgd
 
 __all__ = ['sgd', 'asgd', 'nag', 'adagrad', 'adadelta', 'adam', 'adamax', 'rmsprop', 'rprop', 'lbfgs', 'lswolfe',
            'polyinterp', 'cg', 'FistaLS', 'fista', 'cmaes', 'de', 'checkgrad', 'ConfusionMatrix', 'Logger']
+
+# optim[opt.optimiser], as Lua reads its optim table by a name (LuaTablePackage)
+sys.modules[__name__].__class__ = LuaTablePackage

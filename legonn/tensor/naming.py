@@ -6,6 +6,7 @@ looks the camelCase name up on the instance at call time, so a subclass that
 overrides ``updateOutput`` is reached through ``update_output`` too.
 """
 import re
+import types
 
 # a capital after a lower-case letter or digit, or the last capital of an acronym before a lower-case letter
 _CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
@@ -48,3 +49,18 @@ class TorchNamed:
             alias = snake_case(name)
             if alias != name and alias not in names:
                 setattr(cls, alias, _Alias(name))
+
+
+class LuaTablePackage(types.ModuleType):
+    """A package that reads as the Lua table it stands for: Lua indexes a table with a string as it reads a field,
+    so Torch7 code picks an optimiser or a module by name, ``optim[opt.optimiser](feval, x, state)`` (Kaixhin's
+    Autoencoders and Atari), ``nn[opt.activation]()``; ``package[name]`` is ``package.name`` here. A name the
+    package lacks is a KeyError naming the package and the name (Lua's nil would fail later, at the call)."""
+
+    def __getitem__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"{self.__name__}[{name!r}]: a field name (str) is expected, got {type(name).__name__}")
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(f"{self.__name__}[{name!r}]: {self.__name__} has no field {name!r}") from None

@@ -1,0 +1,31 @@
+"""models/CAE.lua of Kaixhin/Autoencoders (MIT licence, Kai Arulkumaran), ported line by line."""
+from legonn import nn
+
+
+class _Model:
+    features = 128
+    lambda_ = 1e-8  # Contractive penalty
+
+    def createAutoencoder(self, X):
+        featureSize = X.size(1) * X.size(2)
+
+        # Create encoder
+        self.encoder = nn.Sequential()
+        self.encoder.add(nn.View(-1, featureSize))
+        self.hidden = nn.Linear(featureSize, self.features)
+        self.encoder.add(self.hidden)
+        self.encoder.add(nn.Sigmoid())  # nn.Sigmoid(true): Sigmoid.lua reads no argument (docs/porting.md)
+
+        # Create decoder
+        self.decoder = nn.Sequential()
+        self.decoder.add(nn.Linear(self.features, featureSize))
+        self.decoder.add(nn.Sigmoid())  # nn.Sigmoid(true): Sigmoid.lua reads no argument (docs/porting.md)
+        self.decoder.add(nn.View(X.size(1), X.size(2)))
+
+        # Create autoencoder
+        self.autoencoder = nn.Sequential()
+        self.autoencoder.add(self.encoder)
+        self.autoencoder.add(self.decoder)
+
+
+Model = _Model()

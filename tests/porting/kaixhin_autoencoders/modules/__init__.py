@@ -1,0 +1,1 @@
+"""modules/ of Kaixhin/Autoencoders: BatchTopK.lua, Gaussian.lua, Uniform.lua, one Python file each."""
