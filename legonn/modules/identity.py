@@ -8,6 +8,10 @@ class Identity(Module):
     graph's input node. ``output`` is the input object itself, as in Torch7."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
     empty_inputs = True   # and any size: densecap's recognition network passes empty ground truth at test time
+    # and from either device: Identity.lua:3-6 checks nothing, and a CUDA graph's input node hands host codes to
+    # the module that copies them over (char-rnn's sample.lua feeds a FloatTensor to its CUDA LSTM's OneHot);
+    # the modules that compute still check the device
+    any_device = True
 
     def updateOutput(self, input):
         self.output = input
@@ -36,6 +40,7 @@ class CopyGrad(Identity):
     may then change without touching gradOutput (rnn's CopyGrad.lua; its NormStabilizer adds a cost's
     gradient into it). Tensors only."""
     input_kind = 'tensor'
+    any_device = False    # its backward copies gradOutput into a buffer of its own device
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(gradOutput, what='gradOutput')

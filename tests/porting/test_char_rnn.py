@@ -235,25 +235,32 @@ def test_train_lstm_initialisation_and_feval(tmp_path):
 
 
 def test_feval_carries_the_state_over(tmp_path):
-    """init_state_global = rnn_state[#rnn_state]: after feval the next batch starts from the last clone's
-    state (the very output tensors of clones.rnn[seq_length], not copies, as in the Lua); eval_split starts
-    from init_state's zeros and is deterministic in evaluate mode, dropout on."""
+    """init_state_global = rnn_state[#rnn_state]: the next feval starts from the last clone's state, not from
+    zeros: its loss is the one the prototype gives from that state over the next batch. eval_split starts from
+    init_state's zeros and, in evaluate mode, is deterministic with dropout on."""
     write_text(tmp_path / 'data')
+    r = train.main(train_args(tmp_path, 'lstm', **{'-max_epochs': 0}))
+    loader, proto, crit = r['loader'], r['protos']['rnn'], r['protos']['criterion']
+    r['feval'](r['params'])
+    carried = [t.clone() for t in r['clones']['rnn'][-1].output[:4]]
+    assert np.abs(carried[1].numpy()).sum() > 0
+    x, y = loader.x_batches[1], loader.y_batches[1]           # the batch feval takes next
+
+    def loss_from(state):
+        loss = 0
+        for t in range(8):
+            out = proto.forward([x[:, t].contiguous(), *state])
+            state = [s.clone() for s in out[:4]]
+            loss += crit.forward(out[4], y[:, t].contiguous())
+        return loss / 8
+    expected, from_zeros = loss_from(carried), loss_from([lg.zeros(8, 32) for _ in range(4)])
+    loss, _ = r['feval'](r['params'])
+    assert loss == pytest.approx(expected, rel=1e-12) and loss != pytest.approx(from_zeros, rel=1e-6)
+
     r = train.main(train_args(tmp_path, 'lstm', **{'-max_epochs': 0, '-dropout': 0.3}))
-    clones = r['clones']['rnn']
-    r['feval'](r['params'])
-    last = clones[-1].output
-    x, _ = r['loader'].next_batch(0)
-    r['loader'].reset_batch_pointer(0, 0)        # the batch feval takes next
-    state = [t.clone() for t in last[:4]]
-    out = clones[0].forward([x.transpose(0, 1).contiguous()[0], *state])
-    r['loader'].reset_batch_pointer(0, 0)
-    r['feval'](r['params'])
-    clones[0].evaluate()
-    assert clones[0].train is False
     v1, v2 = r['eval_split'](1), r['eval_split'](1)
-    assert v1 == v2 and 0 < v1 < 2 * np.log(r['loader'].vocab_size)
-    assert out is not None
+    assert v1 == v2 and v1 == pytest.approx(np.log(r['loader'].vocab_size), rel=0.05)
+    assert all(not c.train for c in r['clones']['rnn'])
 
 
 def test_init_from_checkpoint(tmp_path):
@@ -312,3 +319,26 @@ def test_gpu_requests_fall_back_to_the_cpu(tmp_path, capsys):
         convert_gpu_cpu_checkpoint.main([r['saved'][-1]])
     r = train.main(train_args(tmp_path, 'rnn', **{'-gpuid': 0, '-opencl': 1, '-max_epochs': 0}))
     assert 'package clnn not found!' in capsys.readouterr().out and r['opt']['gpuid'] == -1
+
+
+@pytest.mark.gpu
+def test_train_on_the_gpu_convert_and_sample(tmp_path, capsys):
+    """-gpuid 0: the protos, the initial state and the batches (x:float():cuda()) on the GPU, OneHot fed CUDA
+    codes; the checkpoint's protos are CUDA modules. sample.lua samples from it on the GPU (its multinomial on
+    probs:float(), the CPU) and convert_gpu_cpu_checkpoint.lua writes a DoubleTensor copy that samples on the CPU."""
+    write_text(tmp_path / 'data')
+    r = train.main(train_args(tmp_path, 'lstm', **{'-gpuid': 0}))
+    assert r['opt']['gpuid'] == 0 and r['params'].type() == 'torch.CudaTensor'
+    losses = [r['train_losses'][i] for i in sorted(r['train_losses'])]
+    assert np.mean(losses[-5:]) < 0.4 * losses[0]
+    f = r['saved'][-1]
+    assert lg.load(f, device='saved')['protos']['rnn'].parameters()[0][0].type() == 'torch.CudaTensor'
+    capsys.readouterr()
+    sample.main([f, '-verbose', '0', '-primetext', 'the cat ', '-length', '40', '-sample', '0'])
+    on_gpu = capsys.readouterr().out
+    convert_gpu_cpu_checkpoint.main([f])
+    assert lg.load(f + '_cpu.t7')['protos']['rnn'].parameters()[0][0].type() == 'torch.DoubleTensor'
+    on_cpu = run_sample(capsys, f + '_cpu.t7', '-primetext', 'the cat ', '-length', 40, '-sample', 0)
+    assert on_gpu == on_cpu and on_gpu.startswith('the cat ')
+    sample.main([f, '-verbose', '0', '-length', '40', '-seed', '3'])
+    assert len(capsys.readouterr().out) == 41
