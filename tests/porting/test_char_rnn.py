@@ -306,6 +306,45 @@ def test_inspect_and_convert_checkpoint(tmp_path, capsys):
     assert run_sample(capsys, f + '_cpu.t7', '-length', 30) == run_sample(capsys, f, '-length', 30)
 
 
+def torch7_checkpoint(checkpoint, path, monkeypatch):
+    """The file Torch7's train.lua writes for ``checkpoint``: the vocabulary from 1, char-rnn's OneHot under its
+    Torch7 class name 'OneHot' (save_lua writes it under a name registered for this test, which the bytes then
+    rename: legonn.register refuses 'OneHot', legonn's own nn.OneHot's name)."""
+    import struct
+    from legonn.serialization import classes
+    checkpoint = dict(checkpoint, vocab={c: i + 1 for c, i in checkpoint['vocab'].items()})
+    monkeypatch.setitem(classes._user, 'nn.CharRnnOneHot', OneHot)
+    lg.save_lua(path, checkpoint)
+    monkeypatch.delitem(classes._user, 'nn.CharRnnOneHot')
+    data = open(path, 'rb').read()
+    named = struct.pack('<i', 16) + b'nn.CharRnnOneHot'
+    assert data.count(named) == 1
+    with open(path, 'wb') as f:
+        f.write(data.replace(named, struct.pack('<i', 6) + b'OneHot'))
+
+
+def test_sample_from_a_torch7_checkpoint(tmp_path, capsys, monkeypatch):
+    """A checkpoint Torch7's char-rnn wrote: lg.load refuses its OneHot (no nn class) naming converters;
+    read with load_lua's converters and its vocabulary shifted to 0-based codes (docs/porting.md), saved
+    once, it samples the same text as the port's own checkpoint of the same weights."""
+    from legonn.serialization.archive import FormatError
+    write_text(tmp_path / 'data')
+    r = train.main(train_args(tmp_path, 'lstm', **{'-max_epochs': 1}))
+    ours = r['saved'][-1]
+    t7 = str(tmp_path / 'lm_torch7.t7')
+    torch7_checkpoint(lg.load(ours), t7, monkeypatch)
+    with pytest.raises(FormatError, match="node .* holds a OneHot, which is no nn class; pass load_lua"):
+        run_sample(capsys, t7)
+    with pytest.raises(ValueError, match="the name 'OneHot' already stands for legonn.modules.misc.OneHot"):
+        lg.register(OneHot, 'OneHot')
+    checkpoint = lg.load_lua(t7, converters={'OneHot': lambda o: OneHot(o.outputSize)})
+    assert sorted(checkpoint['vocab'].values()) == list(range(1, r['loader'].vocab_size + 1))
+    checkpoint['vocab'] = {c: i - 1 for c, i in checkpoint['vocab'].items()}
+    lg.save(str(tmp_path / 'converted.t7'), checkpoint)
+    for args in (('-seed', 4), ('-primetext', 'a dog ', '-sample', 0)):
+        assert run_sample(capsys, str(tmp_path / 'converted.t7'), *args) == run_sample(capsys, ours, *args)
+
+
 @pytest.mark.skipif(lg.gpu_available(), reason='the CPU-only fallback')
 def test_gpu_requests_fall_back_to_the_cpu(tmp_path, capsys):
     """-gpuid 0 (the default) without cunn: train.lua and sample.lua say so and go on on the CPU,
