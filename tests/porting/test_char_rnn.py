@@ -306,6 +306,25 @@ def test_inspect_and_convert_checkpoint(tmp_path, capsys):
     assert run_sample(capsys, f + '_cpu.t7', '-length', 30) == run_sample(capsys, f, '-length', 30)
 
 
+def test_sample_needs_torch7s_double_default(tmp_path, capsys):
+    """sample.lua's state is ``torch.zeros(1, rnn_size):double()``, the type of Torch7's default DoubleTensor
+    model. Trained under legonn's FloatTensor default, the model is Float and refuses the Double state, naming
+    the module (docs/porting.md's default-type row: ``lg.setdefaulttensortype('torch.DoubleTensor')``, as
+    every other test here runs)."""
+    lg.setdefaulttensortype('torch.FloatTensor')
+    write_text(tmp_path / 'data')
+    r = train.main(train_args(tmp_path, 'rnn', **{'-max_epochs': 1}))
+    assert r['params'].type() == 'torch.FloatTensor'
+    with pytest.raises(TypeError, match=r'Linear\(32 -> 32\): expected a legonn.FloatTensor input .* got '
+                                        r'legonn.DoubleTensor'):
+        run_sample(capsys, r['saved'][-1], '-length', 5)
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    checkpoint = lg.load(r['saved'][-1])
+    checkpoint['protos']['rnn'].double()
+    lg.save(str(tmp_path / 'double.t7'), checkpoint)
+    assert len(run_sample(capsys, str(tmp_path / 'double.t7'), '-length', 5)) == 6
+
+
 def torch7_checkpoint(checkpoint, path, monkeypatch):
     """The file Torch7's train.lua writes for ``checkpoint``: the vocabulary from 1, char-rnn's OneHot under its
     Torch7 class name 'OneHot' (save_lua writes it under a name registered for this test, which the bytes then
@@ -341,7 +360,7 @@ def test_sample_from_a_torch7_checkpoint(tmp_path, capsys, monkeypatch):
     assert sorted(checkpoint['vocab'].values()) == list(range(1, r['loader'].vocab_size + 1))
     checkpoint['vocab'] = {c: i - 1 for c, i in checkpoint['vocab'].items()}
     lg.save(str(tmp_path / 'converted.t7'), checkpoint)
-    for args in (('-seed', 4), ('-primetext', 'a dog ', '-sample', 0)):
+    for args in (('-seed', 4, '-length', 60), ('-primetext', 'a dog ', '-sample', 0, '-length', 60)):
         assert run_sample(capsys, str(tmp_path / 'converted.t7'), *args) == run_sample(capsys, ours, *args)
 
 
