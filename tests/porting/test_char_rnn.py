@@ -263,6 +263,39 @@ def test_feval_carries_the_state_over(tmp_path):
     assert all(not c.train for c in r['clones']['rnn'])
 
 
+@pytest.mark.parametrize('model', ['lstm', 'gru', 'rnn'])
+def test_feval_gradient_is_the_unrolled_losss(tmp_path, model):
+    """feval's backward over the seq_length clones (drnn_state handed from step t to t-1, the clones'
+    gradients summed in the one flat grad_params) is the derivative of its loss: central differences of the
+    loss over the first batch from the zero state, at a dozen parameters (grad_clip high enough not to clip)."""
+    write_text(tmp_path / 'data')
+    r = train.main(train_args(tmp_path, model, **{'-max_epochs': 0, '-grad_clip': 1e9, '-rnn_size': 8,
+                                                  '-num_layers': 2}))
+    params, proto, crit = r['params'], r['protos']['rnn'], r['protos']['criterion']
+    x, y = r['loader'].x_batches[0], r['loader'].y_batches[0]
+    n_state = len(r['init_state'])
+
+    def loss():
+        state, total = [lg.zeros(8, 8) for _ in range(n_state)], 0
+        for t in range(8):
+            out = proto.forward([x[:, t].contiguous(), *state])
+            state = [s.clone() for s in out[:n_state]]
+            total += crit.forward(out[-1], y[:, t].contiguous())
+        return total / 8
+    f, grad = r['feval'](params)
+    assert f == pytest.approx(loss(), rel=1e-12)
+    grad = grad.numpy().copy()
+    # feval leaves grad_params:div(seq_length) out (rmsprop makes it moot): its gradient is seq_length times
+    for i in np.random.RandomState(0).choice(params.nElement(), 12, replace=False):
+        v = float(params[i])
+        params[i] = v + 1e-6
+        up = loss()
+        params[i] = v - 1e-6
+        down = loss()
+        params[i] = v
+        assert grad[i] / 8 == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-9)
+
+
 def test_init_from_checkpoint(tmp_path):
     """-init_from: the checkpoint's protos are trained on, its rnn_size/num_layers/model override the options,
     and a data set with another vocabulary is refused."""
