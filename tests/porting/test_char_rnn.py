@@ -234,10 +234,11 @@ def test_train_lstm_initialisation_and_feval(tmp_path):
     np.testing.assert_allclose(params.numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
-def test_feval_carries_the_state_over(tmp_path):
+def test_feval_carries_the_state_over(tmp_path, capsys):
     """init_state_global = rnn_state[#rnn_state]: the next feval starts from the last clone's state, not from
     zeros: its loss is the one the prototype gives from that state over the next batch. eval_split starts from
-    init_state's zeros and, in evaluate mode, is deterministic with dropout on."""
+    init_state's zeros and, in evaluate mode, is deterministic with dropout on; its progress lines count the
+    batches (the outer loop's ``i``, which the Lua's inner ``for i`` leaves alone: docs/porting.md)."""
     write_text(tmp_path / 'data')
     r = train.main(train_args(tmp_path, 'lstm', **{'-max_epochs': 0}))
     loader, proto, crit = r['loader'], r['protos']['rnn'], r['protos']['criterion']
@@ -258,7 +259,11 @@ def test_feval_carries_the_state_over(tmp_path):
     assert loss == pytest.approx(expected, rel=1e-12) and loss != pytest.approx(from_zeros, rel=1e-6)
 
     r = train.main(train_args(tmp_path, 'lstm', **{'-max_epochs': 0, '-dropout': 0.3}))
+    capsys.readouterr()
     v1, v2 = r['eval_split'](1), r['eval_split'](1)
+    nval = r['loader'].nval
+    assert capsys.readouterr().out.splitlines()[:nval + 1] == (['evaluating loss over split index 1'] +
+                                                              ['%d/%d...' % (i, nval) for i in range(1, nval + 1)])
     assert v1 == v2 and v1 == pytest.approx(np.log(r['loader'].vocab_size), rel=0.05)
     assert all(not c.train for c in r['clones']['rnn'])
 
