@@ -1,11 +1,20 @@
 """karpathy/char-rnn run end to end through its port, the package tests/porting/char_rnn/ (one Python file per
-Lua file; tests/porting/test_char_rnn_idioms.py holds the idioms written anew, which this file does not repeat).
+Lua file; its docstring lists every edit beyond syntax and 0-based indices). tests/porting/test_char_rnn_idioms.py
+holds the idioms written anew, which this file does not repeat: here the repository's own scripts run.
+
+Covered: text_to_tensor's vocab.t7/data.t7, the loader's batches, splits, pointers and stale-file check;
+OneHot, clone_list, combine_all_parameters and clone_many_times; train.lua's whole loop for the LSTM, GRU and
+RNN (the loss falls, the checkpoints at eval_val_every and at the end, the learning-rate decay, the LSTM's
+initialisation, feval's state carried over and its gradient against central differences, -init_from and its
+vocabulary check, the exploding-loss stop, the CPU fallbacks of -gpuid and -opencl); sample.lua from the
+checkpoints (seeded sampling, priming, argmax, temperature), also from a checkpoint Torch7 wrote;
+inspect_checkpoint.lua and convert_gpu_cpu_checkpoint.lua; the CUDA path on CuPy or its host simulator.
 
 Stand-ins: data/tinyshakespeare/input.txt (1 MB) is replaced by a few thousand characters of a small seeded
-grammar written into tmp_path; the model is 16 to 32 units wide and unrolled over 8 steps, so each training runs
-a few dozen iterations in about a second. The scripts run in DoubleTensor, Torch7's default (sample.lua's state
-is ``torch.zeros(...):double()``). ``-gpuid -1`` on the CPU (the Lua's default 0 falls back to the CPU when cunn
-is missing, as here without CuPy); the GPU test trains with ``-gpuid 0`` on CuPy (or its host simulator).
+grammar written into tmp_path; the model is 8 to 32 units wide and unrolled over 8 steps, so a training runs
+68 iterations in a second or two. The scripts run in DoubleTensor, Torch7's default (sample.lua's state is
+``torch.zeros(...):double()``), and with ``-gpuid -1`` on the CPU (the Lua's default 0 falls back to the CPU
+when cunn is missing, as here without CuPy).
 """
 import os
 import random
@@ -327,7 +336,7 @@ def test_exploding_loss_stops_training(tmp_path, capsys):
     assert len(r['train_losses']) < r['loader'].ntrain
 
 
-# ---------------------------------------------------------------- inspect_checkpoint.lua, convert_gpu_cpu_checkpoint.lua
+# ------------------------------------------------- inspect_checkpoint.lua, convert_gpu_cpu_checkpoint.lua
 
 def test_inspect_and_convert_checkpoint(tmp_path, capsys):
     write_text(tmp_path / 'data')

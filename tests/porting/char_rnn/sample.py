@@ -19,7 +19,8 @@ def main(arg):
     # optional parameters
     cmd.option('-seed', 123, 'random number generator\'s seed')
     cmd.option('-sample', 1, ' 0 to use max at each timestep, 1 to sample at each timestep')
-    cmd.option('-primetext', "", 'used as a prompt to "seed" the state of the LSTM using a given sequence, before we sample.')
+    cmd.option('-primetext', "", 'used as a prompt to "seed" the state of the LSTM using a given sequence, '
+               'before we sample.')
     cmd.option('-length', 2000, 'number of characters to sample')
     cmd.option('-temperature', 1, 'temperature of sampling')
     cmd.option('-gpuid', 0, 'which gpu to use. -1 = use CPU')
@@ -51,7 +52,8 @@ def main(arg):
             gprint('package cutorch not found!')
         if ok and ok2:
             gprint('using CUDA on GPU ' + str(opt['gpuid']) + '...')
-            gprint('Make sure that your saved checkpoint was also trained with GPU. If it was trained with CPU use -gpuid -1 for sampling as well')
+            gprint('Make sure that your saved checkpoint was also trained with GPU. If it was trained with CPU use '
+                   '-gpuid -1 for sampling as well')
             cutorch.setDevice(opt['gpuid'])  # 0-based, as legonn's devices
             cutorch.manualSeed(opt['seed'])
         else:
@@ -74,7 +76,8 @@ def main(arg):
             print('package cltorch not found!')
         if ok and ok2:
             gprint('using OpenCL on GPU ' + str(opt['gpuid']) + '...')
-            gprint('Make sure that your saved checkpoint was also trained with GPU. If it was trained with CPU use -gpuid -1 for sampling as well')
+            gprint('Make sure that your saved checkpoint was also trained with GPU. If it was trained with CPU use '
+                   '-gpuid -1 for sampling as well')
             cltorch.setDevice(opt['gpuid'])
             lg.manualSeed(opt['seed'])
         else:

@@ -3,8 +3,6 @@ oxford-cs-ml-2015/practical6, in turn based on wojciechz/learning_to_execute). T
 (Lua's global ``arg``), its globals the function's locals, and it returns them for the caller to read. Time
 steps ``t`` stay 1-based as keys of ``rnn_state``/``drnn_state`` (key 0 is the initial state, as in the Lua),
 so the clones and the batch's columns are ``[t - 1]``; split indices are 0-based (1 = validation)."""
-import math
-
 import legonn as lg
 from legonn import lfs, nn, optim, paths
 from legonn.pl import path
@@ -47,7 +45,8 @@ def main(arg):
     cmd.option('-eval_val_every', 1000, 'every how many iterations should we evaluate on validation data?')
     cmd.option('-checkpoint_dir', 'cv', 'output directory where checkpoints get written')
     cmd.option('-savefile', 'lstm', 'filename to autosave the checkpont to. Will be inside checkpoint_dir/')
-    cmd.option('-accurate_gpu_timing', 0, 'set this flag to 1 to get precise timings when using GPU. Might make code bit slower but reports accurate timings.')
+    cmd.option('-accurate_gpu_timing', 0, 'set this flag to 1 to get precise timings when using GPU. Might make '
+               'code bit slower but reports accurate timings.')
     # GPU/CPU
     cmd.option('-gpuid', 0, 'which gpu to use. -1 = use CPU')
     cmd.option('-opencl', 0, 'use OpenCL (instead of CUDA)')
@@ -134,10 +133,12 @@ def main(arg):
         if not (checkpoint_vocab_size == vocab_size):
             vocab_compatible = False
             print('checkpoint_vocab_size: ' + str(checkpoint_vocab_size))
-        assert vocab_compatible, 'error, the character vocabulary for this dataset and the one in the saved checkpoint are not the same. This is trouble.'
+        assert vocab_compatible, ('error, the character vocabulary for this dataset and the one in the saved '
+                                  'checkpoint are not the same. This is trouble.')
         # overwrite model settings based on checkpoint to ensure compatibility
         print('overwriting rnn_size=' + str(checkpoint['opt']['rnn_size']) + ', num_layers='
-              + str(checkpoint['opt']['num_layers']) + ', model=' + checkpoint['opt']['model'] + ' based on the checkpoint.')
+              + str(checkpoint['opt']['num_layers']) + ', model=' + checkpoint['opt']['model']
+              + ' based on the checkpoint.')
         opt['rnn_size'] = checkpoint['opt']['rnn_size']
         opt['num_layers'] = checkpoint['opt']['num_layers']
         opt['model'] = checkpoint['opt']['model']
@@ -281,7 +282,8 @@ def main(arg):
         # ----------------------- misc ----------------------
         # transfer final state to initial state (BPTT)
         init_state_global = rnn_state[len(rnn_state) - 1]  # NOTE: I don't think this needs to be a clone, right?
-        # grad_params:div(opt.seq_length) -- this line should be here but since we use rmsprop it would have no effect. Removing for efficiency
+        # grad_params:div(opt.seq_length) -- this line should be here but since we use rmsprop it would have no
+        # effect. Removing for efficiency
         # clip gradient element-wise
         grad_params.clamp(-opt['grad_clip'], opt['grad_clip'])
         return loss, grad_params
@@ -314,7 +316,8 @@ def main(arg):
             if epoch >= opt['learning_rate_decay_after']:
                 decay_factor = opt['learning_rate_decay']
                 optim_state['learningRate'] = optim_state['learningRate'] * decay_factor  # decay it
-                print('decayed learning rate by a factor ' + str(decay_factor) + ' to ' + str(optim_state['learningRate']))
+                print('decayed learning rate by a factor ' + str(decay_factor) + ' to '
+                      + str(optim_state['learningRate']))
 
         # every now and then or on last iteration
         if i % opt['eval_val_every'] == 0 or i == iterations:
@@ -344,7 +347,9 @@ def main(arg):
 
         # handle early stopping if things are going really bad
         if loss[0] != loss[0]:
-            print('loss is NaN.  This usually indicates a bug.  Please check the issues page for existing issues, or create a new issue, if none exist.  Ideally, please state: your operating system, 32-bit/64-bit, your blas version, cpu/cuda/cl?')
+            print('loss is NaN.  This usually indicates a bug.  Please check the issues page for existing issues, '
+                  'or create a new issue, if none exist.  Ideally, please state: your operating system, '
+                  '32-bit/64-bit, your blas version, cpu/cuda/cl?')
             break  # halt
         if loss0 is None:
             loss0 = loss[0]

@@ -73,12 +73,16 @@ class CharSplitLMMinibatchLoader:
 
         # lets try to be helpful here
         if self.nbatches < 50:
-            print('WARNING: less than 50 batches in the data in total? Looks like very small dataset. You probably want to use smaller batch_size and/or seq_length.')
+            print('WARNING: less than 50 batches in the data in total? Looks like very small dataset. You probably '
+                  'want to use smaller batch_size and/or seq_length.')
 
         # perform safety checks on split_fractions
-        assert split_fractions[0] >= 0 and split_fractions[0] <= 1, 'bad split fraction ' + str(split_fractions[0]) + ' for train, not between 0 and 1'
-        assert split_fractions[1] >= 0 and split_fractions[1] <= 1, 'bad split fraction ' + str(split_fractions[1]) + ' for val, not between 0 and 1'
-        assert split_fractions[2] >= 0 and split_fractions[2] <= 1, 'bad split fraction ' + str(split_fractions[2]) + ' for test, not between 0 and 1'
+        assert split_fractions[0] >= 0 and split_fractions[0] <= 1, \
+            'bad split fraction ' + str(split_fractions[0]) + ' for train, not between 0 and 1'
+        assert split_fractions[1] >= 0 and split_fractions[1] <= 1, \
+            'bad split fraction ' + str(split_fractions[1]) + ' for val, not between 0 and 1'
+        assert split_fractions[2] >= 0 and split_fractions[2] <= 1, \
+            'bad split fraction ' + str(split_fractions[2]) + ' for test, not between 0 and 1'
         if split_fractions[2] == 0:
             # catch a common special case where the user might not want a test set
             self.ntrain = math.floor(self.nbatches * split_fractions[0])
@@ -88,12 +92,14 @@ class CharSplitLMMinibatchLoader:
             # divide data to train/val and allocate rest to test
             self.ntrain = math.floor(self.nbatches * split_fractions[0])
             self.nval = math.floor(self.nbatches * split_fractions[1])
-            self.ntest = self.nbatches - self.nval - self.ntrain  # the rest goes to test (to ensure this adds up exactly)
+            # the rest goes to test (to ensure this adds up exactly)
+            self.ntest = self.nbatches - self.nval - self.ntrain
 
         self.split_sizes = [self.ntrain, self.nval, self.ntest]
         self.batch_ix = [-1, -1, -1]
 
-        print('data load done. Number of data batches in train: %d, val: %d, test: %d' % (self.ntrain, self.nval, self.ntest))
+        print('data load done. Number of data batches in train: %d, val: %d, test: %d'
+              % (self.ntrain, self.nval, self.ntest))
         return self
 
     def reset_batch_pointer(self, split_index, batch_index=None):
@@ -104,7 +110,8 @@ class CharSplitLMMinibatchLoader:
         if self.split_sizes[split_index] == 0:
             # perform a check here to make sure the user isn't screwing something up
             split_names = ['train', 'val', 'test']
-            print('ERROR. Code requested a batch for split ' + split_names[split_index] + ', but this split has no data.')
+            print('ERROR. Code requested a batch for split ' + split_names[split_index]
+                  + ', but this split has no data.')
             raise SystemExit()  # crash violently (os.exit())
         # split_index is integer: 0 = train, 1 = val, 2 = test
         self.batch_ix[split_index] = self.batch_ix[split_index] + 1
