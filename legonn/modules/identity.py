@@ -40,7 +40,6 @@ class CopyGrad(Identity):
     may then change without touching gradOutput (rnn's CopyGrad.lua; its NormStabilizer adds a cost's
     gradient into it). Tensors only."""
     input_kind = 'tensor'
-    any_device = False    # its backward copies gradOutput into a buffer of its own device
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(gradOutput, what='gradOutput')

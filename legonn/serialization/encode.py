@@ -111,8 +111,9 @@ class Encoder:
             return {'kind': kind, 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
         if type(obj) is dict or type(obj) is LuaTable:
             # a LuaTable (a .t7's table, kept by its own kind): torch.load then torch.save round trips in Torch7
-            return {'kind': 'dict' if type(obj) is dict else 'luatable', 'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
-                                              for k, v in obj.items()]}
+            return {'kind': 'dict' if type(obj) is dict else 'luatable',
+                    'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
+                              for k, v in obj.items()]}
         name = self.classes.name_of(type(obj), where)
         return {'kind': 'object', 'class': name,
                 'state': {k: self.value(v, f'{where}.{k}') for k, v in vars(obj).items()}}
