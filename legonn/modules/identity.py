@@ -8,6 +8,10 @@ class Identity(Module):
     graph's input node. ``output`` is the input object itself, as in Torch7."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
     empty_inputs = True   # and any size: densecap's recognition network passes empty ground truth at test time
+    # and from either device: Identity.lua:3-6 checks nothing, and a CUDA graph's input node hands host codes to
+    # the module that copies them over (char-rnn's sample.lua feeds a FloatTensor to its CUDA LSTM's OneHot);
+    # the modules that compute still check the device
+    any_device = True
 
     def updateOutput(self, input):
         self.output = input

@@ -18,6 +18,7 @@ from ..tensor.tensor import TENSOR_CLASSES, Size
 from ..tensor.types import TYPES
 from .archive import FormatError
 from .encode import ARRAY_DTYPES, FORMAT, READABLE_VERSIONS
+from .lua_table import LuaTable
 
 _PENDING = object()   # an entry not built yet
 _BUILDING = object()  # an immutable entry being built (a cycle through it is an error)
@@ -146,8 +147,8 @@ class Decoder:
         kind = e.get('kind')
         if kind in ('list', 'set'):
             return [] if kind == 'list' else set()
-        if kind == 'dict':
-            return {}
+        if kind in ('dict', 'luatable'):
+            return {} if kind == 'dict' else LuaTable()
         if kind == 'object':
             cls = self.classes.lookup(e.get('class'), FormatError)
             if type(e.get('state')) is not dict:
@@ -229,7 +230,7 @@ class Decoder:
             obj.extend(self.value(v) for v in self._items(e, i))
         elif kind == 'set':
             obj.update(self._hashable(self.value(v), i) for v in self._items(e, i))
-        elif kind == 'dict':
+        elif kind in ('dict', 'luatable'):
             for pair in self._items(e, i):
                 if type(pair) is not list or len(pair) != 2:
                     raise FormatError(f"object {i}: dict items must be [key, value] pairs")

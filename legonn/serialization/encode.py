@@ -15,6 +15,7 @@ import numpy as np
 from ..tensor import backend
 from ..tensor.storage import Storage
 from ..tensor.tensor import Size, Tensor
+from .lua_table import LuaTable
 
 # version 2: an empty storage names no array member (version 1 wrote an empty .npy for each); both are read
 FORMAT, VERSION = 'legonn', 2
@@ -108,9 +109,11 @@ class Encoder:
         kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset', Size: 'size'}.get(type(obj))
         if kind is not None:
             return {'kind': kind, 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
-        if type(obj) is dict:
-            return {'kind': 'dict', 'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
-                                              for k, v in obj.items()]}
+        if type(obj) is dict or type(obj) is LuaTable:
+            # a LuaTable (a .t7's table, kept by its own kind): torch.load then torch.save round trips in Torch7
+            return {'kind': 'dict' if type(obj) is dict else 'luatable',
+                    'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
+                              for k, v in obj.items()]}
         name = self.classes.name_of(type(obj), where)
         return {'kind': 'object', 'class': name,
                 'state': {k: self.value(v, f'{where}.{k}') for k, v in vars(obj).items()}}

@@ -104,6 +104,28 @@ def test_identity_passes_objects_through():
     assert x.nElement() == 6  # clearState drops the reference, never empties the caller's tensor
 
 
+@pytest.mark.gpu
+def test_cuda_identity_passes_a_host_input_through():
+    """Identity.lua:3-6 sets output = input with no check, so a CUDA graph whose input node is an Identity takes
+    the host codes its first module copies to the device: char-rnn's sample.lua feeds
+    ``torch.multinomial(probs:float(), 1):resize(1):float()`` to a CUDA LSTM, whose OneHot (a user module)
+    copies them over. The device is still checked where the arithmetic is: a CUDA Linear refuses them."""
+    class HostCodes(nn.Module):                     # char-rnn's util/OneHot.lua
+        def updateOutput(self, input):
+            self.output.resize(input.size(0), 3).copy(lg.eye(3).float().index(0, input.long()))
+            return self.output
+
+    m = nn.Identity().cuda()
+    x = lg.FloatTensor([2, 0])
+    assert m.forward(x) is x
+    codes = nn.Identity()()
+    net = nn.gModule([codes], [nn.Linear(3, 2)(HostCodes()(codes))]).cuda()
+    out = net.forward(x)
+    assert out.type() == 'torch.CudaTensor' and out.size() == (2, 2)
+    with pytest.raises(TypeError, match='Linear.*expected a legonn.CudaTensor input'):
+        nn.Sequential().add(nn.Identity()).add(nn.Linear(3, 2)).cuda().forward(lg.rand(2, 3))
+
+
 def test_bad_sizes_name_the_module():
     with pytest.raises(ValueError, match=r'View\(5\): expected an input whose elements fill views of size 5'):
         nn.View(5).forward(lg.rand(3, 4))

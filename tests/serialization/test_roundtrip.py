@@ -311,3 +311,23 @@ def test_sizes_stay_sizes(tmp_path):
     for loaded in (roundtrip(tmp_path, {'sizes': sizes})['sizes'], copy.deepcopy(sizes)):
         assert loaded == (2, 3, 4) and lg.Tensor(loaded).size() == (2, 3, 4)
     assert lg.Tensor(roundtrip(tmp_path, (2, 3))).tolist() == [2, 3]     # a plain tuple stays a tuple
+
+
+def test_tables_read_from_a_torch7_file_save_again(tmp_path):
+    """torch.load then torch.save of the same object round trips in Torch7 (char-rnn's
+    convert_gpu_cpu_checkpoint.lua does it with a checkpoint): the LuaTables lg.load makes of a .t7's
+    non-list tables (char-rnn's vocab, val_losses keyed by iteration, the checkpoint itself) save in legonn's
+    format and load back as LuaTables, shared, cyclic and usable as keys as Lua tables are."""
+    from legonn.serialization.t7.reader import LuaTable
+    vocab = {'a': 1, '\n': 2}
+    table = {'vocab': vocab, 'again': vocab, 'val_losses': {25: 2.5, 50: 1.5}, 'w': lg.DoubleTensor([1, 2])}
+    table['self'] = table
+    lg.save_lua(str(tmp_path / 'checkpoint.t7'), table)
+    torch7 = lg.load(str(tmp_path / 'checkpoint.t7'))
+    assert type(torch7) is LuaTable and type(torch7['vocab']) is LuaTable
+    torch7[torch7['vocab']] = 'a table as a key'
+    back = roundtrip(tmp_path, torch7)
+    assert type(back) is LuaTable and type(back['vocab']) is LuaTable and type(back['val_losses']) is LuaTable
+    assert back['self'] is back and back['again'] is back['vocab'] and back[back['vocab']] == 'a table as a key'
+    assert back['vocab'] == vocab and back['val_losses'] == {25: 2.5, 50: 1.5}
+    np.testing.assert_array_equal(back['w'].numpy(), [1, 2])

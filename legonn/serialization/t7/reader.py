@@ -22,6 +22,7 @@ from ...tensor.tensor import TENSOR_CLASSES
 from ...tensor.types import TYPES
 from ..classes import builtin_class
 from ..decode import device_type_name
+from ..lua_table import LuaTable
 
 NIL, NUMBER, STRING, TABLE, TORCH, BOOLEAN, FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION = range(9)
 _EXACT_INT = 2 ** 53
@@ -29,14 +30,6 @@ _BUSY = object()   # a storage or tensor whose fields are being read
 # tds's containers, whose __write (hash.lua, vec.lua) puts a long count and then the elements in place of a table
 # of fields: a Hash its key and value objects, a Vec its values (nil included) in order
 TDS_CONTAINERS = ('tds.Hash', 'tds.Vec')
-
-
-class LuaTable(dict):
-    """A Lua table that is not a list: a dict, hashable by identity (Lua tables may be keys)."""
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return f"LuaTable({dict.__repr__(self)})" if len(self) < 20 else f"LuaTable(<{len(self)} entries>)"
 
 
 class TorchObject(LuaTable):

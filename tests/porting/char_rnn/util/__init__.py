@@ -1,0 +1,1 @@
+"""karpathy/char-rnn's util/ directory, ported (see tests/porting/char_rnn/__init__.py)."""
