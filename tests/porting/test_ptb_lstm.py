@@ -214,6 +214,25 @@ def test_main_trains_and_perplexity_falls(fresh, tmp_path, monkeypatch, capsys):
     assert float(progress[-1][1]) < float(progress[0][1])
 
 
+def test_main_on_an_epoch_of_fewer_than_five_steps(fresh, tmp_path, monkeypatch, capsys):
+    """main.lua's progress test ``step % torch.round(epoch_size / 10) == 10`` divides by 0 when an epoch has fewer
+    than 5 steps: Lua's ``%`` gives NaN there (``a - math.floor(a / 0) * 0``) and prints nothing, Python's raises,
+    so the port tests the divisor first (docs/porting.md's row); the run goes through its epochs and the test."""
+    with pytest.raises(ZeroDivisionError):
+        7 % lg.round(4 / 10)
+    _, main = fresh
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    write_corpus(tmp_path, n_train=12, n_valid=6, n_test=4)
+    on_cpu(main, monkeypatch)
+    main.params.update(SMALL)
+    main.main([])
+    out = capsys.readouterr().out
+    epoch_size = lg.floor(main.state_train['data'].size(0) / SMALL['seq_length'])
+    assert 0 < epoch_size < 5 and lg.round(epoch_size / 10) == 0
+    assert 'epoch = ' not in out
+    assert len(perplexities(out, 'Validation')) == 2 and len(perplexities(out, 'Test')) == 1
+
+
 @pytest.mark.gpu
 def test_main_on_cuda_follows_the_cpu(tmp_path, monkeypatch, capsys):
     """main.lua as written (transfer_data is :cuda(), g_init_gpu seeds cutorch and picks GPU 1, which is

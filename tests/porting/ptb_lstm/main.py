@@ -20,6 +20,9 @@ Edits beyond Lua syntax and 0-based indices:
 * An assignment past the end of a Lua table appends: setup's ``model.s[j][d] = ...``, ``model.ds[d] = ...`` fill
   lists with ``append``.
 * run_test's ``perp_tmp`` is a global in the Lua (no ``local``): a module global here.
+* main's progress test ``step % torch.round(epoch_size / 10) == 10``: with fewer than 5 steps an epoch the divisor
+  is 0, where Lua's ``%`` gives NaN (no line printed) and Python's raises ZeroDivisionError: the divisor is tested
+  first (docs/porting.md's row on ``%``).
 * ``collectgarbage()`` is ``gc.collect()``; ``cutorch.synchronize()`` is cutorch's.
 """
 import gc
@@ -269,7 +272,7 @@ def main(arg):
         bp(state_train)
         total_cases = total_cases + params['seq_length'] * params['batch_size']
         epoch = step / epoch_size
-        if step % lg.round(epoch_size / 10) == 10:
+        if lg.round(epoch_size / 10) != 0 and step % lg.round(epoch_size / 10) == 10:
             wps = lg.floor(total_cases / lg.toc(start_time))
             since_beginning = g_d(lg.toc(beginning_time) / 60)
             print('epoch = ' + g_f3(epoch) +
