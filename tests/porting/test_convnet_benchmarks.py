@@ -177,7 +177,9 @@ def test_imagenet_benchmark_driver(monkeypatch, capsys):
     monkeypatch.setattr(benchmark, 'nets', [one_image(googlenet.googlenet)])
     monkeypatch.setattr(benchmark, 'steps', 1)
     monkeypatch.setattr(benchmark, 'nDryRuns', 1)
+    assert cudnn.benchmark is False                        # loading the port sets no flag
     benchmark.main()
+    assert cudnn.benchmark is True and cudnn.verbose is False
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith('Running on device: ')
     assert lines[1].split('\t') == ['ModelType: GoogleNet', 'Kernels: cudnn', 'Input shape: 1x3x224x224']

@@ -8,6 +8,8 @@ Edits beyond Lua syntax and 0-based indices:
   ``main()``. ``require 'alexnet'`` returns the function the file defines: an import of it.
 * ``print(a, b, c)`` of several values: Lua (and th's trepl print) separate them with tabs, Python with spaces:
   ``sep='\\t'`` (docs/porting.md's row), so the lines split as output.log's do.
+* ``cudnn.benchmark = true`` and ``cudnn.verbose = false``, process-wide flags the Lua sets when loaded, are set
+  when ``main()`` runs, so that importing the port changes no flag for other code.
 * ``collectgarbage()`` is ``gc.collect()``; ``pcall(function() ... end)`` a ``try``; ``output`` (no ``local``) is
   a module global.
 """
@@ -21,9 +23,6 @@ from .alexnet import alexnet
 from .googlenet import googlenet
 from .overfeat import overfeat_fast
 from .vgg_a import vgg_a
-
-cudnn.benchmark = True  # run manual auto-tuner provided by cudnn
-cudnn.verbose = False
 
 # require 'fbcunn'
 # require 'nnbhwd' -- not compiling anymore, file an issue
@@ -58,6 +57,8 @@ def makeInput(config, size):
 
 def main():
     global output
+    cudnn.benchmark = True  # run manual auto-tuner provided by cudnn
+    cudnn.verbose = False
     print('Running on device: ' + cutorch.getDeviceProperties(cutorch.getDevice())['name'])
 
     for i in range(len(nets)):

@@ -8,6 +8,8 @@ Edits beyond Lua syntax and 0-based indices:
   never true.
 * The loop over ``runs`` runs when the Lua file is loaded; here it is ``main()``, after the same file-level
   ``steps`` and ``runs``. ``i1`` (no ``local``) is a module global.
+* ``cudnn.benchmark = true`` and ``cudnn.verbose = false``, process-wide flags the Lua sets when loaded, are set
+  when ``main()`` runs, so that importing the port changes no flag for other code.
 * ``collectgarbage()`` is ``gc.collect()``; ``pcall(function() ... end)`` a ``try``.
 """
 import gc
@@ -16,8 +18,6 @@ import legonn as lg
 from legonn import cudnn, cutorch, nn
 from legonn import sys as tsys
 
-cudnn.benchmark = True  # run manual auto-tuner provided by cudnn
-cudnn.verbose = False
 # require 'fbcunn'
 # require 'nnbhwd'
 
@@ -91,6 +91,8 @@ i1 = None
 
 def main():
     global i1
+    cudnn.benchmark = True  # run manual auto-tuner provided by cudnn
+    cudnn.verbose = False
     print('Running on device: ' + cutorch.getDeviceProperties(cutorch.getDevice())['name'])
 
     for i, run in enumerate(runs):
