@@ -23,7 +23,12 @@ def typename(obj):
     'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package), the name torch.class
     registered a class of another Torch7 package under, its ``lua_package`` and class name
     ('tnt.AverageValueMeter', 'optim.ConfusionMatrix') or the Lua name it declares as its ``typename``
-    ('tds.Hash'); None for anything else, as Torch7 returns nil."""
+    ('tds.Hash'); None for anything else, as Torch7 returns nil.
+
+    A class itself has no typename: Torch7's ``nn.Linear`` is luaT's constructor table, whose metatable luaT never
+    registers (luaT.c:675-841 registers the instances' metatable; luaT_typename, luaT.c:281, finds nothing)."""
+    if isinstance(obj, type):
+        return None
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
     if _is_nn(obj):
@@ -149,7 +154,8 @@ def data(obj, asnumber=False):
 
 def torch_type(obj):
     """``typename(obj)``, or Lua's name for a plain value: 'nil', 'boolean', 'number', 'string',
-    'table' (list, tuple, dict), 'function', else the Python class name."""
+    'table' (list, tuple, dict, or a class: Torch7's is a constructor table, init.lua:120), 'function', else the
+    Python class name."""
     name = typename(obj)
     if name is not None:
         return name
@@ -161,7 +167,7 @@ def torch_type(obj):
         return 'number'
     if isinstance(obj, str):
         return 'string'
-    if isinstance(obj, (list, tuple, dict)):
+    if isinstance(obj, (list, tuple, dict, type)):
         return 'table'
     if callable(obj):
         return 'function'

@@ -98,3 +98,18 @@ def test_tostring_of_tables_functions_and_torch_objects():
         def __tostring__(self):
             return 'Point(1, 2)'
     assert lg.tostring(Point()) == 'Point(1, 2)'
+
+
+def test_a_class_itself_has_no_typename_and_is_a_table():
+    """A Torch7 class (``nn.SpatialMaxPooling``, ``cudnn.SpatialMaxPooling``) is luaT's constructor table, whose
+    metatable luaT never registers (luaT.c:675-841 registers the instances' metatable only), so
+    ``torch.typename(cls)`` is nil (luaT_typename, luaT.c:281) and ``torch.type(cls)`` Lua's 'table' (init.lua:120).
+    soumith/convnet-benchmarks' googlenet.lua tests ``torch.type(lib[2]) == 'nn.SpatialMaxPooling'`` of a class,
+    always false in Torch7, so it always takes cudnn.SpatialAveragePooling."""
+    from legonn import cudnn
+    from legonn.tensor.introspection import lua_type
+    for cls in (nn.SpatialMaxPooling, cudnn.SpatialMaxPooling, nn.Linear, nn.MSECriterion, lg.FloatTensor):
+        assert lg.typename(cls) is None, cls
+        assert lg.type(cls) == 'table' and lua_type(cls) == 'table', cls
+    assert lg.type(nn.SpatialMaxPooling(2, 2)) == 'nn.SpatialMaxPooling'
+    assert lg.type(cudnn.SpatialMaxPooling(2, 2)) == 'cudnn.SpatialMaxPooling'
