@@ -258,7 +258,10 @@ class RandomMixin:
     @with_generator
     def uniform(self, a=0.0, b=1.0):
         """Fill with samples a + (b - a) u, u from U[0, 1) (THRandom_uniform's formula: b < a is allowed)."""
-        return self._fill_with(a + (b - a) * generator(self._cuda).uniform(size=self._size))
+        u = generator(self._cuda).uniform(size=self._size)
+        u *= b - a   # in place: the same values as a + (b - a) * u without two more arrays of the tensor's size
+        u += a
+        return self._fill_with(u)
 
     @with_generator
     def normal(self, mean=0.0, std=1.0):
