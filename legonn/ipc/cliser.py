@@ -35,7 +35,7 @@ def _encode(value):
         array = value.array if kind == TENSOR else value.data
         host = np.ascontiguousarray(backend.to_module(array, np))
         typename = value.type() if kind == TENSOR else type(value).__name__
-        meta = f'{typename}|{host.dtype.str}|{",".join(map(str, host.shape))}'.encode()
+        meta = f'{typename};{host.dtype.str};{",".join(map(str, host.shape))}'.encode()
         payload = struct.pack('<H', len(meta)) + meta + host.tobytes()
     else:
         kind, payload = VALUE, serialize(value)
@@ -45,7 +45,7 @@ def _encode(value):
 def _decode_array(payload):
     """(type name, host array) of a tensor or storage message."""
     (n,) = struct.unpack_from('<H', payload)
-    typename, dtype, shape = payload[2:2 + n].decode().split('|')
+    typename, dtype, shape = payload[2:2 + n].decode().split(';')
     sizes = tuple(int(s) for s in shape.split(',')) if shape else ()
     return typename, np.frombuffer(payload, dtype=np.dtype(dtype), offset=2 + n).reshape(sizes).copy()
 
