@@ -204,7 +204,11 @@ class Tree(TorchNamed):
         isTable = isinstance(value, (list, dict))
         value = value if isTable else [value]
         finalValue, n = self._allReduceInner(value, reduce, zero)
-        return (finalValue if isTable else finalValue[0]), n
+        if isTable:
+            return finalValue, n
+        # Lua's ``finalValue[1]``: after ``allReduce(nil, ...)`` the last value came back, which may be a keyed
+        # table (distlearn's grads), whose [1] is nil
+        return (finalValue[0] if isinstance(finalValue, list) and finalValue else None), n
 
     def scatter(self, value):
         """The root's ``value`` (a number, tensor or table of them) on every node; tensors are filled in place."""

@@ -198,3 +198,17 @@ def test_localhost_tree_finds_its_root_through_the_parent_pid_file(tmp_path, mon
     assert ipc.map(3, node).join() == (12, 12, 12)
     assert (tmp_path / '4242.localhost').read_text().startswith('127.0.0.1:')
     assert isinstance(ipc.LocalhostTree(0, 1), ipc.NullTree)
+
+
+def test_allreduce_of_nil_after_a_keyed_table_returns_nil():
+    """distlearn's AllReduceSGD ends an epoch with ``tree.allReduce(nil, add, zero)`` after reducing a keyed
+    table of gradients: Lua's ``finalValue[1]`` of that table is nil (legonn raised a KeyError)."""
+    def node(tree):
+        grads = {'w': torch.Tensor(2).fill(tree.nodeIndex + 1)}
+        tree.allReduce(grads, lambda a, b: a.add(b))
+        return [tree.allReduce(None, lambda a, b: a.add(b), lambda a, i: a.fill(0)), grads['w'].tolist()]
+    server, port = ipc.server('127.0.0.1')
+    m = ipc.map(1, lambda mapid: node(Tree(1, 2, 2, None, ipc.client('127.0.0.1', port), '127.0.0.1')))
+    ret = [node(Tree(0, 2, 2, server, None, '127.0.0.1', port)), *m.join()]
+    server.close()
+    assert ret == [[(None, 0), [0.0, 0.0]]] * 2
