@@ -212,3 +212,21 @@ def test_allreduce_of_nil_after_a_keyed_table_returns_nil():
     ret = [node(Tree(0, 2, 2, server, None, '127.0.0.1', port)), *m.join()]
     server.close()
     assert ret == [[(None, 0), [0.0, 0.0]]] * 2
+
+
+def test_a_zero_callback_of_one_argument_is_refused_as_python_refuses_it():
+    """Lua calls ``zero(value, i)`` and a ``function() return 0 end`` ignores both; a Python function must take
+    them (docs/porting.md's ipc.Tree row): one of none fails on every node before anything is sent."""
+    server, port = ipc.server('127.0.0.1')
+
+    def node(tree):
+        tree.allReduce(1, lambda a, b: a + b)
+        return tree.allReduce(None, lambda a, b: a + b, lambda: 0)
+    m = ipc.map(1, lambda mapid: node(Tree(1, 2, 2, None, ipc.client('127.0.0.1', port), '127.0.0.1')))
+    try:
+        with pytest.raises(TypeError, match='positional argument'):
+            node(Tree(0, 2, 2, server, None, '127.0.0.1', port))
+        with pytest.raises(ipc.MapError, match='TypeError'):
+            m.join()
+    finally:
+        server.close()

@@ -1,9 +1,9 @@
 """twitter-archive/torch-distlearn on legonn (tests/porting/distlearn/): its test/ files as they are (10 rounds of
 2, 4 or 8 nodes each, threads of this process joined by localhost sockets), its MNIST examples as mnist.sh runs
-them (separate processes finding each other through ``ipc.LocalhostTree``), on 2 nodes, one epoch over 160 of the
+them (separate processes finding each other through ``ipc.LocalhostTree``), on 2 nodes, one epoch over 120 of the
 shipped digits (the Lua: 100 epochs of 60,000), and the AllReduceSGD(tree) maths on hand-computed values.
-examples/cifar10.lua is not ported: its data set (PNG files from a URL, torch-dataset's label-uniform sampler)
-has no stand-in here and its four 5x5 convolutions of up to 512 channels need a GPU to train."""
+examples/cifar10.lua runs the same way for one step of two synthetic PNG images per node (its four 5x5
+convolutions of up to 512 channels are slow on a CPU)."""
 import os
 import random
 import subprocess
@@ -16,7 +16,7 @@ import legonn as lg
 from legonn import ipc
 from legonn.distributed import AllReduceEA, AllReduceSGD
 from legonn.distributed.tree_allreduce import TreeAllReduceEA, TreeAllReduceSGD
-from tests.porting.distlearn import AllReduceEA_testlua, AllReduceSGD_testlua, mnist, mnist_ea
+from tests.porting.distlearn import AllReduceEA_testlua, AllReduceSGD_testlua, cifar10, mnist, mnist_ea
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -99,6 +99,26 @@ def test_ea_moves_nodes_and_center_towards_each_other():
     assert _nodes(2, train) == [[[1.0, 1.0], [0.0, 0.0]], [[-1.0, -1.0], [0.0, 0.0]]]
 
 
+@pytest.mark.gpu
+def test_sgd_over_a_tree_of_cuda_gradients():
+    """distlearn's cifar10.lua casts its parameters to 'cuda': the tree sends CUDA tensors through the host and
+    receives them back into the nodes' CUDA tensors."""
+    def train(tree):
+        sgd = AllReduceSGD(tree)
+        params = [lg.randn(4).cuda()]
+        sgd.synchronizeParameters(params)
+        grads = [lg.Tensor(4).fill(tree.nodeIndex + 1).cuda()]
+        sgd.sumAndNormalizeGradients(grads)
+        mean = grads[0].float().tolist()
+        params[0].add(-1, grads[0])
+        sgd.synchronizeParameters(params)    # its final allreduce zeroes the last gradients, as distlearn's
+        return [grads[0].type(), mean, params[0].float().tolist()]
+    (t0, g0, p0), (t1, g1, p1) = _nodes(2, train)
+    assert t0 == t1 == 'torch.CudaTensor'
+    assert g0 == g1 == [1.5] * 4
+    assert p0 == p1
+
+
 def test_the_mpi_constructors_are_unchanged():
     """Without a tree the classes are legonn.distributed's MPI ones (which need init() first)."""
     with pytest.raises(RuntimeError, match='call legonn.distributed.init'):
@@ -115,30 +135,54 @@ import legonn as lg
 from tests.porting.distlearn import dataset, {module}
 dataset.DIGITS = {digits}
 params, confusion = {module}.main(sys.argv[2:], epochs={epochs})
-lg.save(sys.argv[1], params)
+lg.save(sys.argv[1], [params, confusion.mat])
 """
 
 
-def _run_like_the_sh(module, tmp_path, numNodes, digits, epochs):
-    """examples/<module>.sh: ``th <module>.lua --numNodes n --nodeIndex i &`` for each node, then ``wait``;
-    returns each node's saved parameters and standard output."""
-    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=ROOT)
-    code = RUN_NODE.format(module=module, digits=digits, epochs=epochs)
-    procs = [subprocess.Popen([sys.executable, '-c', code, str(tmp_path / f'node{i}.t7'), '--numNodes',
-                               str(numNodes), '--nodeIndex', str(i)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for i in range(numNodes)]
-    outputs = []
-    try:
-        for p in procs:
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, err
-            outputs.append(out)
-    finally:
-        for p in procs:
+class _LikeTheSh:
+    """examples/<module>.sh: ``th <module>.lua --numNodes n --nodeIndex i &`` for each node, then ``wait``.
+    Started at once (the examples' processes run side by side, each example in its own temporary folder, where
+    LocalhostTree's file goes); ``wait()`` returns each node's parameters, confusion matrix and standard
+    output."""
+
+    def __init__(self, module, tmp_path, numNodes, digits, epochs, *options):
+        env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=ROOT)
+        code = RUN_NODE.format(module=module, digits=digits, epochs=epochs)
+        self.files = [str(tmp_path / f'node{i}.t7') for i in range(numNodes)]
+        self.procs = [subprocess.Popen([sys.executable, '-c', code, self.files[i], '--numNodes', str(numNodes),
+                                        '--nodeIndex', str(i), *options], cwd=ROOT, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                      for i in range(numNodes)]
+
+    def wait(self):
+        outputs = []
+        try:
+            for p in self.procs:
+                out, err = p.communicate(timeout=150)
+                assert p.returncode == 0, err
+                outputs.append(out)
+        finally:
+            self.kill()
+        saved = [lg.load(f) for f in self.files]
+        return [params for params, _ in saved], [mat for _, mat in saved], outputs
+
+    def kill(self):
+        for p in self.procs:
             if p.poll() is None:
                 p.kill()
-                p.wait()
-    return [lg.load(str(tmp_path / f'node{i}.t7')) for i in range(numNodes)], outputs
+                p.communicate()
+
+
+@pytest.fixture(scope='module')
+def examples(tmp_path_factory):
+    """mnist.lua and mnist-ea.lua on 2 nodes, one epoch over 120 digits; cifar10.lua on 2 nodes, ``--batchSize 4``,
+    one step: all six processes started together."""
+    runs = {'mnist': _LikeTheSh('mnist', tmp_path_factory.mktemp('mnist'), 2, 120, 1),
+            'mnist_ea': _LikeTheSh('mnist_ea', tmp_path_factory.mktemp('mnist_ea'), 2, 120, 1),
+            'cifar10': _LikeTheSh('cifar10', tmp_path_factory.mktemp('cifar10'), 2, 4, 1, '--batchSize', '4')}
+    yield runs
+    for run in runs.values():
+        run.kill()
 
 
 def _held_out_loss(module, params):
@@ -149,7 +193,7 @@ def _held_out_loss(module, params):
     digits = dataset.DIGITS
     dataset.DIGITS = 5000
     try:
-        data = dataset.Dataset(None, {'partition': 0, 'partitions': 1})
+        data = dataset.Dataset('mnist', {'partition': 0, 'partitions': 1})
     finally:
         dataset.DIGITS = digits
     getBatch, _ = data.sampledBatcher({'batchSize': 4800, 'inputDims': [1024],
@@ -169,11 +213,11 @@ def _held_out_loss(module, params):
     return float(np.mean([float(loss) for loss in losses]))
 
 
-def test_mnist_lua_on_two_processes(tmp_path):
+def test_mnist_lua_on_two_processes(examples):
     """examples/mnist.lua: both nodes end the epoch with the same parameters (synchronizeParameters), which
     predict held-out digits better than the seeded start; only node 0 prints (``print = function() end``)."""
     start = mnist.main(['--numNodes', '1'], epochs=0)[0]    # the seeded start, synchronized
-    params, outputs = _run_like_the_sh('mnist', tmp_path, 2, 160, 1)
+    params, _, outputs = examples['mnist'].wait()
     for name in ('conv1', 'conv2', 'linear'):
         for i in range(2):
             assert lg.equal(params[0][name][i], params[1][name][i])
@@ -182,11 +226,11 @@ def test_mnist_lua_on_two_processes(tmp_path):
     assert _held_out_loss('mnist', params[0]) < 0.9 * _held_out_loss('mnist', start)
 
 
-def test_mnist_ea_lua_on_two_processes(tmp_path):
+def test_mnist_ea_lua_on_two_processes(examples):
     """examples/mnist-ea.lua: each node trains its own copy, pulled towards the center every 10 steps: both
     predict held-out digits better than the start, and they stay closer to each other than to it."""
     start = mnist_ea.main(['--numNodes', '1'], epochs=0)[0]
-    params, outputs = _run_like_the_sh('mnist_ea', tmp_path, 2, 160, 1)
+    params, _, outputs = examples['mnist_ea'].wait()
     before = _held_out_loss('mnist_ea', start)
     for node in params:
         assert _held_out_loss('mnist_ea', node) < 0.9 * before
@@ -194,3 +238,17 @@ def test_mnist_ea_lua_on_two_processes(tmp_path):
     moved = sum(float(lg.dist(params[0][n][i], start[n][i])) for n in params[0] for i in range(2))
     assert spread < moved
     assert outputs[0].splitlines() == outputs[1].splitlines() == ['Training Epoch #1']
+
+
+def test_cifar10_lua_on_two_processes(examples):
+    """examples/cifar10.lua, ``--batchSize 4`` over 2 nodes (2 images each per step), one step: both nodes end
+    with the same parameters, moved from the seeded start, each counted its 2 images, only node 0 prints."""
+    start = cifar10.main(['--numNodes', '1'], epochs=0)[0]
+    params, confusions, outputs = examples['cifar10'].wait()
+    assert len(params[0]) == 9
+    for layer in range(9):
+        for i in range(2):
+            assert lg.equal(params[0][layer][i], params[1][layer][i])
+            assert not lg.equal(params[0][layer][i], start[layer][i])
+    assert [int(m.sum()) for m in confusions] == [2, 2]
+    assert outputs[0].startswith('Batch size: per node = 2, total = 4\nTraining Epoch #1\n') and outputs[1] == ''
