@@ -184,16 +184,16 @@ class Server(TorchNamed):
     """A listening socket and the clients it accepted (torch-ipc's ``ipc.server``)."""
 
     def __init__(self, host=None, port=None):
-        self.host = host or DEFAULT_HOST
+        self.host, self._clients = host or DEFAULT_HOST, []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             self.sock.bind((self.host, int(port or 0)))
             self.sock.listen(1024)
-        except OSError:
-            self.sock.close()
-            raise
+        except OSError as err:
+            self.close()
+            raise OSError(err.errno, f"legonn.ipc.server: cannot listen on {self.host}:{port or 0}: "
+                                     f"{err.strerror}") from err
         self.port = self.sock.getsockname()[1]
-        self._clients = []
 
     def _accept(self, n):
         deadline = time.monotonic() + ipc.DEFAULT_TIMEOUT
@@ -294,5 +294,7 @@ def client(host_or_port=None, port=None):
                 raise TimeoutError(f"legonn.ipc.client: nothing listened on {host}:{port} within "
                                    f"{ipc.DEFAULT_TIMEOUT} s") from None
             time.sleep(CONNECT_RETRY_S)
+        except OSError as err:
+            raise OSError(err.errno, f"legonn.ipc.client: cannot connect to {host}:{port}: {err.strerror}") from err
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return Connection(sock, 'client')

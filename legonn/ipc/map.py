@@ -6,8 +6,8 @@ import traceback
 
 from legonn import ipc
 from legonn.tensor.indexing import whole_number
-from legonn.tensor.random import own_generator
 from legonn.tensor.naming import TorchNamed
+from legonn.tensor.random import own_generator
 
 
 class MapError(RuntimeError):

@@ -316,3 +316,17 @@ def test_clients_order_by_id_and_invert():
         for end in ends:
             end.close()
         server.close()
+
+
+def test_a_port_in_use_an_unknown_host_and_a_refused_connect_say_where(monkeypatch):
+    server, port = ipc.server('127.0.0.1')
+    try:
+        with pytest.raises(OSError, match=f'legonn.ipc.server: cannot listen on 127.0.0.1:{port}'):
+            ipc.server('127.0.0.1', port)
+        with pytest.raises(OSError, match='legonn.ipc.client: cannot connect to no-such-host.invalid:1'):
+            ipc.client('no-such-host.invalid', 1)
+    finally:
+        server.close()
+    monkeypatch.setattr(ipc, 'DEFAULT_TIMEOUT', 0.1)
+    with pytest.raises(TimeoutError, match=f'nothing listened on 127.0.0.1:{port} within 0.1 s'):
+        ipc.client('127.0.0.1', port)
