@@ -3,7 +3,8 @@ the function; ``rounds`` is its ``for _ = 1,10``, which tests/porting/test_distl
 
 Edits beyond Lua syntax and 0-based indices: the final ``for i = 1,numNodes-1`` loops over ``range(int(numNodes - 1))``
 (``math.pow`` gives a float: docs/porting.md's row on a ``for`` bound that is a float; legonn's ``ipc.map`` and
-``ipc.Tree`` take it as Lua does). Node 1 (the root) is node 0, so the root's
+``ipc.Tree`` take it as Lua does); ``theTest``'s ``port`` defaults to None, since the workers call it with five
+arguments of six (docs/porting.md's row on fewer arguments). Node 1 (the root) is node 0, so the root's
 ``theTest(numEpochs, 1, ...)`` passes 0 and the workers' ``mapid + 1`` (mapid from 0) counts from 1.
 """
 import math

@@ -9,8 +9,8 @@ batch loop ``i + 1`` where it counts), each marked where it is made:
 * ``require 'dataset.Dataset'`` is tests/porting/distlearn/dataset.py, a stand-in (torch-dataset is not ported):
   synthetic images as PNG bytes instead of the URL's CIFAR-10.
 * ``linear(params[np], flatten(h), 0.5)``: torch-autograd's wrapped Linear takes ``(params, input)`` and Lua drops
-  the third argument; legonn's refuses an argument it would not read (docs/porting.md's ``torch.class`` row on
-  unread arguments): dropped.
+  the third argument; Python refuses it (docs/porting.md's row on a function called with more arguments than it
+  names): dropped.
 * ``print = function() end`` on the nodes other than the first: ``global print`` in ``main`` (docs/porting.md's
   row on a global assigned inside a function).
 """
