@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import ipc
+from legonn import ipc, optim
 from legonn.distributed import AllReduceEA, AllReduceSGD
 from legonn.distributed.tree_allreduce import TreeAllReduceEA, TreeAllReduceSGD
 from tests.porting.distlearn import AllReduceEA_testlua, AllReduceSGD_testlua, cifar10, mnist, mnist_ea
@@ -97,6 +97,18 @@ def test_ea_moves_nodes_and_center_towards_each_other():
         ea.averageParameters(params)
         return [params[0].tolist(), ea.center[0].tolist()]
     assert _nodes(2, train) == [[[1.0, 1.0], [0.0, 0.0]], [[-1.0, -1.0], [0.0, 0.0]]]
+
+
+def test_the_examples_confusion_matrix_allreduce():
+    """mnist.lua and cifar10.lua every 100 or 1000 steps: ``tree.allReduce(confusionMatrix.mat, add)`` leaves
+    every node with the sum of the nodes' counts (the tests' short runs never reach that step)."""
+    def count(tree):
+        confusionMatrix = optim.ConfusionMatrix(['0', '1', '2'])
+        for k in range(tree.nodeIndex + 1):
+            confusionMatrix.add(k % 3, 2)
+        tree.allReduce(confusionMatrix.mat, lambda a, b: a.add(b))
+        return confusionMatrix.mat.tolist()
+    assert _nodes(3, count) == [[[0, 0, 0], [0, 0, 0], [3, 2, 1]]] * 3
 
 
 @pytest.mark.gpu
