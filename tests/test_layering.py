@@ -13,7 +13,8 @@ import legonn
 
 # each package after those it may import, so the import of each one is what changes or not the classes before it
 PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 'threads', 'optim', 'graph', 'tools',
-            'distributed', 'nn', 'autograd', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn',
+            'distributed', 'ipc', 'nn', 'autograd', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5',
+            'tds', 'inn',
             'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'lfs',
             'pl', 'fbnn', 'trepl', 'ffi', 'dok', 'audio']
 

@@ -1,5 +1,6 @@
 """Elastic averaging SGD across ranks (torch-distlearn's AllReduceEA; Zhang, Choromanska & LeCun 2015)."""
 from legonn.distributed.communicator import FLOAT_DTYPES, contiguous_array, world
+from legonn.distributed.tree_allreduce import TreeAllReduceEA, is_tree
 from legonn.tensor import Tensor
 from legonn.tensor.naming import TorchNamed
 
@@ -13,7 +14,15 @@ class AllReduceEA(TorchNamed):
     the center into ``params`` at the end (the model to evaluate or save). ``params`` is getParameters()'s
     flat vector (a legonn tensor or a NumPy/CuPy array). The center is the same on every rank because it
     only ever changes by the allreduced sum.
+
+    ``AllReduceEA(tree, tau, alpha)`` with a torch-ipc tree (``legonn.ipc.Tree``, ``LocalhostTree``) first is
+    distlearn's own AllReduceEA.lua (a ``TreeAllReduceEA``): tables of tensors, uneven steps.
     """
+
+    def __new__(cls, *args, **kwargs):
+        if args and is_tree(args[0]):
+            return TreeAllReduceEA(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, tau, alpha, communicator=None):
         if not (isinstance(tau, int) and tau >= 1):

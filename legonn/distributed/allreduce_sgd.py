@@ -1,5 +1,6 @@
 """Synchronous data-parallel SGD on getParameters()'s flat vectors (torch-distlearn's AllReduceSGD)."""
 from legonn.distributed.communicator import FLOAT_DTYPES, contiguous_array, world
+from legonn.distributed.tree_allreduce import TreeAllReduceSGD, is_tree
 from legonn.tensor.naming import TorchNamed
 
 
@@ -16,7 +17,15 @@ class AllReduceSGD(TorchNamed):
     A gradient tensor handed in two consecutive steps is the model's own: the second step moves its storage
     into memory shared by the machine's ranks (``Communicator.shareMemory``), where the allreduce sums it in
     place; tensors handed once (or NumPy/CuPy arrays) stay where they are and go through MPI's allreduce.
+
+    ``AllReduceSGD(tree)`` with a torch-ipc tree (``legonn.ipc.Tree``, ``LocalhostTree``) instead of a
+    communicator is distlearn's own AllReduceSGD.lua (a ``TreeAllReduceSGD``): tables of tensors, uneven steps.
     """
+
+    def __new__(cls, communicator=None):
+        if is_tree(communicator):
+            return TreeAllReduceSGD(communicator)
+        return super().__new__(cls)
 
     def __init__(self, communicator=None):
         self.communicator = communicator or world()
