@@ -74,15 +74,16 @@ def makeBidirectional(cellfn, inputsize, hids, sharefields=None, savehidden=None
 
     def initializeHidden(self, bsz):
         assert bsz and isinstance(bsz, numbers.Number)
-        h = getattr(self, 'hiddenbuffer', None) or []
+        h = getattr(self, 'hiddenbuffer', None)
+        h = [] if h is None else h
         for i in range(len(initfs)):
             if i == len(h):
                 h.append(None)
             h[i] = [
                 # Forward hidden.
-                initfs[i](bsz, self.type(), h[i] and h[i][0]),
+                initfs[i](bsz, self.type(), h[i][0] if h[i] is not None else None),
                 # Reverse hidden.
-                initfs[i](bsz, self.type(), h[i] and h[i][1]),
+                initfs[i](bsz, self.type(), h[i][1] if h[i] is not None else None),
             ]
         self.hiddenbuffer = h
         return h

@@ -16,7 +16,7 @@ from .env import rnnlib
 # Reuses memory if available.
 def _init(bsz, nhid, t=None, cache=None):
     t = t or 'torch.Tensor'
-    tensor = cache or lg.Tensor()
+    tensor = cache if cache is not None else lg.Tensor()
     return tensor.resize(bsz, nhid).type(t).fill(0)
 
 
@@ -110,8 +110,8 @@ def LSTM(nin, nhid):
     # initialize function:
     def init(bsz, t=None, cache=None):
         return [
-            _init(bsz, nhid, t, cache and cache[0]),
-            _init(bsz, nhid, t, cache and cache[1])
+            _init(bsz, nhid, t, cache[0] if cache is not None else None),
+            _init(bsz, nhid, t, cache[1] if cache is not None else None)
         ]
 
     return make, init

@@ -14,10 +14,13 @@ Edits beyond syntax and indices:
   rnn.weight:data() + rnn.weight:storageOffset()`` (0-based, as legonn's tensor constructor takes it).
   zeroField's ``rnn:resetWeightDescriptor()`` (a new cuDNN filter descriptor for the same weight) has nothing to
   redo and is left out (docs/porting.md's rnnlib cudnnutils row).
+* ``torch.CudaTensor(rnn.weight:storage(), offset, n)``: cudnn.torch's RNN:__init makes its weight a CudaTensor;
+  legonn's cudnn modules are built with the default tensor type, on the CPU, until ``:cuda()`` (WrappedCudnnRnn
+  converts them after it copied the weights), so the views take the weight's own type:
+  ``rnn.weight.new(rnn.weight.storage(), offset, n)`` (docs/porting.md's row on cudnn's RNN weights).
 * ``assert(pcall(require, 'cudnn'))`` is the import; ``old[id % ngates + 1]`` is ``old[id % ngates]``;
   ``for dir, t in pairs(offset)`` walks the dict.
 """
-import legonn as lg
 from legonn import cudnn  # noqa: F401  (the Lua asserts the bindings load)
 
 # The number of linear projections in each model.
@@ -71,9 +74,9 @@ def getParams(rnn, layer, layerId):
     for key, fn in fns.items():
         view = fn()[layer][layerId]
         offset = view.storageOffset()
-        params[key] = lg.CudaTensor(
+        params[key] = rnn.weight.new(
             rnn.weight.storage(), offset, view.nElement())
-        params["grad" + firstToUpper(key)] = lg.CudaTensor(
+        params["grad" + firstToUpper(key)] = rnn.gradWeight.new(
             rnn.gradWeight.storage(), offset, view.nElement())
     return params
 

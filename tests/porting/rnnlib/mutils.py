@@ -54,7 +54,7 @@ def resizeCopy(x, y):
 
 # | The default initialization function.
 def defwinitfun(model, range_=None):
-    range_ = range_ or 0.1
+    range_ = 0.1 if range_ is None else range_
     w = model.parameters()[0]
     for i, v in enumerate(w):
         w[i] = v.uniform(-range_, range_)

@@ -41,7 +41,8 @@ def setupRecurrent(network, initfs, winitfun=None, savehidden=None):
     # Initialize hidden states.
     def initializeHidden(self, bsz):
         assert bsz and isinstance(bsz, numbers.Number)
-        h = getattr(self, 'hiddenbuffer', None) or []
+        h = getattr(self, 'hiddenbuffer', None)
+        h = [] if h is None else h
         for i in range(len(initfs)):
             if i == len(h):
                 h.append(None)

@@ -18,7 +18,7 @@ class RecurrentTable(SequenceTable):
     # `sharedfields` gives a table that must be unpacked for weight sharing.
     def __init__(self, dim, module, initfun=None, sharedfields=None):
         super().__init__(dim, [module], initfun)
-        self.sharedfields = sharedfields or [
+        self.sharedfields = sharedfields if sharedfields is not None else [
             'weight', 'gradWeight',
             'bias', 'gradBias',
         ]

@@ -28,7 +28,7 @@ class SequenceTable(nn.Container):
         super().__init__()
         # This allows the user to manipulate the input during a forward pass.
         self.initfun = initfun
-        self.modules = modules or self.modules
+        self.modules = modules if modules is not None else self.modules
         self.dim = dim
 
     # | Perform a forward propagation through the SequenceTable.

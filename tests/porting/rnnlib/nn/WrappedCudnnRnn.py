@@ -102,7 +102,8 @@ class WrappedCudnnRnn(nn.Sequential):
     def initializeHidden(self, batchsize):
         nmodules = self.nmodules
         modules = self.rnns
-        hiddenbuffer = getattr(self, 'hiddenbuffer', None) or []
+        hiddenbuffer = getattr(self, 'hiddenbuffer', None)
+        hiddenbuffer = [] if hiddenbuffer is None else hiddenbuffer
         for i in range(nmodules):
             dim = [
                 modules[i].numLayers,
@@ -112,15 +113,16 @@ class WrappedCudnnRnn(nn.Sequential):
             if i == len(hiddenbuffer):
                 hiddenbuffer.append(None)
             if 'LSTM' in modules[i].mode:
-                hiddenbuffer[i] = (hiddenbuffer[i]
-                                   or [
-                                       lg.CudaTensor(),
-                                       lg.CudaTensor(),
-                                   ])
+                if hiddenbuffer[i] is None:
+                    hiddenbuffer[i] = [
+                        lg.CudaTensor(),
+                        lg.CudaTensor(),
+                    ]
                 hiddenbuffer[i][0].resize(*dim).fill(0)
                 hiddenbuffer[i][1].resize(*dim).fill(0)
             else:
-                hiddenbuffer[i] = hiddenbuffer[i] or lg.CudaTensor()
+                if hiddenbuffer[i] is None:
+                    hiddenbuffer[i] = lg.CudaTensor()
                 hiddenbuffer[i].resize(*dim).fill(0)
         self.hiddenbuffer = hiddenbuffer
         return hiddenbuffer
@@ -130,8 +132,9 @@ class WrappedCudnnRnn(nn.Sequential):
         nmodules = self.nmodules
         modules = self.rnns
         bsz = modules[0].hiddenOutput.size(1)
-        hiddenbuffer = (getattr(self, 'hiddenbuffer', None)
-                        or self.initializeHidden(bsz))
+        hiddenbuffer = getattr(self, 'hiddenbuffer', None)
+        if hiddenbuffer is None:
+            hiddenbuffer = self.initializeHidden(bsz)
         for i in range(nmodules):
             if 'LSTM' in modules[i].mode:
                 (hiddenbuffer[i][0]
@@ -165,7 +168,8 @@ class WrappedCudnnRnn(nn.Sequential):
                 modules[i].hiddenInput = hidinput[i]
 
         seqoutput = nn.Sequential.updateOutput(self, seqinput)
-        hidoutput = getattr(self, 'hidoutput', None) or []
+        hidoutput = getattr(self, 'hidoutput', None)
+        hidoutput = [] if hidoutput is None else hidoutput
         for i in range(nmodules):
             if i == len(hidoutput):
                 hidoutput.append(None)
