@@ -4,16 +4,19 @@ examples under LICENSE-examples): this package is rnnlib/init.lua, which loads t
 
 Files: env.py, cell.py, make.py, recurrentnetwork.py, bidirectional.py, mutils.py, cudnnutils.py, nn/
 (SequenceTable, RecurrentTable, WrappedCudnnRnn, LSTM, GRU, RNN, ReverseTable, ZipTable), test/ (test_sequence.lua,
-test_cudnn.lua), examples/word_language_model/ (word_lm.lua, get_data.lua, generate.lua) and examples/utils/data.py
-(examples/utils/data.lua). Each file's docstring lists its edits beyond Lua syntax and 0-based indices.
+test_cudnn.lua), examples/word_language_model/ (word_lm.lua, get_data.lua, generate.lua), examples/utils/data.py
+(examples/utils/data.lua) and examples/sentence_classification/ (sentiment.lua, models.lua, get_data.lua). Each
+file's docstring lists its edits beyond Lua syntax and 0-based indices; the directories with a dash in the Lua
+(word-language-model, sentence-classification) are Python packages with an underscore.
 
 init.lua's ``pcall(require, 'cutorch')`` etc. and ``if cudnn then require 'rnnlib.nn.WrappedCudnnRnn' end`` are
 imports (legonn's cudnn always loads); the classes rnnlib puts into Lua's ``nn`` table stay in ``.nn`` (its
 ``__init__`` says why). ``require 'rnnlib.nn.ZipTable'`` only ``if not nn.ZipTable``: legonn's nn has one, so the
 port's ZipTable is not used.
 
-Left out: examples/sentence-classification (it needs its own downloaded corpora and the tds-backed
-examples/utils/data.lua tokeniser at scale; see test_rnnlib.py), rocks/ and CMakeLists.txt (packaging).
+Not ported: the shell script examples/sentence-classification/scripts/data.sh (it downloads SST-1; get_data.py
+calls it as the Lua does, and the tests write its output files instead), the PTB text files, doc/, rocks/ and
+CMakeLists.txt (packaging).
 """
 from .env import rnnlib
 from . import cell  # noqa: F401
