@@ -135,16 +135,19 @@ def test_setup_recurrent_saves_the_last_hidden_state():
 
 
 def test_bidirectional_reversed_sequence_swaps_the_directions():
-    """makeBidirectional (one layer) with the reverse layer sharing the forward one's weights (``sharefields``):
-    the output for the reversed sequence is the reversed output with its forward and reverse halves swapped
-    (ReverseTable, ZipTable and JoinTable(1) inside makeBidirectionalLayer); the backward runs. saveHidden is
-    broken in rnnlib itself: mutils' getLastHidden reads ``output[1]`` as {layer} x {time}, where a bidirectional
-    layer gives {layer} x {direction} x {time}, so its ``transpose(hids)[#hids[1]]`` is the reverse direction's
-    states over time, and resizeCopy runs out of buffer slots past two steps (Lua: ``pairs`` of a tensor, an
-    error); the port fails there too."""
+    """makeBidirectional (one layer): the reverse layer is a copy of the forward one, unshared whatever
+    ``sharefields`` says (Torch7's ``layer:clone(sharefields)`` shares nothing for a table), so with the copied
+    weights unchanged the output for the reversed sequence is the reversed output with its forward and reverse
+    halves swapped (ReverseTable, ZipTable and JoinTable(1) inside makeBidirectionalLayer); the backward runs.
+    saveHidden is broken in rnnlib itself: mutils' getLastHidden reads ``output[1]`` as {layer} x {time}, where a
+    bidirectional layer gives {layer} x {direction} x {time}, so its ``transpose(hids)[#hids[1]]`` is the reverse
+    direction's states over time, and resizeCopy runs out of buffer slots past two steps (Lua: ``pairs`` of a
+    tensor, an error); the port fails there too."""
     lg.manualSeed(4)
     birnn = rnnlib.makeBidirectional(cell.GRU, 3, {1: 4}, ['weight', 'gradWeight'])
-    mutils.defwinitfun(birnn)
+    fwd, rev = [m for m in birnn.modules[0].modules if isinstance(m, RecurrentTable)]
+    assert fwd.parameters()[0][0].storage() is not rev.parameters()[0][0].storage()
+    np.testing.assert_array_equal(fwd.parameters()[0][0].numpy(), rev.parameters()[0][0].numpy())
     h = birnn.initializeHidden(2)
     xs = [lg.randn(2, 3) for _ in range(3)]
     out = [o.clone() for o in birnn.forward([h, xs])[1][-1]]

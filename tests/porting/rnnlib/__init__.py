@@ -18,7 +18,7 @@ Not ported: the shell script examples/sentence-classification/scripts/data.sh (i
 calls it as the Lua does, and the tests write its output files instead), the PTB text files, doc/, rocks/ and
 CMakeLists.txt (packaging).
 """
-from .env import rnnlib
+from .env import rnnlib  # noqa: F401  (init.lua returns the table)
 from . import cell  # noqa: F401
 from . import make  # noqa: F401
 from . import recurrentnetwork  # noqa: F401

@@ -6,8 +6,10 @@ methods).
 Edits beyond syntax and indices: ``hids`` is recurrentnetwork.py's dict; the functions assigned into ``birnn``
 are bound with ``types.MethodType`` (as in recurrentnetwork.py); ``nn.ReverseTable`` is rnnlib's own
 (nn/ReverseTable.py), ``nn.ZipTable`` legonn's (nn/ZipTable.py says why); ``layer:clone(sharefields)`` passes
-a table (or nil) where Module:clone takes the field names as arguments, so it is ``layer.clone(*(sharefields or
-[]))``; ``nn.JoinTable(2)`` is ``nn.JoinTable(1)``; ``i == 1 and hids[i-1] or 2 * hids[i-1]`` stays keyed by
+a table (or nil) where Module:clone takes the field names as arguments: Module.lua's share looks the table up as
+one field name and shares nothing, so the reverse layer is always an unshared copy in Torch7; legonn refuses the
+table (docs/porting.md's ``m:clone(tbl)`` row), and the port writes Torch7's result, ``layer.clone()``;
+``nn.JoinTable(2)`` is ``nn.JoinTable(1)``; ``i == 1 and hids[i-1] or 2 * hids[i-1]`` stays keyed by
 layer number.
 """
 import numbers
@@ -69,7 +71,7 @@ def makeBidirectional(cellfn, inputsize, hids, sharefields=None, savehidden=None
             dim=1,
             module=rnnlib.cell.gModule(c)
         )
-        revlayer = layer.clone(*(sharefields or []))
+        revlayer = layer.clone()   # Torch7's layer:clone(sharefields) shares nothing (see the docstring)
         birnn.add(makeLayer(layer, revlayer))
 
     def initializeHidden(self, bsz):

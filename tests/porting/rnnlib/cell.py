@@ -2,7 +2,11 @@
 ``(state, input) -> (state, output)``) and ``init`` (the hidden state's zero tensors) functions.
 
 Indices are 0-based: ``nn.SplitTable(2)`` is ``nn.SplitTable(1)``, ``nn.SelectTable(1..4)`` are ``0..3``,
-``nn.Narrow(2, 1, 2*nhid)`` is ``nn.Narrow(1, 0, 2 * nhid)``; ``cache and cache[1]`` is ``cache and cache[0]``.
+``nn.Narrow(2, 1, 2*nhid)`` is ``nn.Narrow(1, 0, 2 * nhid)``. Tests for nil are ``is None`` (docs/porting.md's
+``x = x or torch.Tensor()`` row: a tensor has no truth value): ``cache or torch.Tensor()`` is ``cache if cache is
+not None else lg.Tensor()``, ``cache and cache[1]`` is ``cache[0] if cache is not None else None``. The Lua's
+table ``cell`` is this module. ``{fn(state, input)}`` (both returned nodes) is ``[*fn(state, input)]``;
+``annotate{name = ...}`` is ``annotate({'name': ...})``.
 """
 import sys
 

@@ -2,8 +2,9 @@
 homogeneous GRU networks (``rnnlib.makeRecurrent`` of ``cell.GRU``, wrapped in
 WrappedCudnnRnn when ``usecudnn``).
 
-The Lua assigns it to ``nn.GRU``, replacing whatever was there; the port keeps it here as ``GRU`` (legonn's
-nn.GRU is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = {}`` is a dict (keyed by layer number from 1, as makeRecurrent sets ``hids[0]``).
+The Lua assigns it to ``nn.GRU``, replacing whatever was there; the port keeps it here as ``GRU`` (legonn's nn.GRU
+is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = {}`` is a dict (keyed by layer
+number from 1, as makeRecurrent sets ``hids[0]``).
 """
 from ..env import rnnlib
 from .WrappedCudnnRnn import WrappedCudnnRnn

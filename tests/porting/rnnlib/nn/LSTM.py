@@ -3,7 +3,8 @@ homogeneous LSTM networks (``rnnlib.makeRecurrent`` of ``cell.LSTM``, wrapped in
 WrappedCudnnRnn when ``usecudnn``).
 
 The Lua assigns it to ``nn.LSTM``, replacing whatever was there; the port keeps it here as ``LSTM`` (legonn's
-nn.LSTM is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = { [0] = inputsize }`` is the dict ``{0: inputsize}``.
+nn.LSTM is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = { [0] = inputsize }`` is
+the dict ``{0: inputsize}``.
 """
 from ..env import rnnlib
 from .WrappedCudnnRnn import WrappedCudnnRnn

@@ -2,8 +2,9 @@
 homogeneous Elman RNNs with Tanh nonlinearities (``rnnlib.makeRecurrent`` of ``cell.RNNTanh``, wrapped in
 WrappedCudnnRnn when ``usecudnn``).
 
-The Lua assigns it to ``nn.RNN``, replacing whatever was there; the port keeps it here as ``RNN`` (legonn's
-nn.RNN is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = {}`` is a dict (keyed by layer number from 1, as makeRecurrent sets ``hids[0]``).
+The Lua assigns it to ``nn.RNN``, replacing whatever was there; the port keeps it here as ``RNN`` (legonn's nn.RNN
+is Element-Research rnn's module: docs/porting.md's rnnlib row). The Lua's ``hids = {}`` is a dict (keyed by layer
+number from 1, as makeRecurrent sets ``hids[0]``).
 """
 from ..env import rnnlib
 from .WrappedCudnnRnn import WrappedCudnnRnn

@@ -7,7 +7,6 @@ first module only.
 ``for t = #self.modules, 2, -1 do self.modules[t] = nil end`` keeps the first module: ``del self.modules[1:]``.
 """
 import legonn as lg
-from legonn import nn
 
 from .SequenceTable import SequenceTable
 
