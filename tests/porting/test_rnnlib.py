@@ -1,12 +1,15 @@
 """facebookarchive/torch-rnnlib run through its port, tests/porting/rnnlib/ (rnnlib/*.lua, rnnlib/nn/*.lua,
-test/test_sequence.lua, test/test_cudnn.lua, examples/word-language-model/*.lua; the package docstring lists the
-files and each file's its edits beyond syntax and 0-based indices).
+test/test_sequence.lua, test/test_cudnn.lua, examples/word-language-model/*.lua, examples/utils/data.lua,
+examples/sentence-classification/*.lua; the package docstring lists the files, and each file's docstring its
+edits beyond syntax and 0-based indices).
 
 Stand-ins: Penn Tree Bank is replaced by a small synthetic corpus each test writes (sentences of a tiny grammar,
-so that a model can learn it in a few epochs), word_lm.lua's sizes are shrunk (16 units, bptt 6, batch 8), and
-test_cudnn.lua's sizes (32 inputs, 128 and 64 units, 30 steps, batch 25, 10 batches) are shrunk to 3, 4 and 3, 3
-steps, batch 2, 2 batches. The rnnlib code runs in DoubleTensor (Torch7's default); the cuDNN comparisons and
-word_lm's ``-cudnn`` run on CUDA tensors (GPU tests; the CuPy simulator without a GPU).
+so that a model can learn it in a few epochs), SST-1 by five-class sentences holding one keyword of their class;
+word_lm.lua's sizes are shrunk (16 units, bptt 6, batch 8), sentiment.lua's to 8 units and one layer, and
+test_cudnn.lua's (32 inputs, 128 and 64 units, 30 steps, batch 25, 10 batches) to 3, 4 and 3, 3 steps, batch 2,
+2 batches. The rnnlib code runs in DoubleTensor (Torch7's default); the cuDNN comparisons, word_lm's ``-cudnn``
+and sentiment.lua (whose CPU path the Lua breaks) run on CUDA tensors (GPU tests; the CuPy simulator without a
+GPU).
 """
 import os
 import random
