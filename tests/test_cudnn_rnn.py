@@ -84,25 +84,34 @@ def _sig(a):
 
 
 def reference(mode, flat, x, L, D, H, h0, c0, skip=False):
-    """cuDNN's RNN in float64 NumPy, from the flat weight (for each layer and direction: gate input matrices,
-    gate recurrent matrices, input biases, recurrent biases): (output, final h, final c). ``skip``
-    (CUDNN_SKIP_INPUT): the first layer has no input matrices and each gate adds the input itself."""
+    """cuDNN's RNN in float64 NumPy, from the flat weight (every layer's and direction's gate input matrices then
+    gate recurrent matrices, layer-major, forward direction first; then their input biases and recurrent biases
+    in the same order): (output, final h, final c). ``skip`` (CUDNN_SKIP_INPUT): the first layer has no input
+    matrices and each gate adds the input itself."""
     G = {'CUDNN_RNN_RELU': 1, 'CUDNN_RNN_TANH': 1, 'CUDNN_LSTM': 4, 'CUDNN_GRU': 3}[mode]
     T, N, _ = x.shape
-    pos, hy, cy, inp = 0, np.zeros((L * D, N, H)), np.zeros((L * D, N, H)), x
+    pos, mats, biases = 0, [], []
+    for layer in range(L):
+        n_in = 0 if skip and layer == 0 else (x.shape[2] if layer == 0 else D * H)
+        for d in range(D):
+            Ws = [np.eye(H) if n_in == 0 else flat[pos + g * H * n_in:pos + (g + 1) * H * n_in].reshape(H, n_in)
+                  for g in range(G)]
+            pos += G * H * n_in
+            Rs = [flat[pos + g * H * H:pos + (g + 1) * H * H].reshape(H, H) for g in range(G)]
+            pos += G * H * H
+            mats.append((Ws, Rs))
+    for p in range(L * D):
+        bWs = [flat[pos + g * H:pos + (g + 1) * H] for g in range(G)]
+        pos += G * H
+        bRs = [flat[pos + g * H:pos + (g + 1) * H] for g in range(G)]
+        pos += G * H
+        biases.append((bWs, bRs))
+    hy, cy, inp = np.zeros((L * D, N, H)), np.zeros((L * D, N, H)), x
     for layer in range(L):
         outs = []
         for d in range(D):
             p = layer * D + d
-            n_in = 0 if skip and layer == 0 else inp.shape[2]
-            Ws = [np.eye(H) if n_in == 0 else flat[pos + g * H * n_in:pos + (g + 1) * H * n_in].reshape(H, n_in) for g in range(G)]
-            pos += G * H * n_in
-            Rs = [flat[pos + g * H * H:pos + (g + 1) * H * H].reshape(H, H) for g in range(G)]
-            pos += G * H * H
-            bWs = [flat[pos + g * H:pos + (g + 1) * H] for g in range(G)]
-            pos += G * H
-            bRs = [flat[pos + g * H:pos + (g + 1) * H] for g in range(G)]
-            pos += G * H
+            (Ws, Rs), (bWs, bRs) = mats[p], biases[p]
             h, c, ys = h0[p], c0[p], []
             order = range(T - 1, -1, -1) if d else range(T)
             for t in order:
@@ -299,9 +308,34 @@ def test_dropout_between_layers_in_training_only():
     second.zeroGradParameters()
     ref = first.backward(x, second.backward(hidden, go) * noise)
     np.testing.assert_allclose(gi.numpy(), ref.numpy(), rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(rnn.gradWeight.numpy(),
+    np.testing.assert_allclose(np.concatenate([v.ravel() for layer in rnn._views(rnn.gradWeight) for v in layer]),
                                np.concatenate([first.gradWeight.numpy(), second.gradWeight.numpy()]), rtol=1e-10,
                                atol=1e-14)
+
+
+@pytest.mark.parametrize('name, layers', [('LSTM', 2), ('GRU', 3), ('RNNTanh', 2), ('BLSTM', 2), ('BGRU', 1)])
+def test_flat_weight_holds_every_matrix_before_any_bias(name, layers):
+    """cuDNN's flat weight holds the matrices of every layer and direction first (layer-major, forward direction
+    first; each pseudo-layer's gate input matrices then its gate recurrent matrices), then all the biases in the
+    same order: ONNX's OptimizedRNN gives cuDNN's layout as {weight or bias, layer, direction, input or
+    recurrent, gate}; MXNet's FusedRNNCell slices cuDNN's parameters so; facebookarchive/torch-rnnlib's
+    test/test_cudnn.lua compares ``cg[1]:narrow(1, 1, rgw:size(1))``, the first elements of a two-layer
+    cudnn.LSTM's gradWeight, with both layers' matrices. legonn put each layer's biases right after its
+    matrices, so from the second layer on every matrix sat where cuDNN (and a cudnn.torch .t7 file) has
+    another: rnnlib's comparison failed and a saved multi-layer weight was read into the wrong places."""
+    rnn = getattr(cudnn, name)(3, 4, layers)
+    base, pos = rnn.weight.storageOffset(), 0
+    for views in (rnn.weights(), rnn.biases()):
+        for pseudo_layer in views:
+            for v in pseudo_layer:
+                assert v.storageOffset() - base == pos
+                pos += v.nElement()
+    assert pos == rnn.weight.nElement()
+    # the maths reads the same places: the second layer's first input matrix sits after every matrix of layer 0
+    G, D = rnn.linearLayers[rnn.mode] // 2, rnn.numDirections
+    W1 = rnn._views(rnn.weight)[D if layers > 1 else 0][0]
+    start = D * G * 4 * (3 + 4) if layers > 1 else 0
+    np.testing.assert_array_equal(W1.ravel(), rnn.weight.numpy()[start:start + W1.size])
 
 
 def test_type_roundtrip_gpu_save_load_and_repr(tmp_path):

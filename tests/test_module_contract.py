@@ -616,3 +616,17 @@ def test_subclass_hands_its_parent_a_reshaped_grad_output():
     with pytest.raises(ValueError, match=r'FlatLinear\(3 -> 2\): expected gradOutput to be a legonn.DoubleTensor '
                                          r'of size \(8,\)'):
         m.accGradParameters(x, lg.Tensor(4, 2))
+
+
+def test_clone_and_share_refuse_a_table_of_field_names():
+    """``m:clone({'weight', 'gradWeight'})`` (torch-rnnlib's bidirectional.lua passes its ``sharefields`` table
+    so): Module.lua's share looks the table up as one field name (``self[v]``), finds nothing and shares nothing,
+    silently. legonn raised an unhashable-type error from its dict lookup; it now refuses the table with a
+    TypeError naming the module and the call, and the names passed as arguments share as before."""
+    m = nn.Linear(2, 3)
+    for call in (lambda: m.clone(['weight', 'gradWeight']), lambda: nn.Linear(2, 3).share(m, ('weight',)),
+                 lambda: nn.Sequential().add(nn.Linear(2, 3)).clone(['weight'])):
+        with pytest.raises(TypeError, match=r"\.(clone|share): expected field names .* got a (list|tuple)"):
+            call()
+    twin = m.clone('weight', 'gradWeight')
+    assert twin.weight.storage() is m.weight.storage() and twin.bias.storage() is not m.bias.storage()

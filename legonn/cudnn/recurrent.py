@@ -23,7 +23,8 @@ first layer's input matrices: each gate adds the input itself (``inputSize`` mus
 
 ``weight`` is one flat vector, as cuDNN's: for each layer and direction (layer-major, forward direction first),
 the input matrices of the gates ``(hiddenSize, layer input)`` one after the other, then the recurrent matrices
-``(hiddenSize, hiddenSize)``, then the input biases, then the recurrent biases. ``weights()`` and ``biases()``
+``(hiddenSize, hiddenSize)``; after every layer's matrices, the biases in the same order (each layer's and
+direction's input biases, then its recurrent biases). ``weights()`` and ``biases()``
 return 1-D views of each matrix and bias as cudnn.torch's. ``hiddenInput`` / ``cellInput`` (``(numLayers *
 numDirections, batch, hiddenSize)``, default zeros) start the sequence; after forward ``hiddenOutput`` /
 ``cellOutput`` hold the final states; ``gradHiddenOutput`` / ``gradCellOutput`` add gradients for those, and
@@ -123,8 +124,11 @@ class RNN(CudnnClass, Module):
         return skip
 
     def _blocks(self):
-        """(offset, rows, columns) of each matrix and bias, per pseudo-layer (layer-major, then direction), in
-        cuDNN's order: input matrices, recurrent matrices, input biases, recurrent biases; with
+        """(offset, rows, columns) of each matrix and bias, per pseudo-layer (layer-major, then direction): its
+        input matrices, recurrent matrices, input biases, recurrent biases. cuDNN lays out every pseudo-layer's
+        matrices first and all the biases after them, in the same pseudo-layer order (ONNX's OptimizedRNN states
+        this layout of cuDNN's; torch-rnnlib's test/test_cudnn.lua reads a two-layer module's matrices as the
+        weight's first elements), so a flat weight from cudnn.torch lands in the right places. With
         CUDNN_SKIP_INPUT the first layer's input matrices have no columns (no elements)."""
         G, H, offset, layers = self._gates(), self.hiddenSize, 0, []
         skip = self._skips_input()
@@ -132,10 +136,14 @@ class RNN(CudnnClass, Module):
             width = 0 if skip and layer == 0 else self._layer_input(layer)
             for _ in range(self.numDirections):
                 blocks = []
-                for rows, cols in [(H, width)] * G + [(H, H)] * G + [(H, 1)] * (2 * G):
+                for rows, cols in [(H, width)] * G + [(H, H)] * G:
                     blocks.append((offset, rows, cols))
                     offset += rows * cols
                 layers.append(blocks)
+        for blocks in layers:
+            for _ in range(2 * G):
+                blocks.append((offset, H, 1))
+                offset += H
         return layers, offset
 
     def reset(self, stdv=None):

@@ -720,9 +720,10 @@ def batch_brnn_reference(m, x):
     flat = m.rnn.weight.numpy()
     out = np.zeros((T, N, H))
     for d in range(2):
-        base = d * (H * H + 2 * H)
-        R = flat[base:base + H * H].reshape(H, H)
-        bW, bR = flat[base + H * H:base + H * H + H], flat[base + H * H + H:base + H * H + 2 * H]
+        # cuDNN's layout: both directions' recurrent matrices, then their biases (input, recurrent) in that order
+        R = flat[d * H * H:(d + 1) * H * H].reshape(H, H)
+        base = 2 * H * H + d * 2 * H
+        bW, bR = flat[base:base + H], flat[base + H:base + 2 * H]
         h = np.zeros((N, H))
         for t in (range(T - 1, -1, -1) if d else range(T)):
             h = np.maximum(z[t] + bW + h @ R.T + bR, 0)

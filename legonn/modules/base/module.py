@@ -479,8 +479,19 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         return self
 
     # --- copies and sharing ---------------------------------------------------------
+    def _check_field_names(self, method, names):
+        # Module.lua's share looks each argument up as a field (self[v]), so a table of names (torch-rnnlib's
+        # bidirectional.lua: layer:clone(sharefields)) finds no field and shares nothing, silently
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"{self.shortName()}.{method}: expected field names ('weight', 'gradWeight', ...) as "
+                                f"arguments, got a {type(name).__name__} ({name!r}); Torch7 looks a table up as one "
+                                f"field name and shares nothing: pass the names themselves ({method}(*names)), or "
+                                f"none for Torch7's result")
+
     def share(self, mlp, *names):
         """Make this module's tensors ``names`` views of ``mlp``'s (e.g. 'weight', 'bias', 'gradWeight')."""
+        self._check_field_names('share', names)
         for name in names:
             mine, theirs = self.__dict__.get(name), mlp.__dict__.get(name)
             if mine is not None and theirs is not None and hasattr(theirs, 'storage'):
@@ -493,6 +504,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """A deep copy; with ``names`` its tensors of those names then share this module's storage. Torch7's
         clone writes the module to a memory file and reads it back, so an ``nn.Serial`` anywhere in the tree
         is copied as its ``write`` leaves it (its serial modes, its ``tensortype``): the copy's is changed so."""
+        self._check_field_names('clone', names)
         twin = copy.deepcopy(self)
         twin._as_read_back()
         if names:
