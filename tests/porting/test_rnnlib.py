@@ -203,7 +203,8 @@ def test_cudnn_lua_suite_passes():
     weights: outputs, final states, gradInput, gradWeight and the updated weights agree to 1e-6 over batches
     carried by the saved hidden state; testSimpleRNN and testSimpleGRU with hand-set weights. Under the CuPy
     simulator (NumPy's float32 tanh, as glibc's tanhf) tanh(atanh(0.5)) rounds to 0.50000006 where the Lua's
-    ``:eq(0.5):sum() == time`` expects CUDA's 0.5: that one exact comparison is the only one allowed to fail."""
+    ``:eq(0.5):sum() == time`` expects 0.5: that one exact comparison is the only one allowed to fail, on the
+    simulator and on a GPU (CUDA's tanhf is not correctly rounded either: 2 ulp, the CUDA C guide's table)."""
     from .rnnlib.test import test_cudnn
     tester = quiet_tester()
     tester.add(test_cudnn.makeSuite(tester, ins=3, nhid1=4, nhid2s=(4, 3), seqlen=3, bsz=2, nbatch=2))
@@ -213,7 +214,7 @@ def test_cudnn_lua_suite_passes():
         pass
     assert len(tester.assertionPass) == 22 and sum(tester.testError.values()) == 0
     failed = {name: n for name, n in tester.assertionFail.items() if n}
-    assert failed in ({}, {'testSimpleRNN': 1} if SIMULATED else {})
+    assert failed in ({}, {'testSimpleRNN': 1})
     assert sum(tester.assertionPass.values()) > 22 * 4
 
 
