@@ -285,3 +285,12 @@ def test_lstm_on_cuda_matches_the_cpu():
     np.testing.assert_allclose(yc.double().numpy(), y.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gpu.backward(x.cuda(), lg.ones(2, 3, 4).cuda()).double().numpy(), g.numpy(), atol=1e-6,
                                rtol=1e-6)
+
+
+def test_registered_names_stay_in_the_package():
+    """docs/porting.md's row on init.lua's ``nn[name] = ...`` and ``Container:applyRecurrent``: the port's LSTM is
+    the package's; legonn's nn.LSTM stays rnn's, and nn.Container gains no methods."""
+    assert lg.typename(recurrent.LSTM(3, 4)) == 'nn.RecurrentContainer'
+    assert lg.typename(nn.LSTM(3, 4)) != 'nn.RecurrentContainer'
+    assert not hasattr(nn.Container, 'applyRecurrent') and not hasattr(nn.Sequential(), 'zeroState')
+    assert recurrent.zeroState(nn.Sequential().add(nn.Linear(2, 2))) == []
