@@ -37,3 +37,6 @@ class MaskPaddingCriterion(nn.Criterion):
         self.gradInput.view(-1, input.size(input.dim() - 1)).indexCopy(
             0, self.index, gradOutput.view(-1, gradOutput.size(gradOutput.dim() - 1)))
         return self.gradInput
+
+
+lg.register(MaskPaddingCriterion)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)

@@ -248,3 +248,6 @@ class RecurrentContainer(nn.Container):
         line = '\n'
         next = ' -> '
         return self.name or 'nn.RecurrentContainer {' + line + self.modules[0].__tostring__() + line + '}'
+
+
+lg.register(RecurrentContainer)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)

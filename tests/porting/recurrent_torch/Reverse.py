@@ -22,3 +22,6 @@ class Reverse(nn.Module):
         self.gradInput.resizeAs(input)
         self.gradInput.indexCopy(self.dim, self.reverseIdx, gradOutput)
         return self.gradInput
+
+
+lg.register(Reverse)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)

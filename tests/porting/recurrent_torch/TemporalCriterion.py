@@ -76,6 +76,9 @@ class TemporalCriterion(nn.Criterion):
         return super().type(type, tensorCache)
 
 
+lg.register(TemporalCriterion)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+
+
 def viewTimeAsBatch(input):
     szInput = list(input.size())
     szInput[1] = szInput[0] * szInput[1]

@@ -58,6 +58,9 @@ class TemporalModule(nn.Sequential):
         return str_
 
 
+lg.register(TemporalModule)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+
+
 def viewTimeAsBatch(input):
     szInput = list(input.size())
     szInput[1] = szInput[0] * szInput[1]

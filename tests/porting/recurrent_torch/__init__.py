@@ -74,16 +74,17 @@ for fname in containerAddfunctions:
     globals()[fname] = _container_function(fname)
 
 
+# `self:getState()` in these three is the Container method above: the package's function here
 def setState(self, sourceState):
-    targetState = self.getState()
+    targetState = getState(self)  # noqa: F821 (made by the loop above)
     utils.recursiveCopy(targetState, sourceState)
 
 
 def setGradState(self, sourceState):
-    targetState = self.getGradState()
+    targetState = getGradState(self)  # noqa: F821
     utils.recursiveCopy(targetState, sourceState)
 
 
 def accGradState(self, sourceState):
-    targetState = self.getGradState()
+    targetState = getGradState(self)  # noqa: F821
     utils.recursiveAdd(targetState, sourceState)
