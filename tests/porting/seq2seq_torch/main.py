@@ -158,9 +158,10 @@ def main(arg, encodedSource, decodedSource, epochs, sentences=SENTENCES):
     losses, samples = [], []
     while True:
         print('\nEpoch ' + lg.tostring(epoch) + '\n')
-        samples = [sample([enc, encodedSeq.vocab], [sampledDec, decodedSeq.vocab], s) for s in sentences]
-        for s in samples:
-            print('\nSampled Text:\n' + s)
+        samples = []
+        for s in sentences:
+            samples.append(sample([enc, encodedSeq.vocab], [sampledDec, decodedSeq.vocab], s))
+            print('\nSampled Text:\n' + samples[-1])
         # local LossTrain = seq2seq({enc, encodedSeq},{{dec, decodedSeq}}, true)
         LossTrain = seq2seq.learn(encodedSeq, [decodedSeq])
         losses.append(LossTrain)
