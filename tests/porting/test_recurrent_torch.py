@@ -2,7 +2,13 @@
 TemporalModule.lua, TemporalCriterion.lua, MaskPaddingCriterion.lua, Reverse.lua, Attention.lua and the models;
 the package docstring lists the edits). Numbers are checked in DoubleTensor (Torch7's default) against NumPy,
 central differences and single-step runs; the README's LookupTable + LSTM + TemporalModule + TemporalCriterion
-model is trained on a synthetic "repeat the previous token" task."""
+model is trained on a synthetic "repeat the previous token" task. examples/language's charRNN.lua and wordRNN.lua run
+on small synthetic texts written into tmp_path (a character text of three repeated words; a word corpus of four
+short sentences as ./data/ptb.{train,valid,test}.txt), 3 epochs each with a one-layer 16/32-wide model."""
+import builtins
+import os
+import random
+
 import numpy as np
 import pytest
 
@@ -10,6 +16,8 @@ import legonn as lg
 from legonn import nn, optim
 
 from . import recurrent_torch as recurrent
+from .recurrent_torch.examples.language import charRNN, wordRNN
+from .recurrent_torch.examples.language.utils.textDataProvider import loadTextFileChars, loadTextFileWords
 
 
 @pytest.fixture(autouse=True)
@@ -294,3 +302,70 @@ def test_registered_names_stay_in_the_package():
     assert lg.typename(nn.LSTM(3, 4)) != 'nn.RecurrentContainer'
     assert not hasattr(nn.Container, 'applyRecurrent') and not hasattr(nn.Sequential(), 'zeroState')
     assert recurrent.zeroState(nn.Sequential().add(nn.Linear(2, 2))) == []
+
+
+@pytest.fixture
+def script_dir(tmp_path, monkeypatch):
+    """The examples write ./Results/<save>/ under the working directory, set the default tensor type (the autouse
+    fixture puts it back) and replace print through cmd:log."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(builtins, 'print', builtins.print)
+    return tmp_path
+
+
+def test_text_data_provider_ids_from_zero(script_dir):
+    """loadTextFileChars: every byte of the file (sized by DiskFile's seekEnd/position) as its id in order of
+    appearance, from 0; the decoder gives the characters back. loadTextFileWords: the newline is word 0."""
+    (script_dir / 'c.txt').write_text('abca\n')
+    vec, vocab, decoder = loadTextFileChars('c.txt')
+    assert vec.tolist() == [0, 1, 2, 0, 3]
+    assert ''.join(decoder[i] for i in vec.tolist()) == 'abca\n'
+    (script_dir / 'w.txt').write_text('x y x')
+    words, wv, wd = loadTextFileWords('w.txt')
+    assert words.tolist() == [1, 2, 1] and wv['\n'] == 0 and wd[2] == 'y'
+
+
+def test_char_rnn_example_trains_samples_and_resumes(script_dir):
+    """charRNN.lua (OneHot -> LSTM -> Linear, eladtools' Optimizer with rmsprop, EarlyStop for 3 epochs): the
+    training and validation losses fall, the 400 sampled characters come from the text's alphabet and mostly make
+    its words; each epoch's net is saved and loads back. ``-load`` reads it, but trainRecurrent.lua then draws every
+    weight afresh (``Weights:uniform(-opt.initWeight, opt.initWeight)`` after getParameters), so the resumed run
+    starts from the loss of a new model, in Torch7 as here."""
+    rng = random.Random(0)
+    (script_dir / 'in.txt').write_text(''.join(rng.choice(['abcd ', 'efg ', 'hij. ']) for _ in range(2000)))
+    arg = ['-input', 'in.txt', '-type', 'float', '-rnnSize', '32', '-numLayers', '1', '-batchSize', '10',
+           '-seqLength', '20', '-epoch', '3', '-threads', '1', '-save', 'r']
+    h = charRNN.main(arg)
+    assert h['train'][-1] < 0.35 * h['train'][0] and h['val'][-1] < 0.5 * h['val'][0]
+    text = h['sample']
+    assert len(text) == 400 and set(text) <= set('abcdefghij. ')
+    words = text.split()
+    assert sum(w in ('abcd', 'efg', 'hij.') for w in words) > 0.5 * len(words)
+    assert os.path.exists('Results/r/Net_3.t7') and os.path.exists('Results/r/LossRate.log')
+    saved = lg.load('Results/r/Net_3.t7')
+    assert lg.typename(saved['recurrent'].modules[0]) == 'nn.RecurrentContainer'
+    again = charRNN.main(arg[:-4] + ['-epoch', '1', '-save', 'r2', '-load', 'Results/r/Net_3.t7'])
+    assert again['train'][0] > 0.8 * h['train'][0]
+
+
+def test_word_rnn_example_perplexity_falls(script_dir):
+    """wordRNN.lua (LookupTable -> LSTM -> Linear sharing the LookupTable's weight, 3 epochs of adam): the
+    validation and test perplexities fall to under 2 on a corpus of four sentences. A corpus whose length is a
+    multiple of batchSize x seqLength stops in reshapeData, one index past the end, as in Torch7."""
+    rng = random.Random(0)
+    sents = ['the cat sat', 'a dog ran', 'the dog sat', 'a cat ran']
+    os.makedirs('data')
+
+    def write(sizes):
+        for name, n in sizes:
+            with open(f'data/ptb.{name}.txt', 'w') as f:
+                f.write(' ' + ' \n '.join(rng.choice(sents) for _ in range(n)) + ' \n')
+
+    arg = ['-type', 'float', '-rnnSize', '16', '-numLayers', '1', '-batchSize', '4', '-seqLength', '10',
+           '-epoch', '3', '-threads', '1', '-save', 'w', '-dropout', '0', '-optimization', 'adam', '-LR', '0.01']
+    write([('train', 403), ('valid', 61), ('test', 61)])
+    h = wordRNN.main(arg)
+    assert np.exp(h['val'][-1]) < 2 and np.exp(h['test'][-1]) < 2 and h['val'][-1] < 0.7 * h['val'][0]
+    write([('train', 400), ('valid', 61), ('test', 61)])   # 1600 words: 40 batches of 4 x 10 exactly
+    with pytest.raises(IndexError, match='index out of range'):
+        wordRNN.main(arg)
