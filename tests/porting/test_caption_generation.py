@@ -122,3 +122,15 @@ def test_main_trains_the_caption_model():
     assert sum(int(words[i, 1, 0]) == v[c] for i, c in enumerate(colours)) >= 9   # chance: about 5
     saved = lg.load('Results/r/Net_6.t7')
     assert saved['decoder'][v['red']] == 'red' and lg.typename(saved['recurrent']) == 'nn.RecurrentContainer'
+
+
+@pytest.mark.gpu
+def test_main_on_cuda_follows_the_cpu():
+    """Main.lua's default -type cuda (cnnModel, model and loss moved, GPU_Batch a CudaTensor container): one epoch
+    gives the CPU run's losses."""
+    arg = ['-seqLength', '6', '-embeddingSize', '8', '-rnnSize', '16', '-batchSize', '16', '-bufferSize', '32',
+           '-dropout', '0', '-LR', '0.01', '-epoch', '1', '-threads', '1']
+    gpu, parts = Main.main(arg + ['-save', 'g'], make_config(n_train=32, n_val=16))
+    assert parts['model'].modules[0].modules[1].output.type() == 'torch.CudaTensor'
+    cpu, _ = Main.main(arg + ['-type', 'float', '-save', 'c'], make_config(n_train=32, n_val=16))
+    np.testing.assert_allclose([gpu['train'][0], gpu['val'][0]], [cpu['train'][0], cpu['val'][0]], rtol=1e-3)
