@@ -43,8 +43,8 @@ class DiskFile:
     shared across the calls. ``readObject`` past the last object raises EOFError, or, after ``quiet()`` (or
     with ``quiet`` true), returns None as Torch7's quiet file does (its failed read of the type tag gives 0,
     the nil tag). Objects come back as ``load_lua`` gives them (``nn`` modules as legonn's, tables as lists
-    or dicts). Text reads and writes (``readString``, ``writeString``, ...) are not here: a Python file does
-    them (docs/porting.md)."""
+    or dicts). ``seek``, ``seekEnd`` and ``position`` move in the file (0-based byte positions). Text reads and
+    writes (``readString``, ``writeString``, ...) are not here: a Python file does them (docs/porting.md)."""
 
     def __init__(self, name, mode='r', quiet=False):
         if mode not in _MODES:
