@@ -14,8 +14,14 @@ Edits beyond Lua syntax and 0-based indices:
   ``model:sequence()``).
 * ``recurrent.rnnModules[name]`` is filled by each model file as it is imported, and the loop over it runs at the
   end of this file, as the Lua's requires run before it.
-* cudnnUtils.lua is not ported: it returns at its first line unless cudnn >= 5 is loaded (``print('no cudnn')``),
-  and then replaces the models by cudnn.LSTM etc. wrapped by assigning methods into the cudnn module objects.
+* Each class is registered with ``lg.register`` (torch.class registers it) so that lg.save/lg.load keep models.
+
+Not ported: cudnnUtils.lua (it returns at its first line unless cudnn >= 5 is loaded, ``print('no cudnn')``, and
+then replaces the models by cudnn.LSTM etc. wrapped by assigning methods into the cudnn module objects);
+examples/language/charRNN_benchmark.lua (its ``require(opt.model)(vocabSize, rnnSize, numLayers, dropout,
+initWeight)`` hands a model file's builder arguments in another order, and the table it gets has no ``embedder``
+or ``classifier``, which trainRecurrent.lua adds to its Sequential: it cannot run in Torch7); the data files
+(tinyshakespeare, PTB, War and Peace, the Hebrew Bible): the tests write small synthetic texts.
 """
 import legonn as lg
 from legonn import nn
