@@ -17,6 +17,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from legonn import sys as tsys
 
 from . import recurrent_torch as recurrent
 from .captiongen import Config, Data, Main
@@ -79,6 +80,10 @@ def test_vocabulary_encode_and_decode():
     assert tuple(img.size()) == (3, 4, 4)
     words = config['VALIDATION_ENV'].records[Config.Key(0)]['Caption'][0].split(' ')
     assert caption.tolist()[:4] == [v[w] for w in words]
+    # docs/porting.md's split row: xlua's split (legonn.sys's) drops the leading space's empty piece, str.split not
+    assert tsys.split(' a red', ' ') == ['a', 'red'] and ' a red'.split(' ') == ['', 'a', 'red']
+    assert tsys.split('a red ', ' ') == ['a', 'red'] and 'a red '.split(' ')[-1] == ''
+    assert data['encode'](' a red').tolist()[:2] == [v['a'], v['red']]
 
 
 def test_spatial_attentive_pooling_is_a_softmax_weighted_sum():
