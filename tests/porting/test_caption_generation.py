@@ -1,5 +1,5 @@
 """eladhoffer/captionGeneration.torch run through its port, tests/porting/captiongen/ (Config.lua, Data.lua,
-Main.lua, SpatialAttentivePooling.lua; the package docstring says what is not ported and why).
+Main.lua, Sample.lua, SpatialAttentivePooling.lua; the package docstring says what is not ported and why).
 
 Stand-ins: COCO's LMDBs are the in-memory LMDB stand-in of tests/porting/test_imagenet_training_main.py holding
 records of CreateLMDBs.lua's form, ``{Data = image, Caption = {5 captions}}``, uncompressed (``Compressed`` false)
@@ -20,7 +20,7 @@ from legonn import nn
 from legonn import sys as tsys
 
 from . import recurrent_torch as recurrent
-from .captiongen import Config, Data, Main
+from .captiongen import Config, Data, Main, Sample
 from .captiongen.SpatialAttentivePooling import SpatialAttentivePooling
 from .test_imagenet_training_main import LMDBEnv
 
@@ -139,3 +139,32 @@ def test_main_on_cuda_follows_the_cpu():
     assert parts['model'].modules[0].modules[1].output.type() == 'torch.CudaTensor'
     cpu, _ = Main.main(arg + ['-type', 'float', '-save', 'c'], make_config(n_train=32, n_val=16))
     np.testing.assert_allclose([gpu['train'][0], gpu['val'][0]], [cpu['train'][0], cpu['val'][0]], rtol=1e-3)
+
+
+@pytest.mark.gpu
+def test_sample_captions_validation_images():
+    """Sample.lua after Main.lua: the net Main saved (copied to the Lua's Results/captionInceptionv3/Net_40.t7)
+    captions 20 validation images of 224 x 224 from key 500 on the GPU, greedily, 15 words each: the captions read
+    'a <colour> <thing> .' and name the image's colour for most images."""
+    config = make_config()
+    arg = ['-type', 'float', '-seqLength', '6', '-embeddingSize', '16', '-rnnSize', '32', '-batchSize', '16',
+           '-bufferSize', '48', '-dropout', '0', '-LR', '0.02', '-epoch', '6', '-threads', '1',
+           '-save', 'captionInceptionv3']
+    Main.main(arg, config)
+    os.replace('Results/captionInceptionv3/Net_6.t7', 'Results/captionInceptionv3/Net_40.t7')
+    rng = random.Random(5)
+    sample_config = make_config()
+    env = LMDBEnv()
+    colours = []
+    for i in range(500, 520):
+        colour = rng.choice(list(COLOURS))
+        img = lg.ByteTensor(3, 224, 224).fill(40)
+        img[COLOURS[colour]].fill(220)
+        env.records[Config.Key(i)] = {'Data': img, 'Caption': ['a %s box .' % colour]}
+        colours.append(colour)
+    sample_config.update(VALIDATION_ENV=env, ImageMinSide=224)
+    captions = Sample.main(sample_config)
+    assert len(captions) == 20 and os.path.exists('samples.png')
+    words = [c.split(' ') for c in captions]
+    assert all(w[0] == 'a' and w[-1] == '.' and len(w) == 4 for w in words)
+    assert sum(w[1] == c for w, c in zip(words, colours)) >= 12
