@@ -1,5 +1,5 @@
 """eladhoffer/seq2seq.torch run through its port, tests/porting/seq2seq_torch/ (vocabulary.lua, seqProvider.lua,
-Seq2Seq.lua, opt.lua, main.lua, and eladtools' EarlyStop.lua; each file's docstring lists its edits), on top of the
+Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua, and eladtools' EarlyStop.lua; each file's docstring lists its edits), on top of the
 recurrent.torch port.
 
 Stand-in data: a tiny synthetic parallel corpus, an "English" of 8 words and a "French" that writes each word as
@@ -19,6 +19,7 @@ from legonn import nn, optim
 
 from . import recurrent_torch as recurrent
 from .seq2seq_torch import main as main_lua
+from .seq2seq_torch import thoughtVectors
 from .seq2seq_torch.EarlyStop import EarlyStop
 from .seq2seq_torch.Seq2Seq import Seq2Seq
 from .seq2seq_torch.seqProvider import seqProvider
@@ -184,3 +185,20 @@ def test_main_on_cuda(tmp_path):
     assert s2s.params[0].type() == 'torch.CudaTensor'
     cpu, _, _ = main_lua.main(arg + ['-type', 'float', '-save', 'c'], 'en.txt', 'fr.txt', 2, ['d e'])
     np.testing.assert_allclose(losses, cpu, rtol=1e-3)
+
+
+def test_thought_vectors_learns_the_next_line():
+    """thoughtVectors.lua on a text whose lines cycle through four sentences: the encoder reads line k (from the
+    second line) and the decoder writes line k + 1; the loss falls and, sampled after training, each sentence is
+    followed by the next one of the cycle. The vocabulary, whose tokenizer is the registered LowerSplit, is cached
+    and shared by both providers."""
+    cycle = ['the cat sat', 'A dog ran', 'the bird flew', 'a fish swam']
+    with open('books.txt', 'w') as f:
+        f.write('\n'.join(cycle[k % 4] for k in range(66)) + '\n')
+    arg = ['-type', 'float', '-rnnSize', '32', '-batchSize', '8', '-seqLength', '6', '-LR', '0.01',
+           '-threads', '1', '-save', 'tv']
+    losses, samples, _ = thoughtVectors.main(arg, 'books.txt', 10, cycle)
+    assert losses[-1] < 0.2 * losses[0]
+    assert os.path.exists('cache/books.txt_vocab.t7')
+    assert isinstance(lg.load('cache/books.txt_vocab.t7').tokenizer, thoughtVectors.LowerSplit)
+    assert sum(s == cycle[(k + 1) % 4].lower() for k, s in enumerate(samples)) >= 3

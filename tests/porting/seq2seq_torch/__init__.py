@@ -1,14 +1,10 @@
 """eladhoffer/seq2seq.torch ported line by line on top of the recurrent.torch port (tests/porting/recurrent_torch/):
-vocabulary.lua, seqProvider.lua, Seq2Seq.lua, opt.lua, main.lua, and eladhoffer/eladtools' EarlyStop.lua (MIT
-licence), which main.lua constructs. tests/porting/test_seq2seq_torch.py runs them; each file's docstring lists its
+vocabulary.lua, seqProvider.lua, Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua, and eladhoffer/eladtools'
+EarlyStop.lua (MIT licence), which main.lua constructs. tests/porting/test_seq2seq_torch.py runs them; each file's docstring lists its
 edits beyond Lua syntax and 0-based indices.
 
 Not ported, and why:
 
-* thoughtVectors.lua: main.lua again over the BookCorpus file, with offsets and a vocabulary shared between the
-  providers; its tokenizer is a Lua closure (``function(s) return s:lower():split(' ') end``) that seqProvider saves
-  with the vocabulary, which Torch7 writes as bytecode and lg.save refuses (docs/porting.md's rows on saving
-  functions): porting it needs a registered callable class, as vocabulary.py does for simpleTokenizer.
 * learnWords.lua, learnWordsCNN.lua: their encoder is opt.lua's buildBiDiRNN, whose ``nn.Bidirectional`` neither
   recurrent.torch nor nnx (the package opt.lua requires before it) defines.
 * getCorpus.lua (downloads WMT and BookCorpus with wget), test.lua (requires 'MaskPadding', a file the repository
