@@ -1,6 +1,6 @@
 """eladhoffer/seq2seq.torch run through its port, tests/porting/seq2seq_torch/ (vocabulary.lua, seqProvider.lua,
-Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua, and eladtools' EarlyStop.lua; each file's docstring lists its edits), on top of the
-recurrent.torch port.
+Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua, and eladtools' EarlyStop.lua; each file's docstring lists its
+edits), on top of the recurrent.torch port.
 
 Stand-in data: a tiny synthetic parallel corpus, an "English" of 8 words and a "French" that writes each word as
 its capital plus 'x' (``a b`` -> ``Ax Bx``, lowercased by the tokenizer to ``ax bx``), 60 sentence pairs of 2 to 5

@@ -48,7 +48,8 @@ def AttentiveRecurrent(rnnModule, attentionModule):
 def AttentiveGRU(inputSize, outputSize, attnSize, attnTime):
     config = rnnModules['GRU'](inputSize + attnSize, outputSize)
     aGRUModule = AttentiveRecurrent(config['rnnModule'], attention(attnTime, attnSize, outputSize))
-    name = 'nn.AttentiveGRU({' + lg.tostring(inputSize) + ', ' + lg.tostring(attnTime) + ' x ' + lg.tostring(attnSize) + '} -> '
+    name = ('nn.AttentiveGRU({' + lg.tostring(inputSize) + ', ' + lg.tostring(attnTime) + ' x '
+            + lg.tostring(attnSize) + '} -> ')
     name = name + lg.tostring(outputSize) + ', {' + lg.tostring(outputSize) + ', ' + lg.tostring(attnSize) + '})'
     return {
         'rnnModule': aGRUModule,
@@ -60,7 +61,8 @@ def AttentiveGRU(inputSize, outputSize, attnSize, attnTime):
 def AttentiveLSTM(inputSize, outputSize, attnSize, attnTime):
     config = rnnModules['LSTM'](inputSize + attnSize, outputSize)
     aLSTM = AttentiveRecurrent(config['rnnModule'], attention(attnTime, attnSize, 2 * outputSize))
-    name = 'nn.AttentiveLSTM({' + lg.tostring(inputSize) + ', ' + lg.tostring(attnTime) + ' x ' + lg.tostring(attnSize) + '} -> '
+    name = ('nn.AttentiveLSTM({' + lg.tostring(inputSize) + ', ' + lg.tostring(attnTime) + ' x '
+            + lg.tostring(attnSize) + '} -> ')
     name = name + lg.tostring(outputSize) + ', {' + lg.tostring(2 * outputSize) + ', ' + lg.tostring(attnSize) + '})'
     return {
         'rnnModule': aLSTM,

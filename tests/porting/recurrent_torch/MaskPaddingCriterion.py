@@ -39,4 +39,4 @@ class MaskPaddingCriterion(nn.Criterion):
         return self.gradInput
 
 
-lg.register(MaskPaddingCriterion)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(MaskPaddingCriterion)   # as torch.class does, for lg.load (docs/porting.md)

@@ -250,4 +250,4 @@ class RecurrentContainer(nn.Container):
         return self.name or 'nn.RecurrentContainer {' + line + self.modules[0].__tostring__() + line + '}'
 
 
-lg.register(RecurrentContainer)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(RecurrentContainer)   # as torch.class does, for lg.load (docs/porting.md)

@@ -24,4 +24,4 @@ class Reverse(nn.Module):
         return self.gradInput
 
 
-lg.register(Reverse)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(Reverse)   # as torch.class does, for lg.load (docs/porting.md)

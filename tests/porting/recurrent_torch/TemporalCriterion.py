@@ -76,7 +76,7 @@ class TemporalCriterion(nn.Criterion):
         return super().type(type, tensorCache)
 
 
-lg.register(TemporalCriterion)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(TemporalCriterion)   # as torch.class does, for lg.load (docs/porting.md)
 
 
 def viewTimeAsBatch(input):

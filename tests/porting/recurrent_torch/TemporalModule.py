@@ -53,12 +53,13 @@ class TemporalModule(nn.Sequential):
             str_ = str_ + next + '(' + lg.tostring(i + 1) + ')'
         str_ = str_ + next + 'output]'
         for i in range(len(self.modules)):
-            str_ = str_ + line + tab + '(' + lg.tostring(i + 1) + '): ' + lg.tostring(self.modules[i]).replace(line, line + tab)
+            str_ = (str_ + line + tab + '(' + lg.tostring(i + 1) + '): '
+                    + lg.tostring(self.modules[i]).replace(line, line + tab))
         str_ = str_ + line + '}'
         return str_
 
 
-lg.register(TemporalModule)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(TemporalModule)   # as torch.class does, for lg.load (docs/porting.md)
 
 
 def viewTimeAsBatch(input):

@@ -106,7 +106,8 @@ class Seq2Seq(nn.Container):
             if shuffle:
                 xEncoded = encodedSeq.getIndexes(randIndexes.narrow(0, numSamples - 1, self.batchSize))
             else:
-                xEncoded = encodedSeq.getBatch(self.batchSize)  # :getIndexes(randIndexes:narrow(1, numSamples, self.batchSize))
+                # :getIndexes(randIndexes:narrow(1, numSamples, self.batchSize))
+                xEncoded = encodedSeq.getBatch(self.batchSize)
             for m in range(len(self.decoderModels)):
                 seq = None
                 if shuffle:

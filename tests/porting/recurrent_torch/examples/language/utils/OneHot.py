@@ -30,4 +30,4 @@ class OneHot(nn.Module):
         return self.gradInput
 
 
-lg.register(OneHot)   # torch.class registers it; lg.load rebuilds it so (docs/porting.md's torch.class row)
+lg.register(OneHot)   # as torch.class does, for lg.load (docs/porting.md)
