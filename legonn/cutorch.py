@@ -20,7 +20,7 @@ __all__ = ['synchronize', 'synchronizeAll', 'setDevice', 'getDevice', 'getDevice
            'createCudaHostTensor',
            'createCudaHostFloatTensor', 'createCudaHostDoubleTensor', 'createCudaHostIntTensor',
            'createCudaHostLongTensor', 'createCudaHostByteTensor', 'createCudaHostHalfTensor',
-           'isCachingAllocatorEnabled', 'hasHalf']
+           'isCachingAllocatorEnabled', 'setHeapTracking', 'hasHalf']
 
 # CUDA half tensors exist (legonn.CudaHalfTensor), as cutorch.hasHalf says on GPUs that have them
 hasHalf = True
@@ -192,3 +192,14 @@ def isCachingAllocatorEnabled():
     """True: CuPy's memory pool keeps freed blocks for reuse, as cutorch's caching allocator."""
     _cupy('isCachingAllocatorEnabled')
     return True
+
+
+def setHeapTracking(enabled):
+    """``cutorch.setHeapTracking(true)`` (eladhoffer/seq2seq.torch's opt.lua calls it; cutorch's init.lua:147 turns
+    it on at load): init.c's cutorch_setHeapTracking lets a failed GPU allocation run Lua's garbage collector and
+    try again. legonn's allocations already do so, whatever the flag: CuPy's memory pool, on a failed allocation,
+    frees its cached blocks, collects Python's garbage and retries, and CPython frees a tensor when its last
+    reference goes. ``enabled`` must be a boolean, as luaT_checkboolean wants; returns nothing."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"cutorch.setHeapTracking: expected a boolean, got {type(enabled).__name__}")
+    _cupy('setHeapTracking')

@@ -14,7 +14,7 @@ GPU_FUNCTIONS = [
     ('getMemoryUsage', (0,)), ('getDeviceProperties', (0,)), ('manualSeed', (1,)), ('manualSeedAll', (1,)),
     ('seed', ()), ('seedAll', ()), ('initialSeed', ()), ('streamSynchronize', (0,)), ('getStream', ()),
     ('getNumStreams', ()), ('withDevice', (0, lambda: None)), ('isCachingAllocatorEnabled', ()),
-    ('getRNGState', ()), ('setRNGState', ({'streamSeed': 1, 'initialSeed': 1},)),
+    ('getRNGState', ()), ('setRNGState', ({'streamSeed': 1, 'initialSeed': 1},)), ('setHeapTracking', (True,)),
 ]
 
 
@@ -130,6 +130,17 @@ def test_synchronisation_and_streams():
     with pytest.raises(ValueError, match=r'cutorch\.streamSynchronize: .*one stream'):
         cutorch.streamSynchronize(1)
     assert cutorch.isCachingAllocatorEnabled()
+
+
+@pytest.mark.gpu
+def test_set_heap_tracking_takes_a_boolean():
+    """eladhoffer/seq2seq.torch's opt.lua: ``cutorch.setHeapTracking(true)`` (init.c's cutorch_setHeapTracking,
+    luaT_checkboolean): true or false is taken, and allocation goes on as before; a number is refused."""
+    assert cutorch.setHeapTracking(True) is None
+    cutorch.setHeapTracking(False)
+    assert float(lg.CudaTensor(10).fill(1).sum()) == 10
+    with pytest.raises(TypeError, match=r'cutorch\.setHeapTracking: expected a boolean, got int'):
+        cutorch.setHeapTracking(1)
 
 
 @pytest.mark.gpu

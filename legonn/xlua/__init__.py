@@ -11,7 +11,8 @@ imports and functions too: ``del`` the names), ``xlua.usage_module`` (it registe
 table; Python modules print their own way), ``Profiler.displayAll`` (draws on a Qt painter); the globals
 ``xprint``, ``xerror``, ``xrequire`` (use ``xlua.print`` ...); and what xlua adds to Lua's own tables, for
 which Python has its own: ``table.splice`` (``del t[i:j]``), ``table.prune`` (``set``/``dict``),
-``string.split`` (``str.split``, ``re.split``), ``string.tosymbol`` (attribute look-up).
+``string.split`` (legonn.sys's ``split``, the same function over a Python regex: ``str.split`` keeps the
+empty pieces xlua drops, docs/porting.md), ``string.tosymbol`` (attribute look-up).
 """
 from .arguments import envparams, unpack, unpack_class, usage
 from .options import OptionParser

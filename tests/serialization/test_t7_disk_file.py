@@ -193,3 +193,37 @@ def test_typed_reads_and_writes_take_a_tensors_storage(tmp_path):
     with pytest.raises(TypeError, match='writeInt: expected a number or a IntStorage, got a legonn.FloatStorage'):
         f.writeInt(flow.storage())
     f.close()
+
+
+def test_seek_seek_end_and_position_are_file_c_s_from_zero(tmp_path):
+    """File.c's seek/seekEnd/position (0-based here, File.c's are 1-based): recurrent.torch's textDataProvider.lua
+    sizes a text file with ``seekEnd()`` and ``position() - 1``, seeks back to the start with ``seek(1)`` and reads
+    every byte with ``readByte(storage)``; here ``position()`` after ``seekEnd()`` is the size and ``seek(0)`` the
+    start. A seek before the first read and one between reads both move the stream; write mode seeks the file."""
+    path = tmp_path / 'text.txt'
+    path.write_bytes(b'hello world\n')
+    f = lg.DiskFile(str(path), 'r')
+    assert f.position() == 0
+    f.seekEnd()
+    length = f.position()
+    assert length == 12
+    f.seek(0)
+    s = lg.ByteStorage(length)
+    assert f.readByte(s) == 12 and bytes(s.tolist()) == b'hello world\n'
+    f.seek(6)
+    assert f.position() == 6 and bytes(f.readByte(5).tolist()) == b'world'
+    with pytest.raises(ValueError, match=r'seek: position must be an integer >= 0 \(0-based\), got -1'):
+        f.seek(-1)
+    f.close()
+    with pytest.raises(ValueError, match='seekEnd on a closed file'):
+        f.seekEnd()
+    w = lg.DiskFile(str(tmp_path / 'out.bin'), 'w').binary()
+    w.writeInt(7)
+    assert w.position() == 4
+    w.seek(0)
+    w.writeInt(9)
+    w.seekEnd()
+    assert w.position() == 4
+    w.close()
+    r = lg.DiskFile(str(tmp_path / 'out.bin'), 'r').binary()
+    assert r.readInt() == 9

@@ -43,8 +43,8 @@ class DiskFile:
     shared across the calls. ``readObject`` past the last object raises EOFError, or, after ``quiet()`` (or
     with ``quiet`` true), returns None as Torch7's quiet file does (its failed read of the type tag gives 0,
     the nil tag). Objects come back as ``load_lua`` gives them (``nn`` modules as legonn's, tables as lists
-    or dicts). Text reads and writes (``readString``, ``writeString``, ...) are not here: a Python file does
-    them (docs/porting.md)."""
+    or dicts). ``seek``, ``seekEnd`` and ``position`` move in the file (0-based byte positions). Text reads and
+    writes (``readString``, ``writeString``, ...) are not here: a Python file does them (docs/porting.md)."""
 
     def __init__(self, name, mode='r', quiet=False):
         if mode not in _MODES:
@@ -53,6 +53,7 @@ class DiskFile:
         self._quiet, self._binary = bool(quiet), False
         self._writer = self._reader = self._converter = None
         self._file = self._data = None
+        self._start = 0   # a read position set by seek before the first read
         if mode == 'w':
             self._file = open(self.name, 'wb')
         else:
@@ -122,9 +123,42 @@ class DiskFile:
     def _object_reader(self):
         if self._reader is None:
             stream = BinaryStream(self._data, self.name) if self._binary else AsciiStream(self._data, self.name)
+            stream.pos = self._start
             self._reader = ObjectReader(stream)
             self._converter = ModuleConverter(self.name)
         return self._reader
+
+    # File.c's seek/seekEnd/position (recurrent.torch's textDataProvider.lua sizes a text file with seekEnd and
+    # position, then seeks back to read its bytes); positions are 0-based here, where File.c adds and takes 1
+    def seek(self, position):
+        """Moves to byte ``position`` (0-based: ``seek(0)`` is the start, Torch7's ``seek(1)``); a position
+        past the end is taken, as fseek takes it, and a read there fails. Returns the file."""
+        self._check(self.mode, 'seek')
+        if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or position < 0:
+            raise ValueError(f"legonn.DiskFile: {self.name}: seek: position must be an integer >= 0 (0-based), "
+                             f"got {position!r}")
+        if self.mode == 'w':
+            self._file.seek(int(position))
+        elif self._reader is None:
+            self._start = int(position)
+        else:
+            self._reader.s.pos = int(position)
+        return self
+
+    def seekEnd(self):
+        """Moves to the end of the file (its size in bytes is then ``position()``). Returns the file."""
+        self._check(self.mode, 'seekEnd')
+        if self.mode == 'w':
+            self._file.seek(0, os.SEEK_END)
+            return self
+        return self.seek(len(self._data))
+
+    def position(self):
+        """The current byte position, 0-based (Torch7's ``position()`` is 1-based: its start is 1)."""
+        self._check(self.mode, 'position')
+        if self.mode == 'w':
+            return self._file.tell()
+        return self._start if self._reader is None else self._reader.s.pos
 
     def readObject(self):
         """The next object of the file; at the end None if quiet, else EOFError."""

@@ -1,0 +1,1 @@
+"""recurrent.torch's examples/ folder."""
