@@ -64,6 +64,11 @@ class Container(Module):
     def __len__(self):
         return len(self.modules)
 
+    def __bool__(self):
+        # true however many children, as every Lua table: `if self.rnnModule then` (recurrent.torch) tests for
+        # nil, and an empty nn.Sequential() would read false through __len__
+        return True
+
     def __getitem__(self, index):
         return self.modules[index]
 

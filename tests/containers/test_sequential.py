@@ -29,6 +29,14 @@ def test_add_insert_remove_get_size():
         s.add(3)
 
 
+def test_an_empty_container_is_true_as_a_lua_table():
+    """Lua's `if self.rnnModule then` (recurrent.torch's Recurrent.lua) tests for nil: a container is true with no
+    children too, though len() counts them."""
+    for empty in (nn.Sequential(), nn.Concat(1), nn.ParallelTable(), nn.ConcatTable()):
+        assert len(empty) == 0 and bool(empty) is True
+    assert (nn.Sequential() or None) is not None
+
+
 @pytest.mark.parametrize('shape', [(3, 4), (4,)])
 def test_jacobian_through_the_chain(shape):
     assert_jacobian(mlp(), lg.DoubleTensor(*shape))
