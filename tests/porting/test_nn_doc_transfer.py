@@ -103,10 +103,10 @@ def test_relu_inplace():
     """ReLU: ``nn.ReLU(true)`` writes into its input."""
     f = nn.ReLU(True)
     x = lg.Tensor([-1, 2])
-    assert f.forward(x) is x and x.tolist() == [0, 2]
+    assert f.forward(x).isSetTo(x) and x.tolist() == [0, 2]   # the output views the input
     f = nn.ReLU6(True)
     x = lg.Tensor([-1, 7])
-    assert f.forward(x) is x and x.tolist() == [0, 6]
+    assert f.forward(x).isSetTo(x) and x.tolist() == [0, 6]
 
 
 def test_prelu_per_plane_slopes():
@@ -176,7 +176,7 @@ def test_leakyrelu():
     want = np.maximum(0, x.numpy()) + 0.2 * np.minimum(0, x.numpy())
     assert np.allclose(nn.LeakyReLU(0.2).forward(x).numpy(), want)
     f = nn.LeakyReLU(0.2, True)
-    assert f.forward(x) is x and np.allclose(x.numpy(), want)
+    assert f.forward(x).isSetTo(x) and np.allclose(x.numpy(), want)
 
 
 def test_gatedlinearunit():
@@ -202,13 +202,13 @@ def test_spatialsoftmax_and_spatiallogsoftmax_examples():
 @pytest.mark.parametrize('make, f', [(nn.AddConstant, lambda x: x + 3), (nn.MulConstant, lambda x: 3 * x)],
                          ids=['AddConstant', 'MulConstant'])
 def test_constant_transfers_in_place_restore_the_input(make, f):
-    """AddConstant and MulConstant: ``x + k`` and ``k * x``; in place (``(k, true)``) the output is the input,
-    which the backward pass restores."""
+    """AddConstant and MulConstant: ``x + k`` and ``k * x``; in place (``(k, true)``) the output views the
+    input (``self.output:set(input)``), which the backward pass restores."""
     x = lg.randn(5)
     before = x.numpy().copy()
     assert np.allclose(make(3).forward(x).numpy(), f(before))
     m = make(3, True)
     out = m.forward(x)
-    assert out is x and np.allclose(x.numpy(), f(before))
+    assert out.isSetTo(x) and np.allclose(x.numpy(), f(before))
     m.backward(x, lg.ones(5))
     assert np.allclose(x.numpy(), before)
