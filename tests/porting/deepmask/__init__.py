@@ -1,0 +1,10 @@
+"""facebookresearch/deepmask (BSD licence, Copyright (c) 2016-present, Facebook, Inc.) ported line by line onto
+legonn, one Python file per Lua file under the Lua file's name; tests/porting/test_deepmask.py runs it.
+
+Stand-ins, not part of the port and not part of legonn: ``coco.py`` (the few calls of the COCO API, a C library,
+that deepmask makes, over a tiny synthetic dataset) and ``resnet_standin.py`` (a small random trunk with
+fb.resnet.torch's ResNet-50 module layout, for ``pretrained/resnet-50.t7``).
+
+Lua's ``paths.dofile('X.lua')`` is ``from . import X`` where the script runs it; the classes Lua's torch.class
+makes global (``nn.DeepMask``, ``Trainer``, ``Infer``, ``DataSampler``, the meters) are the modules' classes.
+"""
