@@ -151,29 +151,103 @@ def test_lua_random_with_a_fractional_bound():
     assert draws == {1, 2, 3, 4, 5, 6}
 
 
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """train.lua run for two epochs in a fresh run directory (the second one tests), shared by the GPU tests:
+    (the run directory, the trainer). The scripts run from the directory, as deepmask's do."""
+    if not lg.gpu_available():
+        pytest.skip('needs CuPy and a CUDA GPU')
+    root = tmp_path_factory.mktemp('deepmask')
+    for split, seed in (('train', 0), ('val', 1)):
+        synthetic_coco.write(str(root / 'data'), split, seed=seed)
+    lg.manualSeed(11)
+    (root / 'pretrained').mkdir()
+    lg.save(str(root / 'pretrained' / 'resnet-50.t7'), resnet_standin.resnet50_standin())
+    before, serialization = os.getcwd(), threads.Threads.serialization()
+    os.chdir(root)
+    try:
+        from .deepmask import train
+        trainer = train.main(TRAIN + ['-maxepoch', '2', '-lr', '0.01'])
+        yield root, trainer
+    finally:
+        os.chdir(before)
+        threads.Threads.serialization(serialization)
+        lg.setdefaulttensortype('torch.FloatTensor')
+
+
+@pytest.fixture
+def in_run(trained, monkeypatch):
+    monkeypatch.chdir(trained[0])
+    return trained[1]
+
+
 @pytest.mark.gpu
-def test_train_lua_trains_deepmask_and_logs(workdir, sharedserialize):
+def test_train_lua_trains_deepmask_and_logs(in_run):
     """train.lua, two epochs: each trains both heads on batches from the loader (the trunk stepped by sgd with
     its output as the unused "loss"), the second one tests; the log holds their lines and model.t7 the shared
     weights, which reload with ``-reload`` (the epoch counted from the log)."""
     from .deepmask import train
-    trainer = train.main(TRAIN + ['-maxepoch', '2', '-lr', '0.01'])
+    trainer = in_run
     log = open(trainer.rundir + '/log').read().splitlines()
     assert [line[:7] for line in log] == ['[train]', '[train]', '[test] ']
-    assert 'IoU: mean' in log[2]
+    assert 'IoU: mean' in log[2] and 'epoch 00002' in log[2]
     saved = lg.load(trainer.rundir + '/model.t7')
     assert lg.type(saved['model']) == 'nn.DeepMask' and saved['config']['iSz'] == 32
     np.testing.assert_array_equal(saved['model'].trunk.get(11).weight.numpy(),
                                   trainer.model.trunk.get(11).weight.float().numpy())
-    again = train.main(['-reload', trainer.rundir, '-maxepoch', '1'])
-    assert open(again.rundir + '/log').read().count('[train]') == 1
-    assert 'epoch 00003' in open(again.rundir + '/log').read()
+    assert trainer.model.trunk.get(11).weight.type() == 'torch.CudaTensor'
+
+
+@pytest.mark.gpu
+def test_compute_proposals_on_one_image(in_run):
+    """computeProposals.lua on the trained model: DeepMask:inference turns it convolutional, InferDeepMask runs
+    the scale pyramid and returns ``np`` masks of the image's size, each the mask head's thresholded output
+    pasted where its score was found, and draws them into the image."""
+    from .deepmask import computeProposals
+    img = 'data/val2014/COCO_val2014_000000000001.png'
+    masks, res = computeProposals.main([in_run.rundir, '-img', img, '-si', '-1', '-sf', '0', '-ss', '0.5'])
+    assert tuple(masks.size()) == (5, 96, 96) and masks.type() == 'torch.ByteTensor'
+    assert masks.sum() > 0 and set(np.unique(masks.numpy())) <= {0, 1}
+    assert os.path.exists('res.jpg') and tuple(res.size()) == (3, 96, 96)
+
+
+@pytest.mark.gpu
+def test_eval_per_patch_and_per_image(in_run):
+    """evalPerPatch.lua: the IoU meter over ``testmaxload`` validation batches of the trained mask net (and its
+    ``-save`` figures); evalPerImage.lua: ``np`` RLE-encoded proposals per image, which decode to masks of the
+    image's size."""
+    from .deepmask import evalPerImage, evalPerPatch
+    meter = evalPerPatch.main([in_run.rundir, '-testmaxload', '2', '-save'])
+    assert meter.n == 2 * 4 and 0 < meter.value('mean') <= 100
+    assert sorted(os.listdir(in_run.rundir + '/epoch=2/res-patch')) == ['1.jpg', '2.jpg']
+    props = evalPerImage.main([in_run.rundir, '-np', '3', '-endAt', '2', '-smin', '-1', '-smax', '0'])
+    assert len(props) == 2 * 3
+    seg = props[4]['segmentation']
+    mask = coco.MaskApi.decode({'size': list(seg['size']), 'counts': list(seg['counts'])})
+    assert tuple(mask.size()) == (1, 96, 96) and props[4]['image_id'] == 2
+
+
+@pytest.mark.gpu
+def test_sharpmask_trains_on_the_deepmask_and_infers(in_run):
+    """train.lua with ``-dm``: SharpMask.lua loads the trained DeepMask, adds the refinement modules and
+    TrainerSharpMask.lua trains them alone (``updateParameters``), ground truth at the input's size; then
+    computeProposals.lua with InferSharpMask.lua, refining the top patches (and with ``-dm``, DeepMask's head)."""
+    from .deepmask import computeProposals, train
+    sm = train.main(TRAIN + ['-dm', in_run.rundir, '-km', '16', '-ks', '16', '-maxepoch', '2', '-lr', '0.01'])
+    assert lg.type(sm.model) == 'nn.SharpMask' and sm.rundir.startswith('exps/sharpmask/exp')
+    log = open(sm.rundir + '/log').read().splitlines()
+    assert [line[:7] for line in log] == ['[train]', '[train]', '[test] ']
+    trunk = lg.load(in_run.rundir + '/model.t7')['model'].trunk
+    np.testing.assert_array_equal(sm.model.trunk.get(11).weight.float().numpy(), trunk.get(11).weight.numpy())
+    img = 'data/val2014/COCO_val2014_000000000002.png'
+    for flag in ([], ['-dm']):
+        masks, _ = computeProposals.main([sm.rundir, '-img', img, '-si', '-1', '-sf', '0', '-ss', '0.5'] + flag)
+        assert tuple(masks.size()) == (5, 96, 96) and masks.sum() > 0
 
 
 @pytest.mark.gpu
 def test_trainer_mask_loss_falls(workdir, sharedserialize):
-    """TrainerDeepMask.lua's loop on mask batches (``-hfreq 0``): the mask loss on a fixed batch falls."""
-    from .deepmask import DeepMask as _  # noqa: F401 (registers nn.DeepMask)
+    """TrainerDeepMask.lua's loop on mask batches (``hfreq`` 0): the mask loss on a fixed batch falls."""
     from .deepmask.DataLoader import DataLoader
     from .deepmask.DeepMask import DeepMask
     from .deepmask.TrainerDeepMask import Trainer
@@ -197,17 +271,3 @@ def test_trainer_mask_loss_falls(workdir, sharedserialize):
     for epoch in range(1, 5):
         trainer.train(epoch, trainLoader)
     assert loss() < before
-
-
-@pytest.mark.gpu
-def test_compute_proposals_on_one_image(workdir, sharedserialize):
-    """computeProposals.lua on a trained model: DeepMask:inference turns it convolutional, InferDeepMask runs the
-    scale pyramid and returns ``np`` masks of the image's size, each made of the mask head's thresholded
-    output pasted where its score was found, and draws them into the image."""
-    from .deepmask import computeProposals, train
-    trainer = train.main(TRAIN + ['-maxepoch', '1', '-lr', '0.01'])
-    img = 'data/val2014/COCO_val2014_000000000001.png'
-    masks, res = computeProposals.main([trainer.rundir, '-img', img, '-si', '-1', '-sf', '0', '-ss', '0.5'])
-    assert tuple(masks.size()) == (5, 96, 96) and masks.type() == 'torch.ByteTensor'
-    assert masks.sum() > 0 and set(np.unique(masks.numpy())) <= {0, 1}
-    assert os.path.exists('res.jpg') and tuple(res.size()) == (3, 96, 96)
