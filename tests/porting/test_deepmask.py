@@ -271,3 +271,23 @@ def test_trainer_mask_loss_falls(workdir, sharedserialize):
     for epoch in range(1, 5):
         trainer.train(epoch, trainLoader)
     assert loss() < before
+
+
+@pytest.mark.gpu
+def test_top_scores_keep_torch7_positions():
+    """InferDeepMask.lua's getTopScores ranks the sigmoid of the scores over the scales and computes each top
+    position from torch.sort's 1-based id ``k`` of a w-wide map as ``x = floor(k/w)``, ``y = k%w + 1`` (each at
+    least 1). The port stores the 0-based positions of those same numbers: (x - 1, y - 1)."""
+    from types import SimpleNamespace
+    from .deepmask.InferDeepMask import Infer
+    model = SimpleNamespace(trunk=None, maskBranch=None, scoreBranch=None)
+    infer = Infer(np=4, scales=[1], meanstd={'mean': [0] * 3, 'std': [1] * 3}, model=model, iSz=32)
+    scores = np.array([[0.1, 2.0, -1.0], [3.0, 0.5, 1.5]], np.float32)
+    infer.score = [lg.Tensor(scores.copy())]
+    top = infer.getTopScores().numpy()
+    ids = np.argsort(-scores.reshape(-1), kind='stable') + 1       # Lua's 1-based ids, best first
+    x, y = np.maximum(ids // 3, 1), np.maximum(ids % 3 + 1, 1)
+    np.testing.assert_allclose(top[:, 0], 1 / (1 + np.exp(-np.sort(scores.reshape(-1))[::-1][:4])), rtol=1e-6)
+    np.testing.assert_array_equal(top[:, 1], 0)
+    np.testing.assert_array_equal(top[:, 2], x[:4] - 1)
+    np.testing.assert_array_equal(top[:, 3], y[:4] - 1)

@@ -37,7 +37,8 @@ def main(arg):
     # --------------------------------------------------------------------------
     # loading model and config
     print('| loading model file...' + config['model'])
-    m = lg.load(config['model'] + '/model.t7')
+    # port: Torch7's torch.load puts the CUDA model back on the GPU, lg.load needs device='saved' (docs/porting.md)
+    m = lg.load(config['model'] + '/model.t7', device='saved')
     c = m['config']
     for k, v in c.items():
         if config.get(k) is None: config[k] = v

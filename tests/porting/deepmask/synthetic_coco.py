@@ -22,12 +22,14 @@ def write(datadir, split, n_images=4, size=96, n_objects=80, seed=0):
     canvases = [rng.uniform(0.2, 0.4, (3, size, size)) for _ in range(n_images)]
     for k in range(n_objects):
         img = k % n_images
-        r = rng.uniform(8, 18)
-        cx, cy = rng.uniform(r, size - r, 2)
-        angles = numpy.sort(rng.uniform(0, 2 * math.pi, 7))
-        poly = numpy.stack([cx + r * numpy.cos(angles), cy + r * numpy.sin(angles)], 1).reshape(-1)
-        R = coco.MaskApi.frPoly([lg.DoubleTensor(poly)], size, size)
-        m = coco.MaskApi.decode(R)[0].numpy().astype(bool)
+        m = numpy.zeros((1, 1), bool)
+        while m.sum() < 150:   # DataSampler's maskSampling redraws its category's objects until one is this big
+            r = rng.uniform(8, 18)
+            cx, cy = rng.uniform(r, size - r, 2)
+            angles = numpy.sort(rng.uniform(0, 2 * math.pi, 7))
+            poly = numpy.stack([cx + r * numpy.cos(angles), cy + r * numpy.sin(angles)], 1).reshape(-1)
+            R = coco.MaskApi.frPoly([lg.DoubleTensor(poly)], size, size)
+            m = coco.MaskApi.decode(R)[0].numpy().astype(bool)
         canvases[img][:, m] = 0.9
         ys, xs = numpy.nonzero(m)
         x0, y0 = float(poly[0::2].min()), float(poly[1::2].min())

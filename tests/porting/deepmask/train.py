@@ -69,7 +69,8 @@ def main(arg):
             for line in open(config['reload'] + '/log'):
                 if 'train' in line: epoch = epoch + 1
         print('| reloading experiment %s' % config['reload'])
-        m = lg.load('%s/model.t7' % config['reload'])
+        # port: Torch7's torch.load puts the CUDA model back on the GPU, lg.load needs device='saved' (docs/porting.md)
+        m = lg.load('%s/model.t7' % config['reload'], device='saved')
         model, config = m['model'], m['config']
 
     # --------------------------------------------------------------------------
