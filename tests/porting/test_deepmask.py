@@ -141,6 +141,7 @@ def test_log_file_is_a_python_file(tmp_path):
     log.close()
 
 
+@pytest.mark.filterwarnings('ignore::DeprecationWarning')
 def test_lua_random_with_a_fractional_bound():
     """docs/porting.md's row: DataSampler's negSamplingBB draws ``math.random(1, w0*2^scale)`` with a fractional
     bound; Python's randint refuses it, and LuaJIT's ``floor(r*(n-m+1)) + m`` can reach past ``n``."""
@@ -234,7 +235,7 @@ def test_sharpmask_trains_on_the_deepmask_and_infers(in_run):
     computeProposals.lua with InferSharpMask.lua, refining the top patches (and with ``-dm``, DeepMask's head)."""
     from .deepmask import computeProposals, train
     sm = train.main(TRAIN + ['-dm', in_run.rundir, '-km', '16', '-ks', '16', '-maxepoch', '2', '-lr', '0.01'])
-    assert lg.type(sm.model) == 'nn.SharpMask' and sm.rundir.startswith('exps/sharpmask/exp')
+    assert lg.type(sm.model) == 'nn.SharpMask' and sm.rundir.startswith(os.getcwd() + '/exps/sharpmask/exp')
     log = open(sm.rundir + '/log').read().splitlines()
     assert [line[:7] for line in log] == ['[train]', '[train]', '[test] ']
     trunk = lg.load(in_run.rundir + '/model.t7')['model'].trunk
@@ -291,3 +292,19 @@ def test_top_scores_keep_torch7_positions():
     np.testing.assert_array_equal(top[:, 1], 0)
     np.testing.assert_array_equal(top[:, 2], x[:4] - 1)
     np.testing.assert_array_equal(top[:, 3], y[:4] - 1)
+
+
+@pytest.mark.gpu
+def test_train_lua_reloads_an_experiment(in_run):
+    """train.lua ``-reload dir``: the epoch restarts from the number of train lines in dir's log, the model
+    (loaded back onto the GPU) and the saved config (its ``maxepoch`` too) replace the command line's, and the
+    new run directory is made inside the old one."""
+    from .deepmask import train
+    before = in_run.model.trunk.get(11).weight.float().clone()
+    again = train.main(['-reload', in_run.rundir, '-maxepoch', '1'])
+    assert again.rundir.startswith(in_run.rundir + '/deepmask/exp')
+    log = open(again.rundir + '/log').read()
+    assert 'epoch 00002' in log and 'epoch 00003' in log and log.count('[train]') == 2
+    np.testing.assert_array_equal(lg.load(in_run.rundir + '/model.t7')['model'].trunk.get(11).weight.numpy(),
+                                  before.numpy())
+    assert (again.model.trunk.get(11).weight.float() - before).abs().max() > 0
