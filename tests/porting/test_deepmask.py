@@ -216,13 +216,14 @@ def test_compute_proposals_on_one_image(in_run):
 def test_eval_per_patch_and_per_image(in_run):
     """evalPerPatch.lua: the IoU meter over ``testmaxload`` validation batches of the trained mask net (and its
     ``-save`` figures); evalPerImage.lua: ``np`` RLE-encoded proposals per image, which decode to masks of the
-    image's size."""
+    image's size (with ``-save`` drawn into the images, with ``-timer`` the stages' times printed)."""
     from .deepmask import evalPerImage, evalPerPatch
     meter = evalPerPatch.main([in_run.rundir, '-testmaxload', '2', '-save'])
     assert meter.n == 2 * 4 and 0 < meter.value('mean') <= 100
     assert sorted(os.listdir(in_run.rundir + '/epoch=2/res-patch')) == ['1.jpg', '2.jpg']
-    props = evalPerImage.main([in_run.rundir, '-np', '3', '-endAt', '2', '-smin', '-1', '-smax', '0'])
-    assert len(props) == 2 * 3
+    props = evalPerImage.main([in_run.rundir, '-np', '3', '-endAt', '2', '-smin', '-1', '-smax', '0', '-save',
+                               '-timer'])
+    assert len(props) == 2 * 3 and sorted(os.listdir(in_run.rundir + '/epoch=2/res')) == ['1.jpg', '2.jpg']
     seg = props[4]['segmentation']
     mask = coco.MaskApi.decode({'size': list(seg['size']), 'counts': list(seg['counts'])})
     assert tuple(mask.size()) == (1, 96, 96) and props[4]['image_id'] == 2
