@@ -13,6 +13,7 @@ CudaTensors, inference pads into one): the scripts' tests are GPU tests, run on 
 (``LEGONN_GPU_SIM=1``) and skipped without CuPy; the sampler, the loader's batches, the meters and the COCO
 stand-in run on the CPU.
 """
+import inspect
 import math
 import os
 import random
@@ -309,3 +310,21 @@ def test_train_lua_reloads_an_experiment(in_run):
     np.testing.assert_array_equal(lg.load(in_run.rundir + '/model.t7')['model'].trunk.get(11).weight.numpy(),
                                   before.numpy())
     assert (again.model.trunk.get(11).weight.float() - before).abs().max() > 0
+
+
+def test_python_refuses_what_lua_drops():
+    """docs/porting.md's rows: a float read from a tensor indexes a tensor but not a list (InferDeepMask.lua's
+    ``self.scales[scale]`` is ``self.scales[int(scale)]`` in the port); extra arguments and unused format values,
+    which Lua drops (``model:inference(config.np)``, ``string.format('./res.jpg', config.model)``), are a
+    TypeError in Python, so the port's DeepMask.inference takes ``*_`` and the file name is the literal."""
+    from .deepmask.DeepMask import DeepMask
+    topScores = lg.Tensor([[0.9, 1, 0, 2]])
+    scales, masks = [0.5, 1.0], lg.Tensor([[10, 20], [30, 40]])
+    scale = topScores[0][1]
+    assert isinstance(scale, float) and masks[scale][1] == 40
+    with pytest.raises(TypeError):
+        scales[scale]
+    assert scales[int(scale)] == 1.0
+    with pytest.raises(TypeError, match='not all arguments converted'):
+        './res.jpg' % ('model',)
+    assert str(inspect.signature(DeepMask.inference)) == '(self, *_)'
