@@ -14,42 +14,16 @@ import pytest
 import legonn as lg
 from legonn import cudnn, nn, optim
 
-# SpatialSymmetricPadding.lua's port lives in the full port's package (tests/porting/deepmask/)
+# SpatialSymmetricPadding.lua and modelUtils.lua are the full port's (tests/porting/deepmask/)
+from .deepmask import modelUtils
 from .deepmask.SpatialSymmetricPadding import SpatialSymmetricPadding
 
 
 class utils:
-    @staticmethod
-    def linear2convTrunk(net, fSz):
-        def f(x):
-            if 'Linear' in lg.typename(x):
-                nInp, nOut = x.weight.size(1) / (fSz * fSz), x.weight.size(0)
-                w = lg.reshape(x.weight, nOut, nInp, fSz, fSz)
-                y = cudnn.SpatialConvolution(nInp, nOut, fSz, fSz, 1, 1)
-                y.weight.copy(w); y.gradWeight.copy(w); y.bias.copy(x.bias)
-                return y
-            elif 'Threshold' in lg.typename(x):
-                return cudnn.ReLU()
-            elif 'View' in lg.typename(x) or 'SpatialZeroPadding' in lg.typename(x):
-                return nn.Identity()
-            else:
-                return x
-        return net.replace(f)
-
-    @staticmethod
-    def linear2convHead(net):
-        def f(x):
-            if 'Linear' in lg.typename(x):
-                nInp, nOut = x.weight.size(1), x.weight.size(0)
-                w = lg.reshape(x.weight, nOut, nInp, 1, 1)
-                y = cudnn.SpatialConvolution(nInp, nOut, 1, 1, 1, 1)
-                y.weight.copy(w); y.gradWeight.copy(w); y.bias.copy(x.bias)
-                return y
-            elif 'Threshold' in lg.typename(x):
-                return cudnn.ReLU()
-            elif 'View' not in lg.typename(x) and 'Copy' not in lg.typename(x):
-                return x
-        return net.replace(f)
+    # modelUtils.lua's Linear-to-convolution callbacks from the full port (they call no :cuda()); updatePadding
+    # below is the Lua's without its :cuda() (a CPU run)
+    linear2convTrunk = staticmethod(modelUtils.linear2convTrunk)
+    linear2convHead = staticmethod(modelUtils.linear2convHead)
 
     @staticmethod
     def updatePadding(net, nn_padding):
