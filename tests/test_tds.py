@@ -54,6 +54,16 @@ def test_constructors_convert_nested_tables():
         tds.Hash(3)
 
 
+def test_hash_constructor_leaves_out_nil_fields():
+    """A Lua table never holds nil: deepmask's DataSampler.lua:85 builds ``{xcS, ycS, category_id=ann.category}``
+    with ``ann.category`` unset, then ``tds.Hash(bbs)``; the entry has no category_id and the constructor, which
+    walks ``pairs(tbl)``, stores the rest. A None value in the dict (or nested in it) is that absent field."""
+    h = tds.Hash({'scales': [0.25], 0.25: [{0: 3.0, 1: 4.0, 'category_id': None}], 'gone': None})
+    assert len(h) == 2 and 'gone' not in h and h['gone'] is None
+    entry = h[0.25][0]
+    assert len(entry) == 2 and entry[0] == 3.0 and entry['category_id'] is None
+
+
 def test_only_tds_elements_are_stored():
     """elem.lua's elem.set: numbers, strings, booleans, tds containers and tensors; anything else is refused
     ('unsupported key/value type'). NumPy scalars are stored as numbers; NumPy arrays as tensors viewing them."""

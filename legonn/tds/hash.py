@@ -10,7 +10,8 @@ class Hash(Container):
     ``h[key] = None`` removes the key, as in Lua; ``len(h)`` is Lua's ``#h``, the number of pairs; iterating
     gives the keys, ``h.items()`` the pairs of Lua's ``pairs(h)``. Containers and tensors are keys by
     identity, as tds compares their pointers. ``tbl`` (a dict, or a list whose 0-based positions become
-    keys) fills the hash; lists and dicts inside it become ``tds.Vec`` and ``tds.Hash``.
+    keys) fills the hash, a None value being an absent key (Lua's nil field); lists and dicts inside it become
+    ``tds.Vec`` and ``tds.Hash``.
     """
     typename = 'tds.Hash'
 
@@ -23,7 +24,10 @@ class Hash(Container):
         if not isinstance(tbl, dict):
             raise TypeError(f"tds.Hash: expected a dict (a Lua table) or nothing, got {type(tbl).__name__}")
         for key, value in tbl.items():
-            self[converted(key, 'tds.Hash key')] = converted(value, f'tds.Hash[{key!r}]')
+            # a Lua table holds no nil: `{x, category_id = ann.category}` with the field unset has no such key, so
+            # hash.lua's `pairs(tbl)` never meets it (deepmask's DataSampler.lua:85); a None entry is that absent key
+            if value is not None:
+                self[converted(key, 'tds.Hash key')] = converted(value, f'tds.Hash[{key!r}]')
 
     @staticmethod
     def _key(key):

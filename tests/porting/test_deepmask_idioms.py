@@ -4,7 +4,8 @@ updatePadding), DeepMask.lua and SharpMask.lua (user nn.Container subclasses hol
 TrainerDeepMask.lua's training step and trainMeters.lua's IoU meter (LuaJIT pointer loops over ``x:data()``).
 The ``:cuda()`` calls are left out (a CPU run), torch.MemoryFile's writeObject/readObject is
 lg.serialize/lg.deserialize (docs/porting.md), and the pretrained ResNet-50 trunk is a small stand-in with its
-module layout."""
+module layout. These are CPU idiom ports; tests/porting/deepmask/ is the full port (its ``:cuda()`` calls kept), run by
+tests/porting/test_deepmask.py, whose SpatialSymmetricPadding this file tests."""
 import math
 
 import numpy as np
@@ -13,88 +14,16 @@ import pytest
 import legonn as lg
 from legonn import cudnn, nn, optim
 
-
-class SpatialSymmetricPadding(nn.SpatialZeroPadding):
-    def __init__(self, pad_l, pad_r=None, pad_t=None, pad_b=None):
-        super().__init__(pad_l, pad_r, pad_t, pad_b)
-
-    def updateOutput(self, input):
-        assert input.dim() == 4, "only Dimension=4 implemented"
-        h = input.size(2) + self.pad_t + self.pad_b
-        w = input.size(3) + self.pad_l + self.pad_r
-        if w < 1 or h < 1:
-            raise RuntimeError('input is too small')
-        self.output.resize(input.size(0), input.size(1), h, w)
-        self.output.zero()
-        c_input = input
-        if self.pad_t < 0:
-            c_input = c_input.narrow(2, 0 - self.pad_t, c_input.size(2) + self.pad_t)
-        if self.pad_b < 0:
-            c_input = c_input.narrow(2, 0, c_input.size(2) + self.pad_b)
-        if self.pad_l < 0:
-            c_input = c_input.narrow(3, 0 - self.pad_l, c_input.size(3) + self.pad_l)
-        if self.pad_r < 0:
-            c_input = c_input.narrow(3, 0, c_input.size(3) + self.pad_r)
-        c_output = self.output
-        if self.pad_t > 0:
-            c_output = c_output.narrow(2, 0 + self.pad_t, c_output.size(2) - self.pad_t)
-        if self.pad_b > 0:
-            c_output = c_output.narrow(2, 0, c_output.size(2) - self.pad_b)
-        if self.pad_l > 0:
-            c_output = c_output.narrow(3, 0 + self.pad_l, c_output.size(3) - self.pad_l)
-        if self.pad_r > 0:
-            c_output = c_output.narrow(3, 0, c_output.size(3) - self.pad_r)
-        c_output.copy(c_input)
-        if w < 2 * self.pad_l or w < 2 * self.pad_r or h < 2 * self.pad_t or h < 2 * self.pad_b:
-            raise RuntimeError('input is too small')
-        for i in range(1, self.pad_t + 1):
-            self.output.narrow(2, self.pad_t - i, 1).copy(self.output.narrow(2, i + self.pad_t - 1, 1))
-        for i in range(1, self.pad_b + 1):
-            self.output.narrow(2, self.output.size(2) - self.pad_b + i - 1, 1).copy(
-                self.output.narrow(2, self.output.size(2) - self.pad_b - i, 1))
-        for i in range(1, self.pad_l + 1):
-            self.output.narrow(3, self.pad_l - i, 1).copy(self.output.narrow(3, i + self.pad_l - 1, 1))
-        for i in range(1, self.pad_r + 1):
-            self.output.narrow(3, self.output.size(3) - self.pad_r + i - 1, 1).copy(
-                self.output.narrow(3, self.output.size(3) - self.pad_r - i, 1))
-        return self.output
-
-
-lg.register(SpatialSymmetricPadding)
+# SpatialSymmetricPadding.lua and modelUtils.lua are the full port's (tests/porting/deepmask/)
+from .deepmask import modelUtils
+from .deepmask.SpatialSymmetricPadding import SpatialSymmetricPadding
 
 
 class utils:
-    @staticmethod
-    def linear2convTrunk(net, fSz):
-        def f(x):
-            if 'Linear' in lg.typename(x):
-                nInp, nOut = x.weight.size(1) / (fSz * fSz), x.weight.size(0)
-                w = lg.reshape(x.weight, nOut, nInp, fSz, fSz)
-                y = cudnn.SpatialConvolution(nInp, nOut, fSz, fSz, 1, 1)
-                y.weight.copy(w); y.gradWeight.copy(w); y.bias.copy(x.bias)
-                return y
-            elif 'Threshold' in lg.typename(x):
-                return cudnn.ReLU()
-            elif 'View' in lg.typename(x) or 'SpatialZeroPadding' in lg.typename(x):
-                return nn.Identity()
-            else:
-                return x
-        return net.replace(f)
-
-    @staticmethod
-    def linear2convHead(net):
-        def f(x):
-            if 'Linear' in lg.typename(x):
-                nInp, nOut = x.weight.size(1), x.weight.size(0)
-                w = lg.reshape(x.weight, nOut, nInp, 1, 1)
-                y = cudnn.SpatialConvolution(nInp, nOut, 1, 1, 1, 1)
-                y.weight.copy(w); y.gradWeight.copy(w); y.bias.copy(x.bias)
-                return y
-            elif 'Threshold' in lg.typename(x):
-                return cudnn.ReLU()
-            elif 'View' not in lg.typename(x) and 'Copy' not in lg.typename(x):
-                return x
-        return net.replace(f)
+    # modelUtils.lua's Linear-to-convolution callbacks from the full port (they call no :cuda()); updatePadding
+    # below is the Lua's without its :cuda() (a CPU run)
+    linear2convTrunk = staticmethod(modelUtils.linear2convTrunk)
+    linear2convHead = staticmethod(modelUtils.linear2convHead)
 
     @staticmethod
     def updatePadding(net, nn_padding):
