@@ -48,6 +48,12 @@ def _whole_entry(k, what):
     torch7 generic/Tensor.c:979-988, reads the bounds with lua_tonumber)."""
     if isinstance(k, (float, np.floating)):
         return whole_number(k, what)
+    if isinstance(k, str):
+        # NumPy's IndexError would not say a string came: Torch7 reads a numeric string as its number
+        # (generic/Tensor.c's lua_tonumber), as grad-cam's json keys are indexed; Python code converts it
+        raise TypeError(f"{what}: expected an integer index, got the string {k!r}" +
+                        (f" (Torch7 reads it as the number {k}: write int({k!r}))" if k.strip().lstrip('+-').isdigit()
+                         else ''))
     if isinstance(k, slice) and any(isinstance(b, (float, np.floating)) for b in (k.start, k.stop, k.step)):
         return slice(*(whole_number(b, what) if isinstance(b, (float, np.floating)) else b
                        for b in (k.start, k.stop, k.step)))

@@ -222,7 +222,7 @@ def test_a_numeric_string_is_no_tensor_value_or_index():
     with pytest.raises(TypeError, match='expected a tensor, an array or a number, got str'):
         labels[1:2, 0:1] = '2'
     doutput = lg.zeros(3)
-    with pytest.raises(IndexError):
+    with pytest.raises(TypeError, match="expected an integer index, got the string '2'"):
         doutput['2'] = 1
     labels[1:2, 0:1] = int('2')
     doutput[int('2')] = 1

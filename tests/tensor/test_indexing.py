@@ -286,3 +286,17 @@ def test_integer_elements_keep_the_low_bits_of_numbers_out_of_range():
 @pytest.mark.gpu
 def test_cuda_integer_elements_keep_the_low_bits_of_numbers_out_of_range():
     _integer_stores('torch.CudaXTensor')
+
+
+def test_a_string_index_is_refused_naming_the_string():
+    """Torch7 reads ``x['3']`` as ``x[3]`` (lua_tonumber: grad-cam indexes with json keys); legonn refuses a string
+    index with a TypeError that says so, where NumPy's IndexError named no string."""
+    x = lg.DoubleTensor(5).zero()
+    with pytest.raises(TypeError, match=r"legonn.DoubleTensor\[\]: expected an integer index, got the string '3' "
+                                        r"\(Torch7 reads it as the number 3: write int\('3'\)\)"):
+        x['3']
+    with pytest.raises(TypeError, match=r"got the string '3'"):
+        x['3'] = 1
+    with pytest.raises(TypeError, match=r"got the string 'a'$"):
+        x[0, 'a']
+    assert x.sum() == 0
