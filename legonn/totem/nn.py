@@ -157,7 +157,9 @@ def checkGradients(tester, module, input, precision=None):
     """Check ``module``'s gradients with respect to its parameters and to ``input`` (a tensor or a list of
     them) against finite differences; the largest difference allowed is ``precision`` (1e-4 in double, else
     1e-2). The output may be a tensor, a number or a table of them."""
-    module = Sequential().add(_nn_CopyModule(tester)).add(module)
+    # legonn's modules take inputs of their own type only (a Lua module takes any): the copy is made in the input's
+    copy = _nn_CopyModule(tester).type(_input_type(input))
+    module = Sequential().add(copy).add(module)
 
     # the generators are put back before each evaluation: a stochastic forward draws the same numbers each time
     revertRNG = _checkpoint_rng()
