@@ -288,3 +288,22 @@ def test_checks_on_cuda():
     assert passed, out
     tester = one_test(lambda t: totem.nn.checkGradients(t, WrongGradInput(4, 3).cuda(), lg.randn(5, 4).cuda()))
     assert not run_quietly(tester)[0]
+
+
+def test_snake_case_aliases():
+    """DESIGN.md decision 2, for the package's functions and the Tester's methods."""
+    assert totem.nn.check_gradients is totem.nn.checkGradients and totem.are_tensors_eq is totem.areTensorsEq
+    assert totem.Tester().assert_storage_eq(lg.IntStorage([1]), lg.IntStorage([1]))
+
+
+def test_type_checks_cast_nothing_under_the_float_default():
+    """docs/porting.md's row: totem's default toType is FloatTensor, legonn's default type; built under it, a module
+    whose type() breaks sharing passes checkTypePreservesSharing, which fails it under Torch7's DoubleTensor."""
+    def sharing_check():
+        mod = BreaksSharing(4, 4)
+        seq = nn.Sequential().add(mod).add(mod.clone('weight', 'bias', 'gradWeight', 'gradBias'))
+        return one_test(lambda t: totem.nn.checkTypePreservesSharing(t, seq))
+    lg.setdefaulttensortype('torch.FloatTensor')
+    assert run_quietly(sharing_check())[0]
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    assert not run_quietly(sharing_check())[0]

@@ -24,6 +24,7 @@ is, in legonn::
 is ``lg.TestSuite``, the free functions (``areTensorsEq``, ``assertTableEq``, ...) are asserts.lua's, and
 ``totem.nn`` holds nn.lua's checks of modules: gradients, minibatches, type casts, serialization.
 """
+from ..tensor.naming import snake_aliases
 from ..tensor.tester import TestSuite
 from . import nn
 from .asserts import (areEq, areStoragesEq, areStoragesNe, areTablesEq, areTensorsEq, areTensorsNe, assertStorageEq,
@@ -33,3 +34,9 @@ from .tester import Tester
 __all__ = ['Tester', 'TestSuite', 'nn', 'areEq', 'areStoragesEq', 'areStoragesNe', 'areTablesEq', 'areTensorsEq',
            'areTensorsNe', 'assertStorageEq', 'assertStorageNe', 'assertTableEq', 'assertTableNe', 'assertTensorEq',
            'assertTensorNe']
+
+# are_tensors_eq, assert_table_eq, ...: the aliases every legonn package has
+_SNAKE = snake_aliases({name: globals()[name] for name in __all__ if callable(globals()[name])
+                        and not isinstance(globals()[name], type)})
+globals().update(_SNAKE)
+__all__ += list(_SNAKE)

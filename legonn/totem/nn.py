@@ -16,7 +16,11 @@ from ..serialization import load, save
 from ..tensor import Tensor, backend, randn
 from ..tensor import random as _random
 from ..tensor.introspection import lua_type, typename
+from ..tensor.naming import snake_aliases
 from ..tensor.random import SCALAR_DRAWS
+
+
+__all__ = ['checkGradients', 'checkMinibatch', 'checkTypePreservesSharing', 'checkTypeCastable', 'checkSerializable']
 
 
 def _input_type(t):
@@ -348,3 +352,9 @@ def checkSerializable(tester, module, input, precision=1e-6):
     postGradInput = module.updateGradInput(input, gradOutput)
     tester.eq(preOutput, postOutput, 'module output differs before and after serialization', precision)
     tester.eq(preGradInput, postGradInput, 'module gradInput differs before and after serialization', precision)
+
+
+# check_gradients, check_minibatch, ...: the aliases every legonn package has
+_SNAKE = snake_aliases({name: globals()[name] for name in __all__})
+globals().update(_SNAKE)
+__all__ += list(_SNAKE)
