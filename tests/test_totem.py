@@ -3,6 +3,7 @@
 a correct module and failing on one with the bug the check is for."""
 import io
 import sys
+import tempfile
 
 import pytest
 
@@ -240,12 +241,14 @@ def test_checkTypeCastable():
     assert 'still contains objects of original type' in tester.errors[0] and 'self.buffer' in tester.errors[0]
 
 
-def test_checkSerializable():
+def test_checkSerializable(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))   # paths.tmpname's file goes there
     tester = one_test(lambda t: totem.nn.checkSerializable(t, nn.Sequential().add(nn.Linear(4, 3)).add(nn.Tanh()),
                                                            lg.randn(5, 4)))
     passed, out = run_quietly(tester)
     assert passed, out
     assert tester.countasserts == 3
+    assert len(list(tmp_path.iterdir())) == 1
 
 
 class BreaksSharing(nn.Linear):
