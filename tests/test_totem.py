@@ -310,3 +310,14 @@ def test_type_checks_cast_nothing_under_the_float_default():
     assert run_quietly(sharing_check())[0]
     lg.setdefaulttensortype('torch.DoubleTensor')
     assert not run_quietly(sharing_check())[0]
+
+
+@pytest.mark.gpu
+def test_checkGradients_of_a_stochastic_cuda_module_replays_the_gpu_generator():
+    """nn.lua's checkpointRNG saves cutorch's generator too whenever cutorch is loaded, which CUDA code in Lua always
+    has done: a CUDA Dropout draws the same mask in every evaluation, whether or not legonn.cutorch was imported."""
+    lg.setdefaulttensortype('torch.FloatTensor')
+    module = nn.Sequential().add(nn.Linear(4, 3)).add(nn.Dropout(0.5)).cuda()
+    tester = one_test(lambda t: totem.nn.checkGradients(t, module, lg.randn(5, 4).cuda()))
+    passed, out = run_quietly(tester)
+    assert passed, out

@@ -6,8 +6,6 @@ batch gives what its rows give one by one; ``checkTypePreservesSharing`` that ``
 shared; ``checkTypeCastable`` that a module cast to another type and back computes the same; ``checkSerializable``
 that it computes the same after a save and a load. Each records its findings as assertions of the tester.
 """
-import sys
-
 from .. import paths
 from ..containers.sequential import Sequential
 from ..modules.base.module import Module
@@ -28,10 +26,11 @@ def _input_type(t):
 
 
 def _checkpoint_rng():
-    """A function putting the generators back as they are now (the GPU's too once cutorch is in use), so that
-    each evaluation of a stochastic module draws the same numbers."""
+    """A function putting the generators back as they are now, so that each evaluation of a stochastic module
+    draws the same numbers. nn.lua saves cutorch's generator whenever cutorch is loaded, as it is for any CUDA code
+    in Lua; legonn's CUDA tensors need no import, so the GPU's generator is saved whenever there is a GPU."""
     state = _random.getRNGState()
-    custate = _random.getRNGStateCuda() if 'legonn.cutorch' in sys.modules and backend.gpu_available() else None
+    custate = _random.getRNGStateCuda() if backend.gpu_available() else None
 
     def revertRNG():
         _random.setRNGState(state)
