@@ -1,5 +1,4 @@
 """totem's examples/test_simple.lua: a test that passes, one that fails an assertion, one that raises."""
-import legonn as torch  # noqa: F401  (require 'totem' loads torch)
 from legonn import totem
 
 
