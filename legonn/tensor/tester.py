@@ -278,8 +278,12 @@ class Tester(TorchNamed):
         return True
 
     def _addDebugInfo(self, message):
-        """The test's name, the message and where (outside this file) the assertion was called."""
-        outside = [f for f in traceback.extract_stack() if f.filename != __file__]
+        """The test's name, the message and where the assertion was called: the last frame outside this file and
+        outside legonn's own subclasses of Tester (legonn.totem's Tester.lua calls through to this one, and its
+        frame is not where the test asserted; Tester.lua's _addDebugInfo reports the test's own lines)."""
+        internal = {sys.modules[cls.__module__].__file__ for cls in type(self).__mro__
+                    if cls.__module__.split('.')[0] == 'legonn'}
+        outside = [f for f in traceback.extract_stack() if f.filename not in internal]
         where = ''.join(traceback.format_list(outside[-1:])).rstrip('\n') if outside else ''
         name = self._currentTestName
         return (name + '\n' if name else '') + message + '\n' + where

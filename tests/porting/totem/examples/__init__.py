@@ -1,0 +1,1 @@
+"""totem's examples/ folder, ported."""

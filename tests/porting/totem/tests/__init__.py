@@ -1,0 +1,1 @@
+"""totem's tests/ folder, ported."""
