@@ -302,3 +302,366 @@ def test_index_batched_tensor_partition_and_shuffle_with_labels(here):
         b1.div(P)
         err = (round(b0) - round(b1)).abs().max()
         assert err < 1e-6, 'not equal at ' + str(i)
+
+
+# TestUtils.lua's list helpers
+
+def listCopy(t):
+    r = []
+    for v in t:
+        r.append(v)
+    return r
+
+
+def noDupes(t):
+    r = {}
+    for v in t:
+        if r.get(v) is not None:
+            return False
+        else:
+            r[v] = True
+    return True
+
+
+def listEquals(a, b):
+    for i, v in enumerate(a):
+        if i >= len(b) or b[i] != v:
+            return False
+    return True
+
+
+# test_Sampler.lua
+
+def test_sampler_permutation(here):
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sampler, resetSampler = Sampler('permutation', index)
+    seen = []
+    labelCounts = {}
+    prev = None
+    for i in range(1, 76):
+        s, label, *_ = sampler()
+        seen.append(s)
+        if labelCounts.get(label) is None:
+            labelCounts[label] = 1
+        else:
+            labelCounts[label] = labelCounts[label] + 1
+        if i % 25 == 0:
+            assert sampler() is None, 'going past the end must return nil'
+            resetSampler()
+            if prev is not None:
+                assert len(seen) == len(prev), 'need to see the same amount sampled each loop'
+                assert listEquals(seen, prev) is False, 'the lists must have different orders'
+                sortedSeen = listCopy(seen)
+                sortedSeen.sort()
+                sortedPrev = listCopy(prev)
+                sortedPrev.sort()
+                assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+                for label in index['labels']:
+                    x = index['itemCount'](label)
+                    y = labelCounts[label]
+                    assert x == y, 'must have the same distribution of ' + label
+            prev = seen
+            seen = []
+            labelCounts = {}
+
+
+def test_sampler_label_permutation(here):
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sampler, _ = Sampler('label-permutation', index)
+    seen = []
+    seenClasses = []
+    labelCounts = {}
+    labelCountsClasses = {}
+    prev, prevClasses = None, None
+    fullLoop = 135
+
+    for i in range(1, 3 * fullLoop + 1):
+        s, label, *_ = sampler()
+        seen.append(s)
+        seenClasses.append(label)
+        labelCounts[label] = labelCounts.get(label) or 0
+        labelCounts[label] = labelCounts[label] + 1
+        labelCountsClasses[label] = labelCountsClasses.get(label) or 0
+        labelCountsClasses[label] = labelCountsClasses[label] + 1
+
+        if i % 3 == 0:
+            if prevClasses is not None:
+                assert len(seenClasses) == len(prevClasses), 'need to see the same amount sampled each loop'
+                assert listEquals(seenClasses, prevClasses) is False, 'the lists must have different orders'
+                sortedSeen = listCopy(seenClasses)
+                sortedSeen.sort()
+                sortedPrev = listCopy(prevClasses)
+                sortedPrev.sort()
+                assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+
+                for label in index['labels']:
+                    x = 1
+                    y = labelCountsClasses[label]
+                    assert x == y, 'wrong distribution saw ' + str(y) + ' expected ' + str(x)
+            prevClasses = seenClasses
+            seenClasses = []
+            labelCountsClasses = {}
+
+        if i % fullLoop == 0:
+            if prev is not None:
+                assert len(seen) == len(prev), 'need to see the same amount sampled each loop'
+                assert listEquals(seen, prev) is False, 'the lists must have different orders'
+                sortedSeen = listCopy(seen)
+                sortedSeen.sort()
+                sortedPrev = listCopy(prev)
+                sortedPrev.sort()
+                assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+                for label in index['labels']:
+                    x = fullLoop / len(index['labels'])
+                    y = labelCounts[label]
+                    assert x == y, 'must have the same distribution of ' + label
+            prev = seen
+            seen = []
+            labelCounts = {}
+
+
+def test_sampler_permutation_with_label(here):
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sampler, resetSampler = Sampler('permutation', index, 'B')
+    seen = []
+    prev = None
+    for i in range(1, 28):
+        s, label, *_ = sampler()
+        assert label == 'B', 'label must always be B'
+        seen.append(s)
+        if i % 9 == 0:
+            assert sampler() is None, 'going past the end must return nil'
+            resetSampler()
+            if prev is not None:
+                assert len(seen) == len(prev), 'need to see the same amount sampled each loop'
+                assert noDupes(seen) is True, 'should not see any dupes'
+                assert listEquals(seen, prev) is False, 'the lists must have different orders'
+                sortedSeen = listCopy(seen)
+                sortedSeen.sort()
+                sortedPrev = listCopy(prev)
+                sortedPrev.sort()
+                assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+            prev = seen
+            seen = []
+
+
+def test_sampler_linear(here):
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sampler, resetSampler = Sampler('linear', index, 'B')
+    for j in range(3):
+        for i in range(index['itemCount']('B')):
+            s, label, *_ = sampler()
+            assert label == 'B', 'label must always be B'
+            assert s == index['itemAt'](i, 'B')[0], 'must sample in index order'
+        assert sampler() is None, 'going past the end must return nil'
+        resetSampler()
+
+
+def test_sampler_label_uniform(here):
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sample, _ = Sampler('label-uniform', index)
+    hist = {}
+    for i in range(100000):
+        s, label, *_ = sample()
+        hist[label] = (hist.get(label) or 0) + 1
+    ratioA = abs((3 / (1e5 / hist['A'])) - 1)
+    assert ratioA < .1, 'ratios of labels A must be 1/3'
+    ratioB = abs((3 / (1e5 / hist['A'])) - 1)
+    assert ratioB < .1, 'ratios of labels B must be 1/3'
+
+
+def test_sampler_uniform(here):
+    index = IndexCSV(paths.concat(here, 'index3.csv'))
+    sample, _ = Sampler('uniform', index)
+    hist = {}
+    for i in range(100000):
+        s, label, *_ = sample()
+        hist[int(s)] = (hist.get(int(s)) or 0) + 1
+    hist = torch.Tensor([hist[k] for k in sorted(hist)]).div(1e5 / index['itemCount']()).add(-1).abs()
+    err = hist.max()
+    assert err < .1, 'ratios of samples must be uniform'
+    assert hist.size(0) == 20
+
+
+def test_sampler_label_distribution(here):
+    """Not in test_Sampler.lua (which has no test of 'label-distribution'): the weights' ratios of labels."""
+    index = IndexCSV(paths.concat(here, 'index.csv'))
+    sample, _ = Sampler('label-distribution', index, None, {'A': 2, 'B': 1, 'C': 0})
+    hist = {}
+    for i in range(30000):
+        s, label, *_ = sample()
+        hist[label] = (hist.get(label) or 0) + 1
+    assert hist.get('C') is None, 'a weight of 0 must never draw its label'
+    assert abs(hist['A'] / hist['B'] - 2) < .1, 'ratios of labels A:B must be 2:1'
+    with pytest.raises(ValueError, match='Invalid sampler kind'):
+        Sampler('nope', index)
+
+
+# test_Getters.lua (testHTTP not ported: luasocket)
+
+def test_getters_file(here):
+    get = Getters('file')
+    assert get(paths.concat(here, 'files/missing')) is None, 'missing files must return nil'
+    assert get(paths.concat(here, 'files/1.txt')) == b'ABCDEFGH', 'present files must return their contents'
+    assert get(paths.concat(here, 'files/1.txt'), 3, 3) == b'DEF', 'offset and length must return limited contents'
+    assert get(paths.concat(here, 'files/1.txt'), 13, 3) is None, 'out of bounds offset must return nil'
+    assert get(paths.concat(here, 'files/1.txt'), -1, 3) is None, 'negative offset must return nil'
+    assert get(paths.concat(here, 'files/1.txt'), 3, 13) == b'DEFGH', \
+        'out of bounds length must return as much as possible'
+
+
+def test_getters_tensor():
+    get = Getters(None, 'Tensor')
+    x = torch.randn(3, 3)
+    assert get(x) is x, 'tensor getter must return tensor'
+
+
+# test_Reader.lua
+
+def _testBatch(batchSize):
+    urls = ['4', '1', '2', '9', '5', '7', '6']
+    i = 0
+
+    def next():
+        nonlocal i
+        i = i + 1
+        return urls[i - 1] if i <= len(urls) else None
+
+    def get(url, offset=None, length=None):
+        time.sleep(int(url) / 100)
+        return url
+    reader = Reader(next, {'get': get})
+    seen = []
+    numBatches = math.ceil(len(urls) / batchSize)
+    for k in range(numBatches):
+        batch = reader['get'](batchSize)
+        for res in batch:
+            seen.append(res['url'])
+    assert i == 7 or i == 8, 'all urls must be used: ' + str(i) + ' for batchSize ' + str(batchSize)
+    assert len(seen) == 7, 'seen must have 7 items for batchSize ' + str(batchSize)
+    for j in range(i - 1):
+        assert seen[j] == urls[j], 'must see "' + urls[j] + '" at index ' + str(j) + ' for batchSize ' + str(batchSize)
+    reader['close']()
+
+
+def test_reader_batched_ordering():
+    _testBatch(1)
+    _testBatch(2)
+    _testBatch(3)
+    _testBatch(64)
+
+
+def test_reader_skipping_failures(capfd):
+    i = 0
+
+    def next():
+        nonlocal i
+        i = i + 1
+        return str(i)
+
+    def get(url, offset=None, length=None):
+        if int(url) % 3 > 0:
+            return url
+
+    def processor(res, processorOpt=None, input=None):
+        if int(res) % 13 == 0:
+            raise RuntimeError('skip me')
+        return True
+    reader = Reader(next, {'get': get, 'processor': processor})
+    n = 0
+    for i_ in range(100):    # the Lua's loop ``i`` is a fresh local, not next's upvalue ``i``
+        batch = reader['get'](4)
+        for v in batch:
+            j = int(v['url'])
+            assert j % 3 > 0, 'should never see % 3 numbers'
+            assert j % 13 > 0, 'should never see % 13 numbers'
+            n = n + 1
+    reader['close']()
+    assert 0 < n < 400
+    assert 'skip me' in capfd.readouterr().err
+
+
+def test_reader_with_tensors():
+    x = [1, 2, 0, 4, 5, 6, 7, 8, 0, 10, -1, 12, 0, -1, 0, 16, 17, 0, 19, 20, -1, 0, 0, -1, 25, 26, 27, 28]
+    y = [1, 2, 4, 5, 6, 7, 8, 10, 12, 16, 17, 19, 20, 25, 26, 27, 28]
+    i = 0
+
+    def next():
+        nonlocal i
+        i = i + 1
+        return str(x[i - 1]) if i <= len(x) else None
+
+    def get(url, offset=None, length=None):
+        if url != '0':
+            return url
+
+    def processor(res, processorOpt, input):
+        if res != '-1':
+            input.fill(int(res))
+            return True
+    reader = Reader(next, {'get': get, 'processor': processor})
+    input = torch.FloatTensor(4, 1)
+    z = 0
+    for i_ in range(len(x) // 4):    # the Lua's loop ``i`` is a fresh local, not next's upvalue ``i``
+        input.fill(0)
+        batch = reader['get'](4, input)
+        for k, v in enumerate(batch):
+            j = int(v['url'])
+            assert j == y[z], 'should see ' + str(y[z]) + ' not ' + str(j) + ' at ' + str(z)
+            z = z + 1
+            assert j != 0, 'should never see 0'
+            assert j != -1, 'should never see -1'
+            f = input[k][0]
+            assert f == j, 'should have tensor value ' + str(f) + ' equal to ' + str(j)
+    assert z == len(y)
+    reader['close']()
+
+
+def test_reader_multiple_get():
+    ni1 = 0
+
+    def next1():
+        nonlocal ni1
+        ni1 = ni1 + 1
+        return ni1
+    ni2 = 1000
+
+    def next2():
+        nonlocal ni2
+        ni2 = ni2 + 1
+        return ni2
+
+    def processor(res1, res2, processorOpt, input):
+        input[0] = res1
+        input[1] = res2
+        return True
+    reader = Reader([next1, next2], {'processor': processor, 'verbose': True})
+    input = torch.FloatTensor(1, 2)
+    for i in range(1, 101):
+        batch = reader['get'](1, input)
+        assert input[0][0] == i
+        assert input[0][1] == 1000 + i
+    reader['close']()
+
+
+def test_reader_extra():
+    ni1 = 0
+
+    def next1():
+        nonlocal ni1
+        ni1 = ni1 + 1
+        return ni1
+    next2 = None
+
+    def processor(res, processorOpt, input):
+        input[0] = int(res)
+        extra = torch.FloatTensor(3, 3)
+        extra.fill(int(res))
+        return True, extra
+    reader = Reader([next1, next2][:1], {'processor': processor, 'verbose': True})
+    input = torch.FloatTensor(1, 1)
+    for i in range(1, 101):
+        batch = reader['get'](1, input)
+        assert input[0][0] == i
+        assert batch[0]['extra'].sum() == 9 * i
+    reader['close']()
