@@ -11,7 +11,8 @@
 
 Node indices and ``mapid`` are 0-based. Every wait gives up after ``DEFAULT_TIMEOUT`` seconds (torch-ipc's
 5 minutes) with a TimeoutError. ``workqueue`` is a named queue of questions from its owner thread to the
-workers and of answers back (what twitter's torch-dataset Reader stands on). Not here (yet): ipc.channel,
+workers and of answers back (what twitter's torch-dataset Reader stands on), whose waits, as torch-ipc's,
+have no limit. Not here (yet): ipc.channel,
 ipc.mutex, ipc.sharedtable, ipc.spawn, ipc.marshal, BackgroundTask(Pool), SlurmTree. See docs/distributed.md.
 """
 DEFAULT_TIMEOUT = 300.0

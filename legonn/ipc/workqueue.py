@@ -14,27 +14,15 @@ to the workers of ``ipc.map``, and one of *answers* back (torch-ipc's src/workqu
 Who calls decides the direction, as workqueue.c compares ``pthread_self()`` with the owner thread: the owner
 writes questions and reads answers, any other thread reads questions and writes answers. Values pass by
 reference (threads of one interpreter): a tensor is shared as torch-ipc's are, and a dict or list is the same
-object, where torch-ipc copies Lua tables. A wait gives up after ``ipc.DEFAULT_TIMEOUT`` s with a
-TimeoutError, as the rest of legonn.ipc (torch-ipc waits forever)."""
+object, where torch-ipc copies Lua tables. ``read`` and ``drain`` wait as long as it takes, as torch-ipc's
+do (not ``ipc.DEFAULT_TIMEOUT``, as the sockets' waits): a pool's workers wait in ``read`` for as long as
+their owner does other work."""
 import threading
-import time
-
-from legonn import ipc
 
 from legonn.tensor.naming import TorchNamed
 
-_registry = {}                       # name -> open WorkQueue (workqueue.c's list of named queues)
+_registry = {}                       # name -> its _Queue while a handle is open (workqueue.c's list)
 _registry_lock = threading.Lock()
-
-
-def _wait(cond, ready, what):
-    """Wait on ``cond`` (held) until ``ready()``, at most ``ipc.DEFAULT_TIMEOUT`` s."""
-    deadline = time.monotonic() + ipc.DEFAULT_TIMEOUT
-    while not ready():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"legonn.ipc.workqueue.{what}: nothing came in {ipc.DEFAULT_TIMEOUT} s")
-        cond.wait(left)
 
 
 class _Side:
@@ -91,9 +79,10 @@ class WorkQueue(TorchNamed):
         with ``doNotBlock`` None at once when there is none (as torch-ipc's nil)."""
         side, _ = self._sides('read')
         with side.cond:
-            if not side.items and doNotBlock:
-                return None
-            _wait(side.cond, lambda: side.items, 'read')
+            while not side.items:
+                if doNotBlock:
+                    return None
+                side.cond.wait()
             return side.items.pop(0)
 
     def drain(self):
@@ -104,7 +93,8 @@ class WorkQueue(TorchNamed):
                                f"(the one that created the queue)")
         with q.lock:
             mark = q.answers.written + len(q.questions.items)
-            _wait(q.answers.cond, lambda: q.answers.written >= mark, 'drain')
+            while q.answers.written < mark:
+                q.answers.cond.wait()
 
     def close(self):
         """Close this handle; the last handle closed forgets the name (a later open makes a new queue)."""

@@ -981,3 +981,135 @@ def test_dataset_extra_item(here):
             assert batch['item'][0]['extra'].sum() == 9 * input[0]
         if b % 42 == 0:
             reset()
+
+
+# examples/mnist.lua's calls (as torch-distlearn's examples/mnist.lua makes them, whose port uses the stand-in
+# tests/porting/distlearn/dataset.py): a .t7 file of {x, y} (torch.data's mnist.t7 layout: 32x32 digits, labels
+# 1 .. 10), here 200 digits of examples/data/mnist_5k.npz padded to 32x32, in tmp_path instead of the URL
+
+MNIST_5K = paths.concat(paths.dirname(paths.dirname(paths.dirname(__file__))), 'examples', 'data', 'mnist_5k.npz')
+
+
+def _mnist_t7(tmp_path, n=200):
+    import numpy as np
+    data = np.load(MNIST_5K)
+    step = len(data['y']) // n          # the digits are grouped by class: every step-th holds them all
+    x = torch.ByteTensor(n, 32, 32).zero()
+    x[:, 2:30, 2:30].copy(torch.from_numpy(np.ascontiguousarray(data['x'][::step][:n])))
+    y = torch.from_numpy(np.ascontiguousarray(data['y'][::step][:n] + 1))
+    fn = str(tmp_path / 'train.t7')
+    torch.save(fn, {'x': x, 'y': y})
+    return fn, x, y
+
+
+def test_mnist_example_partitions(tmp_path):
+    fn, x, y = _mnist_t7(tmp_path)
+    seen = []
+    for partition in range(2):
+        trainingDataset = Dataset(fn, {
+            'partition': partition,
+            'partitions': 2,
+        })
+
+        def processor(res, processorOpt, input):
+            # The data is already a 32x32 tensor, we can just copy it into the mini-batch
+            input.copy(res.view(1, 1024))
+            return True
+        getTrainingBatch, numTrainingBatches, _ = trainingDataset['sampledBatcher']({
+            'samplerKind': 'permutation',
+            'batchSize': 1,
+            'inputDims': [1024],
+            'verbose': True,
+            'processor': processor,
+        })
+        assert numTrainingBatches() == 100
+        for b in range(numTrainingBatches()):
+            batch = getTrainingBatch()
+            input = batch['input'][0]
+            matches = [k for k in range(partition, 200, 2) if torch.equal(x[k].float().view(1024), input)]
+            assert len(matches) >= 1, 'each input must be a digit of its partition'
+            assert any(int(batch['target'][0]) == int(y[k]) - 1 for k in matches), \
+                'the target is the 0-based position of the label among 1 .. 10'
+            seen.append(matches[0])
+    assert len(set(seen)) > 190, 'the two partitions cover the digits (a few digits may be equal)'
+
+
+@pytest.mark.gpu
+def test_cuda_batches_equal_the_cpu_ones(here):
+    """Batch.lua's ``opt.cuda``: the workers fill a CPU ``readerInput``, ``finish`` copies it into the CUDA
+    ``input``; the batches are the CPU run's, on the device."""
+    results = {}
+    for cuda in (False, True):
+        dataset = Dataset(paths.concat(here, 'index3.csv'))
+
+        def processor(res, processorOpt, input):
+            input.fill(int(res))
+            return True
+        getBatch, numBatches, _ = dataset['sampledBatcher']({
+            'batchSize': 3,
+            'inputDims': [2],
+            'samplerKind': 'linear',
+            'get': _get,
+            'processor': processor,
+            'cuda': cuda,
+        })
+        results[cuda] = []
+        for b in range(numBatches()):
+            batch = getBatch()
+            assert batch['input'].type() == ('torch.CudaTensor' if cuda else 'torch.FloatTensor')
+            results[cuda].append((batch['input'].float().clone(), batch['target'].float().clone()))
+    assert len(results[True]) == 7
+    for (i0, t0), (i1, t1) in zip(results[False], results[True]):
+        assert torch.equal(i0, i1) and torch.equal(t0, t1)
+
+
+# the edits beyond syntax that the port's files name (docs/porting.md's rows)
+
+def test_lua_multiple_assignment_pads_with_nil():
+    """Reader.lua's ``local url, labelj, offset, length = n()``: Lua gives nil to the names no result reaches,
+    Python's unpacking of fewer values (or of a lone value, or of None) raises; Reader.py's ``_results`` pads."""
+    from tests.porting.torch_dataset.Reader import _results
+    index = IndexTensor(torch.Tensor(3, 2).fill(1))
+    with pytest.raises(ValueError):
+        url, labelj, offset, length = index['itemAt'](0)      # IndexTensor's itemAt returns 2 values
+    url, labelj, offset, length = _results(index['itemAt'](0), 4)
+    assert torch.isTensor(url) and labelj is None and offset is None and length is None
+    assert _results('4', 4) == ('4', None, None, None)        # test_Reader.lua's next: one string
+    assert _results(None, 4) == (None, None, None, None)      # a sampler past its end returns nothing
+
+
+def test_a_for_loop_rebinds_the_variable_a_closure_reads():
+    """test_Reader.lua's ``for i = 1,100 do reader.get(4) end`` beside ``local function next() i = i + 1 ...``:
+    Lua's ``for`` makes a fresh local ``i``, so ``next`` keeps counting its own; Python's loop assigns the
+    function's ``i``, the one ``next`` reads, and the items drawn restart from each loop's value."""
+    i = 100
+
+    def next():
+        nonlocal i
+        i = i + 1
+        return i
+    drawn = []
+    for i in range(2):       # as written in Lua: `for i = 1,2 do table.insert(drawn, next()) end`
+        drawn.append(next())
+    assert drawn == [1, 2]   # the Lua draws 101, 102
+    i = 100
+    drawn = []
+    for i_ in range(2):      # the loop variable renamed: next's count goes on, as the Lua's does
+        drawn.append(next())
+    assert drawn == [101, 102]
+
+
+def test_unlabelled_items_have_target_minus_one(here):
+    """Dataset.lua's ``batch.target[i] = index[1].labelIndex[item.label] or 0``: 0 lies below the Lua's first
+    class 1; with 0-based classes the first is 0, so an unlabelled item's target is -1 (``get(label, -1)``)."""
+    dataset = Dataset(paths.concat(here, 'nolabels.csv'))
+    getBatch, numBatches, _ = dataset['sampledBatcher']({
+        'batchSize': 4, 'inputDims': [1], 'samplerKind': 'linear', 'get': _get,
+        'processor': lambda res, processorOpt, input: input.fill(int(res)) is not None})
+    batch = getBatch()
+    assert batch['class'] == [None] * 4 and batch['target'].eq(-1).all()
+    labelled = Dataset(paths.concat(here, 'index2.csv'))
+    getBatch, _, _ = labelled['sampledBatcher']({
+        'batchSize': 2, 'inputDims': [1], 'samplerKind': 'linear', 'get': _get,
+        'processor': lambda res, processorOpt, input: True})
+    assert getBatch()['target'].tolist() == [0, 1]     # 'A' is class 0, 'B' class 1
