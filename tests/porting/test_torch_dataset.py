@@ -11,7 +11,9 @@ spread is about 2 %), testBatchedTensorPartitionAndShuffleWithLabels has N = 819
 test_Reader's ``get`` sleeps ``url / 100`` s instead of spinning ``url / 10`` s of ``os.clock``; each test
 closes the readers it made (``reader.close()``; the Lua leaves their workers waiting)."""
 import math
+import os
 import random
+import re
 import time
 
 import pytest
@@ -23,6 +25,7 @@ from tests.porting.torch_dataset.Dataset import Dataset
 from tests.porting.torch_dataset.Getters import Getters
 from tests.porting.torch_dataset.IndexCSV import IndexCSV
 from tests.porting.torch_dataset.IndexDirectory import IndexDirectory
+from tests.porting.torch_dataset.IndexSlowFS import IndexSlowFS
 from tests.porting.torch_dataset.IndexTensor import IndexTensor
 from tests.porting.torch_dataset.Reader import Reader
 from tests.porting.torch_dataset.Sampler import Sampler
@@ -1067,15 +1070,15 @@ def test_cuda_batches_equal_the_cpu_ones(here):
 
 def test_lua_multiple_assignment_pads_with_nil():
     """Reader.lua's ``local url, labelj, offset, length = n()``: Lua gives nil to the names no result reaches,
-    Python's unpacking of fewer values (or of a lone value, or of None) raises; Reader.py's ``_results`` pads."""
-    from tests.porting.torch_dataset.Reader import _results
+    Python's unpacking of fewer values (or of a lone value, or of None) raises; Reader.py's ``lua_results`` pads."""
+    from tests.porting.torch_dataset.Reader import lua_results
     index = IndexTensor(torch.Tensor(3, 2).fill(1))
     with pytest.raises(ValueError):
         url, labelj, offset, length = index['itemAt'](0)      # IndexTensor's itemAt returns 2 values
-    url, labelj, offset, length = _results(index['itemAt'](0), 4)
+    url, labelj, offset, length = lua_results(index['itemAt'](0), 4)
     assert torch.isTensor(url) and labelj is None and offset is None and length is None
-    assert _results('4', 4) == ('4', None, None, None)        # test_Reader.lua's next: one string
-    assert _results(None, 4) == (None, None, None, None)      # a sampler past its end returns nothing
+    assert lua_results('4', 4) == ('4', None, None, None)        # test_Reader.lua's next: one string
+    assert lua_results(None, 4) == (None, None, None, None)      # a sampler past its end returns nothing
 
 
 def test_a_for_loop_rebinds_the_variable_a_closure_reads():
@@ -1113,3 +1116,394 @@ def test_unlabelled_items_have_target_minus_one(here):
         'batchSize': 2, 'inputDims': [1], 'samplerKind': 'linear', 'get': _get,
         'processor': lambda res, processorOpt, input: True})
     assert getBatch()['target'].tolist() == [0, 1]     # 'A' is class 0, 'B' class 1
+
+
+# TestUtils.lua's MockHDFS (the 'viewfs://' SlowFS of the tests) over synthetic part files: test/hdfs/files'
+# four part files of tweets hold 21, 24, 17 and 16 JSON lines; these hold as many synthetic JSON lines, the
+# first two of part-r-00000 175 and 105 bytes long as the repository's (testSlowFSPartIndexItems reads them).
+# ``get`` copies a part into ``<tmp_path>/cache/<crc32 of the URL>`` (the Lua: ``/tmp/<murmurhash3>``; the
+# murmurhash3 rock is not ported) with shutil (the Lua: ``os.execute('cp ...')``).
+
+testFileSizes = {'part-r-00000': 21, 'part-r-00001': 24, 'part-r-00002': 17, 'part-r-00003': 16}
+
+
+def _partLine(part, k):
+    line = '{"part":%d,"line":%d,"text":"' % (part, k)
+    width = 175 if (part, k) == (0, 0) else (105 if (part, k) == (0, 1) else 60 + (7 * k + 3 * part) % 50)
+    return line + 'x' * (width - len(line) - 2) + '"}'
+
+
+@pytest.fixture
+def hdfs(tmp_path, monkeypatch):
+    """TestUtils.lua: the part files, ``localHdfsPath`` (returned), ``allLines``, and MockHDFS registered for
+    'viewfs://' for the test (SlowFS's registry is put back afterwards)."""
+    import shutil
+    import zlib
+    from legonn import lfs
+    from tests.porting.torch_dataset import SlowFS
+    root = tmp_path / 'hdfs' / 'files'
+    root.mkdir(parents=True)
+    allLines = []
+    for part, (fn, n) in enumerate(sorted(testFileSizes.items())):
+        lines = [_partLine(part, k) for k in range(n)]
+        (root / fn).write_text('\n'.join(lines) + '\n')
+        allLines.extend(lines)
+    (tmp_path / 'cache').mkdir()
+
+    def MockHDFS(cache, opt=None):
+        opt = opt or {}
+        verbose = opt.get('verbose') or False  # noqa: F841  (as the Lua, unused)
+
+        def removePrefix(url):
+            e = url.find("://") + len("://")
+            return url[e:]
+
+        def parts(root):
+            ret = []
+            for l in lfs.dir(removePrefix(root)):
+                if l != '.' and l != '..':
+                    ret.append(root + '/' + l)
+            ret.sort()
+            return ret
+
+        def get(remotePath):
+            localPath = str(tmp_path / 'cache') + '/' + str(zlib.crc32(remotePath.encode()))
+            shutil.copy(removePrefix(remotePath), localPath)
+            return localPath
+
+        def evict(remotePath):
+            localPath = str(tmp_path / 'cache') + '/' + str(zlib.crc32(remotePath.encode()))
+            os.remove(localPath)
+
+        def fileOffsets(localPath):
+            offsets = []
+            f = open(localPath, 'rb')
+            start = 0
+            for line in iter(f.readline, b''):
+                offsets.append(start)
+                off = f.seek(0, os.SEEK_CUR)
+                offsets.append(off - start - 1)
+                start = off
+            f.close()
+            return torch.LongTensor(offsets)
+
+        return {'parts': parts, 'get': get, 'evict': evict, 'fileOffsets': fileOffsets}
+
+    monkeypatch.setattr(SlowFS, 'constructors', dict(SlowFS.constructors))
+    SlowFS.register('viewfs://', MockHDFS)
+    torch.manualSeed(0)
+    return {'localHdfsPath': 'viewfs://' + str(root), 'allLines': allLines}
+
+
+# test_Index.lua's SlowFS tests
+
+def test_index_slowfs_initial_load(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    assert index['itemCount']() == 4, '#items must be 4 not ' + str(index['itemCount']())
+    assert index['numFiles'] == 4, '#part files must be 4 not' + str(index['numFiles'])
+
+
+def test_index_slowfs_access_all(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    # force parsing of all files
+    for i in range(4):
+        index['addPartIndex'](i)
+    for i in range(4):
+        index['itemsInPart'](i)
+    assert index['itemCount']() == 78, 'total partitioned #items must be 78 not ' + str(index['itemCount']())
+
+
+def test_index_slowfs_all_partitions(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    c = 0
+    numPartitions = 2
+    for i in range(numPartitions):
+        subIndex = IndexSlowFS(hdfs['localHdfsPath'], i, numPartitions)
+        c = c + subIndex['itemCount']()
+    assert c == index['itemCount'](), 'total partitioned #items must be ' + str(index['itemCount']())
+
+
+def test_index_slowfs_part_index_count(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    initialNumItems = index['itemCount']()
+
+    assert initialNumItems == 4, '#items for new index must be 4, instead got ' + str(initialNumItems)
+
+    for i in range(4):
+        index['addPartIndex'](i)
+
+    itemsInPart1 = index['itemsInPart'](0)
+    expectedItems1 = testFileSizes[index['partFileName'](0)]
+
+    assert itemsInPart1 == expectedItems1, '#items for new index must be ' + str(expectedItems1)
+
+    itemsInPart2 = index['itemsInPart'](1)
+    expectedItems2 = testFileSizes[index['partFileName'](1)]
+
+    assert itemsInPart2 == expectedItems2, '#items for new index must be ' + str(expectedItems2)
+
+
+def test_index_slowfs_part_index_items(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+
+    for i in range(4):
+        index['addPartIndex'](i)
+
+    index['itemsInPart'](0)
+
+    expectedOffset1 = 0
+    expectedLength1 = 175
+    resPath1, resOffset1, resLength1 = index['itemAt'](0, 0)
+
+    assert expectedOffset1 == resOffset1, 'offset to first item in first part file didnt match:' + str(resOffset1)
+    assert expectedLength1 == resLength1, 'length to first item in first part file didnt match:' + str(resLength1)
+
+    expectedOffset2 = 176
+    expectedLength2 = 105
+    resPath2, resOffset2, resLength2 = index['itemAt'](0, 1)
+
+    assert expectedOffset2 == resOffset2, 'offset to second item in first part file didnt match:' + str(resOffset2)
+    assert expectedLength2 == resLength2, 'length to second item in first part file didnt match:' + str(resLength2)
+
+
+# test_Sampler.lua's SlowFS tests
+
+def test_sampler_part_linear_slowfs(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    sampler, resetSampler = Sampler('part-linear', index)
+
+    prev = None
+    seen = []
+
+    for j in range(4):
+        for i in range(78):
+            s, *_ = sampler()
+            seen.append(s)
+        if prev is not None:
+            assert len(seen) == len(prev), 'need to see the same amount sampled each loop'
+            assert listEquals(seen, prev), 'the lists must have the same order'
+        prev = seen
+        seen = []
+        resetSampler()
+
+
+def _samplePermutedParts(hdfs, kind, loops):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    sampler, resetSampler = Sampler(kind, index)
+
+    prev = None
+    seen = []
+
+    for j in range(loops):
+        for i in range(78):
+            s, _, offset, length = sampler()
+            seen.append((s, offset))
+        if prev is not None:
+            assert len(seen) == len(prev), 'need to see the same amount sampled each loop'
+
+            sortedSeen = listCopy(seen)
+            sortedSeen.sort()
+            sortedPrev = listCopy(prev)
+            sortedPrev.sort()
+            assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+            assert listEquals(seen, prev) is False
+        prev = seen
+        seen = []
+        resetSampler()
+
+
+def test_sampler_part_permutation_slowfs(hdfs):
+    _samplePermutedParts(hdfs, 'part-linear-permutation', 3)
+
+
+def test_sampler_part_permutation_permutation_slowfs(hdfs):
+    _samplePermutedParts(hdfs, 'part-permutation-permutation', 3)
+
+
+def test_sampler_unsupported_samplers_slowfs(hdfs):
+    index = IndexSlowFS(hdfs['localHdfsPath'])
+    # expect it to fail
+    for kind in ('linear', 'uniform', 'label-uniform', 'permutation', 'label-permutation', 'label-distribution'):
+        with pytest.raises(AssertionError):
+            Sampler(kind, index)
+
+
+# test_Dataset.lua's Hdfs tests
+
+def getNumBatches(getBatch, numBatches):
+    x = 0
+    b = 0
+    while b < numBatches():
+        batch = getBatch()
+        assert batch['batchSize'] == 1 and batch['batchSize'] == batch['input'].size(0)
+        for i in range(batch['batchSize']):
+            x = x + 1
+        b = b + 1
+    return x
+
+
+def verifyNumItemsInDataset(hdfs, partition, partitions, batchSize):
+    dataset = Dataset(hdfs['localHdfsPath'], {
+        'partition': partition,
+        'partitions': partitions})
+    getBatch, numBatches, _ = dataset['sampledBatcher']({
+        'batchSize': batchSize,
+        'inputDims': [1],
+        'samplerKind': 'part-linear',
+        'samplerLabel': '*',
+        'verbose': True
+    })
+    x = getNumBatches(getBatch, numBatches)
+
+    expectedItems = 0
+    for i in range(dataset['index']['numFiles']):
+        expectedItems = expectedItems + dataset['index']['itemsInPart'](i)
+
+    assert x == expectedItems, 'must see ' + str(expectedItems) + ' items not ' + str(x)
+    return x
+
+
+def test_dataset_hdfs_partitions(hdfs):
+    """testHdfsDatasetOnePartition, ...OnePartPerPartition, ...TwoPartPerPartition, ...OddPartition."""
+    assert verifyNumItemsInDataset(hdfs, 0, 1, 1) == 78
+    assert sum(verifyNumItemsInDataset(hdfs, p, 4, 1) for p in range(4)) == 78
+    assert sum(verifyNumItemsInDataset(hdfs, p, 2, 1) for p in range(2)) == 78
+    assert sum(verifyNumItemsInDataset(hdfs, p, 3, 1) for p in range(3)) == 78
+
+
+def _partBatcher(hdfs, batchSize, samplerKind='part-linear', processor=None):
+    dataset = Dataset(hdfs['localHdfsPath'])
+    return dataset['sampledBatcher']({
+        'batchSize': batchSize,
+        'inputDims': [1],
+        'samplerKind': samplerKind,
+        'samplerLabel': '*',
+        'verbose': True,
+        'processor': processor,
+    })
+
+
+def test_dataset_hdfs_multi_epoch(hdfs):
+    getBatch, numBatches, _ = _partBatcher(hdfs, 1)
+    x = 0
+    numEpochs = 3
+    for e in range(numEpochs):
+        b = 0
+        while b < numBatches():
+            batch = getBatch()
+            assert batch['batchSize'] == 1 and batch['batchSize'] == batch['input'].size(0)
+            for i in range(batch['batchSize']):
+                x = x + 1
+            b = b + 1
+    assert x == numEpochs * 78, 'must see ' + str(numEpochs * 78) + ' items not ' + str(x)
+
+
+def test_dataset_hdfs_multi_epoch_batch6(hdfs):
+    batchSize = 6
+    getBatch, numBatches, _ = _partBatcher(hdfs, batchSize)
+    x = 0
+    numEpochs = 10
+    for e in range(numEpochs):
+        b = 0
+        while b < numBatches():
+            batch = getBatch()
+            assert batch['batchSize'] == batchSize and batch['batchSize'] == batch['input'].size(0), \
+                'batch.batchSize=' + str(batch['batchSize']) + ' and batch.input:size(1)=' + str(batch['input'].size(0))
+            for i in range(batch['batchSize']):
+                x = x + 1
+            b = b + 1
+    assert x == numEpochs * 78, 'must see ' + str(numEpochs * 78) + ' items not ' + str(x)
+
+
+def _bytesProcessor(res, opt, input):
+    buffer = torch.ByteTensor(torch.ByteStorage().string(res))
+    input.resize(len(res)).copy(buffer)
+    return True
+
+
+def test_dataset_hdfs_multi_epoch_item_content(hdfs):
+    getBatch, numBatches, _ = _partBatcher(hdfs, 1, processor=_bytesProcessor)
+
+    expectedLines = hdfs['allLines']
+    resultLines = []
+
+    numEpochs = 3
+    for e in range(numEpochs):
+        b = 0
+        while b < numBatches():
+            batch = getBatch()
+            input = batch['input'][0]
+            s = input.byte().storage().string()
+            trimNewline = re.sub('\n$', '', s)
+            resultLines.append(trimNewline)
+
+            b = b + 1
+
+        expectedLines.sort()
+        resultLines.sort()
+        assert listEquals(resultLines, expectedLines) is True, 'the lists must have the same sorted orders'
+        assert len(resultLines) == 78
+
+        # reset
+        resultLines = []
+
+
+def test_dataset_hdfs_multi_epoch_one_file_odd_size(hdfs):
+    getBatch, numBatches, _ = _partBatcher(hdfs, 5)
+
+    x = 0
+    numEpochs = 3
+    for e in range(numEpochs):
+        b = 0
+        while b < numBatches():
+            batch = getBatch()
+            input = batch['input'][0]  # noqa: F841  (as the Lua)
+
+            x = x + 1
+            b = b + 1
+        assert x == 16, "number of items must be 16, but was " + str(x)
+
+        # reset
+        x = 0
+
+
+def _permutedItemContent(hdfs, samplerKind, numEpochs):
+    getBatch, numBatches, _ = _partBatcher(hdfs, 1, samplerKind, _bytesProcessor)
+
+    prev = None
+    seen = []
+
+    x = 0
+    for e in range(numEpochs):
+        b = 0
+        while b < numBatches():
+            batch = getBatch()
+            input = batch['input'][0]
+            s = input.byte().storage().string()
+            seen.append(s)
+
+            x = x + 1
+            b = b + 1
+
+        assert x == 78, 'must see 78 items, instead saw ' + str(x)
+        if prev is not None:
+            assert listEquals(seen, prev) is False, 'the lists must have different orders'
+
+            sortedSeen = listCopy(seen)
+            sortedSeen.sort()
+            sortedPrev = listCopy(prev)
+            sortedPrev.sort()
+            assert listEquals(sortedSeen, sortedPrev) is True, 'the lists must have the same sorted orders'
+        # reset
+        prev = seen
+        seen = []
+        x = 0
+    assert sorted(s.rstrip('\n') for s in prev) == sorted(hdfs['allLines'])
+
+
+def test_dataset_hdfs_multi_epoch_part_permutation_item_content(hdfs):
+    _permutedItemContent(hdfs, 'part-linear-permutation', 5)
+
+
+def test_dataset_hdfs_multi_epoch_part_permutation_permutation_item_content(hdfs):
+    _permutedItemContent(hdfs, 'part-permutation-permutation', 10)

@@ -1,9 +1,10 @@
 """lua/Dataset.lua: ``Dataset(indexURL, opt)`` gives ``{'sampledBatcher': ..., 'index': ...}``;
 ``sampledBatcher(opt)`` returns ``(getBatch, numBatches, reset)``: ``getBatch()`` the next batch (a dict of
-Batch.lua's fields: ``input``, ``target`` (the 0-based ``labelIndex`` of each item's label; an unlabelled item's
-is -1, as the Lua's 0 lies below its first class 1: ``labelIndex[label] or 0`` is ``labelIndex.get(label, -1)``), ``index`` (0-based), ``class``, ``item``, ``batchSize``), read ahead in ``numBuffers``
-buffers by the Reader's workers. A Lua table of URLs is a list (a table ``{x = ..., y = ...}`` a dict).
-Not ported: the ``streaming`` StreamedDataset (SlowFS)."""
+Batch.lua's fields: ``input``, ``target``, ``index`` (0-based), ``class``, ``item``, ``batchSize``), read
+ahead in ``numBuffers`` buffers by the Reader's workers. ``target`` is the 0-based ``labelIndex`` of each
+item's label, and an unlabelled item's is -1, as the Lua's 0 lies below its first class 1 (``labelIndex[label]
+or 0`` is ``labelIndex.get(label, -1)``). A Lua table of URLs is a list (a table ``{x = ..., y = ...}`` a
+dict). Not ported: the ``streaming`` StreamedDataset (SlowFS)."""
 import math
 
 import legonn as torch

@@ -1,14 +1,17 @@
 """lua/Index.lua: the index for a URL: a tensor (or ``{'x', 'y'}``), a ``.t7``/``.th`` file of one, a
-``.csv``/``.tsv`` file, or a directory. ``pcall(function() return lfs.attributes(fn).mode == 'directory' end)``
-is a ``try``. Not ported (see the package's docstring): ``http`` URLs (luasocket) and SlowFS URLs
-(``IndexSlowFS``, ``Cache``)."""
+``.csv``/``.tsv`` file (local, or fetched from a SlowFS), a SlowFS URL of part files, or a directory.
+``pcall(function() return lfs.attributes(fn).mode == 'directory' end)`` is a ``try``; ``local fn, mfn =
+fetchIndexFiles(...)`` pads with None (Reader.py's ``lua_results``). Not ported (see the package's docstring):
+``http`` URLs (luasocket) and ``Cache`` (None is handed to a SlowFS constructor in its place)."""
 import legonn as torch
 from legonn import lfs, paths
 
 from . import SlowFS
 from .IndexCSV import IndexCSV
+from .IndexSlowFS import IndexSlowFS
 from .IndexDirectory import IndexDirectory
 from .IndexTensor import IndexTensor
+from .Reader import lua_results
 
 
 def Index(url, partition=None, partitions=None, opt=None):
@@ -16,6 +19,7 @@ def Index(url, partition=None, partitions=None, opt=None):
     partition = opt.get('partition') or 0
     partitions = opt.get('partitions') or 1
     opt = opt or {}
+    cache = None  # Cache(opt): Cache.lua is not ported
 
     def startsWith(s, p):
         return s[:len(p)] == p
@@ -33,7 +37,11 @@ def Index(url, partition=None, partitions=None, opt=None):
         if startsWith(url, 'http'):
             raise NotImplementedError(f"torch-dataset's Index ({url}): http downloads (luasocket) are not ported")
         elif hasPrefix(url):
-            raise NotImplementedError(f"torch-dataset's Index ({url}): SlowFS and its Cache are not ported")
+            slowFS = SlowFS.find(url)(cache, opt)
+            fn = slowFS['get'](url)
+            if hasMeta:
+                return fn, slowFS['get'](url[0:len(url) - 4] + '-meta.' + ext)
+            return fn
         return url
 
     if torch.isTensor(url) or isinstance(url, dict):
@@ -45,11 +53,11 @@ def Index(url, partition=None, partitions=None, opt=None):
         elif ext == 'csv' or ext == 'tsv':
             if ext == 'tsv' and opt.get('separator') is None:
                 opt['separator'] = '\t'
-            fn, mfn = fetchIndexFiles(url, ext, True), None
+            fn, mfn = lua_results(fetchIndexFiles(url, ext, True), 2)
             opt['metaURL'] = mfn
             return IndexCSV(fn, partition, partitions, opt)
         elif hasPrefix(url):
-            raise NotImplementedError(f"torch-dataset's IndexSlowFS ({url}) is not ported")
+            return IndexSlowFS(url, partition, partitions, opt)
         elif isDirectory(url):
             return IndexDirectory(url, partition, partitions, opt)
     raise ValueError('Index unsupported url: ' + str(url))

@@ -4,8 +4,8 @@ each worker ``get``s an item and runs the ``processor`` on it into its row of ``
 for them and packs the rows that succeeded to the front.
 
 Edits beyond syntax: ``local url, labelj, offset, length = n()`` takes the sampler's results padded with
-None (``_results``: Lua gives nil to the names no result reaches, and a sampler returns 1, 2 or 4 values or
-none); a processor's ``return true, extra`` is a tuple, read the same way; ``ipc.map``'s worker takes the
+None (``lua_results``: Lua gives nil to the names no result reaches, and a sampler returns 1, 2 or 4 values
+or none); a processor's ``return true, extra`` is a tuple, read the same way; ``ipc.map``'s worker takes the
 ``mapid`` Lua drops; ``pairs`` over the sparse table of finished rows is ``sorted`` over a dict's keys (the
 order the Lua's tests expect); ``math.random()`` (Lua's own generator) is Python's ``random.random()``."""
 import random
@@ -15,7 +15,7 @@ import legonn as torch
 from legonn import ipc
 
 
-def _results(values, n):
+def lua_results(values, n):
     """Lua's ``local a, b, c = f()``: the call's results (a tuple, one value, or None for none), padded with nil."""
     if values is None:
         values = ()
@@ -104,7 +104,7 @@ def Reader(next, opt=None):
                     res[len(get) + 1] = param.get('input')
                     try:
                         ok1 = True
-                        ok2, extra = _results(processor(*res[0:len(get) + 2]), 2)
+                        ok2, extra = lua_results(processor(*res[0:len(get) + 2]), 2)
                     except Exception as err:
                         ok1, ok2, extra = False, err, None
                     if not ok1:
@@ -154,7 +154,7 @@ def Reader(next, opt=None):
             items = {}
             label = None
             for j, n in enumerate(next):
-                url, labelj, offset, length = _results(n(), 4)
+                url, labelj, offset, length = lua_results(n(), 4)
                 if j == 0:
                     label = labelj
                 if url is not None:

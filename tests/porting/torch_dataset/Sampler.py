@@ -1,14 +1,16 @@
 """lua/Sampler.lua: the samplers over an index: ``Sampler(kind, index, label, options)`` returns ``(next,
 reset)``; ``next()`` gives ``index.itemAt``'s results for the next item, or None past the end of a linear or
 permutation pass. Indices are 0-based: ``torch.random(1, n)`` is ``torch.random(0, n)`` (0 .. n-1), a
-permutation is ``torch.randperm(n)``'s 0 .. n-1, ``torch.multinomial``'s class is 0-based; the part samplers'
-part files and items count from 0 too. ``p[{{1, depth}}]`` is ``p[0:depth]``; ``cond and t or x`` of a tensor
-``t`` is ``t if cond else x`` and ``w or d`` of a weight that may be 0 tests for None (docs/porting.md's rows)."""
+permutation is ``torch.randperm(n)``'s 0 .. n-1, ``torch.multinomial``'s class is 0-based; the part
+samplers' part files and items count from 0 too. ``p[{{1, depth}}]`` is ``p[0:depth]``; ``cond and t or x``
+of a tensor ``t`` is ``t if cond else x`` and ``w or d`` of a weight that may be 0 tests for None
+(docs/porting.md's rows)."""
 import legonn as torch
 
 
 def LinearSampler(index, label=None):
-    assert index['indexType'] != 'SlowFS', "LinearSampler is not supported for SlowFS. Use PartLinearSampler (part-linear)."
+    assert index['indexType'] != 'SlowFS', \
+        "LinearSampler is not supported for SlowFS. Use PartLinearSampler (part-linear)."
 
     i = -1
     n = index['itemCount'](label)
@@ -33,7 +35,8 @@ def tableCopy(t):
 
 
 def PartLinearSampler(index):
-    assert index['indexType'] == 'SlowFS', "PartLinearSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
+    assert index['indexType'] == 'SlowFS', \
+        "PartLinearSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
     assert index['numFiles'] > 0, "Must have at least one part file in SlowFS index."
 
     fileCounter = 0
@@ -214,7 +217,8 @@ def LabelPermutationSampler(index):
 
 
 def PartLinearPermutationSampler(index):
-    assert index['indexType'] == 'SlowFS', "PartPermutationSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
+    assert index['indexType'] == 'SlowFS', \
+        "PartPermutationSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
     assert index['numFiles'] > 0, "Must have at least one part file in SlowFS index."
 
     fileCounter = 0
@@ -271,7 +275,8 @@ def PartLinearPermutationSampler(index):
 
 
 def PartPermutationPermutationSampler(index):
-    assert index['indexType'] == 'SlowFS', "PartPermutationPermutationSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
+    assert index['indexType'] == 'SlowFS', \
+        "PartPermutationPermutationSampler is only supported for SlowFS. Type of index passed: " + index['indexType']
     assert index['numFiles'] > 0, "Must have at least one part file in SlowFS index."
 
     partIndexOrder = []
