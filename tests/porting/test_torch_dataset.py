@@ -14,6 +14,7 @@ import math
 import os
 import random
 import re
+import subprocess
 import time
 
 import pytest
@@ -1122,7 +1123,8 @@ def test_unlabelled_items_have_target_minus_one(here):
 # four part files of tweets hold 21, 24, 17 and 16 JSON lines; these hold as many synthetic JSON lines, the
 # first two of part-r-00000 175 and 105 bytes long as the repository's (testSlowFSPartIndexItems reads them).
 # ``get`` copies a part into ``<tmp_path>/cache/<crc32 of the URL>`` (the Lua: ``/tmp/<murmurhash3>``; the
-# murmurhash3 rock is not ported) with shutil (the Lua: ``os.execute('cp ...')``).
+# murmurhash3 rock is not ported) with shutil (the Lua: ``os.execute('cp ...')``); ``streamFormat`` runs ``cat``
+# with subprocess (the Lua: ``ipc.spawn``, which legonn.ipc does not have).
 
 testFileSizes = {'part-r-00000': 21, 'part-r-00001': 24, 'part-r-00002': 17, 'part-r-00003': 16}
 
@@ -1187,7 +1189,31 @@ def hdfs(tmp_path, monkeypatch):
             f.close()
             return torch.LongTensor(offsets)
 
-        return {'parts': parts, 'get': get, 'evict': evict, 'fileOffsets': fileOffsets}
+        def streamFormat(remotePath, persist):
+            fn = removePrefix(remotePath)
+            p = subprocess.Popen(['cat', fn], stdout=subprocess.PIPE, text=True)   # ipc.spawn (not in legonn)
+            line = None
+
+            def next():
+                nonlocal line
+                line = p.stdout.readline().rstrip('\n') or None     # p:stdout('*line'): nil at the end
+                return line is not None
+
+            def record():
+                return line
+            stream = {
+                'next': next,
+                'record': record,
+            }
+
+            def wait(signal=None):
+                if signal is not None:
+                    p.terminate()
+                p.wait()
+                p.stdout.close()
+            return stream, wait
+
+        return {'parts': parts, 'get': get, 'evict': evict, 'fileOffsets': fileOffsets, 'streamFormat': streamFormat}
 
     monkeypatch.setattr(SlowFS, 'constructors', dict(SlowFS.constructors))
     SlowFS.register('viewfs://', MockHDFS)
@@ -1507,3 +1533,41 @@ def test_dataset_hdfs_multi_epoch_part_permutation_item_content(hdfs):
 
 def test_dataset_hdfs_multi_epoch_part_permutation_permutation_item_content(hdfs):
     _permutedItemContent(hdfs, 'part-permutation-permutation', 10)
+
+
+# test_StreamedDataset.lua
+
+def test_streamed_dataset_simple(hdfs, capfd):
+    def get(stream):
+        return True, stream['record']()
+    records = []
+
+    def processor(res, input, processorOpt=None):
+        records.append(res)
+        return True
+    dataset = Dataset(hdfs['localHdfsPath'], {
+        'streaming': True
+    })
+    getBatch, numBatches, reset = dataset['sampledBatcher']({
+        'samplerKind': 'part-linear',
+        'batchSize': 4,
+        'get': get,
+        'processor': processor,
+    })
+    b = 0
+    while b < numBatches():
+        batch = getBatch()
+        b = b + 1
+    e = 0
+    for _, n in testFileSizes.items():
+        e = e + n
+    x = math.ceil(e / 4)
+    assert b == x, 'should be ' + str(x) + ' not ' + str(b)
+    assert records == hdfs['allLines'], 'the records in the part files\' order'
+    reset()
+    # the Lua's reset closes the stream and sets hasMore: the next get fails (no stream, reported on stderr as
+    # the Lua's pcall does), then the stream restarts at the first record
+    del records[:]
+    assert numBatches() == math.inf and getBatch()['batchSize'] == 3
+    assert records == hdfs['allLines'][:3]
+    assert 'StreamedDataset.get failed' in capfd.readouterr().err

@@ -4,7 +4,7 @@ Batch.lua's fields: ``input``, ``target``, ``index`` (0-based), ``class``, ``ite
 ahead in ``numBuffers`` buffers by the Reader's workers. ``target`` is the 0-based ``labelIndex`` of each
 item's label, and an unlabelled item's is -1, as the Lua's 0 lies below its first class 1 (``labelIndex[label]
 or 0`` is ``labelIndex.get(label, -1)``). A Lua table of URLs is a list (a table ``{x = ..., y = ...}`` a
-dict). Not ported: the ``streaming`` StreamedDataset (SlowFS)."""
+dict)."""
 import math
 
 import legonn as torch
@@ -15,12 +15,13 @@ from .Getters import Getters
 from .Index import Index
 from .Reader import Reader
 from .Sampler import Sampler
+from .StreamedDataset import StreamedDataset
 
 
 def Dataset(indexURL, opt=None):
     opt = opt or {}
     if isinstance(indexURL, str) and SlowFS.find(indexURL) is not None and opt.get('streaming') is True:
-        raise NotImplementedError("torch-dataset's StreamedDataset (SlowFS) is not ported")
+        return StreamedDataset(indexURL, opt)
     partition = opt.get('partition') or 0
     partitions = opt.get('partitions') or 1
     # See if this is a table of urls and not a table of tensors
