@@ -1,15 +1,17 @@
 """twitter-archive/torch-dataset's test/ files (test_Index.lua, test_Sampler.lua, test_Getters.lua,
-test_Reader.lua, test_Dataset.lua) line by line over the port in tests/porting/torch_dataset/, with the
-repository's test/ data (its index CSV files and small text files) written to ``tmp_path``.
+test_Reader.lua, test_Dataset.lua, test_StreamedDataset.lua, TestUtils.lua) line by line over the port in
+tests/porting/torch_dataset/, with the repository's test/ data (its index CSV files and small text files)
+written to ``tmp_path``, and synthetic part files of as many lines as its test/hdfs/files for the SlowFS tests.
 
 Indices are 0-based (``index.itemAt(0)`` is the first item, ``labelIndex['A']`` is 0, a partition is
-0 .. partitions-1, ``getBatchDims(idx)`` gets a 0-based batch number). Not ported: the tests of the SlowFS
-(HDFS) index and datasets, of Cache.lua, of StreamedDataset and test_offsets.lua (``libdataset.offsets``,
-which src/dataset.c does not define), and test_Getters' testHTTP (luasocket) — see the package's docstring.
-Shortened for a test run: the uniform samplers draw 1e5 items, not 1e6 (the same 10 % bound: each count's
-spread is about 2 %), testBatchedTensorPartitionAndShuffleWithLabels has N = 8192 items, not 50000, and
-test_Reader's ``get`` sleeps ``url / 100`` s instead of spinning ``url / 10`` s of ``os.clock``; each test
-closes the readers it made (``reader.close()``; the Lua leaves their workers waiting)."""
+0 .. partitions-1, ``getBatchDims(idx)`` gets a 0-based batch number, part files count from 0). Not ported:
+test_Cache.lua (Cache.lua), test_offsets.lua (``libdataset.offsets``, which src/dataset.c does not define) and
+test_Getters' testHTTP (luasocket) — see the package's docstring. Shortened for a test run: the uniform
+samplers draw 1e5 items, not 1e6 (the same 10 % bound: each count's spread is about 2 %),
+testBatchedTensorPartitionAndShuffleWithLabels has N = 8192 items, not 50000, and test_Reader's ``get`` sleeps
+``url / 100`` s instead of spinning ``url / 10`` s of ``os.clock``; each test_Reader test closes its reader
+(``reader.close()``; the Lua leaves their workers waiting). The part samplers' tests also compare the items'
+offsets (the Lua's compare the URLs, one per part file) and check that a new pass's order differs."""
 import math
 import os
 import random

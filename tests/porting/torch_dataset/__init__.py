@@ -9,8 +9,11 @@ defines that function under the file's name, and the tables are dicts (``index.i
 Indices are 0-based: ``index.itemAt(i)`` takes ``0 .. itemCount() - 1``, a sampler draws from that range, a
 partition is ``0 .. partitions - 1``, ``batch.index`` and ``labelIndex`` (the targets) count from 0.
 
-Not ported: the SlowFS (HDFS) parts (SlowFS.lua, IndexSlowFS.lua, SlowFSStream.lua, StreamedDataset.lua) and
-Cache.lua, which need Twitter's ``hdfs`` rock, torch-ipc's ``BackgroundTaskPool``, ``ipc.flock`` and
-``ipc.spawn``, the ``murmurhash3`` rock and src/dataset.c's ``libdataset``; ``Getters``' HTTP getter and the
-``http`` index URLs (luasocket); the samplers over SlowFS indexes (part-linear and its permutations) are
-ported but need such an index."""
+SlowFS (``viewfs://`` part files) is ported over ``ipc.BackgroundTaskPool``; the tests register
+TestUtils.lua's MockHDFS for it (its default constructor needs Twitter's ``hdfs`` rock).
+
+Not ported: Cache.lua (it needs the ``murmurhash3`` rock, torch-ipc's ``ipc.flock`` and src/dataset.c's
+``libdataset``; None is handed where the Lua hands its cache, which MockHDFS never reads) with its
+test_Cache.lua, and ``Getters``' HTTP getter and ``http`` index URLs (luasocket's ``socket.http``, ``ltn12``)
+with test_Getters.lua's testHTTP; test_offsets.lua calls ``libdataset.offsets``, which src/dataset.c does not
+define (the test fails in the Lua repository too)."""
