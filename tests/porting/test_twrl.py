@@ -90,7 +90,7 @@ def test_testlua_performance_get_summary(capsys):
     # perf.lua's table constructor holds ``numEps = numEps``, a nil global: no such key, nothing printed for it
     assert 'numEps' not in summary
     printed = capsys.readouterr().out
-    assert 'numEps' not in printed and 'meanEpRewardWindow 4.5' in printed
+    assert 'numEps' not in printed and 'meanEpRewardWindow\t4.5\n' in printed and 'maxEpReward\t8\n' in printed
 
 
 # ---- test/test-gym.lua's experiment suite ----
@@ -199,13 +199,14 @@ def test_reinforce_categorical_learns_cartpole():
     assert np.mean(means[-10:]) > 2 * np.mean(means[:2])
 
 
-def test_reinforce_one_step_moves_the_policy_towards_advantaged_actions():
+def test_reinforce_one_step_moves_the_policy_towards_advantaged_actions(capsys):
     """One learn call of two two-step episodes from the same state: the action of the better episode (action 1,
     return 2 against 0) gains probability, by the rmsprop step of reinforce's targets."""
     lg.manualSeed(1)
     _, _, details = env_details('CartPole-v0')
     model = mlp.getModel({'nInputs': 4, 'nOutputs': 2, 'nHiddenLayerSize': 5})
-    learn = reinforce.getLearningUpdate(reinforce_opt(model, details, nIterations=2, beta=0, stepsizeStart=0.01))
+    learn = reinforce.getLearningUpdate(reinforce_opt(model, details, nIterations=2, beta=0, stepsizeStart=0.01,
+                                                      verboseUpdate='true'))
     s = lg.DoubleTensor([0.1, -0.2, 0.05, 0.3])
     before = model['net'].forward(s.view(1, 4)).clone()
     episode = [lambda a, r: [{'state': s, 'action': lg.DoubleTensor([a]), 'reward': r, 'terminal': 0},
@@ -213,6 +214,10 @@ def test_reinforce_one_step_moves_the_policy_towards_advantaged_actions():
     learn([episode(1, 1.0), episode(0, 0.0)], 1)
     after = model['net'].forward(s.view(1, 4))
     assert after[0][1] > before[0][1] and after[0][0] < before[0][0]
+    # the step's learning rate, stepsizeStart (nIterations - nIter) / nIterations, printed as Lua writes numbers
+    assert capsys.readouterr().out.splitlines() == ['Learning update at episode: 1', 'Learning rate: 0.005',
+                                                    'Number of episodes in learning batch: 2',
+                                                    'Number of steps in learning batch: 4']
 
 
 def test_categorical_sampler_gives_gym_actions_from_0():
@@ -263,6 +268,11 @@ def test_batch_learning_through_base_agent_fails_as_the_lua_does(capsys):
     out = capsys.readouterr().out
     assert performance == {}
     assert 'Experiment was not successfully run' in out and 'got function' in out
+    # the function stored is the global baseAgent.lua defines, which getAgent (re)binds on each call
+    from .twrl.agent import baseAgent
+    agent = baseAgent.getAgent({'envDetails': env_details('CartPole-v0')[2], 'policy': 'random',
+                                'learningUpdate': 'noLearning', 'randomActionSampler': lambda: 0})
+    assert baseAgent.reward is agent['reward'] and baseAgent.selectAction is agent['selectAction']
 
 
 # ---- tdLambda.lua, qFunction.lua, egreedy.lua ----
@@ -331,3 +341,28 @@ def test_td_lambda_agent_learns_cartpole_through_the_experiment(update, nIterati
     assert performance['iteration'] == nIterations
     windows = [s['meanEpRewardWindow'] for s in summaries if 'meanEpRewardWindow' in s]
     assert windows[0] < 40 and windows[-1] > 3 * windows[0]
+
+
+@pytest.mark.gpu
+def test_policy_network_samples_on_the_gpu_as_on_the_cpu():
+    """The mlp policy converted with ``:cuda()`` (twrl runs on the CPU; Torch7 code moves such a net so): the
+    categorical draw from its CudaTensor output is a 0-based action, ``torch.normal(out, std)`` fills the CUDA
+    output in place as on the CPU, and the REINFORCE targets' backward gives the CPU's gradients."""
+    lg.manualSeed(6)
+    model = mlp.getModel({'nInputs': 4, 'nOutputs': 2, 'nHiddenLayerSize': 5})
+    net = model['net']
+    gpu = net.clone().cuda()
+    obsv = lg.DoubleTensor([[0.1, -0.2, 0.05, 0.3], [0.0, 0.4, -0.1, 0.2]])
+    out, out_gpu = net.forward(obsv), gpu.forward(obsv.cuda())
+    np.testing.assert_allclose(out_gpu.double().numpy(), out.numpy(), rtol=1e-5)
+    actions = {actionSamplers.categorical(out_gpu[0:1], {'actionShift': 0}) for _ in range(200)}
+    assert actions == {0, 1}
+    targets = lg.DoubleTensor([[0.5, -1.0], [2.0, 0.25]])
+    net.zeroGradParameters()
+    gpu.zeroGradParameters()
+    net.backward(obsv, targets)
+    gpu.backward(obsv.cuda(), targets.cuda())
+    np.testing.assert_allclose(gpu.getParameters()[1].double().numpy(), net.getParameters()[1].numpy(),
+                               rtol=1e-4, atol=1e-6)
+    filled = lg.normal(out_gpu, 0.1)
+    assert filled is out_gpu and out_gpu.type() == 'torch.CudaTensor'

@@ -18,8 +18,8 @@ Stand-ins, not ports (each says so in its docstring):
 
 Edits beyond Lua syntax and 0-based indices, marked where they are made:
 
-* baseAgent.lua's functions are globals (``function reward(opt)``, no ``local``); each is a name in the closure
-  here. addTrajectory's ``t.reward = reward`` stores that global function (not ``opt.reward``), as the Lua does: the
+* baseAgent.lua's functions are globals (``function reward(opt)``, no ``local``), declared ``global`` in getAgent
+  as docs/porting.md's closure/global row writes them. addTrajectory's ``t.reward = reward`` stores that global function (not ``opt.reward``), as the Lua does: the
   batch learning path then fails in util.discount with a TypeError, as Lua's "attempt to perform arithmetic on a
   function value" (tests/porting/test_twrl.py checks both; the reinforce learning test drives learn directly).
 * Lua globals read before any assignment (util.lua's ``totalStateSpace`` for a Discrete state space) are nil: the

@@ -69,7 +69,7 @@ def perf(opt=None):
         summary = {key: value for key, value in summary.items() if value is not None}
         if nIter % windowSize == 0:
             for key, value in summary.items():
-                print(key, value)
+                print(key, lg.tostring(value), sep='\t')   # Lua's print: tabs, tostring
             print('*****************')
         return summary
 

@@ -1,7 +1,9 @@
 """src/agent/baseAgent.lua of twitter-archive/torch-twrl (MIT licence, Twitter), ported line by line.
 
-The Lua's ``function selectAction``, ``resetTrajectories``, ``addTrajectory`` and ``reward`` are globals; here they
-are names of getAgent's closure (``trajs``, ``traj``, ``timestepsTotal`` shared through ``nonlocal``).
+The Lua's ``function selectAction``, ``resetTrajectories``, ``addTrajectory`` and ``reward`` assign globals (no
+``local``): ``global`` declares them so here (docs/porting.md's closure/global row), each still closing over getAgent's
+``trajs``, ``traj``, ``timestepsTotal`` (``nonlocal``). As in Lua, a second getAgent rebinds them, and the first
+agent's ``reward`` then calls the second's addTrajectory and resetTrajectories.
 addTrajectory's ``t.reward = reward`` reads that global ``reward``, the function, as the Lua does (see the package
 docstring), and ``t.nextState = torch.DoubleTensor(opt.nextState)`` reads ``opt.nextState`` as the Lua does.
 ``policy`` reads the Lua global ``instanceID``, never set: None.
@@ -73,6 +75,8 @@ def getAgent(opt=None):
         'optimType': opt.get('optimType'),
         'verboseUpdate': opt.get('verboseUpdate')
     })
+
+    global selectAction, resetTrajectories, addTrajectory, reward
 
     def selectAction(client, instanceID, state):
         return policy(state)

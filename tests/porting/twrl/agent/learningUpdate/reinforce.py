@@ -127,8 +127,9 @@ def getLearningUpdate(opt=None):
 
         if (verboseUpdate == 'true') or (verboseUpdate is True):
             # Print some learning update details
-            print('Learning update at episode: ' + str(nIter))
-            print('Learning rate: ' + str(optimConfig['learningRate']))
-            print('Number of episodes in learning batch: ' + str(numEps))
-            print('Number of steps in learning batch: ' + str(numSteps))
+            # Lua's ``..`` writes numbers with %.14g
+            print('Learning update at episode: ' + '%.14g' % nIter)
+            print('Learning rate: ' + '%.14g' % optimConfig['learningRate'])
+            print('Number of episodes in learning batch: ' + '%.14g' % numEps)
+            print('Number of steps in learning batch: ' + '%.14g' % numSteps)
     return learn
