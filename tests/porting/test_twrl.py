@@ -8,6 +8,7 @@ Stand-in environment: Gym over HTTP is replaced by tests/porting/twrl/gym_http_c
 task for the Box (normal policy) path. test-gym.lua's ``api`` suite (gym-http-api's own test_api.lua, a check of
 the HTTP server for CartPole, Pendulum, FrozenLake, Atari and MuJoCo) has nothing to test without that server.
 """
+import builtins
 import random
 
 import numpy as np
@@ -24,6 +25,7 @@ from .twrl.agent.model import mlp, qFunction
 from .twrl.agent.model import tilecoding as tilecoding_module
 from .twrl.agent.policy import actionSamplers
 from .twrl.experiment import experiment
+from .twrl import run
 from .twrl.perf import perf as getPerf
 from .twrl.util import utilities
 
@@ -369,3 +371,38 @@ def test_policy_network_samples_on_the_gpu_as_on_the_cpu():
                                rtol=1e-4, atol=1e-6)
     filled = lg.normal(out_gpu, 0.1)
     assert filled is out_gpu and out_gpu.type() == 'torch.CudaTensor'
+
+
+def test_run_lua_options_log_folder_and_experiment(tmp_path, monkeypatch, capsys):
+    """examples/run.lua with examples/cartpole-td.sh's options (README-style single-dash long names), fewer
+    iterations: lapp's aliases (the usage text's second ``-p`` and ``-g`` win), the log folder made with its parents
+    relative to the working directory (paths.mkdir makes parents, as paths.c's lua_mkdir), the options and the
+    experiment's printed summaries in its log, and the experiment's summary returned."""
+    monkeypatch.setattr(builtins, 'print', builtins.print)       # cmd:log replaces print, as CmdLine.lua does
+    (tmp_path / 'examples').mkdir()
+    monkeypatch.chdir(tmp_path / 'examples')
+    random.seed(0)
+    performance, params = run.main([
+        '-env', 'CartPole-v0', '-policy', 'egreedy', '-learningUpdate', 'tdLambda', '-model', 'qFunction',
+        '-learningType', 'noBatch', '-epsilon', '0.2', '-epsilonDecayRate', '0.9999', '-initialWeightVal', '0',
+        '-tdLearnUpdate', 'SARSA', '-relativeAlpha', '0.05', '-nIterations', '20', '-nSteps', '200',
+        '-p', '50', '-g', '2'])
+    assert (params['policy'], params['timestepsPerBatch'], params['gamma'], params['gradClip']) == \
+        ('egreedy', 50, 1, 2)
+    assert params['renderAllSteps'] == 'false' and params['stepsizeStart'] == 0.3
+    assert performance['iteration'] == 20
+    logs = list((tmp_path / 'logs' / 'gym' / 'experiment').iterdir())
+    assert len(logs) == 1 and logs[0].name.endswith('--egreedy-tdLambda-CartPole-v0-stepsizeStart-0.3')
+    text = (logs[0] / 'log').read_text()
+    assert '[command line arguments]' in text and 'tdLearnUpdate SARSA' in text
+    assert 'meanEpRewardWindow %s' % lg.tostring(performance['meanEpRewardWindow']) in text
+    capsys.readouterr()
+
+
+def test_run_lua_dash_h_prints_the_usage_instead_of_setting_the_hidden_size(monkeypatch, capsys):
+    """run.lua declares ``-h, --nHiddenLayerSize``; Penlight's lapp (1.5.0 on) answers any ``-h`` argument with the
+    usage and exits before parsing, as legonn's lapp does: the hidden size is set with ``-nHiddenLayerSize``."""
+    monkeypatch.setattr(builtins, 'print', builtins.print)
+    with pytest.raises(SystemExit):
+        run.main(['-h', '7'])
+    assert '-h, --nHiddenLayerSize' in capsys.readouterr().err          # lapp.quit writes the usage to stderr

@@ -24,8 +24,8 @@ Edits beyond Lua syntax and 0-based indices, marked where they are made:
   function value" (tests/porting/test_twrl.py checks both; the reinforce learning test drives learn directly).
 * Lua globals read before any assignment (util.lua's ``totalStateSpace`` for a Discrete state space) are nil: the
   module starts them at None.
-* examples/run.lua is not ported: it is Penlight's ``lapp`` option parsing and a log folder around
-  experiment.lua's call, which the test makes directly with the same option names.
+* examples/run.lua is run.py's ``main(arg)``; the shell scripts beside it (cartpole-*.sh, sweep.sh) only call it
+  with options, which tests/porting/test_twrl.py passes as ``arg``.
 """
 PKG = __name__
 VERSION = '0.1'
