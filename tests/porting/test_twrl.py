@@ -10,6 +10,7 @@ the HTTP server for CartPole, Pendulum, FrozenLake, Atari and MuJoCo) has nothin
 """
 import builtins
 import random
+import struct
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ import legonn as lg
 
 from .twrl import experiment as experiment_module
 from .twrl import gym_http_client as gym
+from .twrl import hash as hash_rock
 from .twrl.agent import policy
 from .twrl.agent.learningUpdate import reinforce, tdLambda
 from .twrl.agent.learningUpdate import util as lu
@@ -49,6 +51,19 @@ def test_testlua_base_torch_tensor():
     tester.eq(a, b, 0.01, "a and b should be approximately equal")
     tester.eq(a, [2, lg.Tensor([1, 2, 2.1])], 0.01, "the same tables beyond the tolerance")
     assert len(tester.errors) == 1 and 'beyond' in tester.errors[0]
+
+
+def test_hash_rock_stand_in_is_xxh64_of_the_tensor_bytes_modulo_2_53():
+    """hash.py computes the rock's hash.hash: XXH64 with seed 0 (the xxHash specification's reference values
+    for '', 'a', 'abc'), of a DoubleTensor's little-endian doubles, modulo 2^53."""
+    assert hash_rock.xxh64(b'') == 0xEF46DB3751D8E999
+    assert hash_rock.xxh64(b'a') == 0xD24EC4F1A98C6E5B
+    assert hash_rock.xxh64(b'abc') == 0x44BC2CF5AD770999
+    coords = [3, 1.0, -2.5, 7, 0.125]
+    expected = hash_rock.xxh64(struct.pack('<5d', *coords)) % 2 ** 53
+    assert hash_rock.hash(lg.DoubleTensor(coords)) == expected
+    assert hash_rock.hash(lg.DoubleTensor([float(i) for i in range(9)])) == \
+        hash_rock.xxh64(struct.pack('<9d', *range(9))) % 2 ** 53           # 72 bytes: the 32-byte stripes
 
 
 @pytest.mark.parametrize('state2, equal', [([3.7, 7.21], False), ([3.6, 7.21], True)])
@@ -300,7 +315,7 @@ def test_td_lambda_update_by_hand(update):
     learn({'state': s, 'action': 1, 'reward': 1.0, 'nextState': s2, 'nextAction': 0, 'terminal': False}, 1)
     delta = 1.0 + 0.9 * 2.5 - 2.5                                     # every Q is 2.5 before the update
     expected = np.full(4 * 64 + 1, 0.5, dtype=np.float32)
-    expected[np.unique(features)] += np.float32(0.1 * delta)
+    expected[np.unique(features).astype(int)] += np.float32(0.1 * delta)   # the rock's hash is a Lua number
     assert model['weights'].type() == 'torch.FloatTensor'
     np.testing.assert_allclose(model['weights'].numpy(), expected, rtol=1e-6)
     # a terminal step: delta against the reward alone, then the traces are cleared

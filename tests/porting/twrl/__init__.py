@@ -11,10 +11,8 @@ Stand-ins, not ports (each says so in its docstring):
   OpenAI's gym-http-api server): the same methods, answered in process by small environments (a CartPole and a
   continuous one-step "reach" task) instead of a network server.
 * moses.py for the ``moses`` rock (Lua utility library): only ``flatten(t, shallow)``, which reinforce.lua calls.
-* hash.py for the ``hash`` rock (a C library binding hashing a tensor's bytes): ``hash.hash(tensor)`` gives a
-  deterministic non-negative integer of the tensor's values; the numbers differ from the rock's, so the tiles a
-  state falls in differ from Torch7's, while the properties tilecoding relies on (same coords, same tile; different
-  coords, almost surely different tiles) hold.
+* hash.py for the ``hash`` rock (a C library binding, not in Torch7's distribution): ``hash.hash(tensor)``
+  computed as the rock does, XXH64 of the tensor's bytes modulo 2^53, so the tiles are Torch7's.
 
 Edits beyond Lua syntax and 0-based indices, marked where they are made:
 

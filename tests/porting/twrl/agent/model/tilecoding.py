@@ -1,6 +1,6 @@
 """src/agent/model/tilecoding.lua of twitter-archive/torch-twrl (MIT licence, Twitter), ported line by line (based on
 Sutton's tiles3). ``tiling`` is a count the hashed coordinates hold as a value, not an index: it runs 1..numTilings as
-in the Lua. ``require 'hash'`` is the stand-in hash.py (see its docstring); ``math.randomseed(1337)`` is
+in the Lua. ``require 'hash'`` is hash.py, the rock's XXH64 hash written in Python (see its docstring); ``math.randomseed(1337)`` is
 ``random.seed(1337)`` (docs/porting.md's math.random row), run when the module loads, as the Lua file's top line."""
 import math
 import random
