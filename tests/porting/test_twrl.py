@@ -93,7 +93,20 @@ def test_testlua_performance_reset_and_add_reward():
     assert traj == [1] and trajs == {1: []}
 
 
-def test_testlua_performance_get_summary(capsys):
+def test_testlua_performance_get_summary():
+    perf = getPerf({'windowSize': 10})
+    perf['addReward'](1, 0, False)
+    perf['addReward'](1, 0, False)
+    perf['addReward'](1, 1, True)
+    perf['addReward'](2, 0, False)
+    perf['addReward'](2, 0, False)
+    perf['addReward'](2, 1, True)
+    summary = perf['getSummary'](2)
+    assert summary['windowSize'] == 10, "performance: get summary failed"
+    assert 'meanEpRewardWindow' not in summary          # no complete window of 10 yet: nil, no key
+
+
+def test_perf_summary_numbers_and_printout(capsys):
     perf = getPerf({'windowSize': 2})
     for nIter, rewards in ((1, [0, 0, 1]), (2, [0, 2, 1, 5])):
         for j, r in enumerate(rewards):
