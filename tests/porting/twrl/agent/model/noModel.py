@@ -1,0 +1,5 @@
+"""src/agent/model/noModel.lua of twitter-archive/torch-twrl (MIT licence, Twitter), ported line by line."""
+
+
+def getModel(opt):
+    return False
