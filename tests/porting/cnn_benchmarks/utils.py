@@ -1,0 +1,87 @@
+"""cnn-benchmarks' utils.lua ported line by line.
+
+Edits beyond Lua syntax and 0-based indices: ``require 'cutorch'`` inside setup_gpu makes a Lua global that
+``sync`` tests; here a module global ``cutorch`` set by setup_gpu. ``require 'cunn'`` is dropped
+(docs/porting.md). ``opt.gpu`` is ``opt['gpu']`` (CmdLine's parse answers a dict). ``#m.weight`` is
+``m.weight.size()``.
+"""
+import legonn as lg
+from legonn import cjson, nn
+
+cutorch = None
+
+M = {}
+
+
+def setup_gpu(opt):
+    global cutorch
+    dtype = 'torch.FloatTensor'
+    use_cudnn = False
+    gpu_name = 'cpu'
+    cudnn_version = 'none'
+    if opt['gpu'] >= 0:
+        from legonn import cutorch as _cutorch
+        cutorch = _cutorch
+        cutorch.setDevice(opt['gpu'] + 1)
+        gpu_name = cutorch.getDeviceProperties(opt['gpu'] + 1)['name']
+        msg = 'Running on GPU %d (%s)'
+        print(msg % (opt['gpu'], gpu_name))
+        dtype = 'torch.CudaTensor'
+        if opt['use_cudnn'] == 1:
+            from legonn import cudnn
+            use_cudnn = True
+            cudnn.benchmark = True
+            cudnn_version = cudnn.version
+            print('Using cuDNN version ' + str(cudnn.version))
+    else:
+        print('Running on CPU')
+    return dtype, use_cudnn, gpu_name, cudnn_version
+
+
+def sync():
+    if cutorch:
+        cutorch.synchronize()
+
+
+def timeit(f):
+    sync()
+    timer = lg.Timer()
+    f()
+    sync()
+    return timer.time()['real']
+
+
+def clear_gradients(m):
+    if lg.isTypeOf(m, nn.Container):
+        m.applyToModules(clear_gradients)
+    if getattr(m, 'weight', None) is not None and getattr(m, 'gradWeight', None) is not None:
+        m.gradWeight = m.gradWeight.new()
+    if getattr(m, 'bias', None) is not None and getattr(m, 'gradBias', None) is not None:
+        m.gradBias = m.gradBias.new()
+
+
+def restore_gradients(m):
+    if lg.isTypeOf(m, nn.Container):
+        m.applyToModules(restore_gradients)
+    if getattr(m, 'weight', None) is not None and getattr(m, 'gradWeight', None) is not None:
+        m.gradWeight = m.gradWeight.new(m.weight.size()).zero()
+    if getattr(m, 'bias', None) is not None and getattr(m, 'gradBias', None) is not None:
+        m.gradBias = m.gradBias.new(m.bias.size()).zero()
+
+
+def read_json(path):
+    file = open(path, 'r')
+    text = file.readline()  # noqa: F841  (unused in the Lua too)
+    info = cjson.decode(file.readline())
+    file.readline()
+    return info
+
+
+def write_json(path, data):
+    file = open(path, 'w')
+    file.write(cjson.encode(data))
+    file.close()
+
+
+M.update(setup_gpu=setup_gpu, sync=sync, timeit=timeit, clear_gradients=clear_gradients,
+         restore_gradients=restore_gradients, read_json=read_json, write_json=write_json)
