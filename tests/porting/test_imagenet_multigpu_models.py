@@ -95,12 +95,15 @@ def test_model_counts_and_runs(name, count, planes, gpu, capsys):
     n = 2 if name.endswith('bn') else 1     # batch normalisation trains on more than one sample
     x = lg.randn(n, 3, 224, 224).cuda()
     y = model.forward(x)
-    assert tuple(y.size()) == (n, planes) and lg.typename(y) == 'torch.CudaTensor'
+    # nn.View(k) with no setNumInputDims (alexnet, overfeat, vgg, squeezenet) sees one image as k elements
+    # without a batch (nn/View.lua's batchsize: nElement == k), so one image gives a 1-D output, as in Torch7
+    flat = n == 1 and name in ('alexnet', 'alexnetowt', 'overfeat', 'vgg', 'squeezenet')
+    assert tuple(y.size()) == ((planes,) if flat else (n, planes)) and lg.typename(y) == 'torch.CudaTensor'
     # log-probabilities: each classifier's exp sums to one
     probs = np.exp(y.float().numpy().astype(np.float64)).reshape(n, planes // 1000, 1000).sum(2)
     np.testing.assert_allclose(probs, 1, rtol=1e-4)
     model.zeroGradParameters()
-    model.backward(x, lg.randn(n, planes).cuda())
+    model.backward(x, lg.randn(y.size()).cuda())
     grads = model.parameters()[1]
     assert float(grads[0].abs().sum()) > 0 and float(grads[-1].abs().sum()) > 0
 
@@ -118,14 +121,16 @@ def test_alexnet_second_column_is_reset_not_copied(gpu):
 
 def test_squeezenet_through_make_data_parallel(gpu, monkeypatch, capsys):
     """createModel(2): the whole squeezenet wrapped in a DataParallelTable of two replicas (util.lua's cudnn
-    autotune branch), whose outputs equal the bare net's."""
+    autotune branch), whose outputs equal the bare net's. Each replica gets two images: with one, its
+    ``nn.View(output_classes)`` would drop the batch and the gathered output be 2000 long, in Torch7 too."""
     from .imagenet_multigpu.models import squeezenet
     lg.manualSeed(0)
     model = squeezenet.createModel(2)
     assert 'converting module to nn.DataParallelTable' in capsys.readouterr().out
     assert lg.typename(model) == 'nn.DataParallelTable' and model.imageCrop == 224
     model.evaluate()
-    x = lg.randn(2, 3, 224, 224).cuda()
+    x = lg.randn(4, 3, 224, 224).cuda()
     out = model.forward(x).float().numpy()
+    assert out.shape == (4, 1000)
     bare = model.get(0)
     np.testing.assert_allclose(out, bare.forward(x).float().numpy(), rtol=1e-5, atol=1e-6)
