@@ -1,7 +1,8 @@
 """soumith/imagenet-multiGPU.torch's models/*.lua run through their port, tests/porting/imagenet_multigpu/models/
 (alexnet, alexnetowt, alexnetowtbn, overfeat, vgg, vggbn, ninbn, squeezenet, googlenet; each module's docstring
 lists its edits beyond syntax and indices), with util.lua's makeDataParallel (tests/porting/imagenet_multigpu/
-util.py). Every file calls ``:cuda()``, so these are GPU tests (CuPy or its simulator).
+util.py), opts.lua and model.lua. Every model file calls ``:cuda()``, so those are GPU tests (CuPy or its
+simulator).
 
 Each model is built at full width with data.lua's ``nClasses`` = 1000 and its parameters counted against the
 published figure where the layers are a published model's (AlexNet of the One Weird Trick paper = torchvision's
@@ -18,9 +19,6 @@ from legonn import nn
 
 from .imagenet_multigpu import util
 from .imagenet_multigpu.models import G
-
-pytestmark = pytest.mark.gpu
-
 
 def conv(nin, nout, k):
     return nin * nout * k * k + nout
@@ -84,6 +82,7 @@ def gpu():
     G['nClasses'] = 1000
 
 
+@pytest.mark.gpu
 @pytest.mark.parametrize('name, count, planes', MODELS, ids=[m[0] for m in MODELS])
 def test_model_counts_and_runs(name, count, planes, gpu, capsys):
     createModel = importlib.import_module(f'tests.porting.imagenet_multigpu.models.{name}').createModel
@@ -108,6 +107,7 @@ def test_model_counts_and_runs(name, count, planes, gpu, capsys):
     assert float(grads[0].abs().sum()) > 0 and float(grads[-1].abs().sum()) > 0
 
 
+@pytest.mark.gpu
 def test_alexnet_second_column_is_reset_not_copied(gpu):
     """alexnet.lua clones branch 1 and resets branch 2's convolutions: the two columns start apart."""
     lg.manualSeed(0)
@@ -119,6 +119,7 @@ def test_alexnet_second_column_is_reset_not_copied(gpu):
     assert np.abs(w2).max() <= 1 / np.sqrt(3 * 11 * 11)
 
 
+@pytest.mark.gpu
 def test_squeezenet_through_make_data_parallel(gpu, monkeypatch, capsys):
     """createModel(2): the whole squeezenet wrapped in a DataParallelTable of two replicas (util.lua's cudnn
     autotune branch), whose outputs equal the bare net's. Each replica gets two images: with one, its
@@ -134,3 +135,43 @@ def test_squeezenet_through_make_data_parallel(gpu, monkeypatch, capsys):
     assert out.shape == (4, 1000)
     bare = model.get(0)
     np.testing.assert_allclose(out, bare.forward(x).float().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_opts_parse_names_the_save_directory():
+    """opts.lua: the save directory is cache/<netType>[,changed options]/<date>, leaving out the options the
+    Lua ignores (netType, retrain, optimState, cache, data)."""
+    from .imagenet_multigpu import opts
+    opt = opts.parse(['-netType', 'squeezenet', '-nGPU', '2', '-cache', '/c', '-data', '/d'])
+    assert opt['nGPU'] == 2 and opt['GPU'] == 0 and opt['batchSize'] == 128 and opt['LR'] == 0.0
+    parts = opt['save'].split('/')
+    assert parts[:3] == ['', 'c', 'squeezenet,nGPU=2'] and len(parts) == 4 and ' ' not in parts[3]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('wInit, scale', [('kaiming', 2), ('xavier', 1)])
+def test_model_lua_builds_converts_and_reloads(wInit, scale, gpu, monkeypatch, tmp_path, capsys):
+    """model.lua: models/<netType>.lua's createModel, opt.wInit's normal draw, cudnn.convert for the cudnn
+    backend and a ClassNLLCriterion; then -retrain reloads the model saveDataParallel wrote."""
+    from .imagenet_multigpu import model as model_lua, opts
+    opt = opts.parse(['-netType', 'squeezenet', '-wInit', wInit, '-nClasses', '10'])
+    monkeypatch.setattr(util, 'opt', opt)
+    monkeypatch.setitem(G, 'nClasses', opt['nClasses'])    # data.lua: nClasses = #classes
+    lg.manualSeed(0)
+    model, criterion = model_lua.main()
+    assert '=> Creating model from file: models/squeezenet.lua' in capsys.readouterr().out
+    convs = model.findModules('cudnn.SpatialConvolution')[0]
+    assert len(convs) == 26 and not model.findModules('nn.SpatialConvolution')[0]
+    big = max(convs, key=lambda c: c.weight.nElement())
+    std = float(np.std(big.weight.float().numpy()))
+    assert abs(std / np.sqrt(scale / (big.kW * big.kH * big.nOutputPlane)) - 1) < 0.05
+    x = lg.randn(2, 3, 224, 224).cuda()
+    target = lg.LongTensor([3, 7]).cuda()
+    loss = criterion.forward(model.forward(x), target)
+    assert lg.typename(criterion) == 'nn.ClassNLLCriterion' and np.isfinite(loss)
+    util.saveDataParallel(str(tmp_path / 'model.t7'), model)
+    monkeypatch.setitem(opt, 'retrain', str(tmp_path / 'model.t7'))
+    again, _ = model_lua.main()
+    model.evaluate()
+    again.evaluate()
+    np.testing.assert_allclose(again.cuda().forward(x).float().numpy(), model.forward(x).float().numpy(),
+                               rtol=1e-5, atol=1e-6)
