@@ -1,5 +1,5 @@
 """soumith/imagenet-multiGPU.torch's models/*.lua run through their port, tests/porting/imagenet_multigpu/models/
-(alexnet, alexnetowt, alexnetowtbn, overfeat, vgg, vggbn, ninbn, squeezenet, googlenet; each module's docstring
+(alexnet, alexnetowt, alexnetowtbn, overfeat, vgg, vggbn, ninbn, squeezenet, googlenet, googlenetbn; each module's docstring
 lists its edits beyond syntax and indices), with util.lua's makeDataParallel (tests/porting/imagenet_multigpu/
 util.py), opts.lua and model.lua. Every model file calls ``:cuda()``, so those are GPU tests (CuPy or its
 simulator).
@@ -44,20 +44,26 @@ def ninbn():
     return total + linear(1024, 1000)
 
 
-def bn_inception():
+def bn_inception(bn=False):
+    """googlenet.lua's layers; with ``bn`` googlenetbn.lua's, a batch normalisation (2 x planes) after each
+    convolution but the auxiliary classifier's Linear layers."""
+    def conv_bn(nin, nout, k):
+        return conv(nin, nout, k) + (2 * nout if bn else 0)
+
     def inception(nin, c):
-        total = conv(nin, c[0][0], 1) if c[0][0] else 0
-        total += conv(nin, c[1][0], 1) + conv(c[1][0], c[1][1], 3)
-        total += conv(nin, c[2][0], 1) + conv(c[2][0], c[2][1], 3) + conv(c[2][1], c[2][1], 3)
-        return total + (conv(nin, c[3], 1) if c[3] else 0)
-    total = conv(3, 64, 7) + conv(64, 64, 1) + conv(64, 192, 3) + conv(576, 576, 2) + conv(1024, 1024, 2)
+        total = conv_bn(nin, c[0][0], 1) if c[0][0] else 0
+        total += conv_bn(nin, c[1][0], 1) + conv_bn(c[1][0], c[1][1], 3)
+        total += conv_bn(nin, c[2][0], 1) + conv_bn(c[2][0], c[2][1], 3) + conv_bn(c[2][1], c[2][1], 3)
+        return total + (conv_bn(nin, c[3], 1) if c[3] else 0)
+    total = conv_bn(3, 64, 7) + conv_bn(64, 64, 1) + conv_bn(64, 192, 3) + conv_bn(576, 576, 2)
+    total += conv_bn(1024, 1024, 2)
     for nin, c in ((192, [[64], [64, 64], [64, 96], 32]), (256, [[64], [64, 96], [64, 96], 64]),
                    (320, [[0], [128, 160], [64, 96], 0]), (576, [[224], [64, 96], [96, 128], 128]),
                    (576, [[192], [96, 128], [96, 128], 128]), (576, [[160], [128, 160], [128, 160], 96]),
                    (576, [[96], [128, 192], [160, 192], 96]), (576, [[0], [128, 192], [192, 256], 0]),
                    (1024, [[352], [192, 320], [160, 224], 128]), (1024, [[352], [192, 320], [192, 224], 128])):
         total += inception(nin, c)
-    return total + linear(1024, 1000) + conv(576, 128, 1) + linear(2048, 768) + linear(768, 1000)
+    return total + linear(1024, 1000) + conv_bn(576, 128, 1) + linear(2048, 768) + linear(768, 1000)
 
 
 # name, parameters, output planes (googlenet concatenates its auxiliary classifier's log-probabilities)
@@ -72,6 +78,7 @@ MODELS = [
     ('ninbn', ninbn(), 1000),
     ('squeezenet', 1248424, 1000),                     # SqueezeNet 1.0 (Iandola et al.: 1.2M)
     ('googlenet', bn_inception(), 2000),
+    ('googlenetbn', bn_inception(bn=True), 2000),
 ]
 
 
