@@ -318,3 +318,19 @@ def test_alexnet_converts_with_cudnn_and_benchmarks_on_the_gpu(tmp_path, capsys)
     with open(out_json) as f:
         report = json.load(f)
     assert report['cudnn_version'] == cudnn.version and len(report['total_times']) == 1
+
+
+def test_json_round_trip_and_read_json_reading_the_second_line(tmp_path):
+    """utils.lua's write_json writes one line of cjson; its read_json reads a first line, decodes the second
+    and reads a third, so it reads back a file whose JSON stands on the second line (a one-line file gives
+    cjson.decode(nil), an error in Lua; a ValueError here)."""
+    path = str(tmp_path / 'out.json')
+    utils.write_json(path, {'forward_times': [0.5, 0.25], 'gpu_name': 'cpu'})
+    with open(path) as f:
+        text = f.read()
+    assert '\n' not in text and json.loads(text) == {'forward_times': [0.5, 0.25], 'gpu_name': 'cpu'}
+    with pytest.raises(ValueError):
+        utils.read_json(path)
+    with open(path, 'w') as f:
+        f.write('header\n' + text + '\n')
+    assert utils.read_json(path) == {'forward_times': [0.5, 0.25], 'gpu_name': 'cpu'}

@@ -1,6 +1,6 @@
 """cnn-benchmarks' utils.lua ported line by line.
 
-Edits beyond Lua syntax and 0-based indices: ``require 'cutorch'`` inside setup_gpu makes a Lua global that
+Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``require 'cutorch'`` inside setup_gpu makes a Lua global that
 ``sync`` tests; here a module global ``cutorch`` set by setup_gpu. ``require 'cunn'`` is dropped
 (docs/porting.md). ``opt.gpu`` is ``opt['gpu']`` (CmdLine's parse answers a dict). ``opt.gpu`` is already 0-based (``-gpu 0``): cutorch's ``opt.gpu + 1``
 is ``opt['gpu']`` (legonn's devices are 0-based, docs/porting.md). ``#m.weight`` is
@@ -11,8 +11,6 @@ import legonn as lg
 from legonn import cjson, nn
 
 cutorch = None
-
-M = {}
 
 
 def setup_gpu(opt):
@@ -84,6 +82,3 @@ def write_json(path, data):
     file.write(cjson.encode(data))
     file.close()
 
-
-M.update(setup_gpu=setup_gpu, sync=sync, timeit=timeit, clear_gradients=clear_gradients,
-         restore_gradients=restore_gradients, read_json=read_json, write_json=write_json)

@@ -1,6 +1,6 @@
 """imagenet-multiGPU.torch's opts.lua ported line by line.
 
-Edits beyond Lua syntax and 0-based indices: ``-GPU``'s default is 0, legonn's first device (cutorch's 1);
+Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``-GPU``'s default is 0, legonn's first device (cutorch's 1);
 ``opt.x = ...`` is ``opt['x'] = ...``; ``'' .. os.date():gsub(' ','')`` (``os.date()``'s default format is
 C's ``%c``; the concatenation keeps gsub's first result) is ``time.strftime('%c').replace(' ', '')``.
 """
@@ -8,8 +8,6 @@ import time
 
 import legonn as lg
 from legonn import paths
-
-M = {}
 
 
 def parse(arg):
@@ -58,5 +56,3 @@ def parse(arg):
     opt['save'] = paths.concat(opt['save'], '' + time.strftime('%c').replace(' ', ''))
     return opt
 
-
-M['parse'] = parse
