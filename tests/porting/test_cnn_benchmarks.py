@@ -19,10 +19,7 @@ from legonn import cudnn, hdf5, loadcaffe, nn
 from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v2_layer, write
 
 from .cnn_benchmarks import cnn_benchmark, convert_model, googlenet, preresnet, resnet, utils
-
-
-def n_parameters(model):
-    return sum(p.nElement() for p in model.parameters()[0])
+from .test_convnet_benchmarks import n_parameters
 
 
 # --- ResNets (fb.resnet.torch) ------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """The multi-GPU lines of fb.resnet.torch (models/init.lua, train.lua, checkpoints.lua) and imagenet-multiGPU.torch
-(util.lua's makeDataParallel, saveDataParallel, loadDataParallel, in tests/porting/imagenet_multigpu/util.py) ported line
-for line onto cunn's
-nn.DataParallelTable. legonn drives one device, so the GPU ids only count the replicas: the lines that pick a
-device per replica (``cutorch.setDevice(i)``, ``assert(nGPU <= cutorch.getDeviceCount())``) are the ones a
-one-device port drops, as docs/porting.md says."""
+(util.lua's makeDataParallel, saveDataParallel, loadDataParallel, in tests/porting/imagenet_multigpu/util.py) ported
+line for line onto cunn's nn.DataParallelTable. legonn drives one device, so the GPU ids only count the replicas: the
+lines that pick a device per replica (``cutorch.setDevice(i)``, ``assert(nGPU <= cutorch.getDeviceCount())``) are the
+ones a one-device port drops, as docs/porting.md says."""
 import numpy as np
 import pytest
 

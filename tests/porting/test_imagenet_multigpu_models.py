@@ -1,13 +1,12 @@
 """soumith/imagenet-multiGPU.torch's models/*.lua run through their port, tests/porting/imagenet_multigpu/models/
-(alexnet, alexnetowt, alexnetowtbn, overfeat, vgg, vggbn, ninbn, squeezenet, googlenet, googlenetbn; each module's docstring
-lists its edits beyond syntax and indices), with util.lua's makeDataParallel (tests/porting/imagenet_multigpu/
-util.py), opts.lua and model.lua. Every model file calls ``:cuda()``, so those are GPU tests (CuPy or its
-simulator).
+(alexnet, alexnetowt, alexnetowtbn, overfeat, vgg, vggbn, ninbn, squeezenet, googlenet, googlenetbn; each module's
+docstring lists its edits beyond syntax and indices), with util.lua's makeDataParallel (tests/porting/imagenet_multigpu/
+util.py), opts.lua and model.lua. Every model file calls ``:cuda()``, so those are GPU tests (CuPy or its simulator).
 
-Each model is built at full width with data.lua's ``nClasses`` = 1000 and its parameters counted against the
-published figure where the layers are a published model's (AlexNet of the One Weird Trick paper = torchvision's
-alexnet, VGG A = VGG-11, SqueezeNet 1.0), else against a count from the Lua's layer table; then it runs forward
-and backward on one ``imageCrop`` x ``imageCrop`` image, and once more through makeDataParallel with two replicas.
+Each model is built at full width with data.lua's ``nClasses`` = 1000 and its parameters counted against the published
+figure where the layers are a published model's (AlexNet of the One Weird Trick paper = torchvision's alexnet, VGG A =
+VGG-11, SqueezeNet 1.0), else against a count from the Lua's layer table; then it runs forward and backward on one
+``imageCrop`` x ``imageCrop`` image, and once more through makeDataParallel with two replicas.
 """
 import importlib
 
@@ -15,22 +14,10 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
 
 from .imagenet_multigpu import util
+from .test_convnet_benchmarks import conv, linear, n_parameters
 from .imagenet_multigpu.models import G
-
-def conv(nin, nout, k):
-    return nin * nout * k * k + nout
-
-
-def linear(nin, nout):
-    return nin * nout + nout
-
-
-def n_parameters(model):
-    return sum(p.nElement() for p in model.parameters()[0])
-
 
 def two_column_alexnet():
     column = conv(3, 48, 11) + conv(48, 128, 5) + conv(128, 192, 3) + conv(192, 192, 3) + conv(192, 128, 3)

@@ -1,9 +1,9 @@
-"""fb.resnet.torch's models/preresnet.lua (the pre-activation ResNet-200 cnn-benchmarks times) ported line by
-line; the CIFAR branches are as in resnet.py with the pre-activation blocks.
+"""fb.resnet.torch's models/preresnet.lua (the pre-activation ResNet-200 cnn-benchmarks times) ported line by line; the
+CIFAR branches are as in resnet.py with the pre-activation blocks.
 
-Edits beyond Lua syntax and 0-based indices: those of resnet.py (``cudnn`` imported, ``opt['x']``,
-``nonlocal iChannels``, findModules' first value ``[0]``); ``type == 'first' and 'no_preact' or
-'both_preact'`` is a conditional expression; a block called with no ``type`` gets ``None`` (Lua's nil); ``(depth - 2) / 6`` is ``//`` (docs/porting.md).
+Edits beyond Lua syntax and 0-based indices: those of resnet.py (``cudnn`` imported, ``opt['x']``, ``nonlocal
+iChannels``, findModules' first value ``[0]``); ``type == 'first' and 'no_preact' or 'both_preact'`` is a conditional
+expression; a block called with no ``type`` gets ``None`` (Lua's nil); ``(depth - 2) / 6`` is ``//`` (docs/porting.md).
 """
 import math
 

@@ -1,11 +1,11 @@
 """cnn-benchmarks' utils.lua ported line by line.
 
-Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``require 'cutorch'`` inside setup_gpu makes a Lua global that
-``sync`` tests; here a module global ``cutorch`` set by setup_gpu. ``require 'cunn'`` is dropped
-(docs/porting.md). ``opt.gpu`` is ``opt['gpu']`` (CmdLine's parse answers a dict). ``opt.gpu`` is already 0-based (``-gpu 0``): cutorch's ``opt.gpu + 1``
-is ``opt['gpu']`` (legonn's devices are 0-based, docs/porting.md). ``#m.weight`` is
-``m.weight.size()``. ``if m.weight and m.gradWeight`` tests fields that a module may not have (nil in Lua):
-``getattr(m, 'weight', None) is not None``. ``io.open`` is ``open``, ``file:read()`` (a line) ``readline()``.
+Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``require 'cutorch'`` inside
+setup_gpu makes a Lua global that ``sync`` tests; here a module global ``cutorch`` set by setup_gpu. ``require 'cunn'``
+is dropped (docs/porting.md). ``opt.gpu`` is ``opt['gpu']`` (CmdLine's parse answers a dict). ``opt.gpu`` is already
+0-based (``-gpu 0``): cutorch's ``opt.gpu + 1`` is ``opt['gpu']`` (legonn's devices are 0-based, docs/porting.md).
+``#m.weight`` is ``m.weight.size()``. ``if m.weight and m.gradWeight`` tests fields that a module may not have (nil in
+Lua): ``getattr(m, 'weight', None) is not None``. ``io.open`` is ``open``, ``file:read()`` (a line) ``readline()``.
 """
 import legonn as lg
 from legonn import cjson, nn

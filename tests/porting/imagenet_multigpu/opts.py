@@ -1,8 +1,9 @@
 """imagenet-multiGPU.torch's opts.lua ported line by line.
 
-Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``-GPU``'s default is 0, legonn's first device (cutorch's 1);
-``opt.x = ...`` is ``opt['x'] = ...``; ``'' .. os.date():gsub(' ','')`` (``os.date()``'s default format is
-C's ``%c``; the concatenation keeps gsub's first result) is ``time.strftime('%c').replace(' ', '')``.
+Edits beyond Lua syntax and 0-based indices: the module is the table ``M`` the Lua returns; ``-GPU``'s default is 0,
+legonn's first device (cutorch's 1); ``opt.x = ...`` is ``opt['x'] = ...``; ``'' .. os.date():gsub(' ','')``
+(``os.date()``'s default format is C's ``%c``; the concatenation keeps gsub's first result) is
+``time.strftime('%c').replace(' ', '')``.
 """
 import time
 

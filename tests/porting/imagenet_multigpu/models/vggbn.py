@@ -1,7 +1,8 @@
-"""models/vggbn.lua ported line by line (VGG with batch normalisation in the classifier; unlike vgg.lua it sets no ``imageSize``/``imageCrop``).
+"""models/vggbn.lua ported line by line (VGG with batch normalisation in the classifier; unlike vgg.lua it sets no
+``imageSize``/``imageCrop``).
 
-Edits beyond Lua syntax and 0-based indices: ``modelType`` is a parameter (default 'A', the file's choice) so
-that the tests can build configuration D too; ``error(...)`` raises."""
+Edits beyond Lua syntax and 0-based indices: ``modelType`` is a parameter (default 'A', the file's choice) so that the
+tests can build configuration D too; ``error(...)`` raises."""
 from legonn import nn
 
 from ..util import makeDataParallel
