@@ -132,7 +132,7 @@ class ReductionMixin:
         if dim is None:
             wide = a.astype(np.float64)
             # one element, unbiased: 0/0, NaN without a warning, as THTensor_(varall)'s C division
-            # (torch7 lib/TH/generic/THTensorMath.c); cnn-benchmarks' std of a single timed pass
+            # (torch7 lib/TH/generic/THTensorMath.c:3184); cnn-benchmarks' std of a single timed pass
             with np.errstate(invalid='ignore', divide='ignore'):
                 var = float(reducer(xp, 'sum')((wide - self.mean()) ** 2, axis=None)
                             / (wide.size - (0 if biased else 1)))

@@ -263,7 +263,7 @@ def test_bhistc_counts_each_row_over_one_range():
 
 
 def test_std_and_var_of_one_element_are_nan_without_a_warning():
-    """THTensor_(varall) (torch7 lib/TH/generic/THTensorMath.c) divides by nElement - 1 in C: one element gives
+    """THTensor_(varall) (torch7 lib/TH/generic/THTensorMath.c:3184) divides by nElement - 1 in C: one element gives
     0/0, NaN, silently (cnn-benchmarks' cnn_benchmark.lua prints the std of one timed pass so); the biased
     figure is 0."""
     import warnings
