@@ -131,7 +131,11 @@ class ReductionMixin:
             return self._reduce(xp.std if root else xp.var, dim, ddof=0 if biased else 1)
         if dim is None:
             wide = a.astype(np.float64)
-            var = float(reducer(xp, 'sum')((wide - self.mean()) ** 2, axis=None) / (wide.size - (0 if biased else 1)))
+            # one element, unbiased: 0/0, NaN without a warning, as THTensor_(varall)'s C division
+            # (torch7 lib/TH/generic/THTensorMath.c:3184); cnn-benchmarks' std of a single timed pass
+            with np.errstate(invalid='ignore', divide='ignore'):
+                var = float(reducer(xp, 'sum')((wide - self.mean()) ** 2, axis=None)
+                            / (wide.size - (0 if biased else 1)))
             return var ** 0.5 if root else var
         d = self._dim_index(dim)
         n = self._size[d]

@@ -1,13 +1,16 @@
 """The multi-GPU lines of fb.resnet.torch (models/init.lua, train.lua, checkpoints.lua) and imagenet-multiGPU.torch
-(util.lua's makeDataParallel, saveDataParallel, loadDataParallel) ported line for line onto cunn's
-nn.DataParallelTable. legonn drives one device, so the GPU ids only count the replicas: the lines that pick a
-device per replica (``cutorch.setDevice(i)``, ``assert(nGPU <= cutorch.getDeviceCount())``) are the ones a
-one-device port drops, as docs/porting.md says."""
+(util.lua's makeDataParallel, saveDataParallel, loadDataParallel, in tests/porting/imagenet_multigpu/util.py) ported
+line for line onto cunn's nn.DataParallelTable. legonn drives one device, so the GPU ids only count the replicas: the
+lines that pick a device per replica (``cutorch.setDevice(i)``, ``assert(nGPU <= cutorch.getDeviceCount())``) are the
+ones a one-device port drops, as docs/porting.md says."""
 import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import cudnn, nn, optim
+
+from .imagenet_multigpu import util
+from .imagenet_multigpu.util import loadDataParallel, makeDataParallel, saveDataParallel
 
 
 def resnetish():
@@ -101,75 +104,13 @@ def test_fb_resnet_numbers_match_one_gpu_without_batch_norm():
     np.testing.assert_allclose(three.getParameters()[0].numpy(), one.getParameters()[0].numpy(), rtol=1e-10)
 
 
-# imagenet-multiGPU.torch's util.lua, with its global opt
-opt = {'backend': 'cudnn', 'cudnnAutotune': 1, 'GPU': 0}
-
-
-def makeDataParallel(model, nGPU):
-    if nGPU > 1:
-        print('converting module to nn.DataParallelTable')
-        # (dropped: assert(nGPU <= cutorch.getDeviceCount()); legonn runs every replica on its one device)
-        if opt['backend'] == 'cudnn' and opt['cudnnAutotune'] == 1:
-            gpu_table = lg.range(0, nGPU - 1).totable()
-
-            def init():
-                from legonn import cudnn
-                cudnn.benchmark = True
-            dpt = nn.DataParallelTable(0, True).add(model, gpu_table).threads(init)
-            dpt.gradInput = None
-            model = dpt.cuda()
-        else:
-            model_single = model
-            model = nn.DataParallelTable(0)
-            for i in range(nGPU):
-                # (dropped: cutorch.setDevice(i))
-                model.add(model_single.clone().cuda(), i)
-    else:
-        if opt['backend'] == 'cudnn' and opt['cudnnAutotune'] == 1:
-            cudnn.benchmark = True
-    return model
-
-
-def cleanDPT(module):
-    newDPT = nn.DataParallelTable(0)
-    newDPT.add(module.get(0), opt['GPU'])
-    return newDPT
-
-
-def saveDataParallel(filename, model):
-    if lg.typename(model) == 'nn.DataParallelTable':
-        lg.save(filename, cleanDPT(model))
-    elif lg.typename(model) == 'nn.Sequential':
-        temp_model = nn.Sequential()
-        for i, module in enumerate(model.modules):
-            if lg.typename(module) == 'nn.DataParallelTable':
-                temp_model.add(cleanDPT(module))
-            else:
-                temp_model.add(module)
-        lg.save(filename, temp_model)
-    else:
-        raise RuntimeError('This saving function only works with Sequential or DataParallelTable modules.')
-
-
-def loadDataParallel(filename, nGPU):
-    model = lg.load(filename)
-    if lg.typename(model) == 'nn.DataParallelTable':
-        return makeDataParallel(model.get(0).float(), nGPU)
-    elif lg.typename(model) == 'nn.Sequential':
-        for i, module in enumerate(model.modules):
-            if lg.typename(module) == 'nn.DataParallelTable':
-                model.modules[i] = makeDataParallel(module.get(0).float(), nGPU)
-        return model
-    raise RuntimeError('The loaded model is not a Sequential or DataParallelTable module.')
-
-
 @pytest.mark.gpu
 @pytest.mark.parametrize('autotune', [1, 0])
 def test_imagenet_multigpu_make_save_load(autotune, tmp_path, monkeypatch):
     """models/alexnet.lua's shape: ``features = makeDataParallel(features, nGPU)`` inside a Sequential with the
     classifier; both branches of makeDataParallel (one table of GPU ids, or one add per GPU, of which cunn keeps
     the first module), then saveDataParallel / loadDataParallel keep the numbers."""
-    monkeypatch.setitem(opt, 'cudnnAutotune', autotune)
+    monkeypatch.setitem(util.opt, 'cudnnAutotune', autotune)
     lg.manualSeed(3)
     features = nn.Sequential().add(nn.SpatialConvolution(3, 4, 3, 3)).add(nn.ReLU(True)) \
         .add(nn.View(16).setNumInputDims(3))

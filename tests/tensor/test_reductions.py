@@ -261,6 +261,18 @@ def test_bhistc_counts_each_row_over_one_range():
         x[0].bhistc(5)
 
 
+
+def test_std_and_var_of_one_element_are_nan_without_a_warning():
+    """THTensor_(varall) (torch7 lib/TH/generic/THTensorMath.c:3184) divides by nElement - 1 in C: one element gives
+    0/0, NaN, silently (cnn-benchmarks' cnn_benchmark.lua prints the std of one timed pass so); the biased
+    figure is 0."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for t in (lg.DoubleTensor([3.0]), lg.FloatTensor([3.0])):
+            assert np.isnan(t.std()) and np.isnan(t.var())
+            assert t.std(True) == 0 and t.var(True) == 0
+
 def test_method_result_forms():
     """torch7/TensorMath.lua (cwrap gives a method its function's arguments): r:sum(x, 2) as nn/Sum.lua's
     self.output:sum(input, dim), values:max(indices, x, 2), r:gather(src, dim, index), r:nonzero(x),
