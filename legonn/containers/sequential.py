@@ -47,7 +47,7 @@ class Sequential(Container):
         if not -len(self.modules) <= index <= len(self.modules):
             raise IndexError(f"{self.shortName()}.insert: index {index} out of range for "
                              f"{len(self.modules)} modules (0-based)")
-        self.add(module)
+        super().add(module)
         self.modules.insert(index, self.modules.pop())
         self._track_ends()
         return self

@@ -17,6 +17,7 @@ reference (threads of one interpreter): a tensor is shared as torch-ipc's are, a
 object, where torch-ipc copies Lua tables. ``read`` and ``drain`` wait as long as it takes, as torch-ipc's
 do (not ``ipc.DEFAULT_TIMEOUT``, as the sockets' waits): a pool's workers wait in ``read`` for as long as
 their owner does other work."""
+import collections
 import threading
 
 from legonn.tensor.naming import TorchNamed
@@ -29,7 +30,7 @@ class _Side:
     """One direction of the queue: its items, the count written so far, a condition signalled on writes."""
 
     def __init__(self, lock):
-        self.items = []
+        self.items = collections.deque()   # read from the left: a long queue of a Reader pops in O(1)
         self.written = 0
         self.cond = threading.Condition(lock)
 
@@ -83,7 +84,7 @@ class WorkQueue(TorchNamed):
                 if doNotBlock:
                     return None
                 side.cond.wait()
-            return side.items.pop(0)
+            return side.items.popleft()
 
     def drain(self):
         """Owner only: wait until every question queued now has been answered (the answers stay queued)."""

@@ -28,6 +28,9 @@ import legonn as lg
 from legonn import cudnn, lfs, nn
 from legonn.pl import path, pretty, stringx
 
+from .char_rnn.util import model_utils  # util/model_utils.lua and misc.lua are char-rnn's files: one port serves both
+from .char_rnn.util.misc import clone_list
+
 opt = {}        # main.lua's global: text_to_tensor reads opt.tokens, TDNN.tdnn reads opt.cudnn
 
 
@@ -489,133 +492,7 @@ class HLogSoftMax(nn.Criterion):
 
 # ---------------------------------------------------------------- util/model_utils.lua, util/misc.lua
 
-class model_utils:
-
-    @staticmethod
-    def combine_all_parameters(*networks):
-        """like module:getParameters, but operates on many modules"""
-        # get parameters
-        parameters = []
-        gradParameters = []
-        for i in range(len(networks)):
-            net_params, net_grads = networks[i].parameters()
-
-            if net_params is not None:
-                for p in net_params:
-                    parameters.append(p)
-                for g in net_grads:
-                    gradParameters.append(g)
-
-        def storageInSet(set, storage):
-            storageAndOffset = set.get(lg.pointer(storage))
-            if storageAndOffset is None:
-                return None
-            _, offset = storageAndOffset
-            return offset
-
-        # this function flattens arbitrary lists of parameters,
-        # even complex shared ones
-        def flatten(parameters):
-            if not parameters or len(parameters) == 0:
-                return lg.Tensor()
-            Tensor = parameters[0].new
-
-            storages = {}
-            nParameters = 0
-            for k in range(len(parameters)):
-                storage = parameters[k].storage()
-                if storageInSet(storages, storage) is None:
-                    storages[lg.pointer(storage)] = (storage, nParameters)
-                    nParameters = nParameters + storage.size()
-
-            flatParameters = Tensor(nParameters).fill(1)
-            flatStorage = flatParameters.storage()
-
-            for k in range(len(parameters)):
-                storageOffset = storageInSet(storages, parameters[k].storage())
-                parameters[k].set(flatStorage,
-                                  storageOffset + parameters[k].storageOffset(),
-                                  parameters[k].size(),
-                                  parameters[k].stride())
-                parameters[k].zero()
-
-            maskParameters = flatParameters.float().clone()
-            cumSumOfHoles = flatParameters.float().cumsum(0)
-            nUsedParameters = nParameters - cumSumOfHoles[cumSumOfHoles.size(0) - 1]
-            flatUsedParameters = Tensor(nUsedParameters)
-            flatUsedStorage = flatUsedParameters.storage()
-
-            for k in range(len(parameters)):
-                offset = cumSumOfHoles[parameters[k].storageOffset()]
-                parameters[k].set(flatUsedStorage,
-                                  parameters[k].storageOffset() - offset,
-                                  parameters[k].size(),
-                                  parameters[k].stride())
-
-            for storageAndOffset in storages.values():
-                k, v = storageAndOffset
-                flatParameters[v:v + k.size()].copy(Tensor().set(k))
-
-            if cumSumOfHoles.sum() == 0:
-                flatUsedParameters.copy(flatParameters)
-            else:
-                counter = 0
-                for k in range(flatParameters.nElement()):
-                    if maskParameters[k] == 0:
-                        counter = counter + 1
-                        flatUsedParameters[counter - 1] = flatParameters[counter - 1 + cumSumOfHoles[k]]
-                assert counter == nUsedParameters
-            return flatUsedParameters
-
-        # flatten parameters and gradients
-        flatParameters = flatten(parameters)
-        flatGradParameters = flatten(gradParameters)
-
-        # return new flat vector that contains all discrete parameters
-        return flatParameters, flatGradParameters
-
-    @staticmethod
-    def clone_many_times(net, T):
-        clones = []
-
-        if getattr(net, 'parameters', None) is not None:
-            params, gradParams = net.parameters()
-            if params is None:
-                params = []
-
-        paramsNoGrad = None
-        if getattr(net, 'parametersNoGrad', None) is not None:
-            paramsNoGrad = net.parametersNoGrad()
-
-        mem = lg.serialize(net)
-
-        for t in range(T):
-            # We need to use a new reader for each clone.
-            # We don't want to use the pointers to already read objects.
-            clone = lg.deserialize(mem)
-
-            if getattr(net, 'parameters', None) is not None:
-                cloneParams, cloneGradParams = clone.parameters()
-                for i in range(len(params)):
-                    cloneParams[i].set(params[i])
-                    cloneGradParams[i].set(gradParams[i])
-                if paramsNoGrad is not None:
-                    cloneParamsNoGrad = clone.parametersNoGrad()
-                    for i in range(len(paramsNoGrad)):
-                        cloneParamsNoGrad[i].set(paramsNoGrad[i])
-
-            clones.append(clone)
-        return clones
-
-
-def clone_list(tensor_list, zero_too=False):
-    # takes a list of tensors and returns a list of cloned tensors
-    out = []
-    for v in tensor_list:
-        out.append(v.clone())
-        if zero_too:
-            out[-1].zero()
-    return out
+# util/model_utils.lua and util/misc.lua: char-rnn's files, ported in tests/porting/char_rnn/util/ (imported above)
 
 
 # ---------------------------------------------------------------- main.lua

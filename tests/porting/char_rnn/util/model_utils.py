@@ -1,6 +1,6 @@
 """util/model_utils.lua (adapted by char-rnn from wojciechz/learning_to_execute): utilities for combining/flattening
-parameters in a model. (yoonkim/lstm-char-cnn carries the same file, ported in tests/porting/test_lstm_char_cnn.py;
-this is char-rnn's own copy, translated anew so the package is the repository's.)"""
+parameters in a model. yoonkim/lstm-char-cnn carries the same file: tests/porting/test_lstm_char_cnn.py imports
+this port."""
 import legonn as lg
 
 
