@@ -1,7 +1,7 @@
 """eladhoffer/captionGeneration.torch run through its port, tests/porting/captiongen/ (Config.lua, Data.lua,
 Main.lua, Sample.lua, SpatialAttentivePooling.lua; the package docstring says what is not ported and why).
 
-Stand-ins: COCO's LMDBs are the in-memory LMDB stand-in of tests/porting/test_imagenet_training_main.py holding
+Stand-ins: COCO's LMDBs are the in-memory LMDB stand-in of tests/porting/dataprovider/LMDBProvider.py holding
 records of CreateLMDBs.lua's form, ``{Data = image, Caption = {5 captions}}``, uncompressed (``Compressed`` false)
 6 x 6 colour images whose colour the captions name ("a red box ." ...); the pretrained CNN file is a small saved
 nn.Sequential (a 1x1 convolution to 8 feature maps, a ReLU, then layers that ``FeatLayerCNN`` cuts off); the
@@ -22,7 +22,7 @@ from legonn import sys as tsys
 from . import recurrent_torch as recurrent
 from .captiongen import Config, Data, Main, Sample
 from .captiongen.SpatialAttentivePooling import SpatialAttentivePooling
-from .test_imagenet_training_main import LMDBEnv
+from .dataprovider.LMDBProvider import LMDBEnv
 
 pytestmark = pytest.mark.usefixtures('sharedserialize', 'reproducible_workers')
 

@@ -20,7 +20,7 @@ from legonn import nn, optim
 from . import recurrent_torch as recurrent
 from .seq2seq_torch import main as main_lua
 from .seq2seq_torch import thoughtVectors
-from .seq2seq_torch.EarlyStop import EarlyStop
+from .eladtools.EarlyStop import EarlyStop
 from .seq2seq_torch.Seq2Seq import Seq2Seq
 from .seq2seq_torch.seqProvider import seqProvider
 from .seq2seq_torch.vocabulary import SimpleTokenizer, simpleTokenizer, vocabulary

@@ -13,7 +13,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn, optim
-from tests.porting.test_imagenet_training_main import Optimizer
+from tests.porting.eladtools.Optimizer import Optimizer
 from tests.porting.triplet_net import (DataContainer, DistanceRatioCriterion, GenerateList, GenerateListTriplets,
                                        Model, NiN_Pooled_Model, SimpleNormalization, Test, Train, TripletNet,
                                        TripletNetBatch)

@@ -2,7 +2,7 @@
 TripletNetBatch.lua, DistanceRatioCriterion.lua (the repo's own: SoftMax then MSE), Data.lua's list generators and
 SimpleNormalization, DataContainer.lua, Main.lua's Train/Test/ErrorCount, Models/Model.lua and
 Models/NiN_Pooled_Model.lua with their widths divided by ``div``. Main.lua's ``Optimizer`` is eladtools' (ported in
-tests/porting/test_imagenet_training_main.py). Lua's ``math.random`` is Python's ``random`` (docs/porting.md)."""
+tests/porting/eladtools/Optimizer.py). Lua's ``math.random`` is Python's ``random`` (docs/porting.md)."""
 import random
 
 import legonn as lg

@@ -14,7 +14,7 @@ import legonn as lg
 from legonn import image
 from legonn import sys as tsys
 
-from ..test_imagenet_training_main import LMDBProvider
+from ..dataprovider.LMDBProvider import LMDBProvider
 
 
 def make_data(config):

@@ -21,8 +21,9 @@ import legonn as lg
 from legonn import nn, optim, paths, xlua
 
 from .. import recurrent_torch as recurrent_pkg
-from ..seq2seq_torch.EarlyStop import EarlyStop
-from ..test_imagenet_training_main import Container, Optimizer
+from ..eladtools.EarlyStop import EarlyStop
+from ..dataprovider.Container import Container
+from ..eladtools.Optimizer import Optimizer
 from . import Data
 
 

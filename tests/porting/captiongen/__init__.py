@@ -1,7 +1,7 @@
 """eladhoffer/captionGeneration.torch ported line by line: Config.lua, Data.lua, Main.lua, Sample.lua and
 SpatialAttentivePooling.lua; tests/porting/test_caption_generation.py runs them. Main.lua's libraries are the ports
 of eladtools' Optimizer and EarlyStop and DataProvider.torch's Container and LMDBProvider (in
-tests/porting/test_imagenet_training_main.py and tests/porting/seq2seq_torch/EarlyStop.py), and recurrent.torch's
+tests/porting/eladtools/ and tests/porting/dataprovider/), and recurrent.torch's
 (tests/porting/recurrent_torch/).
 
 Not ported: CreateLMDBs.lua and TestLMDB.lua (they write and read COCO's images into LMDB, which legonn has no binding

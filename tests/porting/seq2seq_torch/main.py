@@ -12,7 +12,7 @@ from legonn import nn, optim, paths
 
 from .. import recurrent_torch as recurrent
 from . import opt as opt_lua
-from .EarlyStop import EarlyStop
+from ..eladtools.EarlyStop import EarlyStop
 from .Seq2Seq import Seq2Seq
 from .seqProvider import seqProvider
 

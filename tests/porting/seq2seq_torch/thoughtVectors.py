@@ -14,7 +14,7 @@ from legonn import sys as tsys
 
 from .. import recurrent_torch as recurrent
 from . import opt as opt_lua
-from .EarlyStop import EarlyStop
+from ..eladtools.EarlyStop import EarlyStop
 from .Seq2Seq import Seq2Seq
 from .seqProvider import seqProvider
 

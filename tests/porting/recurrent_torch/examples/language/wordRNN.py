@@ -12,7 +12,7 @@ import legonn as lg
 from legonn import nn, optim, paths
 
 from .... import recurrent_torch as recurrent
-from ....seq2seq_torch.EarlyStop import EarlyStop
+from ....eladtools.EarlyStop import EarlyStop
 from .utils import trainRecurrent
 from .utils.textDataProvider import decodeFunc, encodeFunc, loadTextFileWords
 

@@ -3,7 +3,7 @@ reads the caller's globals ``opt``, ``cmd``, ``data`` and ``modelConfig`` and re
 saveModel, optimState and model. ``require`` runs it once; here ``load(opt, cmd, data, modelConfig)`` runs its top
 level with those globals passed in.
 
-Edits beyond syntax and indices: eladtools' Optimizer is the port in tests/porting/test_imagenet_training_main.py;
+Edits beyond syntax and indices: eladtools' Optimizer is the port in tests/porting/eladtools/Optimizer.py;
 the Container methods of recurrent.torch (``model:sequence()``, ``model:forget()``, ``model:zeroState()``,
 ``recurrent:single()``) are its package's functions (docs/porting.md's row), the package imported as
 ``recurrent_torch`` since the file's local ``recurrent`` (the model's recurrent part) shadows it in the Lua too.
@@ -19,7 +19,7 @@ import legonn as lg
 from legonn import nn, optim, paths, xlua
 
 from ..... import recurrent_torch
-from .....test_imagenet_training_main import Optimizer
+from .....eladtools.Optimizer import Optimizer
 
 
 def load(opt, cmd, data, modelConfig):
