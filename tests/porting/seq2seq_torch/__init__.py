@@ -1,6 +1,6 @@
 """eladhoffer/seq2seq.torch ported line by line on top of the recurrent.torch port (tests/porting/recurrent_torch/):
-vocabulary.lua, seqProvider.lua, Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua, and eladhoffer/eladtools'
-EarlyStop.lua (MIT licence), which main.lua constructs. tests/porting/test_seq2seq_torch.py runs them; each file's
+vocabulary.lua, seqProvider.lua, Seq2Seq.lua, opt.lua, main.lua, thoughtVectors.lua; eladhoffer/eladtools'
+EarlyStop.lua, which main.lua constructs, is in tests/porting/eladtools/. tests/porting/test_seq2seq_torch.py runs them; each file's
 docstring lists its edits beyond Lua syntax and 0-based indices.
 
 Not ported, and why:
