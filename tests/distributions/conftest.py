@@ -1,0 +1,21 @@
+"""The Lua test files of google-deepmind/torch-distributions (distributions/tests/*.lua, BSD licence), ported
+to pytest: one test_*.py per Lua file, each Lua test function a test function, ``tester:assert*`` an assert.
+They run under Torch7's default tensor type, DoubleTensor (legonn's default is Float), and seeded (the Lua's
+files that draw seed with ``torch.manualSeed(1234567890)``; the others draw unseeded, here seeded too)."""
+import pytest
+
+import legonn as lg
+
+
+@pytest.fixture(autouse=True)
+def torch7_default_and_seed():
+    old = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    lg.manualSeed(1234567890)
+    yield
+    lg.setdefaulttensortype(old)
+
+
+def almost(a, b, tol):
+    """Tester's assertalmosteq: |a - b| <= tol."""
+    return abs(a - b) <= tol
