@@ -46,8 +46,8 @@ def test_zeroprob():
 def test_resampleCategories():
     nrow, ncol = 30, 20
     x = lg.zeros(nrow, ncol)
-    for i in range(nrow):   # the Lua's i = 1, nrow: rows 10 i .. 10 i + ncol - 1
-        x[i] = lg.range(10 * (i + 1), 10 * (i + 1) + ncol - 1).resize(1, ncol)
+    for i in range(nrow):   # the Lua's i = 1, nrow: 10 i .. 10 i + ncol, resized to its first ncol
+        x[i] = lg.range(10 * (i + 1), 10 * (i + 1) + ncol).resize(1, ncol)
     with pytest.raises(ValueError, match='number of categories'):
         dist.cat.rnd(lg.ones(nrow - 1), {'categories': x})
     onlySurvivor = 1
