@@ -36,22 +36,27 @@ def _index_result(x, p, categories=None):
                     f"{type(x).__name__}")
 
 
+def arguments(where, args):
+    """``(N or result, p, options)`` of categorical.lua's and mvcat.lua's calls ``([N | result,] p [, options])``:
+    a table (dict) second is the options, else the first is the number of samples or the result."""
+    if len(args) == 1:
+        return 1, args[0], {}
+    if len(args) == 2 and isinstance(args[1], dict):
+        return 1, args[0], args[1]
+    if len(args) == 2:
+        return args[0], args[1], {}
+    if len(args) == 3:
+        return args[0], args[1], args[2] or {}
+    raise TypeError(f"distributions.{where}: expected ([N], p, [options]), got {len(args)} arguments")
+
+
 def rnd(*args):
     """``rnd([N | result,] p [, options])``: N (default 1) category indices drawn with probabilities
     proportional to the vector ``p``, as a LongTensor (or written into the tensor ``result``, which is
     returned). ``options['type']`` is ``'iid'`` (the default), ``'dichotomy'`` (the same law, a binary search)
     or ``'stratified'`` (one uniform per N-th of [0, 1): sorted indices, lower variance);
     ``options['categories']``, a tensor of K rows, makes the result its rows for the drawn indices."""
-    if len(args) == 1:
-        n, p, options = 1, args[0], {}
-    elif len(args) == 2 and isinstance(args[1], dict):
-        p, options, n = args[0], args[1], 1
-    elif len(args) == 2:
-        n, p, options = args[0], args[1], {}
-    elif len(args) == 3:
-        n, p, options = args[0], args[1], args[2] or {}
-    else:
-        raise TypeError(f"distributions.cat.rnd: expected ([N], p, [options]), got {len(args)} arguments")
+    n, p, options = arguments('cat.rnd', args)
     if not is_tensor(p):
         raise TypeError(f"distributions.cat.rnd: expected p as a tensor, got {type(p).__name__}")
     if not isinstance(options, dict):

@@ -40,16 +40,7 @@ def _index_result(x, p, options):
 def rnd(*args):
     """``rnd([N | result,] p [, options])``: for each row r of the R x K matrix ``p``, N (default 1) categories
     drawn with probabilities proportional to ``p[r]``: an R x N LongTensor (or the R x N tensor ``result``)."""
-    if len(args) == 1:
-        n, p, options = 1, args[0], {}
-    elif len(args) == 2 and isinstance(args[1], dict):
-        n, p, options = 1, args[0], args[1]
-    elif len(args) == 2:
-        n, p, options = args[0], args[1], {}
-    elif len(args) == 3:
-        n, p, options = args[0], args[1], args[2] or {}
-    else:
-        raise TypeError(f"distributions.mvcat.rnd: expected ([N], p, [options]), got {len(args)} arguments")
+    n, p, options = cat.arguments('mvcat.rnd', args)
     I = _index_result(n, p, options)
     for r in range(p.size(0)):
         cat.rnd(I.select(0, r), p.select(0, r), options)

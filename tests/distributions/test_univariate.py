@@ -149,3 +149,10 @@ def test_cuda_tensors_give_cuda_results_equal_to_the_cpu():
     p = lg.Tensor([0.001, 0.5, 0.9]).cuda()
     np.testing.assert_allclose(distributions.norm.qtl(p, 1, 3).double().array,
                                [distributions.norm.qtl(v, 1, 3) for v in (0.001, 0.5, 0.9)], rtol=1e-4)
+
+
+def test_require_gives_the_package():
+    from legonn import paths
+    assert paths.require('distributions') is distributions
+    assert lg.distributions is distributions
+    assert distributions._isTensor(lg.zeros(1)) and not distributions._isTensor(1)
