@@ -221,12 +221,12 @@ def kl(q, p):
     if not util.isposdef(q['sigma']):
         raise ValueError("distributions.mvn.kl: q.sigma is not positive definite")
     xp = module_of(q_mu, p_mu, q['sigma'])
-    if p.get('lambda') is not None and util.isposdef(p['lambda']):
+    # multivariateGaussian.lua tests each with pcall(isposdef, ...), which is true for any matrix (isposdef
+    # itself never raises): a given precision is used as it is, else the covariance is inverted
+    if p.get('lambda') is not None:
         lambda_p = p['lambda'].array.astype(np.float64)
-    elif p.get('sigma') is not None and util.isposdef(p['sigma']):
-        lambda_p = xp.linalg.inv(p['sigma'].array.astype(np.float64))
     else:
-        raise ValueError("distributions.mvn.kl: second argument has neither covariance nor precision")
+        lambda_p = xp.linalg.inv(p['sigma'].array.astype(np.float64))
     q_sigma = q['sigma'].array.astype(np.float64)
     delta = p_mu.array.astype(np.float64) - q_mu.array.astype(np.float64)
     return (float((lambda_p * q_sigma).sum())

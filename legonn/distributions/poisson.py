@@ -7,8 +7,8 @@ from .values import elementwise
 
 @elementwise('poisson.pdf', ('x', 'lambda'))
 def pdf(xp, x, lambda_):
-    """lambda^x exp(-lambda) / x!."""
-    return xp.power(lambda_, x) / xp.exp(cephes.lgam(x + 1, xp=xp)) * xp.exp(-lambda_)
+    """lambda^x exp(-lambda) / x!, the factorial of x truncated to an integer (cephes fac takes a C int)."""
+    return xp.power(lambda_, x) / xp.exp(cephes.lgam(xp.trunc(x) + 1, xp=xp)) * xp.exp(-lambda_)
 
 
 @elementwise('poisson.logpdf', ('x', 'lambda'))

@@ -156,3 +156,9 @@ def test_require_gives_the_package():
     assert paths.require('distributions') is distributions
     assert lg.distributions is distributions
     assert distributions._isTensor(lg.zeros(1)) and not distributions._isTensor(1)
+
+
+def test_poisson_pdf_of_a_fraction_truncates_the_factorial_as_cephes_fac():
+    # poisson.lua: cephes.pow(lambda, x) / cephes.fac(x) * exp(-lambda), fac of the C int x
+    assert almost(distributions.poisson.pdf(1.5, 2), 2 ** 1.5 * math.exp(-2), 1e-15)
+    assert almost(distributions.poisson.cdf(1.5, 2), distributions.poisson.cdf(1, 2), 1e-15)
