@@ -1,5 +1,5 @@
-"""The Lua test files of google-deepmind/torch-distributions (distributions/tests/*.lua, BSD licence), ported
-to pytest: one test_*.py per Lua file, each Lua test function a test function, ``tester:assert*`` an assert.
+"""The Lua test files of google-deepmind/torch-distributions (distributions/tests/*.lua; BSD licence, Copyright (c)
+2013, Julien Cornebise and Daniel Horgan), ported to pytest: one test_*.py per Lua file, each Lua test function a test function, ``tester:assert*`` an assert.
 They run under Torch7's default tensor type, DoubleTensor (legonn's default is Float), and seeded (the Lua's
 files that draw seed with ``torch.manualSeed(1234567890)``; the others draw unseeded, here seeded too)."""
 import pytest
