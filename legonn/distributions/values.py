@@ -6,7 +6,6 @@ import numbers
 import numpy as np
 
 from ..tensor import backend
-from ..tensor.functions import as_tensor
 from ..tensor.tensor import Tensor, default_class
 
 
@@ -28,7 +27,7 @@ def tensor_of(where, v, what):
     if is_number(v):
         return default_class()(np.asarray([v], dtype=np.float64))
     if isinstance(v, (list, tuple)):
-        return as_tensor(np.asarray(v, dtype=np.float64)).type(default_class()().type())
+        return default_class()(np.asarray(v, dtype=np.float64))
     raise TypeError(f"distributions.{where}: expected {what} as a tensor, a number or a list of numbers, "
                     f"got {type(v).__name__}")
 

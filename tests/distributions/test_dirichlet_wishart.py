@@ -193,3 +193,43 @@ def test_cuda():
     assert almost(distributions.wishart.entropy(8, V.cuda()), distributions.wishart.entropy(8, V),
                   1e-4 * abs(distributions.wishart.entropy(8, V)))
     assert almost(distributions.wishart.logpdf(V.cuda(), 8, V.cuda()), distributions.wishart.logpdf(V, 8, V), 1e-3)
+
+
+def test_bad_arguments_name_the_function_and_what_came():
+    with pytest.raises(ValueError, match=r'distributions\.wishart\.logpdf: expected X as a 3 x 3 matrix, got '
+                                         r'legonn\.DoubleTensor of size \(2, 2\)'):
+        distributions.wishart.logpdf(lg.eye(2), 5, lg.eye(3))
+    with pytest.raises(ValueError, match=r'distributions\.wishart\.entropy: scale must be positive definite'):
+        distributions.wishart.entropy(5, -lg.eye(2))
+    with pytest.raises(TypeError, match=r"distributions\.dir\.kl: expected q as a table \(dict\) with the tensor"):
+        distributions.dir.kl([1, 2], {'alpha': lg.ones(2)})
+    with pytest.raises(TypeError, match=r'distributions\.mvn\.logpdf: expected mu as a tensor, a number or a list '
+                                        r'of numbers, got str'):
+        distributions.mvn.logpdf(lg.zeros(2), 'zero', lg.eye(2))
+    with pytest.raises(ValueError, match=r'distributions\.mvn\.logpdf: x and mu should have the same number of rows'):
+        distributions.mvn.logpdf(lg.zeros(3, 2), lg.zeros(2, 2), lg.eye(2))
+    with pytest.raises(TypeError, match=r'distributions\.cat\.rnd: expected p as a tensor, got list'):
+        distributions.cat.rnd(3, [0.5, 0.5])
+    with pytest.raises(TypeError, match=r'distributions\.mvcat\.rnd: requires a matrix of probabilities'):
+        distributions.mvcat.rnd(3, lg.ones(3))
+    with pytest.raises(TypeError, match=r'distributions\.chi2Uniform: expected tensor of samples'):
+        distributions.chi2Uniform([0.5])
+    with pytest.raises(ValueError, match=r'distributions\.chi2Uniform: tensor of samples should have only one '
+                                         r'dimension, got 2D'):
+        distributions.chi2Uniform(lg.rand(4, 1))
+
+
+def test_lists_become_default_type_tensors():
+    # the Lua's torch.Tensor(x) of a table: a tensor of the default type
+    s = distributions.mvn.rnd([0, 0], [[1, 0], [0, 1]])
+    assert s.type() == 'torch.DoubleTensor' and tuple(s.size()) == (2,)
+    assert almost(distributions.mvn.pdf([0, 0], [0, 0], [1, 1]), 1 / (2 * math.pi), 1e-15)
+
+
+@pytest.mark.gpu
+def test_cpu_and_cuda_tensors_in_one_call_are_refused():
+    pytest.importorskip('cupy')
+    with pytest.raises(TypeError, match='tensors on the CPU and on the GPU mixed in one call'):
+        distributions.dir.logpdf(lg.Tensor([0.5, 0.5]), lg.Tensor([1, 2]).cuda())
+    with pytest.raises(TypeError, match='tensors on the CPU and on the GPU mixed in one call'):
+        distributions.norm.pdf(lg.zeros(2), lg.zeros(2).cuda(), 1)
