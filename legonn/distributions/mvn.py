@@ -80,8 +80,8 @@ def _fail(message):
 def rnd(*args):
     """Samples of N(mu, sigma): ``rnd(mu, sigma [, options])`` gives one sample (a vector of size D);
     ``rnd(n, mu, sigma [, options])`` n samples (n x D); ``rnd(result, mu, sigma [, options])`` fills the tensor
-    ``result`` (D, or N x D) and returns it. ``mu`` is D or 1 x D or N x D; ``sigma`` is D (diagonal), D x D,
-    N x D (N diagonals) or N x D x D. Draws come from legonn's generator (``lg.manualSeed``)."""
+    ``result`` (D, or N x D) and returns it. ``mu`` is D or 1 x D or N x D; ``sigma`` is D or 1 x D (a diagonal),
+    D x D or N x D x D (an N x D ``sigma``, N diagonals, is refused, as the Lua's second size check refuses it). Draws come from legonn's generator (``lg.manualSeed``)."""
     n_args = len(args)
     options = {}
     if n_args and isinstance(args[-1], dict):
