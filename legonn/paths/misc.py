@@ -94,7 +94,8 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
              'optnet': 'legonn.optnet', 'gnuplot': 'legonn.gnuplot', 'mnist': 'legonn.mnist', 'lfs': 'legonn.lfs',
              'pl': 'legonn.pl', 'trepl': 'legonn.trepl', 'ffi': 'legonn.ffi',
-             'dok': 'legonn.dok', 'audio': 'legonn.audio'}
+             'dok': 'legonn.dok', 'audio': 'legonn.audio',
+             'distributions': 'legonn.distributions'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 

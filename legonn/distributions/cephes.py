@@ -1,0 +1,132 @@
+"""The special functions torch-distributions calls from deepmind/torch-cephes (Cephes' C library), on arrays.
+
+``lgam``, ``erf``, ``ndtri`` and the incomplete gamma integrals are computed element by element on the host with
+Python's ``math`` (the Cephes C functions run on the host too; legonn has no SciPy), and a CuPy array's values come
+back to its device; the rest is written on the array's own module. Every function takes arrays of float64 and
+the array module ``xp`` and returns a float64 array of the broadcast shape.
+"""
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+from ..tensor.special import digamma  # noqa: F401  (cephes.digamma, re-exported for the distributions)
+
+_EPS = np.finfo(np.float64).eps
+_TINY = 1e-300
+
+
+def _on_host(scalar_fn):
+    """An element-wise array function from the scalar ``scalar_fn`` of floats, run on the host."""
+    vectorised = np.vectorize(scalar_fn, otypes=[np.float64])
+
+    def fn(*args, xp=np):
+        host = [np.asarray(a.get() if hasattr(a, 'get') else a, dtype=np.float64) for a in args]
+        out = vectorised(*host)
+        return out if xp is np else xp.asarray(out)
+    fn.__name__ = scalar_fn.__name__
+    fn.__doc__ = scalar_fn.__doc__
+    return fn
+
+
+def _lgam(x):
+    """log |Gamma(x)| (cephes lgam); +inf at the poles 0, -1, -2, ..."""
+    if x <= 0 and x == math.floor(x):
+        return math.inf
+    return math.lgamma(x)
+
+
+def _gamma_series(a, x):
+    """The series of the regularised lower incomplete gamma integral P(a, x), for x < a + 1."""
+    term = total = 1.0 / a
+    n = a
+    while True:
+        n += 1
+        term *= x / n
+        total += term
+        if abs(term) < abs(total) * _EPS:
+            return total * math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+def _gamma_fraction(a, x):
+    """The continued fraction (evaluated by Lentz's method) of the upper integral Q(a, x), for x >= a + 1."""
+    b = x + 1.0 - a
+    c = 1.0 / _TINY
+    d = 1.0 / b
+    h = d
+    i = 0
+    while True:
+        i += 1
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = _TINY if abs(d) < _TINY else d
+        c = b + an / c
+        c = _TINY if abs(c) < _TINY else c
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < _EPS:
+            return math.exp(-x + a * math.log(x) - math.lgamma(a)) * h
+
+
+def _igam(a, x):
+    """The regularised lower incomplete gamma integral P(a, x) (cephes igam): 0 for x <= 0, NaN for a <= 0."""
+    if not a > 0:
+        return math.nan
+    if x <= 0:
+        return 0.0
+    if math.isinf(x):
+        return 1.0
+    return _gamma_series(a, x) if x < a + 1 else 1.0 - _gamma_fraction(a, x)
+
+
+def _igamc(a, x):
+    """The regularised upper incomplete gamma integral Q(a, x) = 1 - P(a, x) (cephes igamc)."""
+    if not a > 0:
+        return math.nan
+    if x <= 0:
+        return 1.0
+    if math.isinf(x):
+        return 0.0
+    return 1.0 - _gamma_series(a, x) if x < a + 1 else _gamma_fraction(a, x)
+
+
+def _ndtri(p):
+    """The inverse of the standard normal CDF (cephes ndtri): -inf at 0, +inf at 1, NaN outside [0, 1]."""
+    if p == 0:
+        return -math.inf
+    if p == 1:
+        return math.inf
+    if not 0 < p < 1:
+        return math.nan
+    return NormalDist().inv_cdf(p)
+
+
+lgam = _on_host(_lgam)
+erf = _on_host(math.erf)
+ndtri = _on_host(_ndtri)
+igam = _on_host(_igam)
+igamc = _on_host(_igamc)
+
+
+def chdtr(df, x, xp=np):
+    """The chi-square CDF of ``df`` degrees of freedom at ``x`` (cephes chdtr): P(df / 2, x / 2)."""
+    return igam(df / 2, x / 2, xp=xp)
+
+
+def pdtr(k, m, xp=np):
+    """The Poisson CDF, P(K <= k) of mean ``m`` (cephes pdtr, whose ``k`` is a C int: a fractional count is
+    truncated toward zero, torch-cephes converting the Lua number so): Q(k + 1, m)."""
+    return igamc(xp.trunc(k) + 1, m, xp=xp)
+
+
+def ndtr(x, xp=np):
+    """The standard normal CDF (cephes ndtr)."""
+    return 0.5 * (1.0 + erf(x / math.sqrt(2.0), xp=xp))
+
+
+def lmvgam(a, d):
+    """The log of the multivariate gamma function Gamma_d(a) (torch-cephes' lmvgam), ``a`` and ``d`` numbers:
+    d (d - 1) / 4 log(pi) + sum over j = 1 .. d of lgam(a + (1 - j) / 2)."""
+    return d * (d - 1) / 4 * math.log(math.pi) + sum(_lgam(a + (1 - j) / 2) for j in range(1, d + 1))
