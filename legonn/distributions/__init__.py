@@ -6,7 +6,7 @@ scipy.stats is to numpy.random), written for legonn on NumPy and CuPy.
 
 is, in legonn::
 
-    from legonn import distributions        # or distributions = lg.require('distributions')
+    from legonn import distributions        # or distributions = paths.require('distributions')
     p = distributions.mvn.pdf(x, mu, sigma)
 
 Its tables, each a module here: ``norm``, ``cauchy``, ``chi2``, ``laplace``, ``poisson`` (pdf, logpdf, cdf, and
