@@ -25,7 +25,7 @@ def test_locking_and_barrier():
 
         afterWriteMutex.lock()
         for i in range(shared.size(0)):
-            shared[i] = mapid
+            shared[i] = mapid + 1      # the Lua's 1-based mapid: never 0, which the other workers' assert needs
         afterWriteMutex.unlock()
     m = ipc.map(3, work, beforeWriteMutex, afterWriteMutex, shared)
 
@@ -41,7 +41,7 @@ def test_locking_and_barrier():
     first = shared[0]
     for i in range(1, shared.size(0)):
         assert shared[i] == first
-    assert first in (0, 1, 2)        # the last worker to take the lock wrote its mapid everywhere
+    assert first in (1, 2, 3)        # the last worker to take the lock wrote its mapid everywhere
 
 
 def test_the_lock_is_recursive_and_excludes_other_threads():
