@@ -301,3 +301,20 @@ def test_a_threads_pool_shares_a_channel_and_a_process_pool_is_refused_by_name()
     assert sorted(c.read(True)[1] for _ in range(6)) == [0, 1, 4, 9, 16, 25]
     with pytest.raises(TypeError, match=r'legonn.ipc.channel: cannot be sent to another process'):
         pickle.dumps(c)
+
+
+@pytest.mark.gpu
+def test_a_cuda_tensor_passes_by_reference_through_a_channel_and_a_sharedtable():
+    t = torch.randn(4).cuda()
+    c = ipc.channel()
+
+    def add_one(c, mapid):
+        _, x = c.read()
+        x.add(1)                              # in the worker, on the shared CUDA tensor
+    worker = ipc.map(1, add_one, c)
+    before = t.float().clone()
+    c.write(t)
+    worker.join()
+    assert ((t.float() - before) - 1).abs().max() < 1e-6
+    st = ipc.sharedtable({'t': t})
+    assert st['t'] is t
