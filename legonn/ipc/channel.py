@@ -31,14 +31,14 @@ class Channel(ProcessLocal, TorchNamed):
 
     def write(self, *values):
         """Queue each value (None too); the status: OPEN, or CLOSED/DRAINED when nothing was written."""
-        copies = [copy_value(value, False, 'legonn.ipc.channel.write') for value in values]
         with self._cond:
             if self._drained:
                 return self.DRAINED
             if self._closed:
                 return self.CLOSED
-            self._items.extend(copies)
-            self._cond.notify(len(copies))
+            # all values or none: a closure among them is refused before any is queued
+            self._items.extend([copy_value(value, False, 'legonn.ipc.channel.write') for value in values])
+            self._cond.notify(len(values))
             return self.OPEN
 
     def read(self, doNotBlock=False):

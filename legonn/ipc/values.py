@@ -39,7 +39,7 @@ def copy_value(value, upval, who, memo=None):
         cells = tuple(types.CellType() for _ in value.__closure__)
         out = memo[id(value)] = types.FunctionType(value.__code__, value.__globals__, value.__name__,
                                                    value.__defaults__, cells)
-        out.__kwdefaults__ = value.__kwdefaults__
+        out.__kwdefaults__, out.__qualname__ = value.__kwdefaults__, value.__qualname__
         for cell, old in zip(cells, value.__closure__):
             try:
                 contents = old.cell_contents
