@@ -8,7 +8,10 @@
 
 A task returning a tuple gives its items as ``getResult``'s results (Lua's multiple results); one that raised
 raises again from ``getResult``. ``opt['closeOnLastTask']`` ends the workers once the last task's result is
-taken, as torch-ipc's option does."""
+taken, as torch-ipc's option does.
+
+``ipc.BackgroundTask(func, *args)`` (torch-ipc's lua/BackgroundTask.lua) is one task on a pool of one that
+closes after it: ``task.isDone()`` polls, ``task.getResult()`` waits and returns (or raises) what it did."""
 from legonn.ipc.map import map as ipc_map
 from legonn.ipc.workqueue import workqueue
 from legonn.tensor.naming import TorchNamed
@@ -81,3 +84,19 @@ class BackgroundTaskPool(TorchNamed):
         if kind == 'failure':
             raise value
         return value
+
+
+class BackgroundTask(TorchNamed):
+    """``func(*args)`` run on a worker of its own (see the module's docstring)."""
+
+    def __init__(self, func, *args):
+        self._pool = BackgroundTaskPool(1, {'closeOnLastTask': True})
+        self._pool.addTask(func, *args)
+
+    def isDone(self, id=None, shouldBlock=False):
+        """Whether the task has finished (``shouldBlock``: wait for it); the pool's ``isDone``, as the Lua's."""
+        return self._pool.isDone(id, shouldBlock)
+
+    def getResult(self):
+        """The task's result (its tuple's items for several), waiting for it; raises what it raised."""
+        return self._pool.getResult(0)

@@ -78,3 +78,19 @@ class Map(TorchNamed):
 def map(n, fn, *args):   # noqa: A001  (torch-ipc's name)
     """Start ``n`` workers running ``fn(*args, mapid)``; returns the ``Map`` to ``join``."""
     return Map(n, fn, *args)
+
+
+def map_extended(n, init, fn, *args):
+    """torch-ipc's ``ipc.map_extended``: ``map``, each worker first calling ``init()`` (None: nothing), as
+    map.c runs its second argument in each new Lua state before the function. torch-ipc also takes Lua source
+    as a string there; Python code is not run from a string here: pass a function."""
+    if init is not None and not callable(init):
+        raise TypeError(f"legonn.ipc.map_extended: arg #2 expected a function or None, got {type(init).__name__}")
+    if not callable(fn):
+        raise TypeError(f"legonn.ipc.map_extended: arg #3 expected a function, got {type(fn).__name__}")
+
+    def run(*all_args):
+        if init is not None:
+            init()
+        return fn(*all_args)
+    return Map(n, run, *args)

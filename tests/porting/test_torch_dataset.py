@@ -4,8 +4,9 @@ tests/porting/torch_dataset/, with the repository's test/ data (its index CSV fi
 written to ``tmp_path``, and synthetic part files of as many lines as its test/hdfs/files for the SlowFS tests.
 
 Indices are 0-based (``index.itemAt(0)`` is the first item, ``labelIndex['A']`` is 0, a partition is
-0 .. partitions-1, ``getBatchDims(idx)`` gets a 0-based batch number, part files count from 0). Not ported:
-test_Cache.lua (Cache.lua), test_offsets.lua (``libdataset.offsets``, which src/dataset.c does not define) and
+0 .. partitions-1, ``getBatchDims(idx)`` gets a 0-based batch number, part files count from 0). ``$HOME`` is
+``tmp_path``: Index, IndexSlowFS and StreamedDataset make a Cache, whose folder is ``$HOME/.torch/dataset/``
+(test_Cache.lua is in test_torch_dataset_cache.py). Not ported: test_offsets.lua (``libdataset.offsets``, which src/dataset.c does not define) and
 test_Getters' testHTTP (luasocket) — see the package's docstring. Shortened for a test run: the uniform
 samplers draw 1e5 items, not 1e6 (the same 10 % bound: each count's spread is about 2 %),
 testBatchedTensorPartitionAndShuffleWithLabels has N = 8192 items, not 50000, and test_Reader's ``get`` sleeps
@@ -16,7 +17,6 @@ import math
 import os
 import random
 import re
-import subprocess
 import time
 
 import pytest
@@ -56,6 +56,12 @@ FILES = {
     'files/local/unlabeled1.txt': '',
     'files/local/unlabeled2.txt': '',
 }
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    """The Cache every index makes lives under ``$HOME``: here, under ``tmp_path``."""
+    monkeypatch.setenv('HOME', str(tmp_path))
 
 
 @pytest.fixture
@@ -1124,9 +1130,8 @@ def test_unlabelled_items_have_target_minus_one(here):
 # TestUtils.lua's MockHDFS (the 'viewfs://' SlowFS of the tests) over synthetic part files: test/hdfs/files'
 # four part files of tweets hold 21, 24, 17 and 16 JSON lines; these hold as many synthetic JSON lines, the
 # first two of part-r-00000 175 and 105 bytes long as the repository's (testSlowFSPartIndexItems reads them).
-# ``get`` copies a part into ``<tmp_path>/cache/<crc32 of the URL>`` (the Lua: ``/tmp/<murmurhash3>``; the
-# murmurhash3 rock is not ported) with shutil (the Lua: ``os.execute('cp ...')``); ``streamFormat`` runs ``cat``
-# with subprocess (the Lua: ``ipc.spawn``, which legonn.ipc does not have).
+# ``get`` copies a part into ``<tmp_path>/cache/<murmurhash3 of the URL>`` (the Lua: ``/tmp/<murmurhash3>``)
+# with shutil (the Lua: ``os.execute('cp ...')``); ``streamFormat`` runs ``cat`` with ``ipc.spawn``, as the Lua.
 
 testFileSizes = {'part-r-00000': 21, 'part-r-00001': 24, 'part-r-00002': 17, 'part-r-00003': 16}
 
@@ -1142,7 +1147,7 @@ def hdfs(tmp_path, monkeypatch):
     """TestUtils.lua: the part files, ``localHdfsPath`` (returned), ``allLines``, and MockHDFS registered for
     'viewfs://' for the test (SlowFS's registry is put back afterwards)."""
     import shutil
-    import zlib
+    from legonn import ipc
     from legonn import lfs
     from tests.porting.torch_dataset import SlowFS
     root = tmp_path / 'hdfs' / 'files'
@@ -1171,12 +1176,14 @@ def hdfs(tmp_path, monkeypatch):
             return ret
 
         def get(remotePath):
-            localPath = str(tmp_path / 'cache') + '/' + str(zlib.crc32(remotePath.encode()))
+            from tests.porting.torch_dataset import murmurhash3 as mmh3
+            localPath = str(tmp_path / 'cache') + '/' + str(mmh3.hash32(remotePath))
             shutil.copy(removePrefix(remotePath), localPath)
             return localPath
 
         def evict(remotePath):
-            localPath = str(tmp_path / 'cache') + '/' + str(zlib.crc32(remotePath.encode()))
+            from tests.porting.torch_dataset import murmurhash3 as mmh3
+            localPath = str(tmp_path / 'cache') + '/' + str(mmh3.hash32(remotePath))
             os.remove(localPath)
 
         def fileOffsets(localPath):
@@ -1193,12 +1200,15 @@ def hdfs(tmp_path, monkeypatch):
 
         def streamFormat(remotePath, persist):
             fn = removePrefix(remotePath)
-            p = subprocess.Popen(['cat', fn], stdout=subprocess.PIPE, text=True)   # ipc.spawn (not in legonn)
+            p = ipc.spawn({
+                'file': 'cat',
+                'args': [fn],
+            })
             line = None
 
             def next():
                 nonlocal line
-                line = p.stdout.readline().rstrip('\n') or None     # p:stdout('*line'): nil at the end
+                line = p.stdout('*line')
                 return line is not None
 
             def record():
@@ -1209,10 +1219,7 @@ def hdfs(tmp_path, monkeypatch):
             }
 
             def wait(signal=None):
-                if signal is not None:
-                    p.terminate()
-                p.wait()
-                p.stdout.close()
+                p.wait(signal)
             return stream, wait
 
         return {'parts': parts, 'get': get, 'evict': evict, 'fileOffsets': fileOffsets, 'streamFormat': streamFormat}

@@ -2,11 +2,12 @@
 ``.csv``/``.tsv`` file (local, or fetched from a SlowFS), a SlowFS URL of part files, or a directory.
 ``pcall(function() return lfs.attributes(fn).mode == 'directory' end)`` is a ``try``; ``local fn, mfn =
 fetchIndexFiles(...)`` pads with None (Reader.py's ``lua_results``). Not ported (see the package's docstring):
-``http`` URLs (luasocket) and ``Cache`` (None is handed to a SlowFS constructor in its place)."""
+``http`` URLs (luasocket)."""
 import legonn as torch
 from legonn import lfs, paths
 
 from . import SlowFS
+from .Cache import Cache
 from .IndexCSV import IndexCSV
 from .IndexSlowFS import IndexSlowFS
 from .IndexDirectory import IndexDirectory
@@ -19,7 +20,7 @@ def Index(url, partition=None, partitions=None, opt=None):
     partition = opt.get('partition') or 0
     partitions = opt.get('partitions') or 1
     opt = opt or {}
-    cache = None  # Cache(opt): Cache.lua is not ported
+    cache = Cache(opt)
 
     def startsWith(s, p):
         return s[:len(p)] == p

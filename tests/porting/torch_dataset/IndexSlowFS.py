@@ -2,13 +2,13 @@
 ``viewfs://``), partitioned by part file; each part file is fetched and its items' offsets read in the
 background (``ipc.BackgroundTaskPool(1)``), one part after the other as the part samplers ask for them.
 Part files and their items count from 0: ``itemAt(partIndex, index)``, ``itemsInPart(partIndex)``,
-``addPartIndex``, ``doneWithPart``, the ``partition``. Cache.lua is not ported (murmurhash3, ``ipc.flock``,
-libdataset): ``Cache(opt)`` is None here, handed to the SlowFS constructor as the Lua hands its cache."""
+``addPartIndex``, ``doneWithPart``, the ``partition``."""
 import sys
 
 from legonn import ipc
 
 from . import SlowFS
+from .Cache import Cache
 
 
 def IndexSlowFS(url, partition=None, partitions=None, opt=None):
@@ -21,7 +21,7 @@ def IndexSlowFS(url, partition=None, partitions=None, opt=None):
     opt = opt or {}
     maxParts = opt.get('maxParts')
     verbose = opt.get('verbose') or False
-    cache = None  # Cache(opt): Cache.lua is not ported
+    cache = Cache(opt)
     slowFS = SlowFS.find(url)(cache, opt)
 
     totalItems = 0  # total item counter, updated as we parse part files
@@ -75,7 +75,8 @@ def IndexSlowFS(url, partition=None, partitions=None, opt=None):
             return ret
 
     def makeFileIndex(fileName, url, opt, idx, SlowFS):
-        cache = None  # Cache(opt): not ported
+        cache = None  # the Lua's Cache(opt): not made on this background worker, which can outlive a test's
+        # $HOME (Cache's folder is $HOME/.torch/dataset/); the tests' MockHDFS never reads its cache
         slowFS = SlowFS(cache, opt)
         fileURL = url + '/' + fileName
         fpath = slowFS['get'](fileURL)

@@ -2,13 +2,14 @@
 True})``): ``sampledBatcher`` (part-linear only) gives ``getBatch`` (a dict of ``keys``, ``values``,
 ``labels``, ``weights`` lists, one entry per record that ``get`` and ``processor`` accepted, and
 ``batchSize``), ``numBatches`` (``math.huge`` while records remain, then 0) and ``reset``. ``pcall(get,
-stream)``'s results are a ``try`` and ``lua_results``; Cache.lua is not ported (None stands for the cache)."""
+stream)``'s results are a ``try`` and ``lua_results``."""
 import math
 import sys
 
 import legonn as torch
 
 from . import SlowFS
+from .Cache import Cache
 from .Reader import lua_results
 from .SlowFSStream import SlowFSStream
 
@@ -18,7 +19,7 @@ def StreamedDataset(indexURL, opt=None):
     opt = opt or {}
     partition = opt.get('partition') or 0
     partitions = opt.get('partitions') or 1
-    cache = None  # Cache(opt): Cache.lua is not ported
+    cache = Cache(opt)
     slowFS = SlowFS.find(indexURL)(cache, opt)
 
     def downsample(t, partition, partitions):

@@ -12,8 +12,9 @@ partition is ``0 .. partitions - 1``, ``batch.index`` and ``labelIndex`` (the ta
 SlowFS (``viewfs://`` part files) is ported over ``ipc.BackgroundTaskPool``; the tests register
 TestUtils.lua's MockHDFS for it (its default constructor needs Twitter's ``hdfs`` rock).
 
-Not ported: Cache.lua (it needs the ``murmurhash3`` rock, torch-ipc's ``ipc.flock`` and src/dataset.c's
-``libdataset``; None is handed where the Lua hands its cache, which MockHDFS never reads) with its
-test_Cache.lua, and ``Getters``' HTTP getter and ``http`` index URLs (luasocket's ``socket.http``, ``ltn12``)
+Cache.lua is ported over ``ipc.flock``, with stand-ins for what it requires besides legonn: libdataset.py
+(src/dataset.c's ``symlink``, ``link``, ``dirsize``) and murmurhash3.py (the rock's ``hash32``);
+tests/porting/test_torch_dataset_cache.py runs test_Cache.lua. Not ported: ``Getters``' HTTP getter and ``http``
+index URLs (luasocket's ``socket.http``, ``ltn12``)
 with test_Getters.lua's testHTTP; test_offsets.lua calls ``libdataset.offsets``, which src/dataset.c does not
 define (the test fails in the Lua repository too)."""
