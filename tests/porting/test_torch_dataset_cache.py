@@ -3,9 +3,11 @@
 and testLockAndEvictWithLocalPath's local file under ``tmp_path`` (the Lua's ``'/tmp/'..math.random()``).
 Shortened for a test run: testMultipleLockers runs 3 rounds of up to 20 workers (the Lua: 10 of up to 100),
 testCacheSize 200 URLs under a 50 KiB limit (1000 under 500 KiB), testDirsize writes 1 MiB (1 GiB).
-``ipc.gettid()`` names a worker: the winner holds its lock 0.01 to 1 s (the Lua's sleep) while the others
-wait for it, so a round's workers live together and their ids differ (an ended thread's id may be reused, by
-the Lua's pthreads too). Failed before legonn had ``ipc.flock`` (Cache.lua takes its locks with it)."""
+``ipc.gettid()`` names a worker, and an ended thread's id may be reused (by the Lua's pthreads too): a worker
+that starts after the round's winner has unlocked, or one that ends before a late one starts, could share an id
+with it. So, one line beyond the Lua, each worker of testMultipleLockers waits at an ``ipc.mutex`` barrier of the
+round's size before it returns: the round's threads are alive together and their ids differ however slowly they
+start on a loaded machine. Failed before legonn had ``ipc.flock`` (Cache.lua takes its locks with it)."""
 import os
 import random
 
@@ -85,25 +87,30 @@ def test_lock_and_evict_with_local_path(home):
     assert paths.filep(cachePath) is False, 'expected cache file to not exist'
 
 
-def _locker(url, mapid):
+def _locker(url, round_barrier, n, mapid):
     import time
     from legonn import ipc
     from tests.porting.torch_dataset.Cache import Cache
-    cache = Cache()
-    cachePath, unlock = cache['lock'](url)
-    id = str(ipc.gettid())
-    if unlock:
-        time.sleep(random.randint(1, 100) / 100)  # pretend to be slow
-        f = open(cachePath, 'w')
-        f.write(id)
-        f.close()
-        unlock()
-        return id, id
-    else:
-        f = open(cachePath)
-        fid = f.read()
-        f.close()
-        return id, fid
+    try:
+        cache = Cache()
+        cachePath, unlock = cache['lock'](url)
+        id = str(ipc.gettid())
+        if unlock:
+            time.sleep(random.randint(1, 100) / 100)  # pretend to be slow
+            f = open(cachePath, 'w')
+            f.write(id)
+            f.close()
+            unlock()
+            fid = id
+        else:
+            f = open(cachePath)
+            fid = f.read()
+            f.close()
+    finally:
+        # not in the Lua: no thread of the round ends (freeing its id) before all have one; reached on an
+        # error too, so that a failing worker cannot leave the others waiting
+        round_barrier.barrier(n)
+    return id, fid
 
 
 def test_multiple_lockers():
@@ -111,7 +118,8 @@ def test_multiple_lockers():
     for _ in range(3):
         url = str(random.random())
         cache['evict'](url)
-        ret = [*ipc.map(random.randint(1, 20), _locker, url).join()]
+        n = random.randint(1, 20)
+        ret = [*ipc.map(n, _locker, url, ipc.mutex(), n).join()]
         winner = None
         for i in range(0, len(ret), 2):
             if ret[i] == ret[i + 1]:
