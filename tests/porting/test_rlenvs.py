@@ -7,6 +7,7 @@ import random
 import pytest
 
 import legonn as lg
+from legonn import nn
 
 from .rlenvs import rlenvs
 from .rlenvs import experiment
@@ -257,13 +258,61 @@ def test_xoworld_static_circles_and_collision():
     assert screen.min() == 0 and screen.max() == 1
     env.x, env.y = 36, 36
     env.circles = [{'x': 49, 'y': 36}]
-    reward, screen, terminal = env.step(1)  # boxes touch: the player's cols 38-47 meet the circle's 50-58? no
-    assert reward == 0 and len(env.circles) == 1
-    for _ in range(3):
+    # the player's box covers columns x + 1 .. x + 10, the circle's 50 .. 58: they meet once x reaches 40
+    for x in (37, 38, 39):
         reward, screen, terminal = env.step(1)
-    assert reward == -10 and env.circles == []
+        assert (env.x, reward, len(env.circles)) == (x, 0, 1)
+    reward, screen, terminal = env.step(1)
+    assert (env.x, reward, env.circles) == (40, -10, [])
     double = XOWorld({'double': True, 'random': True})
     double.start()
     assert len(double.crosses) == 7 and len(double.circles) == 7
     double.evaluate()
     assert double.timespan == 200 and double.getDisplay().size() == (3, 84, 84)
+
+
+def test_a_tiny_q_network_learns_to_catch():
+    """A small agent (one-step Q-learning, epsilon-greedy, an MLP on the screen) learns Catch's straight drop on a
+    5 x 5 screen: its greedy policy catches the ball from every starting column after training."""
+    size = 5
+    env = Catch({'level': 1, 'size': size})
+    model = nn.Sequential().add(nn.View(size * size)).add(nn.Linear(size * size, 32)).add(nn.ReLU()) \
+        .add(nn.Linear(32, 3))
+    crit = nn.MSECriterion()
+    gamma, lr, episodes = 0.9, 0.5, 600
+
+    def greedy(s):
+        return int(model.forward(s).max(0)[1][0])
+
+    def catches():
+        wins = 0
+        for bx in range(1, size + 1):
+            env.start()
+            env.ball['x'] = bx
+            env.redraw()
+            s, terminal = env.screen.clone(), False
+            while not terminal:
+                reward, s, terminal = env.step(greedy(s))
+                s = s.clone()
+            wins += reward
+        return wins
+
+    before = catches()
+    for ep in range(episodes):
+        eps = max(0.1, 1 - ep / (episodes * 0.6))
+        s, terminal = env.start().clone(), False
+        while not terminal:
+            a = lg.random(0, 3) if random.random() < eps else greedy(s)
+            reward, s2, terminal = env.step(a)
+            s2 = s2.clone()
+            target = reward if terminal else reward + gamma * float(model.forward(s2).max())
+            q = model.forward(s).clone()
+            t = q.clone()
+            t[a] = target
+            model.zeroGradParameters()
+            crit.forward(q, t)
+            model.backward(s, crit.backward(q, t))
+            model.updateParameters(lr)
+            s = s2
+    assert before <= 2
+    assert catches() == size
