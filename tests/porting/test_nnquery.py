@@ -335,3 +335,23 @@ def test_legonn_graph_nodes_have_no_children_nor_mapindex_fg_edges_hold_them():
     assert split.nSplitOutputs == 2
     assert sorted(s.selectindex for s in g2.fg.successors(split)) == [0, 1]
     assert [g2.fg.successors(s)[0] for s in sorted(g2.fg.successors(split), key=lambda s: s.selectindex)] == [a, b]
+
+
+@pytest.mark.gpu
+def test_a_cuda_gmodule_walks_the_same():
+    """``lstm:cuda()`` converts the modules in place: nnquery walks the same nodes, the i2h Linears it finds hold
+    CudaTensors, and the converted LSTM computes the CPU's numbers."""
+    lg.manualSeed(3)
+    lstm = create_lstm(2).double()
+    inputs = [lg.randn(4, 2).double() for _ in range(3)]
+    expected = [o.clone() for o in lstm.forward(inputs)]
+    lstm.cuda()
+    ctx = newctx_nngraph()
+    i2hs = ctx(lstm).descendants().where(lambda e, *_: e.val().data.annotations.get('is_i2h'))
+    assert i2hs.count() == 4
+    assert all(e.module().weight.type() == 'torch.CudaTensor' for e in i2hs.iter())
+    assert ctx(lstm).outputs().first().name() == 'next_c'
+    got = lstm.forward([x.cuda() for x in inputs])
+    for g, e in zip(got, expected):
+        assert g.type() == 'torch.CudaTensor'
+        assert (g.double() - e).abs().max() < 1e-5

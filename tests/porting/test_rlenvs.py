@@ -316,3 +316,16 @@ def test_a_tiny_q_network_learns_to_catch():
             s = s2
     assert before <= 2
     assert catches() == size
+
+
+@pytest.mark.gpu
+def test_catch_screens_feed_a_cuda_network_as_a_cpu_one():
+    """Catch's observation (a FloatTensor screen) moved with ``:cuda()`` gives a converted network the CPU's
+    Q-values, as a Torch7 agent running on the GPU would feed it."""
+    env = Catch({'size': 8})
+    screen = env.start()
+    model = nn.Sequential().add(nn.View(64)).add(nn.Linear(64, 3))
+    cpu = model.forward(screen).clone()
+    gpu = model.cuda().forward(screen.cuda())
+    assert gpu.type() == 'torch.CudaTensor'
+    assert (gpu.float() - cpu).abs().max() < 1e-5
