@@ -317,8 +317,9 @@ def test_legonn_graph_nodes_have_no_children_nor_mapindex_fg_edges_hold_them():
     for node in g.fg.nodes:
         assert not hasattr(node, 'children') and not hasattr(node.data, 'mapindex')
         assert not hasattr(node.data, 'forwardNodeId')
-    # nngraph's fg node.children: the nodes it feeds
-    assert g.fg.successors(h) == [y, z]
+    # nngraph's fg node.children: the nodes it feeds, in nngraph's order (the breadth-first walk from the output
+    # node meets z before y)
+    assert g.fg.successors(h) == [z, y]
     assert g.fg.successors(g.innode) == [x]
     # nngraph's data.mapindex: the inputs in order; legonn's `inputs` leave out the bookkeeping edges
     assert z.inputs == [h, y] and [a for a, b in g.fg.edges if b is z] == [h, y]
