@@ -197,6 +197,13 @@ def test_gridworld_costs_and_puddles():
     reward, pos, _ = puddles.step(0)
     i, j = int(pos[0] * 100 + 1), int(pos[1] * 100 + 1)
     assert reward == pytest.approx(puddles.world[i - 1, j - 1]) and reward < -1
+    # five steps right from 0.2 reach 0.44999999999999996: the 1-based index 45.99999999999999 is truncated to
+    # 45 by Torch7 (and by the port's int), one row before the 46 the step size means
+    puddles.start()
+    for _ in range(5):
+        reward, pos, _ = puddles.step(1)
+    assert pos[0] == 0.44999999999999996
+    assert reward == puddles.world[44, 40] and reward != puddles.world[45, 40]
 
 
 def test_jackscarrental_moves_cars_and_caps_lots():
