@@ -336,3 +336,24 @@ def test_catch_screens_feed_a_cuda_network_as_a_cpu_one():
     gpu = model.cuda().forward(screen.cuda())
     assert gpu.type() == 'torch.CudaTensor'
     assert (gpu.float() - cpu).abs().max() < 1e-5
+
+
+def test_env_must_have_its_interface():
+    """Env.lua's ``mustHave('_start')`` ...: classic refuses to instantiate a class lacking one, as abc does."""
+    from .rlenvs.Env import Env
+
+    class NoStep(Env):
+        def _start(self):
+            return 0
+
+        def getStateSpace(self):
+            return None
+
+        def getActionSpace(self):
+            return {'name': 'Discrete', 'n': 1}
+
+        def getRewardSpace(self):
+            return 0, 0
+
+    with pytest.raises(TypeError, match='_step'):
+        NoStep({})
