@@ -356,3 +356,24 @@ def test_a_cuda_gmodule_walks_the_same():
     for g, e in zip(got, expected):
         assert g.type() == 'torch.CudaTensor'
         assert (g.double() - e).abs().max() < 1e-5
+
+
+def test_graph_node_siblings_follow_nngraphs_children_order():
+    """nnquery's siblings of a graph node read its parent's ``children`` in nngraph's order: h = Tanh(x) feeds
+    z = CAddTable{h, y} and y = Sigmoid(h), and the outputs are {z, y}, so nngraph lists h's children z, y (the
+    breadth-first walk from the output node meets z first): y's preceding sibling is z, z's following one y."""
+    x = nn.Identity()()
+    h = nn.Tanh()(x)
+    y = nn.Sigmoid()(h)
+    z = nn.CAddTable()([h, y])
+    g = nn.gModule([x], [z, y])
+    ctx = newctx_nngraph()
+    y_el = ctx(g).descendants().where(lambda e, *_: e.val() is y).only()
+    z_el = ctx(g).descendants().where(lambda e, *_: e.val() is z).only()
+    assert y_el.parent().val() is h
+    assert [e.val() for e in y_el.preceding_siblings().iter()] == [z]
+    assert [e.val() for e in y_el.following_siblings().iter()] == []
+    assert z_el.parents().count() == 2  # h and y: siblings are refused for several parents, as in the Lua
+    with pytest.raises(ValueError, match='precisely one parent'):
+        z_el.following_siblings()
+    assert [e.val() for e in ctx(g).outputs().iter()] == [z, y]
