@@ -97,7 +97,9 @@ def _number_as_nngraph(edges, outnode):
     first. A chain's last module is 1 and the output node 2. Ids count from 1, as Lua's: a node's id is its
     position in ``fg.nodes`` (torch/graph's Graph:add), so ``fg.nodes[node.id - 1]`` is the node (SCRNNs'
     set_internal_layers) and a search by id finds what Lua's finds (torch-Video-Tutorials' getNode). Returns the
-    nodes in that order."""
+    nodes in that order and the forward edges in nngraph's order: Graph:reverse (torch/graph's init.lua:76-86) adds
+    them as the walk met them, so a node's successors come in the order nngraph's ``children`` lists them
+    (bshillingford/nnquery's siblings read it)."""
     sources = {}
     for a, b in edges:
         sources.setdefault(id(b), []).append(a)
@@ -117,7 +119,7 @@ def _number_as_nngraph(edges, outnode):
                 seen.add(id(node))
                 numbered.append(node)
                 node.id = len(numbered)
-    return numbered
+    return numbered, [(child, parent) for parent, child in walked]
 
 
 class gModule(Container):
@@ -149,7 +151,7 @@ class gModule(Container):
         edges = _entry_nodes(inputs, self.innode)
         edges += [(parent, node) for node in order for parent in node.inputs]
         edges += [(n, self.outnode) for n in outputs]
-        nodes = _number_as_nngraph(edges, self.outnode)    # before the checks: their errors name ids
+        nodes, walked = _number_as_nngraph(edges, self.outnode)    # before the checks: their errors name ids
         _check_graph(inputs, outputs, order)
         self.inputnodes, self.outputnodes = inputs, outputs
         self.nInputs = len(inputs)
@@ -159,7 +161,7 @@ class gModule(Container):
         for node in order:
             if node.module is not None:
                 self.modules.append(node.module)
-        self.fg = Graph(nodes, edges)
+        self.fg = Graph(nodes, walked)
         self.bg = self.fg.reverse()
 
     # --- forward ---------------------------------------------------------------------

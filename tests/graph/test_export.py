@@ -61,6 +61,23 @@ def test_a_node_id_is_its_position_in_fg_nodes_as_torch_graph_numbers_them():
     assert sum(n.nSplitOutputs == 2 for n in two.fg.nodes) == 1
 
 
+def test_fg_edges_and_successors_come_in_nngraph_order():
+    """torch/graph's Graph:reverse (init.lua:76-86) builds nngraph's fg from bg's edges in their order, the
+    breadth-first walk from the output node (Node.lua:50-59, each node to its inputs), and Graph:add appends each
+    edge's end to the node's ``children``: a node feeding several gets them in the order that walk meets them,
+    which a library walking ``children`` sees (bshillingford/nnquery's siblings and ``first_child``). Here the walk
+    goes out -> z, out -> y, z -> h, z -> y, y -> h, h -> x, x -> innode, so h's forward children are z, then y."""
+    x = nn.Identity()()
+    h = nn.Tanh()(x)
+    y = nn.Sigmoid()(h)
+    z = nn.CAddTable()([h, y])
+    g = nn.gModule([x], [z, y])
+    assert g.fg.successors(h) == [z, y]
+    assert g.fg.edges == [(z, g.outnode), (y, g.outnode), (h, z), (y, z), (h, y), (x, h), (g.innode, x)]
+    assert g.bg.edges == [(b, a) for a, b in g.fg.edges]
+    assert [n.id for n in (z, g.outnode, y, h, x, g.innode)] == [1, 2, 3, 4, 5, 6]
+
+
 def test_labels_show_module_data_and_inputs():
     g = _small()
     g.forward([lg.randn(3), lg.randn(4)])
