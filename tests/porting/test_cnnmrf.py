@@ -211,3 +211,19 @@ def test_run_test_builds_its_params_and_runs_main(cnnmrf_dir, monkeypatch):
     assert transfer_CNNMRF_wrapper.run_test('potrait1', 'picasso', 'image', 32, 2, [3, 3]) == 1
     assert seen['mrf_layers'] == [11, 20] and seen['content_layers'] == [20] and seen['gpu'] == 0
     assert seen['output_folder'] == 'data/result/trans/MRF/potrait1_TO_picasso' and seen['num_iter'] == [3, 3]
+
+
+@pytest.mark.gpu
+def test_transfer_on_the_gpu_in_speed_mode(cnnmrf_dir):
+    """The Lua's defaults -gpu 0 -backend cudnn -mode speed: loadcaffe's cudnn VGG, the patches, norms and responses
+    on the GPU; the MRF energy falls as on the CPU."""
+    tmp_path, proto, model = cnnmrf_dir
+    lg.manualSeed(0)
+    args = small_args(proto, model)
+    for flag, value in (('-gpu', '0'), ('-backend', 'cudnn'), ('-mode', 'speed')):
+        args[args.index(flag) + 1] = value
+    out, losses = cnnmrf.main(args)
+    assert out.type() == 'torch.CudaTensor' and len(losses) == 2
+    assert (tmp_path / 'data/result/trans/MRF/res_1_5.jpg').exists()
+    content = helper.preprocess(image.scale(image.load('data/content/potrait1.jpg', 3), 48, 'bilinear')).float()
+    assert float((out.float() - content).abs().mean()) > 1

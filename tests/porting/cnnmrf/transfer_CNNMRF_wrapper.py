@@ -327,7 +327,7 @@ def main(params):
     ###############################################################################
     if params['gpu'] >= 0:
         if params['backend'] == 'cudnn':
-            from legonn import cutorch, cunn   # noqa: F401  (require 'cutorch', 'cunn')
+            from legonn import cutorch   # require 'cutorch', 'cunn' (legonn's nn runs on the GPU itself)
             cutorch.setDevice(params['gpu'])   # Lua: params.gpu + 1 (cutorch counts devices from 1)
         else:
             raise ImportError("require 'cltorch': OpenCL (cltorch, clnn) is not part of legonn")
