@@ -155,6 +155,17 @@ def test_training_lowers_the_style_loss_previews_and_checkpoints(tmp_path, on_cp
     assert 0 <= float(img.min()) and float(img.max()) <= 1
 
 
+def test_without_szym_display_the_script_stops_before_any_work(tmp_path, on_cpu, monkeypatch):
+    """docs/porting.md's szym/display row: legonn has no ``display`` module, so the script's require fails first,
+    naming it, with no file written."""
+    monkeypatch.delitem(sys.modules, 'display', raising=False)
+    args = doodle_args(tmp_path, '-num_iterations', '1')
+    with pytest.raises(ModuleNotFoundError, match="No module named 'display'"):
+        feedforward_neural_doodle.main(args)
+    assert not any((tmp_path / 'out').iterdir())
+    assert not hasattr(lg, 'display')
+
+
 @pytest.mark.gpu
 def test_training_on_the_gpu(tmp_path, display_recorder):
     """The script as written, ``:cuda()`` everywhere (utils.dtype 'torch.CudaTensor') and its default backend
