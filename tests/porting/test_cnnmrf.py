@@ -227,3 +227,22 @@ def test_transfer_on_the_gpu_in_speed_mode(cnnmrf_dir):
     assert (tmp_path / 'data/result/trans/MRF/res_1_5.jpg').exists()
     content = helper.preprocess(image.scale(image.load('data/content/potrait1.jpg', 3), 48, 'bilinear')).float()
     assert float((out.float() - content).abs().mean()) > 1
+
+
+def test_rotated_and_scaled_style_copies_add_target_patches(cnnmrf_dir, monkeypatch):
+    """-target_num_rotation 1 -target_num_scale 1: nine rotated (computeBB's inner box) and rescaled copies of the
+    style image give MRF target patches; the one MRF layer after relu3_1 holds them all."""
+    tmp_path, proto, model = cnnmrf_dir
+    built = []
+    implement = transfer_CNNMRF_wrapper.MRFMM.implement
+    monkeypatch.setattr(transfer_CNNMRF_wrapper.MRFMM, 'implement',
+                        lambda self, *a: (built.append(a[1].size(0)), implement(self, *a))[1])
+    lg.manualSeed(0)
+    args = small_args(proto, model, '-mrf_layers', '11', '-mrf_weight', '1e-1', '-mrf_patch_size', '3',
+                      '-content_layers', '11', '-target_sample_stride', '2', '-source_sample_stride', '2',
+                      '-mrf_confidence_threshold', '0', '-num_res', '1', '-num_iter', '3')
+    single = cnnmrf.main(args)[0]
+    args += ['-target_num_rotation', '1', '-target_num_scale', '1']
+    out, losses = cnnmrf.main(args)
+    assert len(built) == 2 and built[1] > 5 * built[0]   # 9 copies, the rotated ones cropped
+    assert tuple(out.size()) == tuple(single.size()) == (3, 48, 48) and np.isfinite(np.asarray(out)).all()
