@@ -21,7 +21,6 @@ from tests.porting.cnnmrf.mylib.content import ContentLoss
 from tests.porting.cnnmrf.mylib.mrf import MRFMM
 from tests.porting.cnnmrf.mylib.myoptimizer import mylbfgs
 from tests.porting.cnnmrf.mylib.style import StyleLoss
-from tests.checks import assert_jacobian
 from tests.test_loadcaffe import conv_param, msg, pool_param, v, v1_layer, write
 
 VGG19_BLOCKS = (2, 2, 4, 4, 4)

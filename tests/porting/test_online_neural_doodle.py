@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import hdf5, nn
+from legonn import hdf5
 from tests.checks import numeric_gradient
 from tests.porting.online_neural_doodle import apply, feedforward_neural_doodle
 from tests.porting.online_neural_doodle.src import utils

@@ -397,7 +397,8 @@ def main(params):
                     net.add(layer)
 
                     # add a content_losses layer
-                    if next_content_idx < len(content_layers_pretrained) and i == content_layers_pretrained[next_content_idx]:
+                    if (next_content_idx < len(content_layers_pretrained)
+                            and i == content_layers_pretrained[next_content_idx]):
                         add_content()
 
                     # -- add mrfstatsyn layer

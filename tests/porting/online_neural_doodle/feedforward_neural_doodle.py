@@ -118,7 +118,8 @@ def main(arg):
             cur_index_train = 0
 
         for i in range(params['batch_size']):
-            masks_batch[i].narrow(0, 0, n_colors).copy(train_hdf5.read('train_mask_' + str(int(cur_index_train + i))).all())
+            masks_batch[i].narrow(0, 0, n_colors).copy(
+                train_hdf5.read('train_mask_' + str(cur_index_train + i)).all())
 
         cur_index_train = cur_index_train + params['batch_size']
 

@@ -7,7 +7,7 @@ The Lua's globals that other files read are this module's: ``backend`` (set by f
 ``dtype``, the type the Lua's ``:cuda()`` calls give (tests/porting/online_neural_doodle's docstring)."""
 import legonn as lg
 from legonn import nn
-from tests.porting.test_texture_nets import DummyGradOutput
+from tests.porting.test_texture_nets import DummyGradOutput  # noqa: F401  (descriptor_net reads it here)
 
 backend = nn
 dtype = 'torch.CudaTensor'
