@@ -15,7 +15,7 @@ import pytest
 
 import legonn as lg
 from legonn import image, nn
-from tests.porting.cnnmrf import cnnmrf, transfer_CNNMRF_wrapper
+from tests.porting.cnnmrf import cnnmrf, syn_CNNMRF_wrapper, transfer_CNNMRF_wrapper
 from tests.porting.cnnmrf.mylib import helper
 from tests.porting.cnnmrf.mylib.content import ContentLoss
 from tests.porting.cnnmrf.mylib.mrf import MRFMM
@@ -204,12 +204,20 @@ def test_transfer_lowers_the_mrf_and_content_energy_and_saves(cnnmrf_dir):
 
 
 def test_run_test_builds_its_params_and_runs_main(cnnmrf_dir, monkeypatch):
-    """run_test's defaults (as the Lua's, layers 0-based) reach main; run_trans.lua's calls are of this form."""
+    """run_test's defaults (as the Lua's, layers 0-based) reach main; run_trans.lua's and run_syn.lua's calls are
+    of this form."""
     seen = {}
     monkeypatch.setattr(transfer_CNNMRF_wrapper, 'main', lambda params: seen.update(params))
     assert transfer_CNNMRF_wrapper.run_test('potrait1', 'picasso', 'image', 32, 2, [3, 3]) == 1
     assert seen['mrf_layers'] == [11, 20] and seen['content_layers'] == [20] and seen['gpu'] == 0
     assert seen['output_folder'] == 'data/result/trans/MRF/potrait1_TO_picasso' and seen['num_iter'] == [3, 3]
+    seen.clear()
+    monkeypatch.setattr(syn_CNNMRF_wrapper, 'main', lambda params: seen.update(params))
+    assert syn_CNNMRF_wrapper.run_test('potrait1', 'picasso', 'random', 32, 3, 2, [3, 3], None, None, None, None,
+                                       None, None, None, None, None, None, 64, 4) == 1
+    # run_test's own chunk sizes win over the arguments, as in the Lua
+    assert seen['scaler'] == 3 and (seen['gpu_chunck_size_1'], seen['gpu_chunck_size_2']) == (32, 2)
+    assert seen['output_folder'] == 'data/result/freesyn/MRF/potrait1_TO_picasso' and 'content_layers' not in seen
 
 
 @pytest.mark.gpu
@@ -245,3 +253,32 @@ def test_rotated_and_scaled_style_copies_add_target_patches(cnnmrf_dir, monkeypa
     out, losses = cnnmrf.main(args)
     assert len(built) == 2 and built[1] > 5 * built[0]   # 9 copies, the rotated ones cropped
     assert tuple(out.size()) == tuple(single.size()) == (3, 48, 48) and np.isfinite(np.asarray(out)).all()
+
+
+def test_unguided_synthesis_from_noise_lowers_the_mrf_energy(cnnmrf_dir):
+    """cnnmrf.lua -type syn -ini_method random: syn_CNNMRF_wrapper scales the style image to max_size / scaler
+    (24 pixels), synthesises a 48-pixel image from noise with one MRF layer after relu3_1 (VGG-19's 12) and no
+    content layer; the result's patches come close to the style's."""
+    tmp_path, proto, model = cnnmrf_dir
+    lg.manualSeed(0)
+    args = small_args(proto, model, '-type', 'syn', '-ini_method', 'random', '-mrf_layers', '11', '-mrf_weight', '1',
+                      '-mrf_patch_size', '3', '-target_sample_stride', '1', '-source_sample_stride', '2',
+                      '-mrf_confidence_threshold', '0', '-tv_weight', '1e-4', '-output_folder', 'data/result/syn')
+    out, losses = cnnmrf.main(args)
+    assert tuple(out.size()) == (3, 48, 48) and len(losses) == 2
+    assert (tmp_path / 'data/result/syn/res_1_5.jpg').exists() and (tmp_path / 'data/result/freesyn/MRF').is_dir()
+    cnn = lg.loadcaffe.load(proto, model, 'nn')
+    feats = nn.Sequential()
+    for i in range(12):
+        feats.add(cnn.get(i))
+    style = helper.preprocess(image.scale(image.load('data/style/picasso.jpg', 3), 24, 'bilinear')).float()
+    _, p_sty, _, _ = helper.computeMRF(feats.forward(style).clone(), 3, 1, -1, 'nn')
+    b = np.asarray(p_sty, np.float64)
+
+    def mrf_energy(img):
+        _, p_img, _, _ = helper.computeMRF(feats.forward(img).clone(), 3, 1, -1, 'nn')
+        a = np.asarray(p_img, np.float64)
+        best = np.argmax(a @ b.T / np.linalg.norm(b, axis=1), axis=1)
+        return ((a - b[best]) ** 2).sum()
+    noise = image.scale(lg.randn(3, 24, 24).mul(0.001), 48, 48, 'bilinear')
+    assert mrf_energy(out) < 0.5 * mrf_energy(noise)

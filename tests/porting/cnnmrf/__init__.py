@@ -1,13 +1,12 @@
 """chuanli11/CNNMRF (Li and Wand, "Combining Markov Random Fields and Convolutional Neural Networks for Image
 Synthesis", CVPR 2016; MIT licence, Copyright 2016 Chuan Li and Michael Wand) ported line by line: cnnmrf.lua
 (as ``main(arg)``), transfer_CNNMRF_wrapper.lua (guided synthesis, ``main(params)`` and ``run_test``),
+syn_CNNMRF_wrapper.lua (un-guided synthesis, the same without content layers),
 mylib/helper.lua, mylib/mrf.lua (nn.MRFMM), mylib/content.lua (nn.ContentLoss), mylib/style.lua (nn.StyleLoss,
 unused by the scripts), mylib/tv.lua (neural-style's TVLoss, whose port is imported) and mylib/myoptimizer.lua
 (``mylbfgs``). tests/porting/test_cnnmrf.py runs them on a tiny VGG-19 caffemodel written by the test.
 
-Not ported: syn_CNNMRF_wrapper.lua (unguided synthesis: the same MRF layer and optimiser driven from a random
-image with the ``scaler`` expansion; left for time, nothing in it needs more of legonn than the transfer
-wrapper), run_syn.lua and run_trans.lua (lists of run_test calls on the repository's photographs),
+Not ported: run_syn.lua and run_trans.lua (lists of run_test calls on the repository's photographs),
 data/models/download_models.sh.
 
 Edits beyond Lua syntax and 0-based indices, each marked where it is made:

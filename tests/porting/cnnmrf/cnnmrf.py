@@ -1,13 +1,13 @@
 """cnnmrf.lua of chuanli11/CNNMRF, ported line by line as ``main(arg)``: ``split`` (lua-users' SplitJoin, a Lua
 pattern, here a regular expression), the options, the comma-separated options split into numbers, then
-``transfer_CNNMRF_wrapper.main(params)`` (or the unguided syn_CNNMRF_wrapper, not ported). The layer options
-count from 0 (the Lua's defaults '12,21' are '11,20')."""
+``transfer_CNNMRF_wrapper.main(params)`` (or, for ``-type syn``, ``syn_CNNMRF_wrapper.main(params)``). The layer
+options count from 0 (the Lua's defaults '12,21' are '11,20')."""
 import math
 import re
 
 import legonn as lg
 
-from . import transfer_CNNMRF_wrapper
+from . import syn_CNNMRF_wrapper, transfer_CNNMRF_wrapper
 
 
 # adapted from http://lua-users.org/wiki/SplitJoin
@@ -129,6 +129,6 @@ def main(arg):
     if params['type'] == 'transfer':
         wrapper = transfer_CNNMRF_wrapper
     else:
-        raise NotImplementedError("syn_CNNMRF_wrapper.lua is not ported (tests/porting/cnnmrf's docstring)")
+        wrapper = syn_CNNMRF_wrapper
 
     return wrapper.main(params)
