@@ -21,15 +21,16 @@ from tests.porting.cnnmrf.mylib.content import ContentLoss
 from tests.porting.cnnmrf.mylib.mrf import MRFMM
 from tests.porting.cnnmrf.mylib.myoptimizer import mylbfgs
 from tests.porting.cnnmrf.mylib.style import StyleLoss
-from tests.test_loadcaffe import conv_param, msg, pool_param, v, v1_layer, write
+from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v1_layer, write
 
 VGG19_BLOCKS = (2, 2, 4, 4, 4)
 
 
 def vgg19_standin(directory, widths=(4, 6, 8, 8, 8), fc=8, classes=5, seed=0):
     """(prototxt, caffemodel) of a VGG-19-shaped V1 net: conv{b}_{i} + relu{b}_{i}, pool{b} for the five blocks,
-    then fc6 (for a 32 x 32 input: 1 x 1 after pool5), relu6, drop6, fc7, relu7, drop7, fc8, prob. Weights He-scaled
-    so features keep their size through 16 layers."""
+    then fc6 (for a 64 x 64 input: 2 x 2 after pool5), relu6, drop6, fc7, relu7, drop7, fc8, prob. Weights He-scaled
+    so features keep their size through 16 layers. loadcaffe's net ends pool5, the View, the head's 8 modules: the
+    doodle script's 9 ``remove()`` calls leave it ending at pool5, as VGG-19's."""
     rng = np.random.default_rng(seed)
     layers, planes = [v1_layer('data', 'DATA')], 3
     for b, (n, width) in enumerate(zip(VGG19_BLOCKS, widths), start=1):
@@ -40,11 +41,11 @@ def vgg19_standin(directory, widths=(4, 6, 8, 8, 8), fc=8, classes=5, seed=0):
                        v1_layer(f'relu{b}_{i}', 'RELU')]
             planes = width
         layers.append(v1_layer(f'pool{b}', 'POOLING', pool_param(19, 0, 2, 2)))
-    for name, n_in, n_out in (('fc6', planes, fc), ('fc7', fc, fc), ('fc8', fc, classes)):
+    for name, n_in, n_out in (('fc6', planes * 2 * 2, fc), ('fc7', fc, fc), ('fc8', fc, classes)):
         w = (rng.standard_normal((n_out, n_in)) * math.sqrt(1 / n_in)).astype(np.float32)
         layers.append(v1_layer(name, 'INNER_PRODUCT', msg(17, v(1, n_out)), blobs=(w, np.zeros(n_out, np.float32))))
         if name != 'fc8':
-            layers += [v1_layer('relu' + name[2:], 'RELU')]
+            layers += [v1_layer('relu' + name[2:], 'RELU'), v1_layer('drop' + name[2:], 'DROPOUT', msg(12, f32(1, 0.5)))]
     layers.append(v1_layer('prob', 'SOFTMAX'))
     directory.mkdir(parents=True, exist_ok=True)
     return write(directory, b''.join(layers))
@@ -282,3 +283,12 @@ def test_unguided_synthesis_from_noise_lowers_the_mrf_energy(cnnmrf_dir):
         return ((a - b[best]) ** 2).sum()
     noise = image.scale(lg.randn(3, 24, 24).mul(0.001), 48, 48, 'bilinear')
     assert mrf_energy(out) < 0.5 * mrf_energy(noise)
+
+
+def test_vgg19_standin_has_vgg19s_layout(tmp_path):
+    cnn = lg.loadcaffe.load(*vgg19_standin(tmp_path), 'nn')
+    assert len(cnn) == 46 and cnn.get(20).name == 'relu4_1' and cnn.get(11).name == 'relu3_1'
+    for _ in range(9):
+        cnn.remove()
+    assert cnn.get(len(cnn) - 1).name == 'pool5'
+    assert tuple(cnn.forward(lg.rand(3, 32, 32)).size()) == (8, 1, 1)
