@@ -25,6 +25,14 @@ def _timed(module, method, args):
     return result
 
 
+def _accumulates_nothing(module):
+    """Whether ``module``'s backward surely adds nothing to its parameters' gradients: a module (not a container)
+    whose class keeps Module's accGradParameters and backward, as Module.lua's empty accGradParameters."""
+    cls = type(module)
+    return (isinstance(module, Module) and not isinstance(module, Container)
+            and cls.accGradParameters is Module.accGradParameters and cls.backward is Module.backward)
+
+
 class Container(Module):
     """Base of every container; ``modules`` is the list of children."""
     # each child checks what it is given, so errors name the child's path
@@ -134,13 +142,15 @@ class Container(Module):
         """The tree's (params, grads) that a backward accumulates into: a child whose accGradParameters was
         replaced on the object is left out, with its gradients, which it may have dropped (AdaIN-style freezes
         its encoder so, lib/ArtisticStyleLossCriterion.lua:49-53; Torch7's containers only call each child's
-        accGradParameters). A container answering parameters() itself (OpenNMT's frozen WordEmbedding) is
-        taken at its word."""
+        accGradParameters). So is a child whose class keeps Module's empty accGradParameters and backward
+        (nn/Module.lua:29-47): nothing accumulates into its gradients, which it may never have made (CNNMRF's
+        nn.MRFMM keeps its patch matrix in ``weight`` and a zero ``bias`` for THNN's convolution). A
+        container answering parameters() itself (OpenNMT's frozen WordEmbedding) is taken at its word."""
         if type(self).parameters is not Container.parameters or 'parameters' in self.__dict__:
             return parameters_of(self)
         params, grads = [], []
         for m in self.modules:
-            if Module._holds_no_parameters(m) or 'accGradParameters' in m.__dict__:
+            if Module._holds_no_parameters(m) or 'accGradParameters' in m.__dict__ or _accumulates_nothing(m):
                 continue
             p, g = m._accumulated_parameters() if isinstance(m, Module) else parameters_of(m)
             params.extend(p)

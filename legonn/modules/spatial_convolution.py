@@ -6,7 +6,9 @@ The shared machinery of the 2-D convolutions lives in ``base/convolution.py``.
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
 from .base.errors import input_error
 from .base.hessian import LinearDiagHessian
+from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.nn_table import thnn_table
 
 
 class SpatialConvolution(LinearDiagHessian, KernelParameters, Convolution2d):
@@ -71,6 +73,40 @@ class SpatialConvolutionMM(SpatialConvolution):
     def updateGradInput(self, input, gradOutput):
         self._unviewWeight()
         return super().updateGradInput(input, gradOutput)
+
+
+@thnn_table.register
+def SpatialConvolutionMM_updateOutput(input, output, weight, bias, finput, fgradInput, kW, kH, dW, dH, padW, padH):
+    """THNN's SpatialConvolutionMM_updateOutput (THNN.h's arguments without ``state``), which user modules copied
+    from SpatialConvolutionMM.lua call on weights of their own (CNNMRF's mylib/mrf.lua matches patches so):
+    ``output`` is resized in place to the convolution of ``input`` (``C x H x W`` or ``N x C x H x W``) with
+    ``weight`` (``nOutputPlane x (C*kH*kW)``, THNN's 2-D layout, or 4-D) plus ``bias`` (``nOutputPlane``, or
+    None). The tensors must be of the input's type, as THNN's are of one. ``finput`` and ``fgradInput`` are
+    THNN's scratch buffers: they are not written here (legonn's columns have another layout, see porting.md's
+    ``conv.finput`` row), so nothing may read them after the call, as SpatialConvolutionMM.lua does not."""
+    given = {'output': output, 'weight': weight, 'bias': bias}
+    for what, t in given.items():
+        if (t is not None or what != 'bias') and (not hasattr(t, 'type') or t.type() != input.type()):
+            got = t.type() if hasattr(t, 'type') else type(t).__name__
+            raise TypeError(f"tensor.THNN.SpatialConvolutionMM_updateOutput: expected {what} a {input.type()} "
+                            f"(the input's type), got {got}")
+    if input.dim() not in (3, 4):
+        raise ValueError(f"tensor.THNN.SpatialConvolutionMM_updateOutput: expected a 3D or 4D input, got "
+                         f"{input.dim()}D (size {tuple(input.size())})")
+    nInputPlane, nOutputPlane = input.size(input.dim() - 3), weight.size(0)
+    if weight.nElement() != nOutputPlane * nInputPlane * kH * kW:
+        raise ValueError(f"tensor.THNN.SpatialConvolutionMM_updateOutput: expected a weight of {nOutputPlane} x "
+                         f"{nInputPlane * kH * kW} (nOutputPlane x nInputPlane*kH*kW for an input of "
+                         f"{nInputPlane} planes), got {tuple(weight.size())}")
+    # A module made without its constructor: its reset would draw the random weights THNN never draws.
+    conv = SpatialConvolutionMM.__new__(SpatialConvolutionMM)
+    Module.__init__(conv)
+    conv.nInputPlane, conv.nOutputPlane = nInputPlane, nOutputPlane
+    conv.kW, conv.kH, conv.dW, conv.dH, conv.padW, conv.padH = kW, kH, dW, dH, padW, padH
+    conv.weight = weight.contiguous().view(nOutputPlane, nInputPlane, kH, kW)
+    conv.bias = bias
+    conv.output = output
+    conv.updateOutput(input)
 
 
 class SpatialDilatedConvolution(SpatialConvolution):

@@ -188,6 +188,41 @@ def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
     assert float(trained.gradWeight.abs().sum()) == 0
 
 
+class PatchMatcher(nn.Module):
+    """A user module as CNNMRF's mylib/mrf.lua nn.MRFMM: ``weight`` and ``bias`` it convolves with inside its own
+    updateGradInput, no gradWeight or gradBias, and Module's (empty) accGradParameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = lg.randn(3, 4)
+        self.bias = lg.zeros(3)
+
+    def updateOutput(self, input):
+        self.output = input.clone()
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = gradOutput.clone().add(lg.mm(input, self.weight.t()).sum(1).expandAs(input))
+        return self.gradInput
+
+
+def test_a_child_with_parameters_and_modules_empty_acc_grad_parameters_backpropagates():
+    """nn/Module.lua:29-47: a child's backward is updateGradInput then Module's empty accGradParameters, so a user
+    module holding ``weight``/``bias`` without their gradients (CNNMRF's nn.MRFMM) backpropagates inside a
+    Sequential (Sequential.lua:78-91 checks nothing), and the trained children still accumulate."""
+    lg.manualSeed(2)
+    matcher, trained = PatchMatcher(), nn.Linear(4, 2)
+    s = nn.Sequential().add(matcher).add(trained)
+    x = lg.randn(5, 4)
+    s.forward(x)
+    trained.zeroGradParameters()
+    grad = s.backward(x, lg.ones(5, 2))
+    g_lin = lg.mm(lg.ones(5, 2), trained.weight)
+    expected = g_lin + lg.mm(x, matcher.weight.t()).sum(1).expandAs(x)
+    assert lg.equal(grad, expected) and float(trained.gradWeight.abs().sum()) > 0
+    assert matcher.gradWeight is None and matcher.gradBias is None
+
+
 def test_add_insert_remove_track_the_end_childrens_output_and_gradinput():
     """Sequential.lua:7-14, 16-24 and 26-39: ``add`` makes the container's ``output`` the new last child's (its
     ``gradInput`` the first child's), as do ``insert`` and ``remove``; ramprs/grad-cam's grad_cam builds two

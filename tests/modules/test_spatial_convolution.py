@@ -633,3 +633,30 @@ def test_torch7s_finput_is_the_unfolded_input_legonns_a_kernel_buffer():
             assert lg.equal(finput, cols[0])                      # the one case where the buffer is Torch7's
         else:
             assert finput is None or finput.size() != torch7_sizes
+
+
+def test_thnn_spatial_convolution_mm_update_output_writes_into_the_callers_output():
+    """CNNMRF's mylib/mrf.lua convolves with its own patch matrix through THNN (THNN.h's
+    SpatialConvolutionMM_updateOutput, THNN's 2-D weight): the caller's output, resized in place, holds the
+    convolution; no random number is drawn (THNN makes no module); a weight of the wrong size is refused."""
+    lg.manualSeed(1)
+    x, w, b = lg.randn(2, 5, 4).double(), lg.randn(3, 2 * 2 * 3).double(), lg.randn(3).double()
+    out, finput, fgradInput = lg.DoubleTensor(7), lg.DoubleTensor(), lg.DoubleTensor()
+    state = lg.getRNGState()
+    x.THNN.SpatialConvolutionMM_updateOutput(x.cdata(), out.cdata(), w.cdata(), b.cdata(), finput, fgradInput,
+                                             3, 2, 1, 1, 1, 0)
+    drawn = lg.rand(4).double()
+    lg.setRNGState(state)
+    assert drawn.equal(lg.rand(4).double())
+    expected = ref_conv(np.asarray(x)[None], np.asarray(w).reshape(3, 2, 2, 3), np.asarray(b), pad=(0, 1))[0]
+    assert tuple(out.size()) == (3, 4, 4)
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-12)
+    batch = lg.DoubleTensor()
+    x.THNN.SpatialConvolutionMM_updateOutput(x.view(1, 2, 5, 4), batch, w, None, finput, fgradInput, 3, 2, 1, 1,
+                                             1, 0)
+    np.testing.assert_allclose(np.asarray(batch)[0], expected - np.asarray(b)[:, None, None], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"SpatialConvolutionMM_updateOutput: expected a weight of 3 x 12"):
+        x.THNN.SpatialConvolutionMM_updateOutput(x, out, lg.randn(3, 10).double(), b, finput, fgradInput,
+                                                 3, 2, 1, 1, 1, 0)
+    with pytest.raises(TypeError, match=r"expected weight a legonn.DoubleTensor"):
+        x.THNN.SpatialConvolutionMM_updateOutput(x, out, w.float(), b, finput, fgradInput, 3, 2, 1, 1, 1, 0)

@@ -1,0 +1,1 @@
+"""CNNMRF's mylib/ (each .lua a module of the same name)."""

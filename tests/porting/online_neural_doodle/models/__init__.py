@@ -1,0 +1,1 @@
+"""online-neural-doodle's models/ (each .lua a module of the same name, its body a function ``model()``)."""

@@ -1,0 +1,1 @@
+"""online-neural-doodle's src/ (each .lua a module of the same name)."""
