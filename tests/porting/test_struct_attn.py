@@ -1,0 +1,144 @@
+"""Tests of the harvardnlp/struct-attn port (tests/porting/struct_attn/): the linear-chain CRF layers' log
+marginals against brute-force enumeration, their hand-written log-space backward passes (nn.CRF's input and
+weight, nn.CRFB's input) against finite differences in float64, Markov.viterbi against enumeration, and
+train-nmt.lua's loop over a tiny synthetic reverse task with CRF attention (the loss falls). Stand-ins: generated
+sentences in preprocess-nmt.py's hdf5 form (tests/porting/test_seq2seq_attn.py's writer: the same file layout)."""
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.porting import im2markup
+from tests.porting.struct_attn import CRFB as CRFB_file
+from tests.porting.struct_attn import data_nmt, train_nmt
+from tests.porting.struct_attn.CRF import CRF
+from tests.porting.struct_attn.CRFB import CRFB
+from tests.porting.struct_attn.Markov import Markov
+from tests.porting.test_seq2seq_attn import write_reverse_task
+
+
+@pytest.fixture(autouse=True)
+def struct_attn_globals(monkeypatch):
+    """models/memory.lua's `function nn.Module:usePrealloc(...)` and friends (im2markup's copy of that file), the
+    globals the scripts set, and DoubleTensor as the scripts' `torch.Tensor`."""
+    for name, method in im2markup.MODULE_METHODS.items():
+        monkeypatch.setattr(nn.Module, name, method, raising=False)
+    monkeypatch.setattr(im2markup, 'preallocTable', None)
+    monkeypatch.setattr(train_nmt, 'opt', None)
+    monkeypatch.setattr(data_nmt, 'opt', None)
+    monkeypatch.setattr(CRFB_file, 'nstates', None)
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    yield
+    lg.setdefaulttensortype('torch.FloatTensor')
+
+
+def chain_scores(node, edge, start, end):
+    """Every labelling of an n-node chain with its score: node scores, edge scores between neighbours, and the
+    start and end terms."""
+    n, C = node.shape
+    out = {}
+    for ys in itertools.product(range(C), repeat=n):
+        s = sum(node[i, ys[i]] for i in range(n)) + sum(edge[i][ys[i], ys[i + 1]] for i in range(n - 1))
+        out[ys] = s + start[ys[0]] + end[ys[-1]]
+    return out
+
+
+def brute_log_marginals(scores, n):
+    """log P(y_{i-1} = a, y_i = c) for i = 1 .. n-1 (the CRF's output rows 1 .. n-1)."""
+    Z = np.logaddexp.reduce(list(scores.values()))
+    C = max(ys[0] for ys in scores) + 1
+    m = np.full((n - 1, C, C), -np.inf)
+    for ys, s in scores.items():
+        for i in range(1, n):
+            m[i - 1, ys[i - 1], ys[i]] = np.logaddexp(m[i - 1, ys[i - 1], ys[i]], s - Z)
+    return m
+
+
+def test_crf_log_marginals_match_enumeration():
+    lg.manualSeed(1)
+    B, n, C = 2, 4, 3
+    crf = CRF(C)
+    crf.weight.uniform(-1, 1)
+    x = lg.Tensor(B, n, C).uniform(-2, 2)
+    out = crf.forward(x).numpy()
+    assert out.shape == (B, n + 1, C, C)
+    W = crf.weight.numpy()
+    for b in range(B):
+        # CRF.lua's start and end weights: the mean of W's columns and rows (its "geometric mean" comment)
+        scores = chain_scores(x.numpy()[b], [W] * (n - 1), W.mean(0), W.mean(1))
+        np.testing.assert_allclose(out[b, 1:n], brute_log_marginals(scores, n), rtol=1e-10, atol=1e-10)
+        # the start row holds the first node's marginals in its state-0 row, the end row the last node's
+        first = np.logaddexp.reduce(out[b, 1], axis=1)
+        np.testing.assert_allclose(np.exp(out[b, 0, 0]), np.exp(first), rtol=1e-10)
+        assert np.all(out[b, 0, 1:] == -np.inf) and np.all(out[b, n, :, 1:] == -np.inf)
+
+
+def test_crf_backward_matches_finite_differences():
+    """CRF.lua's updateGradInput and accGradParameters (gradient recursions in log space with signs) against
+    central differences of the marginals (an Exp after the CRF: the log marginals hold -inf entries)."""
+    lg.manualSeed(2)
+    crf = CRF(3)
+    crf.weight.uniform(-1, 1)
+    m = nn.Sequential().add(crf).add(nn.Exp())
+    x = lg.Tensor(2, 4, 3)
+    assert nn.Jacobian.testJacobian(m, x, -1, 1, 1e-6) < 1e-7
+    assert nn.Jacobian.testJacobianParameters(m, x, crf.weight, crf.gradWeight, -1, 1, 1e-6) < 1e-7
+
+
+def test_crf_gradient_of_a_scalar_loss_matches_finite_differences_on_the_log_marginals():
+    """The log marginals themselves, through a loss that weighs only finite entries (rows 1 .. n-1)."""
+    lg.manualSeed(3)
+    B, n, C = 1, 3, 2
+    crf = CRF(C)
+    crf.weight.uniform(-1, 1)
+    x = lg.Tensor(B, n, C).uniform(-1, 1)
+    g = lg.zeros(B, n + 1, C, C)
+    g[:, 1:n].uniform(-1, 1)
+
+    def loss(xv):
+        return float((crf.forward(lg.from_numpy(xv)).numpy()[:, 1:n] * g.numpy()[:, 1:n]).sum())
+
+    crf.forward(x)
+    analytic = crf.backward(x, g).numpy().copy()
+    eps = 1e-6
+    xv = x.numpy().copy()
+    numeric = np.zeros_like(xv)
+    for idx in np.ndindex(xv.shape):
+        xp, xm = xv.copy(), xv.copy()
+        xp[idx] += eps
+        xm[idx] -= eps
+        numeric[idx] = (loss(xp) - loss(xm)) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_crfb_marginals_sum_to_one_and_backward_matches_finite_differences():
+    """nn.CRFB: edge potentials as input, no weight. Its constructor reads train-qa.lua's global nstates."""
+    lg.manualSeed(4)
+    CRFB_file.nstates = 3
+    crfb = CRFB()
+    x = lg.Tensor(2, 4, 3, 3).uniform(-1, 1)
+    out = crfb.forward(x).clone()
+    np.testing.assert_allclose(np.exp(out.numpy()[:, 1:3]).sum((2, 3)), 1.0, rtol=1e-12)
+    # against enumeration: edge i-1 -> i scores are x[:, i]; the start row's state-0 row and the end column 0
+    xv = x.numpy()[0]
+    scores = chain_scores(np.zeros((3, 3)), [xv[i] for i in range(1, 3)], xv[0, 0], xv[3, :, 0])
+    np.testing.assert_allclose(out.numpy()[0, 1:3], brute_log_marginals(scores, 3), rtol=1e-10, atol=1e-10)
+    m = nn.Sequential().add(crfb).add(nn.Exp())
+    assert nn.Jacobian.testJacobian(m, x, -1, 1, 1e-6) < 1e-7
+
+
+def test_markov_viterbi_finds_the_best_labelling():
+    lg.manualSeed(5)
+    B, n, C = 2, 4, 3
+    crf = CRF(C)
+    crf.weight.uniform(-1, 1)
+    x = lg.Tensor(B, n, C).uniform(-2, 2)
+    score, paths = Markov.viterbi(crf.forward(x))
+    W = crf.weight.numpy()
+    for b in range(B):
+        scores = chain_scores(x.numpy()[b], [W] * (n - 1), W.mean(0), W.mean(1))
+        best = max(scores, key=scores.get)
+        assert tuple(int(v) for v in paths[b]) == best
