@@ -278,3 +278,6 @@ class CRF(nn.Module):
         self._logForwardGradSign = self._logForwardGradSign.transpose(0, 1)
         self._logBackwardGrad = self._logBackwardGrad.transpose(0, 1)
         self._logBackwardGradSign = self._logBackwardGradSign.transpose(0, 1)
+
+
+lg.register(CRF)   # torch.class: lg.save and lg.load rebuild it (docs/porting.md's torch.class row)

@@ -264,3 +264,6 @@ def get_sizes_dp_grad(forwardTable):
     n = forwardTable.size(0) - 1
     C = forwardTable.size(2)
     return batches, n, C
+
+
+lg.register(Markov)   # torch.class: lg.save and lg.load rebuild it (docs/porting.md's torch.class row)
