@@ -13,9 +13,10 @@ import legonn as lg
 from legonn import nn
 from tests.porting import im2markup
 from tests.porting.struct_attn import CRFB as CRFB_file
-from tests.porting.struct_attn import data_nmt, train_nmt
+from tests.porting.struct_attn import data_nmt, eisnercrf_testlua, train_nmt
 from tests.porting.struct_attn.CRF import CRF
 from tests.porting.struct_attn.CRFB import CRFB
+from tests.porting.struct_attn.EisnerCRF import EisnerCRF
 from tests.porting.struct_attn.Markov import Markov
 from tests.porting.test_seq2seq_attn import write_reverse_task
 
@@ -178,3 +179,23 @@ def test_train_nmt_with_structured_attention_lowers_the_perplexity(tmp_path, att
     context, h = lg.randn(2, 3, 8), lg.randn(2, 8)
     loaded = generator.forward([context, h]).clone()
     np.testing.assert_allclose(loaded.numpy(), train_nmt.generator.forward([context, h]).numpy(), rtol=1e-12)
+
+
+def test_eisnercrf_viterbi_partition_and_marginals_match_every_projective_tree():
+    """models/test-eisnercrf.lua's test_unit: for n = 3 .. 5 words, the Viterbi tree and score, the partition
+    function from the inside chart and from each outside entry, and every arc marginal, against enumeration."""
+    lg.manualSeed(6)
+    assert eisnercrf_testlua.test_unit(5, 3) == 3 * 3
+    assert len(eisnercrf_testlua.parses) == 30   # projective trees over 4 words under a root
+
+
+def test_eisnercrf_backward_matches_finite_differences():
+    """test-eisnercrf.lua's grad_check (an MSE loss on the marginals) and nn.Jacobian on every arc score."""
+    lo, hi = eisnercrf_testlua.grad_check(4, 2)
+    assert 0.999 < lo <= hi < 1.001
+    lg.manualSeed(7)
+    m = EisnerCRF()
+    assert nn.Jacobian.testJacobian(m, lg.Tensor(2, 4, 4), -1, 1, 1e-6) < 1e-7
+    out = m.forward(lg.randn(2, 4, 4))
+    # each word but the root has exactly one head: the marginals of the arcs into a word sum to one
+    np.testing.assert_allclose(out.sum(1).numpy()[:, 1:], 1.0, rtol=1e-12)
