@@ -200,3 +200,31 @@ def test_eisnercrf_backward_matches_finite_differences():
     out = m.forward(lg.randn(2, 4, 4))
     # each word but the root has exactly one head: the marginals of the arcs into a word sum to one
     np.testing.assert_allclose(out.sum(1).numpy()[:, 1:], 1.0, rtol=1e-12)
+
+
+@pytest.mark.gpu
+def test_cuda_crf_and_eisnercrf_follow_the_cpu():
+    """`:cuda()` of the structured attention layers: the same marginals and gradients as on the CPU (Util.fixnan
+    takes its apply branch on CUDA tensors: cuda-mod's kernel is not ported)."""
+    lg.manualSeed(8)
+    crf = CRF(2)
+    crf.weight.uniform(-1, 1)
+    x, g = lg.randn(2, 3, 2), lg.randn(2, 4, 2, 2)
+    out = crf.forward(x).clone()
+    grad = crf.backward(x, g).clone()
+    gw = crf.gradWeight.clone()
+    gpu = crf.clone().cuda()
+    gpu.gradWeight.zero()
+    out_gpu = gpu.forward(x.cuda())
+    assert out_gpu.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(np.exp(out_gpu.double().numpy()), np.exp(out.numpy()), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gpu.backward(x.cuda(), g.cuda()).double().numpy(), grad.numpy(), rtol=1e-4,
+                               atol=1e-5)
+    np.testing.assert_allclose(gpu.gradWeight.double().numpy(), gw.numpy(), rtol=1e-4, atol=1e-5)
+    e = EisnerCRF()
+    y, gy = lg.randn(2, 4, 4), lg.randn(2, 4, 4)
+    e_out, e_grad = e.forward(y).clone(), e.backward(y, gy).clone()
+    e_gpu = EisnerCRF().cuda()
+    np.testing.assert_allclose(e_gpu.forward(y.cuda()).double().numpy(), e_out.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e_gpu.backward(y.cuda(), gy.cuda()).double().numpy(), e_grad.numpy(), rtol=1e-4,
+                               atol=1e-5)
