@@ -13,7 +13,7 @@ import legonn as lg
 from legonn import nn
 from tests.porting import im2markup
 from tests.porting.struct_attn import CRFB as CRFB_file
-from tests.porting.struct_attn import data_nmt, eisnercrf_testlua, train_nmt
+from tests.porting.struct_attn import data_entail, data_nmt, eisnercrf_testlua, models_entail, train_entail, train_nmt
 from tests.porting.struct_attn.CRF import CRF
 from tests.porting.struct_attn.CRFB import CRFB
 from tests.porting.struct_attn.EisnerCRF import EisnerCRF
@@ -28,8 +28,8 @@ def struct_attn_globals(monkeypatch):
     for name, method in im2markup.MODULE_METHODS.items():
         monkeypatch.setattr(nn.Module, name, method, raising=False)
     monkeypatch.setattr(im2markup, 'preallocTable', None)
-    monkeypatch.setattr(train_nmt, 'opt', None)
-    monkeypatch.setattr(data_nmt, 'opt', None)
+    for module in (train_nmt, data_nmt, train_entail, data_entail, models_entail):
+        monkeypatch.setattr(module, 'opt', None)
     monkeypatch.setattr(CRFB_file, 'nstates', None)
     lg.setdefaulttensortype('torch.DoubleTensor')
     yield
@@ -228,3 +228,54 @@ def test_cuda_crf_and_eisnercrf_follow_the_cpu():
     np.testing.assert_allclose(e_gpu.forward(y.cuda()).double().numpy(), e_out.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(e_gpu.backward(y.cuda(), gy.cuda()).double().numpy(), e_grad.numpy(), rtol=1e-4,
                                atol=1e-5)
+
+
+def write_entail_task(path, rng, vocab, batches, batch_l, labels=3):
+    """preprocess-entail.py's file (ids, labels and batch_idx from 1): premise and hypothesis of random words;
+    the label is the hypothesis' first word modulo 3 (learnable), each batch of one pair of lengths."""
+    rows = len(batches) * batch_l
+    width_s, width_t = max(b[0] for b in batches), max(b[1] for b in batches)
+    source = np.ones((rows, width_s), dtype=np.int64)
+    target = np.ones((rows, width_t), dtype=np.int64)
+    label = np.zeros(rows, dtype=np.int64)
+    for b, (ls, lt) in enumerate(batches):
+        for r in range(b * batch_l, (b + 1) * batch_l):
+            source[r, :ls] = rng.randint(2, vocab + 1, ls)
+            target[r, :lt] = rng.randint(2, vocab + 1, lt)
+            label[r] = target[r, 0] % labels + 1
+    f = lg.hdf5.open(str(path), 'w')
+    for name, value in [('source', source), ('target', target), ('label', label),
+                        ('source_l', [b[0] for b in batches]), ('target_l', [b[1] for b in batches]),
+                        ('batch_l', [batch_l] * len(batches)), ('batch_idx', np.arange(len(batches)) * batch_l + 1),
+                        ('source_size', [vocab]), ('target_size', [vocab]), ('label_size', [labels])]:
+        f.write(name, lg.from_numpy(np.asarray(value, dtype=np.int64)))
+    f.close()
+
+
+@pytest.mark.parametrize('attn', ['struct', 'simple'])
+def test_train_entail_with_syntactic_attention_learns(tmp_path, attn):
+    """train-entail.lua's main() with the EisnerCRF parser ('struct') or a softmax over heads ('simple') on a
+    tiny learnable task: set_size_parser/set_size_encoder resize the Views for every batch of new lengths, the
+    training loss falls, and the final checkpoint holds the layers."""
+    rng = np.random.RandomState(1)
+    write_entail_task(tmp_path / 'train.hdf5', rng, 9, [(3, 4), (4, 3), (3, 3)] * 2, 4)
+    write_entail_task(tmp_path / 'valid.hdf5', rng, 9, [(3, 4), (4, 3)], 4)
+    arg = []
+    for k, v in dict(data_file=tmp_path / 'train.hdf5', val_data_file=tmp_path / 'valid.hdf5',
+                     test_data_file=tmp_path / 'valid.hdf5', savefile=tmp_path / 'entail', hidden_size=8,
+                     word_vec_size=6, attn=attn, rnn_size_parser=4, dropout=0, epochs=3, learning_rate=0.5,
+                     pre_word_vecs='', fix_word_vecs=0, max_batch_l=4, print_every=9, param_init=0.3).items():
+        arg += ['-' + k, str(v)]
+    losses = []
+    real_train_batch = train_entail.train_batch
+    train_entail.train_batch = lambda data, epoch: losses.append(real_train_batch(data, epoch)) or losses[-1]
+    try:
+        train_entail.main(arg)
+    finally:
+        train_entail.train_batch = real_train_batch
+    assert len(losses) == 3
+    assert losses[-1][0] < 0.8 * losses[0][0], losses
+    parser = train_entail.parser_layers1
+    assert list(parser['parser_view'].size) == [4 * 4, 8]   # the last batch evaluated: 4 pairs of lengths (4, 3)
+    layers, saved_opt, etas, states = lg.load(str(tmp_path / 'entail_final.t7'))
+    assert len(layers) == 7 and saved_opt['attn'] == attn and 'var' in states[2]
