@@ -18,6 +18,7 @@ from tests.porting.struct_attn.CRF import CRF
 from tests.porting.struct_attn.CRFB import CRFB
 from tests.porting.struct_attn.EisnerCRF import EisnerCRF
 from tests.porting.struct_attn.Markov import Markov
+from tests.porting.struct_attn.Util import Util
 from tests.porting.test_seq2seq_attn import write_reverse_task
 
 
@@ -279,3 +280,28 @@ def test_train_entail_with_syntactic_attention_learns(tmp_path, attn):
     assert list(parser['parser_view'].size) == [4 * 4, 8]   # the last batch evaluated: 4 pairs of lengths (4, 3)
     layers, saved_opt, etas, states = lg.load(str(tmp_path / 'entail_final.t7'))
     assert len(layers) == 7 and saved_opt['attn'] == attn and 'var' in states[2]
+
+
+def test_crfb_reads_the_nstates_global_of_its_own_module():
+    """docs/porting.md's row on a global one file reads and another sets: CRFB.lua's `Markov(nstates, ...)` reads
+    train-qa.lua's global. Unset in the port's module, the Markov tables are resized with a None size and the
+    forward raises; set there (as a script sets it), the layer runs."""
+    x = lg.Tensor(1, 3, 2, 2).uniform(-1, 1)
+    with pytest.raises(TypeError, match='None'):
+        CRFB().forward(x)
+    CRFB_file.nstates = 2
+    assert CRFB().forward(x).size() == (1, 3, 2, 2)
+
+
+def test_logsumnumber_returns_both_results_and_the_port_keeps_the_first():
+    """docs/porting.md's row on several results: `local factor = Util.logsumNumber(...)` keeps the sum in Lua;
+    in Python the name holds the (sum, sign) pair, so the CRF port indexes [0]."""
+    t = lg.Tensor(2, 1, 2, 2).uniform(-1, 1)
+    sign = lg.ones(2, 1, 2, 2)
+    result = Util.logsumNumber(t, sign)
+    assert isinstance(result, tuple) and len(result) == 2
+    with pytest.raises(AttributeError, match="'tuple' object has no attribute 'add'"):
+        result.add(-1, lg.zeros(2))
+    expected = np.logaddexp.reduce(t.numpy().reshape(2, -1), axis=1)
+    np.testing.assert_allclose(result[0].numpy(), expected, rtol=1e-12)
+    np.testing.assert_array_equal(result[1].numpy(), [1, 1])
