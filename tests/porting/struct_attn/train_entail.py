@@ -10,7 +10,7 @@ Edits beyond syntax and 0-based indexing:
   run at its start (main() parses again, as the Lua's does); ``opt``, the layers, clones and prototypes are this
   module's globals (``global`` where a function assigns them); data_entail and models_entail read ``opt`` and the
   layer tables too, so main sets theirs (Python's globals are a module's own).
-- ``reset_state`` and ``train_batch``, globals the Lua defines when train() runs, are this module's functions
+- ``train_batch``, a global the Lua defines when train() runs, is this module's function
   (train() sets the global ``timer`` train_batch reads).
 - the ``[0]`` initial state of the forward parser is key -1 and the backward parser's ``[source_l+1]`` key
   ``source_l`` (the clones run t = 0 .. l - 1).
@@ -18,9 +18,14 @@ Edits beyond syntax and 0-based indexing:
   cuda-mod branch (``require 'cuda-mod'``) is not ported.
 - train_batch's ``for i = 1, #grad_params do`` inside its ``for i = 1, data:size() do`` counts with ``i_``
   (docs/porting.md's row on a loop variable's scope: the Lua's inner ``i`` is a local of that loop).
+- ``zero_table`` and ``reset_state`` are seq2seq-attn's train.lua functions, the same Lua: imported from its port
+  (tests/porting/seq2seq_attn.py); ``zero_table(grad_params, 'zero')`` drops the argument zero_table never
+  reads (docs/porting.md's row on extra arguments).
 - ``collectgarbage()`` is left out."""
 import legonn as lg
 from legonn import cutorch, hdf5, nn
+
+from tests.porting.seq2seq_attn import reset_state, zero_table
 
 from . import data_entail, models_entail
 from .data_entail import data
@@ -77,10 +82,6 @@ cmd.option('-gpuid', -1, """Which gpu to use. -1 = use CPU""")
 cmd.option('-print_every', 1000, """Print stats after this many batches""")
 cmd.option('-seed', 3435, """Seed for random initialization""")
 
-
-def zero_table(t, *_):
-    for i in range(len(t)):
-        t[i].zero()
 
 
 def train(train_data, valid_data):
@@ -192,21 +193,6 @@ def train(train_data, valid_data):
     lg.save(savefile, [layers, opt, layer_etas, optStates])
 
 
-def reset_state(state, batch_l, t=None):
-    if t is None:
-        u = []
-        for i in range(len(state)):
-            state[i].zero()
-            u.append(state[i][0:batch_l])
-        return u
-    else:
-        u = {t: []}
-        for i in range(len(state)):
-            state[i].zero()
-            u[t].append(state[i][0:batch_l])
-        return u
-
-
 def train_batch(data, epoch):
     global parser_fwd_inputs1, parser_bwd_inputs1, parser_fwd_inputs2, parser_bwd_inputs2
     global parsed_context1, parsed_context2, pred_input, parser_grads1, parser_grads2
@@ -219,7 +205,7 @@ def train_batch(data, epoch):
     train_num_correct = 0
     sent_encoder.training()
     for i in range(data.size()):
-        zero_table(grad_params, 'zero')
+        zero_table(grad_params)
         d = data[int(batch_order[i])]
         target, source, batch_l, target_l, source_l, label = d
 

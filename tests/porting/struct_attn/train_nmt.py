@@ -6,22 +6,27 @@ Edits beyond syntax and 0-based indexing:
 - the script's body is ``main(arg)`` (``arg`` the command line); ``opt``, the layers, the clones and the
   initial states are this module's globals, as the Lua's are globals (``global`` where a function assigns
   them); data_nmt reads ``opt`` too, so main sets ``data_nmt.opt`` (Python's globals are a module's own).
-- ``reset_state``, ``decay_lr`` and ``train_batch``, globals the Lua defines when train() runs, are this
+- ``decay_lr`` and ``train_batch``, globals the Lua defines when train() runs, are this
   module's functions (train() sets the global ``timer`` train_batch reads, a local of train() in the Lua that
   its closures see).
 - ``require 'cutorch'`` / ``'cunn'`` are legonn's cutorch (``-gpuid`` is kept 1-based as the option says;
   ``cutorch.setDevice(opt.gpuid)`` is given ``opt.gpuid - 1``).
+- ``zero_table`` and ``reset_state`` are seq2seq-attn's train.lua functions, the same Lua: imported from its port
+  (tests/porting/seq2seq_attn.py); ``zero_table(grad_params, 'zero')`` drops the argument zero_table never
+  reads (docs/porting.md's row on extra arguments).
 - ``collectgarbage()`` is left out (Python frees the tensors)."""
 import math
 
 import legonn as lg
 from legonn import cutorch, nn
 
+from tests.porting import im2markup as memory
+from tests.porting.seq2seq_attn import reset_state, zero_table
+
 from . import data_nmt
 from .data_nmt import data
 from .model_utils import adadelta_step, adagrad_step, adam_step, clone_many_times
 from .models_nmt import make_generator, make_lstm
-from tests.porting import im2markup as memory
 
 opt = None
 
@@ -82,10 +87,6 @@ cmd.option('-print_every', 100, """Print stats after this many batches""")
 cmd.option('-seed', 3435, """Seed for random initialization""")
 cmd.option('-prealloc', 1, """Use memory preallocation and sharing between cloned encoder/decoders""")
 
-
-def zero_table(t, *_):
-    for i in range(len(t)):
-        t[i].zero()
 
 
 def train(train_data, valid_data):
@@ -166,21 +167,6 @@ def train(train_data, valid_data):
     lg.save(savefile, [[encoder.double(), decoder.double(), generator.double()], opt])
 
 
-def reset_state(state, batch_l, t=None):
-    if t is None:
-        u = []
-        for i in range(len(state)):
-            state[i].zero()
-            u.append(state[i][0:batch_l])
-        return u
-    else:
-        u = {t: []}
-        for i in range(len(state)):
-            state[i].zero()
-            u[t].append(state[i][0:batch_l])
-        return u
-
-# decay learning rate if val perf does not improve or we hit the opt.start_decay_at limit
 def decay_lr(epoch):
     print(opt['val_perf'])
     if len(opt['val_perf']) >= 2:   # val_perf[#val_perf] ~= nil and val_perf[#val_perf-1] ~= nil
@@ -207,7 +193,7 @@ def train_batch(data, epoch):
     num_words_target = 0
     num_words_source = 0
     for i in range(data.size()):
-        zero_table(grad_params, 'zero')
+        zero_table(grad_params)
         d = data[int(batch_order[i])]
         target, target_out, nonzeros, source = d[0], d[1], d[2], d[3]
         batch_l, target_l, source_l = d[4], d[5], d[6]
