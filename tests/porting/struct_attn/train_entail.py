@@ -21,6 +21,7 @@ Edits beyond syntax and 0-based indexing:
 - ``zero_table`` and ``reset_state`` are seq2seq-attn's train.lua functions, the same Lua: imported from its port
   (tests/porting/seq2seq_attn.py); ``zero_table(grad_params, 'zero')`` drops the argument zero_table never
   reads (docs/porting.md's row on extra arguments).
+- ``cutorch.setDevice(opt.gpuid)`` is given ``opt.gpuid - 1`` (devices are 0-based: docs/porting.md's cutorch row).
 - ``collectgarbage()`` is left out."""
 import legonn as lg
 from legonn import cutorch, hdf5, nn
@@ -148,7 +149,7 @@ def train(train_data, valid_data):
     h_init_parser = lg.zeros(opt['max_batch_l'], opt['rnn_size_parser'])
     if opt['gpuid'] >= 0:
         h_init_parser = h_init_parser.cuda()
-        cutorch.setDevice(opt['gpuid'])
+        cutorch.setDevice(opt['gpuid'] - 1)
         word_vecs1_grad_proto = word_vecs1_grad_proto.cuda()
         word_vecs2_grad_proto = word_vecs2_grad_proto.cuda()
         parser_context1_proto = parser_context1_proto.cuda()
@@ -529,7 +530,7 @@ def main(arg):
         print('using CUDA on GPU ' + str(opt['gpuid']) + '...')
         if opt.get('cudnn') == 1:
             print('loading cudnn...')
-        cutorch.setDevice(opt['gpuid'])
+        cutorch.setDevice(opt['gpuid'] - 1)
         cutorch.manualSeed(opt['seed'])
 
     # Create the data loader class.
