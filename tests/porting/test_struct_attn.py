@@ -305,3 +305,21 @@ def test_logsumnumber_returns_both_results_and_the_port_keeps_the_first():
     expected = np.logaddexp.reduce(t.numpy().reshape(2, -1), axis=1)
     np.testing.assert_allclose(result[0].numpy(), expected, rtol=1e-12)
     np.testing.assert_array_equal(result[1].numpy(), [1, 1])
+
+
+def test_markov_sample_draws_a_labelling_with_its_chain_probability():
+    """Markov.sample: a labelling drawn from the conditional marginals (state by state from the start state) and
+    the product of the conditionals along it."""
+    lg.manualSeed(9)
+    crf = CRF(3)
+    crf.weight.uniform(-1, 1)
+    marginals = crf.forward(lg.Tensor(1, 4, 3).uniform(-1, 1))
+    prob, sample = Markov.sample(marginals)
+    cond = np.exp(marginals.numpy()[0])
+    cond = cond / cond.sum(2, keepdims=True)
+    last, expected = 0, 1.0
+    for i, tag in enumerate(int(v) for v in sample[0]):
+        assert 0 <= tag < 3
+        expected *= cond[i, last, tag]
+        last = tag
+    assert prob == pytest.approx(expected, rel=1e-12) and prob > 0

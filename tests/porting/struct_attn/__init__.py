@@ -2,6 +2,17 @@
 onto legonn, one Python file per Lua file under the Lua file's name (``models/X.lua`` is ``X.py``, a dash is an
 underscore); tests/porting/test_struct_attn.py runs it.
 
+Ported: models/Util.lua, Markov.lua, CRF.lua, CRFB.lua, EisnerCRF.lua, models-nmt.lua, models-entail.lua,
+model_utils.lua (its adagrad/adam/adadelta steps; clone_many_times imported), test-eisnercrf.lua (as
+``eisnercrf_testlua.py``, so that pytest does not collect it), data-nmt.lua, data-entail.lua, train-nmt.lua and
+train-entail.lua.
+
+Not ported: train-qa.lua (the bAbI question-answering CRF model over a memory network: some 800 lines of global
+state, not reached in the time this port had; its CRFB, Markov and Util layers are ported and tested),
+predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is tests/porting/seq2seq_attn_beam.py),
+models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
+tests write their hdf5 files directly).
+
 Lua's ``require 'models/X.lua'`` is ``from . import X``; the classes and functions the Lua makes global
 (``Util``, ``Markov``, ``nn.CRF``, ``nn.CRFB``, ``get_sizes_uni``, ...) are the modules' names.
 
