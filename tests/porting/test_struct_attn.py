@@ -13,7 +13,8 @@ import legonn as lg
 from legonn import nn
 from tests.porting import im2markup
 from tests.porting.struct_attn import CRFB as CRFB_file
-from tests.porting.struct_attn import data_entail, data_nmt, eisnercrf_testlua, models_entail, train_entail, train_nmt
+from tests.porting.struct_attn import (data_entail, data_nmt, eisnercrf_testlua, models_entail, train_entail,
+                                      train_nmt, train_qa)
 from tests.porting.struct_attn.CRF import CRF
 from tests.porting.struct_attn.CRFB import CRFB
 from tests.porting.struct_attn.EisnerCRF import EisnerCRF
@@ -29,8 +30,10 @@ def struct_attn_globals(monkeypatch):
     for name, method in im2markup.MODULE_METHODS.items():
         monkeypatch.setattr(nn.Module, name, method, raising=False)
     monkeypatch.setattr(im2markup, 'preallocTable', None)
-    for module in (train_nmt, data_nmt, train_entail, data_entail, models_entail):
+    for module in (train_nmt, data_nmt, train_entail, data_entail, models_entail, train_qa):
         monkeypatch.setattr(module, 'opt', None)
+    for name in ('te_mask', 'theta0', 'theta12', 'theta3', 'bestHeldoutModel'):   # nil in a fresh Lua process
+        monkeypatch.setattr(train_qa, name, None)
     monkeypatch.setattr(CRFB_file, 'nstates', None)
     lg.setdefaulttensortype('torch.DoubleTensor')
     yield
@@ -323,3 +326,41 @@ def test_markov_sample_draws_a_labelling_with_its_chain_probability():
         expected *= cond[i, last, tag]
         last = tag
     assert prob == pytest.approx(expected, rel=1e-12) and prob > 0
+
+
+def write_qa_task(path, rng, n_train=40, n_test=6, history=3, sent_len=3, nwords=12):
+    """preprocess-qa.py's file (word ids from 1: PAD 1, START 2, END 3, RARE 4): stories of `history` sentences,
+    the first one empty (PAD) in some stories, two-word questions; the answer is the question's first word."""
+    def split(n):
+        stories = rng.randint(5, nwords + 1, (n, history, sent_len))
+        stories[rng.rand(n) < 0.3, 0] = 1
+        questions = rng.randint(5, nwords + 1, (n, 2))
+        answers = questions[:, 0:1].copy()
+        facts = np.full((n, 1), history)
+        return stories, questions, answers, facts
+    f = lg.hdf5.open(str(path), 'w')
+    for prefix, n in (('train', n_train), ('test', n_test)):
+        for name, value in zip(('stories', 'questions', 'answers', 'facts'), split(n)):
+            f.write(prefix + '_' + name, lg.from_numpy(np.ascontiguousarray(value, dtype=np.int64)))
+    for name, value in (('idx_pad', 1), ('idx_start', 2), ('idx_end', 3), ('idx_rare', 4), ('nwords', nwords)):
+        f.write(name, lg.LongTensor([value]))
+    f.close()
+
+
+@pytest.mark.parametrize('classifier', ['binarycrf', 'unarycrf'])
+def test_train_qa_crf_memory_network_lowers_its_loss(tmp_path, classifier, capsys):
+    """train-qa.lua's main(): the two-hop CRF over a story's sentences (nn.CRFB on edge potentials built from the
+    memories and the question, or nn.CRF on node potentials) runs its epochs on a tiny synthetic task, the summed
+    training loss falls and the best held-out model is tested. On the CPU the chain's tables are NaN and its
+    marginals zero, as in Torch7's CPU arithmetic: the nil state's potentials are all -inf, and Util.logsum2's
+    `tensor - max` of an all -inf column is -inf - -inf (docs/porting.md's row on cutorch's max of such a column,
+    which gave the authors' GPU runs finite tables); the answer is learnt through the question's path."""
+    write_qa_task(tmp_path / 'qa.hdf5', np.random.RandomState(2))
+    lg.manualSeed(3)
+    train_qa.main(['-datafile', str(tmp_path / 'qa.hdf5'), '-classifier', classifier, '-N', '3', '-D0', '6',
+                   '-eta', '0.05', '-max_history', '3', '-max_sent_len', '3'])
+    loss = train_qa.trainLoss.numpy()
+    assert loss[2] < 0.9 * loss[0], loss
+    assert train_qa.bestHeldoutAccuracy > 0
+    assert 'Accuracy on test set = ' in capsys.readouterr().out
+    assert train_qa.get_module_output('CRF').abs().sum() == 0
