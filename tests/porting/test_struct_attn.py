@@ -364,3 +364,34 @@ def test_train_qa_crf_memory_network_lowers_its_loss(tmp_path, classifier, capsy
     assert train_qa.bestHeldoutAccuracy > 0
     assert 'Accuracy on test set = ' in capsys.readouterr().out
     assert train_qa.get_module_output('CRF').abs().sum() == 0
+
+
+def test_a_table_constructor_ends_at_its_last_non_nil_value():
+    """docs/porting.md's trailing-nil row: train-qa.lua's unary model takes {x,q,te_mask,theta0,theta12,theta3}
+    with the thetas nil, a 3-entry table; the Python list of 6 is refused, lua_table's 3 entries run."""
+    x, q, te = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    g = nn.gModule([x, q, te], [nn.CAddTable()([x, q, te])])
+    a = lg.ones(2)
+    with pytest.raises(ValueError, match='3 inputs'):
+        g.forward([a, a, a, None, None, None])
+    np.testing.assert_array_equal(g.forward(train_qa.lua_table(a, a, a, None, None, None)).numpy(), [3, 3])
+
+
+def all_minus_inf_max(tensortype):
+    x = lg.Tensor(2, 3).fill(-math.inf).type(tensortype)
+    x[1].fill(0.5)
+    return x.max(1)[0].double().numpy().ravel()
+
+
+def test_max_of_an_all_minus_inf_slice_is_minus_inf_and_logsum2_gives_nan():
+    """docs/porting.md's row on cutorch's max: legonn's (as Torch7's CPU) is -inf, so Util.logsum2 of the all -inf
+    row is NaN (-inf - -inf), the value train-qa's CRF tables get on the CPU."""
+    np.testing.assert_array_equal(all_minus_inf_max('torch.DoubleTensor'), [-np.inf, 0.5])
+    res = lg.Tensor(2, 1)
+    Util.logsum2(res, None, lg.Tensor(2, 3).fill(-math.inf), 1, None, True)
+    assert np.isnan(res.numpy()).all()
+
+
+@pytest.mark.gpu
+def test_cuda_max_of_an_all_minus_inf_slice_is_minus_inf_as_on_the_cpu():
+    np.testing.assert_array_equal(all_minus_inf_max('torch.CudaTensor'), [-np.inf, 0.5])

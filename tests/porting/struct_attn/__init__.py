@@ -5,11 +5,9 @@ underscore); tests/porting/test_struct_attn.py runs it.
 Ported: models/Util.lua, Markov.lua, CRF.lua, CRFB.lua, EisnerCRF.lua, models-nmt.lua, models-entail.lua,
 model_utils.lua (its adagrad/adam/adadelta steps; clone_many_times imported), test-eisnercrf.lua (as
 ``eisnercrf_testlua.py``, so that pytest does not collect it), data-nmt.lua, data-entail.lua, train-nmt.lua and
-train-entail.lua.
+train-entail.lua and train-qa.lua.
 
-Not ported: train-qa.lua (the bAbI question-answering CRF model over a memory network: some 800 lines of global
-state, not reached in the time this port had; its CRFB, Markov and Util layers are ported and tested),
-predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is tests/porting/seq2seq_attn_beam.py),
+Not ported: predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is tests/porting/seq2seq_attn_beam.py),
 models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
 tests write their hdf5 files directly).
 
