@@ -4,11 +4,11 @@ underscore); tests/porting/test_struct_attn.py runs it.
 
 Ported: models/Util.lua, Markov.lua, CRF.lua, CRFB.lua, EisnerCRF.lua, models-nmt.lua, models-entail.lua,
 model_utils.lua (its adagrad/adam/adadelta steps; clone_many_times imported), test-eisnercrf.lua (as
-``eisnercrf_testlua.py``, so that pytest does not collect it), data-nmt.lua, data-entail.lua, train-nmt.lua and
+``eisnercrf_testlua.py``, so that pytest does not collect it), data-nmt.lua, data-entail.lua, train-nmt.lua,
 train-entail.lua and train-qa.lua.
 
-Not ported: predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is tests/porting/seq2seq_attn_beam.py),
-models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
+Not ported: predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is
+tests/porting/seq2seq_attn_beam.py; not reached in this port's time), models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
 tests write their hdf5 files directly).
 
 Lua's ``require 'models/X.lua'`` is ``from . import X``; the classes and functions the Lua makes global
