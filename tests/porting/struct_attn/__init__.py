@@ -8,7 +8,8 @@ model_utils.lua (its adagrad/adam/adadelta steps; clone_many_times imported), te
 train-entail.lua and train-qa.lua.
 
 Not ported: predict-nmt.lua (an older copy of seq2seq-attn's beam search, whose port is
-tests/porting/seq2seq_attn_beam.py; not reached in this port's time), models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
+tests/porting/seq2seq_attn_beam.py; its generate_beam calls ``:cuda()`` on the source unconditionally, so it runs
+on a GPU only, and it was not reached in this port's time), models/memory.lua (the im2markup port's, see below), and the Python preprocessing scripts (Python already; the
 tests write their hdf5 files directly).
 
 Lua's ``require 'models/X.lua'`` is ``from . import X``; the classes and functions the Lua makes global
