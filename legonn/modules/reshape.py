@@ -51,7 +51,9 @@ class View(Module):
         sizes = _sizes('View', sizes)
         if any(n < -1 for n in sizes) or sizes.count(-1) > 1:
             raise ValueError(f"View: sizes must be non-negative with at most one -1, got {sizes}")
-        self.size = sizes
+        # a LongStorage, as View.lua's (resetSize, lines 5-7), which Torch7 code edits in place between batches
+        # (struct-attn's set_size_parser: `view.size[1] = n` with `view.numElements`); forward reads it each call
+        self.size = LongStorage(list(sizes))
         self.numElements = 1
         for n in sizes:
             if n != -1:
@@ -84,7 +86,8 @@ class View(Module):
 
     def updateOutput(self, input):
         batch = self._batchsize(input)
-        self.output = _reshaped(self.output, input, self.size if batch is None else (batch,) + self.size)
+        sizes = tuple(self.size)
+        self.output = _reshaped(self.output, input, sizes if batch is None else (batch,) + sizes)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

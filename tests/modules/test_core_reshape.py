@@ -59,6 +59,22 @@ def test_view_gradient_has_input_shape_and_views():
     assert gi.size() == (4, 2, 3) and gi.storage() is go.storage()
 
 
+def test_view_sizes_edited_in_place_resize_the_view():
+    """View.lua keeps its sizes as a LongStorage, `self.size`, and reads it with `numElements` at each forward:
+    harvardnlp/struct-attn's set_size_parser resizes its Views between batches so (`t.parser_view.size[1] =
+    batch_l*sent_l`, `t.parser_view.numElements = ...`)."""
+    m = nn.View(1, 5, 4)
+    assert isinstance(m.size, lg.LongStorage) and list(m.size) == [1, 5, 4]
+    m.size[0], m.size[1] = 2, 3
+    m.numElements = 2 * 3 * 4
+    x = lg.randn(6, 4)
+    y = m.forward(x)
+    assert y.size() == (2, 3, 4)
+    np.testing.assert_array_equal(y.numpy(), x.numpy().reshape(2, 3, 4))
+    assert m.backward(x, lg.ones(2, 3, 4)).size() == (6, 4)
+    assert repr(m) == 'nn.View(2x3x4)'
+
+
 def test_view_of_non_contiguous_input_copies():
     x = lg.rand(3, 4).t()
     y = nn.View(12).forward(x)
