@@ -18,15 +18,21 @@ import legonn as lg
 from legonn import image, nn
 from tests.checks import assert_jacobian
 
-from .kaggle_cifar10 import ccn2, SETTINGS
-from .kaggle_cifar10.cnn_model import cnn_model
-from .kaggle_cifar10.inception_model import inception_model
-from .kaggle_cifar10.lib.SpatialAveragePooling import MySpatialAveragePooling
-from .kaggle_cifar10.lib.data_augmentation import data_augmentation
-from .kaggle_cifar10.lib.preprocessing import preprocessing
-from .kaggle_cifar10.lib.save_images import save_images
-from .kaggle_cifar10.nin_model import nin_model
-from .kaggle_cifar10.very_deep_model import very_deep_model
+_THREADS = lg.getnumthreads()
+from .kaggle_cifar10 import ccn2, SETTINGS  # noqa: E402
+from .kaggle_cifar10.cnn_model import cnn_model  # noqa: E402
+from .kaggle_cifar10.inception_model import inception_model  # noqa: E402
+from .kaggle_cifar10.lib.SpatialAveragePooling import MySpatialAveragePooling  # noqa: E402
+from .kaggle_cifar10.lib.data_augmentation import data_augmentation  # noqa: E402
+from .kaggle_cifar10.lib.preprocessing import preprocessing  # noqa: E402
+from .kaggle_cifar10.lib.save_images import save_images  # noqa: E402
+from .kaggle_cifar10.nin_model import nin_model  # noqa: E402
+from .kaggle_cifar10.very_deep_model import very_deep_model  # noqa: E402
+
+# SETTINGS.lua's torch.setnumthreads(4) runs as the package loads: the process-wide count is put back for the
+# other tests of the session
+SETTINGS_THREADS = lg.getnumthreads()
+lg.setnumthreads(_THREADS)
 
 PALETTE = {'frog': (0.2, 0.7, 0.2), 'truck': (0.8, 0.1, 0.1), 'deer': (0.6, 0.5, 0.2)}
 
@@ -79,7 +85,7 @@ def test_settings_ids_are_zero_based_and_invert():
     assert sorted(SETTINGS.LABEL2ID.values()) == list(range(10))
     assert all(SETTINGS.ID2LABEL[i] == SETTINGS.CLASSES[i] and SETTINGS.LABEL2ID[SETTINGS.CLASSES[i]] == i
                for i in range(10))
-    assert lg.getdefaulttensortype() == 'torch.FloatTensor'
+    assert lg.getdefaulttensortype() == 'torch.FloatTensor' and SETTINGS_THREADS == 4
 
 
 def test_convert_data_writes_the_tensors(kaggle):
