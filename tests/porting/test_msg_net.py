@@ -7,7 +7,7 @@ relu3_3, which keeps VGG's 256 planes because hang.lua's Inspiration layer takes
 256 x 256 Gram matrix; the style folder holds two 16 x 16 PNGs, the HDF5 content file six 16 x 16 images;
 ``-model_nres 1`` instead of 9.
 
-main.lua, extractGram.lua and test.lua are CUDA programs (``nn.utils.recursiveType(feat, 'torch.CudaTensor')``,
+main.lua, extractGram.lua, test.lua and webcam.lua are CUDA programs (``nn.utils.recursiveType(feat, 'torch.CudaTensor')``,
 ``cnet:cuda()``): their tests are GPU tests, run on CuPy's host simulator (``LEGONN_GPU_SIM=1``) and skipped
 without CuPy; the modules, the generator and a training of it with the same closure on the CPU run everywhere."""
 import json
@@ -219,7 +219,7 @@ def test_generator_learns_the_perceptual_loss_on_the_cpu(workdir):
     assert losses[-1] < 0.7 * losses[0]
 
 
-# --- main.lua, extractGram.lua, test.lua (CUDA programs) -----------------------------------------------------
+# --- main.lua, extractGram.lua, test.lua, webcam.lua (CUDA programs) -------------------------------------------
 
 @pytest.fixture
 def gpu():
@@ -231,7 +231,7 @@ def gpu():
 def test_main_extracts_grams_trains_and_checkpoints(gpu, workdir, monkeypatch):
     """main.lua: feat.t7 written by extractGram (two styles, four Gram matrices each), 8 iterations switching
     the style every 4, the loss falls within each style's run, a JSON and a .t7 checkpoint at 8; test.lua then
-    stylises an image with the checkpoint once per style."""
+    stylises an image with the checkpoint once per style, and webcam.lua's run_image a run of frames."""
     from .msg_net.experiments import main as train_main
     from .msg_net.experiments import test as test_main
     monkeypatch.chdir(workdir)
@@ -256,3 +256,15 @@ def test_main_extracts_grams_trains_and_checkpoints(gpu, workdir, monkeypatch):
     assert written == [str(workdir / 'stylized' / '1.jpg'), str(workdir / 'stylized' / '2.jpg')]
     first, second = image.load(written[0]), image.load(written[1])
     assert first.size() == (3, 16, 16) and not np.array_equal(first.numpy(), second.numpy())
+
+    # webcam.lua's run_image over 16 frames of 32 x 32: the style of frame 0 until frame 15, then the next;
+    # each display is the frame, with its style (8 x 8) pasted at (20, 20), beside its stylisation
+    from .msg_net.experiments import webcam
+    frames = [lg.rand(3, 32, 32) for _ in range(16)]
+    displays = webcam.main(small_args(workdir, '-premodel', str(workdir / 'cv' / 'checkpoint.t7'),
+                                      '-input_image', 'camera', '-image_size', '32'), frames)
+    assert len(displays) == 16 and displays[0].size() == (3, 32, 64)
+    styles = [image.scale(Dataset(str(workdir / 'images' / '9styles')).get(i), 8, 8).numpy() for i in (0, 1)]
+    np.testing.assert_allclose(displays[14].numpy()[:, 20:28, 20:28], styles[0], atol=1e-5)
+    np.testing.assert_allclose(displays[15].numpy()[:, 20:28, 20:28], styles[1], atol=1e-5)
+    np.testing.assert_array_equal(displays[3].numpy()[:, :20, :32], frames[3].numpy()[:, :20, :])
