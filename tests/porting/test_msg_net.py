@@ -7,8 +7,8 @@ relu3_3, which keeps VGG's 256 planes because hang.lua's Inspiration layer takes
 256 x 256 Gram matrix; the style folder holds two 16 x 16 PNGs, the HDF5 content file six 16 x 16 images;
 ``-model_nres 1`` instead of 9.
 
-main.lua, extractGram.lua, test.lua and webcam.lua are CUDA programs (``nn.utils.recursiveType(feat, 'torch.CudaTensor')``,
-``cnet:cuda()``): their tests are GPU tests, run on CuPy's host simulator (``LEGONN_GPU_SIM=1``) and skipped
+main.lua, extractGram.lua, test.lua and webcam.lua are CUDA programs
+(``nn.utils.recursiveType(feat, 'torch.CudaTensor')``, ``cnet:cuda()``): their tests are GPU tests, run on CuPy's host simulator (``LEGONN_GPU_SIM=1``) and skipped
 without CuPy; the modules, the generator and a training of it with the same closure on the CPU run everywhere."""
 import json
 import os

@@ -3,8 +3,8 @@
 
 Edits: the Lua replaces ``string.split`` (xlua's) for every later user with its own gmatch over ``[^\\<sep>]+``;
 here ``split`` is a function of this module (docs/porting.md's row on adding functions to torch's tables), the
-Lua pattern written as a regex (its set excludes the backslash too); ``TRAIN_N`` and ``TEST_N`` are module constants a test shrinks. ``tonumber(col[1])``
-is ``int``: the ids are whole numbers written with ``%d``."""
+Lua pattern written as a regex (its set excludes the backslash too); ``TRAIN_N`` and ``TEST_N`` are module
+constants a test shrinks. ``tonumber(col[1])`` is ``int``: the ids are whole numbers written with ``%d``."""
 import re
 
 import legonn as lg
