@@ -43,7 +43,7 @@ class ConfusionMatrix:
         if isinstance(nclasses, dict):
             # a Lua sequence filled by index (``CLASSES[v] = k`` from pairs: kaggle-cifar10-torch7's SETTINGS.lua) is
             # a dict of 0-based keys in a port; ConfusionMatrix.lua:16-19 takes any table, its size ``#classes``
-            if sorted(nclasses, key=repr) != sorted(range(len(nclasses)), key=repr):
+            if set(nclasses) != set(range(len(nclasses))):
                 raise ValueError(f"optim.ConfusionMatrix: a dict of class names must have the keys 0 .. n-1 (0-based "
                                  f"class indices), got keys {sorted(nclasses, key=repr)!r}")
             nclasses = [nclasses[i] for i in range(len(nclasses))]
