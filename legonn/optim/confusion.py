@@ -27,7 +27,7 @@ def _host(values, nclasses, score_ndim):
 class ConfusionMatrix:
     """A ``nclasses x nclasses`` count matrix ``mat[target, prediction]``; class indices are 0-based.
 
-    ``ConfusionMatrix(10)`` or ``ConfusionMatrix(['cat', 'dog'])`` (or Torch7's
+    ``ConfusionMatrix(10)`` or ``ConfusionMatrix(['cat', 'dog'])`` (or ``{0: 'cat', 1: 'dog'}``, or Torch7's
     ``ConfusionMatrix(n, names)``; a None name is a hole of the Lua table). Feed it with ``add(prediction, target)`` or
     ``batchAdd(predictions, targets)``; a prediction is a class index or a
     vector of scores (its argmax), a target an index or a one-hot vector;
@@ -40,6 +40,13 @@ class ConfusionMatrix:
     lua_package = 'optim'   # optim's ConfusionMatrix.lua:13: torch.class('optim.ConfusionMatrix')
 
     def __init__(self, nclasses, classes=None):
+        if isinstance(nclasses, dict):
+            # a Lua sequence filled by index (``CLASSES[v] = k`` from pairs: kaggle-cifar10-torch7's SETTINGS.lua) is
+            # a dict of 0-based keys in a port; ConfusionMatrix.lua:16-19 takes any table, its size ``#classes``
+            if set(nclasses) != set(range(len(nclasses))):
+                raise ValueError(f"optim.ConfusionMatrix: a dict of class names must have the keys 0 .. n-1 (0-based "
+                                 f"class indices), got keys {sorted(nclasses, key=repr)!r}")
+            nclasses = [nclasses[i] for i in range(len(nclasses))]
         if isinstance(nclasses, (list, tuple)):
             classes, nclasses = list(nclasses), len(nclasses)
         if isinstance(nclasses, bool) or not isinstance(nclasses, numbers.Integral) or nclasses < 1:

@@ -86,19 +86,29 @@ def serial_emptied(root):
 
 
 def _clear_each_once(modules):
-    """``clearState()`` on each of ``modules``, each module cleared once. A container's clearState clears its
-    subtree again, so calling it on every module clears a module once per ancestor: a 30-step Sequencer's
-    clones made 9,000 calls for 1,200 modules. While the pass runs, each module's ``clearState`` is shadowed by
-    an instance attribute that skips a module already cleared, so a container's recursion stops there."""
+    """``clearState()`` on each of ``modules``, each module cleared once; returns the modules whose clearState
+    raised. A container's clearState clears its subtree again, so calling it on every module clears a module
+    once per ancestor: a 30-step Sequencer's clones made 9,000 calls for 1,200 modules. While the pass runs,
+    each module's ``clearState`` is shadowed by an instance attribute that skips a module already cleared, so a
+    container's recursion stops there.
+
+    torch.save never calls clearState (torch7's File.lua writes an object's fields as they are), so a user
+    module whose clearState cannot run yet (fast-neural-style's InstanceNormalization calls
+    ``self.bn:clearState()``, and ``bn`` is made by the first forward) saves in Torch7: its error is caught
+    here and the caller saves that module as it is."""
     done = set()
     shadowed = []
+    failed = []
 
     def clear_once(module, own):
         def clearState(*names):
             # a call naming extra buffers is a module's own clearState at work: it always runs
             if names or id(module) not in done:
                 done.add(id(module))
-                own(*names)
+                try:
+                    own(*names)
+                except Exception:
+                    failed.append(module)
             return module
         return clearState
 
@@ -116,6 +126,7 @@ def _clear_each_once(modules):
                 state['clearState'] = previous
             else:
                 del state['clearState']
+    return failed
 
 
 @contextlib.contextmanager
@@ -129,7 +140,13 @@ def cleared(root):
     try:
         moded = [(obj, snap) for obj, snap in snapshots
                  if isinstance(obj, Typed) and isinstance(vars(obj).get('dpnn_serialEmpty'), list)]
-        _clear_each_once([obj for obj in objects if isinstance(obj, Typed) and 'dpnn_serialEmpty' not in vars(obj)])
+        failed = _clear_each_once([obj for obj in objects
+                                   if isinstance(obj, Typed) and 'dpnn_serialEmpty' not in vars(obj)])
+        # a module whose clearState raised keeps its fields and their tensors' geometry, as torch.save writes them
+        kept = {id(obj) for module in failed for obj in (module, *vars(module).values())}
+        for obj, snap in snapshots:
+            if id(obj) in kept:
+                _restore(obj, snap)
         # a container's clearState reaches its children: undo that for the modules that have a mode of their own
         for obj, snap in moded:
             _restore(obj, snap)

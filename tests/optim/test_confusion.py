@@ -140,3 +140,15 @@ def test_class_names_with_holes_print_as_lua():
     assert str(cm).splitlines()[1:4] == ['[[       1       0       0]   100.000% ',
                                          ' [       0       1       0]   100.000% ',
                                          ' [       0       0       1]]  100.000% ']
+
+
+def test_class_names_in_a_table_filled_by_index():
+    """nagadomi/kaggle-cifar10-torch7's SETTINGS.lua fills ``CLASSES[v] = k`` from ``pairs(LABEL2ID)``, a Lua
+    sequence whose entries arrive in any order, which a port holds as a dict of 0-based keys; optim's
+    ConfusionMatrix.lua takes any table (``classes = nclasses; nclasses = #classes``)."""
+    cm = optim.ConfusionMatrix({2: 'deer', 0: 'frog', 1: 'truck'})
+    assert cm.nclasses == 3 and cm.classes == ['frog', 'truck', 'deer']
+    cm.add(lg.FloatTensor([0.1, 0.2, 0.7]), lg.FloatTensor([0, 0, 1]))
+    assert str(cm).splitlines()[3].endswith('\t[class: deer]')
+    with pytest.raises(ValueError, match='0-based'):
+        optim.ConfusionMatrix({1: 'truck', 2: 'deer'})

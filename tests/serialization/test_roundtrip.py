@@ -161,6 +161,42 @@ def test_each_module_is_cleared_once_however_deep(tmp_path, monkeypatch):
     assert back.output.nElement() == 0 and model.output.nElement() == 8
 
 
+class LazyNorm(nn.Module):
+    """fast-neural-style's (and MSG-Net's) InstanceNormalization in miniature: ``bn`` is made by the first
+    forward, and ``clearState`` calls ``self.bn:clearState()``, which raises before that forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = lg.Tensor(3).fill(2)
+
+    def updateOutput(self, input):
+        self.bn = nn.Identity()
+        self.output = self.bn.forward(input) * self.weight[0]
+        return self.output
+
+    def clearState(self):
+        self.output = self.output.new()
+        self.bn.clearState()
+        return self
+
+
+lg.register(LazyNorm, 'tests.LazyNorm')
+
+
+def test_a_module_whose_clear_state_fails_is_saved_as_it_is(tmp_path):
+    # torch.save writes a module's fields and never calls clearState (torch7's File.lua writeObject): a model
+    # saved before its first forward, whose user module's clearState cannot run yet, saves in Torch7; legonn's
+    # leaving out of buffers must not make it fail, so such a module keeps its fields, as torch.save writes them
+    model = nn.Sequential().add(nn.Linear(3, 3)).add(LazyNorm())
+    back = roundtrip(tmp_path, model)
+    assert np.array_equal(back.get(1).weight.numpy(), model.get(1).weight.numpy())
+    assert 'bn' not in vars(back.get(1)) and 'bn' not in vars(model.get(1))
+    assert back.get(0).output.nElement() == 0                  # the others are still cleared
+    model.forward(lg.rand(2, 3))
+    back = roundtrip(tmp_path, model)                            # after a forward its clearState runs
+    assert back.get(1).output.nElement() == 0 and model.get(1).output.nElement() == 6
+
+
 def test_empty_storages_write_no_member(tmp_path):
     import json
     import zipfile
