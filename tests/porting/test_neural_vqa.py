@@ -219,3 +219,25 @@ def test_extract_fc7_runs_loadcaffe_vgg_to_relu7(tmp_path):
         want = cnn.forward(lg.from_numpy(bgr)).numpy()
         np.testing.assert_allclose(fc7[k].numpy(), want, rtol=1e-5, atol=1e-6)
         assert (want >= 0).all() and (want > 0).any()    # relu7's output
+
+
+@pytest.mark.gpu
+def test_train_and_evaluate_on_the_gpu(tmp_path, monkeypatch):
+    """-gpuid 0: the protos, the initial state and the batches (DataLoader's ``:cuda()`` of the ShortTensor
+    questions and answers, CudaTensors of floats as in cutorch) on the GPU; LookupTable and ClassNLLCriterion
+    read the float ids and labels. The loss falls; evaluate.lua on the GPU gives train's validation accuracy."""
+    data_dir, _ = make_data(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    args = data_args(data_dir) + ['-rnn_size', '8', '-embedding_size', '8', '-batch_size', '4', '-max_epochs', '10',
+                                  '-learning_rate', '1e-2', '-dropout', '0.1', '-gpuid', '0',
+                                  '-checkpoint_dir', str(tmp_path / 'cp')]
+    with pytest.warns(UserWarning, match="unknown config key 'beta'"):
+        r = train.main(args)
+    assert r['opt']['gpuid'] == 0 and r['params'].type() == 'torch.CudaTensor'
+    assert r['loader'].batch_data['train']['question'].type() == 'torch.CudaTensor'
+    losses = r['losses']
+    assert np.mean(losses[-12:]) < 0.8 * np.mean(losses[:12])
+    last, acc = r['saved'][-1]
+    e = evaluate.main(data_args(data_dir) + ['-rnn_size', '8', '-embedding_size', '8', '-batch_size', '4',
+                                            '-checkpoint_file', last, '-gpuid', '0'])
+    assert e['accuracy'] == pytest.approx(acc)

@@ -201,3 +201,23 @@ def test_prepro_img_saves_pool5_features(tmp_path, double_default):
         np.testing.assert_allclose(feats[k].numpy(), want, rtol=1e-5, atol=1e-5)
     with hdf5.open(out_test, 'r') as f:
         assert f.read('/images_test').all().size() == (1, 14, 14, 512)
+
+
+@pytest.mark.gpu
+def test_train_and_eval_on_the_gpu(tmp_path, monkeypatch):
+    """gpu=0, the Lua's default: the model, the criterion and each batch (``im:cuda()``, ``ques:cuda()``,
+    ``labels:cuda()``) on the GPU; the loss falls and eval.lua answers on the GPU."""
+    files, truth = write_files(tmp_path, n_q=(96, 8))
+    monkeypatch.chdir(tmp_path)
+    setenv(monkeypatch, dict(files, **MODEL, batch_size=8, lr=0.01, max_iters=60, gpu=0, seed=123,
+                             checkpoint_every=60, log_path=str(tmp_path / 'logs') + '/',
+                             checkpoint_path=str(tmp_path / 'cp') + '/'))
+    r = train.main()
+    assert r['model_params'].type() == 'torch.CudaTensor'
+    assert np.mean(r['losses'][-10:]) < 0.8 * np.mean(r['losses'][:10])
+    setenv(monkeypatch, dict(files, model_path=str(tmp_path / 'cp' / 'iter_60.t7'), batch_size=5, gpu=0,
+                             result_path=str(tmp_path / 'results') + '/'))
+    e = eval_lua.main()
+    assert e['model_params'].type() == 'torch.CudaTensor' and e['num_batches'] == 2
+    with hdf5.open(str(tmp_path / 'results' / 'attention_maps.h5'), 'r') as f:
+        np.testing.assert_allclose(f.read('/maps').all().numpy().sum((2, 3)), 1, rtol=1e-5)
