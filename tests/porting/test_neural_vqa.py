@@ -30,28 +30,38 @@ COUNTS = ['two', 'three', 'four']
 QUESTIONS = ['What color is it?', 'How many are there?']
 
 
-def vgg224(tmp_path, seed=5):
-    """conv1_1 (3 -> 4), relu1_1, pool1 (2 x 2), conv5 (4 -> 4), relu5, pool5 (28 x 28: 4 x 4 of a 224 input),
-    fc7 (64 -> 4096), relu7, drop7, fc8 (4096 -> 3), prob"""
-    w1, b1, w2, b2, w3, b3, w4, b4 = rng_weights(seed, (4, 3, 3, 3), 4, (4, 4, 3, 3), 4, (4096, 64), 4096,
-                                                 (3, 4096), 3)
-    data = b''.join([
-        v1_layer('data', 'DATA'),
-        v1_layer('conv1_1', 'CONVOLUTION', conv_param(10, 4, 3, pad=1), blobs=(w1 * 0.01, b1)),
-        v1_layer('relu1_1', 'RELU'),
-        v1_layer('pool1', 'POOLING', pool_param(19, 0, 2, 2)),
-        v1_layer('conv5', 'CONVOLUTION', conv_param(10, 4, 3, pad=1), blobs=(w2, b2)),
-        v1_layer('relu5', 'RELU'),
-        v1_layer('pool5', 'POOLING', pool_param(19, 0, 28, 28)),
-        v1_layer('fc7', 'INNER_PRODUCT', msg(17, v(1, 4096)), blobs=(w3, b3)),
-        v1_layer('relu7', 'RELU'),
-        v1_layer('drop7', 'DROPOUT'),
-        v1_layer('fc8', 'INNER_PRODUCT', msg(17, v(1, 3)), blobs=(w4, b4)),
-        v1_layer('prob', 'SOFTMAX'),
-    ])
+def vgg_standin(tmp_path, size, pool1, planes, pool5, fcs, seed=5):
+    """A V1 Caffe net laid out as VGG's deploy file at its end, for a ``size`` x ``size`` input: conv1_1 (3 -> 4),
+    relu1_1, pool1 (``pool1`` x ``pool1``), conv5_4 (4 -> ``planes``), relu5_4, pool5 (``pool5`` x ``pool5``), then
+    for each ``(name, width)`` of ``fcs`` an fc, its ReLU and Dropout (fc6, relu6, drop6, ...), fc8 (3 wide) and
+    prob. Also imported by tests/porting/test_neural_vqa_attention.py."""
+    side = size // pool1 // pool5
+    widths = [planes * side * side] + [w for _, w in fcs] + [3]
+    shapes = [(4, 3, 3, 3), 4, (planes, 4, 3, 3), planes]
+    for n_in, n_out in zip(widths[:-1], widths[1:]):
+        shapes += [(n_out, n_in), n_out]
+    w = rng_weights(seed, *shapes)
+    layers = [v1_layer('data', 'DATA'),
+              v1_layer('conv1_1', 'CONVOLUTION', conv_param(10, 4, 3, pad=1), blobs=(w[0] * 0.01, w[1])),
+              v1_layer('relu1_1', 'RELU'),
+              v1_layer('pool1', 'POOLING', pool_param(19, 0, pool1, pool1)),
+              v1_layer('conv5_4', 'CONVOLUTION', conv_param(10, planes, 3, pad=1), blobs=(w[2], w[3])),
+              v1_layer('relu5_4', 'RELU'),
+              v1_layer('pool5', 'POOLING', pool_param(19, 0, pool5, pool5))]
+    for k, (name, width) in enumerate(fcs):
+        n = name[2:]
+        layers += [v1_layer(name, 'INNER_PRODUCT', msg(17, v(1, width)), blobs=(w[4 + 2 * k], w[5 + 2 * k])),
+                   v1_layer('relu' + n, 'RELU'), v1_layer('drop' + n, 'DROPOUT')]
+    layers += [v1_layer('fc8', 'INNER_PRODUCT', msg(17, v(1, 3)), blobs=(w[-2], w[-1])),
+               v1_layer('prob', 'SOFTMAX')]
     models = tmp_path / 'models'
     models.mkdir(exist_ok=True)
-    return write(models, data)
+    return write(models, b''.join(layers))
+
+
+def vgg224(tmp_path):
+    """224 -> pool1 112 -> pool5 4 x 4 of 4 planes -> fc7 4096 wide (the width neural-vqa hard-codes)"""
+    return vgg_standin(tmp_path, 224, 2, 4, 28, [('fc7', 4096)])
 
 
 def write_vqa_json(data_dir, split, examples):

@@ -12,17 +12,16 @@ model is small (8 wide); the rest of the options are the Lua's, set through the 
 them.
 """
 import json
-import os
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import hdf5, image, loadcaffe, nn
-from tests.test_loadcaffe import conv_param, msg, pool_param, rng_weights, v, v1_layer, write
+from legonn import hdf5, image, loadcaffe
 
 from .neural_vqa_attention import eval as eval_lua, prepro_img, train
 from .neural_vqa_attention.misc import san, utils
+from .test_neural_vqa import vgg_standin
 
 WORDS = ['what', 'color', 'is', 'it', 'how', 'many', 'are', 'there']
 QUESTIONS = [[0, 1, 2, 3], [4, 5, 6, 7]]
@@ -147,31 +146,10 @@ def test_train_then_eval(tmp_path, monkeypatch):
     np.testing.assert_allclose(maps[1, -last.shape[0]:].reshape(-1, 196), last, rtol=1e-6)
 
 
-def vgg448(tmp_path, seed=4):
-    """conv1_1 (3 -> 4), relu1_1, pool (32 x 32: 14 x 14 of 448), conv5_4 (4 -> 512), relu5_4, pool5 (1 x 1),
-    then VGG's nine: view, fc6, relu6, drop6, fc7, relu7, drop7, fc8, prob"""
-    w1, b1, w2, b2, w6, b6, w7, b7, w8, b8 = rng_weights(seed, (4, 3, 3, 3), 4, (512, 4, 3, 3), 512,
-                                                         (4, 512 * 196), 4, (4, 4), 4, (3, 4), 3)
-    data = b''.join([
-        v1_layer('data', 'DATA'),
-        v1_layer('conv1_1', 'CONVOLUTION', conv_param(10, 4, 3, pad=1), blobs=(w1 * 0.01, b1)),
-        v1_layer('relu1_1', 'RELU'),
-        v1_layer('pool1', 'POOLING', pool_param(19, 0, 32, 32)),
-        v1_layer('conv5_4', 'CONVOLUTION', conv_param(10, 512, 3, pad=1), blobs=(w2, b2)),
-        v1_layer('relu5_4', 'RELU'),
-        v1_layer('pool5', 'POOLING', pool_param(19, 0, 1, 1)),
-        v1_layer('fc6', 'INNER_PRODUCT', msg(17, v(1, 4)), blobs=(w6, b6)),
-        v1_layer('relu6', 'RELU'),
-        v1_layer('drop6', 'DROPOUT'),
-        v1_layer('fc7', 'INNER_PRODUCT', msg(17, v(1, 4)), blobs=(w7, b7)),
-        v1_layer('relu7', 'RELU'),
-        v1_layer('drop7', 'DROPOUT'),
-        v1_layer('fc8', 'INNER_PRODUCT', msg(17, v(1, 3)), blobs=(w8, b8)),
-        v1_layer('prob', 'SOFTMAX'),
-    ])
-    models = tmp_path / 'models'
-    models.mkdir(exist_ok=True)
-    return write(models, data)
+def vgg448(tmp_path):
+    """448 -> pool1 (32 x 32) 14 -> conv5_4 512 planes -> pool5 (1 x 1) 14 x 14, then VGG's last nine modules:
+    the view loadcaffe inserts, fc6, relu6, drop6, fc7, relu7, drop7, fc8, prob"""
+    return vgg_standin(tmp_path, 448, 32, 512, 1, [('fc6', 4), ('fc7', 4)], seed=4)
 
 
 def test_prepro_img_saves_pool5_features(tmp_path, double_default):

@@ -1,7 +1,8 @@
 """abhshkdz/neural-vqa (Abhishek Das, MIT licence) ported line by line onto legonn: train.lua -> train.py,
 evaluate.lua -> evaluate.py, predict.lua -> predict.py, extract_fc7.lua -> extract_fc7.py, lstm.lua -> lstm.py,
-utils/DataLoader.lua -> utils/DataLoader.py, utils/misc.lua -> utils/misc.py (whose combine_all_parameters and
-clone_list are char-rnn's Lua, imported from tests/porting/char_rnn/). tests/porting/test_neural_vqa.py runs them.
+utils/DataLoader.lua -> utils/DataLoader.py, utils/misc.lua -> utils/misc.py (whose preprocess and deprocess are
+neural-style's Lua, imported from tests/porting/test_neural_style.py, and combine_all_parameters and clone_list
+char-rnn's, imported from tests/porting/char_rnn/). tests/porting/test_neural_vqa.py runs them.
 utils/JSON.lua (Jeffrey Friedl's JSON decoder) is not ported: ``JSON:decode`` is legonn.cjson's ``decode``.
 
 0-based: question word ids and answers (the sorted vocabularies numbered from 0); a question's padding is -1
