@@ -251,3 +251,23 @@ def test_train_and_evaluate_on_the_gpu(tmp_path, monkeypatch):
     e = evaluate.main(data_args(data_dir) + ['-rnn_size', '8', '-embedding_size', '8', '-batch_size', '4',
                                             '-checkpoint_file', last, '-gpuid', '0'])
     assert e['accuracy'] == pytest.approx(acc)
+
+
+def test_extract_fc7_stops_one_image_short_as_the_lua(tmp_path):
+    """``repeat ... until idx >= #image_id``: with 3 images in batches of 2 the loop ends after the first batch
+    (idx 3), so the third image is never run (its row is left as ``torch.DoubleTensor(n, 4096)`` made it)."""
+    proto, model = vgg224(tmp_path)
+    data_dir = tmp_path / 'data'
+    data_dir.mkdir()
+    ids = [4, 8, 6]
+    write_vqa_json(str(data_dir), 'train', [(1, 'What is it?', 'red')])
+    write_vqa_json(str(data_dir), 'val', [(i, 'What is it?', 'red') for i in ids])
+    (data_dir / 'val2014').mkdir()
+    for k, i in enumerate(ids[:2]):   # the third image is never opened
+        pixels = np.random.RandomState(k).uniform(0, 1, (3, 16, 16)).astype(np.float32)
+        image.save(str(data_dir / 'val2014' / ('COCO_val2014_%012d.jpg' % i)), lg.from_numpy(pixels))
+    r = extract_fc7.main(['-data_dir', str(data_dir), '-input_image_dir', str(data_dir), '-batch_size', '2',
+                          '-split', 'val', '-proto_file', proto, '-model_file', model])
+    assert r['idx'] == 3 and lg.load(str(data_dir / 'val_fc7_image_id.t7')) == ids
+    fc7 = lg.load(str(data_dir / 'val_fc7.t7'))
+    assert fc7.size() == (3, 4096) and (fc7[0:2].numpy() > 0).any(axis=1).all()

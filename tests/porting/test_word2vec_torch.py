@@ -68,8 +68,10 @@ def test_w2vutils_lookups_neighbours_and_analogy_against_numpy(tmp_path):
         with pytest.raises(AssertionError, match='Word does not exist'):
             w2v['word2vec'](w2v, 'nowhere', True)
 
-        # README's example: the k nearest words of a word's own vector, by cosine
-        distances, words = w2v['distance'](w2v, hello.clone(), 3)
+        # README's example: the k nearest words of a word's own vector (a row of M, which distance divides by its
+        # norm, 1, in place), by cosine
+        distances, words = w2v['distance'](w2v, hello, 3)
+        np.testing.assert_allclose(w2v['M'][5].numpy(), U[5], rtol=1e-6)
         cos = U @ U[5]
         order = np.argsort(-cos, kind='stable')[:3]
         assert words == [WORDS[j] for j in order] and words[0] == 'café'
