@@ -122,6 +122,7 @@ def test_train_then_eval(tmp_path, monkeypatch):
     assert len(losses) == 150 and r['opt']['batch_size'] == 8
     assert np.mean(losses[-15:]) < 0.5 * np.mean(losses[:15])
     log = (tmp_path / 'logs' / 'train.log').read_text().split('\n')
+    assert log[0] == '0\t1\t2\t'     # Logger.lua's keys 1 2 3, 0-based (docs/porting.md's optim.Logger row)
     assert len([line for line in log[1:] if line.strip()]) == 15     # a line each 10 iterations
     checkpoint = tmp_path / 'cp' / 'iter_150.t7'
     assert checkpoint.exists()

@@ -108,8 +108,8 @@ def main():
     scores = lg.zeros(dataloader['ques'].size(0), saved['opt']['num_output'])
     maps = lg.zeros(saved['opt']['num_attention_layers'], dataloader['ques'].size(0), 14, 14)
 
-    for i in range(1, num_batches + 1):
-        xlua.progress(i, num_batches)
+    for i in range(num_batches):
+        xlua.progress(i, num_batches)   # the 0-based batch being started (docs/porting.md's xlua row)
         start_id = dataloader.test_id
         batch = dataloader.next_batch_eval(opt)
         end_id = dataloader.test_id - 1

@@ -75,7 +75,7 @@ def main(arg=None):
     feat_train = lg.FloatTensor(sz, 14, 14, 512)
     print('processing %d images...' % sz)
     for i in range(0, sz, batch_size):
-        xlua.progress(i + 1, sz)
+        xlua.progress(i, sz)
         r = min(sz, i + batch_size)
         ims = lg.DoubleTensor(r - i, 3, 448, 448)
         for j in range(r - i):
@@ -94,7 +94,7 @@ def main(arg=None):
     feat_test = lg.FloatTensor(sz, 14, 14, 512)
     print('processing %d images...' % sz)
     for i in range(0, sz, batch_size):
-        xlua.progress(i + 1, sz)
+        xlua.progress(i, sz)
         r = min(sz, i + batch_size)
         ims = lg.DoubleTensor(r - i, 3, 448, 448)
         for j in range(r - i):
