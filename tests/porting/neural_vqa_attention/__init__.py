@@ -8,7 +8,9 @@ small files of their layout itself); attention_visualization.ipynb is a notebook
 answers and their ``ix_to_ans`` keys, image positions (``img_pos``), ``test_id``, ``torch.random(n)``
 (``lg.random(n)`` draws 0 .. n-1), ``SplitTable(1, 2)``, ``Replicate(196, 2)``, eval.lua's ``attention_layers``
 ``{{19}, {22, 35}}`` (the SoftMax modules' places among the gModule's modules: ``[[18], [21, 34]]``, the same
-modules, legonn's gModule listing its modules in nngraph's order) and ``-gpuid``.
+modules, legonn's gModule listing its modules in nngraph's order), ``xlua.progress``'s current (the batch being
+started), optim.Logger's column names for list rows (``'0'``, ``'1'``, ``'2'``: docs/porting.md's row) and
+``-gpuid``.
 
 Edits beyond Lua syntax and indices:
 
