@@ -84,7 +84,7 @@ def test_reading_past_the_end_raises_unless_quiet(tmp_path):
 
 def test_refusals_leave_the_file_as_it_was(tmp_path):
     """An object that cannot be written leaves nothing in the file; reads on a write file, a change of encoding
-    after the first object and an unknown mode are refused."""
+    after the first write and an unknown mode are refused."""
     name = tmp_path / 'bad.t7'
     f = lg.DiskFile(name, 'w')
     f.writeObject([1, 2])
@@ -227,3 +227,20 @@ def test_seek_seek_end_and_position_are_file_c_s_from_zero(tmp_path):
     w.close()
     r = lg.DiskFile(str(tmp_path / 'out.bin'), 'r').binary()
     assert r.readInt() == 9
+
+
+def test_a_read_file_switches_between_ascii_and_binary_where_it_stands(tmp_path):
+    """THFile_binary/THFile_ascii (torch7's lib/TH/THFile.c) only set isBinary: word2vec.torch's bintot7.lua reads
+    a word2vec .bin header's two counts in ascii, then each word's chars and 300 floats in binary. The switch
+    reads on from where the last read stopped, and back to ascii as well."""
+    name = tmp_path / 'vectors.bin'
+    floats = np.array([0.5, -1.25, 3.0], np.float32)
+    name.write_bytes(b'1 3\nab ' + floats.tobytes() + b'7\n')
+    f = lg.DiskFile(name, 'r')
+    f.ascii()
+    assert (f.readInt(), f.readInt()) == (1, 3)
+    f.binary()
+    assert [f.readChar() for _ in range(3)] == [ord('a'), ord('b'), ord(' ')]
+    np.testing.assert_array_equal(np.asarray(f.readFloat(3).data), floats)
+    assert f.ascii().readInt() == 7 and not f.isBinary()
+    f.close()

@@ -69,9 +69,16 @@ class DiskFile:
         return self._set_binary(False)
 
     def _set_binary(self, binary):
-        if (self._writer or self._reader) is not None and binary != self._binary:
+        if self._writer is not None and binary != self._binary:
             raise ValueError(f"legonn.DiskFile: {self.name}: switching between binary and ascii after the first "
-                             f"object is not supported")
+                             f"write is not supported")
+        if self._reader is not None and binary != self._binary:
+            # THFile_binary/THFile_ascii (torch7's lib/TH/THFile.c) only set isBinary: the next read decodes the
+            # bytes from where the last one stopped in the new mode (word2vec.torch's bintot7.lua reads the
+            # header's two counts in ascii, then each word's chars and floats in binary)
+            pos = self._reader.s.pos
+            self._reader.s = (BinaryStream if binary else AsciiStream)(self._data, self.name)
+            self._reader.s.pos = pos
         self._binary = binary
         return self
 

@@ -1,0 +1,1 @@
+"""utils/: DataLoader.lua and misc.lua."""

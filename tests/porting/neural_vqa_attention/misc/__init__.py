@@ -1,0 +1,1 @@
+"""misc/: san.lua and utils.lua."""
