@@ -38,7 +38,10 @@ class TransformationMatrix3x4Euler(nn.Module):
                 'Expected ' + str(numberParameters) + ' parameters, got ' + str(input.size(1))
 
     def updateOutput(self, _tranformParams):
-        transformParams = _tranformParams
+        if _tranformParams.nDimension() == 1:
+            transformParams = addOuterDim(_tranformParams)
+        else:
+            transformParams = _tranformParams
 
         self.check(transformParams)
 
