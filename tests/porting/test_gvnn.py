@@ -98,6 +98,16 @@ def test_gvnn_testlua_TransformationRotationSO3_single_fails_near_the_projection
     assert err < gvnn_test.precision
 
 
+def test_an_argument_torch7s_select_never_reads_is_refused():
+    """NonRigidPerPixelSE3.lua's ``self.gradInput:select(4,4,1)``: Torch7's select (generic/Tensor.c) reads
+    arguments 2 and 3 and ignores a third; legonn's is a Python method, which refuses it (docs/porting.md's
+    row): the port drops it, and the slice is the same."""
+    t = lg.Tensor(2, 3, 4, 6).uniform()
+    with pytest.raises(TypeError, match='positional argument'):
+        t.select(3, 3, 1)
+    np.testing.assert_array_equal(np.asarray(t.select(3, 3)), np.asarray(t)[..., 3])
+
+
 # the layers' values -------------------------------------------------------------------------------------------
 
 def test_so3_layers_give_the_exponential_of_the_skew_matrix():
@@ -313,11 +323,19 @@ CUDA_LAYERS = ['TransformationRotationSO3', 'TransformationMatrix3x4SO3', 'Trans
 
 @pytest.mark.gpu
 @pytest.mark.parametrize('case', range(len(_layers())))
-def test_layer_on_cuda_matches_cpu(case):
-    """The layers whose Lua builds its buffers with ``typeAs`` (or converts them in ``:cuda()``) give the CPU's
-    output and gradInput on CUDA tensors."""
+def test_layer_on_cuda(case):
+    """The layers whose Lua builds its buffers with ``typeAs`` (or has ``:cuda()`` convert them) give the CPU's
+    output and gradInput on CUDA tensors. The others make ``torch.Tensor`` (DoubleTensor) buffers in forward or
+    backward and hand them to ``cmul`` with CUDA tensors, which Torch7 refuses ("invalid arguments"), as legonn
+    does (a TypeError); their forward on CUDA runs where the Lua's only copies across devices (EulerRot, the
+    depth layer's forward)."""
     module, input, lo, hi = _layers()[case]
-    if type(module).__name__ not in CUDA_LAYERS:
-        pytest.skip('its Lua makes DoubleTensor buffers in forward/backward: a CudaTensor is refused there')
     input = [t.uniform(lo, hi) for t in input] if isinstance(input, list) else input.uniform(lo, hi)
-    quiet(assert_gpu_matches_cpu, module, input)
+    if type(module).__name__ in CUDA_LAYERS:
+        quiet(assert_gpu_matches_cpu, module, input)
+        return
+    module.cuda()
+    x = input.cuda()
+    with pytest.raises(TypeError, match='operand is on the'):
+        out = module.forward(x)
+        module.backward(x, out.clone().uniform())

@@ -4,8 +4,9 @@ name; tests/porting/test_gvnn.py runs it.
 
 init.lua: ``require 'nn'`` and ``include`` of each module file, ``return nn``. The modules gvnn copies from
 qassemoquab/stnbhwd (AffineTransformMatrixGenerator.lua, AffineGridGeneratorBHWD.lua, BilinearSamplerBHWD.lua
-with its C kernel generic/BilinearSamplerBHWD.c and the CUDA one) are legonn's own ``nn.`` classes, not ported
-again. The others are this package's classes, each registered under its Torch7 name (``nn.X``, which
+with its C kernel generic/BilinearSamplerBHWD.c and the CUDA one; the same code as stnbhwd's but for blank
+lines, comments and the C kernel reading ``self.output`` where stnbhwd passes it) are legonn's own ``nn.``
+classes, not ported again. The others are this package's classes, each registered under its Torch7 name (``nn.X``, which
 ``lg.register`` lets ``lg.load`` and the Torch7 files use; none is a name legonn's nn has), and reached as
 ``gvnn.X`` where the Lua says ``nn.X``: a ported package adds no classes to legonn's nn (docs/porting.md's
 ``torch.class('nn.MyLayer', 'nn.Module')`` row). ``require 'cutorch'``, ``libgvnn`` and ``libcugvnn`` are the
