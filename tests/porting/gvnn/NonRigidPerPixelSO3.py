@@ -136,7 +136,8 @@ class NonRigidRotationSO3(nn.Module):
 
 def dR_by_dvi(transparams, RotMats, which_vi, threshold):
     """The file's local dR_by_dvi, per pixel: (B, H, W, 3, 3) derivatives of the rotations ``RotMats`` by
-    their so(3) vectors' entry ``which_vi`` (0-based). No small-angle branch: a zero vector divides by zero, as in the Lua."""
+    their so(3) vectors' entry ``which_vi`` (0-based). No small-angle branch: a zero vector divides by zero,
+    as in the Lua."""
     omega_x = transparams.select(3, 0)
     omega_y = transparams.select(3, 1)
     omega_z = transparams.select(3, 2)
