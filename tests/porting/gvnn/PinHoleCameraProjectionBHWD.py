@@ -4,8 +4,8 @@ in the normalised [-1, 1] coordinates of BilinearSamplerBHWD (fx, fy, u0, v0 res
 As in the Lua: updateGradInput adds ``epsilon`` to the input's Z in place (``Zs:add``, Zs a select of the
 input), and its 2-D branch names ``addOuterDim`` and ``_gradGrid``, which this file never defines (nil globals
 in Lua: an error there as here), so only (B, H, W, 3) inputs run. test.lua's PHCP_single builds it with no
-fx, fy, u0, v0: the camera parameters default to None (docs/porting.md's row of a Lua function called with fewer arguments), so that the
-constructor's ``(u0-1)`` fails as Lua's arithmetic on nil does (a TypeError here).
+fx, fy, u0, v0: the camera parameters default to None (docs/porting.md's row of a Lua function called with
+fewer arguments), so that the constructor's ``(u0-1)`` fails as Lua's arithmetic on nil does (a TypeError).
 """
 import legonn as lg
 from legonn import nn
