@@ -270,18 +270,19 @@ SE3_MOTION = [0.00104319, -0.00694122, -0.00333668, 0, 0, 0]
 
 
 def _se3_files(tmp_path):
-    """Synthetic stand-ins for iclnuim/rgb/100.png and iclnuim/depth/100.png (480 x 640); returns the images as
-    test_warpingSE3 reads them."""
+    """Synthetic stand-ins for iclnuim/rgb/100.png (8-bit RGB) and iclnuim/depth/100.png (16-bit grey, 5000 per
+    metre, as ICL-NUIM's depth maps), 480 x 640; returns the image and the depth map in metres that
+    test_warpingSE3 should read (image.load scales 16-bit samples by 1/65535, torch/image's processPNG)."""
+    from PIL import Image
     y, x = np.mgrid[0:480, 0:640]
     rgb = np.stack([0.5 + 0.4 * np.sin(x / 11.0), 0.5 + 0.4 * np.cos(y / 13.0), (x + y) / 1120.0])
-    depth = (0.3 + 0.2 * np.sin(x / 50.0) * np.cos(y / 40.0))[None]
+    raw = np.round(5000 * (1.5 + 0.5 * np.sin(x / 50.0) * np.cos(y / 40.0))).astype(np.uint16)
     (tmp_path / 'iclnuim' / 'rgb').mkdir(parents=True)
     (tmp_path / 'iclnuim' / 'depth').mkdir(parents=True)
     image.save(str(tmp_path / 'iclnuim' / 'rgb' / '100.png'), lg.from_numpy(rgb))
-    image.save(str(tmp_path / 'iclnuim' / 'depth' / '100.png'), lg.from_numpy(depth))
-    rgb = np.asarray(image.load(str(tmp_path / 'iclnuim' / 'rgb' / '100.png')).double())
-    depth = np.asarray(image.load(str(tmp_path / 'iclnuim' / 'depth' / '100.png')).double()) * 65535 / 5000.0
-    return rgb, depth
+    Image.fromarray(raw).save(tmp_path / 'iclnuim' / 'depth' / '100.png')
+    rgb = np.asarray(image.load(str(tmp_path / 'iclnuim' / 'rgb' / '100.png')).double())    # savePNG's 8 bits
+    return rgb, (raw / 5000.0)[None]
 
 
 def _se3_reference(rgb, depth, motion):
