@@ -2,6 +2,8 @@
 
 Edits:
 
+* ``torch.random(a, b)`` draws a .. b; ``lg.random(a, b)`` stops before ``b`` (docs/porting.md's Indices row
+  on ``random(a, b)``): ``lg.random(a, b + 1)``.
 * ``nn.X`` of gvnn's own classes is ``gvnn.X`` (this package, see its docstring); nn.AffineGridGeneratorBHWD,
   nn.BilinearSamplerBHWD and nn.AffineTransformMatrixGenerator are legonn's.
 * The tests that replace a module's methods (``module._updateOutput = module.updateOutput`` then ``function
@@ -36,9 +38,9 @@ gvnntest = {}
 
 
 def AffineGridGeneratorBHWD_batch():
-    nframes = lg.random(2, 10)
-    height = lg.random(2, 5)
-    width = lg.random(2, 5)
+    nframes = lg.random(2, 11)
+    height = lg.random(2, 6)
+    width = lg.random(2, 6)
     input = lg.zeros(nframes, 2, 3).uniform()
     module = nn.AffineGridGeneratorBHWD(height, width)
 
@@ -67,8 +69,8 @@ gvnntest['AffineGridGeneratorBHWD_batch'] = AffineGridGeneratorBHWD_batch
 
 
 def AffineGridGeneratorBHWD_single():
-    height = lg.random(2, 5)
-    width = lg.random(2, 5)
+    height = lg.random(2, 6)
+    width = lg.random(2, 6)
     input = lg.zeros(2, 3).uniform()
     module = nn.AffineGridGeneratorBHWD(height, width)
 
@@ -87,8 +89,8 @@ gvnntest['AffineGridGeneratorBHWD_single'] = AffineGridGeneratorBHWD_single
 def _per_pixel_test(cls, depth):
     """The body test.lua repeats for DenseAffineOpticFlowBHWD_single, Disparity1D_single, OpticalFlow2D_single
     and NonRigidSE2_single (only the class and the last input size differ)."""
-    height = lg.random(2, 5)
-    width = lg.random(2, 5)
+    height = lg.random(2, 6)
+    width = lg.random(2, 6)
     input = lg.zeros(1, height, width, depth).uniform()
 
     module = cls(height, width)
@@ -131,8 +133,8 @@ gvnntest['NonRigidPerPixelSE3_single'] = lambda: _non_rigid_test(NonRigidPerPixe
 
 
 def Transform3DPoints_R_single():
-    height = lg.random(2, 5)
-    width = lg.random(2, 5)
+    height = lg.random(2, 6)
+    width = lg.random(2, 6)
     input = lg.zeros(3, 3, 3).uniform()
 
     fx = 10
@@ -227,9 +229,9 @@ gvnntest['Transform3DPoints_Rt_single'] = Transform3DPoints_Rt_single
 
 def _bilinear_sampler_test(*leading):
     """BilinearSamplerBHWD_single (no leading size) and BilinearSamplerBHWD_batch (``nframes``): the same body."""
-    height = lg.random(1, 5)
-    width = lg.random(1, 5)
-    channels = lg.random(1, 6)
+    height = lg.random(1, 6)
+    width = lg.random(1, 6)
+    channels = lg.random(1, 7)
     inputImages = lg.zeros(*leading, height, width, channels).uniform()
     grids = lg.zeros(*leading, height, width, 2).uniform()
     module = nn.BilinearSamplerBHWD()
@@ -266,7 +268,7 @@ def _bilinear_sampler_test(*leading):
 
 
 gvnntest['BilinearSamplerBHWD_single'] = lambda: _bilinear_sampler_test()
-gvnntest['BilinearSamplerBHWD_batch'] = lambda: _bilinear_sampler_test(lg.random(2, 10))
+gvnntest['BilinearSamplerBHWD_batch'] = lambda: _bilinear_sampler_test(lg.random(2, 11))
 
 
 def _affine_transform_matrix_generator_test(batched):
@@ -296,7 +298,7 @@ def _affine_transform_matrix_generator_test(batched):
                     nbNeededParams = 6  # full affine case
 
                 if batched:
-                    nframes = lg.random(2, 10)
+                    nframes = lg.random(2, 11)
                     params = lg.zeros(nframes, nbNeededParams).uniform()
                 else:
                     params = lg.zeros(nbNeededParams).uniform()
