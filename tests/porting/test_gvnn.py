@@ -220,8 +220,8 @@ def _layers():
         (gvnn.Disparity1DBHWD(3, 4), lg.Tensor(2, 3, 4, 1), -2, 2),
         (gvnn.OpticalFlow2DBHWD(3, 4), lg.Tensor(2, 3, 4, 2), -2, 2),
         (gvnn.NonRigidSE2BHWD(3, 4), lg.Tensor(2, 3, 4, 3), -2, 2),
-        (gvnn.NonRigidRotationSO3(), lg.Tensor(2, 3, 4, 3), 0.1, 2),
-        (gvnn.NonRigidPerPixelSE3(), lg.Tensor(2, 3, 4, 6), 0.1, 2),
+        (gvnn.NonRigidRotationSO3(), lg.Tensor(1, 2, 3, 3), 0.1, 2),
+        (gvnn.NonRigidPerPixelSE3(), lg.Tensor(1, 2, 3, 6), 0.1, 2),
     ]
 
 
