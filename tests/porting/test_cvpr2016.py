@@ -1,0 +1,118 @@
+"""reedscot/cvpr2016 run through its port, tests/porting/cvpr2016/ (train_sje_hybrid.lua, classify_sje_tcnn.lua,
+retrieval_sje_tcnn.lua, modules/, util/; the package's docstring lists the files).
+
+Stand-ins: CUB's GoogLeNet features and captions are replaced by a synthetic data directory each test writes in the
+layout util/MultimodalMinibatchLoaderCaption.lua reads (manifest.txt, trainids.txt, images_th3/<class>.t7 holding
+images x image_dim x views, text_c<n>/<class>.t7 holding images x 201 x n caption codes, 1-based, 0-padded). Each
+class's captions repeat a word of its own letters and its image features lie near a direction of its own, so the
+joint embedding has something to learn. The caption length stays 201 (HybridCNN.lua's convolutions reduce it to the
+8 frames its FixedRNN unrolls); image_dim (the embedding, image_noop=1), cnn_dim and the batch are small.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+from .cvpr2016 import train_sje_hybrid
+from .cvpr2016.modules import FixedGRU, FixedRNN, HybridCNN
+from .cvpr2016.util import model_utils
+
+pytestmark = pytest.mark.usefixtures('double_default')
+
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-,;.!?:'\"/\\|_@#$%^&*~`+-=<>()[]{} "
+WORDS = ['red bird', 'blue wing', 'long tail', 'small beak', 'white head', 'black crown']
+IMAGE_DIM = 16
+
+
+def encode(text, doc_length=201):
+    codes = np.zeros(doc_length)
+    for t, ch in enumerate(text[:doc_length]):
+        codes[t] = ALPHABET.index(ch) + 1        # the data's codes are Lua's 1-based alphabet positions
+    return codes
+
+
+def write_data(root, nclass=6, nimg=3, ncap=2, views=2, seed=0):
+    rng = np.random.RandomState(seed)
+    (root / 'images_th3').mkdir(parents=True)
+    (root / ('text_c%d' % ncap)).mkdir()
+    names = ['%03d.cls%d.t7' % (c + 1, c + 1) for c in range(nclass)]
+    (root / 'manifest.txt').write_text(''.join(n + '\n' for n in names))
+    (root / 'trainids.txt').write_text(''.join('%d\n' % (c + 1) for c in range(nclass)))
+    centres = rng.randn(nclass, IMAGE_DIM)
+    for c, name in enumerate(names):
+        imgs = centres[c][None, :, None] + 0.1 * rng.randn(nimg, IMAGE_DIM, views)
+        lg.save(str(root / 'images_th3' / name), lg.Tensor(imgs))
+        sens = np.zeros((nimg, 201, ncap))
+        for i in range(nimg):
+            for s in range(ncap):
+                sens[i, :, s] = encode(' '.join([WORDS[c]] * (1 + (i + s) % 3)))
+        lg.save(str(root / ('text_c%d' % ncap) / name), lg.Tensor(sens))
+    return names
+
+
+def args(root, **changes):
+    opt = dict(data_dir=str(root), batch_size=6, image_dim=IMAGE_DIM, nclass=6, gpuid=-1, cnn_dim=16,
+               checkpoint_dir=str(root / 'cv'), max_epochs=4, print_every=6, eval_val_every=12, num_caption=2,
+               learning_rate=0.001)
+    opt.update(changes)
+    return [w for k, v in opt.items() for w in ('-' + k, str(v))]
+
+
+def test_joint_embedding_loss_gradient_matches_finite_differences():
+    """the script's own gradient check (its `opt.checkgrad` branch, wrap_emb with nh=3, nx=4, ny=2), done by
+    central differences: JointEmbeddingLoss's hand-written gradients are the loss's."""
+    lg.manualSeed(1)
+    nh, nx, ny = 3, 4, 2
+    txt = lg.randn(nx, nh)
+    img = lg.randn(ny, nh)
+    labs = lg.randperm(nx)
+    initpars = lg.cat(txt.clone().reshape(nh * nx), img.clone().reshape(nh * ny))
+    loss, grad = train_sje_hybrid.wrap_emb(initpars, nh, nx, ny, labs)
+    est = np.zeros(initpars.nElement())
+    for k in range(initpars.nElement()):
+        plus, minus = initpars.clone(), initpars.clone()
+        plus[k] += 1e-6
+        minus[k] -= 1e-6
+        est[k] = (train_sje_hybrid.wrap_emb(plus, nh, nx, ny, labs)[0]
+                  - train_sje_hybrid.wrap_emb(minus, nh, nx, ny, labs)[0]) / 2e-6
+    assert loss > 0
+    np.testing.assert_allclose(grad.numpy(), est, atol=1e-6)
+
+
+def test_fixed_rnn_shares_its_steps_and_averages():
+    """FixedRNN.lua: one i2h and one h2h Linear shared over the steps; the output is the mean of the ReLU states."""
+    lg.manualSeed(2)
+    net = FixedRNN.rnn(3, 0, 4)
+    flat, _ = net.getParameters()
+    assert flat.nElement() == 2 * (4 * 4 + 4)      # shared clones flatten to one i2h and one h2h
+    xs = [lg.randn(5, 4) for _ in range(3)]
+    out = net.forward(xs)
+    lin = [m for m in net.listModules() if lg.type(m) == 'nn.Linear']
+    # recompute by hand from the first step's i2h and the first h2h (the others share their storages)
+    i2h, h2h = lin[0], lin[2]
+    assert lin[1].weight.storage() is i2h.weight.storage() or lg.pointer(lin[1].weight.storage()) == lg.pointer(i2h.weight.storage())
+    h = np.maximum(xs[0].numpy() @ i2h.weight.numpy().T + i2h.bias.numpy(), 0)
+    total = h.copy()
+    for x in xs[1:]:
+        h = np.maximum(x.numpy() @ i2h.weight.numpy().T + i2h.bias.numpy()
+                       + h @ h2h.weight.numpy().T + h2h.bias.numpy(), 0)
+        total += h
+    np.testing.assert_allclose(out.numpy(), total / 3, rtol=1e-10)
+
+
+def test_train_sje_hybrid_joint_embedding_loss_falls(tmp_path, capsys):
+    """train_sje_hybrid.lua end to end: the loader's batches, HybridCNN with FixedRNN, the symmetric SJE loss,
+    rmsprop, the per-epoch learning-rate decay and the checkpoint; the loss falls and the saved protos embed a
+    class's caption nearest its own images."""
+    write_data(tmp_path)
+    losses = train_sje_hybrid.main(args(tmp_path))
+    out = capsys.readouterr().out
+    assert 'decayed learning rate by a factor 0.98' in out
+    values = [losses[i] for i in sorted(losses)]
+    assert all(math.isfinite(v) for v in values)
+    assert np.mean(values[-6:]) < 0.5 * np.mean(values[:6])
+    checkpoint = lg.load(str(tmp_path / 'cv' / 'lm_sje_hybrid_0.00100_1_2_trainids.txt.t7'))
+    assert checkpoint['i'] == 24 and checkpoint['opt']['emb_dim'] == IMAGE_DIM
