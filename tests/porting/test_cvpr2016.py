@@ -2,7 +2,7 @@
 retrieval_sje_tcnn.lua, modules/, util/; the package's docstring lists the files).
 
 Stand-ins: CUB's GoogLeNet features and captions are replaced by a synthetic data directory each test writes in the
-layout util/MultimodalMinibatchLoaderCaption.lua reads (manifest.txt, trainids.txt, images_th3/<class>.t7 holding
+layout util/MultimodalMinibatchLoaderCaption.lua reads (manifest.txt, trainids.txt, images/<class>.t7 holding
 images x image_dim x views, text_c<n>/<class>.t7 holding images x 201 x n caption codes, 1-based, 0-padded). Each
 class's captions repeat a word of its own letters and its image features lie near a direction of its own, so the
 joint embedding has something to learn. The caption length stays 201 (HybridCNN.lua's convolutions reduce it to the
@@ -16,9 +16,9 @@ import pytest
 import legonn as lg
 from legonn import nn
 
-from .cvpr2016 import train_sje_hybrid
+from .cvpr2016 import classify_sje_tcnn, retrieval_sje_tcnn, train_sje_hybrid
 from .cvpr2016.modules import FixedGRU, FixedRNN, HybridCNN
-from .cvpr2016.util import model_utils
+from .cvpr2016.util import model_utils, util_retrieval
 
 pytestmark = pytest.mark.usefixtures('double_default')
 
@@ -36,15 +36,16 @@ def encode(text, doc_length=201):
 
 def write_data(root, nclass=6, nimg=3, ncap=2, views=2, seed=0):
     rng = np.random.RandomState(seed)
-    (root / 'images_th3').mkdir(parents=True)
+    (root / 'images').mkdir(parents=True)
     (root / ('text_c%d' % ncap)).mkdir()
     names = ['%03d.cls%d.t7' % (c + 1, c + 1) for c in range(nclass)]
     (root / 'manifest.txt').write_text(''.join(n + '\n' for n in names))
     (root / 'trainids.txt').write_text(''.join('%d\n' % (c + 1) for c in range(nclass)))
+    (root / 'testclasses.txt').write_text(''.join(n[:-len('.t7')] + '\n' for n in names))
     centres = rng.randn(nclass, IMAGE_DIM)
     for c, name in enumerate(names):
         imgs = centres[c][None, :, None] + 0.1 * rng.randn(nimg, IMAGE_DIM, views)
-        lg.save(str(root / 'images_th3' / name), lg.Tensor(imgs))
+        lg.save(str(root / 'images' / name), lg.Tensor(imgs))
         sens = np.zeros((nimg, 201, ncap))
         for i in range(nimg):
             for s in range(ncap):
@@ -56,7 +57,7 @@ def write_data(root, nclass=6, nimg=3, ncap=2, views=2, seed=0):
 def args(root, **changes):
     opt = dict(data_dir=str(root), batch_size=6, image_dim=IMAGE_DIM, nclass=6, gpuid=-1, cnn_dim=16,
                checkpoint_dir=str(root / 'cv'), max_epochs=4, print_every=6, eval_val_every=12, num_caption=2,
-               learning_rate=0.001)
+               learning_rate=0.001, image_dir='images')
     opt.update(changes)
     return [w for k, v in opt.items() for w in ('-' + k, str(v))]
 
@@ -116,3 +117,51 @@ def test_train_sje_hybrid_joint_embedding_loss_falls(tmp_path, capsys):
     assert np.mean(values[-6:]) < 0.5 * np.mean(values[:6])
     checkpoint = lg.load(str(tmp_path / 'cv' / 'lm_sje_hybrid_0.00100_1_2_trainids.txt.t7'))
     assert checkpoint['i'] == 24 and checkpoint['opt']['emb_dim'] == IMAGE_DIM
+
+
+def test_fixed_gru_last_or_averaged_state():
+    """FixedGRU.lua: the gates' Linears shared over the steps; ``avg == 1`` averages the states, else the last one;
+    its gradient is the finite differences' (float64)."""
+    from tests.checks import assert_jacobian
+    lg.manualSeed(3)
+    last, avg = FixedGRU.rnn(3, 0, 4), FixedGRU.rnn(3, 1, 4)
+    assert last.getParameters()[0].nElement() == 6 * (4 * 4 + 4)
+    xs = [lg.randn(2, 4) for _ in range(3)]
+    avg.getParameters()[0].copy(last.getParameters()[0])
+    out_last = last.forward(xs).clone()
+    out_avg = avg.forward(xs).clone()
+    assert not np.allclose(out_last.numpy(), out_avg.numpy())
+    assert np.abs(out_last.numpy()).max() < 1           # a GRU's state stays within tanh's range
+    joined = nn.Sequential().add(nn.SplitTable(0)).add(last)
+    assert_jacobian(joined, lg.randn(3, 2, 4))
+
+
+def test_model_utils_split_and_trim():
+    """util/model_utils.lua's split (Lua's %s class by default) and trim."""
+    assert model_utils.split('a b\tc') == ['a', 'b', 'c']
+    assert model_utils.split('1,2,,3', ',') == ['1', '2', '3']
+    assert model_utils.trim('  x y \n') == 'x y'
+
+
+def test_rank_images_orders_by_score():
+    """util_retrieval.lua's rank_images: every image scored against one caption, sorted best first, with a 1 where
+    the image is of the caption's class (0-based ``fea_id``)."""
+    txt = lg.Tensor([[1.0, 0.0]])
+    imgs = [lg.Tensor([[0.5, 0.0], [3.0, 1.0]]), lg.Tensor([[2.0, 0.0]])]
+    scores, matches, _ = util_retrieval.rank_images(txt, 1, imgs, lg.dot)
+    assert scores.tolist() == [3.0, 2.0, 0.5]
+    assert matches.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.gpu
+def test_classify_and_retrieve_with_the_trained_checkpoint(tmp_path):
+    """classify_sje_tcnn.lua and retrieval_sje_tcnn.lua (both require cutorch) on the checkpoint
+    train_sje_hybrid.lua saved: zero-shot accuracy and retrieval precision over the six classes beat chance."""
+    write_data(tmp_path, nimg=9)
+    train_sje_hybrid.main(args(tmp_path, gpuid=0))      # the checkpoint the scripts read holds CUDA protos
+    common = ['-data_dir', str(tmp_path), '-checkpoint_dir', str(tmp_path / 'cv'), '-learning_rate', '0.001',
+              '-num_caption', '2', '-ids_file', 'trainids.txt', '-savefile', 'sje_hybrid']
+    acc = classify_sje_tcnn.main(common + ['-image_dir', 'images'])
+    assert acc > 2 / 6
+    res = retrieval_sje_tcnn.main(common)
+    assert float(res[5]) > 2 / 6 and 0 < float(res[50]) <= 1

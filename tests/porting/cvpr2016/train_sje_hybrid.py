@@ -3,7 +3,7 @@
 combined parameters, saving checkpoints. ``main(arg)`` runs the script with the command-line words ``arg`` and returns
 its globals the tests read (protos, losses, accuracies)."""
 import legonn as lg
-from legonn import lfs, optim
+from legonn import lfs, optim, paths
 from legonn.pl import path
 
 from .modules import FixedRNN as _FixedRNN, HybridCNN, ImageEncoder
@@ -113,18 +113,21 @@ def main(arg):
 
     # initialize cunn/cutorch for training on the GPU and fall back to CPU gracefully
     if opt['gpuid'] >= 0:
-        try:
-            from legonn import cutorch
-            ok = ok2 = cutorch.isAvailable()
+        try:                                          # local ok, cunn = pcall(require, 'cunn')
+            cunn, ok = paths.require('cunn'), True    # noqa: F841
         except ImportError:
-            ok = ok2 = False
+            ok = False
+        try:
+            cutorch, ok2 = paths.require('cutorch'), True
+        except ImportError:
+            ok2 = False
         if not ok:
             print('package cunn not found!')
         if not ok2:
             print('package cutorch not found!')
         if ok and ok2:
             print('using CUDA on GPU ' + '%d' % opt['gpuid'] + '...')
-            cutorch.setDevice(opt['gpuid'])
+            cutorch.setDevice(opt['gpuid'])  # 0-based, as legonn's devices
             cutorch.manualSeed(opt['seed'])
         else:
             print('If cutorch and cunn are installed, your CUDA toolkit may be improperly configured.')
