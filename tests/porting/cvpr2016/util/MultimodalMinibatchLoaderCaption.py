@@ -71,7 +71,7 @@ class MultimodalMinibatchLoaderCaption:
             cls_sens = lg.load(path.join(self.data_dir, 'text_c%s' % self.num_caption, fname))
 
             sen_ix = lg.Tensor(1)
-            sen_ix.random(0, cls_sens.size(2) - 1)
+            sen_ix.random(0, cls_sens.size(2))
 
             # ix = lg.randperm(cls_imgs.size(0))[0]
             ix = lg.randperm(cls_sens.size(0))[0]
