@@ -96,3 +96,83 @@ def test_main_cls_int_trains_the_text_conditioned_gan(tmp_path):
     assert (tmp_path / 'checkpoints' / 'experiment_long_30_net_G.t7').exists()
     G = lg.load(str(tmp_path / 'checkpoints' / 'experiment_long_30_net_G.t7'))
     assert G.forward([lg.randn(2, 10, 1, 1), lg.randn(2, TXT_SIZE)]).size() == (2, 3, 64, 64)
+
+
+def test_donkey_folder_txt_batches_through_donkey_threads(tmp_path, reproducible_workers):
+    """data/data.lua with one donkey thread running donkey_folder_txt.lua: ``sample_repl`` shares an image and
+    its class among each run of numCaption rows, crops 64x64 from the 76x76 scaled image into [-1, 1], and gives
+    the wrong images another class; ``sample_no_repl`` gives numCaption text rows per image."""
+    from legonn import threads
+    from .icml2016.data import donkey_folder_txt
+    from .icml2016.data.data import data
+    write_data(tmp_path, text_encoder())
+    opt = changes(tmp_path, nThreads=1, replicate=1, no_aug=0, manualSeed=5, loadSize=76, fineSize=64)
+    loader = data.new(1, 'cub', opt)
+    assert loader.size() == 8
+    real, txt, wrong, ids = loader.getBatch()
+    assert real.size() == (8, 3, 64, 64) and txt.size() == (8, TXT_SIZE) and wrong.size() == (8, 3, 64, 64)
+    assert -1 <= float(real.min()) and float(real.max()) <= 1
+    colours = np.array(COLOURS) * 2 - 1
+    for n in range(8):
+        cls = int(ids[n]) - 1
+        assert np.abs(real[n].numpy().mean((1, 2)) - colours[cls]).max() < 0.1
+        wrong_cls = np.abs(colours - wrong[n].numpy().mean((1, 2))).sum(1).argmin()
+        assert wrong_cls != cls
+    assert all(ids[n] == ids[n - n % 4] for n in range(8))
+    loader.threads.terminate()
+    threads.local.opt = dict(opt, replicate=0)
+    donkey_folder_txt.run()
+    real, txt, wrong, ids = threads.local.trainLoader.sample(2)
+    assert real.size() == (2, 3, 64, 64) and txt.size() == (8, TXT_SIZE)
+
+
+def test_a_query_is_encoded_from_its_first_character():
+    """txt2img_demo.lua encodes a query with ``dict[ch]`` and writes it ``if ix ~= 0 and ix ~= nil``: with the
+    alphabet numbered from 0 (the Indices rule) 'a' is code 0, so the port tests for None only (docs/porting.md);
+    ``query_str:sub(t,t)`` past the query's end is '', which no code answers."""
+    alphabet = ALPHABET
+    codes = {alphabet[i]: i for i in range(len(alphabet))}
+    query = 'a bird'
+    literal = [codes.get(query[t:t + 1]) for t in range(10)]
+    assert [ix for ix in literal if ix is not None and ix != 0] == [codes[c] for c in ' bird']   # 'a' lost
+    assert [ix for ix in literal if ix is not None] == [codes[c] for c in query]
+    with pytest.raises(IndexError):
+        query[len(query)]
+
+
+@pytest.mark.gpu
+def test_txt2img_demo_generates_from_queries_with_trained_nets(tmp_path, monkeypatch):
+    """The whole pipeline on the GPU, as the repositories run it: cvpr2016's train_sje_hybrid.lua trains the text
+    encoder (a CUDA checkpoint), its embeddings of each image's captions make the GAN's data files,
+    main_cls_int.lua trains the GAN on them (``gpu=1``: cutorch's first device), and txt2img_demo.lua loads both
+    CUDA checkpoints and writes a grid of images per query, the query's text and the HTML table."""
+    from . import test_cvpr2016 as cvpr
+    from .cvpr2016 import train_sje_hybrid
+    from .icml2016 import txt2img_demo
+    sje = tmp_path / 'sje'
+    cvpr.write_data(sje)
+    train_sje_hybrid.main(cvpr.args(sje, gpuid=0, max_epochs=1, eval_val_every=6))
+    checkpoint = str(sje / 'cv' / 'lm_sje_hybrid_0.00100_1_2_trainids.txt.t7')
+    enc = lg.load(checkpoint, device='saved')['protos']['enc_doc'].evaluate()
+
+    class CpuFeatures:                  # the repository's files hold CPU features of the CUDA encoder
+        def forward(self, x):
+            return enc.forward(x.cuda()).float()
+        def evaluate(self):
+            return self
+    gan = tmp_path / 'gan'
+    gan.mkdir()
+    write_data(gan, CpuFeatures())
+    netG, _, record = main_cls_int.main(changes(gan, gpu=1, txtSize=cvpr.IMAGE_DIM, niter=2, save_every=2,
+                                                cls_weight=0.5, interp_weight=1), Display())
+    assert np.isfinite(record['errD']).all() and np.isfinite(record['errG']).all()
+    (tmp_path / 'queries.txt').write_text('a red bird\nthe bird is blue\n')
+    monkeypatch.chdir(tmp_path)
+    generated = txt2img_demo.main(dict(checkpoint_dir=str(gan / 'checkpoints'), net_gen='experiment_long_2_net_G.t7',
+                                       net_txt=checkpoint, queries='queries.txt', batchSize=4, nz=10))
+    assert [g.size() for g in generated] == [(4, 3, 64, 64)] * 2
+    assert all(0 <= float(g.min()) and float(g.max()) <= 1 for g in generated)
+    grid = image.load(str(tmp_path / 'results' / 'cub' / 'img_1.png'))
+    assert grid.size(0) == 3 and grid.size(1) > 64
+    assert (tmp_path / 'results' / 'cub' / 'img_2.txt').read_text() == 'the bird is blue\n'
+    assert (tmp_path / 'cub.html').exists()
