@@ -165,3 +165,25 @@ def test_classify_and_retrieve_with_the_trained_checkpoint(tmp_path):
     assert acc > 2 / 6
     res = retrieval_sje_tcnn.main(common)
     assert float(res[5]) > 2 / 6 and 0 < float(res[50]) <= 1
+
+
+def test_hybrid_cnn_reads_the_fixed_rnn_the_script_sets(monkeypatch):
+    """HybridCNN.lua calls the global ``FixedRNN`` that train_sje_hybrid.lua sets: the port's module reads its own
+    ``FixedRNN``, which the script sets (docs/porting.md); unset, the build fails. Set, a 201-character document
+    goes through the three convolution stages to the 8 frames the recurrence unrolls, and out as emb_dim."""
+    from .cvpr2016.modules import HybridCNNLong
+    monkeypatch.setattr(HybridCNN, 'FixedRNN', None)
+    with pytest.raises(AttributeError):
+        HybridCNN.cnn(len(ALPHABET), 5, 0.0, 0, 8)
+    monkeypatch.setattr(HybridCNN, 'FixedRNN', FixedRNN)
+    monkeypatch.setattr(HybridCNNLong, 'FixedRNN', FixedRNN)
+    lg.manualSeed(4)
+    net = HybridCNN.cnn(len(ALPHABET), 5, 0.0, 0, 8)
+    long_net = HybridCNNLong.cnn(len(ALPHABET), 5, 0.0, 0, 8)
+    doc = lg.zeros(2, 201, len(ALPHABET))
+    doc[:, :, 3] = 1
+    assert net.forward(doc).size() == (2, 5) and long_net.forward(doc).size() == (2, 5)
+    frames = [m for m in net.listModules() if lg.type(m) == 'nn.SplitTable'][0].output
+    assert len(frames) == 8
+    frames = [m for m in long_net.listModules() if lg.type(m) == 'nn.SplitTable'][0].output
+    assert len(frames) == 18
