@@ -7,6 +7,7 @@ import functools
 import legonn as lg
 from legonn import threads
 
+from ...context_encoder import _InlineJobs   # data.lua's n == 0 stand-in for the pool, as dcgan's data.lua
 from . import donkey_folder_txt
 
 result = []
@@ -27,20 +28,6 @@ def _donkey_main(options, donkey_file, idx):
     assert options, 'options not found'
     assert G.opt, 'opt not given'
     donkey_file.run()                           # paths.dofile(donkey_file)
-
-
-class _InlineJobs:
-    """data.lua's ``n == 0`` stand-in for the pool: a job runs at once and its result goes to the callback."""
-
-    def addjob(self, f1, f2):
-        res = f1()
-        f2(*res) if isinstance(res, tuple) else f2(res)     # Lua's f2(f1()) spreads every value
-
-    def dojob(self):
-        pass
-
-    def synchronize(self):
-        pass
 
 
 def _trainLoaderSize():
