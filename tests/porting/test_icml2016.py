@@ -8,7 +8,6 @@ donkey_folder_txt.lua reads (classnames, trainids, one directory per class of To
 80x80 PNG images, a flat colour per class with noise); the image sizes are the script's (loadSize 76, fineSize 64: the
 layers fix 64x64), the widths (nz, nt, ngf, ndf, txtSize) and the batch are small. ``display`` (the Lua's
 ``require 'display'``) is a recorder."""
-import math
 
 import numpy as np
 import pytest

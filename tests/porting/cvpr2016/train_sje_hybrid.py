@@ -244,7 +244,8 @@ def main(arg):
             checkpoint['val_losses'] = val_losses
             checkpoint['i'] = i
             checkpoint['epoch'] = epoch
-            checkpoint['vocab'] = getattr(loader, 'vocab_mapping', None)
+            # checkpoint.vocab = loader.vocab_mapping: a field the caption loader never sets, so nil, and a Lua table
+            # keeps no nil: the checkpoint has no 'vocab' key
             lg.save(savefile, checkpoint)
 
         if i % opt['print_every'] == 0:

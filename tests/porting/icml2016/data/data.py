@@ -81,7 +81,7 @@ class data:
 
     @staticmethod
     def _pushResult(*res):
-        res = list(res)
+        res = list(res)         # local res = {...}; its `if res == nil` test (never true) is left out
         result[:1] = [res]
 
     def getBatch(self):
