@@ -187,3 +187,49 @@ def test_hybrid_cnn_reads_the_fixed_rnn_the_script_sets(monkeypatch):
     assert len(frames) == 8
     frames = [m for m in long_net.listModules() if lg.type(m) == 'nn.SplitTable'][0].output
     assert len(frames) == 18
+
+
+def test_bidirectional_rnn_reads_both_ways_and_its_option_fails_as_in_torch7(tmp_path):
+    """BidirectionalRNN.lua: one shared i2h for both directions, an h2h each way; the output is the mean of the
+    2 x nstep ReLU states. Its signature is ``rnn(nstep, emb_dim)``, so train_sje_hybrid.lua's ``-bidirectional 1``
+    (HybridCNN.lua's ``FixedRNN.rnn(8, avg, cnn_dim)``) asks for 0 x 0 Linears, which Torch7's Linear.lua cannot
+    build either (its reset reads ``weight:size(2)`` of an empty weight)."""
+    from .cvpr2016.modules import BidirectionalRNN
+    lg.manualSeed(6)
+    net = BidirectionalRNN.rnn(3, 4)
+    xs = [lg.randn(2, 4) for _ in range(3)]
+    out = net.forward(xs)
+    lin = [m for m in net.listModules() if lg.type(m) == 'nn.Linear']
+    i2h = lin[0]
+    pointers = {lg.pointer(m.weight.storage()) for m in lin}
+    assert len(pointers) == 3                       # i2h, forward h2h, backward h2h
+    fwd_h2h = next(m for m in lin[1:] if lg.pointer(m.weight.storage()) != lg.pointer(i2h.weight.storage()))
+    bwd_h2h = next(m for m in lin[1:] if lg.pointer(m.weight.storage()) not in
+                   (lg.pointer(i2h.weight.storage()), lg.pointer(fwd_h2h.weight.storage())))
+
+    def run(order, h2h):
+        h, total = None, 0
+        for x in order:
+            a = x.numpy() @ i2h.weight.numpy().T + i2h.bias.numpy()
+            if h is not None:
+                a = a + h @ h2h.weight.numpy().T + h2h.bias.numpy()
+            h = np.maximum(a, 0)
+            total = total + h
+        return total
+    expected = (run(xs, fwd_h2h) + run(xs[::-1], bwd_h2h)) / 6
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10)
+    write_data(tmp_path)
+    with pytest.raises(ValueError, match='Linear: inputSize must be a positive integer, got 0'):
+        train_sje_hybrid.main(args(tmp_path, bidirectional=1))
+
+
+def test_word_encoders_reduce_a_caption_to_the_embedding(monkeypatch):
+    """HybridCNNWord.lua (30 words -> 8 frames read by FixedRNN with ``avg`` 1) and DocumentCNNWord.lua (30 words
+    -> 5 x 256 -> two Linears): a batch of one-hot captions goes to batch x emb_dim."""
+    from .cvpr2016.modules import DocumentCNNWord, HybridCNNWord
+    monkeypatch.setattr(HybridCNNWord, 'FixedRNN', FixedRNN)
+    lg.manualSeed(7)
+    words = lg.zeros(2, 30, 12)
+    words[:, :, 5] = 1
+    assert HybridCNNWord.cnn(12, 6).forward(words).size() == (2, 6)
+    assert DocumentCNNWord.cnn(12, 6).forward(words).size() == (2, 6)

@@ -6,7 +6,7 @@ import legonn as lg
 from legonn import lfs, optim, paths
 from legonn.pl import path
 
-from .modules import FixedRNN as _FixedRNN, HybridCNN, ImageEncoder
+from .modules import BidirectionalRNN, FixedRNN as _FixedRNN, HybridCNN, ImageEncoder
 from .util import model_utils
 from .util.MultimodalMinibatchLoaderCaption import MultimodalMinibatchLoaderCaption as MultimodalMinibatchLoader
 
@@ -105,7 +105,7 @@ def main(arg):
     print(opt)
 
     if opt['bidirectional'] == 1:
-        raise NotImplementedError('modules/BidirectionalRNN.lua is not ported')
+        FixedRNN = BidirectionalRNN
     else:
         FixedRNN = _FixedRNN
     HybridCNN.FixedRNN = FixedRNN       # the global HybridCNN.lua reads
