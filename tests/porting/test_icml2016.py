@@ -143,7 +143,8 @@ def test_a_query_is_encoded_from_its_first_character():
 def test_txt2img_demo_generates_from_queries_with_trained_nets(tmp_path, monkeypatch):
     """The whole pipeline on the GPU, as the repositories run it: cvpr2016's train_sje_hybrid.lua trains the text
     encoder (a CUDA checkpoint), its embeddings of each image's captions make the GAN's data files,
-    main_cls_int.lua trains the GAN on them (``gpu=1``: cutorch's first device), and txt2img_demo.lua loads both
+    main_cls_int.lua trains the GAN on them (``gpu=1``: cutorch's first device; ``interp_type=2``, the extrapolated
+    texts, whose branch moves its random weights to the GPU), and txt2img_demo.lua loads both
     CUDA checkpoints and writes a grid of images per query, the query's text and the HTML table."""
     from . import test_cvpr2016 as cvpr
     from .cvpr2016 import train_sje_hybrid
@@ -163,7 +164,7 @@ def test_txt2img_demo_generates_from_queries_with_trained_nets(tmp_path, monkeyp
     gan.mkdir()
     write_data(gan, CpuFeatures())
     netG, _, record = main_cls_int.main(changes(gan, gpu=1, txtSize=cvpr.IMAGE_DIM, niter=2, save_every=2,
-                                                cls_weight=0.5, interp_weight=1), Display())
+                                                cls_weight=0.5, interp_weight=1, interp_type=2), Display())
     assert np.isfinite(record['errD']).all() and np.isfinite(record['errG']).all()
     (tmp_path / 'queries.txt').write_text('a red bird\nthe bird is blue\n')
     monkeypatch.chdir(tmp_path)
