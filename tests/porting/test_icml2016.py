@@ -176,3 +176,19 @@ def test_txt2img_demo_generates_from_queries_with_trained_nets(tmp_path, monkeyp
     assert grid.size(0) == 3 and grid.size(1) > 64
     assert (tmp_path / 'results' / 'cub' / 'img_2.txt').read_text() == 'the bird is blue\n'
     assert (tmp_path / 'cub.html').exists()
+
+
+def test_main_cls_int_without_replication_averages_each_images_captions(tmp_path):
+    """``replicate=0``: the donkey's sample_no_repl gives numCaption text rows per image, and netR (Reshape,
+    Transpose, Mean) averages them into one text code per image before D and G see it."""
+    lg.manualSeed(1)
+    enc = text_encoder()
+    write_data(tmp_path, enc)
+    feats = [enc.forward(one_hot(c)).clone().numpy() for c in CAPTIONS]
+    netG, netD, record = main_cls_int.main(changes(tmp_path, replicate=0, niter=2, save_every=100), Display())
+    assert np.isfinite(record['errD']).all() and np.isfinite(record['errG']).all()
+    mixes = [(k * f[0] + (4 - k) * f[1]) / 4 for f in feats for k in range(5)]   # 4 draws of a class's 2 captions
+    for txt in record['txt']:
+        assert txt.size() == (8, TXT_SIZE)
+        for row in txt.numpy():
+            assert min(np.abs(row - m).max() for m in mixes) < 1e-6

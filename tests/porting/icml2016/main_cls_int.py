@@ -7,7 +7,8 @@ pairwise means (``interp_weight``).
 ``main(changes, disp)``: the Lua reads its options' overrides from the environment (``tonumber(os.getenv(k)) or
 os.getenv(k) or opt[k]``); here ``changes`` gives them. ``disp`` is the ``display`` package the Lua requires when
 ``opt.display`` is on (the training loop calls ``disp.image`` at every logged step, whatever ``opt.display`` says,
-so the Lua needs it in any case). Returns netG, netD and the per-step errors."""
+so the Lua needs it in any case). Returns netG, netD and a record of each step's errors, D's mean outputs on real
+and fake images, and the averaged text codes."""
 import math
 
 import legonn as lg
@@ -307,7 +308,7 @@ def main(changes, disp=None):
     if opt['display']:
         assert disp is not None, "require 'display'"
 
-    record = {'errD': [], 'errG': [], 'errW': [], 'D_real': [], 'D_fake': []}
+    record = {'errD': [], 'errG': [], 'errW': [], 'D_real': [], 'D_fake': [], 'txt': []}   # what the tests read
     real_img = None
 
     # create closure to evaluate f(X) and df/dX of discriminator
@@ -329,6 +330,7 @@ def main(changes, disp=None):
         # average adjacent text features in batch dimension.
         emb_txt = netR.forward(input_txt_raw)
         input_txt.copy(emb_txt)
+        record['txt'].append(input_txt.clone())
 
         if opt['interp_type'] == 1:
             # compute (a + b)/2
