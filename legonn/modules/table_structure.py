@@ -41,18 +41,22 @@ class JoinTable(Module):
         self.gradInput = []
 
     def _check(self, input):
+        """The join's dimension, and whether an entry is shaped otherwise than its slice (see _fills_slice)."""
         self.checkTable(input)
         first = self.checkTensor(input[0], what='input[0]')
         d = batch_dim(self, self.dimension, first.dim(), self.nInputDims)
+        reshaped = False
         for i, t in enumerate(input[1:], 1):
             self.checkTensor(t, what=f'input[{i}]')
             same = t.dim() == first.dim() and all(a == b for k, (a, b) in enumerate(zip(t.size(), first.size()))
                                                   if k != d)
-            if not same and not self._fills_slice(t, first, d):
-                raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
-                                  f"dimension {d}", tuple(t.size()))
+            if not same:
+                if not self._fills_slice(t, first, d):
+                    raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
+                                      f"dimension {d}", tuple(t.size()))
+                reshaped = True
             self.checkSameType(t, first, f'input[{i}]', "input[0]'s")
-        return d
+        return d, reshaped
 
     @staticmethod
     def _fills_slice(t, first, d):
@@ -63,18 +67,18 @@ class JoinTable(Module):
         return t.nElement() == first.nElement() // first.size(d) * t.size(d)
 
     def updateOutput(self, input):
-        d = self._check(input)
+        d, reshaped = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         out = self.bufferLike('output', input[0], sizes)
         pieces = [t.array for t in input]
-        views = self._pieces(out, input, d)
-        if any(p.shape != v.shape for p, v in zip(pieces, views)):
+        if reshaped:
+            views = self._pieces(out, input, d)
             copy_pieces([p.reshape(v.shape) for p, v in zip(pieces, views)], views)
         elif cuda_kernels.join_applies(out, pieces, d):   # one launch for pieces of different sizes too
             cuda_kernels.join_rows(pieces, out, d)
         else:
-            copy_pieces(pieces, views)
+            copy_pieces(pieces, self._pieces(out, input, d))
         return self.output
 
     @staticmethod
@@ -89,19 +93,19 @@ class JoinTable(Module):
         return views
 
     def updateGradInput(self, input, gradOutput):
-        d = self._check(input)
+        d, reshaped = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', len(input))
         slots = [slot(self, 'gradInput', i, t).array for i, t in enumerate(input)]
-        views = self._pieces(gradOutput.array, input, d)
-        if any(g.shape != v.shape for g, v in zip(slots, views)):
+        if reshaped:    # JoinTable.lua:52, 65: each gradInput keeps its entry's shape
+            views = self._pieces(gradOutput.array, input, d)
             copy_pieces([v.reshape(g.shape) for g, v in zip(slots, views)], slots)
         elif cuda_kernels.join_applies(gradOutput.array, slots, d):
             cuda_kernels.split_rows(gradOutput.array, slots, d)
         else:
-            copy_pieces(views, slots)
+            copy_pieces(self._pieces(gradOutput.array, input, d), slots)
         return self.gradInput
 
     def __repr__(self):
