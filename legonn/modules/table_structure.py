@@ -26,8 +26,11 @@ def _table_index(module, index, n, what='index'):
 class JoinTable(Module):
     """Concatenate a table of tensors along ``dimension`` into one tensor.
 
-    All entries agree in every other dimension. With ``nInputDims`` set, inputs of
-    nInputDims + 1 dimensions are batches and the join happens at ``dimension + 1``.
+    The output takes input[0]'s sizes, but for the sum of the entries' sizes along ``dimension``; an entry fills
+    its slice in row-major order, so it agrees with input[0] in every other dimension, or holds as many elements as
+    its slice (JoinTable.lua:38-39 copies each entry into a narrow of the output, and Torch7's copy only compares
+    element counts: reedscot/icml2016's generator joins its B x nz x 1 x 1 noise with a B x nt text code). With
+    ``nInputDims`` set, inputs of nInputDims + 1 dimensions are batches and the join happens at ``dimension + 1``.
     """
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
@@ -38,26 +41,41 @@ class JoinTable(Module):
         self.gradInput = []
 
     def _check(self, input):
+        """The join's dimension, and whether an entry is shaped otherwise than its slice (see _fills_slice)."""
         self.checkTable(input)
         first = self.checkTensor(input[0], what='input[0]')
         d = batch_dim(self, self.dimension, first.dim(), self.nInputDims)
+        reshaped = False
         for i, t in enumerate(input[1:], 1):
             self.checkTensor(t, what=f'input[{i}]')
             same = t.dim() == first.dim() and all(a == b for k, (a, b) in enumerate(zip(t.size(), first.size()))
                                                   if k != d)
             if not same:
-                raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
-                                  f"dimension {d}", tuple(t.size()))
+                if not self._fills_slice(t, first, d):
+                    raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
+                                      f"dimension {d}", tuple(t.size()))
+                reshaped = True
             self.checkSameType(t, first, f'input[{i}]', "input[0]'s")
-        return d
+        return d, reshaped
+
+    @staticmethod
+    def _fills_slice(t, first, d):
+        """Whether ``t``, shaped unlike ``first`` outside dimension ``d``, holds as many elements as its slice of the
+        output (input[0]'s sizes with ``t.size(d)`` at ``d``), which Torch7's copy fills in row-major order."""
+        if t.dim() <= d or first.size(d) == 0:
+            return False
+        return t.nElement() == first.nElement() // first.size(d) * t.size(d)
 
     def updateOutput(self, input):
-        d = self._check(input)
+        d, reshaped = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         out = self.bufferLike('output', input[0], sizes)
         pieces = [t.array for t in input]
-        if cuda_kernels.join_applies(out, pieces, d):   # one launch for pieces of different sizes too
+        if reshaped:
+            views = self._pieces(out, input, d)
+            copy_pieces([p.reshape(v.shape) for p, v in zip(pieces, views)], views)
+        elif cuda_kernels.join_applies(out, pieces, d):   # one launch for pieces of different sizes too
             cuda_kernels.join_rows(pieces, out, d)
         else:
             copy_pieces(pieces, self._pieces(out, input, d))
@@ -75,13 +93,16 @@ class JoinTable(Module):
         return views
 
     def updateGradInput(self, input, gradOutput):
-        d = self._check(input)
+        d, reshaped = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', len(input))
         slots = [slot(self, 'gradInput', i, t).array for i, t in enumerate(input)]
-        if cuda_kernels.join_applies(gradOutput.array, slots, d):
+        if reshaped:    # JoinTable.lua:52, 65: each gradInput keeps its entry's shape
+            views = self._pieces(gradOutput.array, input, d)
+            copy_pieces([v.reshape(g.shape) for g, v in zip(slots, views)], slots)
+        elif cuda_kernels.join_applies(gradOutput.array, slots, d):
             cuda_kernels.split_rows(gradOutput.array, slots, d)
         else:
             copy_pieces(self._pieces(gradOutput.array, input, d), slots)

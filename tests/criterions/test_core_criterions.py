@@ -181,7 +181,7 @@ def test_target_shape_and_type_errors():
         nn.BCECriterion().forward(x, lg.rand(12, 2))
     with pytest.raises(ValueError, match=r'BCECriterion: expected probabilities in \[0, 1\]'):
         nn.BCECriterion().forward(x * 3 - 1, lg.rand(3, 4))
-    with pytest.raises(ValueError, match=r'BCECriterion: expected inputs of 5 features'):
+    with pytest.raises(ValueError, match=r'BCECriterion: expected a 2-D target of 5 columns'):
         nn.BCECriterion(W5).forward(x, lg.rand(3, 4))
     with pytest.raises(ValueError, match=r'ClassNLLCriterion: 5 class weights for an input of 4 classes'):
         nn.ClassNLLCriterion(W5).forward(x, [0, 1, 2])
@@ -306,7 +306,7 @@ def test_constructor_weights_tensor_is_kept_as_given(make):
 def test_bce_takes_inputs_of_any_rank():
     """nn/BCECriterion.lua asserts only input:nElement() == target:nElement() and THNN's BCECriterion.c runs over
     the elements, so a (batch, 1, H, W) mask of probabilities is a valid input (without weights; with them
-    the Lua file views the weights as one row, so the input stays 1-D or 2-D)."""
+    the Lua file views the weights as one row of a 2-D target, or pairs them with a 1-D target's elements)."""
     rng = np.random.default_rng(4)
     x = rng.uniform(0.05, 0.95, (2, 1, 3, 3))
     t = (rng.uniform(size=(2, 1, 3, 3)) > 0.5) * 1.0
@@ -315,7 +315,7 @@ def test_bce_takes_inputs_of_any_rank():
     grad = crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t))
     assert tuple(grad.size()) == (2, 1, 3, 3)
     np.testing.assert_allclose(grad.numpy(), -(t - x) / ((1 - x + 1e-12) * (x + 1e-12)) / x.size, rtol=1e-14)
-    with pytest.raises(ValueError, match=r'BCECriterion: expected a 1-D or 2-D input with weights'):
+    with pytest.raises(ValueError, match=r'BCECriterion: expected a 2-D target of 3 columns'):
         nn.BCECriterion(lg.DoubleTensor([1.0, 2.0, 3.0])).forward(lg.DoubleTensor(x), lg.DoubleTensor(t))
 
 
@@ -334,3 +334,23 @@ def test_classnll_total_weight_tensor():
     crit.ignoreIndex = 2
     crit.forward(x.float(), t)
     assert crit.total_weight_tensor.type() == 'torch.FloatTensor' and crit.total_weight_tensor[0] == 3
+
+
+def test_bce_weights_pair_with_a_1d_targets_elements():
+    """nn/BCECriterion.lua:29-31 views the weights as one row only when the target is not 1-D; with a 1-D target
+    THNN's BCECriterion.c pairs weight i with element i whatever the input's shape: reedscot/icml2016's
+    ``nn.BCECriterion(weights)`` of 3B/2 per-sample weights scores its discriminator's (3B/2, 1) output against a
+    1-D label vector, the last B/2 samples (interpolated texts) weighted by ``interp_weight``."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.05, 0.95, (6, 1))
+    t = np.ones(6)
+    w = np.array([1.0, 1, 1, 1, 0.5, 0.5])
+    crit = nn.BCECriterion(lg.DoubleTensor(w)).double()
+    loss = crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t))
+    assert loss == pytest.approx(-(w * np.log(x[:, 0] + 1e-12)).sum() / 6, rel=1e-14)
+    grad = crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t))
+    assert tuple(grad.size()) == (6, 1)
+    np.testing.assert_allclose(grad.numpy()[:, 0], -w * (1 - x[:, 0]) / ((1 - x[:, 0] + 1e-12) * (x[:, 0] + 1e-12))
+                               / 6, rtol=1e-14)
+    with pytest.raises(ValueError, match=r'BCECriterion: expected an input of 6 elements'):
+        crit.forward(lg.DoubleTensor(rng.uniform(0.1, 0.9, (4, 1))), lg.DoubleTensor(np.ones(4)))

@@ -159,3 +159,23 @@ def test_split_table_of_a_vector_gives_numbers_and_refuses_their_gradient():
     assert out == [1.5, -2.0, 3.0] and all(type(v) is float for v in out)
     with pytest.raises(TypeError, match=r'SplitTable\(0\): expected a table \(list\) gradOutput'):
         m.backward(lg.DoubleTensor([1.5, -2.0, 3.0]), [1.0, 1.0, 1.0])
+
+
+def test_jointable_entry_shaped_otherwise_fills_its_slice_in_order():
+    """JoinTable.lua:38-39 copies each entry into a narrow of the output and Torch7's copy compares element counts
+    only, so reedscot/icml2016's generator joins a B x nz x 1 x 1 noise with a B x nt text code into
+    B x (nz + nt) x 1 x 1; the gradient goes back in each entry's own shape (JoinTable.lua:52, 65). An entry whose
+    element count differs from its slice's is still refused."""
+    z, t = r(2, 3, 1, 1), r(2, 4)
+    m = nn.JoinTable(1).double()
+    z, t = lg.DoubleTensor(z), lg.DoubleTensor(t)
+    out = m.forward([z, t])
+    assert out.size() == (2, 7, 1, 1)
+    np.testing.assert_array_equal(out.numpy()[:, :, 0, 0], np.concatenate([z.numpy()[:, :, 0, 0], t.numpy()], 1))
+    g = r(2, 7, 1, 1)
+    gz, gt = m.backward([z, t], lg.DoubleTensor(g))
+    assert gz.size() == (2, 3, 1, 1) and gt.size() == (2, 4)
+    np.testing.assert_array_equal(gz.numpy(), g[:, :3])
+    np.testing.assert_array_equal(gt.numpy(), g[:, 3:, 0, 0])
+    with pytest.raises(ValueError, match=r"JoinTable\(1\): expected input\[1\] matching input\[0\]'s size"):
+        nn.JoinTable(1).double().forward([z, lg.DoubleTensor(r(2, 4, 2))])

@@ -1,0 +1,35 @@
+"""modules/HybridCNNLong.lua (also in reedscot/icml2016's modules/, the same file): HybridCNN without its last
+max-pooling, so the recurrence reads 18 frames of a 201-character document. ``FixedRNN`` is the global the caller sets,
+as for HybridCNN.py."""
+from legonn import nn
+
+FixedRNN = None
+
+
+def cnn(alphasize, emb_dim, dropout=None, avg=None, cnn_dim=None):
+    dropout = dropout if dropout is not None else 0.0
+    avg = avg if avg is not None else 0
+    cnn_dim = cnn_dim if cnn_dim is not None else 256
+
+    inputs = []
+    inputs.append(nn.Identity()())  # Bag
+
+    net = nn.Sequential()
+    # 201 x alphasize
+    net.add(nn.TemporalConvolution(alphasize, 384, 4))
+    net.add(nn.Threshold())
+    net.add(nn.TemporalMaxPooling(3, 3))
+    # 66 x 256
+    net.add(nn.TemporalConvolution(384, 512, 4))
+    net.add(nn.Threshold())
+    net.add(nn.TemporalMaxPooling(3, 3))
+    # 21 x 256
+    net.add(nn.TemporalConvolution(512, cnn_dim, 4))
+    net.add(nn.Threshold())
+    h1 = nn.SplitTable(1)(net(inputs[0]))
+
+    r2 = FixedRNN.rnn(18, avg, cnn_dim)(h1)
+    out = nn.Linear(cnn_dim, emb_dim)(nn.Dropout(dropout)(r2))
+    outputs = []
+    outputs.append(out)
+    return nn.gModule(inputs, outputs)
