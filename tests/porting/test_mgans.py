@@ -184,3 +184,72 @@ def test_mgan_trains_saves_and_resumes(tmp_path, capsys):
     finally:
         MGAN_wrapper.loadcaffe_wrap = None
         MGAN_wrapper.disp = None
+
+
+# --- AG_wrapper.lua -------------------------------------------------------------------------------------------------------
+
+def test_augmentation_writes_every_patch(tmp_path):
+    from tests.porting.mgans import AG_wrapper
+    lg.manualSeed(5)
+    for folder in ('ContentTest', 'StyleTest', 'ContentTrain', 'StyleTrain'):
+        (tmp_path / folder).mkdir()
+    image.save(str(tmp_path / 'ContentTest' / 'a.png'), lg.rand(3, 30, 40))
+    image.save(str(tmp_path / 'StyleTest' / 'a.png'), lg.rand(3, 40, 40))
+    image.save(str(tmp_path / 'ContentTrain' / 'a.png'), lg.rand(3, 30, 40))
+    image.save(str(tmp_path / 'StyleTrain' / 'a.png'), lg.rand(3, 30, 40))
+    params = {'dataset_name': str(tmp_path) + '/', 'stand_imageSize_syn': 48, 'stand_atom': 8, 'AG_imageSize': 16,
+              'AG_sampleStep': 8, 'AG_step_rotation': math.pi / 18, 'AG_step_scale': 1.1, 'AG_num_rotation': 0,
+              'AG_num_scale': 0, 'AG_flag_flip': True}
+    assert AG_wrapper.state(params) == 1
+    # the 30 x 40 content image becomes 32 x 48: 3 x 5 patches of 16 every 8 pixels, and as many flipped;
+    # the 40 x 40 style image 48 x 48: 5 x 5 and 5 x 5 flipped
+    content = sorted(p.name for p in (tmp_path / 'ContentTestPatch16').iterdir())
+    assert content == sorted('%d.png' % k for k in range(1, 31))
+    assert len(list((tmp_path / 'StyleTestPatch16').iterdir())) == 50
+    assert len(list((tmp_path / 'StyleTrainPatch16').iterdir())) == 30
+    first = image.load(str(tmp_path / 'ContentTrainPatch16' / '1.png'), 3)
+    resized = image.scale(image.load(str(tmp_path / 'ContentTrain' / 'a.png'), 3), 48, 32, 'bilinear')
+    assert tuple(first.size()) == (3, 16, 16)
+    assert (first - resized[:, 0:16, 0:16]).abs().max() < 1 / 255 + 1e-6
+    flipped = image.load(str(tmp_path / 'ContentTrainPatch16' / '16.png'), 3)
+    assert (flipped - image.hflip(resized)[:, 0:16, 0:16]).abs().max() < 1 / 255 + 1e-6
+
+
+def test_augmentation_with_rotations_and_scales(tmp_path):
+    from tests.porting.mgans import AG_wrapper
+    lg.manualSeed(6)
+    for folder in ('ContentTest', 'StyleTest', 'ContentTrain', 'StyleTrain'):
+        (tmp_path / folder).mkdir()
+        image.save(str(tmp_path / folder / 'a.png'), lg.rand(3, 40, 40))
+    params = {'dataset_name': str(tmp_path) + '/', 'stand_imageSize_syn': 40, 'stand_atom': 8, 'AG_imageSize': 16,
+              'AG_sampleStep': 16, 'AG_step_rotation': math.pi / 18, 'AG_step_scale': 1.1, 'AG_num_rotation': 1,
+              'AG_num_scale': 1, 'AG_flag_flip': False}
+    assert AG_wrapper.state(params) == 1
+    names = {p.name for p in (tmp_path / 'StyleTrainPatch16').iterdir()}
+    assert names == {'%d.png' % k for k in range(1, len(names) + 1)} and len(names) > 9
+    for p in (tmp_path / 'StyleTrainPatch16').iterdir():
+        assert tuple(image.load(str(p), 3).size()) == (3, 16, 16)
+
+
+# --- release_MGAN.lua, demo_MGAN.lua ---------------------------------------------------------------------------------------
+
+@pytest.mark.gpu
+def test_release_and_demo(tmp_path):
+    from tests.porting.mgans import demo_MGAN, release_MGAN
+    lg.manualSeed(7)
+    netG = nn.Sequential().add(nn.SpatialFullConvolution(8, 4, 4, 4, 2, 2, 1, 1)).add(nn.ReLU(True)) \
+        .add(nn.SpatialFullConvolution(4, 4, 4, 4, 2, 2, 1, 1)).add(nn.ReLU(True)) \
+        .add(nn.SpatialFullConvolution(4, 3, 4, 4, 2, 2, 1, 1)).add(nn.Tanh())
+    util.save(str(tmp_path / 'netG.t7'), netG, 0)
+    release_MGAN.main(LoadcaffeWrap(), str(tmp_path / 'netG.t7'), str(tmp_path / 'released.t7'))
+    released = lg.load(str(tmp_path / 'released.t7'))
+    assert len(released) == 21 + 6 and released.get(20).name == 'relu4_1'
+    (tmp_path / 'in').mkdir()
+    image.save(str(tmp_path / 'in' / 'photo.png'), lg.rand(3, 20, 30))
+    image.save(str(tmp_path / 'noise.jpg'), lg.rand(3, 8, 8))
+    demo_MGAN.main(str(tmp_path / 'released.t7'), str(tmp_path / 'out') + '/', str(tmp_path / 'in'),
+                   str(tmp_path / 'noise.jpg'))
+    out = image.load(str(tmp_path / 'out' / 'photo_MGANs.jpg'), 3)
+    # the longer side scaled to 512 (a multiple of 8): 336 x 512; the encoder's three poolings and the
+    # generator's three x2 transposed convolutions give the size back
+    assert tuple(out.size()) == (3, 336, 512)
