@@ -253,3 +253,16 @@ def test_release_and_demo(tmp_path):
     # the longer side scaled to 512 (a multiple of 8): 336 x 512; the encoder's three poolings and the
     # generator's three x2 transposed convolutions give the size back
     assert tuple(out.size()) == (3, 336, 512)
+
+
+@pytest.mark.gpu
+def test_a_float_cuda_mask_indexes_as_in_cutorch():
+    """MGAN_wrapper.lua masks the discriminator's border scores with ``StyleScore[netS_mask] = label`` and averages
+    the others with ``StyleScore[netS_mask:clone():mul(-1):add(1)]``, where netS_mask is a CudaTensor of 0/1:
+    cutorch's __newindex__/__index__ copy such a tensor into a CudaByteTensor mask (its torch/generic/Tensor.c)."""
+    scores = lg.Tensor([[0.5], [-0.2], [0.7], [0.1]]).cuda()
+    mask = lg.Tensor([[1], [0], [0], [1]]).cuda()
+    scores[mask] = 1
+    assert scores.view(-1).tolist() == [1, pytest.approx(-0.2), pytest.approx(0.7), 1]
+    inner = scores[mask.clone().mul(-1).add(1)]
+    assert inner.type() == 'torch.CudaTensor' and inner.tolist() == [pytest.approx(-0.2), pytest.approx(0.7)]

@@ -1,9 +1,15 @@
 """code/lib/helper.lua of chuanli11/MGANs (MIT licence), ported line by line: computeBB (the axis-aligned box
 inside an image rotated by ``alpha``, 1-based pixel coordinates as AG_wrapper.lua crops with them), computegrid
-(block positions over an image) and weights_init (DCGAN's initialisation)."""
+(block positions over an image) and weights_init (DCGAN's initialisation: the same lines as pix2pix's
+models.lua, whose port tests/porting/test_pix2pix.py holds, imported from there).
+
+computegrid's block positions stay 1-based, as the Lua computes them: MDAN_wrapper.lua, which reads them, is not
+ported.
+"""
 import math
 
 import legonn as lg
+from tests.porting.test_pix2pix import weights_init  # noqa: F401 (helper.lua defines it)
 
 
 def computeBB(width, height, alpha):
@@ -91,14 +97,3 @@ def computegrid(width, height, block_size, block_stride, flag_all):
             coord_block_x = lg.cat(coord_block_x, tail)
     return coord_block_x, coord_block_y
 
-
-def weights_init(m):
-    name = lg.type(m)
-    if 'Convolution' in name:
-        m.weight.normal(0.0, 0.02)
-        m.bias.fill(0)
-    elif 'BatchNormalization' in name:
-        if m.weight is not None:
-            m.weight.normal(1.0, 0.02)
-        if m.bias is not None:
-            m.bias.fill(0)
