@@ -75,7 +75,7 @@ def test_tv_loss_gradient_is_that_of_half_the_total_variation(cls, shape):
                             rel_tol=1e-6, abs_tol=1e-8)
 
 
-# --- lib/helper.lua -----------------------------------------------------------------------------------------------------
+# --- lib/helper.lua ---------------------------------------------------------------------------------------------------
 
 def test_compute_bb_is_the_image_at_zero_and_a_smaller_box_when_rotated():
     assert helper.computeBB(100, 80, 0) == (1, 1, 100, 80)
@@ -107,7 +107,7 @@ def test_weights_init():
     assert lg.equal(net.get(2).weight, lin)
 
 
-# --- lib/util.lua -------------------------------------------------------------------------------------------------------
+# --- lib/util.lua -----------------------------------------------------------------------------------------------------
 
 def test_util_save_load_round_trip_drops_buffers_and_gradients(tmp_path):
     lg.manualSeed(3)
@@ -136,7 +136,7 @@ def test_optimize_inference_memory_shares_outputs():
     assert net.get(0).output is net.get(2).output and net.get(1).inplace
 
 
-# --- MGAN_wrapper.lua ---------------------------------------------------------------------------------------------------
+# --- MGAN_wrapper.lua -------------------------------------------------------------------------------------------------
 
 def write_patches(root, size, count):
     """MDAN's and AG_wrapper.lua's outputs: numbered 1 .. count PNG patches in the four folders."""
@@ -186,7 +186,7 @@ def test_mgan_trains_saves_and_resumes(tmp_path, capsys):
         MGAN_wrapper.disp = None
 
 
-# --- AG_wrapper.lua -------------------------------------------------------------------------------------------------------
+# --- AG_wrapper.lua ---------------------------------------------------------------------------------------------------
 
 def test_augmentation_writes_every_patch(tmp_path):
     from tests.porting.mgans import AG_wrapper
@@ -231,7 +231,7 @@ def test_augmentation_with_rotations_and_scales(tmp_path):
         assert tuple(image.load(str(p), 3).size()) == (3, 16, 16)
 
 
-# --- release_MGAN.lua, demo_MGAN.lua ---------------------------------------------------------------------------------------
+# --- release_MGAN.lua, demo_MGAN.lua ----------------------------------------------------------------------------------
 
 @pytest.mark.gpu
 def test_release_and_demo(tmp_path):

@@ -256,7 +256,7 @@ def test_criterion_is_the_content_mse_of_the_cut_vgg():
     assert g.size() == x.size() and feats.target is not None
 
 
-# --- style-swap.lua ----------------------------------------------------------------------------------------------------
+# --- style-swap.lua ---------------------------------------------------------------------------------------------------
 
 def script_files(tmp_path):
     lg.manualSeed(14)
@@ -316,7 +316,7 @@ def test_style_swap_script_checks_its_options(tmp_path):
                             tiny_vgg19())
 
 
-# --- train-vgg-decoder.lua ----------------------------------------------------------------------------------------------
+# --- train-vgg-decoder.lua --------------------------------------------------------------------------------------------
 
 @pytest.mark.gpu
 def test_train_vgg_decoder_reconstruction_loss_falls(tmp_path):

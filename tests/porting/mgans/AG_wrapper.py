@@ -70,7 +70,8 @@ def run_AG(params):
             image_source_rt = image.rotate(image_source, alpha, 'bilinear')
             image_source_rt = image_source_rt[0:image_source_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
             for i_s in range(-num_scale, num_scale + 1):
-                max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2]) * lg.pow(step_scale, i_s))
+                max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2])
+                                        * lg.pow(step_scale, i_s))
                 image_source_rt_s = image.scale(image_source_rt, max_sz, 'bilinear')
 
                 for i_row in range(0, image_source_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -88,7 +89,8 @@ def run_AG(params):
                 image_source_rt = image.rotate(image_source, alpha, 'bilinear')
                 image_source_rt = image_source_rt[0:image_source_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
                 for i_s in range(-num_scale, num_scale + 1):
-                    max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2]) * lg.pow(step_scale, i_s))
+                    max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2])
+                                            * lg.pow(step_scale, i_s))
                     image_source_rt_s = image.scale(image_source_rt, max_sz, 'bilinear')
 
                     for i_row in range(0, image_source_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -119,7 +121,8 @@ def run_AG(params):
             image_target_rt = image.rotate(image_target, alpha, 'bilinear')
             image_target_rt = image_target_rt[0:image_target_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
             for i_s in range(-num_scale, num_scale + 1):
-                max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2]) * lg.pow(step_scale, i_s))
+                max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2])
+                                        * lg.pow(step_scale, i_s))
                 image_target_rt_s = image.scale(image_target_rt, max_sz, 'bilinear')
 
                 for i_row in range(0, image_target_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -137,7 +140,8 @@ def run_AG(params):
                 image_target_rt = image.rotate(image_target, alpha, 'bilinear')
                 image_target_rt = image_target_rt[0:image_target_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
                 for i_s in range(-num_scale, num_scale + 1):
-                    max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2]) * lg.pow(step_scale, i_s))
+                    max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2])
+                                            * lg.pow(step_scale, i_s))
                     image_target_rt_s = image.scale(image_target_rt, max_sz, 'bilinear')
 
                     for i_row in range(0, image_target_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -184,7 +188,8 @@ def run_AG(params):
             image_source_rt = image.rotate(image_source, alpha, 'bilinear')
             image_source_rt = image_source_rt[0:image_source_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
             for i_s in range(-num_scale, num_scale + 1):
-                max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2]) * lg.pow(step_scale, i_s))
+                max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2])
+                                        * lg.pow(step_scale, i_s))
                 image_source_rt_s = image.scale(image_source_rt, max_sz, 'bilinear')
 
                 for i_row in range(0, image_source_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -202,7 +207,8 @@ def run_AG(params):
                 image_source_rt = image.rotate(image_source, alpha, 'bilinear')
                 image_source_rt = image_source_rt[0:image_source_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
                 for i_s in range(-num_scale, num_scale + 1):
-                    max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2]) * lg.pow(step_scale, i_s))
+                    max_sz = math.floor(max(image_source_rt.size()[1], image_source_rt.size()[2])
+                                            * lg.pow(step_scale, i_s))
                     image_source_rt_s = image.scale(image_source_rt, max_sz, 'bilinear')
 
                     for i_row in range(0, image_source_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -233,7 +239,8 @@ def run_AG(params):
             image_target_rt = image.rotate(image_target, alpha, 'bilinear')
             image_target_rt = image_target_rt[0:image_target_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
             for i_s in range(-num_scale, num_scale + 1):
-                max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2]) * lg.pow(step_scale, i_s))
+                max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2])
+                                        * lg.pow(step_scale, i_s))
                 image_target_rt_s = image.scale(image_target_rt, max_sz, 'bilinear')
 
                 for i_row in range(0, image_target_rt_s.size()[1] - imageSize + 1, sampleStep):
@@ -251,7 +258,8 @@ def run_AG(params):
                 image_target_rt = image.rotate(image_target, alpha, 'bilinear')
                 image_target_rt = image_target_rt[0:image_target_rt.size()[0], min_y - 1:max_y, min_x - 1:max_x]
                 for i_s in range(-num_scale, num_scale + 1):
-                    max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2]) * lg.pow(step_scale, i_s))
+                    max_sz = math.floor(max(image_target_rt.size()[1], image_target_rt.size()[2])
+                                            * lg.pow(step_scale, i_s))
                     image_target_rt_s = image.scale(image_target_rt, max_sz, 'bilinear')
 
                     for i_row in range(0, image_target_rt_s.size()[1] - imageSize + 1, sampleStep):

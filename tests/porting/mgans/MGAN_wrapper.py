@@ -46,7 +46,8 @@ def run_MGAN(params):
     # encoder that produce vgg feature map of an input image. This feature map is used as the input for netG
     opt['netEnco_vgg_Outputlayer'] = 21
     opt['netEnco_vgg_nOutputPlane'] = 512  # this value is decided by netEnco_vgg_Outputlayer
-    opt['netEnco_vgg_Outputblocksize'] = opt['pixel_blockSize'] / 8  # the denominator's value is decided by netEnco_vgg_Outputlayer
+    # the denominator's value is decided by netEnco_vgg_Outputlayer
+    opt['netEnco_vgg_Outputblocksize'] = opt['pixel_blockSize'] / 8
 
     # discriminator
     opt['netS_num'] = 1
@@ -55,7 +56,9 @@ def run_MGAN(params):
     opt['netS_vgg_nOutputPlane'] = [256]  # this value is decided by netS_vgg_Outputlayer
     opt['netS_blocksize'] = [opt['pixel_blockSize'] / 16]  # the denominator's is decided by the design of netS
     opt['netS_flag_mask'] = 1  # flag to mask out patches at the border. This reduce the artefacts of padding.
-    opt['netS_border'] = 1  # margin to be mask. So only patches between (netS_border + 1, netS_blocksize - netS_border) will be used for back propogation.
+    # margin to be mask. So only patches between (netS_border + 1, netS_blocksize - netS_border) will be used for
+    # back propogation.
+    opt['netS_border'] = 1
 
     # optimization
     opt['batchSize'] = 64  # number of patches in a batch
@@ -171,12 +174,17 @@ def run_MGAN(params):
         for i_netS in range(opt['netS_num']):
             netS.append(nn.Sequential())
             netS[i_netS].add(nn.LeakyReLU(0.2, True))
-            netS[i_netS].add(nn.SpatialConvolution(opt['netS_vgg_nOutputPlane'][i_netS], opt['nf'] * 4, 4, 4, 2, 2, 1, 1))  # x 1/2
+            # x 1/2
+            netS[i_netS].add(nn.SpatialConvolution(opt['netS_vgg_nOutputPlane'][i_netS], opt['nf'] * 4,
+                                                   4, 4, 2, 2, 1, 1))
             netS[i_netS].add(nn.SpatialBatchNormalization(opt['nf'] * 4)).add(nn.LeakyReLU(0.2, True))
             netS[i_netS].add(nn.SpatialConvolution(opt['nf'] * 4, opt['nf'] * 8, 4, 4, 2, 2, 1, 1))  # x 1/4
             netS[i_netS].add(nn.SpatialBatchNormalization(opt['nf'] * 8)).add(nn.LeakyReLU(0.2, True))
-            netS[i_netS].add(nn.SpatialConvolution(opt['nf'] * 8, 1, 1, 1))  # classify each neural patch using convolutional operation
-            netS[i_netS].add(nn.Reshape(opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS], 1, 1, 1, False))  # reshape the classification result for computing loss
+            # classify each neural patch using convolutional operation
+            netS[i_netS].add(nn.SpatialConvolution(opt['nf'] * 8, 1, 1, 1))
+            # reshape the classification result for computing loss
+            netS[i_netS].add(nn.Reshape(opt['batchSize'] * opt['netS_blocksize'][i_netS]
+                                        * opt['netS_blocksize'][i_netS], 1, 1, 1, False))
             netS[i_netS].add(nn.View(1).setNumInputDims(3))
             netS[i_netS].apply(weights_init)
             print('netS[%d] has been built' % (i_netS + 1))
@@ -283,9 +291,12 @@ def run_MGAN(params):
     StyleScore_G = []
     label = []
     for i_netS in range(opt['netS_num']):
-        StyleScore_real.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS]))
-        StyleScore_G.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS]))
-        label.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS]))
+        StyleScore_real.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS]
+                                                * opt['netS_blocksize'][i_netS]))
+        StyleScore_G.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS]
+                                             * opt['netS_blocksize'][i_netS]))
+        label.append(lg.Tensor(opt['batchSize'] * opt['netS_blocksize'][i_netS]
+                                      * opt['netS_blocksize'][i_netS]))
         StyleScore_real[i_netS] = StyleScore_real[i_netS].cuda()
         StyleScore_G[i_netS] = StyleScore_G[i_netS].cuda()
         label[i_netS] = label[i_netS].cuda()
@@ -296,11 +307,14 @@ def run_MGAN(params):
 
     netS_mask = []
     for i_netS in range(opt['netS_num']):
-        netS_mask.append(lg.Tensor(opt['batchSize'], 1, opt['netS_blocksize'][i_netS], opt['netS_blocksize'][i_netS]).fill(1))
+        netS_mask.append(lg.Tensor(opt['batchSize'], 1, opt['netS_blocksize'][i_netS],
+                                   opt['netS_blocksize'][i_netS]).fill(1))
         if opt['netS_flag_mask'] == 1:
-            netS_mask[i_netS][0:opt['batchSize'], 0:1, opt['netS_border']:opt['netS_blocksize'][i_netS] - opt['netS_border'],
+            netS_mask[i_netS][0:opt['batchSize'], 0:1,
+                              opt['netS_border']:opt['netS_blocksize'][i_netS] - opt['netS_border'],
                               opt['netS_border']:opt['netS_blocksize'][i_netS] - opt['netS_border']].fill(0)
-        netS_mask[i_netS] = netS_mask[i_netS].reshape(opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS], 1)
+        netS_mask[i_netS] = netS_mask[i_netS].reshape(
+            opt['batchSize'] * opt['netS_blocksize'][i_netS] * opt['netS_blocksize'][i_netS], 1)
     for i_netS in range(opt['netS_num']):
         netS_mask[i_netS] = netS_mask[i_netS].cuda()
 
@@ -325,8 +339,10 @@ def run_MGAN(params):
             StyleScore_real[cur_net_id][netS_mask[cur_net_id]] = opt['real_label']
             avg_netD_Score_real = lg.sum(StyleScore_real[cur_net_id][netS_mask[cur_net_id].clone().mul(-1).add(1)]) / \
                 (StyleScore_real[cur_net_id].nElement() - lg.sum(netS_mask[cur_net_id]))
-        errS[cur_net_id] = errS[cur_net_id] + criterion_netS[cur_net_id].forward(StyleScore_real[cur_net_id], label[cur_net_id])
-        gradInput_StyleScore_real = criterion_netS[cur_net_id].backward(StyleScore_real[cur_net_id], label[cur_net_id]).clone()
+        errS[cur_net_id] = errS[cur_net_id] + criterion_netS[cur_net_id].forward(StyleScore_real[cur_net_id],
+                                                                                 label[cur_net_id])
+        gradInput_StyleScore_real = criterion_netS[cur_net_id].backward(StyleScore_real[cur_net_id],
+                                                                          label[cur_net_id]).clone()
         netS[cur_net_id].backward(BlockVGG_target[cur_net_id], gradInput_StyleScore_real)
         print('netS avg_netD_Score_real: ' + '%.14g' % avg_netD_Score_real + ', gradParametersS: '
               + '%.14g' % lg.norm(gradParametersS[cur_net_id]))
@@ -338,8 +354,10 @@ def run_MGAN(params):
             StyleScore_G[cur_net_id][netS_mask[cur_net_id]] = opt['fake_label']
             avg_netD_Score_G = lg.sum(StyleScore_G[cur_net_id][netS_mask[cur_net_id].clone().mul(-1).add(1)]) / \
                 (StyleScore_G[cur_net_id].nElement() - lg.sum(netS_mask[cur_net_id]))
-        errS[cur_net_id] = errS[cur_net_id] + criterion_netS[cur_net_id].forward(StyleScore_G[cur_net_id], label[cur_net_id])
-        gradInput_StyleScore_G = criterion_netS[cur_net_id].backward(StyleScore_G[cur_net_id], label[cur_net_id]).clone()
+        errS[cur_net_id] = errS[cur_net_id] + criterion_netS[cur_net_id].forward(StyleScore_G[cur_net_id],
+                                                                                 label[cur_net_id])
+        gradInput_StyleScore_G = criterion_netS[cur_net_id].backward(StyleScore_G[cur_net_id],
+                                                                          label[cur_net_id]).clone()
         netS[cur_net_id].backward(BlockVGG_G[cur_net_id], gradInput_StyleScore_G)
         print('netS avg_netD_Score_G: ' + '%.14g' % avg_netD_Score_G + ', gradParametersS: '
               + '%.14g' % lg.norm(gradParametersS[cur_net_id]))
@@ -431,12 +449,14 @@ def run_MGAN(params):
 
             # read PatchPixel_real and PatchPixel_photo
             for i_img in range(opt['batchSize']):
-                BlockPixel_target[i_img] = image.load(opt['target_folder'] + '/' + '%.14g' % list_image[i_img] + '.png', 3)
+                BlockPixel_target[i_img] = image.load(opt['target_folder'] + '/' + '%.14g' % list_image[i_img] + '.png',
+                                                  3)
             BlockPixel_target.mul(2).add(-1)
             BlockPixel_target = BlockPixel_target.cuda()
 
             for i_img in range(opt['batchSize']):
-                BlockPixel_source[i_img] = image.load(opt['source_folder'] + '/' + '%.14g' % list_image[i_img] + '.png', 3)
+                BlockPixel_source[i_img] = image.load(opt['source_folder'] + '/' + '%.14g' % list_image[i_img] + '.png',
+                                                  3)
             BlockPixel_source.mul(2).add(-1)
             BlockPixel_source = BlockPixel_source.cuda()
 
@@ -476,7 +496,8 @@ def run_MGAN(params):
                                                           nrow=math.ceil(math.sqrt(generatedtest.size(0))))
 
                 img_out = lg.Tensor(img_generated.size()[0], img_generated.size()[1] + img_generated.size()[1] + 16,
-                                    img_generated.size()[2] + img_generated.size()[2] + img_generated.size()[2] + 32).fill(0).cuda()
+                                    img_generated.size()[2] + img_generated.size()[2] + img_generated.size()[2]
+                                    + 32).fill(0).cuda()
 
                 C, Hg, Wg = img_generated.size()[0], img_generated.size()[1], img_generated.size(2)
                 Ho, Wo = img_out.size()[1], img_out.size()[2]
@@ -504,10 +525,12 @@ def run_MGAN(params):
         parametersG, gradparametersG = netG.getParameters()
 
         for i_netS in range(opt['netS_num']):
-            print(opt['dataset_name'] + opt['experiment_name'] + 'epoch_' + '%d' % epoch + '_netS_' + '%d' % (i_netS + 1) + '.t7')
+            print(opt['dataset_name'] + opt['experiment_name'] + 'epoch_' + '%d' % epoch + '_netS_'
+                  + '%d' % (i_netS + 1) + '.t7')
             parametersS[i_netS] = None
             gradParametersS[i_netS] = None
-            util.save(opt['dataset_name'] + opt['experiment_name'] + 'epoch_' + '%d' % epoch + '_netS_' + '%d' % (i_netS + 1)
+            util.save(opt['dataset_name'] + opt['experiment_name'] + 'epoch_' + '%d' % epoch + '_netS_'
+                      + '%d' % (i_netS + 1)
                       + '.t7', netS[i_netS], opt['gpu'])
             parametersS[i_netS], gradParametersS[i_netS] = netS[i_netS].getParameters()
 

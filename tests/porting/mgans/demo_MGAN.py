@@ -21,7 +21,8 @@ def main(model_name, output_folder_name, input_folder_name, noise_name):
 
     opt['max_length'] = 512  # change this value for image size. Larger images needs more gpu memory.
     opt['stand_atom'] = 8  # make sure the image size can be divided by stand_atom
-    opt['noise_weight'] = 0.0  # change this weight for balancing between style and content. Stronger noise makes the synthesis more stylish.
+    # change this weight for balancing between style and content. Stronger noise makes the synthesis more stylish.
+    opt['noise_weight'] = 0.0
     opt['noise_name'] = noise_name  # low frequency noise image
     opt['gpu'] = 1
 

@@ -4,8 +4,9 @@ The script's body is split where it waits on outside things: ``build(opt, vgg)``
 ``-targetLayer`` from the VGG that loadcaffe loads, the decoder mirroring it, the preprocessing and TV modules put
 in front of the encoder) returns enc and dec; ``train(opt, enc, dec, contentLoader, styleLoader)`` runs the
 training loop with the two ImageLoaderAsync objects given (the test passes stand-ins with their ``nextBatch``)
-and returns the losses the script prints. The script is CUDA-only (``cutorch.setDevice``, ``:cuda()``), as here. ``opt`` is lapp's dict; the script's globals (optim_state, timer) are
-locals of ``train``. ``-display`` (the display web package) is not ported; ``maybe_save`` writes with lg.save.
+and returns the losses the script prints. The script is CUDA-only (``cutorch.setDevice``, ``:cuda()``), as
+here. ``opt`` is lapp's dict; the script's globals (optim_state, timer) are locals of ``train``. ``-display``
+(the display web package) is not ported; ``maybe_save`` writes with lg.save.
 """
 import legonn as lg
 from legonn import cudnn, cutorch, nn, nninit, optim, paths
