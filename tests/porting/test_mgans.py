@@ -13,7 +13,6 @@ import pytest
 
 import legonn as lg
 from legonn import image, nn
-from tests.checks import assert_jacobian
 from tests.porting.mgans import MGAN_wrapper
 from tests.porting.mgans.lib import helper, util
 from tests.porting.mgans.lib.tv import TVLoss
