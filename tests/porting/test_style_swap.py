@@ -1,5 +1,6 @@
 """Tests of the rtqichen/style-swap port (tests/porting/style_swap/: the style-swap autoencoder, MaxCoord, the
-perceptual criterion, style-swap.lua's optimisation and decoder paths, train-vgg-decoder.lua's training).
+perceptual criterion and its Gram-matrix loss, style-swap.lua's optimisation and decoder paths,
+train-vgg-decoder.lua's training).
 
 Stand-ins: loadcaffe's VGG-19 (a download) is ``tiny_vgg19``: the 46 modules of loadcaffe's VGG-19 with their
 Caffe names (16 padded 3x3 convolutions, ReLUs, 5 max-poolings, then the classifier style-swap.lua removes) with
@@ -9,6 +10,7 @@ gpu (the CuPy simulator runs it without a GPU).
 """
 import math
 
+import numpy as np
 import pytest
 
 import legonn as lg
@@ -23,6 +25,7 @@ from tests.porting.style_swap.ImageLoader import ImageLoader
 from tests.porting.style_swap.InstanceNormalization import InstanceNormalization
 from tests.porting.style_swap.MaxCoord import MaxCoord
 from tests.porting.style_swap.NonparametricPatchAutoencoderFactory import NonparametricPatchAutoencoderFactory
+from tests.porting.style_swap.StyleGramMatrixLossModule import StyleGramMatrixLossModule
 from tests.porting.style_swap.TVLossModule import TVLossModule
 
 
@@ -337,3 +340,62 @@ def test_train_vgg_decoder_reconstruction_loss_falls(tmp_path):
     assert (tmp_path / 'vgginv' / 'dec-000040.t7').exists() and (tmp_path / 'vgginv' / 'options.t7').exists()
     saved = lg.load(str(tmp_path / 'vgginv' / 'dec-000040.t7'))
     assert saved.get(0).weight.type() == 'torch.FloatTensor'
+
+
+# --- lib/StyleGramMatrixLossModule.lua --------------------------------------------------------------------------------
+
+def gram_loss(x, t, strength):
+    """strength * |G(x) - G(t)|^2 / |G(x)|^2 over N, with G(f) = f f^T / (H W) of the C x HW features."""
+    N, C = x.shape[0], x.shape[1]
+    vx, vt = x.reshape(N, C, -1), t.reshape(1, C, -1)
+    gx = vx @ vx.transpose(0, 2, 1) / vx.shape[2]
+    gt = vt @ vt.transpose(0, 2, 1) / vt.shape[2]
+    return strength * ((gx - gt) ** 2).sum() / (gx ** 2).sum() / N
+
+
+@pytest.mark.parametrize('batched', [False, True])
+def test_gram_loss_and_its_autograd_gradient(batched):
+    """The loss is the formula; the gradient torch-autograd computes (legonn.autograd here) matches central
+    differences of it in float64 (normalize off); normalize divides it by its L1 norm."""
+    lg.manualSeed(16)
+    m = StyleGramMatrixLossModule(2.0).double()
+    t = lg.randn(3, 4, 5).double()
+    m.setTarget(t)
+    x = lg.randn(1, 3, 4, 5).double() if batched else lg.randn(3, 4, 5).double()
+    assert m.forward(x) is x
+    x4 = x.numpy().reshape(1, 3, 4, 5)
+    assert math.isclose(m.loss, gram_loss(x4, t.numpy(), 2.0), rel_tol=1e-12)
+    go = lg.randn(*x.size()).double()
+    g = m.backward(x, go).clone()
+    numeric, h = np.zeros_like(x4), 1e-6
+    for idx in np.ndindex(x4.shape):
+        up, down = x4.copy(), x4.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric[idx] = (gram_loss(up, t.numpy(), 2.0) - gram_loss(down, t.numpy(), 2.0)) / (2 * h)
+    assert g.size() == x.size()
+    assert abs(g.numpy().reshape(x4.shape) - numeric - go.numpy().reshape(x4.shape)).max() < 1e-7
+    m.clearState()  # drops dfun: the next backward makes it again
+    n = StyleGramMatrixLossModule(1.0, True).double()
+    n.setTarget(t)
+    n.forward(x)
+    gn = n.backward(x, lg.zeros(*x.size()).double())
+    assert math.isclose(float(gn.abs().sum()), 1.0, rel_tol=1e-6)
+    assert m.backward(x, go).size() == x.size()
+
+
+def test_criterion_with_a_gram_style_layer():
+    lg.manualSeed(17)
+    crit = ArtisticStyleLossCriterion(tiny_vgg19(), {'gramstyle': ['relu1_1', 'relu2_1'], 'content': ['relu2_1']},
+                                      False, {'gramstyle': 1, 'content': 1, 'tv': 1e-3})
+    crit.net.float()
+    types = [lg.type(m) for m in crit.net.modules]
+    assert types[:2] == ['nn.SpatialConvolution', 'nn.TVLossModule']
+    assert types.count('nn.StyleGramMatrixLossModule') == 2 and types[-1] == 'nn.ContentLossModule'
+    style, content = lg.rand(3, 8, 8), lg.rand(3, 8, 8)
+    crit.setTargets({'style': style, 'content': content})
+    assert crit.forward(style.clone()) > 0 and crit.styleLoss < 1e-6
+    x = lg.rand(3, 8, 8)
+    loss = crit.forward(x)
+    assert math.isclose(loss, crit.styleLoss + crit.contentLoss) and crit.styleLoss > 0
+    assert crit.backward(x).size() == x.size()

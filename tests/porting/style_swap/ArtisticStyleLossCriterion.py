@@ -3,14 +3,15 @@
 The perceptual loss: the VGG ``cnn`` cut after the last named loss layer (max-pooling floored, or replaced by
 average pooling), with loss modules after the named layers, a TVLossModule in front when ``weights['tv'] > 0``
 and the [0,1] RGB -> Caffe BGR preprocessing convolution first; the loss is the sum of the modules' losses.
-StylePatchLossModule and StyleGramMatrixLossModule are not ported (style-swap.lua and train-vgg-decoder.lua give
-them no layers): asking for them raises NameError as a missing ``require`` would.
+StylePatchLossModule is not ported (style-swap.lua and train-vgg-decoder.lua give it no layers): ``nn`` has no
+such class, so asking for patch-style layers fails where the Lua's missing class would.
 """
 import math
 
 import legonn as lg
 from legonn import nn
 from tests.porting.adain_style import ContentLossModule, getPreprocessConv
+from tests.porting.style_swap.StyleGramMatrixLossModule import StyleGramMatrixLossModule
 from tests.porting.style_swap.TVLossModule import TVLossModule
 
 
@@ -104,7 +105,7 @@ class ArtisticStyleLossCriterion(nn.Criterion):
                     next_patchstyle_idx = next_patchstyle_idx + 1
                 if next_gramstyle_idx < len(layers['gramstyle']) and \
                         name == layers['gramstyle'][next_gramstyle_idx]:
-                    loss_module = nn.StyleGramMatrixLossModule(weights['gramstyle'], normalize)
+                    loss_module = StyleGramMatrixLossModule(weights['gramstyle'], normalize)
                     net.add(loss_module)
                     gramstyle_layers.append(loss_module)
                     next_gramstyle_idx = next_gramstyle_idx + 1
@@ -176,7 +177,52 @@ class ArtisticStyleLossCriterion(nn.Criterion):
     def setStyleTarget(self, target, patch_size=None, patch_stride=None):
         if len(self.patchstyle_layers) + len(self.gramstyle_layers) <= 0:
             return
-        raise NotImplementedError('StylePatchLossModule / StyleGramMatrixLossModule are not ported')
+        if target is None:
+            raise RuntimeError('Must provide target style image.')
+        assert target.nDimension() == 3 or target.nDimension() == 4, 'Content target must be 3D or 4D (batch).'
+        patch_size = patch_size or 3
+        patch_stride = patch_stride or 1
+        self.targets = getattr(self, 'targets', None) or {}
+
+        self.targets['style'] = target.clone()
+
+        # temporarily remove content targets, else the module
+        # may error out due to incorrect size.
+        content_targets = {}
+        for i in range(len(self.content_layers)):
+            content_targets[i] = self.content_layers[i].target
+            self.content_layers[i].target = None
+
+        self.net.clearState()
+        self.net.forward(self.targets['style'])
+        for i in range(len(self.patchstyle_layers)):
+            target_features = self.patchstyle_layers[i].output
+            self.patchstyle_layers[i].setTarget(target_features, patch_size, patch_stride)
+        for i in range(len(self.gramstyle_layers)):
+            target_features = self.gramstyle_layers[i].output
+            self.gramstyle_layers[i].setTarget(target_features)
+
+        # reset the content targets
+        for i in range(len(self.content_layers)):
+            self.content_layers[i].target = content_targets[i]
+
+    def addStyleTarget(self, target):
+        assert len(self.patchstyle_layers) + len(self.gramstyle_layers) > 0, 'No style layers.'
+        if target is None:
+            raise RuntimeError('Must provide target style image.')
+        assert target.nDimension() == 3, 'Only supports 3D style target.'
+
+        assert len(self.patchstyle_layers) == 0, \
+            'Only gramstyle layers are supported for addStyleTarget, but there is one or more patch-style loss.'
+
+        self.targets = getattr(self, 'targets', None) or {}
+
+        self.targets['style'] = target.clone()
+        self.net.clearState()
+        self.net.forward(self.targets['style'])
+        for i in range(len(self.gramstyle_layers)):
+            target_features = self.gramstyle_layers[i].output
+            self.gramstyle_layers[i].addTarget(target_features)
 
     def unsetTargets(self):
         for i in range(len(self.patchstyle_layers)):
