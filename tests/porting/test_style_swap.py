@@ -1,5 +1,5 @@
 """Tests of the rtqichen/style-swap port (tests/porting/style_swap/: the style-swap autoencoder, MaxCoord, the
-perceptual criterion and its Gram-matrix loss, style-swap.lua's optimisation and decoder paths,
+perceptual criterion and its Gram-matrix and patch losses, style-swap.lua's optimisation and decoder paths,
 train-vgg-decoder.lua's training).
 
 Stand-ins: loadcaffe's VGG-19 (a download) is ``tiny_vgg19``: the 46 modules of loadcaffe's VGG-19 with their
@@ -26,6 +26,7 @@ from tests.porting.style_swap.InstanceNormalization import InstanceNormalization
 from tests.porting.style_swap.MaxCoord import MaxCoord
 from tests.porting.style_swap.NonparametricPatchAutoencoderFactory import NonparametricPatchAutoencoderFactory
 from tests.porting.style_swap.StyleGramMatrixLossModule import StyleGramMatrixLossModule
+from tests.porting.style_swap.StylePatchLossModule import StylePatchLossModule
 from tests.porting.style_swap.TVLossModule import TVLossModule
 
 
@@ -399,3 +400,54 @@ def test_criterion_with_a_gram_style_layer():
     loss = crit.forward(x)
     assert math.isclose(loss, crit.styleLoss + crit.contentLoss) and crit.styleLoss > 0
     assert crit.backward(x).size() == x.size()
+
+
+# --- lib/StylePatchLossModule.lua -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('stride', [1, 2])
+def test_patch_loss_is_the_mse_to_the_best_correlated_patches(stride):
+    """The loss by brute force (each input patch against the normalised target patches, the best one's MSE); the
+    closed-form gradient (its convolutions reconfigured after construction, as the Lua does) matches central
+    differences in float64, the matches being fixed away from ties."""
+    lg.manualSeed(18)
+    m = StylePatchLossModule(2.0).double()
+    t = lg.randn(3, 6, 6).double()
+    m.setTarget(t, 3, stride)
+    x = lg.randn(3, 7, 7).double()
+    assert m.forward(x) is x
+    tp = m.target_patches.numpy().reshape(-1, 27)
+    tn = tp / np.linalg.norm(tp, axis=1, keepdims=True)
+    xn, total = x.numpy(), 0.0
+    for h in range(0, 5, stride):
+        for w in range(0, 5, stride):
+            p = xn[:, h:h + 3, w:w + 3].reshape(-1)
+            total += ((p - tp[int(np.argmax(tn @ p))]) ** 2).mean()
+    assert math.isclose(m.loss, 2.0 * total / xn.size, rel_tol=1e-12)
+    go = lg.randn(3, 7, 7).double()
+    g = m.backward(x, go).clone()
+    numeric, flat, h = np.zeros(x.nElement()), x.view(-1), 1e-6
+    for i in range(x.nElement()):
+        orig = float(flat[i])
+        flat[i] = orig + h
+        m.forward(x)
+        up = m.loss
+        flat[i] = orig - h
+        m.forward(x)
+        down = m.loss
+        flat[i] = orig
+        numeric[i] = (up - down) / (2 * h)
+    assert abs(g.numpy().reshape(-1) - numeric - go.numpy().reshape(-1)).max() < 1e-8
+
+
+def test_criterion_with_a_patch_style_layer():
+    lg.manualSeed(19)
+    crit = ArtisticStyleLossCriterion(tiny_vgg19(), {'patchstyle': ['relu2_1']}, True, {'patchstyle': 1},
+                                      None, False, 3, 1)
+    crit.net.float()
+    types = [lg.type(m) for m in crit.net.modules]
+    assert types[-1] == 'nn.StylePatchLossModule' and 'nn.SpatialAveragePooling' in types
+    style = lg.rand(3, 8, 8)
+    crit.setTargets({'style': style})
+    assert crit.forward(style.clone()) < 1e-10
+    x = lg.rand(3, 8, 8)
+    assert crit.forward(x) > 0 and crit.backward(x).size() == x.size()

@@ -3,8 +3,6 @@
 The perceptual loss: the VGG ``cnn`` cut after the last named loss layer (max-pooling floored, or replaced by
 average pooling), with loss modules after the named layers, a TVLossModule in front when ``weights['tv'] > 0``
 and the [0,1] RGB -> Caffe BGR preprocessing convolution first; the loss is the sum of the modules' losses.
-StylePatchLossModule is not ported (style-swap.lua and train-vgg-decoder.lua give it no layers): ``nn`` has no
-such class, so asking for patch-style layers fails where the Lua's missing class would.
 """
 import math
 
@@ -12,6 +10,7 @@ import legonn as lg
 from legonn import nn
 from tests.porting.adain_style import ContentLossModule, getPreprocessConv
 from tests.porting.style_swap.StyleGramMatrixLossModule import StyleGramMatrixLossModule
+from tests.porting.style_swap.StylePatchLossModule import StylePatchLossModule
 from tests.porting.style_swap.TVLossModule import TVLossModule
 
 
@@ -99,7 +98,7 @@ class ArtisticStyleLossCriterion(nn.Criterion):
                 # add loss modules
                 if next_patchstyle_idx < len(layers['patchstyle']) and \
                         name == layers['patchstyle'][next_patchstyle_idx]:
-                    loss_module = nn.StylePatchLossModule(weights['patchstyle'], normalize)
+                    loss_module = StylePatchLossModule(weights['patchstyle'], normalize)
                     net.add(loss_module)
                     patchstyle_layers.append(loss_module)
                     next_patchstyle_idx = next_patchstyle_idx + 1
