@@ -1,0 +1,1 @@
+"""helpers/ of rtqichen/style-swap (MIT licence), ported line by line."""
