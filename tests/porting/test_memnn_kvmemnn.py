@@ -1,0 +1,217 @@
+"""facebookarchive/MemNN's KVmemnn run through its port, tests/porting/memnn_kvmemnn/ (its docstring lists what is
+ported, every edit beyond syntax and indices, and what is left out).
+
+The C helpers are checked against the formulas they implement (End-To-End Memory Networks' position encoding,
+segment sums, weighted row lookups), the modules' gradients against central differences in float64, and a
+small ranker made of the three modules, trained with memnn_model.lua's calls, against a synthetic corpus.
+"""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import numeric_gradient
+
+from .memnn_kvmemnn import libmemnn
+from .memnn_kvmemnn.PositionalEncoder import PositionalEncoder
+from .memnn_kvmemnn.SumVecarr import SumVecarr
+from .memnn_kvmemnn.WeightedLookupTableSkinny import WeightedLookupTableSkinny
+
+
+def pe_reference(x, lens):
+    """Position encoding l_kj = (1 - j/J) - (k/d)(1 - 2j/J), j and k counted from 1 (arXiv:1503.08895, p. 5),
+    applied to each sentence's J rows of the concatenated ``x``."""
+    out, start, d = np.empty_like(x), 0, x.shape[1]
+    for J in lens:
+        j = np.arange(1, J + 1)[:, None]
+        k = np.arange(1, d + 1)[None, :]
+        out[start:start + J] = x[start:start + J] * ((1 - j / J) - k / d * (1 - 2 * j / J))
+        start += J
+    return out
+
+
+def segment_sums(x, lens):
+    bounds = np.cumsum([0] + list(lens))
+    return np.stack([x[a:b].sum(0) for a, b in zip(bounds[:-1], bounds[1:])])
+
+
+@pytest.mark.parametrize('forwardLen', [False, True])
+def test_positional_encoder_matches_the_papers_encoding(forwardLen):
+    lg.manualSeed(0)
+    x = lg.randn(7, 5)
+    lens = lg.DoubleTensor([3, 4])          # a DoubleTensor len: the module's float conversion
+    pe = PositionalEncoder(forwardLen)
+    out = pe.forward([x, lens])
+    got = out[0] if forwardLen else out
+    np.testing.assert_allclose(got.numpy(), pe_reference(x.numpy().astype(np.float64), [3, 4]), rtol=1e-5)
+    if forwardLen:
+        assert out[1].type() == 'torch.FloatTensor' and out[1].numpy().tolist() == [3, 4]
+    g = lg.randn(7, 5)
+    gi = pe.backward([x, lens], [g, None] if forwardLen else g)
+    np.testing.assert_allclose(gi[0].numpy(), pe_reference(g.numpy().astype(np.float64), [3, 4]), rtol=1e-5)
+    assert gi[1].numpy().tolist() == [3, 4]
+
+
+@pytest.mark.parametrize('dim', [1, 2, 5])       # sum_vecarr.c's three branches
+def test_sum_vecarr_sums_each_example_and_copies_the_gradient_back(dim):
+    lg.manualSeed(dim)
+    lens = [2, 1, 4]
+    x = lg.randn(7, dim)
+    s = SumVecarr()
+    out = s.forward([x, lg.FloatTensor(lens)])
+    np.testing.assert_allclose(out.numpy(), segment_sums(x.numpy().astype(np.float64), lens), rtol=1e-5)
+    g = lg.randn(3, dim)
+    gi = s.backward([x, lg.FloatTensor(lens)], g)
+    np.testing.assert_array_equal(gi[0].numpy(), np.repeat(g.numpy(), lens, axis=0))
+    assert gi[1].numpy().tolist() == lens
+
+
+def test_sum_vecarr_sums_floats_in_double_as_the_c_does():
+    """sum_floats accumulates in ``double sum[dim]`` and rounds once: 1 + 2^-24 added 4 times to 1 in float32
+    steps would stay 1, the C's double sum gives 1 + 2^-22."""
+    x = lg.FloatTensor([[1.0]] + [[2.0 ** -24]] * 4)
+    out = SumVecarr().forward([x, lg.FloatTensor([5])])
+    assert out[0][0] == np.float32(1 + 2.0 ** -22) != np.float32(1)
+
+
+def test_gradients_match_finite_differences_in_float64():
+    lg.manualSeed(3)
+    lens = lg.DoubleTensor([3, 2])
+    for module in (PositionalEncoder(), SumVecarr()):
+        module.double()
+        x = lg.DoubleTensor(5, 4).uniform(-1, 1)
+        w = lg.DoubleTensor(*module.forward([x, lens]).size()).uniform(-1, 1)
+        a = lg.data(x)
+
+        def loss():
+            return float((module.forward([x, lens]) * w).sum())
+
+        analytic = module.backward([x, lens], w)[0].numpy()
+        np.testing.assert_allclose(analytic.reshape(-1), numeric_gradient(loss, a), atol=1e-8)
+
+    # WeightedLookupTableSkinny: d loss / d weight, from the queue updateParameters(1) applies (weight -= grad)
+    wlt = WeightedLookupTableSkinny(6, 3)
+    wlt.weight = wlt.weight.double()
+    wlt.gradWeight = wlt.gradWeight.double()
+    wlt.output = wlt.output.double()
+    inp = lg.DoubleTensor([[4, 0.5], [1, 2.0], [4, -1.5]])       # row 4 twice: the queue holds both
+    w = lg.DoubleTensor(3, 3).uniform(-1, 1)
+
+    def loss():
+        return float((wlt.forward(inp) * w).sum())
+
+    numeric = numeric_gradient(loss, wlt.weight.numpy())
+    wlt.zeroGradParameters()
+    wlt.forward(inp)
+    wlt.backward(inp, w)
+    assert wlt.inputs[0] == 3 and wlt.inputWeights.narrow(0, 0, 3).numpy().tolist() == [4, 1, 4]
+    before = wlt.weight.clone()
+    wlt.updateParameters(1)
+    np.testing.assert_allclose((before - wlt.weight).numpy(), numeric, atol=1e-8)
+
+
+def test_weighted_lookup_rows_updates_and_queue_growth():
+    lg.manualSeed(4)
+    wlt = WeightedLookupTableSkinny(5, 2)
+    W = wlt.weight.clone().numpy()
+    out = wlt.forward(lg.FloatTensor([[3, 2.0], [0, -1.0]]))
+    np.testing.assert_allclose(out.numpy(), [2 * W[3], -W[0]], rtol=1e-6)
+    out1 = wlt.forward(lg.FloatTensor([2, 2, 4]))                # 1-D input: no weights
+    np.testing.assert_array_equal(out1.numpy(), W[[2, 2, 4]])
+    # accUpdateGradParameters: weight[word] -= lr * coeff * gradOutput, at once
+    wlt.accUpdateGradParameters(lg.FloatTensor([[1, 3.0]]), lg.FloatTensor([[1.0, -1.0]]), 0.5)
+    np.testing.assert_allclose(wlt.weight.numpy()[1], W[1] - 1.5 * np.array([1.0, -1.0]), rtol=1e-6)
+    # the queue is full after 2 rows: wlts_accGradParameters stops and asks for a resize, zeroGradParameters
+    # doubles it
+    wlt.gradWeight.resize(2, 2)
+    wlt.inputWeights.resize(2)
+    wlt.zeroGradParameters()
+    x = lg.FloatTensor([[0, 1.0], [1, 1.0], [2, 1.0]])
+    wlt.forward(x)
+    wlt.backward(x, lg.ones(3, 2))
+    assert wlt.queueResize is True and wlt.inputs[0] == 2
+    wlt.zeroGradParameters()
+    assert tuple(wlt.gradWeight.size()) == (4, 2) and wlt.inputWeights.size(0) == 4 and wlt.inputs[0] == 0
+    wlt.backward(x, lg.ones(3, 2))
+    assert wlt.queueResize is False and wlt.inputs[0] == 3
+
+
+def test_a_gradient_queue_needs_parameters_none_in_legonn():
+    """docs/porting.md's gradient-queue row: nn.Module's parameters() would give the weight with the queue as its
+    gradient, of another size, which legonn's accGradParameters refuses; the port's parameters() returns None."""
+    Raw = type('Raw', (WeightedLookupTableSkinny,), {'parameters': nn.Module.parameters})
+    for cls, refused in ((Raw, True), (WeightedLookupTableSkinny, False)):
+        wlt = cls(5, 3)
+        x = lg.FloatTensor([[1, 1.0]])
+        wlt.zeroGradParameters()
+        wlt.forward(x)
+        if refused:
+            with pytest.raises(ValueError, match=r'gradient 0 to be a .* of size \(5, 3\) like its parameter, '
+                                                 r'got .* of size \(10000, 3\)'):
+                wlt.backward(x, lg.ones(1, 3))
+        else:
+            wlt.backward(x, lg.ones(1, 3))
+            assert wlt.inputs[0] == 1
+
+
+def make_corpus(rng, n, vocab=12, n_answers=4):
+    """bAbI-like stories: each holds one clue word per answer among noise words; the answer is the one whose
+    clue appears. Words 0..7 are noise, 8..11 the clues of answers 0..3."""
+    stories = []
+    for _ in range(n):
+        a = int(rng.integers(n_answers))
+        words = list(rng.integers(0, vocab - n_answers, size=int(rng.integers(2, 5)))) + [vocab - n_answers + a]
+        rng.shuffle(words)
+        stories.append((words, a))
+    return stories
+
+
+def test_a_ranker_of_the_three_modules_trains_with_memnn_models_calls():
+    """memnn_model.lua's step on its modules: mlp:zeroGradParameters(), forward, backward, then
+    mlp:updateParameters(lr) and labelLT's the same; kvmemnn_model.lua's
+    ``qemb:get(1).updateParameters = function (...) return; end`` freezes one table by an instance override."""
+    lg.manualSeed(5)
+    rng = np.random.default_rng(5)
+    data = make_corpus(rng, 40)
+    d = 8
+    qemb = nn.Sequential()
+    qemb.add(nn.ParallelTable().add(WeightedLookupTableSkinny(12, d)).add(nn.Identity()))
+    qemb.add(PositionalEncoder(True))
+    qemb.add(SumVecarr())
+    labelLT = WeightedLookupTableSkinny(4, d)
+    frozen = nn.Sequential().add(WeightedLookupTableSkinny(12, d))
+    frozen.get(0).updateParameters = lambda *_: None
+    frozen_before = frozen.get(0).weight.clone()
+    crit = nn.CrossEntropyCriterion()
+    cands = lg.FloatTensor([0, 1, 2, 3])
+
+    def step(words, a, lr):
+        x = lg.FloatTensor([[w, 1.0] for w in words])
+        lens = lg.FloatTensor([len(words)])
+        for m in (qemb, labelLT, frozen):
+            m.zeroGradParameters()
+        q = qemb.forward([x, lens])                               # 1 x d
+        y = labelLT.forward(cands)                                # 4 x d
+        frozen.forward(x)
+        scores = lg.mm(q, y.t())
+        err = crit.forward(scores, lg.LongTensor([a]))
+        if lr:
+            g = crit.backward(scores, lg.LongTensor([a]))
+            qemb.backward([x, lens], lg.mm(g, y))
+            labelLT.backward(cands, lg.mm(g.t(), q))
+            frozen.backward(x, lg.ones(len(words), d))
+            for m in (qemb, labelLT, frozen):
+                m.updateParameters(lr)
+        return err, int(scores[0].numpy().argmax()) == a
+
+    def evaluate():
+        res = [step(w, a, 0) for w, a in data]
+        return np.mean([e for e, _ in res]), np.mean([c for _, c in res])
+
+    loss0, acc0 = evaluate()
+    for _ in range(8):
+        for words, a in data:
+            step(words, a, 0.05)
+    loss1, acc1 = evaluate()
+    assert loss1 < 0.5 * loss0 and acc1 > max(acc0, 0.9)
+    assert frozen.get(0).weight.equal(frozen_before)
