@@ -41,6 +41,15 @@ def typename(obj):
     return declared if isinstance(declared, str) else None
 
 
+# luaT gives every registered metatable the field __typename (luaT.c:726-728) and a tensor or storage reads its
+# metatable's fields, so Torch7 code tests ``x.__typename == 'torch.DoubleTensor'`` of a tensor (facebookarchive/
+# MemNN's KVmemnn vector_array.lua); modules have it in modules/base/typed.py. Set after the class bodies because
+# Python mangles a ``__typename`` written inside one (write ``getattr(x, '__typename')`` inside a class too).
+for _cls in (Tensor, Storage):
+    setattr(_cls, '__typename', property(typename, doc="The type name, as ``legonn.typename(self)``: "
+                                                       "'legonn.FloatTensor' (equal to 'torch.FloatTensor')."))
+del _cls
+
 def lua_class_name(cls):
     """'nn.Linear': the Lua package the class belongs to (``lua_package``, 'nn' unless it says) and its name;
     the bare name for ``lua_package = None``, a class torch.class made global (``torch.class('Embedding',
