@@ -215,3 +215,45 @@ def test_a_ranker_of_the_three_modules_trains_with_memnn_models_calls():
     loss1, acc1 = evaluate()
     assert loss1 < 0.5 * loss0 and acc1 > max(acc0, 0.9)
     assert frozen.get(0).weight.equal(frozen_before)
+
+
+def test_vector_array_adds_grows_clips_and_round_trips(tmp_path, capsys):
+    from .memnn_kvmemnn.vector_array import VectorArray
+    va = VectorArray.new(2, 1, 2)
+    rows = [lg.FloatTensor([[k, 0.5 * k]] * (k + 1)) for k in range(5)]
+    for r in rows:
+        assert va.add(r)
+    assert va.size() == 5 and va.idx.numpy()[:5].tolist() == [0, 1, 3, 6, 10]
+    phi = (1 + 5 ** 0.5) / 2
+    assert va.idx.size(0) == 9 == int(np.ceil((int(np.ceil((1 + 1) * phi)) + 1) * phi))   # grown at adds 2 and 5
+    for k in range(5):
+        assert va.get(k).equal(rows[k])
+    with pytest.raises(ValueError, match='expected torch.FloatTensor'):
+        va.add(lg.DoubleTensor([[1, 1]]))
+    va.clip()
+    assert tuple(va.data.size()) == (15, 2) and va.idx.size(0) == 5
+    other = VectorArray.new(1, 1, 2)
+    other.add(lg.FloatTensor([[9, 9], [8, 8]]))
+    va.add_vecarr(other)
+    assert va.size() == 6 and va.get(5).equal(lg.FloatTensor([[9, 9], [8, 8]])) and va.idx[5] == 15
+    # the data and lengths are SumVecarr's input
+    s = SumVecarr().forward([va.data, va.len.narrow(0, 0, int(va.size()))])
+    np.testing.assert_allclose(s.numpy()[:, 0], [k * (k + 1) for k in range(5)] + [17])
+    va.save(str(tmp_path / 'va.t7'))
+    back = VectorArray.load(str(tmp_path / 'va.t7'))
+    assert back.size() == 6 and back.get(2).equal(rows[2]) and back.storage == 'FloatStorage*'
+    assert '[saving VectorArray:' in capsys.readouterr().out
+
+
+def test_vector_array_from_a_tds_hash_and_an_atomic_vector(tmp_path):
+    from legonn import tds
+    from .memnn_kvmemnn.vector_array import VectorArray
+    h = tds.Hash()
+    h[0] = lg.DoubleTensor([1, 2])
+    h[2] = lg.DoubleTensor([3])
+    va = VectorArray.create_from_tds_hash(h)
+    assert va.useDoubles is True and va.size() == 3          # x.__typename of a DoubleTensor, as in Torch7
+    assert va.get(0).numpy().tolist() == [1, 2] and va.get(1).numpy().tolist() == [0] and va.get(2)[0] == 3
+    VectorArray.save_atomic_vector(str(tmp_path / 'a.t7'), [lg.FloatTensor([[4, 1.0]]), lg.FloatTensor()])
+    a = VectorArray.load(str(tmp_path / 'a.t7'))
+    assert a.useDoubles is False and a.get(0).numpy().tolist() == [[4, 1]] and a.get(1)[0][0] == 1
