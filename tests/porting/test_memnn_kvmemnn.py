@@ -257,3 +257,64 @@ def test_vector_array_from_a_tds_hash_and_an_atomic_vector(tmp_path):
     VectorArray.save_atomic_vector(str(tmp_path / 'a.t7'), [lg.FloatTensor([[4, 1.0]]), lg.FloatTensor()])
     a = VectorArray.load(str(tmp_path / 'a.t7'))
     assert a.useDoubles is False and a.get(0).numpy().tolist() == [[4, 1]] and a.get(1)[0][0] == 1
+
+
+def write_dict(tmp_path):
+    """A WikiMovies-style dictionary: ``symbol<TAB>frequency`` per line, multi-word entities included."""
+    words = [('mary', 3), ('john', 2), ('went', 5), ('to', 9), ('the', 20), ('kitchen', 2), ('garden', 1),
+             ('where', 4), ('is', 6), ('?', 4), ('the dark knight', 1), ('directed_by', 2),
+             ('christopher nolan', 7)]
+    path = tmp_path / 'dict.txt'
+    path.write_text(''.join(f'{w}\t{f}\n' for w, f in words))
+    return str(path), [w for w, _ in words]
+
+
+def test_dict_loads_saves_and_converts(tmp_path, capsys):
+    from .memnn_kvmemnn.dict import dict
+    path, words = write_dict(tmp_path)
+    opt = {'dictFile': path, 'dictFullLoading': True, 'allowSaving': True}
+    d = dict.create(opt)
+    assert d.num_symbols == len(words) and d.symbol_to_index('mary') == 0 and d.index_to_symbol(2) == 'went'
+    assert d.index_to_freq[4] == 20
+    assert d.v2t(lg.FloatTensor([[0, 1], [2, 1], [40, 1]])) == 'mary went <ind=40>'
+    assert d.t2v_l('mary went nowhere') == [[0, 1], [2, 1]]
+    labels = d.get_labels()
+    assert len(labels) == len(words) and labels[3].numpy().tolist() == [[3, 1]]
+    d.save(str(tmp_path / 'saved.txt'))
+    assert (tmp_path / 'saved.txt').read_text() == open(path).read()
+    assert '[num symbols: 13]' in capsys.readouterr().out
+    small = dict.create({'dictFile': path})          # not fully loaded: the maps are dropped
+    assert small.dictFullLoading is False and small._symbol_to_index is None and small.index_to_freq is None
+
+
+def test_parser_reads_babi_and_wikimovies_lines(tmp_path):
+    from .memnn_kvmemnn.dict import dict
+    from .memnn_kvmemnn.parse import parser
+    path, words = write_dict(tmp_path)
+    opt = {'dictFile': path, 'dictFullLoading': True, 'dictWhiteSpace': '[ ]', 'preprocessText': True,
+           'dictLowercaseData': True, 'dictMaxNGramSz': 100, 'dictRemoveWhiteSpace': ' ,', 'dictTFIDFPow': 1}
+    d = dict.create(opt)
+    p = parser.new(opt)
+    ix = d.symbol_to_index
+    # bAbI-style: "<index> <story or question>\t<answer>\t<supporting facts>\t<candidates>"
+    in_vec, out_vec, sfs, cands = p.parse('3 Where is   Mary??\tkitchen\t1 2\tkitchen|garden|Kitchen', d)
+    assert in_vec == [3.0, ix('where'), ix('is'), ix('mary'), ix('?')]
+    assert out_vec == [ix('kitchen')] and sfs.numpy().tolist() == [1, 2]
+    assert len(cands) == 2 and cands[1].numpy().tolist() == [ix('garden')]   # 'Kitchen' is a duplicate
+    # WikiMovies-style: the longest n-gram of the dictionary wins
+    in_vec = p.parse('1 the dark knight directed_by christopher nolan', d)[0]
+    assert in_vec == [1.0, ix('the dark knight'), ix('directed_by'), ix('christopher nolan')]
+    # test time: TF-IDF weights 1 / (freq + 10), normalised; the dictionary's last symbol keeps freq 1
+    # (parse.lua reads index_to_freq only while its size exceeds the 1-based index)
+    r = p.parse_test_time('Where is Mary the dark knight christopher nolan', d)
+    assert r[:, 0].numpy().tolist() == [ix('where'), ix('is'), ix('mary'), ix('the dark knight'),
+                                        ix('christopher nolan')]
+    w = np.array([1 / (4 + 10), 1 / (6 + 10), 1 / (3 + 10), 1 / (1 + 10), 1 / (1 + 10)])
+    np.testing.assert_allclose(r[:, 1].numpy(), w / np.linalg.norm(w), rtol=1e-6)
+    assert d.t2v('Where is Mary').size(0) == 3
+    # without dictRemoveWhiteSpace parse_internal_test_time rebinds its local out_vec, so parse_test_time's
+    # vector stays empty and it returns nil, in Lua as here
+    opt2 = {k: v for k, v in opt.items() if k != 'dictRemoveWhiteSpace'}
+    assert parser.new(opt2).parse_test_time('where is mary', d) is None
+    assert p.split('a-b c', '[ ]', ' ') == ['a-b', 'c'] and p.preprocess_word('--x-') == 'x'
+    assert p.preprocess_word('-1') == '-1'

@@ -7,6 +7,8 @@ legonn, as the other ports are):
 * library/PositionalEncoder.lua, SumVecarr.lua, WeightedLookupTableSkinny.lua: the three nn modules, registered
   under their Torch7 names (docs/porting.md's torch.class row).
 * library/vector_array.lua: VectorArray, all but get_shared/new_shared (its docstring says why).
+* library/dict.lua and library/parse.lua: the dictionary and the line parser (bAbI/WikiMovies lines, n-gram
+  entities, TF-IDF weights at test time); their docstrings list their edits.
 
 Edits beyond Lua syntax and 0-based indices, each marked where it is made: ``local C = ffi.load('libmemnn.so')``
 with its ``ffi.cdef`` is ``from . import libmemnn as C`` (docs/porting.md's ffi.load row); WeightedLookupTableSkinny
@@ -14,7 +16,7 @@ gets a ``parameters()`` returning None (docs/porting.md's gradient-queue row); `
 empty table is ``not self.gradInput``; a field the Lua reads before any assignment (``self.queueResize``,
 ``self._gradOutput``) is read with ``getattr(..., None)`` (docs/porting.md's field-never-set rule).
 
-Not ported (time): base_model, memnn_model, kvmemnn_model, data, dict, hash, parse, eval_lib,
+Not ported (time): base_model, memnn_model, kvmemnn_model, data, hash, eval_lib,
 thread_utils, util, cmd, interactive_lib and the scripts; tests/porting/test_memnn_kvmemnn.py trains a small
 memory-network-style ranker built from the three modules, with the calls memnn_model.lua makes on them
 (zeroGradParameters, backward, updateParameters, kvmemnn_model.lua's per-instance ``updateParameters`` override).
