@@ -318,3 +318,45 @@ def test_parser_reads_babi_and_wikimovies_lines(tmp_path):
     assert parser.new(opt2).parse_test_time('where is mary', d) is None
     assert p.split('a-b c', '[ ]', ' ') == ['a-b', 'c'] and p.preprocess_word('--x-') == 'x'
     assert p.preprocess_word('-1') == '-1'
+
+
+def test_cmd_parses_key_value_arguments(capsys):
+    from .memnn_kvmemnn.cmd import cmd, tonumber
+    c = cmd.new()
+    c.option('learningRate', 0.01, 'lr', 'model')
+    c.option('maxHops', 1, 'hops', 'model', True)
+    c.option('dictWhiteSpace', '[ ]', 'ws', 'data')
+    c.option('usePE', False, 'pe', 'model')
+    c.reset_default('learningRate', 0.005)
+    opt = c.parse(['-learningRate', '0.1', 'maxHops=3', '--usePE=true', 'dictWhiteSpace=nil'])
+    assert opt == {'modelClass': 'library.base_model', 'dataClass': 'library.data', 'learningRate': 0.1,
+                   'maxHops': 3, 'usePE': True, 'dictWhiteSpace': None}
+    assert c.parse([]) ['learningRate'] == 0.005
+    assert [tonumber(s) for s in ('12', '-1.5e2', ' 7 ', '0x10', '1a', '')] == [12, -150.0, 7, 16, None, None]
+    with pytest.raises(ValueError, match='nothere does not exist as an option yet'):
+        c.reset_default('nothere', 1)
+    with pytest.raises(SystemExit):
+        c.parse(['unknown=1'])
+    assert 'Failure to parse argument: unknown=1' in capsys.readouterr().out
+    c.print(dict(c.parse(['maxHops=1'])))
+    printed = capsys.readouterr().out
+    assert printed.index('--- data options ---') < printed.index('--- model options ---')
+    assert 'maxHops' not in printed and '  learningRate\t0.005' in printed    # hidden at its default
+
+
+def test_util_helpers(capsys):
+    from .memnn_kvmemnn import util
+    assert [util.shortFloat(t) for t in (3.0, 0.123456, 123.456)] == ['3', '0.1235', '123.456']
+    for _ in range(3):
+        util.log_first_n(2, 'here', 'msg')
+    assert capsys.readouterr().out.count('[here|msg]') == 2
+    assert util.same_tensor(lg.Tensor([[1, 9], [2, 9]]), lg.Tensor([[1, 0], [2, 0]]))   # first column only
+    assert not util.same_tensor(lg.Tensor([1, 2]), lg.Tensor([1, 3]))
+    assert util.basename('/a/b/c.lua') == 'c.lua' and util.basename('c.lua') == 'c.lua'
+    util.log_progress(1, 4, 0 + int(__import__('time').time()), None, 'count facts:')
+    assert 'count facts: Approx. 25.00 % done. Time passed: 0h 00m 00s.' in capsys.readouterr().out
+    log = util.Log.new('memnn', 0)
+    log.info('%d hops', 2)
+    log.debug('not shown')
+    out = capsys.readouterr().out
+    assert out.startswith('memnn:util.py:') and out.endswith(':2 hops\n') and 'not shown' not in out

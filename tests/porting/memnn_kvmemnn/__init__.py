@@ -9,6 +9,7 @@ legonn, as the other ports are):
 * library/vector_array.lua: VectorArray, all but get_shared/new_shared (its docstring says why).
 * library/dict.lua and library/parse.lua: the dictionary and the line parser (bAbI/WikiMovies lines, n-gram
   entities, TF-IDF weights at test time); their docstrings list their edits.
+* library/cmd.lua and library/util.lua: the option parser and the helpers (logging, progress, shortFloat).
 
 Edits beyond Lua syntax and 0-based indices, each marked where it is made: ``local C = ffi.load('libmemnn.so')``
 with its ``ffi.cdef`` is ``from . import libmemnn as C`` (docs/porting.md's ffi.load row); WeightedLookupTableSkinny
@@ -17,7 +18,7 @@ empty table is ``not self.gradInput``; a field the Lua reads before any assignme
 ``self._gradOutput``) is read with ``getattr(..., None)`` (docs/porting.md's field-never-set rule).
 
 Not ported (time): base_model, memnn_model, kvmemnn_model, data, hash, eval_lib,
-thread_utils, util, cmd, interactive_lib and the scripts; tests/porting/test_memnn_kvmemnn.py trains a small
+thread_utils, interactive_lib and the scripts; tests/porting/test_memnn_kvmemnn.py trains a small
 memory-network-style ranker built from the three modules, with the calls memnn_model.lua makes on them
 (zeroGradParameters, backward, updateParameters, kvmemnn_model.lua's per-instance ``updateParameters`` override).
 """
