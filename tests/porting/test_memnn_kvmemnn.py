@@ -360,3 +360,103 @@ def test_util_helpers(capsys):
     log.debug('not shown')
     out = capsys.readouterr().out
     assert out.startswith('memnn:util.py:') and out.endswith(':2 hops\n') and 'not shown' not in out
+
+
+class Dict:
+    """A stand-in for dict.lua's object where only ``num_symbols`` is read."""
+    def __init__(self, n):
+        self.num_symbols = n
+
+
+def kv_model(opt, n_symbols):
+    """memnn_model.lua's create_mlp and reset, which go through base_model.lua (not ported), reduced to what
+    negsample_update reads: the modules, the graph and the temporaries reset() makes."""
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    m = kvmemNN()
+    m.opt = opt
+    m.dict = Dict(n_symbols)
+    m.dictSz = m.num_features()
+    m.create_modules()
+    m.mlp = m.create_nngraph()
+    d = opt['embeddingDim']
+    m.inputEmbedding, m.posLabelEmbedding, m.negLabelEmbedding, m.temp, m.temp2 = [lg.Tensor(d).zero()
+                                                                                   for _ in range(5)]
+    return m
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@pytest.mark.parametrize('hops', [1, 2])
+def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops):
+    lg.manualSeed(6)
+    opt = {'embeddingDim': 5, 'maxHops': hops, 'initWeights': 0.3, 'numNegSamples': 1,
+           'LTsharedWithResponse': True}
+    m = kv_model(opt, 9)
+    W = m.wt[0].weight.numpy().astype(np.float64)
+    q = lg.FloatTensor([[1, 0.5], [2, 1.0]])
+    keys = [lg.FloatTensor([[1, 1], [3, 1], [4, 2], [5, 1], [6, 1]]), lg.FloatTensor([2, 1, 2])]
+    vals = [lg.FloatTensor([[7, 1], [8, 1], [0, 0.5]]), lg.FloatTensor([1, 1, 1])]
+    out = m.mlp.forward(m.build_input(q, [keys, vals]))
+    emb = W[[1, 2]].T @ np.array([0.5, 1.0])
+    K = np.stack([W[1] + W[3], W[4] * 2, W[5] + W[6]])
+    V = np.stack([W[7], W[8], 0.5 * W[0]])
+    o = emb + softmax(K @ emb) @ V
+    for h in range(1, hops):
+        R = m.lin_rotate[h - 1]
+        qr = R.weight.numpy() @ o + R.bias.numpy()
+        o = qr + softmax(K @ qr) @ V
+    np.testing.assert_allclose(out.numpy(), o, rtol=1e-5, atol=1e-6)
+    # LTsharedWithResponse: the label table, the response and the word table share one storage
+    assert m.labelLT.get(0).weight.storage() is m.wt[0].weight.storage() is m.rlin.weight.storage()
+
+
+def test_key_value_memory_network_learns_to_read_the_answer_from_memory():
+    """WikiMovies-like: each example's memory holds ``movie directed_by`` keys with a director value, the
+    mapping drawn afresh per example, so the question ``who directed m_i`` is answered only by reading the
+    memory. negsample_update (margin ranking against sampled negatives) trains it."""
+    from .memnn_kvmemnn import memnn_model
+    lg.manualSeed(7)
+    rng = np.random.default_rng(7)
+    WHO, DIRECTED, DIRECTED_BY, MOVIES, DIRECTORS = 0, 1, 2, [3, 4, 5, 6], [7, 8, 9, 10]
+    opt = {'embeddingDim': 12, 'maxHops': 1, 'initWeights': 0.3, 'numNegSamples': 3, 'margin': 0.1,
+           'learningRate': 0.1, 'LTsharedWithResponse': True}
+    m = kv_model(opt, 11)
+
+    class TrainData:
+        """data.lua's get_negative_label (not ported): another director."""
+        def get_negative_label(self, ex):
+            return lg.FloatTensor([[int(rng.choice([d for d in DIRECTORS if d != ex['answer']])), 1]])
+
+    memnn_model.g_train_data = TrainData()
+
+    def example():
+        directors = rng.permutation(DIRECTORS)
+        i = int(rng.integers(4))
+        keys = [lg.FloatTensor([[mv, 1] for mv in MOVIES for mv in (mv, DIRECTED_BY)]), lg.FloatTensor([2] * 4)]
+        vals = [lg.FloatTensor([[int(d), 1] for d in directors]), lg.FloatTensor([1] * 4)]
+        q = lg.FloatTensor([[WHO, 1], [DIRECTED, 1], [MOVIES[i], 1]])
+        return {'answer': int(directors[i])}, m.build_input(q, [keys, vals])
+
+    data = [example() for _ in range(60)]
+
+    def hits_at_1():
+        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in DIRECTORS])
+        right = 0
+        for ex, x in data:
+            scores = lg.mv(labels, m.mlp.forward(x))
+            right += DIRECTORS[int(scores.numpy().argmax())] == ex['answer']
+        return right / len(data)
+
+    before = hits_at_1()
+    violations = []
+    for epoch in range(6):
+        n = 0
+        for ex, x in data:
+            loss = m.negsample_update(ex, x, lg.FloatTensor([[ex['answer'], 1]]))
+            n += loss['mean_rank']
+        violations.append(n)
+    after = hits_at_1()
+    assert before < 0.5 and after > 0.9 and violations[-1] < 0.3 * violations[0], (before, after, violations)

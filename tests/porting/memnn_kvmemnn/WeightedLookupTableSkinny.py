@@ -6,7 +6,10 @@ Dictionary indices in the input's first column are 0-based (libmemnn's docstring
 Edit: ``parameters()`` returns None (no parameters; the port's method, marked below). The Lua's gradWeight is a
 queue of the rows updated since zeroGradParameters (10000 x embDim, not the weight's nIndex x embDim) that its
 own updateParameters applies; legonn checks every module's gradients against its parameters before
-accGradParameters and refuses the queue (docs/porting.md's WeightedLookupTableSkinny row).
+accGradParameters and refuses the queue (docs/porting.md's WeightedLookupTableSkinny row). And an
+``updateGradInput`` giving zeros of the input's size: the Lua has none, so nn.Module's returns the empty
+``self.gradInput``, which memnn_model's graphs hand to the nn.Identity of their memory input; legonn checks a
+gradOutput against the output forward made and refuses the empty tensor (the same row).
 """
 import legonn as lg
 from legonn import nn
@@ -76,6 +79,10 @@ class WeightedLookupTableSkinny(nn.Module):
         )
 
         return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # the port's (see the module docstring): no gradient reaches the indices or their weights
+        return self.gradInput.resizeAs(input).zero()
 
     def zeroGradParameters(self):
         self.inputs[0] = 0
