@@ -152,6 +152,20 @@ def test_a_gradient_queue_needs_parameters_none_in_legonn():
         else:
             wlt.backward(x, lg.ones(1, 3))
             assert wlt.inputs[0] == 1
+    # nn.Module's updateGradInput (the Lua's): the empty gradInput reaches the graph's input Identity, refused
+    for ugi, refused in ((nn.Module.updateGradInput, True), (WeightedLookupTableSkinny.updateGradInput, False)):
+        Lut = type('Lut', (WeightedLookupTableSkinny,), {'updateGradInput': ugi})
+        inp = nn.Identity()()
+        emb = nn.Sequential().add(nn.ParallelTable().add(Lut(5, 3)).add(nn.Identity())).add(SumVecarr())(inp)
+        g = nn.gModule([inp], [emb])
+        x = [lg.FloatTensor([[1, 1.0], [2, 1.0]]), lg.FloatTensor([2])]
+        g.forward(x)
+        if refused:
+            with pytest.raises(ValueError, match=r'expected gradOutput\[0\] to be a .* of size \(2, 2\), got .* '
+                                                 r'of size \(0,\)'):
+                g.backward(x, lg.ones(1, 3))
+        else:
+            assert g.backward(x, lg.ones(1, 3))[0].equal(lg.zeros(2, 2))
 
 
 def make_corpus(rng, n, vocab=12, n_answers=4):
