@@ -50,6 +50,7 @@ for _cls in (Tensor, Storage):
                                                        "'legonn.FloatTensor' (equal to 'torch.FloatTensor')."))
 del _cls
 
+
 def lua_class_name(cls):
     """'nn.Linear': the Lua package the class belongs to (``lua_package``, 'nn' unless it says) and its name;
     the bare name for ``lua_package = None``, a class torch.class made global (``torch.class('Embedding',

@@ -20,8 +20,7 @@ from legonn import tds
 from legonn.pl import utils as pl_utils
 from legonn.tensor.introspection import LUA_SPACE
 
-S = LUA_SPACE.replace('\n', '\\n').replace('\t', '\\t').replace('\r', '\\r').replace('\f', '\\f').replace(
-    '\v', '\\v')
+S = LUA_SPACE   # Lua's %s, inside the [...] sets below
 hash = None   # require('library.hash'): not ported (see the module docstring)
 
 

@@ -5,11 +5,12 @@ The Lua table ``VectorArray`` with ``setmetatable(va, {__index = VectorArray})``
 ``VectorArray:new(...)``, ``:load``, ``:create_from_tds_hash`` and ``:save_atomic_vector`` (called on the class
 table) are classmethods. Offsets in ``idx`` are 0-based (Lua's ``offset = self.sz[1] + 1`` is ``self.sz[0]``) and
 ``get(i)`` takes a 0-based entry; ``create_from_tds_hash`` reads keys 0 .. max_key (Lua's 1 .. max_key).
-``x:dim() > 0`` (a test for an empty tensor) is ``x.nElement() != 0`` (docs/porting.md's
-``list:dim() ~= 0`` row: legonn's empty tensor has one dimension of size 0). ``save`` writes ``vars(self)`` and ``load`` puts the loaded fields into an object of the class (docs/porting.md's
-NAMAS ``torch.save(fname, self)`` row). Not ported: ``get_shared`` and ``new_shared``, which hand raw storage
-addresses to other threads through thread_utils.lua's ``ffi.cast`` of THStorage structs (Python cannot make a
-tensor over an address; legonn.threads shares tensors by sending them).
+``x:dim() > 0`` (a test for an empty tensor) is ``x.nElement() != 0`` (docs/porting.md's ``list:dim() ~= 0``
+row: legonn's empty tensor has one dimension of size 0). ``save`` writes ``vars(self)`` and ``load`` puts the
+loaded fields into an object of the class (docs/porting.md's NAMAS ``torch.save(fname, self)`` row). Not ported:
+``get_shared`` and ``new_shared``, which hand raw storage addresses to other threads through thread_utils.lua's
+``ffi.cast`` of THStorage structs (Python cannot make a tensor over an address; legonn.threads shares tensors by
+sending them).
 """
 import math
 
