@@ -18,7 +18,6 @@ from . import libmemnn as C
 
 
 class WeightedLookupTableSkinny(nn.Module):
-    __version = 1
 
     def __init__(self, nIndex=None, embDim=None):
         super().__init__()
@@ -173,4 +172,6 @@ class WeightedLookupTableSkinny(nn.Module):
         )
 
 
+# WeightedLookupTableSkinny.__version = 1, set after the body: Python mangles a __version written inside it
+setattr(WeightedLookupTableSkinny, '__version', 1)
 lg.register(WeightedLookupTableSkinny, 'nn.WeightedLookupTableSkinny')
