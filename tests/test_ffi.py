@@ -46,6 +46,19 @@ def test_copy_with_a_length_and_string_with_a_length():
     assert lg.data(floats.storage()) is floats.storage().data
 
 
+def test_data_of_a_size_is_its_longs_as_torch7s_fresh_long_storage():
+    """``torch.data(x:size())``: Torch7's ``x:size()`` is a new LongStorage (generic/Tensor.c:24) and
+    torch.data calls its ``:data()`` (FFInterface.lua:200); facebookarchive/MemNN's KVmemnn
+    WeightedLookupTableSkinny.lua hands ``torch.data(self.gradWeight:size())`` to its C
+    (tests/porting/test_memnn_kvmemnn.py). A fresh int64 array, as the storage is fresh."""
+    x = lg.FloatTensor(5, 3)
+    sizes = lg.data(x.size())
+    assert sizes.dtype == np.int64 and sizes.tolist() == [5, 3]
+    sizes[0] = 7                               # writing it leaves the tensor as the fresh storage does
+    assert tuple(x.size()) == (5, 3) and lg.data(x.size()).tolist() == [5, 3]
+    assert lg.data(lg.LongStorage([5, 3])).tolist() == [5, 3]
+
+
 def test_bounds_are_checked_where_luajit_would_overrun_memory():
     row = lg.CharTensor(1, 4).zero()
     with pytest.raises(ValueError, match=r'ffi.copy: 5 bytes do not fit in dst, which holds 4'):

@@ -14,7 +14,7 @@ import numpy as np
 from .backend import address
 from .functions import is_tensor
 from .storage import Storage
-from .tensor import Tensor
+from .tensor import Size, Tensor
 from .timer import Timer
 
 
@@ -39,6 +39,16 @@ def typename(obj):
         return lua_class_name(type(obj))
     declared = getattr(type(obj), 'typename', None)
     return declared if isinstance(declared, str) else None
+
+
+# luaT gives every registered metatable the field __typename (luaT.c:726-728) and a tensor or storage reads its
+# metatable's fields, so Torch7 code tests ``x.__typename == 'torch.DoubleTensor'`` of a tensor (facebookarchive/
+# MemNN's KVmemnn vector_array.lua); modules have it in modules/base/typed.py. Set after the class bodies because
+# Python mangles a ``__typename`` written inside one (write ``getattr(x, '__typename')`` inside a class too).
+for _cls in (Tensor, Storage):
+    setattr(_cls, '__typename', property(typename, doc="The type name, as ``legonn.typename(self)``: "
+                                                       "'legonn.FloatTensor' (equal to 'torch.FloatTensor')."))
+del _cls
 
 
 def lua_class_name(cls):
@@ -140,11 +150,17 @@ def pointer(obj):
 
 def data(obj, asnumber=False):
     """Torch7's ``torch.data(x)``: the pointer to a tensor's first element (``x.data()``, a 1-D NumPy/CuPy view of
-    the storage from there) or to a storage's first (``s.data``); with ``asnumber``, that address as an int."""
+    the storage from there) or to a storage's first (``s.data``; a size ``x.size()``, a LongStorage in Torch7,
+    gives its sizes as a fresh int64 array); with ``asnumber``, that address as an int."""
     if isinstance(obj, Tensor):
         ptr = obj.data()
     elif isinstance(obj, Storage):
         ptr = obj.data
+    elif isinstance(obj, Size):
+        # Torch7's x:size() is a fresh LongStorage (generic/Tensor.c:24), so torch.data(x:size()) is the
+        # pointer to its longs (FFInterface.lua:200 calls its :data()); KVmemnn's WeightedLookupTableSkinny.lua
+        # hands torch.data(self.gradWeight:size()) to C. A fresh int64 array of the sizes is that storage.
+        ptr = np.array(obj, dtype=np.int64)
     else:
         raise TypeError(f"torch.data: expected a tensor or a storage, got {type(obj).__name__}")
     if not asnumber:

@@ -113,3 +113,14 @@ def test_a_class_itself_has_no_typename_and_is_a_table():
         assert lg.type(cls) == 'table' and lua_type(cls) == 'table', cls
     assert lg.type(nn.SpatialMaxPooling(2, 2)) == 'nn.SpatialMaxPooling'
     assert lg.type(cudnn.SpatialMaxPooling(2, 2)) == 'cudnn.SpatialMaxPooling'
+
+
+def test_a_tensor_and_a_storage_carry_their_typename_field():
+    """luaT writes ``__typename`` into every registered metatable (luaT.c:726-728), which a tensor or storage
+    reads: KVmemnn's vector_array.lua decides ``useDoubles = hash[i].__typename == 'torch.DoubleTensor'``
+    (tests/porting/test_memnn_kvmemnn.py). Modules carry it already (modules/base/typed.py)."""
+    x = lg.DoubleTensor(2)
+    assert getattr(x, '__typename') == 'torch.DoubleTensor' == lg.typename(x)
+    assert getattr(lg.FloatTensor(1), '__typename') != 'torch.DoubleTensor'
+    assert getattr(x.storage(), '__typename') == 'torch.DoubleStorage'
+    assert getattr(lg.LongStorage(2), '__typename') == 'torch.LongStorage'
