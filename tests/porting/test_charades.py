@@ -15,20 +15,20 @@ class no video has is NaN, as Lua's 0/0), and one test video has no annotation (
 import math
 import os
 import shutil
+import types
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import cutorch, image, nn
+from legonn import cutorch, image, nn, threads
 from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v1_layer, v2_layer
 
 from .charades import checkpoints, train
-from .charades.datasets import charades_gen, charadesflow, charadessync_gen, init as datasets
+from .charades.datasets import (charades_gen, charadesflow, charadesflow_gen, charadessync_gen,
+                                charadessyncflow_gen, init as datasets)
 from .charades.exp import lstmrgbnet, rgbnet, rgbnet_test
 from .charades.layers.CrossEntropyCriterion import CrossEntropyCriterion
-
-pytestmark = pytest.mark.usefixtures('sharedserialize')   # Threads.serialization('threads.sharedserialize')
 
 COLOURS = [(230, 30, 30), (30, 200, 40), (40, 60, 220)]   # the training classes c000, c001, c002
 FRAMES = 16   # frames a video (24 fps: 0.67 s); the generators take frames 1, 5, 9, 13
@@ -126,38 +126,133 @@ def edited(morearg, **values):
     return out
 
 
-@pytest.fixture
-def host_cuda(monkeypatch):
-    """The CPU stand-in for the GPU the repository needs (see the module docstring)."""
+def host_cuda(mp):
+    """The CPU stand-in for the GPU the repository needs (see the module docstring), on a MonkeyPatch."""
     from legonn.modules.base.typed import Typed
     from legonn.tensor.tensor import Tensor
-    monkeypatch.setattr(Typed, 'cuda', lambda self: self)
-    monkeypatch.setattr(Tensor, 'cuda', lambda self: self)
-    monkeypatch.setattr(lg, 'CudaTensor', lg.FloatTensor)
-    monkeypatch.setattr(cutorch, 'manualSeedAll', lambda seed: None)
+    mp.setattr(Typed, 'cuda', lambda self: self)
+    mp.setattr(Tensor, 'cuda', lambda self: self)
+    mp.setattr(lg, 'CudaTensor', lg.FloatTensor)
+    mp.setattr(cutorch, 'manualSeedAll', lambda seed: None)
 
 
-@pytest.fixture
-def tree(tmp_path, monkeypatch):
-    pytest.importorskip('PIL')
-    monkeypatch.chdir(tmp_path)          # datasets/init.lua makes 'gen' in the working directory
-    data = charades_tree(tmp_path)
-    (tmp_path / 'pretrained').mkdir()
-    vgg_caffemodel(tmp_path / 'pretrained' / 'VGG_ILSVRC_16_layers.caffemodel')
-    return tmp_path, data
+def small_preallocation(mp, rows=400):
+    """The generators' ``torch.IntTensor(4000000, opt.nClasses):zero() --allocating memory`` for the val2 targets is
+    2.5 GB, and ``torch.save`` of its ``[{{1,count},{}}]`` view writes the whole storage, in legonn as in Torch7
+    (docs/format.md: a storage is saved whole), so the cache file is 2.5 GB and each of datasets/init.lua's three
+    ``create`` calls reads it whole again. The CPU runs give the four generators a ``torch`` whose IntTensor
+    makes ``rows`` rows where the line asks for 4,000,000 (the synthetic test set fills 125)."""
+    def IntTensor(*args):
+        return lg.IntTensor(rows, *args[1:]) if args and args[0] == 4000000 else lg.IntTensor(*args)
+    small = types.SimpleNamespace(**{k: getattr(lg, k) for k in dir(lg) if not k.startswith('__')})
+    small.IntTensor = IntTensor
+    for gen in (charades_gen, charadesflow_gen, charadessync_gen, charadessyncflow_gen):
+        mp.setattr(gen, 'lg', small)
 
 
-def rgb_args(root, data, **more):
+def paths_of(root, data, **more):
+    """The values a user edits in an exp file: the data, CSV, cache and pretrained paths, and sizes."""
     return dict(data=str(data) + '/', trainfile=str(root / 'train.csv'), testfile=str(root / 'test.csv'),
                 cacheDir=str(root / 'cache') + '/', pretrainpath=str(root / 'pretrained') + '/', **more)
 
 
-def test_rgbnet_trains_and_evaluates_whole_videos(tree, host_cuda, monkeypatch, capsys):
-    root, data = tree
-    monkeypatch.setattr(rgbnet, 'morearg', edited(rgbnet.morearg, **rgb_args(
-        root, data, batchSize='8', accumGrad='1', epochSize='1', testSize='1', nEpochs='3', LR='0.01',
-        manualSeed='2', optnet='false')))
-    out = rgbnet.run([])
-    losses = [r['trainLoss'] for r in out['results']]
-    print(losses, [r['score'] for r in out['results']])
-    assert losses[-1] < losses[0]
+def run_exp(mp, exp, root, data, **more):
+    """``dofile 'exp/<name>.lua'`` after the user's edits, with main.lua's process-wide settings put back."""
+    mp.setattr(exp, 'morearg', edited(exp.morearg, **paths_of(root, data, **more)))
+    before, nthreads = threads.Threads.serialization(), lg.getnumthreads()
+    try:
+        return exp.run([])
+    finally:
+        threads.Threads.serialization(before)
+        lg.setnumthreads(nthreads)
+
+
+SMALL = dict(batchSize='8', accumGrad='1', epochSize='1', testSize='0.1', nEpochs='2', LR='0.01', manualSeed='2')
+
+
+@pytest.fixture(scope='module')
+def rgb(tmp_path_factory):
+    """exp/rgbnet.lua, edited as a user would (paths; batches of 8, one step a batch, 2 epochs, LR 0.01), run on
+    the CPU stand-in: returns the folder, the data folder and main's results."""
+    pytest.importorskip('PIL')
+    root = tmp_path_factory.mktemp('charades')
+    data = charades_tree(root)
+    (root / 'pretrained').mkdir()
+    vgg_caffemodel(root / 'pretrained' / 'VGG_ILSVRC_16_layers.caffemodel')
+    with pytest.MonkeyPatch.context() as mp:
+        host_cuda(mp)
+        small_preallocation(mp)
+        mp.chdir(root)                  # datasets/init.lua makes 'gen' in the working directory
+        out = run_exp(mp, rgbnet, root, data, **SMALL)
+    return root, data, out
+
+
+def thumos_ap(scores, labels):
+    """Average precision of one class, from its definition: the precision at each positive's rank (videos sorted
+    by score, highest first), averaged over the positives; NaN without positives."""
+    order = np.argsort(-scores, kind='stable')
+    hits = labels[order] == 1
+    if not hits.any():
+        return math.nan
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return precision[hits].mean()
+
+
+# --- the experiments ------------------------------------------------------------------------------------------
+
+def test_rgbnet_trains_and_scores_whole_videos(rgb):
+    """exp/rgbnet.lua's two epochs: the training loss falls, and test2's per-class AP is THUMOS'15's AP of the
+    probabilities main.lua wrote to ``epochN.txt`` (each video's 25 frames' softmax averaged), the unannotated
+    video ranked last (-inf) in every class; the mAP is their mean, finite as every class has a video."""
+    root, data, out = rgb
+    results = out['results']
+    assert len(results) == 2
+    assert results[1]['trainLoss'] < results[0]['trainLoss']
+    save = root / 'cache' / 'rgbnet' / 'checkpoints'
+    lines = (save / 'epoch2.txt').read_text().splitlines()
+    names = [line.split(' ')[0] for line in lines]
+    probs = np.array([[float(x) for x in line.split(' ')[1:]] for line in lines])
+    assert names == ['TST00', 'TST01', 'TST02', 'TST03', 'TEST9'] and probs.shape == (5, 157)
+    np.testing.assert_allclose(probs.sum(1), 1, rtol=1e-5)
+    gt = np.zeros((5, 157))
+    for k in range(4):
+        gt[k, [k % 3] + [j for j in range(3, 157) if j % 4 == k]] = 1
+    probs[4] = -np.inf
+    expected = np.array([thumos_ap(probs[:, c], gt[:, c]) for c in range(157)])
+    AP = results[1]['AP']
+    assert AP.size() == (157, 1)
+    np.testing.assert_allclose(AP.numpy()[:, 0], expected, rtol=1e-5)
+    assert results[1]['score'][4] == pytest.approx(expected.mean(), rel=1e-5)
+
+
+def test_rgbnet_checkpoints_and_scores(rgb):
+    """checkpoints.lua: each epoch's model, optimState (one sgd state a parameter tensor) and latest.t7, the
+    score files (train top1/top5, test top1/top5, mAP as Lua's ``..`` writes numbers), the best model."""
+    root, data, out = rgb
+    save = root / 'cache' / 'rgbnet' / 'checkpoints'
+    latest = lg.load(str(save / 'latest.t7'))
+    assert latest == {'epoch': 2, 'modelFile': 'model_2.t7', 'optimFile': 'optimState_2.t7'}
+    optimState = lg.load(str(save / 'optimState_2.t7'))
+    trainer = out['trainer']
+    assert len(optimState) == trainer.L == 16   # weight and bias of conv1_1 ... conv5_1, fc6, fc7, fc8
+    score = out['results'][1]['score']
+    text = (save / 'model_002.txt').read_text()
+    assert text == ''.join(f'{k}: {lg.tostring(v)}\n' for k, v in zip(
+        ['train top1', 'train top5', 'test top1', 'test top5', 'mAP'], score))
+    assert (save / 'latest.txt').read_text() == text
+    model = lg.load(str(save / 'model_2.t7'))
+    assert model.get(len(model.modules) - 1).name == 'fc8'
+    for p, q in zip(model.parameters()[0], trainer.params):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert (save / 'model_best.t7').exists() and (root / 'cache' / 'rgbnet' / 'log.txt').exists()
+
+
+def test_rgbnet_test_retrains_the_checkpoint_and_gets_its_ap(rgb, monkeypatch):
+    """exp/rgbnet_test.lua (``-testOnly``, ``-retrain`` a saved model): test2 alone, on the reloaded epoch-2 model,
+    gives the AP the training run had after epoch 2 (evaluation is deterministic); the lists are the cached ones."""
+    root, data, out = rgb
+    host_cuda(monkeypatch)
+    monkeypatch.chdir(root)
+    model = str(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_2.t7')
+    result = run_exp(monkeypatch, rgbnet_test, root, data, retrain=model, gen=str(root / 'cache' / 'rgbnet' / 'gen'))
+    np.testing.assert_allclose(result['AP'].numpy(), out['results'][1]['AP'].numpy(), rtol=1e-5)

@@ -6,7 +6,9 @@ without any annotation pushed to the end of every class's ranking), written to `
 
 Edits beyond the package's:
 
-* ``layer_names``'s ``local mw,_ = m:parameters()``: legonn's ``parameters()`` of a module without parameters
+* ``layer_names``'s ``model.modules[i].name or ""``: a module without the field (all but loadcaffe's and the
+  ones named here) is ``getattr(m, 'name', None) or ""`` (docs/porting.md's nil-test row: a field never set is
+  an AttributeError). ``local mw,_ = m:parameters()``: legonn's ``parameters()`` of a module without parameters
   is two empty lists (Torch7's returns nothing), which the ``if mw`` test reads as false the same way.
 * train's synchronous check ``sample.ids[{{i}}]==sample.ids[{{i+1}}]`` indexes the Lua table of ids with a
   table, which is nil for both, so it never fails; Python refuses a list index, and the port compares
