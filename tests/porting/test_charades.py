@@ -27,11 +27,11 @@ from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v1_layer, 
 from .charades import checkpoints, train
 from .charades.datasets import (charades_gen, charadesflow, charadesflow_gen, charadessync_gen,
                                 charadessyncflow_gen, init as datasets)
-from .charades.exp import lstmrgbnet, rgbnet, rgbnet_test
+from .charades.exp import flownet, lstmflownet, lstmrgbnet, rgbnet, rgbnet_test
 from .charades.layers.CrossEntropyCriterion import CrossEntropyCriterion
 
 COLOURS = [(230, 30, 30), (30, 200, 40), (40, 60, 220)]   # the training classes c000, c001, c002
-FRAMES = 16   # frames a video (24 fps: 0.67 s); the generators take frames 1, 5, 9, 13
+FRAMES = 20   # frames a video (24 fps: 0.83 s); the generators look at frames 1, 5, 9, 13, 17
 
 
 # --- the synthetic videos ---------------------------------------------------------------------------------------
@@ -42,12 +42,14 @@ def _frame(colour, rng, h=24, w=32):
 
 
 def _video(data, id, colour, rng, flow=False):
+    """RGB frames of the colour with noise; flow frames: x of frame f grey 10 f, y 10 f + 5, plus the colour's
+    red level / 8 so that the classes differ."""
     os.makedirs(data / id)
     for f in range(1, FRAMES + 1):
         if flow:
-            for xy in 'xy':
-                grey = _frame(colour, rng)[0:1]
-                image.save(str(data / id / f'{id}-{f:06d}{xy}.jpg'), grey)
+            for k, xy in enumerate('xy'):
+                grey = np.full((1, 24, 32), 10 * f + 5 * k + colour[0] // 8, np.uint8)
+                image.save(str(data / id / f'{id}-{f:06d}{xy}.jpg'), lg.ByteTensor(grey))
         else:
             image.save(str(data / id / f'{id}-{f:06d}.jpg'), _frame(colour, rng))
 
@@ -152,8 +154,8 @@ def small_preallocation(mp, rows=400):
 
 def paths_of(root, data, **more):
     """The values a user edits in an exp file: the data, CSV, cache and pretrained paths, and sizes."""
-    return dict(data=str(data) + '/', trainfile=str(root / 'train.csv'), testfile=str(root / 'test.csv'),
-                cacheDir=str(root / 'cache') + '/', pretrainpath=str(root / 'pretrained') + '/', **more)
+    return {**dict(data=str(data) + '/', trainfile=str(root / 'train.csv'), testfile=str(root / 'test.csv'),
+                   cacheDir=str(root / 'cache') + '/', pretrainpath=str(root / 'pretrained') + '/'), **more}
 
 
 def run_exp(mp, exp, root, data, **more):
@@ -167,12 +169,12 @@ def run_exp(mp, exp, root, data, **more):
         lg.setnumthreads(nthreads)
 
 
-SMALL = dict(batchSize='8', accumGrad='1', epochSize='1', testSize='0.1', nEpochs='2', LR='0.01', manualSeed='2')
+SMALL = dict(batchSize='8', accumGrad='1', epochSize='1', testSize='0.1', nEpochs='3', LR='0.003', manualSeed='2')
 
 
 @pytest.fixture(scope='module')
 def rgb(tmp_path_factory):
-    """exp/rgbnet.lua, edited as a user would (paths; batches of 8, one step a batch, 2 epochs, LR 0.01), run on
+    """exp/rgbnet.lua, edited as a user would (paths; batches of 8, one step a batch, 3 epochs, LR 0.003), run on
     the CPU stand-in: returns the folder, the data folder and main's results."""
     pytest.importorskip('PIL')
     root = tmp_path_factory.mktemp('charades')
@@ -206,10 +208,10 @@ def test_rgbnet_trains_and_scores_whole_videos(rgb):
     video ranked last (-inf) in every class; the mAP is their mean, finite as every class has a video."""
     root, data, out = rgb
     results = out['results']
-    assert len(results) == 2
-    assert results[1]['trainLoss'] < results[0]['trainLoss']
+    assert len(results) == 3
+    assert results[2]['trainLoss'] < results[0]['trainLoss']
     save = root / 'cache' / 'rgbnet' / 'checkpoints'
-    lines = (save / 'epoch2.txt').read_text().splitlines()
+    lines = (save / 'epoch3.txt').read_text().splitlines()
     names = [line.split(' ')[0] for line in lines]
     probs = np.array([[float(x) for x in line.split(' ')[1:]] for line in lines])
     assert names == ['TST00', 'TST01', 'TST02', 'TST03', 'TEST9'] and probs.shape == (5, 157)
@@ -219,10 +221,10 @@ def test_rgbnet_trains_and_scores_whole_videos(rgb):
         gt[k, [k % 3] + [j for j in range(3, 157) if j % 4 == k]] = 1
     probs[4] = -np.inf
     expected = np.array([thumos_ap(probs[:, c], gt[:, c]) for c in range(157)])
-    AP = results[1]['AP']
+    AP = results[2]['AP']
     assert AP.size() == (157, 1)
     np.testing.assert_allclose(AP.numpy()[:, 0], expected, rtol=1e-5)
-    assert results[1]['score'][4] == pytest.approx(expected.mean(), rel=1e-5)
+    assert results[2]['score'][4] == pytest.approx(expected.mean(), rel=1e-5)
 
 
 def test_rgbnet_checkpoints_and_scores(rgb):
@@ -231,16 +233,16 @@ def test_rgbnet_checkpoints_and_scores(rgb):
     root, data, out = rgb
     save = root / 'cache' / 'rgbnet' / 'checkpoints'
     latest = lg.load(str(save / 'latest.t7'))
-    assert latest == {'epoch': 2, 'modelFile': 'model_2.t7', 'optimFile': 'optimState_2.t7'}
-    optimState = lg.load(str(save / 'optimState_2.t7'))
+    assert latest == {'epoch': 3, 'modelFile': 'model_3.t7', 'optimFile': 'optimState_3.t7'}
+    optimState = lg.load(str(save / 'optimState_3.t7'))
     trainer = out['trainer']
     assert len(optimState) == trainer.L == 16   # weight and bias of conv1_1 ... conv5_1, fc6, fc7, fc8
-    score = out['results'][1]['score']
-    text = (save / 'model_002.txt').read_text()
+    score = out['results'][2]['score']
+    text = (save / 'model_003.txt').read_text()
     assert text == ''.join(f'{k}: {lg.tostring(v)}\n' for k, v in zip(
         ['train top1', 'train top5', 'test top1', 'test top5', 'mAP'], score))
     assert (save / 'latest.txt').read_text() == text
-    model = lg.load(str(save / 'model_2.t7'))
+    model = lg.load(str(save / 'model_3.t7'))
     assert model.get(len(model.modules) - 1).name == 'fc8'
     for p, q in zip(model.parameters()[0], trainer.params):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
@@ -248,11 +250,95 @@ def test_rgbnet_checkpoints_and_scores(rgb):
 
 
 def test_rgbnet_test_retrains_the_checkpoint_and_gets_its_ap(rgb, monkeypatch):
-    """exp/rgbnet_test.lua (``-testOnly``, ``-retrain`` a saved model): test2 alone, on the reloaded epoch-2 model,
-    gives the AP the training run had after epoch 2 (evaluation is deterministic); the lists are the cached ones."""
+    """exp/rgbnet_test.lua (``-testOnly``, ``-retrain`` a saved model): test2 alone, on the reloaded epoch-3 model,
+    gives the AP the training run had after epoch 3 (evaluation is deterministic); the lists are the cached ones."""
     root, data, out = rgb
     host_cuda(monkeypatch)
     monkeypatch.chdir(root)
-    model = str(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_2.t7')
+    model = str(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_3.t7')
     result = run_exp(monkeypatch, rgbnet_test, root, data, retrain=model, gen=str(root / 'cache' / 'rgbnet' / 'gen'))
-    np.testing.assert_allclose(result['AP'].numpy(), out['results'][1]['AP'].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(result['AP'].numpy(), out['results'][2]['AP'].numpy(), rtol=1e-5)
+
+
+def test_lstmrgbnet_trains_an_lstm_on_the_rgb_model(rgb, tmp_path, monkeypatch):
+    """exp/lstmrgbnet.lua on models/vgg16lstm.lua: the rgbnet run's best model is its ``twostream_rgb.t7``; the
+    synchronous generator gives each training video ``batchSize`` frames in order, the loader one video a
+    batch (train.lua's check holds), the LSTM reads it as one sequence, and the loss falls over the epochs."""
+    root, data, out = rgb
+    host_cuda(monkeypatch)
+    small_preallocation(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    pretrained = tmp_path / 'pretrained'
+    pretrained.mkdir()
+    shutil.copy(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_best.t7', pretrained / 'twostream_rgb.t7')
+    result = run_exp(monkeypatch, lstmrgbnet, root, data, **dict(
+        SMALL, batchSize='4', testSize='1', LR='0.005', cacheDir=str(tmp_path / 'cache') + '/',
+        pretrainpath=str(pretrained) + '/'))
+    trainer = result['trainer']
+    model = trainer.model
+    assert [lg.typename(model.get(i)) for i in range(len(model.modules) - 4, len(model.modules))] == [
+        'nn.View', 'cudnn.LSTM', 'nn.View', 'nn.Linear']
+    info = lg.load(str(tmp_path / 'cache' / 'lstmrgbnet' / 'gen' / 'charadessync.t7'))['train']
+    ids = [lg.ffi.string(info['ids'][i].data()) for i in range(info['ids'].size(0))]
+    assert ids == [f'TRN{k:02d}' for k in range(6) for _ in range(4)]
+    assert info['imageClass'].tolist() == [k % 3 for k in range(6) for _ in range(4)]
+    losses = [r['trainLoss'] for r in result['results']]
+    assert losses[-1] < losses[0]
+    assert [trainer.optimState[i]['learningRate'] for i in range(trainer.L)] == [0.005] * trainer.L
+
+
+@pytest.fixture(scope='module')
+def flow(tmp_path_factory):
+    """exp/flownet.lua, edited (paths; batches of 4, two loader threads, the whole training list, one epoch), on
+    3 training and 2 test videos of flow frames (x and y of frame f grey levels 10 f and 10 f + 5, plus the
+    class's shade), and a V2 UCF101 stand-in."""
+    pytest.importorskip('PIL')
+    root = tmp_path_factory.mktemp('charadesflow')
+    data = charades_tree(root, flow=True, train_videos=3, test_videos=1)
+    (root / 'pretrained').mkdir()
+    vgg_caffemodel(root / 'pretrained' / 'VGG_UCF101_16_layers.caffemodel', planes=20, v1=False)
+    with pytest.MonkeyPatch.context() as mp:
+        host_cuda(mp)
+        small_preallocation(mp)
+        mp.chdir(root)
+        out = run_exp(mp, flownet, root, data, **dict(SMALL, batchSize='4', nThreads='2', epochSize='1', nEpochs='1'))
+    return root, data, out
+
+
+def test_flownet_stacks_ten_flow_frames_and_trains(flow):
+    """datasets/charadesflow-gen.lua keeps the frames with 11 frames of flow after them (frame 5 of 20: N is
+    #lines/2 = 20), ``val2`` 25 frames of ``linspace(1, N-11, 25)``; charadesflow.lua stacks x and y of frames
+    5 ... 14 as planes 0 ... 19; models/vgg16flow.lua takes 20 planes (optnet's charadesflow sample too)."""
+    root, data, out = flow
+    info = lg.load(str(root / 'cache' / 'flownet' / 'gen' / 'charadesflow.t7'))
+    train_paths = [lg.ffi.string(info['train']['imagePath'][i].data()) for i in range(info['train']['imagePath'].size(0))]
+    assert train_paths == [f'{data}//TRN{k:02d}/TRN{k:02d}-000005x.jpg' for k in range(3)]
+    val2 = [lg.ffi.string(info['val2']['imagePath'][i].data()) for i in range(25)]
+    assert val2 == [f'{data}//TST00/TST00-{int(f):06d}x.jpg' for f in np.linspace(1, 9, 25)]
+    opt = {'data': str(data) + '/', 'tenCrop': False}
+    dataset = charadesflow.CharadesDataset(info, opt, 'train')
+    sample = dataset.get(0)
+    assert sample['input'].size() == (20, 24, 32) and sample['target'] == 0 and sample['id'] == 'TRN00'
+    shade = COLOURS[0][0] // 8
+    planes = sample['input'].numpy().mean((1, 2)) * 255
+    np.testing.assert_allclose(planes, [10 * f + 5 * k + shade for f in range(5, 15) for k in (0, 1)], atol=1.5)
+    AP = out['results'][0]['AP'].numpy()[:, 0]
+    # TST00 has every class but c001 and c002 and ranks above TEST9 (no annotation: -inf); no video has c001, c002
+    assert np.isnan(AP[[1, 2]]).all() and (np.delete(AP, [1, 2]) == 1).all()
+    assert math.isnan(out['results'][0]['score'][4])   # AP:mean() of NaNs, as in Torch7
+    assert out['trainer'].model.get(0).nInputPlane == 20
+
+
+def test_lstmflownet_optnet_sample_has_three_planes(flow, tmp_path, monkeypatch):
+    """exp/lstmflownet.lua cannot run, in Torch7 as here: models/init.lua gives optnet a 3-plane sample for every
+    dataset but ``charadesflow``, and ``charadessyncflow``'s 20-plane model refuses it (the experiment ran with
+    ``-optnet false`` in effect); legonn names the convolution and the planes."""
+    root, data, out = flow
+    host_cuda(monkeypatch)
+    small_preallocation(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'pretrained').mkdir()
+    shutil.copy(root / 'cache' / 'flownet' / 'checkpoints' / 'model_best.t7', tmp_path / 'pretrained' / 'twostream_flow.t7')
+    with pytest.raises(ValueError, match='20 input planes|nInputPlane|20'):
+        run_exp(monkeypatch, lstmflownet, root, data, **dict(SMALL, batchSize='1', cacheDir=str(tmp_path / 'cache') + '/',
+                                                                  pretrainpath=str(tmp_path / 'pretrained') + '/'))

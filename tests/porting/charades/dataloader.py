@@ -8,7 +8,9 @@ Edits beyond the package's, as the fb.resnet port's: ``init``, ``main`` and the 
 (``functools.partial`` binds the upvalues); ``_G.dataset`` in a thread is ``threads.local.dataset``; the
 iterator function ``loop`` is ``iter(loop, None)``; ``collectgarbage()`` is dropped (docs/porting.md). The
 1-based ``torch.range(1,size)`` orders are ``lg.range(0, size - 1)``; ``Threads(n, init, main)``'s two results
-are ``Threads.new``'s (docs/porting.md); worker ``idx`` is 0-based, seeded with ``manualSeed + idx``."""
+are ``Threads.new``'s (docs/porting.md); worker ``idx`` is 0-based, seeded with ``manualSeed + idx``.
+``if self.epochSize and ...`` tests for nil (``tonumber``'s failure) and is true for an epochSize of 0 (a
+fraction below one batch, floored): ``is not None`` (docs/porting.md's Lua-truth row)."""
 import functools
 import importlib
 import math
@@ -105,10 +107,10 @@ class DataLoader:
         self.split = split
         self.synchronous = (opt['dataset'] == 'charadessync') or (opt['dataset'] == 'charadessyncflow')
         self.epochSize = opt['epochSize']   # tonumber() of the number CmdLine parsed
-        if self.epochSize and (self.epochSize < 1):
+        if self.epochSize is not None and (self.epochSize < 1):
             self.epochSize = lg.floor(self.epochSize * self.__size / opt['batchSize']) * opt['batchSize']
         self.testSize = opt['testSize']   # tonumber() of the number CmdLine parsed
-        if self.testSize and (self.testSize < 1):
+        if self.testSize is not None and (self.testSize < 1):
             self.testSize = lg.floor(self.testSize * self.__size / opt['batchSize']) * opt['batchSize']
         if split == 'val2':
             self.batchSize = 25
@@ -117,9 +119,9 @@ class DataLoader:
         self.perm = None
 
     def size(self):
-        if self.split == 'train' and self.epochSize and not (self.epochSize == 1):
+        if self.split == 'train' and self.epochSize is not None and not (self.epochSize == 1):
             return math.ceil(self.epochSize / self.batchSize)
-        elif self.split == 'val' and self.testSize and not (self.testSize == 1):
+        elif self.split == 'val' and self.testSize is not None and not (self.testSize == 1):
             return math.ceil(self.testSize / self.batchSize)
         else:
             return math.ceil(self.__size / self.batchSize)
@@ -130,7 +132,7 @@ class DataLoader:
         size, batchSize = self.__size, self.batchSize
         perm = lg.randperm(size)
         if self.split == 'train':
-            if self.epochSize and not (self.epochSize == 1):
+            if self.epochSize is not None and not (self.epochSize == 1):
                 # Ensure each sample is seen equally often
                 # but reduce the epochSize
                 if self.perm is None:
@@ -151,7 +153,7 @@ class DataLoader:
                     perm = lg.range(0, size - 1)
         elif self.split == 'val':
             perm = lg.range(0, size - 1)
-            if self.testSize and not (self.testSize == 1):
+            if self.testSize is not None and not (self.testSize == 1):
                 perm = perm[0:self.testSize]
                 size = self.testSize
         elif self.split == 'val2':
