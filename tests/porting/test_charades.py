@@ -1,8 +1,8 @@
 """gsig/charades-algorithms' Torch7 code (tests/porting/charades/, one file per Lua file) run on tiny synthetic
 Charades videos: frames ``<data>/<id>/<id>-NNNNNN.jpg`` (flow: ``...x.jpg``/``...y.jpg``), Charades CSVs with
-``id`` and ``actions`` (``c012 0.1 0.2;...``), and a VGG-16-shaped Caffe stand-in (13 narrow 3x3 convolutions
-in VGG-16's blocks, fc6, fc7 of 4096 as vgg16lstm.lua's ``nn.View(1,4096)`` needs, fc8) written with
-tests/test_loadcaffe.py's protobuf writer for models/vgg16.lua's ``loadcaffe.load``.
+``id`` and ``actions`` (``c012 0.1 0.2;...``), and a VGG-16-shaped Caffe stand-in (VGG-16's layer names and five
+blocks, one narrow 3x3 convolution each, fc6, fc7 of 4096 as vgg16lstm.lua's ``nn.View(1,4096)`` needs, fc8)
+written with tests/test_loadcaffe.py's protobuf writer for models/vgg16.lua's ``loadcaffe.load``.
 
 The repository runs on a GPU only (``:cuda()``, ``torch.CudaTensor()`` and ``cutorch`` unconditionally). The
 CPU runs stand in for it with ``host_cuda``: module and tensor ``cuda()`` return themselves, ``torch.CudaTensor``
@@ -11,11 +11,13 @@ stand-in (a device, or CuPy's host simulator with ``LEGONN_GPU_SIM=1``).
 
 Frames of class k are painted in class k's colour so that a few SGD steps learn them; the test videos are
 annotated with every one of the 157 classes between them (the whole-video mAP averages all 157 APs, and a
-class no video has is NaN, as Lua's 0/0), and one test video has no annotation (test2 ranks it last)."""
+class no video has is NaN, as Lua's 0/0), and one test video has no annotation (test2 ranks it last). The
+generators' 4,000,000-row preallocation is cut to 400 rows on the CPU (``small_preallocation``)."""
 import math
 import os
 import shutil
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -105,7 +107,8 @@ def vgg_caffemodel(path, planes=3, v1=True, seed=0):
         weighted(f'conv{block}_1', 'Convolution', conv_param(numbers['conv'], c, 3, pad=1), (c, nin, 3, 3))
         layers.append(layer(f'relu{block}_1', 'ReLU'))
         if pool > 1:
-            layers.append(layer(f'pool{block}', kinds.get('Pooling', 'Pooling'), pool_param(numbers['pool'], 0, pool, pool)))
+            layers.append(layer(f'pool{block}', kinds.get('Pooling', 'Pooling'),
+                                pool_param(numbers['pool'], 0, pool, pool)))
         nin = c
     nin = nin * 7 * 7
     for k, out in ((6, 64), (7, 4096), (8, 10)):
@@ -272,7 +275,7 @@ def test_lstmrgbnet_trains_an_lstm_on_the_rgb_model(rgb, tmp_path, monkeypatch):
     pretrained.mkdir()
     shutil.copy(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_best.t7', pretrained / 'twostream_rgb.t7')
     result = run_exp(monkeypatch, lstmrgbnet, root, data, **dict(
-        SMALL, batchSize='4', testSize='1', LR='0.005', cacheDir=str(tmp_path / 'cache') + '/',
+        SMALL, batchSize='4', testSize='1', nEpochs='2', LR='0.005', cacheDir=str(tmp_path / 'cache') + '/',
         pretrainpath=str(pretrained) + '/'))
     trainer = result['trainer']
     model = trainer.model
@@ -311,7 +314,8 @@ def test_flownet_stacks_ten_flow_frames_and_trains(flow):
     5 ... 14 as planes 0 ... 19; models/vgg16flow.lua takes 20 planes (optnet's charadesflow sample too)."""
     root, data, out = flow
     info = lg.load(str(root / 'cache' / 'flownet' / 'gen' / 'charadesflow.t7'))
-    train_paths = [lg.ffi.string(info['train']['imagePath'][i].data()) for i in range(info['train']['imagePath'].size(0))]
+    listed = info['train']['imagePath']
+    train_paths = [lg.ffi.string(listed[i].data()) for i in range(listed.size(0))]
     assert train_paths == [f'{data}//TRN{k:02d}/TRN{k:02d}-000005x.jpg' for k in range(3)]
     val2 = [lg.ffi.string(info['val2']['imagePath'][i].data()) for i in range(25)]
     assert val2 == [f'{data}//TST00/TST00-{int(f):06d}x.jpg' for f in np.linspace(1, 9, 25)]
@@ -338,7 +342,151 @@ def test_lstmflownet_optnet_sample_has_three_planes(flow, tmp_path, monkeypatch)
     small_preallocation(monkeypatch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'pretrained').mkdir()
-    shutil.copy(root / 'cache' / 'flownet' / 'checkpoints' / 'model_best.t7', tmp_path / 'pretrained' / 'twostream_flow.t7')
-    with pytest.raises(ValueError, match='20 input planes|nInputPlane|20'):
-        run_exp(monkeypatch, lstmflownet, root, data, **dict(SMALL, batchSize='1', cacheDir=str(tmp_path / 'cache') + '/',
-                                                                  pretrainpath=str(tmp_path / 'pretrained') + '/'))
+    shutil.copy(root / 'cache' / 'flownet' / 'checkpoints' / 'model_best.t7',
+                tmp_path / 'pretrained' / 'twostream_flow.t7')
+    with pytest.raises(ValueError) as err:
+        run_exp(monkeypatch, lstmflownet, root, data, **dict(SMALL, batchSize='1',
+                                                             cacheDir=str(tmp_path / 'cache') + '/',
+                                                             pretrainpath=str(tmp_path / 'pretrained') + '/'))
+    print(err.value)
+    assert 'conv1_1' in str(err.value) or 'SpatialConvolution' in str(err.value)
+
+
+# --- the pieces -----------------------------------------------------------------------------------------------
+
+def test_map_is_thumos_average_precision():
+    """train.lua's mAP: ranks by score, averages the precision at each positive: positives at ranks 1 and 3 of
+    4 give (1/1 + 2/3) / 2; a class without positives is Lua's 0/0, NaN; charades_ap ranks a video without any
+    annotation last (-inf) in every class, so here it costs nothing."""
+    conf = lg.Tensor([[0.9], [0.8], [0.7], [0.6]])
+    gt = lg.Tensor([[1], [0], [1], [0]])
+    rec, prec, ap = train.mAP(conf, gt)
+    assert ap == pytest.approx((1 + 2 / 3) / 2)
+    np.testing.assert_allclose(rec.numpy()[:, 0], [0.5, 0.5, 1, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)   # rec = tp/npos is 0/0 too, NaN as in TH
+        assert math.isnan(train.mAP(conf, lg.Tensor(4, 1).zero())[2])
+    outputs = lg.rand(3, 157)
+    outputs[2].fill(1)                    # the highest score in every class, but no annotation
+    gt = lg.Tensor(3, 157).zero()
+    gt[0].fill(1)
+    gt[1, 5] = 1
+    ap = train.charades_ap(outputs, gt).numpy()[:, 0]
+    expected = [thumos_ap(np.where([True, True, False], outputs.numpy()[:, c], -np.inf), gt.numpy()[:, c])
+                for c in range(157)]
+    np.testing.assert_allclose(ap, expected, rtol=1e-6)
+    assert train.tensor2str(lg.Tensor([1, 0.5, 0.25])) == '1 0.5 0.25'
+
+
+def test_layer_names_give_per_layer_learning_rates(tmp_path):
+    """train.lua's Trainer: one sgd state a parameter tensor, named by its module; ``-conv1LR`` ... ``-fc8LR``
+    scale the rate of the layers whose name holds conv1 ... fc8; learningRateModifier divides by 10 every
+    ``-LR_decay_freq`` epochs (imagenet: 30; cifar10: at 81 and 122)."""
+    model = nn.Sequential()
+    for name, m in (('conv1_1', nn.SpatialConvolution(3, 2, 3, 3)), ('relu', nn.ReLU()),
+                    ('conv5_1', nn.SpatialConvolution(2, 2, 3, 3)), ('', nn.View(-1)), ('fc8', nn.Linear(2, 3))):
+        if name:
+            m.name = name
+        model.add(m)
+    opt = {'LR': 0.1, 'momentum': 0.9, 'weightDecay': 5e-4, 'LR_decay_freq': 6, 'conv1LR': 0.5, 'conv2LR': 1,
+           'conv3LR': 1, 'conv4LR': 1, 'conv5LR': 2, 'fc8LR': 10, 'dataset': 'charades'}
+    trainer = train.Trainer(model, nn.CrossEntropyCriterion(), opt)
+    assert train.layer_names(model) == ['conv1_1', 'conv1_1', 'conv5_1', 'conv5_1', 'fc8', 'fc8']
+    assert [s['learningRate'] for s in trainer.optimState] == pytest.approx([0.05, 0.05, 0.2, 0.2, 1, 1])
+    assert all(s['originalLR'] == 0.1 and s['nesterov'] for s in trainer.optimState)
+    assert [trainer.learningRateModifier(e) for e in (1, 6, 7, 13)] == pytest.approx([1, 1, 0.1, 0.01])
+    opt['dataset'] = 'cifar10'
+    assert [trainer.learningRateModifier(e) for e in (80, 81, 122)] == pytest.approx([1, 0.1, 0.01])
+
+
+def test_the_layers_cross_entropy_is_nns():
+    """layers/CrossEntropyCriterion.lua (unused by the repository) computes torch/nn's CrossEntropyCriterion: the
+    same loss and gradient, for a batch and for one sample given as a 1 x n row (squeezed)."""
+    lg.manualSeed(3)
+    for x, t in ((lg.randn(4, 5), lg.LongTensor([0, 4, 2, 2])), (lg.randn(1, 5), lg.LongTensor([3]))):
+        ours, theirs = CrossEntropyCriterion(), nn.CrossEntropyCriterion()
+        assert ours.forward(x, t) == pytest.approx(theirs.forward(x.squeeze(), t.squeeze()))
+        grad = ours.backward(x, t)
+        assert grad.size() == x.size()
+        expected = theirs.backward(x.squeeze(), t.squeeze()).numpy().reshape(-1)
+        np.testing.assert_allclose(grad.numpy().reshape(-1), expected, rtol=1e-6)
+
+
+def test_charades_csv_and_training_lists(tmp_path):
+    """charades-gen.lua's parseCSV (csvigo 'tidy': a quoted field may hold commas; no actions, no labels) and the
+    ``-setup softmax`` lists: every 4th frame inside an action (start excluded, 24 fps), 0-based classes;
+    charadessync-gen.lua keeps ``batchSize`` of a video's (frame, class) pairs in frame order, or none."""
+    data = tmp_path / 'data'
+    rng = np.random.RandomState(0)
+    _video(data, 'AB12', COLOURS[0], rng)
+    (tmp_path / 'a.csv').write_text('id,scene,actions\nAB12,"Kitchen, big",c010 0.0 0.4;c002 0.3 0.6\nCD34,Hall,\n')
+    labels = charades_gen.parseCSV(str(tmp_path / 'a.csv'))
+    assert labels == {'AB12': [{'c': 'c010', 's': 0.0, 'e': 0.4}, {'c': 'c002', 's': 0.3, 'e': 0.6}], 'CD34': []}
+    del labels['CD34']                                   # a video without frames would find nothing
+    opt = {'data': str(data), 'setup': 'softmax', 'nClasses': 157, 'batchSize': 3}
+    paths_, classes, ids = charades_gen.prepare(opt, labels, 'train')
+    listed = [lg.ffi.string(paths_[i].data())[-10:] for i in range(paths_.size(0))]
+    # c010 over (0, 0.4): frames 5 (0.17 s) and 9 (0.33 s); c002 over (0.3, 0.6): frames 9 and 13 (0.5 s)
+    assert listed == ['000005.jpg', '000009.jpg', '000009.jpg', '000013.jpg'] and classes.tolist() == [10, 10, 2, 2]
+    assert lg.ffi.string(ids[0].data()) == 'AB12'
+    lg.manualSeed(1)
+    paths_, classes, ids = charadessync_gen.prepare(opt, labels, 'train')
+    frames = [int(lg.ffi.string(paths_[i].data())[-10:-4]) for i in range(paths_.size(0))]
+    assert len(frames) == 3 and frames == sorted(frames)   # 3 of the 4 pairs, in frame order
+
+
+def test_an_epoch_size_below_one_batch_is_zero_batches(tmp_path):
+    """dataloader.lua's ``if self.epochSize and (self.epochSize < 1)`` tests nil: an epochSize fraction that floors
+    to 0 stays 0 (true in Lua) and ``size()`` is 0 batches; Python's ``if 0`` would take the whole split."""
+    from .charades import dataloader
+
+    class Dataset:
+        def size(self):
+            return 20
+
+        def preprocess(self):
+            return None
+    opt = {'manualSeed': 0, 'nThreads': 1, 'tenCrop': False, 'dataset': 'charades', 'epochSize': 0.1,
+           'testSize': 0.5, 'batchSize': 4}
+    loader = dataloader.DataLoader(Dataset(), opt, 'train')
+    assert loader.epochSize == 0 and loader.size() == 0
+    assert dataloader.DataLoader(Dataset(), opt, 'val').size() == 2   # testSize floor(0.5 * 20 / 4) * 4 = 8
+    loader.threads.terminate()
+
+
+def test_lua_idioms_the_port_rewrites():
+    """docs/porting.md's rows for this port's Lua: charadesflow.lua's ``number-1+j`` of a string (Lua converts it,
+    Python refuses), train.lua's ``sample.ids[{{i}}]`` of a table (nil in Lua, refused here)."""
+    number = 'TRN00/TRN00-000005x.jpg'[-11:-5]
+    with pytest.raises(TypeError):
+        number - 1 + 2
+    assert '%06d' % (int(number) - 1 + 2) == '000006'
+    ids = ['TRN00', 'TRN00']
+    with pytest.raises(TypeError):
+        ids[[0]]
+
+
+def test_flow_normalisation_covers_every_plane():
+    """datasets/transforms.lua's ColorNormalize loops over ``img:size(1)`` planes (fb.resnet's over 3): the 20
+    planes of a flow stack each lose charadesflow.lua's 128/255."""
+    img = lg.Tensor(20, 4, 4).fill(0.5)
+    out = charadesflow.t.ColorNormalize(charadesflow.meanstd)(img)
+    np.testing.assert_allclose(out.numpy(), 0.5 - 128 / 255, atol=1e-7)
+
+
+@pytest.mark.gpu
+def test_rgbnet_on_the_gpu(tmp_path, monkeypatch):
+    """exp/rgbnet.lua as the repository runs it, without the CPU stand-in: the VGG from loadcaffe's 'cudnn'
+    backend, CUDA input and target buffers; the loss falls and test2 scores the videos."""
+    pytest.importorskip('cupy')
+    pytest.importorskip('PIL')
+    data = charades_tree(tmp_path)
+    (tmp_path / 'pretrained').mkdir()
+    vgg_caffemodel(tmp_path / 'pretrained' / 'VGG_ILSVRC_16_layers.caffemodel')
+    small_preallocation(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    out = run_exp(monkeypatch, rgbnet, tmp_path, data, **SMALL)
+    trainer = out['trainer']
+    assert trainer.input.type() == 'legonn.CudaTensor' and trainer.params[0].type() == 'legonn.CudaTensor'
+    losses = [r['trainLoss'] for r in out['results']]
+    assert losses[-1] < losses[0] and out['results'][-1]['AP'].size() == (157, 1)

@@ -338,7 +338,8 @@ def charades_ap(outputs, gt):
     # approximate version of the charades evaluation function
     # For precise numbers, use the submission file with the official matlab script
     conf = outputs.clone()
-    conf[gt.sum(1).eq(0).expandAs(conf)] = -math.inf  # This is to match the official matlab evaluation code. This omits videos with no annotations
+    # This is to match the official matlab evaluation code. This omits videos with no annotations
+    conf[gt.sum(1).eq(0).expandAs(conf)] = -math.inf
     ap = lg.Tensor(157, 1)
     for i in range(157):
         _, _, ap[i:i + 1, :] = mAP(conf[:, i:i + 1], gt[:, i:i + 1])

@@ -1,6 +1,7 @@
-"""exp/rgbnet_resume.lua: Action recognition experiment using rgb (``dofile 'exp/rgbnet_resume.lua'`` is ``run()``): the options it adds
-after ``arg`` (CmdLine keeps the last of a repeated option, so its own paths win: a user edits ``morearg``),
-then main.lua. The experiment's name is the file's, as the Lua's ``debug.getinfo(1,'S').source`` gives it."""
+"""exp/rgbnet_resume.lua: Action recognition experiment using rgb (``dofile 'exp/rgbnet_resume.lua'`` is ``run()``):
+the options it adds after ``arg`` (CmdLine keeps the last of a repeated option, so its own paths win: a
+user edits ``morearg``), then main.lua. The experiment's name is the file's, as the Lua's
+``debug.getinfo(1,'S').source`` gives it."""
 import os
 
 name = os.path.splitext(os.path.basename(__file__))[0]   # remove ext and folders
