@@ -4,7 +4,9 @@ labelled with that action's class (``-setup softmax``), ``val2`` 25 evenly space
 labelled with the video's classes (157 columns).
 
 Edits beyond the package's: ``exec`` takes the module's ``prepare`` as a parameter so that the three other
-generators, whose M.exec is this one line for line, call it with their own ``prepare``; the undefined globals
+generators, whose M.exec is this one line for line, call it with their own ``prepare``; the end of prepare
+(the lists made tensors), the same in the four generators, is ``toTensors``, and prepare's unused
+``local imagePath, imageClass`` are left out; the undefined globals
 ``trainDir`` and ``Nil`` that ``findClasses(trainDir)`` reads are nil in Lua and ``None`` here; a Lua iterator
 ``a = string.gmatch(a, '([^ ]+)')`` called as ``a()`` is ``next(a)`` of ``re.finditer``'s words."""
 import os

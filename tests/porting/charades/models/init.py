@@ -4,8 +4,8 @@ it in a DataParallelTable for several GPUs and pairs it with ``nn.CrossEntropyCr
 
 Edits beyond the package's: ``model,criterion = torch.load(path):cuda()`` and ``= require(...)(opt)`` get one
 value in Lua, ``criterion`` nil: ``model, criterion = ..., None`` (docs/porting.md's multiple-assignment row);
-``require 'cunn'``/``'cudnn'`` are imports; ``m.__shareGradInputKey`` is read with ``getattr`` (Python
-mangles ``__x`` names inside a class body, here too for consistency)."""
+``require 'cunn'``/``'cudnn'`` are imports; ``m.__shareGradInputKey``, a field few modules have, is
+``getattr(m, '__shareGradInputKey', None)`` (docs/porting.md's nil-test and ``__x`` rows)."""
 import importlib
 
 import legonn as lg
