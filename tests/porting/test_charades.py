@@ -29,7 +29,7 @@ from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v1_layer, 
 from .charades import checkpoints, train
 from .charades.datasets import (charades_gen, charadesflow, charadesflow_gen, charadessync_gen,
                                 charadessyncflow_gen, init as datasets)
-from .charades.exp import flownet, lstmflownet, lstmrgbnet, rgbnet, rgbnet_test
+from .charades.exp import flownet, lstmflownet, lstmrgbnet, rgbnet, rgbnet_localize, rgbnet_test
 from .charades.layers.CrossEntropyCriterion import CrossEntropyCriterion
 
 COLOURS = [(230, 30, 30), (30, 200, 40), (40, 60, 220)]   # the training classes c000, c001, c002
@@ -261,6 +261,31 @@ def test_rgbnet_test_retrains_the_checkpoint_and_gets_its_ap(rgb, monkeypatch):
     model = str(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_3.t7')
     result = run_exp(monkeypatch, rgbnet_test, root, data, retrain=model, gen=str(root / 'cache' / 'rgbnet' / 'gen'))
     np.testing.assert_allclose(result['AP'].numpy(), out['results'][2]['AP'].numpy(), rtol=1e-5)
+
+
+
+def test_rgbnet_localize_dumps_frame_scores(rgb, monkeypatch):
+    """exp/rgbnet_localize.lua (``-dumpLocalize``), here one short epoch from the saved model with cuDNN's
+    deterministic modes: test2 writes ``localize1.txt``, one line per val2 frame (video id, frame 1 ... 25, 157
+    probabilities), whose means per video are its ``epoch1.txt``. With ``-tenCrop true`` charades.lua crops val2
+    frames ten times too, but dataloader.lua stacks ten crops for ``val`` only, so test2 hands the VGG a 5-D
+    batch, which a convolution refuses, in Torch7 as here: the repository's ten-crop testing cannot run."""
+    root, data, out = rgb
+    host_cuda(monkeypatch)
+    monkeypatch.chdir(root)
+    model = str(root / 'cache' / 'rgbnet' / 'checkpoints' / 'model_3.t7')
+    edits = dict(SMALL, nEpochs='1', epochSize='0.34', retrain=model, cudnn='deterministic', gen=str(root / 'cache' / 'rgbnet' / 'gen'))
+    with pytest.raises(ValueError, match='expected a 3-D or 4-D input, got 5-D of size \\(25, 10, 3, 224, 224\\)'):
+        run_exp(monkeypatch, rgbnet_localize, root, data, tenCrop='true', **edits)
+    run_exp(monkeypatch, rgbnet_localize, root, data, tenCrop='false', **edits)
+    save = root / 'cache' / 'rgbnet_localize' / 'checkpoints'
+    lines = [line.split(' ') for line in (save / 'localize1.txt').read_text().splitlines()]
+    videos = ['TST00', 'TST01', 'TST02', 'TST03', 'TEST9']
+    assert [(line[0], line[1]) for line in lines] == [(v, str(f)) for v in videos for f in range(1, 26)]
+    frames = np.array([[float(x) for x in line[2:]] for line in lines]).reshape(5, 25, 157)
+    epoch = (save / 'epoch1.txt').read_text().splitlines()
+    means = np.array([[float(x) for x in line.split(' ')[1:]] for line in epoch])
+    np.testing.assert_allclose(frames.mean(1), means, rtol=1e-4, atol=1e-7)
 
 
 def test_lstmrgbnet_trains_an_lstm_on_the_rgb_model(rgb, tmp_path, monkeypatch):
