@@ -26,9 +26,8 @@ import legonn as lg
 from legonn import cutorch, image, nn, threads
 from tests.test_loadcaffe import conv_param, f32, msg, pool_param, v, v1_layer, v2_layer
 
-from .charades import checkpoints, train
-from .charades.datasets import (charades_gen, charadesflow, charadesflow_gen, charadessync_gen,
-                                charadessyncflow_gen, init as datasets)
+from .charades import train
+from .charades.datasets import charades_gen, charadesflow, charadesflow_gen, charadessync_gen, charadessyncflow_gen
 from .charades.exp import flownet, lstmflownet, lstmrgbnet, rgbnet, rgbnet_localize, rgbnet_test
 from .charades.layers.CrossEntropyCriterion import CrossEntropyCriterion
 

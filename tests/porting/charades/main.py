@@ -4,7 +4,8 @@ checkpoint (``-testOnly``: test2 alone).
 
 Edits beyond the package's: the script is ``main(arg)`` and returns the trainer and each epoch's scores
 (``{trainTop1, trainTop5, testTop1, testTop5, mAP}`` and the train loss), or test2's AP with ``-testOnly``;
-``local Trainer`` assigned from ``require 'train'`` is the imported class."""
+``local Trainer`` assigned from ``require 'train'`` is the imported class; ``print`` of several values
+separates them with tabs and writes numbers with ``tostring`` (docs/porting.md's print row)."""
 import math
 
 import legonn as lg
@@ -71,7 +72,7 @@ def main(arg):
             bestTop1 = testTop1
             bestTop5 = testTop5
             bestmAP = mAP
-            print(' * Best model ', testTop1, testTop5, mAP)
+            print(' * Best model ', lg.tostring(testTop1), lg.tostring(testTop5), lg.tostring(mAP), sep='\t')
 
         score = [trainTop1, trainTop5, testTop1, testTop5, mAP]
         checkpoints.save(epoch, model, trainer.optimState, bestModel, opt, score)

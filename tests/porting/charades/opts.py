@@ -3,7 +3,7 @@ options (the CSV files, the cache folder holding each experiment's log, checkpoi
 ``-epochSize``/``-testSize`` fractions, per-block learning rates, ``-accumGrad``).
 
 Edits beyond the package's: ``cmd:addTime(name, '%F %T')`` reads the undefined global ``name``, nil: ``None``;
-``print(arg)`` prints the list. The ``dataset`` branches are the Lua's, in its order."""
+``print(arg)`` prints the table's ``tostring`` (``table: 0x...``). The ``dataset`` branches are the Lua's, in its order."""
 import legonn as lg
 from legonn import paths
 
@@ -72,7 +72,7 @@ def parse(arg):
     cmd.option('-nClasses',         157,    'Number of classes in the dataset')
     cmd.text()
 
-    print(arg)
+    print(lg.tostring(arg))
     opt = cmd.parse(arg if arg is not None else [])
     opt['cacheDir'] = opt['cacheDir'] + opt['name'] + '/'  # brand new cacheDir
 
