@@ -1,0 +1,1 @@
+"""The datasets/ folder of charades-algorithms' torch/ code (see tests/porting/charades/__init__.py)."""

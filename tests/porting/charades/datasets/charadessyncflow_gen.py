@@ -1,0 +1,92 @@
+"""datasets/charadessyncflow-gen.lua: charadessync-gen.lua over optical flow frames (``<id>-NNNNNNx.jpg`` and
+``...y.jpg``, two files a frame, hence ``N = floor(#lines/2)``), keeping only frames with ``flowframes`` (10)
+frames of flow after them. Edits as charadessync_gen.py's."""
+import os
+
+import legonn as lg
+from legonn import paths
+
+from . import charades_gen
+from .charades_gen import parseCSV, toTensors   # noqa: F401 (parseCSV: the module's M.parseCSV)
+
+
+def prepare(opt, labels, split):
+    dir = opt['data']
+    assert paths.dirp(dir), 'directory not found: ' + dir
+    imagePaths, imageClasses, ids = [], [], []
+    FPS = 24
+    GAP = 4
+    testGAP = 25
+    flowframes = 10
+
+    e, count = 0, 0
+
+    # For each video annotation, prepare test files
+    imageClasses2 = None
+    if split == 'val_video':
+        imageClasses2 = lg.IntTensor(4000000, opt['nClasses']).zero()   # allocating memory
+    for id, label in labels.items():
+        e = e + 1
+        if e % 100 == 1:
+            print(e)
+        iddir = dir + '/' + id
+        f = os.popen('find -L %s -iname "*.jpg" ' % iddir)
+        if not f:
+            print('class not found: ' + id)
+            print('find -L %s -iname "*.jpg" ' % iddir)
+        else:
+            lines = []
+            while True:
+                line = f.readline()
+                if not line:
+                    break
+                lines.append(line)
+            N = lg.floor(len(lines) / 2)   # to account for x and y
+            if split == 'val_video':
+                target = lg.IntTensor(157, 1).zero()
+                for anno in label:
+                    target[int(anno['c'][1:])] = 1
+                tmp = lg.linspace(1, N - flowframes - 1, testGAP)   # -1 so we don't get bad flow
+                for ii in range(testGAP):
+                    i = lg.floor(tmp[ii])
+                    impath = iddir + '/' + id + '-' + '%06d' % i + 'x' + '.jpg'
+                    count = count + 1
+                    imagePaths.append(impath)
+                    imageClasses2[count - 1].copy(target)
+                    ids.append(id)
+            elif opt['setup'] == 'softmax':
+                localimagePaths = []
+                localimageClasses = []
+                localids = []
+                if len(label) > 0:
+                    for i in range(1, N + 1, GAP):
+                        for anno in label:
+                            if (anno['s'] < (i - 1) / FPS) and ((i - 1) / FPS < anno['e']):
+                                if i + flowframes + 1 < N:
+                                    impath = iddir + '/' + id + '-' + '%06d' % i + 'x' + '.jpg'
+                                    a = int(anno['c'][1:])
+                                    localimagePaths.append(impath)
+                                    localimageClasses.append(a)
+                                    localids.append(id)
+                Nex = len(localimagePaths)
+                if Nex >= opt['batchSize']:
+                    inds = lg.multinomial(lg.Tensor(1, Nex).fill(1), opt['batchSize'])[0]
+                    inds = inds.sort()[0]
+                    assert inds.size(0) == opt['batchSize']
+                    for aa in range(opt['batchSize']):
+                        a = inds[aa]
+                        imagePaths.append(localimagePaths[a])
+                        imageClasses.append(localimageClasses[a])
+                        ids.append(localids[a])
+            elif opt['setup'] == 'sigmoid':
+                # TODO
+                assert False, 'Invalid opt.setup'
+            else:
+                assert False, 'Invalid opt.setup'
+            f.close()
+
+    return toTensors(split, imagePaths, imageClasses, ids, imageClasses2, count)
+
+
+def exec(opt, cacheFile):
+    return charades_gen.exec(opt, cacheFile, prepare)

@@ -1,0 +1,1 @@
+"""The exp/ folder of charades-algorithms' torch/ code: one experiment a file (see ../__init__.py)."""

@@ -1,0 +1,40 @@
+"""exp/rgbnet_resume.lua: Action recognition experiment using rgb (``dofile 'exp/rgbnet_resume.lua'`` is ``run()``):
+the options it adds after ``arg`` (CmdLine keeps the last of a repeated option, so its own paths win: a
+user edits ``morearg``), then main.lua. The experiment's name is the file's, as the Lua's
+``debug.getinfo(1,'S').source`` gives it."""
+import os
+
+name = os.path.splitext(os.path.basename(__file__))[0]   # remove ext and folders
+morearg = [
+    '-name', name,
+    '-netType', 'vgg16',
+    '-dataset', 'charades',
+    '-LR_decay_freq', '30',
+    '-LR', '0.001',
+    '-epochSize', '0.1',
+    '-testSize', '0.1',
+    '-nEpochs', '10',
+    '-conv1LR', '1',
+    '-conv2LR', '1',
+    '-conv3LR', '1',
+    '-conv4LR', '1',
+    '-conv5LR', '1',
+    '-batchSize', '64',
+    '-accumGrad', '4',
+    '-retrain', '/mnt/raid00/gunnars/cache/flownet/checkpoints/model_9.t7',   # path to the trained model to use
+    '-epochNumber', '9',   # what epoch to resume from
+    '-optimState', '/mnt/raid00/gunnars/cache/flowrgbnet/checkpoints/optimstate_9.t7',   # path to the optimizer state
+    '-cacheDir', '/mnt/raid00/gunnars/cache/',
+    '-data', '/mnt/raid00/gunnars/Charades_v1_rgb/',
+    '-trainfile', '../Charades_v1_train.csv',
+    '-testfile', '../Charades_v1_test.csv',
+    '-optnet', 'true',
+]
+
+
+def run(arg=None):
+    from .. import main
+    arg = arg or []
+    for v in morearg:
+        arg.append(v)
+    return main.main(arg)
