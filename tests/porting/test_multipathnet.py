@@ -1,0 +1,284 @@
+"""facebookresearch/multipathnet run through its port, tests/porting/multipathnet/ (one file per Lua file; the
+package's docstring and each file's say what is edited beyond syntax and indices, and what is not ported).
+
+Stand-ins (multipathnet/synthetic.py, coco.py, testCoco/coco.py): a COCO-format set of 64 x 64 images of
+coloured rectangles (1000 annotated images, as BatchProviderROI:setupData reads the first 1000, of which the
+first 6 have image files and are trained on; 4 validation images), its proposal files, pycocotools'
+COCOeval's two headline numbers, and a VGG16-layout trunk with 4 to 16 planes.
+
+multipathnet is a CUDA program (models/*.lua and the criterion call ``:cuda()``, ImageDetect copies into
+CudaTensors): train.lua's test is a GPU test, run on CuPy's host simulator here (``LEGONN_GPU_SIM=1``) and
+skipped without CuPy; the modules, nms, the datasets and the batch provider run on the CPU.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn, threads
+
+
+from .multipathnet import config, synthetic, utils
+from .multipathnet.BatchProviderROI import BatchProviderROI
+from .multipathnet.DataSetJSON import DataSetCOCO
+from .multipathnet.models import model_utils
+from .multipathnet.modules.BBoxNorm import BBoxNorm
+from .multipathnet.modules.BBoxRegressionCriterion import BBoxRegressionCriterion
+from .multipathnet.modules.ContextRegion import ContextRegion
+from .multipathnet.modules.ConvertFrom import ConvertFrom
+from .multipathnet.modules.Foveal import Foveal
+from .multipathnet.modules.ImageTransformer import ImageTransformer
+from .multipathnet.modules.ModeSwitch import ModeSwitch
+from .multipathnet.modules.NoBackprop import NoBackprop
+from .multipathnet.modules.SelectBoxes import SelectBoxes
+from .multipathnet.modules.SequentialSplitBatch import SequentialSplitBatch
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A run directory as multipathnet expects it (``data/annotations``, ``data/proposals``, image folders
+    named in config.lua), the scripts run from it."""
+    for split, n_images, n_files, seed in (('train', 1000, 6, 0), ('val', 4, 4, 1)):
+        img_dir = synthetic.write(str(tmp_path), split, n_images, n_files, seed=seed)
+        monkeypatch.setitem(config.config, 'coco_%s2014' % split, img_dir)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def train_dataset(nsamples=6):
+    ds = DataSetCOCO().create('coco_train2014', ['data/proposals/coco/deepmask/train.t7'], nsamples)
+    ds.loadROIDB(1000)
+    return ds
+
+
+# --- modules/ ------------------------------------------------------------------------------------------------
+
+def test_bbox_norm_unnormalises_in_evaluate_mode_only():
+    mean, std = lg.Tensor([[1, 2, 3, 4]]), lg.Tensor([[2, 2, 0.5, 0.5]])
+    m = BBoxNorm(mean, std)
+    x = lg.Tensor(3, 8).uniform(-1, 1)
+    np.testing.assert_array_equal(m.forward(x).numpy(), x.numpy())
+    m.evaluate()
+    out = m.forward(x.t().contiguous().t()).numpy()   # a non-contiguous input goes through _output
+    expected = x.numpy().reshape(-1, 4) * std.numpy() + mean.numpy()
+    np.testing.assert_allclose(out, expected.reshape(3, 8), rtol=1e-6)
+    with pytest.raises(AssertionError, match='evaluate mode'):
+        m.backward(x, x)
+
+
+def test_bbox_regression_criterion_counts_only_the_target_class():
+    """SmoothL1 over the target class's four outputs (none for the background, class 0), summed over the batch
+    and divided by B. The gradient is SmoothL1's at the masked outputs: with targets zero outside the target
+    class (as BatchProviderROI's are) it is the loss's own, the finite differences'."""
+    lg.manualSeed(1)
+    B, N = 4, 3
+    x = lg.DoubleTensor(B, 4 * N).uniform(-2, 2)
+    t = lg.DoubleTensor(B, 4 * N).zero()
+    classes = lg.LongTensor([0, 1, 2, 1])
+    for b, c in enumerate(classes.totable()):
+        if c > 0:
+            t[b].narrow(0, 4 * c, 4).uniform(-2, 2)
+    crit = BBoxRegressionCriterion()
+    loss = crit.forward(x, [classes, t])
+    xs, ts = x.numpy(), t.numpy()
+    expected = 0.0
+    for b, c in enumerate(classes.totable()):
+        for j in range(4 * N):
+            v = xs[b, j] if (j // 4 == c and c > 0) else 0.0
+            d = abs(v - ts[b, j])
+            expected += 0.5 * d * d if d < 1 else d - 0.5
+    assert loss == pytest.approx(expected / B)
+    g = crit.backward(x, [classes, t]).clone()
+    eps = 1e-6
+    for b in range(B):
+        for j in range(4 * N):
+            xp, xm = x.clone(), x.clone()
+            xp[b][j] += eps
+            xm[b][j] -= eps
+            num = (BBoxRegressionCriterion().forward(xp, [classes, t]) -
+                   BBoxRegressionCriterion().forward(xm, [classes, t])) / (2 * eps)
+            assert g[b][j] == pytest.approx(num, abs=1e-6)
+
+
+def test_context_region_scales_boxes_about_their_centres():
+    m = ContextRegion(2)
+    out = m.forward(lg.Tensor([[0, 10, 20, 30, 60]]))
+    np.testing.assert_allclose(out.numpy(), [[0, 0, 0, 40, 80]])
+    assert m.__tostring__() == 'nn.ContextRegion(2)'
+
+
+def test_convert_from_inverts_utils_convert_to():
+    """ConvertFrom (and utils.convertFrom) decode what utils.convertTo encodes: the targets give the boxes back."""
+    rois = lg.Tensor([[0, 2, 3, 20, 30], [1, 5, 5, 9, 40]])
+    gt = lg.Tensor([[4, 1, 25, 28], [6, 2, 12, 44]])
+    deltas = utils.convertTo(rois.narrow(1, 1, 4).clone(), gt)
+    out = ConvertFrom().forward([rois, deltas])
+    np.testing.assert_allclose(out.narrow(1, 1, 4).numpy(), gt.numpy(), rtol=1e-5)
+    np.testing.assert_array_equal(out.select(1, 0).numpy(), [0, 1])
+    one = lg.Tensor(4)
+    utils.convertFrom(one, rois[1].narrow(0, 1, 4), deltas[1])
+    np.testing.assert_allclose(one.numpy(), gt[1].numpy(), rtol=1e-5)
+
+
+def test_foveal_regions():
+    out = Foveal().forward(lg.Tensor([[1, 10, 10, 20, 30]]))
+    np.testing.assert_allclose(out.numpy(), [[1, 10, 10, 20, 30], [1, 7.5, 5, 22.5, 35],
+                                             [1, 5, 0, 25, 40], [1, -5, -20, 35, 60]])
+
+
+def test_image_transformer_swaps_scales_and_centres():
+    I = lg.Tensor(3, 2, 2).uniform(0, 1)
+    out = model_utils.RossTransformer().forward(I)
+    mean = np.array([102.9801, 115.9465, 122.7717])[:, None, None]
+    np.testing.assert_allclose(out.numpy(), I.numpy()[::-1] * 255 - mean, rtol=1e-5)
+    std_out = model_utils.ImagenetTransformer().forward(I)
+    assert std_out.size(0) == 3 and abs(float(std_out[0][0][0]) - (float(I[0][0][0]) - 0.48462227599918) /
+                                        0.22889466674951) < 1e-5
+
+
+def test_mode_switch_and_no_backprop():
+    lin = nn.Linear(3, 2)
+    m = ModeSwitch(nn.Sequential().add(lin), nn.Sequential().add(nn.SoftMax()))
+    x = lg.Tensor(4, 3).uniform()
+    np.testing.assert_allclose(m.forward(x).numpy(), lin.forward(x).numpy())
+    m.evaluate()
+    assert m.forward(lg.Tensor([[0.0, 0.0]])).numpy().tolist() == [[0.5, 0.5]]
+    with pytest.raises(RuntimeError, match='evaluate mode'):
+        m.backward(x, x)
+    nb = NoBackprop(nn.Linear(3, 2))
+    out = nb.forward(x)
+    g = nb.backward(x, out.clone().fill(1))
+    assert g.abs().sum() == 0 and nb.modules[0].gradWeight.abs().sum() == 0
+
+
+def test_sequential_split_batch_equals_one_pass():
+    lg.manualSeed(2)
+    seq = SequentialSplitBatch(3).add(nn.Linear(5, 4)).add(nn.Tanh())
+    x = lg.Tensor(8, 5).uniform()
+    plain = nn.Sequential().add(seq.get(0)).add(seq.get(1))
+    np.testing.assert_allclose(seq.forward(x).numpy(), plain.forward(x).numpy(), rtol=1e-6)
+    feats = lg.Tensor(2, 5).uniform()
+    table_seq = SequentialSplitBatch(2).add(nn.CAddTable())
+    rois = lg.Tensor(5, 5).uniform()
+    with pytest.raises(Exception):
+        table_seq.forward([feats, rois])    # the Lua's chunks pair all of input[1] with each chunk of input[2]
+
+
+# --- nms.c, utils.lua -----------------------------------------------------------------------------------------
+
+def test_nms_keeps_the_best_of_overlapping_boxes_and_agrees_with_nms_dense():
+    boxes = lg.FloatTensor([[0, 0, 10, 10, 0.9], [1, 1, 11, 11, 0.8], [20, 20, 30, 30, 0.7],
+                            [0, 0, 9, 10, 0.95], [21, 19, 30, 31, 0.1]])
+    keep = utils.nms(boxes, 0.3)
+    np.testing.assert_allclose(keep.numpy(), boxes.index(0, lg.LongTensor([3, 2])).numpy())
+    dense = utils.nms_dense(boxes, 0.3)
+    assert dense.totable() == [3, 2]
+    voted = utils.bbox_vote(keep, boxes, 0.5)
+    w = np.array([0.95, 0.9, 0.8])
+    expected = (boxes.numpy()[[3, 0, 1], :4] * w[:, None]).sum(0) / w.sum()
+    np.testing.assert_allclose(voted[0].numpy()[:4], expected, rtol=1e-5)
+    assert voted[0][4] == pytest.approx(0.95)
+
+
+def test_boxoverlap_and_keep_top_k():
+    a = lg.FloatTensor([[0, 0, 9, 9], [5, 5, 14, 14], [20, 20, 25, 25]])
+    o = utils.boxoverlap(a, lg.FloatTensor([0, 0, 9, 9]))
+    np.testing.assert_allclose(o.numpy(), [1, 25 / 175, 0], rtol=1e-6)
+    boxes = [lg.FloatTensor([[0, 0, 1, 1, 0.5], [0, 0, 1, 1, 0.9]]), lg.FloatTensor([[0, 0, 1, 1, 0.7]])]
+    kept, thresh = utils.keep_top_k(boxes, 2)
+    assert thresh == pytest.approx(0.7)
+    assert kept[0].select(1, 4).numpy().tolist() == pytest.approx([0.9]) and kept[1].size(0) == 1
+
+
+# --- DataSetJSON.lua, BatchProviderROI.lua --------------------------------------------------------------------
+
+def test_dataset_attaches_proposals_with_overlaps_and_labels(workdir):
+    """The record of an image: its ground-truth boxes first (overlap 1, their own label: the 0-based category
+    plus 1), then the proposals, each labelled with the class of the box it overlaps most."""
+    ds = train_dataset()
+    assert ds.size() == 6 and ds.getNumClasses() == 80 and ds.classes[0] is None
+    gt_boxes, gt_classes, valid, anno = ds.getGTBoxes(0)
+    rec = ds.attachProposals(0)
+    n_gt = len(gt_classes)
+    np.testing.assert_allclose(rec.overlap[0:n_gt].numpy(), 1)
+    assert rec.label[0:n_gt].totable() == [c + 1 for c in gt_classes]
+    for i in range(n_gt, rec.size()):
+        o = [utils.boxoverlap(rec.boxes[i:i + 1], gt_boxes[j])[0] for j in range(n_gt)]
+        assert rec.overlap[i] == pytest.approx(max(o))
+        assert rec.label[i] == (gt_classes[int(np.argmax(o))] + 1 if max(o) > 0 else 0)
+    bbox = anno[0]['bbox']   # COCO's x, y, w, h made the Lua's corners, one less (0-based)
+    ann = ds.dataset.getAnnotationsForImage(0)[0]['bbox']
+    np.testing.assert_allclose(bbox.numpy(), [ann[0] - 1, ann[1] - 1, ann[0] + ann[2], ann[1] + ann[3]])
+
+
+def test_batch_provider_samples_foreground_and_background(workdir):
+    lg.manualSeed(3)
+    ds = train_dataset()
+    bp = BatchProviderROI(ds, 2, 64, 100, model_utils.RossTransformer(), 0.5, [0.1, 0.5])
+    bp.batch_size = 32
+    regr = bp.setupData()
+    assert tuple(regr['mean'].size()) == (1, 4) and (regr['std'] > 0).all()
+    batches, targets = bp.sample()
+    images, rois = batches
+    assert tuple(images.size()) == (2, 3, 64, 64) and rois.size(1) == 5
+    assert set(rois.select(1, 0).totable()) == {0, 1}
+    labels = targets[0]
+    fg = labels.gt(0)
+    assert 0 < fg.sum() <= 16 and targets[1][0] is labels
+    bbox = targets[1][1]
+    assert tuple(bbox.size()) == (rois.size(0), 4 * 81)
+    for i, label in enumerate(labels.totable()):
+        nz = bbox[i].ne(0).nonzero()
+        if label == 0:
+            assert nz.nElement() == 0
+        else:
+            assert set(nz.view(-1).totable()) <= set(range(label * 4, label * 4 + 4))
+
+
+# --- train.lua (GPU) ------------------------------------------------------------------------------------------
+
+TRAIN_ENV = {'dataset': 'coco', 'train_set': 'train', 'test_set': 'val', 'year': '2014', 'model': 'vgg',
+             'images_per_batch': '2', 'scale': '64', 'max_size': '100', 'learningRate': '0.01', 'nEpochs': '4',
+             'epochSize': '5', 'nDonkeys': '1', 'batchSize': '32', 'snapshot': '4', 'step': '3',
+             'train_nsamples': '6', 'test_nsamples': '4', 'test_best_proposals_number': '40',
+             'best_proposals_number': '1000', 'manualSeed': '5'}
+
+
+@pytest.mark.gpu
+def test_train_lua_trains_fast_rcnn_and_evaluates(workdir, monkeypatch):
+    """train.lua with models/vgg.lua: four epochs of five batches (the loss falls), the learning rate dropped
+    after epoch 3, a snapshot and a validation (Tester_FRCNN, testCoco) at epoch 4, then the final ones.
+    train.lua's onEnd sets ``opt.test_nsamples = 4952`` (VOC2007 test's size) for its final validation: the
+    test's validate caps it at the 4 validation images."""
+    if not lg.gpu_available():
+        pytest.skip('needs CuPy and a CUDA GPU')
+    from .multipathnet import train
+    synthetic_vgg = synthetic.vgg_standin()
+    os.makedirs('data/models', exist_ok=True)
+    lg.save('data/models/imagenet_pretrained_vgg.t7', synthetic_vgg)
+    for k, v in TRAIN_ENV.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv('save_folder', str(workdir))
+    real_validate = train.validate
+
+    def validate(model):
+        train.opt['test_nsamples'] = min(train.opt['test_nsamples'], 4)
+        return real_validate(model)
+    monkeypatch.setattr(train, 'validate', validate)
+    serialization = threads.Threads.serialization()
+    try:
+        opt, logged = train.main()
+    finally:
+        threads.Threads.serialization(serialization)
+    epochs = [d for d in logged if 'finished' in d]
+    assert [d['epoch'] for d in epochs] == [1, 2, 3, 4]
+    assert epochs[-1]['train_loss'] < epochs[0]['train_loss']
+    assert epochs[-1]['learningRate'] == pytest.approx(0.001)
+    evals = [d for d in logged if 'finished' not in d]
+    assert len(evals) == 2
+    for d in evals:
+        assert 0 <= d['coco_metric'] <= d['voc_metric'] <= 1
+    assert os.path.exists('model_final.t7') and os.path.exists('model_4.t7')
+    saved = lg.load('model_final.t7')
+    assert len(saved.findModules('nn.BBoxNorm')[0]) == 1
