@@ -316,8 +316,12 @@ def recursiveCopy(t1, t2):
 
 
 def recursiveCast(dst, src, type):
+    """torchnet's ``utils.table.copy(tbl)`` reads one argument and returns a copy the Lua drops: the line's
+    effect is ``nn.utils.recursiveType`` converting ``src``'s tensors in place, evaluated as the Lua evaluates
+    the extra argument, before the call; recursiveCopy then fills ``dst`` with new tensors of that type."""
     if len(dst) == 0:
-        tnt.utils.table.copy(dst, nn.utils.recursiveType(src, type))
+        converted = nn.utils.recursiveType(src, type)
+        tnt.utils.table.copy(dst)
     recursiveCopy(dst, src)
 
 
