@@ -286,3 +286,66 @@ def test_train_lua_trains_fast_rcnn_and_evaluates(workdir, monkeypatch):
     norms = saved.findModules('nn.BBoxNorm')[0]
     assert len(norms) == 1 and saved.get(5).get(1) is norms[0]
     np.testing.assert_allclose(norms[0].mean.numpy(), train.data.g_mean_std['mean'].numpy())
+
+
+def test_testcoco_evaluates_detections_at_the_ground_truth(workdir):
+    """testCoco/init.lua's rows (image id, x, y, w, h, score, category id) of perfect detections, per class and
+    image as Tester_FRCNN hands them: AP at IoU 0.5 is 1. The boxes are DataSetJSON's corners, which run one
+    pixel past COCO's box on each side (the Lua's ``x, y, x + w + 1, y + h + 1`` 1-based), so AP over IoU 0.5
+    to 0.95 stays below 1, as the Lua's does."""
+    from .multipathnet.testCoco import init as testCoco
+    from legonn import tds
+    ds = DataSetCOCO().create('coco_val2014', ['data/proposals/coco/deepmask/val.t7'], 4)
+    res = tds.Hash()
+    for j in range(ds.getNumClasses()):
+        res[j] = tds.Hash()
+    for i in range(ds.size()):
+        gt_boxes, gt_classes, _, _ = ds.getGTBoxes(i)
+        for j in range(ds.getNumClasses()):
+            rows = [gt_boxes[k].totable() + [0.9] for k, c in enumerate(gt_classes) if c == j]
+            res[j][i] = lg.FloatTensor(rows) if rows else lg.FloatTensor()
+    ap, ap50 = testCoco.evaluate('coco_val2014', res)
+    assert ap50 == pytest.approx(1.0) and 0.5 < ap < 1
+
+
+@pytest.mark.gpu
+def test_select_boxes_and_memory_efficient_detection(workdir):
+    """SelectBoxes.lua's own (commented-out) test on CUDA: its ``torch.max(maxvals, maxids, classes, 2)`` hands
+    a CudaTensor (``classes.new()``) for the indices, which cutorch's TensorMath.lua:1838-1848 takes only as a
+    CudaLongTensor, so Torch7 refuses it ("invalid arguments") and legonn does too (a TypeError); Tester_FRCNN's
+    iterative localisation (``test_num_iterative_loc`` > 1) goes through it. ImageDetect's
+    memoryEfficientForward (features once, the rest in chunks) equals one full forward (the Lua's inner
+    ``test()``), and Tester_FRCNN:testOne runs over the model models/vgg.lua builds."""
+    if not lg.gpu_available():
+        pytest.skip('needs CuPy and a CUDA GPU')
+    module = SelectBoxes().cuda()
+    classes = lg.Tensor([[0, 1, 0], [1, 0, 0]]).cuda()
+    ys = lg.rand(2, 3 * 4).cuda()
+    with pytest.raises(TypeError, match='CudaLongTensor'):
+        module.forward([classes, ys])
+
+    from .multipathnet.ImageDetect import ImageDetect
+    from .multipathnet.Tester_FRCNN import Tester_FRCNN
+    from .multipathnet.models import vgg
+    os.makedirs('data/models', exist_ok=True)
+    lg.manualSeed(4)
+    lg.save('data/models/imagenet_pretrained_vgg.t7', synthetic.vgg_standin())
+    opt = {'num_classes': 81, 'images_per_batch': 2, 'train_nGPU': 1, 'disable_memory_efficient_forward': False}
+    model, transformer = vgg.build(opt)
+    ds = DataSetCOCO().create('coco_val2014', ['data/proposals/coco/deepmask/val.t7'], 2)
+    ds.loadROIDB(40)
+    im, boxes = ds.getImage(0), ds.getROIBoxes(0)
+    model.evaluate()
+    detect = ImageDetect(model, transformer, [64], 100, opt)
+    scores, bbox = detect.detect(im, boxes, None, True)
+    opt['disable_memory_efficient_forward'] = True
+    full_scores, full_bbox = ImageDetect(model, transformer, [64], 100, opt).detect(im, boxes, None, True)
+    np.testing.assert_allclose(scores.numpy(), full_scores.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(bbox.numpy(), full_bbox.numpy(), rtol=1e-5, atol=1e-4)
+    assert tuple(scores.size()) == (boxes.size(0), 81)
+    np.testing.assert_allclose(scores.numpy().sum(1), 1, rtol=1e-5)
+    tester = Tester_FRCNN(model, transformer, ds, [64], 100, opt)
+    img_boxes, (output, _) = tester.testOne(0)
+    assert output.size(0) == boxes.size(0) and len(img_boxes) == 80
+    kept = [img_boxes[j] for j in range(80) if img_boxes[j].nElement() != 0]
+    assert kept and all(b.size(1) == 5 and (b.select(1, 4) > -1.5).all() for b in kept)

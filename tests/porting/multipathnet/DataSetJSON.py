@@ -8,7 +8,8 @@ here every coordinate is one less: ``x - 1, y - 1, x + w, y + h``). Kept as the 
 (0 for no object, else the 0-based class plus 1, which is the background-first 0-based target) and
 ``rec.correspondance`` (0 for none, else the 1-based ground-truth index; ``BatchProviderBase.takeSubset``
 subtracts 1 where it indexes). The Lua's module table with ``self`` is the class ``DataSetCOCO``;
-``DataSetCOCO:create`` is ``DataSetCOCO().create``.
+``DataSetCOCO:create`` is ``DataSetCOCO().create``. ``boxes:dim() > 0`` (a test for an empty tensor, which has no
+dimension in Torch7) is ``boxes.nElement() != 0`` (docs/porting.md's row).
 
 ``self.classes[i] = v.name`` of the loader's category names (strings): Lua reads a string's field through the
 string library (``('dog').name`` is nil), so the Lua's classes table stays empty; Python's ``str`` has no
@@ -220,9 +221,9 @@ class DataSetCOCO:
             boxes = boxes.cat(sampled, 0)
 
         if anno is not None:
-            if len(valid_objects) > 0 and boxes.dim() > 0:
+            if len(valid_objects) > 0 and boxes.nElement() != 0:
                 all_boxes = lg.cat(gt_boxes, boxes, 0)
-            elif boxes.dim() == 0:
+            elif boxes.nElement() == 0:
                 all_boxes = gt_boxes
             else:
                 all_boxes = boxes
@@ -230,7 +231,7 @@ class DataSetCOCO:
             gt_boxes = lg.FloatTensor(0, 4)
             all_boxes = boxes
 
-        num_boxes = boxes.size(0) if boxes.dim() > 0 else 0
+        num_boxes = boxes.size(0) if boxes.nElement() != 0 else 0
         num_gt_boxes = len(gt_classes)
 
         rec = Record()

@@ -1,7 +1,8 @@
 """utils.lua: nms and box voting (nms.c, through ffi in the Lua: nms.py here), box overlaps, the Fast R-CNN box
 encoding (convertTo/convertFrom), proposal paths, saving results, recursive copies, checkpoints.
 
-Box coordinates are 0-based (the Lua's are 1-based: its ``+ 1`` flips become ``- 1``). Not ported:
+Box coordinates are 0-based (the Lua's are 1-based: its ``+ 1`` flips become ``- 1``). keep_top_k's
+``boxes[i]:resize()`` (emptied) is ``resize(0)`` (docs/porting.md's resize row). Not ported:
 ``setDataParallelN`` (multi-GPU work in progress that its comment says not to use). ``cleanupOptim`` reads
 fbnn.Optim's ``modulesToOptState`` (a dict keyed by module); ``deepCopy`` copies a module's fields (Lua's
 ``pairs`` over the object's table) into a new object of its class."""
@@ -66,7 +67,7 @@ def keep_top_k(boxes, top_k):
             if idx.numel() > 0:
                 boxes[i] = bbox.index(0, idx)
             else:
-                boxes[i].resize()
+                boxes[i].resize(0)
     return boxes, thresh
 
 

@@ -1,7 +1,8 @@
 """testCoco/init.lua: ``evaluate(dataset_name, res)`` writes every class's detections (``res[class][image]``,
 n x 5 0-based boxes and scores) as COCO's ``image id, x, y, w, h, score, category id`` rows and hands them to
 coco.lua's evaluator (a stand-in here). The Lua's ``- 1`` ("x1 0-indexed") is dropped: the boxes are 0-based
-already. Classes and images are 0-based keys."""
+already. Classes and images are 0-based keys. ``t:nDimension() > 0`` (Torch7's empty tensor has no dimension)
+is ``t.nElement() != 0`` (docs/porting.md's row: legonn's empty tensor has one dimension of size 0)."""
 import legonn as lg
 from legonn import paths
 
@@ -47,7 +48,7 @@ def evaluate(dataset_name, res):
         aboxes = getAboxes(res, clss)
 
         for _, u in aboxes.items():
-            if u.nDimension() > 0:
+            if u.nElement() != 0:
                 nboxes = nboxes + u.size(0)
     print("Total boxes: " + str(nboxes))
 
@@ -58,7 +59,7 @@ def evaluate(dataset_name, res):
     for clss in range(nClasses):
         aboxes = getAboxes(res, clss)
         for img, t in aboxes.items():
-            if t.nDimension() > 0:
+            if t.nElement() != 0:
                 sub = boxt.narrow(0, offset, t.size(0))
                 sub.select(1, 0).fill(image_ids[img])  # image ID
                 sub.select(1, 1).copy(t.select(1, 0))  # x1 0-indexed
