@@ -349,3 +349,48 @@ def test_select_boxes_and_memory_efficient_detection(workdir):
     assert output.size(0) == boxes.size(0) and len(img_boxes) == 80
     kept = [img_boxes[j] for j in range(80) if img_boxes[j].nElement() != 0]
     assert kept and all(b.size(1) == 5 and (b.select(1, 4) > -1.5).all() for b in kept)
+
+
+# --- docs/porting.md rows -------------------------------------------------------------------------------------
+
+def test_sample_table_with_fields_reaches_the_engine_loop():
+    """engines/fboptimengine.lua's loop reads ``sample.input`` from the table train.lua's onSample hook gave
+    the fields: a ``Sample`` (data.lua's ``{loader:sample()}``) takes them and the loop trains; a plain list
+    refuses the field."""
+    from legonn import optim
+    from legonn import torchnet as tnt
+    from .multipathnet.data import Sample
+    from .multipathnet.engines.fboptimengine import FBOptimEngine
+    lg.manualSeed(6)
+    w = lg.Tensor(3, 1).uniform(-1, 1)
+    xs = [lg.Tensor(4, 3).uniform(-1, 1) for _ in range(8)]
+
+    def run(make):
+        net, losses = nn.Linear(3, 1), []
+        engine = FBOptimEngine()
+
+        def onSample(state):
+            state.sample.input = state.sample[0]
+            state.sample.target = state.sample[1]
+        engine.hooks.onSample = onSample
+        engine.hooks.onUpdate = lambda state: losses.append(state.criterion.output)
+        iterator = tnt.DatasetIterator(tnt.ListDataset(list=lg.range(0, 7).long(),
+                                                       load=lambda i: make([xs[int(i)], xs[int(i)] @ w])))
+        engine.train(network=net, criterion=nn.MSECriterion(), iterator=iterator, maxepoch=5,
+                     optimMethod=optim.sgd, config={'learningRate': 0.1})
+        return losses
+
+    losses = run(Sample)
+    assert len(losses) == 40 and np.mean(losses[-8:]) < 0.2 * np.mean(losses[:8])
+    with pytest.raises(AttributeError, match='input'):
+        run(list)
+
+
+def test_a_string_field_reads_nil_in_lua_and_raises_in_python(workdir):
+    """DataSetJSON.lua's ``self.classes[i] = v.name`` over the loader's category names (strings) stores nil in
+    Lua; ``'cat1'.name`` is an AttributeError in Python, so the port reads ``getattr(v, 'name', None)``."""
+    ds = train_dataset()
+    assert ds.dataset.categories[0] == 'cat1'
+    with pytest.raises(AttributeError):
+        ds.dataset.categories[0].name
+    assert list(ds.classes.values()) == [None] * 80
