@@ -11,6 +11,7 @@ from legonn import nn, cutorch, paths
 from legonn import torchnet as tnt
 from legonn.pl import stringx
 
+from ..objdet import boxoverlap  # noqa: F401 (utils.boxoverlap, the same Lua function)
 from . import nms as C
 
 
@@ -75,29 +76,8 @@ def keep_top_k(boxes, top_k):
 # evaluation
 # ------------------------------------------------------------------------------
 
-def boxoverlap(a, b):
-    b = [b.xmin, b.ymin, b.xmax, b.ymax] if getattr(b, 'xmin', None) is not None else b
-    x1 = a.select(1, 0).clone()
-    x1[x1.lt(b[0])] = b[0]
-    y1 = a.select(1, 1).clone()
-    y1[y1.lt(b[1])] = b[1]
-    x2 = a.select(1, 2).clone()
-    x2[x2.gt(b[2])] = b[2]
-    y2 = a.select(1, 3).clone()
-    y2[y2.gt(b[3])] = b[3]
-
-    w = x2 - x1 + 1
-    h = y2 - y1 + 1
-    inter = lg.cmul(w, h).float()
-    aarea = lg.cmul((a.select(1, 2) - a.select(1, 0) + 1), (a.select(1, 3) - a.select(1, 1) + 1)).float()
-    barea = (b[2] - b[0] + 1) * (b[3] - b[1] + 1)
-
-    # intersection over union overlap
-    o = lg.cdiv(inter, (aarea + barea - inter))
-    # set invalid entries to 0 overlap
-    o[w.lt(0)] = 0
-    o[h.lt(0)] = 0
-    return o
+# boxoverlap: utils.lua's is fmassa/object-detection.torch's utils.lua function, line for line (``b.xmin``
+# tested for a box given as a table): its port in tests/porting/objdet.py is imported above, not repeated.
 
 
 def intersection(a, b):
