@@ -252,7 +252,8 @@ def test_train_lua_trains_fast_rcnn_and_evaluates(workdir, monkeypatch):
     the learning rate drops (``step`` 3) after the second epoch, and the snapshot and validation (Tester_FRCNN,
     testCoco; ``snapshot`` 3) come after the second, as in Torch7; then the final ones. train.lua's onEnd sets
     ``opt.test_nsamples = 4952`` (VOC2007 test's size) for its final validation: the test's validate caps it
-    at the 4 validation images."""
+    at the 4 validation images. run_test.lua then evaluates the saved final model again, in
+    the calling thread and in two worker threads."""
     if not lg.gpu_available():
         pytest.skip('needs CuPy and a CUDA GPU')
     from .multipathnet import train
@@ -286,6 +287,26 @@ def test_train_lua_trains_fast_rcnn_and_evaluates(workdir, monkeypatch):
     norms = saved.findModules('nn.BBoxNorm')[0]
     assert len(norms) == 1 and saved.get(5).get(1) is norms[0]
     np.testing.assert_allclose(norms[0].mean.numpy(), train.data.g_mean_std['mean'].numpy())
+
+    # run_test.lua (test_runner.lua in the calling thread, ``test_nGPU`` 1) over the saved final checkpoint
+    # (float, cleared) gives the final validation's numbers again
+    from .multipathnet import run_test
+    for k, v in {'dataset': 'coco', 'year': '2014', 'test_set': 'val', 'scale': '64', 'max_size': '100',
+                 'test_nGPU': '1', 'test_nsamples': '4', 'test_model': 'model_final.t7',
+                 'test_best_proposals_number': '40', 'test_save_res': 'res'}.items():
+        monkeypatch.setenv(k, v)
+    res = run_test.main()
+    assert res == pytest.approx([evals[-1]['coco_metric'], evals[-1]['voc_metric']])
+    assert lg.load('res/results.t7') == pytest.approx(res)
+    boxes = lg.load('res/boxes.t7')
+    assert len(boxes) == 80 and all(len(boxes[j]) == 4 for j in range(80))
+    assert evals[-1]['voc_metric'] > 0
+    # in two worker threads (the 'donkey' pattern, each with its own ds and tester): the workers' raw outputs
+    # differ from the calling thread's in float32's last digits (boxes by ~1e-5), which can move a detection
+    # across an IoU threshold, so the numbers agree to 1e-3
+    monkeypatch.setenv('test_nGPU', '2')
+    monkeypatch.setenv('test_save_res', '')
+    assert run_test.main() == pytest.approx(res, abs=1e-3)
 
 
 def test_testcoco_evaluates_detections_at_the_ground_truth(workdir):
