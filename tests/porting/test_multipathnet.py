@@ -415,3 +415,29 @@ def test_a_string_field_reads_nil_in_lua_and_raises_in_python(workdir):
     with pytest.raises(AttributeError):
         ds.dataset.categories[0].name
     assert list(ds.classes.values()) == [None] * 80
+
+
+@pytest.mark.gpu
+def test_resnet_model_surgery_keeps_outputs(workdir, monkeypatch):
+    """models/resnet.lua over a small ResNet-18-layout stand-in: each surgery (NoBackprop over the first 5
+    modules, batch normalisations folded into the convolutions or fixed) passes its ``testSurgery`` check (the
+    outputs move by less than 1e-5), the model trains its classifier and not the frozen modules, and the
+    transformer is the ImageNet one."""
+    if not lg.gpu_available():
+        pytest.skip('needs CuPy and a CUDA GPU')
+    from .multipathnet.models import resnet
+    os.makedirs('data/models/resnet', exist_ok=True)
+    lg.manualSeed(8)
+    lg.save('data/models/resnet/resnet-18.t7', synthetic.resnet18_standin())
+    opt = {'num_classes': 81, 'images_per_batch': 2, 'train_nGPU': 1}
+    model, transformer = resnet.build(opt)
+    assert opt['resnet_path'] == './data/models/resnet/resnet-18.t7'
+    assert transformer.std is not None and len(model.findModules('nn.SpatialBatchNormalization')[0]) == 0
+    frozen = model.findModules('nn.NoBackprop')[0][0].modules[0].get(0)
+    assert model.get(3).modules[0].weight.size(1) == 64
+    x = [lg.Tensor(2, 3, 64, 64).uniform().cuda(), lg.Tensor([[0, 0, 0, 40, 40], [1, 8, 8, 60, 50]]).cuda()]
+    model.training()
+    model.zeroGradParameters()
+    out = model.forward(x)
+    model.backward(x, [o.clone().fill(1) for o in out])
+    assert frozen.gradWeight.abs().sum() == 0 and model.get(3).modules[0].gradWeight.abs().sum() > 0

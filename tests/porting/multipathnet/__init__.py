@@ -9,9 +9,12 @@ ffi) is ported as nms.py.
 
 Not ported: models/multipathnet.lua (its foveal towers run in nn.ModelParallelTable, modules/ModelParallelTable.lua,
 which places each tower on its own GPU through cutorch's multi-device calls: legonn has one device),
-ModelParallelTable.lua itself, test_runner.lua (one tester thread per GPU), run_test.lua and demo.lua (scripts
-over a trained COCO model and its proposals; demo.lua also displays with qt), models/alexnet, inceptionv3, nin,
-resnet (their pretrained files), modules/test.lua (unit checks of ModelParallelTable on several GPUs).
+ModelParallelTable.lua itself and modules/test.lua (its unit checks on several GPUs); demo.lua (DeepMask's
+SharpMask proposals over a photo, then a trained ``resnet18_integral_coco.t7``, drawing masks and class names:
+it needs both trained models, the COCO API's C mask code (``MaskApi.toBbox``) and image.drawText);
+models/alexnet, inceptionv3, nin and resnet (the same Fast R-CNN head over other pretrained trunks, whose files
+are not here; resnet.lua also needs inn.utils.foldBatchNorm); train.lua's ``opt.checkpoint`` branch (its
+``checkpoint`` module is not in the repository).
 
 Common edits (each file's docstring lists its own): 0-based images, classes (background 0 in targets) and box
 coordinates (docs/porting.md's ROIPooling row: every column of a roi 0-based); ``opt``, the Lua's global, is an

@@ -79,3 +79,35 @@ def vgg_standin():
            .add(nn.Linear(16 * 7 * 7, 64)).add(nn.ReLU(True)).add(nn.Dropout(0.5))
            .add(nn.Linear(64, 4096)).add(nn.ReLU(True)).add(nn.Dropout(0.5)))
     return {'features': {'model': features}, 'top': {'model': top}}
+
+
+def _basic_block(nin, nout, stride):
+    s = (nn.Sequential()
+         .add(nn.SpatialConvolution(nin, nout, 3, 3, stride, stride, 1, 1)).add(nn.SpatialBatchNormalization(nout))
+         .add(nn.ReLU(True))
+         .add(nn.SpatialConvolution(nout, nout, 3, 3, 1, 1, 1, 1)).add(nn.SpatialBatchNormalization(nout)))
+    shortcut = nn.Identity() if nin == nout and stride == 1 else (
+        nn.Sequential().add(nn.SpatialConvolution(nin, nout, 1, 1, stride, stride)).add(nn.SpatialBatchNormalization(nout)))
+    return nn.Sequential().add(nn.ConcatTable().add(s).add(shortcut)).add(nn.CAddTable(True)).add(nn.ReLU(True))
+
+
+def resnet18_standin():
+    """fb.resnet.torch's ImageNet ResNet-18 module layout (conv1, its batch normalisation, ReLU, max pooling,
+    four stages of one basic block, average pooling 7x7, View, Linear) with 8 to 64 planes, batch
+    normalisations with random running statistics, in evaluate mode."""
+    model = (nn.Sequential()
+             .add(nn.SpatialConvolution(3, 8, 7, 7, 2, 2, 3, 3)).add(nn.SpatialBatchNormalization(8)).add(nn.ReLU(True))
+             .add(nn.SpatialMaxPooling(3, 3, 2, 2, 1, 1))
+             .add(nn.Sequential().add(_basic_block(8, 8, 1)))
+             .add(nn.Sequential().add(_basic_block(8, 16, 2)))
+             .add(nn.Sequential().add(_basic_block(16, 32, 2)))
+             .add(nn.Sequential().add(_basic_block(32, 64, 2)))
+             .add(nn.SpatialAveragePooling(7, 7, 1, 1))
+             .add(nn.View(64).setNumInputDims(3))
+             .add(nn.Linear(64, 10)))
+    for bn in model.findModules('nn.SpatialBatchNormalization')[0]:
+        bn.running_mean.uniform(-0.1, 0.1)
+        bn.running_var.uniform(0.5, 1.5)
+        bn.weight.uniform(0.5, 1.5)
+        bn.bias.uniform(-0.1, 0.1)
+    return model.evaluate()
