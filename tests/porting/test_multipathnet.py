@@ -241,7 +241,7 @@ def test_batch_provider_samples_foreground_and_background(workdir):
 
 TRAIN_ENV = {'dataset': 'coco', 'train_set': 'train', 'test_set': 'val', 'year': '2014', 'model': 'vgg',
              'images_per_batch': '2', 'scale': '64', 'max_size': '100', 'learningRate': '0.01', 'nEpochs': '3',
-             'epochSize': '5', 'nDonkeys': '1', 'batchSize': '32', 'snapshot': '3', 'step': '3',
+             'epochSize': '5', 'nDonkeys': '1', 'batchSize': '16', 'snapshot': '3', 'step': '3',
              'train_nsamples': '6', 'test_nsamples': '4', 'test_best_proposals_number': '40',
              'best_proposals_number': '1000', 'manualSeed': '5'}
 
