@@ -133,6 +133,9 @@ def test_image_transformer_swaps_scales_and_centres():
     out = model_utils.RossTransformer().forward(I)
     mean = np.array([102.9801, 115.9465, 122.7717])[:, None, None]
     np.testing.assert_allclose(out.numpy(), I.numpy()[::-1] * 255 - mean, rtol=1e-5)
+    np.testing.assert_allclose(ImageTransformer([1, 2, 3], [2, 4, 8]).forward(I).numpy(),
+                               (I.numpy() - np.array([1, 2, 3])[:, None, None]) / np.array([2, 4, 8])[:, None, None],
+                               rtol=1e-6)
     std_out = model_utils.ImagenetTransformer().forward(I)
     assert std_out.size(0) == 3 and abs(float(std_out[0][0][0]) - (float(I[0][0][0]) - 0.48462227599918) /
                                         0.22889466674951) < 1e-5

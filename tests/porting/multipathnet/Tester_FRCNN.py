@@ -3,10 +3,9 @@ nms (0.3), at most 100 per image, and evaluates them with testCoco. Classes and 
 for the 0-based class ``j``, whose scores are column ``j + 1``, the background being column 0); the boxes are
 clamped to the 0-based image (``clamp(0, w - 1)`` for the Lua's ``clamp(1, w)``). ``opt`` (the Lua's global)
 is the constructor's argument."""
-import time
 
 import legonn as lg
-from legonn import nn, tds, cutorch
+from legonn import tds, cutorch
 from legonn import threads as Threads
 
 from . import utils

@@ -7,7 +7,7 @@ Box coordinates are 0-based (the Lua's are 1-based: its ``+ 1`` flips become ``-
 fbnn.Optim's ``modulesToOptState`` (a dict keyed by module); ``deepCopy`` copies a module's fields (Lua's
 ``pairs`` over the object's table) into a new object of its class."""
 import legonn as lg
-from legonn import nn, cutorch, paths
+from legonn import nn, paths
 from legonn import torchnet as tnt
 from legonn.pl import stringx
 
