@@ -287,6 +287,10 @@ def test_train_lua_trains_fast_rcnn_and_evaluates(workdir, monkeypatch):
     for d in evals:
         assert 0 <= d['coco_metric'] <= d['voc_metric'] <= 1
     assert os.path.exists('model_final.t7') and os.path.exists('model_3.t7')
+    # the snapshot's optimizer (torch.save of the engine's nn.Optim), its per-module learning rates dropped
+    optimizer = lg.load('optimState_3.t7')
+    rates = [u['learningRate'] for v in optimizer.modulesToOptState.values() for u in v if u.get('dfdx') is not None]
+    assert lg.typename(optimizer) == 'nn.Optim' and rates and rates == pytest.approx([0.001] * len(rates))
     saved = lg.load('model_final.t7')
     norms = saved.findModules('nn.BBoxNorm')[0]
     assert len(norms) == 1 and saved.get(5).get(1) is norms[0]

@@ -49,7 +49,7 @@ def save(model, state, epoch):
     print("Saving model to " + model_path)
     lg.save(model_path, utils.checkpoint(model))
     print("Saving state to " + state_path)
-    lg.save(state_path, state.save())
+    lg.save(state_path, state)
 
 
 def validate(model):
