@@ -2,6 +2,7 @@
 (Optim.lua)."""
 from collections import namedtuple
 
+from ..serialization.classes import register_builtin
 from ..tensor import Tensor
 
 # one module's (parameter, gradient) pair and whether it is the bias, which gets no weight decay
@@ -39,8 +40,11 @@ class Optim:
     ``modulesToOptState`` maps each module of ``model`` (``model.apply`` order) to its list of states; as
     Optim.lua's ipairs, a module whose weight is missing (nn.Add: a bias only) gets none and is never stepped.
     ``setParameters(dict)`` changes settings in every state (the learning rate, say); ``type(t)`` converts the
-    states' tensors. legonn.typename gives None for it, as for any plain object.
+    states' tensors. As Optim.lua's ``torch.class('nn.Optim')``, it is saved whole (``lg.save(path, optimizer)``:
+    multipathnet's train.lua saves its engine's optimizer so) and ``legonn.typename`` names it 'nn.Optim'.
     """
+
+    lua_package = 'nn'   # legonn.typename: 'nn.Optim', the name Optim.lua's torch.class gives it
 
     @staticmethod
     def weight_bias_parameters(module):
@@ -126,3 +130,7 @@ class Optim:
         for states in self.modulesToOptState.values():
             for state in states:
                 state.update(newParams)
+
+
+# Optim.lua:16 is a torch.class, so torch.save writes an optimizer with its model and per-module states
+register_builtin('nn.Optim', Optim)

@@ -94,3 +94,23 @@ def test_bad_arguments_name_optim(args, error, match):
 def test_bad_set_parameters():
     with pytest.raises(TypeError, match='Optim.setParameters: expected a dict'):
         fbnn.Optim(nn.Linear(2, 2), {}).setParameters(0.1)
+
+
+def test_an_optim_saves_and_loads_with_its_states(tmp_path):
+    """Optim.lua is a torch.class ('nn.Optim'), so torch.save writes one with its model and per-module states
+    (multipathnet's train.lua saves ``state.optimizer`` at every snapshot): lg.save/lg.load round-trip it,
+    the states still keyed by the loaded model's own modules."""
+    model = nn.Sequential().add(nn.Linear(3, 2)).add(nn.Tanh())
+    opt = fbnn.Optim(model, {'learningRate': 0.1, 'momentum': 0.9})
+    x, t = lg.Tensor(4, 3).uniform(-1, 1), lg.Tensor(4, 2).uniform(-1, 1)
+    opt.optimize(optim.sgd, x, t, nn.MSECriterion())
+    path = str(tmp_path / 'optimState.t7')
+    lg.save(path, opt)
+    back = lg.load(path)
+    assert isinstance(back, fbnn.Optim) and lg.typename(back) == 'nn.Optim'
+    linear = back.model.get(0)
+    assert set(back.modulesToOptState) == set(back.model.listModules())
+    np.testing.assert_array_equal(back.modulesToOptState[linear][0]['dfdx'].numpy(),
+                                  opt.modulesToOptState[model.get(0)][0]['dfdx'].numpy())
+    assert back.modulesToOptState[linear][1]['weightDecay'] == 0
+    np.testing.assert_array_equal(linear.weight.numpy(), model.get(0).weight.numpy())

@@ -34,6 +34,7 @@ _PRELUDE = r'''
 #include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 using std::exp; using std::expm1; using std::log; using std::log1p; using std::tanh; using std::sqrt;
@@ -42,6 +43,9 @@ struct legonn_sim_dim3 { unsigned int x, y, z; };
 static legonn_sim_dim3 blockIdx, blockDim, gridDim;
 static thread_local legonn_sim_dim3 threadIdx;
 static std::barrier<>* legonn_sim_block = nullptr;   // the running block's, for a kernel that synchronises
+// the indices above and __shared__ arrays are the library's, so its launches run one at a time: Python threads
+// (legonn.threads workers, each with its CUDA model) launch side by side, as ctypes releases the GIL
+static std::mutex legonn_sim_launch_mutex;
 static inline void __syncthreads() { legonn_sim_block->arrive_and_wait(); }
 #define __shared__ static
 #define __global__
@@ -152,6 +156,7 @@ def _launcher(code, name):
     return f'''
 extern "C" void legonn_sim_launch_{name}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                           void** args) {{
+  std::lock_guard<std::mutex> legonn_sim_lock(legonn_sim_launch_mutex);
   gridDim = {{gx, gy, gz}}; blockDim = {{bx, by, bz}};
   for (unsigned z = 0; z < gz; ++z) for (unsigned y = 0; y < gy; ++y) for (unsigned x = 0; x < gx; ++x) {{
     blockIdx = {{x, y, z}};{run_block}

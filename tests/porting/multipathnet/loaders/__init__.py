@@ -1,0 +1,1 @@
+"""multipathnet's loaders/ (COCO-format JSON datasets, their concatenations and slices)."""
