@@ -6,12 +6,8 @@ import numbers
 import numpy as np
 
 from ..tensor import backend
+from ..tensor.functions import is_tensor   # also distributions._isTensor (init.lua tests a "Tensor" suffix)
 from ..tensor.tensor import Tensor, default_class
-
-
-def is_tensor(v):
-    """distributions._isTensor: whether ``v`` is a tensor (init.lua tests the typename's "Tensor" suffix)."""
-    return isinstance(v, Tensor)
 
 
 def is_number(v):
