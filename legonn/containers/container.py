@@ -246,9 +246,8 @@ class Container(Module):
         return self
 
     def __repr__(self):
-        lines = [f"{lua_typename(self)} {{"]
-        for i, m in enumerate(self.modules):
-            child = repr(m).replace('\n', '\n  ')
-            lines.append(f"  ({i}): {child}")
-        lines.append('}')
-        return '\n'.join(lines)
+        """Container.lua defines no ``__tostring__``, so Torch7 prints a Container subclass that has none of its
+        own as its bare class name (luaT.c's ``__tostring`` pushes ``luaT_typename``): Stochastic_Depth's main.lua
+        finds its blocks with ``tostring(model:get(i)) == 'nn.ResidualDrop'``. Sequential, Concat and the other
+        containers print their children through their own ``__tostring__``."""
+        return lua_typename(self)

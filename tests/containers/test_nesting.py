@@ -253,3 +253,21 @@ def test_a_child_whose_parameters_are_nil_has_none():
     # the flat gradient is the Linear's alone: its gradBias sums the two rows of ones
     np.testing.assert_array_equal(flat_grad.numpy()[6:], [2.0, 2.0])
     assert net.get(0).get(0).gradWeight is None
+
+
+class Gated(nn.Container):
+    """A Container subclass with no ``__tostring__`` of its own, as Stochastic_Depth's ResidualDrop.lua."""
+
+    def __init__(self):
+        nn.Container.__init__(self)
+        self.modules = [nn.Sequential().add(nn.Linear(3, 3)), nn.Identity()]
+
+
+def test_a_container_subclass_without_tostring_prints_its_class_name():
+    # luaT.c's __tostring falls back to luaT_typename, and Container.lua has no __tostring__, so Torch7's
+    # tostring(block) is 'nn.Gated' (Stochastic_Depth's main.lua:95 finds its blocks by that text);
+    # a Sequential holding it prints its own tree with the block's bare name
+    block = Gated()
+    assert repr(block) == str(block) == lg.tostring(block) == 'nn.Gated'
+    assert repr(nn.Container()) == 'nn.Container'
+    assert repr(nn.Sequential().add(block)) == 'nn.Sequential {\n  [input -> (0) -> output]\n  (0): nn.Gated\n}'
