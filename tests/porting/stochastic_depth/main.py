@@ -7,7 +7,8 @@ Edits beyond Lua syntax and 0-based indices: the script is the function ``main(a
 (model, addtables, all_results, sgdState, evalModel, ...) are returned in a dict; ``cuda=False`` leaves out the
 ``cutorch`` lines and the ``:cuda()`` calls so that the test runs on the CPU in DoubleTensor; the dataset module is
 read at call time (``require 'cifar-dataset'`` defines globals), so a test can hand it small stand-in data; the
-Lua's inner ``function main()`` is ``train()``; ``torch.range(1, n)`` of row indices is ``lg.range(0, n - 1)``;
+Lua's inner ``function main()`` is ``train()``; lapp's table is a dict (``opt['N']``); feval also appends each
+loss to ``losses`` (returned) for the test; ``torch.range(1, n)`` of row indices is ``lg.range(0, n - 1)``;
 ``torch.eq(top1, labels)`` compares the LongTensor of top-1 indices with the labels made long as the Lua's."""
 import legonn as lg
 from legonn import cudnn, nn, nninit, optim
