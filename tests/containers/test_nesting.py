@@ -271,3 +271,29 @@ def test_a_container_subclass_without_tostring_prints_its_class_name():
     assert repr(block) == str(block) == lg.tostring(block) == 'nn.Gated'
     assert repr(nn.Container()) == 'nn.Container'
     assert repr(nn.Sequential().add(block)) == 'nn.Sequential {\n  [input -> (0) -> output]\n  (0): nn.Gated\n}'
+
+
+class Chain(nn.Container):
+    """A user container forwarding through Container.lua's rethrowErrors, as MSDNet's MSDNet_Layer does."""
+
+    def __init__(self):
+        nn.Container.__init__(self)
+        self.modules = [nn.Linear(3, 4), nn.Tanh()]
+
+    def updateOutput(self, input):
+        hidden = self.rethrowErrors(self.modules[0], 0, 'updateOutput', input)
+        self.output = self.rethrowErrors(self.modules[1], 1, 'updateOutput', hidden)
+        return self.output
+
+
+def test_rethrow_errors_calls_the_child_and_names_it_on_error():
+    # nn/Container.lua:28-69: module[funcName](module, ...), the index checked, an error given this step
+    lg.manualSeed(0)
+    chain = Chain().double()
+    x = r(2, 3)
+    expected = np.tanh(x @ chain.modules[0].weight.numpy().T + chain.modules[0].bias.numpy())
+    np.testing.assert_allclose(chain.forward(x).numpy(), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"Chain\[0\] Linear\(3 -> 4\): expected 3 input features, got 5"):
+        chain.forward(r(2, 5))
+    with pytest.raises(AssertionError, match='mismatch between moduleIndex and self.modules'):
+        chain.rethrowErrors(chain.modules[0], 1, 'updateOutput', x)
