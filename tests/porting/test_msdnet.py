@@ -21,6 +21,7 @@ from .msdnet.MSDNet_Layer import MSDNet_Layer, MSDNet_Layer_first
 from .msdnet.saveTXT import save2txt
 from .msdnet.train_joint import Trainer
 from .test_resnext import DataLoader, mnist_as_cifar
+from tests.checks import assert_close_trees
 
 SMALL = ['-dataset', 'cifar10', '-nBlocks', '2', '-base', '2', '-step', '1', '-growthRate', '4',
          '-initChannels', '4', '-manualSeed', '2']
@@ -200,3 +201,19 @@ def test_main_loop_logs_every_exit_and_the_anytime_test(tmp_path):
     msd_main.main(opt, loaders[0], loaders[1], loaders[1], lg.LongTensor())
     result = lg.load(str(tmp_path / 'anytime_result.t7'))
     assert len(result) == 4 and all(r.nElement() == 2 for r in result)
+
+
+@pytest.mark.gpu
+def test_joint_module_on_the_gpu_matches_the_cpu(tmp_path):
+    lg.manualSeed(5)
+    model = msdnet.createModel(small_opt(tmp_path, tensorType='torch.DoubleTensor'))
+    gpu = model.clone().cudaDouble()
+    x = lg.randn(2, 3, 32, 32).double()
+    grads = [lg.randn(2, 10).double() for _ in range(2)]
+    out, gout = model.forward(x), gpu.forward(x.cudaDouble())
+    assert_close_trees(out, gout, 1e-8, 1e-10)
+    model.zeroGradParameters()
+    gpu.zeroGradParameters()
+    assert_close_trees(model.backward(x, grads), gpu.backward(x.cudaDouble(), [g.cudaDouble() for g in grads]),
+                       1e-8, 1e-10)
+    assert_close_trees(model.getParameters()[1], gpu.getParameters()[1], 1e-8, 1e-10)

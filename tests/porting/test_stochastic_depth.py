@@ -12,7 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_jacobian
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian
 
 from .stochastic_depth import cifar_dataset, main as sd_main
 from .stochastic_depth.ResidualDrop import ResidualDrop, addResidualDrop
@@ -160,3 +160,16 @@ def test_main_trains_and_evaluates_as_the_lua(small_cifar, tmp_path):
     pred = model.forward(lg.from_numpy(x)).numpy().argmax(1)
     expected = 1 - np.mean(pred == label.numpy()[80:96])
     assert G['all_results'][-1][1] == pytest.approx(expected)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('gate', [True, False])
+def test_residual_drop_on_the_gpu_matches_the_cpu(gate):
+    lg.manualSeed(2)
+    block = ResidualDrop(0.5, 2, 4, 2)
+    block.gate = gate
+    assert_gpu_matches_cpu(block, lg.randn(2, 2, 6, 6))
+    block.evaluate()
+    gpu = block.clone().cudaDouble()
+    x = lg.randn(2, 2, 6, 6).double()
+    np.testing.assert_allclose(gpu.forward(x.cudaDouble()).double().numpy(), block.forward(x).numpy(), rtol=1e-10)
