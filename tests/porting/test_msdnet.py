@@ -7,8 +7,6 @@ Stand-ins: CIFAR-10 is replaced by the shipped MNIST slice padded to 3 x 32 x 32
 fb.resnet.torch DataLoader stand-in of tests/porting/test_resnext.py. The network is cut down with opts.lua's own
 options (``-nBlocks 2 -base 2 -step 1 -growthRate 4 -initChannels 4``: 3 layers, 2 exits) and runs in FloatTensor
 (main.lua's default type) on the CPU, or DoubleTensor for the gradient check."""
-import math
-
 import numpy as np
 import pytest
 
@@ -16,8 +14,7 @@ import legonn as lg
 from legonn import nn
 
 from .msdnet import main as msd_main, msdnet, opts
-from .msdnet.JointTrainContainer import JointTrainModule
-from .msdnet.MSDNet_Layer import MSDNet_Layer, MSDNet_Layer_first
+from .msdnet.MSDNet_Layer import MSDNet_Layer
 from .msdnet.saveTXT import save2txt
 from .msdnet.train_joint import Trainer
 from .test_resnext import DataLoader, mnist_as_cifar

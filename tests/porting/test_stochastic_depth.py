@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian
 
 from .stochastic_depth import cifar_dataset, main as sd_main
-from .stochastic_depth.ResidualDrop import ResidualDrop, addResidualDrop
+from .stochastic_depth.ResidualDrop import ResidualDrop
 
 pytestmark = pytest.mark.usefixtures('double_default')
 

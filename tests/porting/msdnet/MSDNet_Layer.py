@@ -9,8 +9,9 @@ Edits beyond Lua syntax and 0-based indices: ``torch.CudaTensor()`` (the first l
 msdnet.lua's ``model:type(opt.tensorType)`` converts at once) is ``lg.Tensor()``, so that the CPU tests build the
 model without CuPy; the Lua tables that grow by index (``self.output[i] = ...``, ``self.gradInput[i] =
 self.gradInput[i] or input[i].new()``) are lists that append where the index is one past their end;
-``tostring(m):gsub(line, ...)`` is ``lg.tostring(m).replace(...)``, and the two classes' identical ``__tostring__`` bodies
-are one function ``_tostring`` (JointTrainContainer's too); ``opt.x`` is ``opt['x']``; each forward builds ``real_input`` afresh."""
+``tostring(m):gsub(line, ...)`` is ``lg.tostring(m).replace(...)``, and the two classes' identical
+``__tostring__`` bodies are one function ``_tostring`` (JointTrainContainer's too); ``opt.x`` is ``opt['x']``;
+each forward builds ``real_input`` afresh; ``self.offset`` (never set: nil) is read with ``getattr``."""
 import legonn as lg
 from legonn import cudnn, nn
 
@@ -102,11 +103,13 @@ class MSDNet_Layer_first(nn.Container):
         # transform raw input to first layer
         self.modules.append(nn.Sequential())
         if opt['dataset'] == 'cifar10' or opt['dataset'] == 'cifar100':
-            self.modules[0].add(cudnn.SpatialConvolution(nChannels, nOutChannels * opt['grFactor'][0], 3, 3, 1, 1, 1, 1))
+            self.modules[0].add(cudnn.SpatialConvolution(nChannels, nOutChannels * opt['grFactor'][0],
+                                                         3, 3, 1, 1, 1, 1))
             self.modules[0].add(cudnn.SpatialBatchNormalization(nOutChannels * opt['grFactor'][0]))
             self.modules[0].add(cudnn.ReLU(True))
         elif opt['dataset'] == 'imagenet':
-            self.modules[0].add(cudnn.SpatialConvolution(nChannels, nOutChannels * opt['grFactor'][0], 7, 7, 2, 2, 3, 3))
+            self.modules[0].add(cudnn.SpatialConvolution(nChannels, nOutChannels * opt['grFactor'][0],
+                                                         7, 7, 2, 2, 3, 3))
             self.modules[0].add(nn.SpatialBatchNormalization(nOutChannels * opt['grFactor'][0]))
             self.modules[0].add(cudnn.ReLU(True))
             self.modules[0].add(nn.SpatialMaxPooling(3, 3, 2, 2, 1, 1))
@@ -182,13 +185,14 @@ class MSDNet_Layer(nn.Container):
             self.modules.append(build_net_down_normal(nIn1, nIn2, nOut, opt['bottleneck'], opt['bnFactor'][offset - 1],
                                                       opt['bnFactor'][offset]))
         else:
-            self.modules.append(build_net_normal(nChannels * opt['grFactor'][offset], opt['grFactor'][offset] * nOutChannels,
+            self.modules.append(build_net_normal(nChannels * opt['grFactor'][offset],
+                                                 opt['grFactor'][offset] * nOutChannels,
                                                  opt['bottleneck'], opt['bnFactor'][offset]))
         for i in range(1, self.outScales):
             nIn1, nIn2, nOut = nChannels * opt['grFactor'][offset + i - 1], nChannels * opt['grFactor'][offset + i], \
                 opt['grFactor'][offset + i] * nOutChannels
-            self.modules.append(build_net_down_normal(nIn1, nIn2, nOut, opt['bottleneck'], opt['bnFactor'][offset + i - 1],
-                                                      opt['bnFactor'][offset + i]))
+            self.modules.append(build_net_down_normal(nIn1, nIn2, nOut, opt['bottleneck'],
+                                                      opt['bnFactor'][offset + i - 1], opt['bnFactor'][offset + i]))
 
         self.real_input = []
         self.gradInput = []

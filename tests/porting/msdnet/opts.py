@@ -4,8 +4,8 @@ lists, the save directory made, and per dataset ``nEpochs`` and ``nScales`` (3 f
 
 Edits beyond Lua syntax and 0-based indices: ``opt.x`` is ``opt['x']``; the options that the Lua reads but never
 declares (``resetClassifier``, ``override``, ``shortcutType``) are ``opt.get(...)``, nil as in Lua (so
-``opt.resetClassifier ~= 'false'`` is true, as the Lua's); ``s:split('-')`` is ``s.split('-')`` and ``tonumber(s)`` an int, or a float where ``s`` has a point
-(Lua has one number type; a plane count must be an int in Python)."""
+``opt.resetClassifier ~= 'false'`` is true, as the Lua's); ``s:split('-')`` is ``s.split('-')`` and ``tonumber(s)``
+an int, or a float where ``s`` has a point (Lua has one number type; a plane count must be an int in Python)."""
 import legonn as lg
 from legonn import paths
 
@@ -67,7 +67,8 @@ def parse(arg):
 
     # --------- joint training options ----------------------------------
     cmd.option('-clearstate', 'true', 'save a model with clearsate or not')
-    cmd.option('-joint_weight', 'uniform', 'weight of differnt classifiers: uniform | lin_grow | triangle | chi | gauss | exp')
+    cmd.option('-joint_weight', 'uniform',
+               'weight of differnt classifiers: uniform | lin_grow | triangle | chi | gauss | exp')
 
     # --------- early exit testing options ----------------------------------
     cmd.option('-EEpath', 'none', 'the path to a saved model for early exit calculation')

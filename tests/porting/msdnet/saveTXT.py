@@ -4,8 +4,7 @@ separated, ``precision`` (4) decimals.
 
 Edits beyond Lua syntax and 0-based indices: ``torch.type(data) == 'table'`` is a list test; ``#data[1]`` is
 ``data[0].size()`` for a tensor row (Lua's ``#`` of a tensor is its size, a LongStorage, whose ``[1]`` the Lua
-then reads) and ``len(data[0])`` for a table row; ``io.open``/``file:write`` are Python's ``open``/``write``. main.lua's ``valSingle[epoch]`` tables
-start at the first epoch: a list here, so an epoch's row is ``epoch - 1``."""
+then reads) and ``len(data[0])`` for a table row; ``io.open``/``file:write`` are Python's ``open``/``write``."""
 import legonn as lg
 
 
