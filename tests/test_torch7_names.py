@@ -32,7 +32,7 @@ INIT_LUA = '''factory isStorage isTensor isTypeOf multinomialAlias multinomialAl
 MODULE_METHODS = '''accGradParameters accUpdateGradParameters apply backward backwardUpdate clearState clone cuda
     double evaluate findModules float forward getParameters listModules parameters reset share training type
     updateGradInput updateOutput updateParameters zeroGradParameters'''.split()
-CONTAINER_METHODS = 'add applyToModules get size'.split()
+CONTAINER_METHODS = 'add applyToModules get size rethrowErrors'.split()
 CRITERION_METHODS = '''backward clone cuda cudaDouble cudaHalf double float forward type updateGradInput
     updateOutput'''.split()
 OPTIM = '''sgd cg asgd nag fista lbfgs adagrad rprop adam adamax rmsprop adadelta cmaes de lswolfe polyinterp
@@ -62,8 +62,6 @@ LEFT_OUT = {
     'ConfusionMatrix.render': "ConfusionMatrix.lua's drawing of the matrix with its legend through qtwidget "
                               "(no window system)",
     'nngraph.display': "nngraph.display opens a Qt window; graph.dot(g.fg, title, path) writes the SVG",
-    'rethrowErrors': "Container.lua's helper that prefixes an error with the module's place; legonn's errors "
-                     "name the module's path themselves",
 }
 
 

@@ -87,6 +87,16 @@ class Container(Module):
         """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
         return self.run_module(self.modules[index], index, method, *args)
 
+    def rethrowErrors(self, module, moduleIndex, funcName, *args):
+        """Container.lua:28-69: ``module[funcName](module, ...)`` for a user container's own forward and backward
+        (MSDNet's MSDNet_Layer and JointTrainModule call ``self:rethrowErrors(self.modules[i], i, 'updateOutput',
+        x)``); ``module`` must be ``self.modules[moduleIndex]``, as the Lua asserts. An error comes back with this
+        step added to its module path, as run_module's do (the Lua prefixes ``In i module of nn.X:``)."""
+        if not (0 <= moduleIndex < len(self.modules) and self.modules[moduleIndex] is module):
+            raise AssertionError(f"{self.shortName()}: mismatch between moduleIndex and self.modules in "
+                                 f"rethrowErrors (moduleIndex {moduleIndex})")
+        return self.run_module(module, moduleIndex, funcName, *args)
+
     def _child_step(self, index):
         """The path's step to child ``index``, as ``print`` shows the tree: ``Sequential[2]`` for its ``(2):``
         line; where this container's repr reads ``<own> @ <the child>`` (a decorator: ``Sequencer @ Recursor @
@@ -256,9 +266,8 @@ class Container(Module):
         return self
 
     def __repr__(self):
-        lines = [f"{lua_typename(self)} {{"]
-        for i, m in enumerate(self.modules):
-            child = repr(m).replace('\n', '\n  ')
-            lines.append(f"  ({i}): {child}")
-        lines.append('}')
-        return '\n'.join(lines)
+        """Container.lua defines no ``__tostring__``, so Torch7 prints a Container subclass that has none of its
+        own as its bare class name (luaT.c's ``__tostring`` pushes ``luaT_typename``): Stochastic_Depth's main.lua
+        finds its blocks with ``tostring(model:get(i)) == 'nn.ResidualDrop'``. Sequential, Concat and the other
+        containers print their children through their own ``__tostring__``."""
+        return lua_typename(self)

@@ -253,3 +253,47 @@ def test_a_child_whose_parameters_are_nil_has_none():
     # the flat gradient is the Linear's alone: its gradBias sums the two rows of ones
     np.testing.assert_array_equal(flat_grad.numpy()[6:], [2.0, 2.0])
     assert net.get(0).get(0).gradWeight is None
+
+
+class Gated(nn.Container):
+    """A Container subclass with no ``__tostring__`` of its own, as Stochastic_Depth's ResidualDrop.lua."""
+
+    def __init__(self):
+        nn.Container.__init__(self)
+        self.modules = [nn.Sequential().add(nn.Linear(3, 3)), nn.Identity()]
+
+
+def test_a_container_subclass_without_tostring_prints_its_class_name():
+    # luaT.c's __tostring falls back to luaT_typename, and Container.lua has no __tostring__, so Torch7's
+    # tostring(block) is 'nn.Gated' (Stochastic_Depth's main.lua:95 finds its blocks by that text);
+    # a Sequential holding it prints its own tree with the block's bare name
+    block = Gated()
+    assert repr(block) == str(block) == lg.tostring(block) == 'nn.Gated'
+    assert repr(nn.Container()) == 'nn.Container'
+    assert repr(nn.Sequential().add(block)) == 'nn.Sequential {\n  [input -> (0) -> output]\n  (0): nn.Gated\n}'
+
+
+class Chain(nn.Container):
+    """A user container forwarding through Container.lua's rethrowErrors, as MSDNet's MSDNet_Layer does."""
+
+    def __init__(self):
+        nn.Container.__init__(self)
+        self.modules = [nn.Linear(3, 4), nn.Tanh()]
+
+    def updateOutput(self, input):
+        hidden = self.rethrowErrors(self.modules[0], 0, 'updateOutput', input)
+        self.output = self.rethrowErrors(self.modules[1], 1, 'updateOutput', hidden)
+        return self.output
+
+
+def test_rethrow_errors_calls_the_child_and_names_it_on_error():
+    # nn/Container.lua:28-69: module[funcName](module, ...), the index checked, an error given this step
+    lg.manualSeed(0)
+    chain = Chain().double()
+    x = r(2, 3)
+    expected = np.tanh(x @ chain.modules[0].weight.numpy().T + chain.modules[0].bias.numpy())
+    np.testing.assert_allclose(chain.forward(x).numpy(), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"Chain\[0\] Linear\(3 -> 4\): expected 3 input features, got 5"):
+        chain.forward(r(2, 5))
+    with pytest.raises(AssertionError, match='mismatch between moduleIndex and self.modules'):
+        chain.rethrowErrors(chain.modules[0], 1, 'updateOutput', x)
