@@ -186,7 +186,8 @@ def test_test_lua_suite_on_cuda(monkeypatch):
     monkeypatch.setattr(cbp_module, 'CudaTensor', lg.CudaTensor)
     lg.manualSeed(1)
     cutorch.manualSeed(1)
-    assert cbp_test.test() is True
+    cbp_test.test()
+    assert sum(cbp_test.mytester.testError.values()) == 0 and len(cbp_test.mytester.testError) == 3
     assert cbp_test.J < .2
 
 
