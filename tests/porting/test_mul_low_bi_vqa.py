@@ -176,3 +176,27 @@ def test_train_on_cuda(tmp_path, monkeypatch):
     out = train.main(train_args(tmp_path, '-max_iters', '4', '-gpuid', '0'))
     assert out['w'].type() == 'torch.CudaTensor'
     assert np.all(np.isfinite(out['record']['losses']))
+
+
+@pytest.mark.gpu
+def test_mcb_forward_backward_on_cuda():
+    """netdef/MCB.lua on CUDA, as the Lua runs it (CompactBilinearPooling's CudaTensor buffers and indices):
+    16000-d sketches of the replicated question and each grid cell, the attention, the second sketch."""
+    lg.manualSeed(1)
+    net, cbp1, cbp2 = require_netdef('MCB').MCB(6, 5, 10, .5, 1, 3, 1, 2)
+    net = net.cuda()
+    q, v = lg.randn(1, 6).cuda(), lg.randn(1, 5, 14, 14).cuda()
+    out = net.forward([q, v])
+    assert tuple(out.size()) == (1, 3) and cbp1.h1.type() == 'torch.CudaTensor'
+    assert tuple(cbp1.output.size()) == (196, 16000) and cbp1.h1.nElement() == 6 and cbp1.h2.nElement() == 5
+    g = net.backward([q, v], lg.ones(1, 3).cuda())
+    assert tuple(g[1].size()) == (1, 5, 14, 14)
+    assert np.isfinite(g[1].double().numpy()).all() and float(g[1].abs().sum()) > 0
+
+
+def test_mcb_update_batch_size_reads_an_unset_global():
+    """MCB_updateBatchSize's ``rnn_size_q`` is a global nothing sets: the Lua's Reshape of a nil size fails,
+    and so does the port's."""
+    net = require_netdef('MCB').MCB(6, 5, 10, .5, 1, 3, 2, 2)[0]
+    with pytest.raises((TypeError, ValueError)):
+        require_netdef('MCB').MCB_updateBatchSize(net, 5, 10, 1, 1, 2)
