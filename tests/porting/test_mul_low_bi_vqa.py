@@ -97,9 +97,13 @@ def test_train_loss_falls_and_eval_writes_results(tmp_path, monkeypatch):
     assert all(r['answer'] == 'a%d' % (int(p) + 1) for r, p in zip(response, pred[:, 0].tolist()))
     written = cjson.decode(open(tmp_path / 'result' / 'vqa_OpenEnded_mscoco_test-dev2015_MLB_L1_results.json').read())
     assert written == response
-    # multiple choice: the best scored of each question's two candidates
+    # multiple choice: the better scored of each question's two candidates (MC_ans_test, 1-based, 0 for none)
+    with hdf5.open(str(eval_dir / 'data_prepro.h5'), 'r') as f:
+        candidates = f.read('/MC_ans_test').all().numpy()
     for i, r in enumerate(mc):
-        assert r['answer'] in ('a1', 'a2', 'a3')
+        two = candidates[i][candidates[i] != 0]
+        best = two[np.argmax(scores.numpy()[i, two - 1])]
+        assert r['answer'] == 'a%d' % best and r['question_id'] == 100 + i
 
 
 def test_mlb_shapes_and_update_batch_size():

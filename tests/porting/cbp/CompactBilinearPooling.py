@@ -18,6 +18,7 @@ updateGradInput's ``conv(gradOutput, y_other)`` is its exact gradient.
 """
 import legonn as lg
 from legonn import nn
+from legonn import sys as tsys
 
 from . import cufft
 
@@ -90,7 +91,7 @@ class CompactBilinearPooling(nn.Module):
 
     def updateOutput(self, input):
         if self.debug:
-            lg.sys.tic(1)
+            tsys.tic(1)
         self.input = input
         inputSizes1 = input[0].size()
         inputSizes2 = input[1].size()
@@ -110,13 +111,13 @@ class CompactBilinearPooling(nn.Module):
         else:
             assert False, '# of dimensions > 2'
         if self.debug:
-            print('pre:', lg.sys.toc(1))
+            print('pre:', tsys.toc(1))
         self.psi()
         if self.debug:
-            print('psi:', lg.sys.toc(1))
+            print('psi:', tsys.toc(1))
         self.output = self.conv(self.y[0], self.y[1])
         if self.debug:
-            print('conv:', lg.sys.toc(1))
+            print('conv:', tsys.toc(1))
 
         return self.output
 

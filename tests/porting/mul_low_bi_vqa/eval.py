@@ -4,8 +4,6 @@ minus one (questions after right_align; MC candidates with 0 as "none" become -1
 true)``'s rho is None; eval.lua never sets ``dropout`` (a nil global handed to netdef, which ignores it): None.
 ``model:cuda()`` in ``forward`` runs only with ``-gpuid >= 0`` here (the Lua always ships the model to CUDA).
 """
-import math
-
 import legonn as lg
 from legonn import cjson, cutorch, hdf5, nn, paths, xlua
 
