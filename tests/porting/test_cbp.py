@@ -32,7 +32,7 @@ def cpu_buffers(monkeypatch):
 
 def cpu_cbp(outputSize, d1, d2, homogeneous=None):
     """nn.CompactBilinearPooling with its samples drawn as updateOutput's first call draws them, indices Long."""
-    c = nn.CompactBilinearPooling(outputSize, homogeneous)
+    c = cbp.CompactBilinearPooling(outputSize, homogeneous)
     c.h1.resize(d1)
     c.h2.resize(d2)
     c.s1.resize(d1)
@@ -60,14 +60,14 @@ def cbp_numpy(a, b):
 def test_conv_gives_test_lua_values_which_are_not_the_circular_convolution():
     x = lg.DoubleTensor([[1, 2, 3, 1, 1], [2, 3, 4, 1, 1]])
     y = lg.DoubleTensor([[1, 1, 1, 1, 1], [2, 2, 2, 1, 1]])
-    out = nn.CompactBilinearPooling(5).conv(x, y).numpy()
+    out = cbp.CompactBilinearPooling(5).conv(x, y).numpy()
     np.testing.assert_allclose(out, [[8, 8, 8, 8, 8], [17.5, 17.5, 17.75, 17.75, 17.5]], atol=1e-12)
     np.testing.assert_allclose(out, cbp_numpy(x.numpy(), y.numpy()), atol=1e-12)
     circular = np.fft.ifft(np.fft.fft(x.numpy(), axis=1) * np.fft.fft(y.numpy(), axis=1), axis=1).real
     np.testing.assert_allclose(circular[1], [15, 17, 20, 19, 17], atol=1e-12)
     assert np.abs(out - circular).max() > 2
     # where one spectrum is real (a constant row) both products agree: testConv's first case
-    c = nn.CompactBilinearPooling(3).conv(lg.DoubleTensor([[1, 2, 3], [2, 3, 4]]), lg.DoubleTensor([[1, 1, 1], [2, 2, 2]]))
+    c = cbp.CompactBilinearPooling(3).conv(lg.DoubleTensor([[1, 2, 3], [2, 3, 4]]), lg.DoubleTensor([[1, 1, 1], [2, 2, 2]]))
     np.testing.assert_allclose(c.numpy(), [[6, 6, 6], [18, 18, 18]], atol=1e-12)
 
 
@@ -139,7 +139,7 @@ def test_learning_a_bilinear_target():
              .add(nn.Sequential().add(nn.Linear(M, M)).add(nn.Tanh()))
              .add(nn.Sequential().add(nn.Linear(M, M)).add(nn.Tanh()))) \
         .add(cpu_cbp(C, M, M)) \
-        .add(nn.SignedSquareRoot()) \
+        .add(cbp.SignedSquareRoot()) \
         .add(nn.Normalize(2)) \
         .add(nn.Linear(C, 1))
     criterion = nn.MSECriterion()
@@ -155,7 +155,7 @@ def test_learning_a_bilinear_target():
 
 
 def test_signed_square_root():
-    m = nn.SignedSquareRoot()
+    m = cbp.SignedSquareRoot()
     x = lg.DoubleTensor([-4, 0.25, 9])
     np.testing.assert_allclose(m.forward(x).numpy(), [-2, 0.5, 3])
     g = m.backward(x, lg.DoubleTensor([1, 1, 1])).numpy()
@@ -166,9 +166,22 @@ def test_signed_square_root():
 def test_empty_tensor_has_one_dimension():
     """`0==#self.h1:size()` is true for Torch7's empty tensor (no dimension); legonn's has one dimension of size
     0, so the port tests nElement (docs/porting.md's `list:dim() ~= 0` row)."""
-    c = nn.CompactBilinearPooling(4)
+    c = cbp.CompactBilinearPooling(4)
     assert len(c.h1.size()) == 1 and c.h1.nElement() == 0
     assert cbp.version == 1
+
+
+def test_saved_module_keeps_its_sketches(tmp_path):
+    """MCB's train.lua saves its two CompactBilinearPooling modules (netdef/cbp1.t7) so that a later run loads the
+    same h and s: the registered class round-trips through lg.save / lg.load and computes the same output."""
+    c = cpu_cbp(6, 4, 3)
+    x, y = lg.randn(2, 4), lg.randn(2, 3)
+    out = c.forward([x, y]).clone()
+    lg.save(str(tmp_path / 'cbp1.t7'), c)
+    back = lg.load(str(tmp_path / 'cbp1.t7'))
+    assert type(back) is cbp.CompactBilinearPooling and lg.typename(back) == 'nn.CompactBilinearPooling'
+    np.testing.assert_array_equal(back.h1.numpy(), c.h1.numpy())
+    np.testing.assert_array_equal(back.forward([x, y]).numpy(), out.numpy())
 
 
 def test_cpu_index_functions_take_long_indices_only():
@@ -195,7 +208,7 @@ def test_test_lua_suite_on_cuda(monkeypatch):
 def test_cuda_forward_and_backward_match_cpu(monkeypatch):
     monkeypatch.setattr(cbp_module, 'CudaTensor', lg.CudaTensor)
     lg.manualSeed(4)
-    c = nn.CompactBilinearPooling(7).cuda()
+    c = cbp.CompactBilinearPooling(7).cuda()
     x, y, g = lg.randn(3, 5), lg.randn(3, 6), lg.randn(3, 7)
     out = c.forward([x.cuda(), y.cuda()]).double().numpy().copy()
     assert c.h1.type() == 'torch.CudaTensor'
@@ -205,7 +218,7 @@ def test_cuda_forward_and_backward_match_cpu(monkeypatch):
     gx, gy = c.backward([x.cuda(), y.cuda()], g.cuda())
     assert gx.type() == 'torch.CudaTensor'
     monkeypatch.setattr(cbp_module, 'CudaTensor', lg.DoubleTensor)
-    cpu = nn.CompactBilinearPooling(7)
+    cpu = cbp.CompactBilinearPooling(7)
     cpu.h1, cpu.h2 = c.h1.double().long(), c.h2.double().long()
     cpu.s1, cpu.s2 = c.s1.double(), c.s2.double()
     cpu.forward([x, y])

@@ -10,6 +10,9 @@ import time
 import legonn as lg
 from legonn import cutorch, nn
 
+from .CompactBilinearPooling import CompactBilinearPooling
+from .SignedSquareRoot import SignedSquareRoot
+
 cbptest = lg.TestSuite()
 precision = 1e-5
 debug = False
@@ -25,7 +28,7 @@ def testPsi():
     y = lg.rand(batch, dim).cuda()
     tmp = 0
     for s in range(1, S + 1):
-        c = nn.CompactBilinearPooling(dim, homogeneous).cuda()
+        c = CompactBilinearPooling(dim, homogeneous).cuda()
         c.forward([x, y])
         tmp = tmp + c.y[0][0].dot(c.y[1][0])
     xy = x[0].dot(y[0])
@@ -36,7 +39,7 @@ def testPsi():
 def testConv():
     x = lg.CudaTensor([[1, 2, 3], [2, 3, 4]])
     y = lg.CudaTensor([[1, 1, 1], [2, 2, 2]])
-    c = nn.CompactBilinearPooling(x.size(1))
+    c = CompactBilinearPooling(x.size(1))
     ans = lg.CudaTensor([[6, 6, 6], [18, 18, 18]])
     output = lg.CudaTensor()
     output = c.conv(x, y)  # cuda only
@@ -45,7 +48,7 @@ def testConv():
 
     x = lg.CudaTensor([[1, 2, 3, 1, 1], [2, 3, 4, 1, 1]])
     y = lg.CudaTensor([[1, 1, 1, 1, 1], [2, 2, 2, 1, 1]])
-    c = nn.CompactBilinearPooling(x.size(1))
+    c = CompactBilinearPooling(x.size(1))
     ans = lg.CudaTensor([[8, 8, 8, 8, 8], [17.5, 17.5, 17.75, 17.75, 17.5]])
     output = c.conv(x, y)
     ans.add(-output)
@@ -68,7 +71,7 @@ def testLearning():
     y = y.cuda()
     t = t.cuda()
 
-    c = nn.CompactBilinearPooling(C)
+    c = CompactBilinearPooling(C)
     model = nn.Sequential() \
         .add(nn.ParallelTable()
              .add(nn.Sequential()
@@ -78,7 +81,7 @@ def testLearning():
                   .add(nn.Linear(M, M))
                   .add(nn.Tanh()))) \
         .add(c) \
-        .add(nn.SignedSquareRoot()) \
+        .add(SignedSquareRoot()) \
         .add(nn.Normalize(2)) \
         .add(nn.Linear(C, 1))
 

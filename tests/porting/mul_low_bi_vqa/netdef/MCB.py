@@ -7,7 +7,7 @@ left None, so that it fails as the Lua does.
 import legonn as lg
 from legonn import nn, paths
 
-from ... import cbp  # noqa: F401  require 'cbp'  -- https://github.com/jnhwkim/cbp
+from ...cbp import CompactBilinearPooling, SignedSquareRoot  # require 'cbp'  -- https://github.com/jnhwkim/cbp
 
 rnn_size_q = None   # the Lua's undefined global read by MCB_updateBatchSize
 
@@ -22,11 +22,11 @@ def MCB(rnn_size_q, nhimage, common_embedding_size, joint_dropout, num_layers, n
     if paths.filep('netdef/cbp1.t7'):
         cbp1 = lg.load('netdef/cbp1.t7')
     else:
-        cbp1 = nn.CompactBilinearPooling(16000)
+        cbp1 = CompactBilinearPooling(16000)
     if paths.filep('netdef/cbp2.t7'):
         cbp2 = lg.load('netdef/cbp2.t7')
     else:
-        cbp2 = nn.CompactBilinearPooling(16000)
+        cbp2 = CompactBilinearPooling(16000)
 
     glimpses = nn.ConcatTable()
     for i in range(1, glimpse + 1):
@@ -61,7 +61,7 @@ def MCB(rnn_size_q, nhimage, common_embedding_size, joint_dropout, num_layers, n
                  .add(nn.Sequential()
                       .add(nn.Reshape(batch_size * 14 * 14, nhimage, False)))) \
             .add(cbp1) \
-            .add(nn.SignedSquareRoot(True)) \
+            .add(SignedSquareRoot(True)) \
             .add(nn.Normalize(2)) \
             .add(nn.Dropout(.1)) \
             .add(nn.Reshape(batch_size, 14, 14, 16000, False)) \
@@ -94,7 +94,7 @@ def MCB(rnn_size_q, nhimage, common_embedding_size, joint_dropout, num_layers, n
                                                    .add(nn.Sequential()
                                                         .add(nn.NarrowTable(0, 2))
                                                         .add(cbp2)
-                                                        .add(nn.SignedSquareRoot(True))
+                                                        .add(SignedSquareRoot(True))
                                                         .add(nn.Normalize(2))
                                                         .add(nn.Dropout(.1)))
                                                    .add(nn.SelectTable(2))
