@@ -376,39 +376,17 @@ def test_util_helpers(capsys):
     assert out.startswith('memnn:util.py:') and out.endswith(':2 hops\n') and 'not shown' not in out
 
 
-class Dict:
-    """A stand-in for dict.lua's object where only ``num_symbols`` is read."""
-    def __init__(self, n):
-        self.num_symbols = n
-
-
-def kv_model(opt, n_symbols):
-    """memnn_model.lua's create_mlp and reset, which go through base_model.lua (not ported), reduced to what
-    negsample_update reads: the modules, the graph and the temporaries reset() makes."""
-    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
-    m = kvmemNN()
-    m.opt = opt
-    m.dict = Dict(n_symbols)
-    m.dictSz = m.num_features()
-    m.create_modules()
-    m.mlp = m.create_nngraph()
-    d = opt['embeddingDim']
-    m.inputEmbedding, m.posLabelEmbedding, m.negLabelEmbedding, m.temp, m.temp2 = [lg.Tensor(d).zero()
-                                                                                   for _ in range(5)]
-    return m
-
-
 def softmax(z):
     e = np.exp(z - z.max())
     return e / e.sum()
 
 
 @pytest.mark.parametrize('hops', [1, 2])
-def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops):
+def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops, tmp_path):
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
     lg.manualSeed(6)
-    opt = {'embeddingDim': 5, 'maxHops': hops, 'initWeights': 0.3, 'numNegSamples': 1,
-           'LTsharedWithResponse': True}
-    m = kv_model(opt, 9)
+    m = kvmemNN.create_mlp(base_options(tmp_path, embeddingDim=5, maxHops=hops, initWeights=0.3,
+                                        numNegSamples=1, LTsharedWithResponse=True))
     W = m.wt[0].weight.numpy().astype(np.float64)
     q = lg.FloatTensor([[1, 0.5], [2, 1.0]])
     keys = [lg.FloatTensor([[1, 1], [3, 1], [4, 2], [5, 1], [6, 1]]), lg.FloatTensor([2, 1, 2])]
@@ -426,51 +404,127 @@ def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops):
     # LTsharedWithResponse: the label table, the response and the word table share one storage
     assert m.labelLT.get(0).weight.storage() is m.wt[0].weight.storage() is m.rlin.weight.storage()
 
+WIKI_WORDS = ['<NULL>', 'who', 'directed', 'directed_by', 'm1', 'm2', 'm3', 'm4', 'd1', 'd2', 'd3', 'd4']
 
-def test_key_value_memory_network_learns_to_read_the_answer_from_memory():
-    """WikiMovies-like: each example's memory holds ``movie directed_by`` keys with a director value, the
-    mapping drawn afresh per example, so the question ``who directed m_i`` is answered only by reading the
-    memory. negsample_update (margin ranking against sampled negatives) trains it."""
-    from .memnn_kvmemnn import memnn_model
+
+def base_options(tmp_path, **model):
+    """base_model.lua's options through cmd.lua's parser, then the model's (memnn_model.lua's option list is
+    not ported) as a table."""
+    from .memnn_kvmemnn.cmd import cmd
+    from .memnn_kvmemnn.base_model import baseNN
+    path = tmp_path / 'dict.txt'
+    path.write_text(''.join(f'{w}\t1\n' for w in WIKI_WORDS))
+    opt = cmd.new()
+    baseNN.add_cmdline_options(opt)
+    o = opt.parse(['dictFile', str(path), 'logEveryNSecs=0', 'saveEveryNSecs=nil', 'validEveryNSecs=nil'])
+    o.update(model)
+    return o
+
+
+class WikiData:
+    """A stand-in for data.lua (not ported) with the calls base_model/memnn_model make: random examples in
+    turn, a positive label of the example, a random other director as the negative."""
+    def __init__(self, exs, rng):
+        self.exs, self.rng, self.pos = exs, rng, -1
+        self.y = lg.Tensor(1, 2).fill(1)
+        self.yneg = lg.Tensor(1, 2).fill(1)
+
+    def num_loaded_examples(self):
+        return len(self.exs)
+
+    def get_random_example(self):
+        self.pos = (self.pos + 1) % len(self.exs)
+        return self.exs[self.pos]
+
+    def get_positive_label(self, ex):
+        self.y[0][0] = ex[1][0][0]
+        return self.y
+
+    def get_negative_label(self, ex):
+        d = [i for i in range(8, 12) if i != int(ex[1][0][0])]
+        self.yneg[0][0] = int(self.rng.choice(d))
+        return self.yneg
+
+
+def wiki_examples(rng, n):
+    """WikiMovies-like: ``m_i directed_by`` keys with their director as value, the mapping drawn afresh."""
+    exs = []
+    for _ in range(n):
+        directors = rng.permutation([8, 9, 10, 11])
+        i = int(rng.integers(4))
+        exs.append({0: lg.Tensor([[1, 1], [2, 1], [4 + i, 1]]), 1: lg.Tensor([[int(directors[i]), 1]]),
+                    'memx': [lg.Tensor([4 + j, 3]) for j in range(4)],
+                    'memy': [lg.Tensor([[int(d), 1]]) for d in directors], 'memhx': []})
+    return exs
+
+
+def test_base_model_options_init_mlp_and_reset(tmp_path, capsys):
+    """init_mlp without modelFilename creates the model (memnn_model.lua's create_mlp: dict, modules, reset);
+    reset zeroes the NULL symbol's embedding and Tensor follows useDoubles."""
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    lg.manualSeed(3)
+    o = base_options(tmp_path, embeddingDim=6, maxHops=1, initWeights=0.3, numNegSamples=2,
+                     LTsharedWithResponse=True, dictClass='library.dict')
+    assert o['maxTrainEpochs'] == 60 * 24 * 30 and o['logEveryNSecs'] == 0 and o['saveEveryNSecs'] is None
+    m = kvmemNN.init_mlp(o)
+    assert isinstance(m, kvmemNN) and m.dict.num_symbols == len(WIKI_WORDS) and m.dictSz == len(WIKI_WORDS)
+    assert m.wt[0].weight[0].abs().sum() == 0 and m.wt[0].weight[1].abs().sum() > 0
+    assert m.memLabel['x'] == len(WIKI_WORDS) and m.labelEmbeddings is None
+    assert m.Tensor(2).type() == lg.FloatTensor(2).type()
+    m.opt['useDoubles'] = True
+    assert m.Tensor(2).type() == lg.DoubleTensor(2).type()
+    with pytest.raises(NotImplementedError, match='not defined'):
+        from .memnn_kvmemnn.base_model import baseNN
+        baseNN.init_mlp(o)
+    assert '[creating dict.]\n' in capsys.readouterr().out
+
+
+def test_build_memory_vectors_reads_keys_values_and_clips(tmp_path):
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    o = base_options(tmp_path, embeddingDim=4, maxHops=1, initWeights=0.3, numNegSamples=1, memSize=3,
+                     sentenceSize=4, useMemLabelFeatures=True)
+    m = kvmemNN.create_mlp(o)
+    assert m.dictSz == len(WIKI_WORDS) + 4
+    ex = wiki_examples(np.random.default_rng(0), 1)[0]
+    (keys, klen), (vals, vlen), _q = m.build_memory_vectors(ex)[0]
+    clipped = m.lastMemClipped
+    n = len(WIKI_WORDS)
+    # the memories are added from the last one back, each with its memory-label feature; 3 fit, the 4th clips
+    assert clipped and klen.numpy().tolist() == [3, 3, 3] and vlen.numpy().tolist() == [2, 2, 2]
+    assert keys.numpy()[:, 0].tolist() == [7, 3, n, 6, 3, n, 5, 3, n]
+    w = 1 / np.sqrt(2)
+    np.testing.assert_allclose(keys.numpy()[:3, 1], [w, w, 1], rtol=1e-6)
+    assert vals.numpy()[:, 0].tolist()[:2] == [int(ex['memy'][3][0][0]), n + 1]
+
+
+def test_key_value_network_trains_through_base_model_and_update(tmp_path, capsys):
+    """train.lua's path for one thread: init_mlp, then do_serial_train (do_train_worker over random examples,
+    memnn_model.lua's update: positive label, build_memory_vectors, build_input, negsample_update) for
+    maxTrainEpochs, logging to <modelFilename>.log; hits@1 rises."""
+    from .memnn_kvmemnn import base_model
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
     lg.manualSeed(7)
     rng = np.random.default_rng(7)
-    WHO, DIRECTED, DIRECTED_BY, MOVIES, DIRECTORS = 0, 1, 2, [3, 4, 5, 6], [7, 8, 9, 10]
-    opt = {'embeddingDim': 12, 'maxHops': 1, 'initWeights': 0.3, 'numNegSamples': 3, 'margin': 0.1,
-           'learningRate': 0.1, 'LTsharedWithResponse': True}
-    m = kv_model(opt, 11)
-
-    class TrainData:
-        """data.lua's get_negative_label (not ported): another director."""
-        def get_negative_label(self, ex):
-            return lg.FloatTensor([[int(rng.choice([d for d in DIRECTORS if d != ex['answer']])), 1]])
-
-    memnn_model.g_train_data = TrainData()
-
-    def example():
-        directors = rng.permutation(DIRECTORS)
-        i = int(rng.integers(4))
-        keys = [lg.FloatTensor([[mv, 1] for mv in MOVIES for mv in (mv, DIRECTED_BY)]), lg.FloatTensor([2] * 4)]
-        vals = [lg.FloatTensor([[int(d), 1] for d in directors]), lg.FloatTensor([1] * 4)]
-        q = lg.FloatTensor([[WHO, 1], [DIRECTED, 1], [MOVIES[i], 1]])
-        return {'answer': int(directors[i])}, m.build_input(q, [keys, vals])
-
-    data = [example() for _ in range(60)]
+    o = base_options(tmp_path, embeddingDim=12, maxHops=1, initWeights=0.3, numNegSamples=3, margin=0.1,
+                     learningRate=0.1, LTsharedWithResponse=True, memSize=10, sentenceSize=4, rankLoss=True,
+                     maxTrainEpochs=6)
+    m = kvmemNN.init_mlp(o)
+    exs = wiki_examples(rng, 60)
+    base_model.g_train_data = WikiData(exs, rng)
 
     def hits_at_1():
-        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in DIRECTORS])
+        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in range(8, 12)])
         right = 0
-        for ex, x in data:
-            scores = lg.mv(labels, m.mlp.forward(x))
-            right += DIRECTORS[int(scores.numpy().argmax())] == ex['answer']
-        return right / len(data)
+        for ex in exs:
+            x = m.build_input(ex[0], m.build_memory_vectors(ex)[0])
+            right += 8 + int(lg.mv(labels, m.mlp.forward(x)).numpy().argmax()) == int(ex[1][0][0])
+        return right / len(exs)
 
     before = hits_at_1()
-    violations = []
-    for epoch in range(6):
-        n = 0
-        for ex, x in data:
-            loss = m.negsample_update(ex, x, lg.FloatTensor([[ex['answer'], 1]]))
-            n += loss['mean_rank']
-        violations.append(n)
+    m.opt['modelFilename'] = None
+    ave = m.do_serial_train()
     after = hits_at_1()
-    assert before < 0.5 and after > 0.9 and violations[-1] < 0.3 * violations[0], (before, after, violations)
+    assert before < 0.5 and after > 0.9, (before, after)
+    assert set(ave) >= {'rank_loss', 'mean_rank', 'mems'} and ave['mems'] == 4
+    logs = [line for line in capsys.readouterr().out.splitlines() if line.startswith('[exs:')]
+    assert logs and ' time:' in logs[-1] and ' data:60' in logs[-1]

@@ -9,17 +9,21 @@ memory-network graph of create_nngraph, prediction, the other updates, the train
 ``g_train_data`` (set by the caller, as train.lua's data set). ``nn.Sum(1)`` is ``nn.Sum(0)``; ``wt[1]`` is
 ``wt[0]``; ``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``.
 """
+import gc
+import math
+
 import legonn as lg
 from legonn import nn
 
 from .WeightedLookupTableSkinny import WeightedLookupTableSkinny
 from .PositionalEncoder import PositionalEncoder
 from .SumVecarr import SumVecarr
+from . import base_model
+from .base_model import baseNN
+from .cmd import _require
 
-g_train_data = None
 
-
-class memNN:
+class memNN(baseNN):
     modelClass = 'library.memnn_model'
 
     def num_features(self):
@@ -54,6 +58,32 @@ class memNN:
         rlin = nn.Linear(self.opt['embeddingDim'], self.dict.num_symbols, False)
         rlin.reset(self.opt['initWeights'])
         self.rlin = rlin
+
+    @classmethod
+    def create_mlp(cls, options):
+        new_model = cls()
+        new_model.opt = options
+        mlp = nn.Sequential()
+        new_model.mlp = mlp
+        lg.setdefaulttensortype("torch.FloatTensor")
+        print('[creating dict.]')
+        dictClass = _require(options['dictClass']).dict
+        new_model.dict = dictClass.create(options)
+        print('[creating mlp.]')
+        new_model.dictSz = new_model.num_features()
+        # Cache of violators.
+        if options.get('cacheViolators'):
+            new_model.labelViolators = lg.zeros(new_model.dict.num_symbols,
+                                                options['cacheViolatorsSz'])
+        if options.get('LTUpdateMaskFile'):
+            cls.mask = lg.load(options['LTUpdateMaskFile'])   # Lua: self.mask, self the class table
+        new_model.create_modules()
+        print('[created.]')
+        if new_model.opt.get('initFromNoMemNNModel'):
+            new_model.initFromNoMemNNModel()
+        new_model.reset()
+        gc.collect()
+        return new_model
 
     def create_query_embedding(self):
         # query embedding
@@ -95,6 +125,54 @@ class memNN:
         mems_emb1in = mem_emb[0].clone('weight', 'bias')
         return mems_emb1in
 
+    def reset(self):
+        baseNN.reset(self)
+        self.dictSz = self.num_features()
+        if self.opt.get('metric') == 'cosine':
+            self.cosine = True
+
+        self.mlp = self.create_nngraph()
+
+        self.criterion = nn.ClassNLLCriterion()
+        if self.opt.get('trainWithSupportingFacts'):
+            self.sf_criterion = []
+            for i in range(self.opt['maxHops']):
+                self.sf_criterion.append(nn.ClassNLLCriterion())
+        self.gradNorm = -1
+        if self.opt.get('gradClipMaxNorm') is not None:
+            paramx, paramdx = self.mlp.getParameters()
+            self.paramx = paramx
+            self.paramdx = paramdx
+
+        # Zero out the NULL symbol.
+        for i in range(len(self.wt)):
+            self.wt[i].weight[int(self.NULL.x[0])].zero()
+
+        # Temporary variables we might need.
+        self.inputEmbedding = self.Tensor(self.opt['embeddingDim']).zero()
+        self.posLabelEmbedding = self.Tensor(self.opt['embeddingDim']).zero()
+        self.negLabelEmbedding = self.Tensor(self.opt['embeddingDim']).zero()
+        self.temp = self.Tensor(self.opt['embeddingDim']).zero()
+        self.temp2 = self.Tensor(self.opt['embeddingDim']).zero()
+        self.memLabel = {}
+        self.memLabel['x'] = self.dict.num_symbols
+        self.memLabel['y'] = self.dict.num_symbols + 1
+        self.memLabel['hx'] = self.dict.num_symbols + 2
+        self.memLabel['hy'] = self.dict.num_symbols + 3
+        self.reset_prediction_cache()
+
+    def reset_prediction_cache(self):
+        self.labelEmbeddings = None
+
+    def fill_memory_slot(self, mx, m):
+        if m.dim() == 2:
+            mx.copy(m)
+        else:
+            mx.t()[0].copy(m)
+            sz = m.size(0)
+            n = 1 / math.sqrt(sz)
+            mx.t()[1].fill(n)
+
     def embed(self, x, feature):
         f = self.labelLT.forward(x)
         feature.copy(f)
@@ -113,11 +191,11 @@ class memNN:
             if ex.get('negsTried') is None:
                 ex['negsTried'] = {}
             if idx != 0 and ex['negsTried'].get(idx) is None:
-                aneg = g_train_data.yneg
+                aneg = base_model.g_train_data.yneg
                 aneg[0][0] = idx
                 ex['negsTried'][idx] = True
         if aneg is None:
-            aneg = g_train_data.get_negative_label(ex)
+            aneg = base_model.g_train_data.get_negative_label(ex)
         return aneg
 
     def update_violators(self, ex, apos, aneg):
@@ -194,4 +272,59 @@ class memNN:
             self.labelLT.backward(anegs[i], self.inputEmbedding)
         self.labelLT.updateParameters(self.opt['learningRate'])
         loss['mean_rank'] = len(anegs)
+        return loss
+
+    def gradClip(self):
+        self.gradNorm = self.paramdx.norm()
+        if self.gradNorm > self.opt['gradClipMaxNorm']:
+            scalar = self.opt['gradClipMaxNorm'] / self.gradNorm
+            self.paramdx.mul(scalar)
+
+    def prepare_input(self, x):
+        # Do nothing in the base class.
+        return x
+
+    def update(self, ex):
+        if self.opt.get('onlyTrainWithExWithCandidates'):
+            if ex.get('cands') is None or len(ex['cands']) == 0:
+                # Bail out, there are no candidates.
+                return
+
+        # Put all questions and statements in the memory.
+        # If there is an answer in the current implementation we pick one of them
+        # at random.
+        a = base_model.g_train_data.get_positive_label(ex)
+        if a is None or a[0][0] == self.NULL.x[0]:
+            # For now, we don't try to answer statements.
+            return None   # Lua: return nil, 0, 0 (the caller keeps the first value)
+
+        # Get the data.
+        if getattr(self, 'ex_cnt', None) is None:
+            self.ex_cnt = 0
+        self.ex_cnt = self.ex_cnt + 1
+        qx = ex[0]
+        # Build memories.
+        memx, clipped, empty = self.build_memory_vectors(ex)
+        if ((self.opt.get('dropLargeEx') and clipped)
+                or (self.opt.get('dropNoMem') and empty)):
+            return None
+        x = self.build_input(qx, memx)
+        x = self.prepare_input(x)
+
+        if self.opt.get('numNegSamples') is None and not self.opt.get('useCandidateLabels'):
+            if self.opt.get('trainWithSupportingFacts'):
+                loss = self.strongsup_single_word_output_update(ex, x, a)
+            else:
+                loss = self.single_word_output_update(ex, x, a)
+        else:
+            if self.opt.get('rankLoss'):
+                loss = self.negsample_update(ex, x, a)
+            else:
+                loss = self.NLLsample_update(ex, x, a)
+
+        # Zero out the NULL symbol.
+        for i in range(len(self.wt)):
+            self.wt[i].weight[int(self.NULL.x[0])].zero()
+        # Update stats.
+        loss['mems'] = x[1][1].size(0)
         return loss
