@@ -416,7 +416,7 @@ def base_options(tmp_path, **model):
     path.write_text(''.join(f'{w}\t1\n' for w in WIKI_WORDS))
     opt = cmd.new()
     baseNN.add_cmdline_options(opt)
-    o = opt.parse(['dictFile', str(path), 'logEveryNSecs=0', 'saveEveryNSecs=nil', 'validEveryNSecs=nil'])
+    o = opt.parse(['dictFile', str(path), 'logEveryNSecs=0.05', 'saveEveryNSecs=nil', 'validEveryNSecs=nil'])
     o.update(model)
     return o
 
@@ -465,7 +465,7 @@ def test_base_model_options_init_mlp_and_reset(tmp_path, capsys):
     lg.manualSeed(3)
     o = base_options(tmp_path, embeddingDim=6, maxHops=1, initWeights=0.3, numNegSamples=2,
                      LTsharedWithResponse=True, dictClass='library.dict')
-    assert o['maxTrainEpochs'] == 60 * 24 * 30 and o['logEveryNSecs'] == 0 and o['saveEveryNSecs'] is None
+    assert o['maxTrainEpochs'] == 60 * 24 * 30 and o['logEveryNSecs'] == 0.05 and o['saveEveryNSecs'] is None
     m = kvmemNN.init_mlp(o)
     assert isinstance(m, kvmemNN) and m.dict.num_symbols == len(WIKI_WORDS) and m.dictSz == len(WIKI_WORDS)
     assert m.wt[0].weight[0].abs().sum() == 0 and m.wt[0].weight[1].abs().sum() > 0
@@ -528,3 +528,21 @@ def test_key_value_network_trains_through_base_model_and_update(tmp_path, capsys
     assert set(ave) >= {'rank_loss', 'mean_rank', 'mems'} and ave['mems'] == 4
     logs = [line for line in capsys.readouterr().out.splitlines() if line.startswith('[exs:')]
     assert logs and ' time:' in logs[-1] and ' data:60' in logs[-1]
+
+
+def test_a_float_gradient_for_a_double_length_is_refused_and_the_ports_edit_passes():
+    """docs/porting.md's row: SumVecarr.lua hands back a FloatTensor copy of a DoubleTensor ``len``; legonn's
+    ParallelTable(lookup, Identity) refuses that gradient; the port's SumVecarr gives the input's type."""
+    lookup = WeightedLookupTableSkinny(6, 3)
+    lens = lg.DoubleTensor([2, 1])
+    mem = nn.Sequential().add(nn.ParallelTable().add(lookup).add(nn.Identity())).add(SumVecarr())
+    x = [lg.FloatTensor([[1, 1], [2, 1], [3, 0.5]]), lens]
+    out = mem.forward(x)
+    W = lookup.weight.numpy()
+    np.testing.assert_allclose(out.numpy(), [W[1] + W[2], 0.5 * W[3]], rtol=1e-6)
+    gin = mem.backward(x, lg.FloatTensor(2, 3).fill(1))
+    assert gin[1].type() == lens.type() and gin[1].numpy().tolist() == [2, 1]
+    par = mem.get(0)
+    with pytest.raises(ValueError, match=r'ParallelTable.*gradOutput\[1\] to be a legonn.DoubleTensor of size '
+                                         r'\(2,\), got legonn.FloatTensor'):
+        par.backward(x, [mem.get(1).gradInput[0], lens.float()])   # the Lua's len:clone() after :type()
