@@ -412,42 +412,20 @@ def base_options(tmp_path, **model):
     not ported) as a table."""
     from .memnn_kvmemnn.cmd import cmd
     from .memnn_kvmemnn.base_model import baseNN
+    from .memnn_kvmemnn.data import data
     path = tmp_path / 'dict.txt'
     path.write_text(''.join(f'{w}\t1\n' for w in WIKI_WORDS))
     opt = cmd.new()
     baseNN.add_cmdline_options(opt)
+    data.add_cmdline_options(opt)
     o = opt.parse(['dictFile', str(path), 'logEveryNSecs=0.05', 'saveEveryNSecs=nil', 'validEveryNSecs=nil'])
     o.update(model)
     return o
 
 
-class WikiData:
-    """A stand-in for data.lua (not ported) with the calls base_model/memnn_model make: random examples in
-    turn, a positive label of the example, a random other director as the negative."""
-    def __init__(self, exs, rng):
-        self.exs, self.rng, self.pos = exs, rng, -1
-        self.y = lg.Tensor(1, 2).fill(1)
-        self.yneg = lg.Tensor(1, 2).fill(1)
-
-    def num_loaded_examples(self):
-        return len(self.exs)
-
-    def get_random_example(self):
-        self.pos = (self.pos + 1) % len(self.exs)
-        return self.exs[self.pos]
-
-    def get_positive_label(self, ex):
-        self.y[0][0] = ex[1][0][0]
-        return self.y
-
-    def get_negative_label(self, ex):
-        d = [i for i in range(8, 12) if i != int(ex[1][0][0])]
-        self.yneg[0][0] = int(self.rng.choice(d))
-        return self.yneg
-
-
 def wiki_examples(rng, n):
-    """WikiMovies-like: ``m_i directed_by`` keys with their director as value, the mapping drawn afresh."""
+    """Examples as data.lua gives them to build_memory_vectors: ``m_i directed_by`` keys (memx) with their
+    director as value (memy), the mapping drawn afresh, and the question ``who directed m_i``."""
     exs = []
     for _ in range(n):
         directors = rng.permutation([8, 9, 10, 11])
@@ -497,39 +475,6 @@ def test_build_memory_vectors_reads_keys_values_and_clips(tmp_path):
     assert vals.numpy()[:, 0].tolist()[:2] == [int(ex['memy'][3][0][0]), n + 1]
 
 
-def test_key_value_network_trains_through_base_model_and_update(tmp_path, capsys):
-    """train.lua's path for one thread: init_mlp, then do_serial_train (do_train_worker over random examples,
-    memnn_model.lua's update: positive label, build_memory_vectors, build_input, negsample_update) for
-    maxTrainEpochs, logging to <modelFilename>.log; hits@1 rises."""
-    from .memnn_kvmemnn import base_model
-    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
-    lg.manualSeed(7)
-    rng = np.random.default_rng(7)
-    o = base_options(tmp_path, embeddingDim=12, maxHops=1, initWeights=0.3, numNegSamples=3, margin=0.1,
-                     learningRate=0.1, LTsharedWithResponse=True, memSize=10, sentenceSize=4, rankLoss=True,
-                     maxTrainEpochs=6)
-    m = kvmemNN.init_mlp(o)
-    exs = wiki_examples(rng, 60)
-    base_model.g_train_data = WikiData(exs, rng)
-
-    def hits_at_1():
-        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in range(8, 12)])
-        right = 0
-        for ex in exs:
-            x = m.build_input(ex[0], m.build_memory_vectors(ex)[0])
-            right += 8 + int(lg.mv(labels, m.mlp.forward(x)).numpy().argmax()) == int(ex[1][0][0])
-        return right / len(exs)
-
-    before = hits_at_1()
-    m.opt['modelFilename'] = None
-    ave = m.do_serial_train()
-    after = hits_at_1()
-    assert before < 0.5 and after > 0.9, (before, after)
-    assert set(ave) >= {'rank_loss', 'mean_rank', 'mems'} and ave['mems'] == 4
-    logs = [line for line in capsys.readouterr().out.splitlines() if line.startswith('[exs:')]
-    assert logs and ' time:' in logs[-1] and ' data:60' in logs[-1]
-
-
 def test_a_float_gradient_for_a_double_length_is_refused_and_the_ports_edit_passes():
     """docs/porting.md's row: SumVecarr.lua hands back a FloatTensor copy of a DoubleTensor ``len``; legonn's
     ParallelTable(lookup, Identity) refuses that gradient; the port's SumVecarr gives the input's type."""
@@ -546,3 +491,96 @@ def test_a_float_gradient_for_a_double_length_is_refused_and_the_ports_edit_pass
     with pytest.raises(ValueError, match=r'ParallelTable.*gradOutput\[1\] to be a legonn.DoubleTensor of size '
                                          r'\(2,\), got legonn.FloatTensor'):
         par.backward(x, [mem.get(1).gradInput[0], lens.float()])   # the Lua's len:clone() after :type()
+
+
+def write_wiki_stories(tmp_path, rng, n):
+    """What build_data.lua writes (not ported) for WikiMovies-style stories, as data.lua loads it: VectorArrays
+    ``.x`` (each line's number in its story, then its words) and ``.y`` (its answer), ``.st`` (each story's first
+    line, 0-based). A story: four statements ``m_j directed_by d_j`` (the directors drawn afresh per story, no
+    answer), then the question ``who directed m_i`` answered by its director."""
+    from .memnn_kvmemnn.vector_array import VectorArray
+    xs, ys, st = [VectorArray.new(10, 10, 1) for _ in range(3)]
+    for _ in range(n):
+        directors = rng.permutation([8, 9, 10, 11])
+        st.add(lg.Tensor([[xs.size()]]))
+        for j in range(4):
+            xs.add(lg.Tensor([[j + 1], [4 + j], [3], [int(directors[j])]]))
+            ys.add(lg.Tensor([[0]]))   # no answer: a statement
+        i = int(rng.integers(4))
+        xs.add(lg.Tensor([[5], [1], [2], [4 + i]]))
+        ys.add(lg.Tensor([[int(directors[i])]]))
+    base = str(tmp_path / 'train.txt')
+    for va, ext in ((xs, '.x'), (ys, '.y'), (st, '.st')):
+        va.save(base + ext)
+    return base
+
+
+def test_data_reads_stories_into_examples_with_memories(tmp_path):
+    """data.lua's create_data, get_next_example and get_current_example: each line an example, the story's
+    earlier lines its memories (``memx``/``memy``), TF-IDF weights 1/sqrt(n) (dictTFIDFPow 0), a negative label
+    other than the positive one."""
+    import random
+    from .memnn_kvmemnn.data import data
+    from .memnn_kvmemnn.dict import dict
+    random.seed(1)
+    o = base_options(tmp_path, dictClass='library.dict')
+    base = write_wiki_stories(tmp_path, np.random.default_rng(1), 3)
+    d = data.create_data(base, None, o, dict.create(o))
+    assert d.num_loaded_examples() == 15
+    seen, mems = [], []
+    while True:
+        ex = d.get_next_example()
+        if isinstance(ex, tuple):
+            assert ex == (None, True)
+            break
+        seen.append(ex)
+        mems.append(len(ex['memx']))   # the story's list, which later lines extend (as the Lua's table)
+    assert len(seen) == 15 and [int(e['index']) for e in seen[:6]] == [1, 2, 3, 4, 5, 1]
+    q = seen[4]
+    np.testing.assert_allclose(q[0].numpy(), [[1, 3 ** -0.5], [2, 3 ** -0.5], [int(q[0][2][0]), 3 ** -0.5]],
+                               rtol=1e-6)
+    assert len(q['memx']) == 4 and q['memx'][1].numpy()[:, 0].tolist()[:2] == [5, 3]
+    assert all(m is d.NULL for m in q['memy']) and d.get_positive_label(seen[0]) is None
+    assert q['memhx'] == [] and q['cands'] == [] and mems == [0, 1, 2, 3, 4] * 3
+    pos = d.get_positive_label(q)
+    assert pos[0][0] == q[1][0][0]
+    negs = {int(d.get_negative_label(q)[0][0]) for _ in range(40)}
+    assert int(pos[0][0]) not in negs and negs <= set(range(len(WIKI_WORDS)))
+
+
+def test_train_loop_reads_data_lua_and_hits_at_1_rises(tmp_path, capsys):
+    """train.lua's path for one thread: init_mlp, then base_model.lua's train (data.lua's create_data of
+    trainData, do_serial_train over get_random_example for maxTrainEpochs; memnn_model.lua's update builds the
+    key-value memories and ranks by negsample_update); hits@1 on the questions rises."""
+    import random
+    from .memnn_kvmemnn.data import data
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    lg.manualSeed(5)
+    random.seed(5)
+    base = write_wiki_stories(tmp_path, np.random.default_rng(5), 60)
+    o = base_options(tmp_path, embeddingDim=32, maxHops=1, initWeights=0.3, numNegSamples=10, margin=0.1,
+                     learningRate=0.1, LTsharedWithResponse=True, memSize=10, sentenceSize=4, rankLoss=True,
+                     maxTrainEpochs=15, trainData=base, dataClass='library.data')
+    m = kvmemNN.init_mlp(o)
+    evaluation = data.create_data(base, None, o, m.dict)
+
+    def hits_at_1():
+        evaluation.reset()
+        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in range(8, 12)])
+        right = total = 0
+        while True:
+            ex = evaluation.get_next_example()
+            if isinstance(ex, tuple):
+                return right / total
+            if int(ex['index']) == 5:
+                x = m.build_input(ex[0], m.build_memory_vectors(ex)[0])
+                right += 8 + int(lg.mv(labels, m.mlp.forward(x)).numpy().argmax()) == int(ex[1][0][0])
+                total += 1
+
+    before = hits_at_1()
+    ave = m.train()
+    after = hits_at_1()
+    assert before < 0.5 and after > 0.9, (before, after)
+    assert ave['mems'] > 0 and 'mean_rank' in ave
+    out = capsys.readouterr().out
+    assert '[loaded examples[1]:300]' in out and ' data:300' in out
