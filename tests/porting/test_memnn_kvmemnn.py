@@ -12,7 +12,6 @@ import legonn as lg
 from legonn import nn
 from tests.checks import numeric_gradient
 
-from .memnn_kvmemnn import libmemnn
 from .memnn_kvmemnn.PositionalEncoder import PositionalEncoder
 from .memnn_kvmemnn.SumVecarr import SumVecarr
 from .memnn_kvmemnn.WeightedLookupTableSkinny import WeightedLookupTableSkinny
@@ -584,3 +583,22 @@ def test_train_loop_reads_data_lua_and_hits_at_1_rises(tmp_path, capsys):
     assert ave['mems'] > 0 and 'mean_rank' in ave
     out = capsys.readouterr().out
     assert '[loaded examples[1]:300]' in out and ' data:300' in out
+
+
+def test_tfidf_weights_and_rare_words_as_data_c_computes(tmp_path):
+    """data.lua's addTFIDF through data.c (weights 1/(freq+10)^pow, L2-normalised; labels keep 1/sqrt(n)) and
+    resolveUNK's dictMinOcc (words rarer than it become the UNK symbol, 0-based 2)."""
+    from .memnn_kvmemnn.data import data
+    d = data()
+    d.opt = {'dictTFIDF': True, 'dictTFIDFPow': 1, 'dictMinOcc': 5}
+    d.dict = lambda: None
+    d.dict.index_to_freq = lg.DoubleTensor([0, 0, 0, 10, 30, 2])
+    d.examples_x = []
+    d.reset()
+    out = d.addTFIDF(lg.FloatTensor([3, 4]))
+    w = np.array([1 / 20, 1 / 40])
+    np.testing.assert_allclose(out.numpy(), np.stack([[3, 4], w / np.linalg.norm(w)], 1), rtol=1e-6)
+    np.testing.assert_allclose(d.addTFIDF(lg.FloatTensor([3, 4]), True).numpy()[:, 1], [0.5 ** 0.5] * 2, rtol=1e-6)
+    assert d.addTFIDF(lg.FloatTensor([0])) is d.NULL and d.is_null(d.NULL)
+    x = lg.FloatTensor([3, 5, 4])
+    assert d.resolveUNK(x).numpy().tolist() == [3, 2, 4] and x.numpy().tolist() == [3, 5, 4]

@@ -1,12 +1,16 @@
-"""KVmemnn/library/kvmemnn_model.lua of facebookarchive/MemNN, ported in part, line by line: create_nngraph (the
+"""KVmemnn/library/kvmemnn_model.lua of facebookarchive/MemNN, ported line by line: create_nngraph (the
 key-value memory network: attention over key memories, a weighted sum of value memories, ``maxHops`` hops with a
-rotation between them) and build_input (lines 17-139).
+rotation between them), build_input and build_memory_vectors (the example's memories, and hashed ones, as key and
+value VectorArrays, with time and memory-label features).
 
-Not ported (time): build_memory_vectors and the rest, which read data.lua's examples and hash.lua's memories.
 ``setmetatable(kvmemNN, {__index = memNN})`` is a subclass. ``nn.WeightedLookupTableSkinny(n, d, LTMaxNorm,
 adagrad, embeddingLRScale, mask)``: its ``__init(nIndex, embDim)`` drops the four extra arguments in Lua, so they
 are dropped here (docs/porting.md's torch.class row); ``sm_mems_n[i + 1]`` of the Lua's 1-based hop ``i`` is
-``sm_mems_n[i]`` of the 0-based one (the list's slot 0 holds the response node).
+``sm_mems_n[i]`` of the 0-based one (the list's slot 0 holds the response node). In build_memory_vectors the
+local function's upvalues ``empty``/``clipped`` are ``nonlocal``, a memory table ``mem`` is a dict,
+``math.random(n)`` is ``random.randint(1, n)``, ``memBuffer:sub(1, sz)`` is ``sub(0, sz - 1)``, the time feature
+``dictSz - timLabel`` (1-based) is ``dictSz - 1 - timLabel``, and ``ex.memy[i] ~= nil`` reads past the list's end
+as nil.
 """
 import random
 

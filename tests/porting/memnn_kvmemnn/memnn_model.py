@@ -1,13 +1,17 @@
 """KVmemnn/library/memnn_model.lua of facebookarchive/MemNN, ported in part, line by line: num_features,
-create_modules, create_query_embedding, create_memory_embedding, embed, get_negative_label, update_violators and
-negsample_update (lines 108-152, 353-398 and 987-1118), the functions that build the key-value model of
-kvmemnn_model.lua and train it by negative sampling.
+create_modules, create_mlp, create_query_embedding, create_memory_embedding, reset, reset_prediction_cache,
+fill_memory_slot, embed, get_negative_label, update_violators, negsample_update, gradClip, prepare_input and update
+(lines 108-152, 220-248, 353-398, 537-575, 737-739, 865-874, 987-1118 and 1344-1411): what the key-value model of
+kvmemnn_model.lua needs to be created and trained by base_model.lua's worker.
 
-Not ported (time): the rest (option lists, create_mlp/clone_mlp/reset, which go through base_model.lua, the
-memory-network graph of create_nngraph, prediction, the other updates, the training worker). The table
-``memNN`` is the class ``memNN``; the global ``g_train_data`` that get_negative_label reads is this module's
-``g_train_data`` (set by the caller, as train.lua's data set). ``nn.Sum(1)`` is ``nn.Sum(0)``; ``wt[1]`` is
-``wt[0]``; ``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``.
+Not ported (time): the rest (option lists, clone_mlp and get_shared, which go through thread_utils.lua, the
+memory-network graph of create_nngraph, load/save, prediction, the other updates, the training worker). The table
+``memNN`` is the class ``memNN``, a subclass of base_model.py's ``baseNN`` (``require('library.base_model')``);
+``memNN:create_mlp`` is a classmethod making ``cls()``, and ``self.mask = ...`` there is set on the class (the
+Lua's ``self`` is the class table). The global ``g_train_data`` is base_model.py's. ``nn.Sum(1)`` is ``nn.Sum(0)``;
+``wt[1]`` is ``wt[0]``; ``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``; the NULL symbol ``self.NULL.x[1]`` is
+``self.NULL.x[0]`` (index 0); the memory-label symbols ``num_symbols + 1..4`` are ``num_symbols + 0..3``.
+``update``'s ``return nil, 0, 0`` for a statement is ``return None`` (the caller reads the first value only).
 """
 import gc
 import math
