@@ -407,19 +407,24 @@ WIKI_WORDS = ['<NULL>', 'who', 'directed', 'directed_by', 'm1', 'm2', 'm3', 'm4'
 
 
 def base_options(tmp_path, **model):
-    """base_model.lua's options through cmd.lua's parser, then the model's (memnn_model.lua's option list is
-    not ported) as a table."""
-    from .memnn_kvmemnn.cmd import cmd
-    from .memnn_kvmemnn.base_model import baseNN
-    from .memnn_kvmemnn.data import data
+    """The options as examples/WikiMovies/params.lua makes them: cmd.lua's parser, the model and data classes'
+    add_cmdline_options (base_model.lua's, memnn_model.lua's, data.lua's), the example's defaults reset, then
+    parsed."""
+    from .memnn_kvmemnn.cmd import cmd as cmdline, _require
     path = tmp_path / 'dict.txt'
     path.write_text(''.join(f'{w}\t1\n' for w in WIKI_WORDS))
-    opt = cmd.new()
-    baseNN.add_cmdline_options(opt)
-    data.add_cmdline_options(opt)
-    o = opt.parse(['dictFile', str(path), 'logEveryNSecs=0.05', 'saveEveryNSecs=nil', 'validEveryNSecs=nil'])
-    o.update(model)
-    return o
+    cmd = cmdline.new()
+    cmd.reset_default('modelClass', 'library.kvmemnn_model')
+    cmd.reset_default('dataClass', 'library.data')
+    arg = ['dictFile', str(path), 'logEveryNSecs=0.05', 'numThreads=1']
+    opt = cmd.parse(arg, True)
+    mlp = _require(opt['modelClass'])
+    mlp.add_cmdline_options(cmd)
+    data = _require(opt['dataClass'])
+    data.add_cmdline_options(cmd)
+    for k, v in model.items():
+        cmd.reset_default(k, v)
+    return cmd.parse(arg)
 
 
 def wiki_examples(rng, n):
@@ -443,6 +448,7 @@ def test_base_model_options_init_mlp_and_reset(tmp_path, capsys):
     o = base_options(tmp_path, embeddingDim=6, maxHops=1, initWeights=0.3, numNegSamples=2,
                      LTsharedWithResponse=True, dictClass='library.dict')
     assert o['maxTrainEpochs'] == 60 * 24 * 30 and o['logEveryNSecs'] == 0.05 and o['saveEveryNSecs'] is None
+    assert o['maxTrainTime'] == 1000 and o['usePE'] is False and o['dictTFIDF'] is True   # memnn's, data's
     m = kvmemNN.init_mlp(o)
     assert isinstance(m, kvmemNN) and m.dict.num_symbols == len(WIKI_WORDS) and m.dictSz == len(WIKI_WORDS)
     assert m.wt[0].weight[0].abs().sum() == 0 and m.wt[0].weight[1].abs().sum() > 0

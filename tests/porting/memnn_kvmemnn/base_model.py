@@ -407,3 +407,7 @@ class baseNN:
         else:
             raise NotImplementedError('do_hogwild_train is not ported (thread_utils.lua)')
         return last_err
+
+
+# Lua's ``return baseNN``: what cmd.lua's parse_mlp calls on the required table
+add_cmdline_options = baseNN.add_cmdline_options

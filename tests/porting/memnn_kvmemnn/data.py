@@ -594,6 +594,10 @@ class data:
         return new_data
 
 
+
+# Lua's ``return data``: what cmd.lua's parse_mlp calls on the required table
+add_cmdline_options = data.add_cmdline_options
+
 def _exists(name):
     """Lua's ``local f = io.open(name); if f then f:close() ...``."""
     try:

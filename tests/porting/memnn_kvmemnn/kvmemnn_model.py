@@ -229,3 +229,7 @@ class kvmemNN(memNN):
                        [val_mem['memx'].data, val_mem['memx'].len],
                        [query_mem['memx'].data, query_mem['memx'].len]]
         return memx_return, clipped, empty
+
+
+# Lua's ``return kvmemNN``: what cmd.lua's parse_mlp calls on the required table
+add_cmdline_options = kvmemNN.add_cmdline_options

@@ -1,17 +1,18 @@
-"""KVmemnn/library/memnn_model.lua of facebookarchive/MemNN, ported in part, line by line: num_features,
-create_modules, create_mlp, create_query_embedding, create_memory_embedding, reset, reset_prediction_cache,
-fill_memory_slot, embed, get_negative_label, update_violators, negsample_update, gradClip, prepare_input and update
-(lines 108-152, 220-248, 353-398, 537-575, 737-739, 865-874, 987-1118 and 1344-1411): what the key-value model of
-kvmemnn_model.lua needs to be created and trained by base_model.lua's worker.
+"""KVmemnn/library/memnn_model.lua of facebookarchive/MemNN, ported in part, line by line:
+add_cmdline_options, num_features, create_modules, create_mlp, create_query_embedding, create_memory_embedding,
+reset, reset_prediction_cache, fill_memory_slot, embed, get_negative_label, update_violators, negsample_update,
+gradClip, prepare_input and update (lines 22-106, 108-152, 220-248, 353-398, 537-575, 737-739, 865-874, 987-1118
+and 1344-1411): what the key-value model of kvmemnn_model.lua needs to be created and trained by base_model.lua's
+worker.
 
-Not ported (time): the rest (option lists, clone_mlp and get_shared, which go through thread_utils.lua, the
-memory-network graph of create_nngraph, load/save, prediction, the other updates, the training worker). The table
+Not ported (time): the rest (clone_mlp and get_shared, which go through thread_utils.lua, the memory-network graph of create_nngraph, load/save, prediction, the other updates, the training worker). The table
 ``memNN`` is the class ``memNN``, a subclass of base_model.py's ``baseNN`` (``require('library.base_model')``);
 ``memNN:create_mlp`` is a classmethod making ``cls()``, and ``self.mask = ...`` there is set on the class (the
 Lua's ``self`` is the class table). The global ``g_train_data`` is base_model.py's. ``nn.Sum(1)`` is ``nn.Sum(0)``;
 ``wt[1]`` is ``wt[0]``; ``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``; the NULL symbol ``self.NULL.x[1]`` is
 ``self.NULL.x[0]`` (index 0); the memory-label symbols ``num_symbols + 1..4`` are ``num_symbols + 0..3``.
-``update``'s ``return nil, 0, 0`` for a statement is ``return None`` (the caller reads the first value only).
+The module's ``add_cmdline_options`` is the class's (cmd.py's parse_mlp calls it on the required module, as the
+Lua on the returned table). ``update``'s ``return nil, 0, 0`` for a statement is ``return None`` (the caller reads the first value only).
 """
 import gc
 import math
@@ -29,6 +30,91 @@ from .cmd import _require
 
 class memNN(baseNN):
     modelClass = 'library.memnn_model'
+
+    @classmethod
+    def add_cmdline_options(cls, cmd):
+        baseNN.add_cmdline_options(cmd)
+
+        # Architecture options.
+        cmd.option('embeddingDim', 20, 'embedding dimension', 'model')
+        cmd.option('maxHops', 1, 'max hops', 'model')
+        cmd.option('rotateHasBias', True, '', 'model')
+        cmd.option('rotateBeforeResponse', False,
+                   'more rotations can help', 'model')
+        cmd.option('rotateAfterLookupTable', False,
+                   'can help to scale embeddings initialized from another source',
+                   'model')
+        cmd.option('LTsharedWithResponse', True,
+                   'single lookuptable or not', 'model')
+        cmd.option('metric', 'dot', 'dot or cosine, currently only supported'
+                   + 'for numNegSamples>0 and rankLoss=true', 'model')
+        cmd.option('usePE', False, 'use positional encoding layer')
+
+        # Loss and Training options
+        cmd.option('learningRate', 0.01, 'learning rate', 'model')
+        cmd.option('initWeights', 0.01, 'mlp weights are scaled by this', 'model')
+        cmd.option('LTMaxNorm', False,
+                   'max norm of an LT embedding vector', 'model', True)
+        cmd.option('margin', 0.1, 'margin, only used for ranking loss', 'model')
+        cmd.reset_default('numThreads', 30)
+        cmd.reset_default('maxTrainTime', 1000)
+        cmd.reset_default('saveEveryNSecs', None)
+        cmd.reset_default('logEveryNSecs', 1)
+        cmd.reset_default('logTrainingFile', False)
+        cmd.option('rankLoss', False, 'use rank loss', 'model')
+        cmd.option('predictTopK', 1, 'return K predictions', 'model')
+        cmd.option('useCandidateLabels', False, 'use a subset of words as ' +
+                       'candidate set', 'model')
+        cmd.option('onlyTrainWithExWithCandidates', False,
+                   'Do not train on examples where #ex.cands==0', 'model')
+        cmd.option('useMemHYasCandidates', False,
+                   'rank ys found in hash as candidates', 'data')
+        cmd.option('useMemYasCandidates', False,
+                   'rank ys found in mem as candidates', 'data')
+        cmd.option('cacheViolators', False, 'used to find negatives fast', 'model')
+        cmd.option('cacheViolatorsSz', 10,
+                   'size used to find negatives fast', 'model')
+        cmd.option('numNegSamples', None, 'neg sampling candidates', 'model')
+        cmd.option('sampleCands', 1, 'ratio of times sample real cands', 'model')
+        cmd.option('labelSize', 1, 'maximum label size (in ranking case)', 'model')
+        cmd.option('computeResponseLoss', False,
+                   'compute response loss while sampling, this is slow and '
+                   + 'mostly used for debugging purposes', 'model')
+        cmd.option('stopTrainZeroIts', -1,
+                   'stop training if zero error is reported during training '
+                   + 'for more than this number of iterations in a row (-1 '
+                       + 'cancels this option, this is the default)', 'model')
+        cmd.option('lrDecayDivisor', 1, 'divide lr by this every N secs', 'model')
+        cmd.option('lrDecaySecs', 250, 'lr decay every N secs', 'model')
+        cmd.option('lrDecayFinal', 0.0001, 'minimum possible lr', 'model')
+        cmd.option('trainWithSupportingFacts', False,
+                   'strong supervision', 'model', True)
+        cmd.option('gradClipMaxNorm', None,
+                   'Clip the gradients if set', 'model', True)
+        cmd.option('initFromNoMemNNModel', None,
+                   'if given, loads the nonmemnn_model file and initializes the '
+                       + 'embedding weights with those weights', 'model', True)
+
+        # Data and Memory options
+        cmd.option('dictUNKFile', None, 'Set of unknown (hashed) dictionary words',
+                   'model')
+        cmd.option('memSize', 200, 'max mem size', 'model')
+        cmd.option('sentenceSize', 20, 'sentence size', 'model')
+        cmd.option('useTimeFeatures', False, 'use time features', 'model')
+        cmd.option('useMemHTimeFeatures', False, 'use memhx/y time features',
+                   'model')
+        cmd.option('timeVariance', 1, 'add variance to time step', 'model')
+        cmd.option('useMemy', False, 'if true, then also add memhy to the memory '
+                        + 'vectors. Needs to be used with time features on s.t. '
+                        + 'it knows which answer is for which question', 'model')
+        cmd.option('useMemHy', False, 'use memhy', 'model')
+        cmd.option('useMemLabelFeatures', False, 'use mem label features', 'model')
+        cmd.option('dropLargeEx', False, 'drop examples with large memory '
+                        + '(otherwise keep but truncate memory)', 'model')
+        cmd.option('dropNoMem', False, 'drop examples with no memory', 'model')
+        cmd.option('rankDictionary', False,
+                   'if true, final output ranks dictionary of symbols', 'model')
+
 
     def num_features(self):
         tfeats = 0
@@ -332,3 +418,7 @@ class memNN(baseNN):
         # Update stats.
         loss['mems'] = x[1][1].size(0)
         return loss
+
+
+# Lua's ``return memNN``: what cmd.lua's parse_mlp calls on the required table
+add_cmdline_options = memNN.add_cmdline_options
