@@ -534,9 +534,9 @@ def test_data_reads_stories_into_examples_with_memories(tmp_path):
     assert d.num_loaded_examples() == 15
     seen, mems = [], []
     while True:
-        ex = d.get_next_example()
-        if isinstance(ex, tuple):
-            assert ex == (None, True)
+        ex, finished = d.get_next_example()
+        if ex is None:
+            assert finished is True
             break
         seen.append(ex)
         mems.append(len(ex['memx']))   # the story's list, which later lines extend (as the Lua's table)
@@ -574,8 +574,8 @@ def test_train_loop_reads_data_lua_and_hits_at_1_rises(tmp_path, capsys):
         labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in range(8, 12)])
         right = total = 0
         while True:
-            ex = evaluation.get_next_example()
-            if isinstance(ex, tuple):
+            ex, finished = evaluation.get_next_example()
+            if finished:
                 return right / total
             if int(ex['index']) == 5:
                 x = m.build_input(ex[0], m.build_memory_vectors(ex)[0])

@@ -11,9 +11,10 @@ count or a 1-based position, ``random.randrange(n)`` where the result is used as
 at -1 (Lua 0) and wraps to 0 (Lua 1); the NULL symbol (the dictionary's first, Lua 1) is 0, so ``self.NULL`` is
 ``Tensor(1, 2):fill(1)`` with its index set to 0, and an empty sentence ``torch.Tensor({1})`` is ``lg.Tensor([0])``;
 the line number at the head of each stored sentence stays as build_data.lua writes it (1 starts a story).
-``table.remove(t, 1)`` is ``t.pop(0)``; ``pl.utils.split`` is legonn.pl's.
+``table.remove(t, 1)`` is ``t.pop(0)``; ``pl.utils.split`` is legonn.pl's. get_next_example returns a pair in both
+branches (``ex, None`` or the Lua's ``nil, true``), as its callers read ``local ex, finished = ...``.
 
-Not ported: the memHashFile branches (hash.lua, not ported: create_data refuses the option) and the shared-data
+Not ported: get_next_example_partitioned (eval_lib.lua's, not ported), the memHashFile branches (hash.lua, not ported: create_data refuses the option) and the shared-data
 branch of create_data with get_shared (VectorArray:new_shared and thread_utils.lua's raw THStorage pointers).
 """
 import math
@@ -363,7 +364,7 @@ class data:
         index = self.examples_x[self.dataset].get(self.sentence_pos[self.dataset])[0]
         if index == 1:
             self.reset_conversation()
-        return self.get_current_example()
+        return self.get_current_example(), None   # Lua: one value; its callers read ``ex, finished``
 
     def init_dataset_distbns(self):
         if isinstance(self.opt.get('datasetDistbn'), str):
