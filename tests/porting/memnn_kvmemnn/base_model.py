@@ -3,16 +3,16 @@
 training, train).
 
 The table ``baseNN`` is the class ``baseNN``; its functions called on the class table itself
-(``add_cmdline_options``, ``init_mlp``, ``clone_mlp``, ``create_mlp``) are classmethods, and
-``setmetatable(new_mlp, {__index = self})`` is ``cls()``. Lua's globals ``g_train_data``, ``g_valid_data`` and
-``g_eval_class`` are this module's globals (memnn_model.py reads them here too: one global, as in Lua);
-``g_eval_data_set``/``g_eval_save_metrics`` come from eval_lib.lua (not ported), so validation while training
-is ported but runs only with ``validData`` set and an eval library in those globals. ``require(opt.dataClass)``
-is cmd.py's ``_require``, and its ``data:create_data`` the module's class ``data``'s classmethod. ``sys.clock()``
-(the sys package's wall clock) is ``time.time()``; ``os.date()`` is ``time.strftime('%c')`` (Lua's default
-format); ``collectgarbage()`` is ``gc.collect()``; ``io.open`` returning nil is an OSError caught; ``os.execute("rm
-" .. fname)`` is ``os.remove(fname)``. The module's ``add_cmdline_options`` is the class's (the Lua's ``return
-baseNN``, what cmd.lua's parse_mlp calls). ``math.floor(total_time)`` prints as an integer (Lua 5.1's number formatting).
+(``add_cmdline_options``, ``init_mlp``, ``clone_mlp``, ``create_mlp``) are classmethods, and ``setmetatable(new_mlp,
+{__index = self})`` is ``cls()``. Lua's globals ``g_train_data``, ``g_valid_data`` and ``g_eval_class`` are this
+module's globals (memnn_model.py reads them here too: one global, as in Lua);
+``g_eval_data_set``/``g_eval_save_metrics`` come from eval_lib.lua (not ported), so validation while training is
+ported but runs only with ``validData`` set and an eval library in those globals. ``require(opt.dataClass)`` is
+cmd.py's ``_require``, and its ``data:create_data`` the module's class ``data``'s classmethod. ``sys.clock()`` (the
+sys package's wall clock) is ``time.time()``; ``os.date()`` is ``time.strftime('%c')`` (Lua's default format);
+``collectgarbage()`` is ``gc.collect()``; ``io.open`` returning nil is an OSError caught; ``os.execute("rm " ..
+fname)`` is ``os.remove(fname)``. The module's ``add_cmdline_options`` is the class's (the Lua's ``return baseNN``,
+what cmd.lua's parse_mlp calls). ``math.floor(total_time)`` prints as an integer (Lua 5.1's number formatting).
 Options are cmd.py's dict: a field the Lua reads as nil when unset is ``opt.get(name)``.
 
 Not ported: do_hogwild_train (its shared model goes through memnn_model's get_shared and thread_utils.lua's raw

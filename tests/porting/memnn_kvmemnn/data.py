@@ -14,8 +14,9 @@ the line number at the head of each stored sentence stays as build_data.lua writ
 ``table.remove(t, 1)`` is ``t.pop(0)``; ``pl.utils.split`` is legonn.pl's. get_next_example returns a pair in both
 branches (``ex, None`` or the Lua's ``nil, true``), as its callers read ``local ex, finished = ...``.
 
-Not ported: get_next_example_partitioned (eval_lib.lua's, not ported), the memHashFile branches (hash.lua, not ported: create_data refuses the option) and the shared-data
-branch of create_data with get_shared (VectorArray:new_shared and thread_utils.lua's raw THStorage pointers).
+Not ported: get_next_example_partitioned (eval_lib.lua's, not ported), the memHashFile branches (hash.lua, not
+ported: create_data refuses the option) and the shared-data branch of create_data with get_shared
+(VectorArray:new_shared and thread_utils.lua's raw THStorage pointers).
 """
 import math
 import random

@@ -5,14 +5,15 @@ gradClip, prepare_input and update (lines 22-106, 108-152, 220-248, 353-398, 537
 and 1344-1411): what the key-value model of kvmemnn_model.lua needs to be created and trained by base_model.lua's
 worker.
 
-Not ported (time): the rest (clone_mlp and get_shared, which go through thread_utils.lua, the memory-network graph of create_nngraph, load/save, prediction, the other updates, the training worker). The table
-``memNN`` is the class ``memNN``, a subclass of base_model.py's ``baseNN`` (``require('library.base_model')``);
-``memNN:create_mlp`` is a classmethod making ``cls()``, and ``self.mask = ...`` there is set on the class (the
-Lua's ``self`` is the class table). The global ``g_train_data`` is base_model.py's. ``nn.Sum(1)`` is ``nn.Sum(0)``;
-``wt[1]`` is ``wt[0]``; ``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``; the NULL symbol ``self.NULL.x[1]`` is
-``self.NULL.x[0]`` (index 0); the memory-label symbols ``num_symbols + 1..4`` are ``num_symbols + 0..3``.
-The module's ``add_cmdline_options`` is the class's (cmd.py's parse_mlp calls it on the required module, as the
-Lua on the returned table). ``update``'s ``return nil, 0, 0`` for a statement is ``return None`` (the caller reads the first value only).
+Not ported (time): the rest (clone_mlp and get_shared, which go through thread_utils.lua, the memory-network graph
+of create_nngraph, load/save, prediction, the other updates, the training worker). The table ``memNN`` is the class
+``memNN``, a subclass of base_model.py's ``baseNN`` (``require('library.base_model')``); ``memNN:create_mlp`` is a
+classmethod making ``cls()``, and ``self.mask = ...`` there is set on the class (the Lua's ``self`` is the class
+table). The global ``g_train_data`` is base_model.py's. ``nn.Sum(1)`` is ``nn.Sum(0)``; ``wt[1]`` is ``wt[0]``;
+``weight:sub(1, n)`` is ``weight.sub(0, n - 1)``; the NULL symbol ``self.NULL.x[1]`` is ``self.NULL.x[0]`` (index
+0); the memory-label symbols ``num_symbols + 1..4`` are ``num_symbols + 0..3``. The module's ``add_cmdline_options``
+is the class's (cmd.py's parse_mlp calls it on the required module, as the Lua on the returned table). ``update``'s
+``return nil, 0, 0`` for a statement is ``return None`` (the caller reads the first value only).
 """
 import gc
 import math
