@@ -12,7 +12,6 @@ import legonn as lg
 from legonn import nn
 from tests.checks import numeric_gradient
 
-from .memnn_kvmemnn import libmemnn
 from .memnn_kvmemnn.PositionalEncoder import PositionalEncoder
 from .memnn_kvmemnn.SumVecarr import SumVecarr
 from .memnn_kvmemnn.WeightedLookupTableSkinny import WeightedLookupTableSkinny
@@ -376,39 +375,17 @@ def test_util_helpers(capsys):
     assert out.startswith('memnn:util.py:') and out.endswith(':2 hops\n') and 'not shown' not in out
 
 
-class Dict:
-    """A stand-in for dict.lua's object where only ``num_symbols`` is read."""
-    def __init__(self, n):
-        self.num_symbols = n
-
-
-def kv_model(opt, n_symbols):
-    """memnn_model.lua's create_mlp and reset, which go through base_model.lua (not ported), reduced to what
-    negsample_update reads: the modules, the graph and the temporaries reset() makes."""
-    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
-    m = kvmemNN()
-    m.opt = opt
-    m.dict = Dict(n_symbols)
-    m.dictSz = m.num_features()
-    m.create_modules()
-    m.mlp = m.create_nngraph()
-    d = opt['embeddingDim']
-    m.inputEmbedding, m.posLabelEmbedding, m.negLabelEmbedding, m.temp, m.temp2 = [lg.Tensor(d).zero()
-                                                                                   for _ in range(5)]
-    return m
-
-
 def softmax(z):
     e = np.exp(z - z.max())
     return e / e.sum()
 
 
 @pytest.mark.parametrize('hops', [1, 2])
-def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops):
+def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops, tmp_path):
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
     lg.manualSeed(6)
-    opt = {'embeddingDim': 5, 'maxHops': hops, 'initWeights': 0.3, 'numNegSamples': 1,
-           'LTsharedWithResponse': True}
-    m = kv_model(opt, 9)
+    m = kvmemNN.create_mlp(base_options(tmp_path, embeddingDim=5, maxHops=hops, initWeights=0.3,
+                                        numNegSamples=1, LTsharedWithResponse=True))
     W = m.wt[0].weight.numpy().astype(np.float64)
     q = lg.FloatTensor([[1, 0.5], [2, 1.0]])
     keys = [lg.FloatTensor([[1, 1], [3, 1], [4, 2], [5, 1], [6, 1]]), lg.FloatTensor([2, 1, 2])]
@@ -426,51 +403,211 @@ def test_key_value_graph_computes_attention_over_keys_and_reads_values(hops):
     # LTsharedWithResponse: the label table, the response and the word table share one storage
     assert m.labelLT.get(0).weight.storage() is m.wt[0].weight.storage() is m.rlin.weight.storage()
 
+WIKI_WORDS = ['<NULL>', 'who', 'directed', 'directed_by', 'm1', 'm2', 'm3', 'm4', 'd1', 'd2', 'd3', 'd4']
 
-def test_key_value_memory_network_learns_to_read_the_answer_from_memory():
-    """WikiMovies-like: each example's memory holds ``movie directed_by`` keys with a director value, the
-    mapping drawn afresh per example, so the question ``who directed m_i`` is answered only by reading the
-    memory. negsample_update (margin ranking against sampled negatives) trains it."""
-    from .memnn_kvmemnn import memnn_model
-    lg.manualSeed(7)
-    rng = np.random.default_rng(7)
-    WHO, DIRECTED, DIRECTED_BY, MOVIES, DIRECTORS = 0, 1, 2, [3, 4, 5, 6], [7, 8, 9, 10]
-    opt = {'embeddingDim': 12, 'maxHops': 1, 'initWeights': 0.3, 'numNegSamples': 3, 'margin': 0.1,
-           'learningRate': 0.1, 'LTsharedWithResponse': True}
-    m = kv_model(opt, 11)
 
-    class TrainData:
-        """data.lua's get_negative_label (not ported): another director."""
-        def get_negative_label(self, ex):
-            return lg.FloatTensor([[int(rng.choice([d for d in DIRECTORS if d != ex['answer']])), 1]])
+def base_options(tmp_path, **model):
+    """The options as examples/WikiMovies/params.lua makes them: cmd.lua's parser, the model and data classes'
+    add_cmdline_options (base_model.lua's, memnn_model.lua's, data.lua's), the example's defaults reset, then
+    parsed."""
+    from .memnn_kvmemnn.cmd import cmd as cmdline, _require
+    path = tmp_path / 'dict.txt'
+    path.write_text(''.join(f'{w}\t1\n' for w in WIKI_WORDS))
+    cmd = cmdline.new()
+    cmd.reset_default('modelClass', 'library.kvmemnn_model')
+    cmd.reset_default('dataClass', 'library.data')
+    arg = ['dictFile', str(path), 'logEveryNSecs=0.05', 'numThreads=1']
+    opt = cmd.parse(arg, True)
+    mlp = _require(opt['modelClass'])
+    mlp.add_cmdline_options(cmd)
+    data = _require(opt['dataClass'])
+    data.add_cmdline_options(cmd)
+    for k, v in model.items():
+        cmd.reset_default(k, v)
+    return cmd.parse(arg)
 
-    memnn_model.g_train_data = TrainData()
 
-    def example():
-        directors = rng.permutation(DIRECTORS)
+def wiki_examples(rng, n):
+    """Examples as data.lua gives them to build_memory_vectors: ``m_i directed_by`` keys (memx) with their
+    director as value (memy), the mapping drawn afresh, and the question ``who directed m_i``."""
+    exs = []
+    for _ in range(n):
+        directors = rng.permutation([8, 9, 10, 11])
         i = int(rng.integers(4))
-        keys = [lg.FloatTensor([[mv, 1] for mv in MOVIES for mv in (mv, DIRECTED_BY)]), lg.FloatTensor([2] * 4)]
-        vals = [lg.FloatTensor([[int(d), 1] for d in directors]), lg.FloatTensor([1] * 4)]
-        q = lg.FloatTensor([[WHO, 1], [DIRECTED, 1], [MOVIES[i], 1]])
-        return {'answer': int(directors[i])}, m.build_input(q, [keys, vals])
+        exs.append({0: lg.Tensor([[1, 1], [2, 1], [4 + i, 1]]), 1: lg.Tensor([[int(directors[i]), 1]]),
+                    'memx': [lg.Tensor([4 + j, 3]) for j in range(4)],
+                    'memy': [lg.Tensor([[int(d), 1]]) for d in directors], 'memhx': []})
+    return exs
 
-    data = [example() for _ in range(60)]
+
+def test_base_model_options_init_mlp_and_reset(tmp_path, capsys):
+    """init_mlp without modelFilename creates the model (memnn_model.lua's create_mlp: dict, modules, reset);
+    reset zeroes the NULL symbol's embedding and Tensor follows useDoubles."""
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    lg.manualSeed(3)
+    o = base_options(tmp_path, embeddingDim=6, maxHops=1, initWeights=0.3, numNegSamples=2,
+                     LTsharedWithResponse=True, dictClass='library.dict')
+    assert o['maxTrainEpochs'] == 60 * 24 * 30 and o['logEveryNSecs'] == 0.05 and o['saveEveryNSecs'] is None
+    assert o['maxTrainTime'] == 1000 and o['usePE'] is False and o['dictTFIDF'] is True   # memnn's, data's
+    m = kvmemNN.init_mlp(o)
+    assert isinstance(m, kvmemNN) and m.dict.num_symbols == len(WIKI_WORDS) and m.dictSz == len(WIKI_WORDS)
+    assert m.wt[0].weight[0].abs().sum() == 0 and m.wt[0].weight[1].abs().sum() > 0
+    assert m.memLabel['x'] == len(WIKI_WORDS) and m.labelEmbeddings is None
+    assert m.Tensor(2).type() == lg.FloatTensor(2).type()
+    m.opt['useDoubles'] = True
+    assert m.Tensor(2).type() == lg.DoubleTensor(2).type()
+    with pytest.raises(NotImplementedError, match='not defined'):
+        from .memnn_kvmemnn.base_model import baseNN
+        baseNN.init_mlp(o)
+    assert '[creating dict.]\n' in capsys.readouterr().out
+
+
+def test_build_memory_vectors_reads_keys_values_and_clips(tmp_path):
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    o = base_options(tmp_path, embeddingDim=4, maxHops=1, initWeights=0.3, numNegSamples=1, memSize=3,
+                     sentenceSize=4, useMemLabelFeatures=True)
+    m = kvmemNN.create_mlp(o)
+    assert m.dictSz == len(WIKI_WORDS) + 4
+    ex = wiki_examples(np.random.default_rng(0), 1)[0]
+    (keys, klen), (vals, vlen), _q = m.build_memory_vectors(ex)[0]
+    clipped = m.lastMemClipped
+    n = len(WIKI_WORDS)
+    # the memories are added from the last one back, each with its memory-label feature; 3 fit, the 4th clips
+    assert clipped and klen.numpy().tolist() == [3, 3, 3] and vlen.numpy().tolist() == [2, 2, 2]
+    assert keys.numpy()[:, 0].tolist() == [7, 3, n, 6, 3, n, 5, 3, n]
+    w = 1 / np.sqrt(2)
+    np.testing.assert_allclose(keys.numpy()[:3, 1], [w, w, 1], rtol=1e-6)
+    assert vals.numpy()[:, 0].tolist()[:2] == [int(ex['memy'][3][0][0]), n + 1]
+
+
+def test_a_float_gradient_for_a_double_length_is_refused_and_the_ports_edit_passes():
+    """docs/porting.md's row: SumVecarr.lua hands back a FloatTensor copy of a DoubleTensor ``len``; legonn's
+    ParallelTable(lookup, Identity) refuses that gradient; the port's SumVecarr gives the input's type."""
+    lookup = WeightedLookupTableSkinny(6, 3)
+    lens = lg.DoubleTensor([2, 1])
+    mem = nn.Sequential().add(nn.ParallelTable().add(lookup).add(nn.Identity())).add(SumVecarr())
+    x = [lg.FloatTensor([[1, 1], [2, 1], [3, 0.5]]), lens]
+    out = mem.forward(x)
+    W = lookup.weight.numpy()
+    np.testing.assert_allclose(out.numpy(), [W[1] + W[2], 0.5 * W[3]], rtol=1e-6)
+    gin = mem.backward(x, lg.FloatTensor(2, 3).fill(1))
+    assert gin[1].type() == lens.type() and gin[1].numpy().tolist() == [2, 1]
+    par = mem.get(0)
+    with pytest.raises(ValueError, match=r'ParallelTable.*gradOutput\[1\] to be a legonn.DoubleTensor of size '
+                                         r'\(2,\), got legonn.FloatTensor'):
+        par.backward(x, [mem.get(1).gradInput[0], lens.float()])   # the Lua's len:clone() after :type()
+
+
+def write_wiki_stories(tmp_path, rng, n):
+    """What build_data.lua writes (not ported) for WikiMovies-style stories, as data.lua loads it: VectorArrays
+    ``.x`` (each line's number in its story, then its words) and ``.y`` (its answer), ``.st`` (each story's first
+    line, 0-based). A story: four statements ``m_j directed_by d_j`` (the directors drawn afresh per story, no
+    answer), then the question ``who directed m_i`` answered by its director."""
+    from .memnn_kvmemnn.vector_array import VectorArray
+    xs, ys, st = [VectorArray.new(10, 10, 1) for _ in range(3)]
+    for _ in range(n):
+        directors = rng.permutation([8, 9, 10, 11])
+        st.add(lg.Tensor([[xs.size()]]))
+        for j in range(4):
+            xs.add(lg.Tensor([[j + 1], [4 + j], [3], [int(directors[j])]]))
+            ys.add(lg.Tensor([[0]]))   # no answer: a statement
+        i = int(rng.integers(4))
+        xs.add(lg.Tensor([[5], [1], [2], [4 + i]]))
+        ys.add(lg.Tensor([[int(directors[i])]]))
+    base = str(tmp_path / 'train.txt')
+    for va, ext in ((xs, '.x'), (ys, '.y'), (st, '.st')):
+        va.save(base + ext)
+    return base
+
+
+def test_data_reads_stories_into_examples_with_memories(tmp_path):
+    """data.lua's create_data, get_next_example and get_current_example: each line an example, the story's
+    earlier lines its memories (``memx``/``memy``), TF-IDF weights 1/sqrt(n) (dictTFIDFPow 0), a negative label
+    other than the positive one."""
+    import random
+    from .memnn_kvmemnn.data import data
+    from .memnn_kvmemnn.dict import dict
+    random.seed(1)
+    o = base_options(tmp_path, dictClass='library.dict')
+    base = write_wiki_stories(tmp_path, np.random.default_rng(1), 3)
+    d = data.create_data(base, None, o, dict.create(o))
+    assert d.num_loaded_examples() == 15
+    seen, mems = [], []
+    while True:
+        ex, finished = d.get_next_example()
+        if ex is None:
+            assert finished is True
+            break
+        seen.append(ex)
+        mems.append(len(ex['memx']))   # the story's list, which later lines extend (as the Lua's table)
+    assert len(seen) == 15 and [int(e['index']) for e in seen[:6]] == [1, 2, 3, 4, 5, 1]
+    q = seen[4]
+    np.testing.assert_allclose(q[0].numpy(), [[1, 3 ** -0.5], [2, 3 ** -0.5], [int(q[0][2][0]), 3 ** -0.5]],
+                               rtol=1e-6)
+    assert len(q['memx']) == 4 and q['memx'][1].numpy()[:, 0].tolist()[:2] == [5, 3]
+    assert all(m is d.NULL for m in q['memy']) and d.get_positive_label(seen[0]) is None
+    assert q['memhx'] == [] and q['cands'] == [] and mems == [0, 1, 2, 3, 4] * 3
+    pos = d.get_positive_label(q)
+    assert pos[0][0] == q[1][0][0]
+    negs = {int(d.get_negative_label(q)[0][0]) for _ in range(40)}
+    assert int(pos[0][0]) not in negs and negs <= set(range(len(WIKI_WORDS)))
+
+
+def test_train_loop_reads_data_lua_and_hits_at_1_rises(tmp_path, capsys):
+    """train.lua's path for one thread: init_mlp, then base_model.lua's train (data.lua's create_data of
+    trainData, do_serial_train over get_random_example for maxTrainEpochs; memnn_model.lua's update builds the
+    key-value memories and ranks by negsample_update); hits@1 on the questions rises."""
+    import random
+    from .memnn_kvmemnn.data import data
+    from .memnn_kvmemnn.kvmemnn_model import kvmemNN
+    lg.manualSeed(5)
+    random.seed(5)
+    base = write_wiki_stories(tmp_path, np.random.default_rng(5), 60)
+    o = base_options(tmp_path, embeddingDim=32, maxHops=1, initWeights=0.3, numNegSamples=10, margin=0.1,
+                     learningRate=0.1, LTsharedWithResponse=True, memSize=10, sentenceSize=4, rankLoss=True,
+                     maxTrainEpochs=15, trainData=base, dataClass='library.data')
+    m = kvmemNN.init_mlp(o)
+    evaluation = data.create_data(base, None, o, m.dict)
 
     def hits_at_1():
-        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in DIRECTORS])
-        right = 0
-        for ex, x in data:
-            scores = lg.mv(labels, m.mlp.forward(x))
-            right += DIRECTORS[int(scores.numpy().argmax())] == ex['answer']
-        return right / len(data)
+        evaluation.reset()
+        labels = lg.stack([m.labelLT.forward(lg.FloatTensor([[d, 1]])).clone() for d in range(8, 12)])
+        right = total = 0
+        while True:
+            ex, finished = evaluation.get_next_example()
+            if finished:
+                return right / total
+            if int(ex['index']) == 5:
+                x = m.build_input(ex[0], m.build_memory_vectors(ex)[0])
+                right += 8 + int(lg.mv(labels, m.mlp.forward(x)).numpy().argmax()) == int(ex[1][0][0])
+                total += 1
 
     before = hits_at_1()
-    violations = []
-    for epoch in range(6):
-        n = 0
-        for ex, x in data:
-            loss = m.negsample_update(ex, x, lg.FloatTensor([[ex['answer'], 1]]))
-            n += loss['mean_rank']
-        violations.append(n)
+    ave = m.train()
     after = hits_at_1()
-    assert before < 0.5 and after > 0.9 and violations[-1] < 0.3 * violations[0], (before, after, violations)
+    assert before < 0.5 and after > 0.9, (before, after)
+    # do_serial_train averages what was trained since the last log line (nothing when the last step logged)
+    assert set(ave) <= {'rank_loss', 'mean_rank', 'mems'} and ave.get('mems', 4) == 4
+    out = capsys.readouterr().out
+    logs = [line for line in out.splitlines() if line.startswith('[exs:')]
+    assert '[loaded examples[1]:300]' in out and logs and all(' data:300 mems:4' in line for line in logs
+                                                              if ' mean_rank:' in line)
+
+
+def test_tfidf_weights_and_rare_words_as_data_c_computes(tmp_path):
+    """data.lua's addTFIDF through data.c (weights 1/(freq+10)^pow, L2-normalised; labels keep 1/sqrt(n)) and
+    resolveUNK's dictMinOcc (words rarer than it become the UNK symbol, 0-based 2)."""
+    from .memnn_kvmemnn.data import data
+    d = data()
+    d.opt = {'dictTFIDF': True, 'dictTFIDFPow': 1, 'dictMinOcc': 5}
+    d.dict = lambda: None
+    d.dict.index_to_freq = lg.DoubleTensor([0, 0, 0, 10, 30, 2])
+    d.examples_x = []
+    d.reset()
+    out = d.addTFIDF(lg.FloatTensor([3, 4]))
+    w = np.array([1 / 20, 1 / 40])
+    np.testing.assert_allclose(out.numpy(), np.stack([[3, 4], w / np.linalg.norm(w)], 1), rtol=1e-6)
+    np.testing.assert_allclose(d.addTFIDF(lg.FloatTensor([3, 4]), True).numpy()[:, 1], [0.5 ** 0.5] * 2, rtol=1e-6)
+    assert d.addTFIDF(lg.FloatTensor([0])) is d.NULL and d.is_null(d.NULL)
+    x = lg.FloatTensor([3, 5, 4])
+    assert d.resolveUNK(x).numpy().tolist() == [3, 2, 4] and x.numpy().tolist() == [3, 5, 4]

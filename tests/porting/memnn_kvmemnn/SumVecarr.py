@@ -47,7 +47,10 @@ class SumVecarr(nn.Module):
         if not self.gradInput:   # Lua: self.gradInput[1] == nil (the table starts empty)
             self.gradInput.append(lg.Tensor())
         self.gradInput[0].resizeAs(data)
-        self.gradInput[1:] = [len.clone()]
+        # Lua: self.gradInput[2] = len:clone(), the FloatTensor made above from a DoubleTensor len; legonn's
+        # accGradParameters refuses a gradient of another type than the output it flows back to
+        # (docs/porting.md's row on gradients of another floating type), so it is the input's len.
+        self.gradInput[1:] = [input[1].clone()]
 
         # C implementation
         if data.type() == 'torch.DoubleTensor':

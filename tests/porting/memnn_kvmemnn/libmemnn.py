@@ -1,5 +1,5 @@
 """KVmemnn/library/c/*.c (compiled by setup.sh into ``libmemnn.so``, which the Lua modules ``ffi.load``): the C
-functions the Lua calls, pe_transform.c, sum_vecarr.c and wlts.c, translated into Python line by line.
+functions the Lua calls, pe_transform.c, sum_vecarr.c, wlts.c and data.c, translated into Python line by line.
 
 Each takes what the Lua passes: ``torch.data(t)`` (``lg.data(t)``, a 1-D NumPy view of the storage from the
 tensor's first element, written through as the C writes through its pointer) and plain numbers. Not the C's
@@ -9,6 +9,9 @@ declares ``float*`` these take a float64 view as well (LuaJIT refuses a ``double
 PositionalEncoder and WeightedLookupTableSkinny run on FloatTensors only; the port's float64 gradient checks use
 that). The C's ``double sum[dim]`` accumulators are Python floats (doubles), as in the C.
 """
+import math
+
+import numpy as np
 
 
 # pe_transform.c
@@ -209,3 +212,31 @@ def wlts_updateParameters(lr, inputs, dims, sizes, weight, gradWeight, inputWeig
         grd_wgt_off = i * data_len
         for j in range(data_len):
             weight[word_off + j] -= lr * gradWeight[grd_wgt_off + j]
+
+
+# data.c (data.lua's ffi.load): 0-based dictionary indices, so ``freqs[ind - 1]`` is ``freqs[ind]``
+def addTFIDF(inp, out, size, tfpow, freqs):
+    sum_ = 0.0
+    for i in range(size):
+        i2 = i << 1
+        ind = int(inp[i])
+        out[i2] = ind
+        freq = float(np.float32(freqs[ind]))   # C: float freq
+        power = float(np.float32(1 / math.pow(freq + 10, tfpow))) if tfpow > 0 else 1.0
+        out[i2 + 1] = power
+        sum_ += power * power
+    norm = float(np.float32(math.sqrt(sum_)))
+    if norm > 0.00001:
+        for i in range(1, size << 1, 2):
+            out[i] /= norm
+
+
+def resolveMinOcc(dim, dictMinOcc, sizes, x, index_to_freq):
+    size = int(sizes[0])
+    data_len = 1
+    for d in range(1, dim):
+        data_len *= int(sizes[d])
+    for i in range(0, size * data_len, data_len):
+        word = int(x[i])   # C: (int) x[i] - 1
+        if index_to_freq[word] < dictMinOcc:
+            x[i] = 2   # C: 3, the 1-based UNK symbol
