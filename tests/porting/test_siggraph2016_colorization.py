@@ -16,6 +16,7 @@ import pytest
 import legonn as lg
 from legonn import image, nn
 from tests.porting.colorization import colorize
+from tests.porting.test_siggraph2017_inpainting import np_sequential
 
 C, G = 3, 5      # planes of the low-level features, size of the global features
 
@@ -56,48 +57,11 @@ def colornet():
     f = fusion(gfc(gconv2(gconv1(l1))))
     j = nn.JoinTable(1)([f, m])
     out = color(j)
-    return nn.gModule([in1, in2], [out]), dict(low=low1, mid=mid, gconv1=gconv1, gconv2=gconv2, gfc=gfc, fusion=fusion,
-                                               color=color)
+    parts = dict(low=low1, mid=mid, gconv1=gconv1, gconv2=gconv2, gfc=gfc, fusion=fusion, color=color)
+    return nn.gModule([in1, in2], [out]), parts
 
 
 # --- the NumPy reference --------------------------------------------------------------------------------------
-
-def np_conv(x, conv):
-    """SpatialConvolution of a C x H x W array (float64) with the module's weights, stride and padding."""
-    w = conv.weight.array.astype(np.float64)
-    b = conv.bias.array.astype(np.float64)
-    x = np.pad(x, ((0, 0), (conv.padH, conv.padH), (conv.padW, conv.padW)))
-    nOut, nIn, kH, kW = w.shape
-    oh = (x.shape[1] - kH) // conv.dH + 1
-    ow = (x.shape[2] - kW) // conv.dW + 1
-    out = np.zeros((nOut, oh, ow)) + b[:, None, None]
-    for i in range(kH):
-        for k in range(kW):
-            patch = x[:, i:i + conv.dH * oh:conv.dH, k:k + conv.dW * ow:conv.dW]
-            out += np.einsum('oc,chw->ohw', w[:, :, i, k], patch)
-    return out
-
-
-def np_sequential(x, seq):
-    """A Sequential of the modules colornet() uses, on one sample (no batch dimension)."""
-    for m in seq.modules:
-        name = lg.typename(m)
-        if name == 'nn.SpatialConvolution':
-            x = np_conv(x, m)
-        elif name == 'nn.ReLU':
-            x = np.maximum(x, 0)
-        elif name == 'nn.Sigmoid':
-            x = 1 / (1 + np.exp(-x))
-        elif name == 'nn.SpatialUpSamplingNearest':
-            x = x.repeat(2, axis=1).repeat(2, axis=2)
-        elif name == 'nn.View':
-            x = x.reshape(-1)
-        elif name == 'nn.Linear':
-            x = m.weight.array.astype(np.float64) @ x + m.bias.array.astype(np.float64)
-        else:
-            raise AssertionError(name)
-    return x
-
 
 def np_colornet(parts, x1, x2):
     """The network on one 224 x 224 image x1 and one full image x2 (1 x H x W arrays): 2 x H/2 x W/2."""

@@ -91,8 +91,10 @@ def np_full_conv(x, m):
     return out + b[:, None, None]
 
 
-def np_completionnet(net, x):
-    for m in net.modules:
+def np_sequential(x, seq):
+    """A Sequential of the modules these two ports' stand-in networks use (the colorization one's too), on one
+    sample (no batch dimension), in float64; batch normalisation in evaluation mode."""
+    for m in seq.modules:
         name = lg.typename(m)
         if name == 'nn.SpatialConvolution':
             x = np_conv(x, m)
@@ -108,6 +110,12 @@ def np_completionnet(net, x):
             x = np.maximum(x, 0)
         elif name == 'nn.Sigmoid':
             x = 1 / (1 + np.exp(-x))
+        elif name == 'nn.SpatialUpSamplingNearest':
+            x = x.repeat(2, axis=1).repeat(2, axis=2)
+        elif name == 'nn.View':
+            x = x.reshape(-1)
+        elif name == 'nn.Linear':
+            x = m.weight.array.astype(np.float64) @ x + m.bias.array.astype(np.float64)
         else:
             raise AssertionError(name)
     return x
@@ -117,16 +125,28 @@ def np_inpaint(net, picture, mask):
     """inpaint.lua's output for a 3 x H x W image and a 1 x H x W 0/1 mask (H, W multiples of 4, at most maxdim)."""
     holes = np.broadcast_to(mask, picture.shape) == 1
     masked = np.where(holes, 0.0, picture - np.array(MEAN)[:, None, None])
-    res = np_completionnet(net, np.concatenate([masked, mask]))
+    res = np_sequential(np.concatenate([masked, mask]), net)
     return picture * (1 - mask) + res * mask, masked + np.array(MEAN)[:, None, None]
 
-
-# --- the tests --------------------------------------------------------------------------------------------------
 
 def png(path, values):
     image.save(str(path), lg.from_numpy(np.ascontiguousarray(values, dtype=np.float32)))
     return image.load(str(path)).array.astype(np.float64)
 
+
+def files_with_a_hole(tmp_path, monkeypatch, seed, size, hole):
+    """net.t7, a random in.png of ``size`` and mask.png with 1 at ``hole`` in tmp_path, the working directory;
+    the mask as an H x W array."""
+    monkeypatch.chdir(tmp_path)
+    saved_completionnet(tmp_path / 'net.t7')
+    png(tmp_path / 'in.png', np.random.default_rng(seed).random((3,) + size))
+    grey = np.zeros(size)
+    grey[hole] = 1
+    png(tmp_path / 'mask.png', grey[None])
+    return grey
+
+
+# --- the tests --------------------------------------------------------------------------------------------------
 
 def test_inpaint_with_a_mask_file_matches_numpy(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
@@ -163,7 +183,6 @@ def test_inpaint_random_holes_and_maxdim(tmp_path, monkeypatch):
     # '*130/170' scales 150 x 170 to 114 x 130, then torch.round to multiples of 4: 116 x 132
     assert tuple(out.shape) == tuple(masked.shape) == (3, 116, 132)
     holes = (np.abs(masked - np.array(MEAN)[:, None, None]) <= 1.01 / 255).all(0)
-    rows, cols = np.nonzero(holes)
     # 2 to 4 rectangles of 33 to 129 pixels a side, scaled by 130 / 170: at least 25 x 25 pixels of holes
     assert holes.sum() >= 2 * 25 * 25
     assert np.abs(out - masked)[:, holes].mean() > 0.05    # the network filled them
@@ -178,12 +197,7 @@ def test_inpaint_on_the_gpu_gives_the_cpu_result(tmp_path, monkeypatch):
     """--gpu: the model and the input go to the GPU (``require 'cunn'`` is no line in legonn); ``:float()`` of
     the CUDA output brings it back for the compositing."""
     pytest.importorskip('cupy')
-    monkeypatch.chdir(tmp_path)
-    saved_completionnet(tmp_path / 'net.t7')
-    png(tmp_path / 'in.png', np.random.default_rng(4).random((3, 20, 24)))
-    grey = np.zeros((20, 24))
-    grey[4:12, 6:18] = 1
-    png(tmp_path / 'mask.png', grey[None])
+    grey = files_with_a_hole(tmp_path, monkeypatch, 4, (20, 24), (slice(4, 12), slice(6, 18)))
     inpaint.main(['--input', 'in.png', '--mask', 'mask.png', '--model', 'net.t7'])
     cpu = image.load('out.png').array
     inpaint.main(['--input', 'in.png', '--mask', 'mask.png', '--model', 'net.t7', '--gpu'])
@@ -226,12 +240,7 @@ def test_tensor2cvimg_and_back():
 def test_postproc_calls_opencv_as_the_lua(tmp_path, monkeypatch):
     """--postproc with a stand-in cv module (torch-opencv's inpaint and seamlessClone): the calls get OpenCV's
     BGR byte image, the byte mask and the centre of the holes' bounding box, 0-based (x, y)."""
-    monkeypatch.chdir(tmp_path)
-    saved_completionnet(tmp_path / 'net.t7')
-    png(tmp_path / 'in.png', np.random.default_rng(3).random((3, 16, 20)))
-    grey = np.zeros((16, 20))
-    grey[3:9, 5:16] = 1
-    png(tmp_path / 'mask.png', grey[None])
+    grey = files_with_a_hole(tmp_path, monkeypatch, 3, (16, 20), (slice(3, 9), slice(5, 16)))
     with pytest.raises(ModuleNotFoundError, match="'cv'"):
         inpaint.main(['--input', 'in.png', '--mask', 'mask.png', '--model', 'net.t7', '--postproc'])
 
