@@ -150,7 +150,7 @@ def saved_colornet(path, mean=0.45):
 
 def test_forwardnodes_9_of_the_torch7_file_is_legonns_forwardnodes_5(tmp_path):
     """docs/porting.md: Torch7's forwardnodes of a gModule of two inputs begin with innode, the split node and the
-    first input's select node (gmodule.lua:87-98, node.lua's split); legonn's hold the module nodes only."""
+    first input's select node (gmodule.lua:89-103, node.lua:56's split); legonn's hold the module nodes only."""
     saved_colornet(tmp_path / 'colornet.t7')
     raw = lg.load_lua(str(tmp_path / 'colornet.t7'), convert=False)['model']['forwardnodes']
     # the file as Torch7 reads it: innode (input), the split (nSplitOutputs 2), a select node (selectindex 1)
@@ -190,6 +190,25 @@ def test_colorize_matches_numpy(tmp_path, monkeypatch, rgb):
     assert np.abs(out.array - expected).max() <= 1.01 / 255
     # the colours came from the network: the image is not grey
     assert np.abs(out.array[0] - out.array[2]).max() > 0.05
+
+
+def test_colour_conversions_match_numpy():
+    """pred2rgb's chain in floats, before the PNG's 8 bits: yuv2rgb, rgb2lab, lab2rgb and rgb2yuv as image.c."""
+    rng = np.random.default_rng(4)
+    yuv = lg.from_numpy(np.stack([rng.random((6, 7)), rng.uniform(-0.3, 0.3, (6, 7)),
+                                  rng.uniform(-0.3, 0.3, (6, 7))]))
+    rgb = image.yuv2rgb(yuv)
+    assert np.allclose(rgb.array, np_yuv2rgb(*yuv.array), atol=1e-12)
+    rgb01 = lg.from_numpy(rng.random((3, 6, 7)))
+    lab = image.rgb2lab(rgb01)
+    assert np.allclose(lab.array, np_rgb2lab(rgb01.array), atol=1e-9)
+    # the round trip: image.c's XYZ matrices (rgb2lab's 0.412453 ..., lab2rgb's 3.2404542 ..., image.c:1488 and
+    # 1555) are not each other's exact inverses, so Torch7 comes back within 1e-3, not to rounding
+    back = image.lab2rgb(lab).array
+    assert np.allclose(back, rgb01.array, atol=1e-3) and not np.allclose(back, rgb01.array, atol=1e-6)
+    lab.array[1:] += rng.uniform(-20, 20, (2, 6, 7))                          # predicted a and b
+    assert np.allclose(image.lab2rgb(lab).array, np_lab2rgb(lab.array), atol=1e-9)
+    assert np.allclose(image.rgb2yuv(rgb01).array, np_rgb2yuv(rgb01.array), atol=1e-12)
 
 
 def test_colorize_writes_where_it_is_told(tmp_path, monkeypatch):
