@@ -104,7 +104,7 @@ def test_keypoint_donkey_moves_keypoints_with_the_crop_and_flip(tmp_path, reprod
     from .gawwn.data.data import data
     enc = text_encoder()
     write_data(tmp_path, enc)
-    feats = [enc.forward(one_hot(c)).numpy() for c in CAPTIONS]
+    feats = [enc.forward(one_hot(c)).clone().numpy() for c in CAPTIONS]
     opt = changes(tmp_path, nThreads=1, manualSeed=5, loadSize=SIDE, fineSize=128, num_elt=NUM_PARTS,
                   keypoint_dim=16, numCaption=4, num_holdout=1)
     loader = data.new(1, 'cub_keypoint_and_image', opt)
