@@ -164,3 +164,78 @@ def test_util_boxes_and_keypoints():
     assert drawn[2, 27 - 1, 20 - 1] == 1 and float(drawn[2, 50:, 50:].sum()) == 0
     with pytest.raises(NameError):
         util.normalize_box(lg.zeros(3, 4, 4), lg.Tensor([1, 1, 2, 2]))      # the Lua's nil `w_sc`
+
+
+def write_bbox_data(root, enc, per_class=2, seed=0):
+    """The bbox donkey's files: each image a dark background with a bird-coloured box, its ``loc`` (4 x 1: 1-based
+    pixel x, y, width, height) that box."""
+    rng = np.random.RandomState(seed)
+    (root / 'images').mkdir()
+    (root / 'files').mkdir()
+    for c in range(len(CAPTIONS)):
+        feats = enc.forward(one_hot(CAPTIONS[c])).clone()
+        for k in range(per_class):
+            x, y = rng.randint(10, 50, 2)
+            w, h = rng.randint(50, 90, 2)
+            pixels = np.full((3, SIDE, SIDE), 0.1)
+            pixels[:, y - 1:y - 1 + h, x - 1:x - 1 + w] = np.array(COLOURS[c])[:, None, None]
+            img = 'class_%d_%d.png' % (c + 1, k)
+            image.save(str(root / 'images' / img), lg.Tensor(pixels))
+            loc = lg.Tensor([[x], [y], [w], [h]])
+            lg.save(str(root / 'files' / ('%d_%d.t7' % (c + 1, k))), {'img': img, 'txt': feats, 'loc': loc})
+
+
+def test_bbox_donkey_gives_the_affine_crop_of_the_box(tmp_path):
+    """donkey_folder_cub_bbox_and_image.lua: the box it returns as an affine crop, sampled from the image by stn's
+    AffineGridGeneratorBHWD and BilinearSamplerBHWD (as D's region pathway samples its features), is the bird's
+    colour all over; its inverse (main_cub_bbox.lua's netI, CropInvert) places a 16x16 map inside the box of a
+    16x16 canvas (G's region pathway) and nowhere else; the debug image has the box drawn."""
+    from legonn import nn
+    enc = text_encoder()
+    write_bbox_data(tmp_path, enc)
+    threads.local.opt = opt = changes(tmp_path, loadSize=SIDE, fineSize=128, num_elt=1, numCaption=4, num_holdout=1)
+    from .gawwn.data import donkey_folder_cub_bbox_and_image as bbox_donkey
+    bbox_donkey.run()
+    lg.manualSeed(3)
+    img, txt, loc, dbg = threads.local.trainLoader.sample(4)
+    assert img.size() == (4, 1, 3, 128, 128) and loc.size() == (4, 1, 2, 3) and txt.size() == (4, 1, TXT_SIZE)
+    colours = np.array(COLOURS) * 2 - 1
+    hwc = img.select(1, 0).transpose(1, 2).transpose(2, 3).contiguous()
+    crop = nn.BilinearSamplerBHWD().forward([hwc, nn.AffineGridGeneratorBHWD(16, 16).forward(loc.view(-1, 2, 3))])
+    inner = crop[:, 3:13, 3:13, :].numpy()     # away from the box edges (the Lua rounds them to a pixel or two)
+    for n in range(4):
+        cls = np.abs(colours - inner[n].mean((0, 1))).sum(1).argmin()
+        assert np.abs(inner[n] - colours[cls]).max() < 0.05
+        assert float(dbg[n, 0, 1].max()) == 1.0             # the box drawn in the green channel (num_elt * 1)
+    netI = nn.Sequential().add(nn.View(-1, 2, 3)).add(CropInvert.CropInvert()).add(nn.View(-1, 1, 2, 3))
+    loc_g = netI.forward(loc)
+    ones = lg.ones(4, 16, 16, 1)
+    placed = nn.BilinearSamplerBHWD().forward([ones, nn.AffineGridGeneratorBHWD(16, 16).forward(loc_g.view(-1, 2, 3))])
+    for n in range(4):
+        s_y, t_y, s_x, t_x = float(loc[n, 0, 0, 0]), float(loc[n, 0, 0, 2]), float(loc[n, 0, 1, 1]), float(loc[n, 0, 1, 2])
+        ys = np.linspace(-1, 1, 16)                          # the grid's normalized coordinates
+        inside = (np.abs(ys - t_y)[:, None] < s_y - 0.15) & (np.abs(ys - t_x)[None, :] < s_x - 0.15)
+        outside = (np.abs(ys - t_y)[:, None] > s_y + 0.15) | (np.abs(ys - t_x)[None, :] > s_x + 0.15)
+        mask = placed[n, :, :, 0].numpy()
+        assert (mask[inside] > 0.99).all() and (mask[outside] < 0.01).all() and inside.any()
+
+
+@pytest.mark.gpu
+def test_main_cub_bbox_trains_on_the_gpu(tmp_path):
+    """main_cub_bbox.lua as the repository runs it (it requires cudnn, so CUDA: ``gpu=1``, ``use_cudnn=1``,
+    scripts/train_cub_bbox.sh's num_elt 1 and num_holdout 1): D and G step by adam, the losses finite and
+    falling; G's boxes are the inverses of the real ones; the display shows the fakes with their boxes drawn."""
+    from .gawwn import main_cub_bbox
+    lg.manualSeed(0)
+    write_bbox_data(tmp_path, text_encoder())
+    disp = Display()
+    netG, netD, netI, record = main_cub_bbox.main(changes(tmp_path, gpu=1, use_cudnn=1, num_elt=1, numCaption=4,
+                                                          num_holdout=1, name='cub_bbox'), disp)
+    errD, errG = np.array(record['errD']), np.array(record['errG'])
+    assert len(errD) == 8 and np.isfinite(errD).all() and np.isfinite(errG).all()
+    assert errD[-3:].mean() < errD[:3].mean() and errG[-3:].mean() < errG[:3].mean()
+    loc, loc_g = record['loc'][0], record['loc_g'][0]
+    assert np.allclose(loc_g[:, 0, 0, 0].numpy(), 1 / loc[:, 0, 0, 0].numpy(), rtol=1e-5)
+    assert disp.shown[0] == ((4, 3, 128, 128), 10)
+    G = lg.load(str(tmp_path / 'checkpoints' / 'cub_bbox_4_net_G.t7'))
+    assert lg.typename(G) == 'nn.Sequential'
