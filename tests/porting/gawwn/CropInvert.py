@@ -40,4 +40,5 @@ class CropInvert(nn.Module):
         return self.gradInput
 
 
-lg.register(CropInvert, 'nn.CropInvert')    # torch.class('nn.CropInvert', 'nn.Module'): reached as CropInvert.CropInvert
+# torch.class('nn.CropInvert', 'nn.Module'): reached as CropInvert.CropInvert, legonn's nn gains no class
+lg.register(CropInvert, 'nn.CropInvert')

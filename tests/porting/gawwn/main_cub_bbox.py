@@ -574,12 +574,15 @@ def main(changes, disp=None):
                 for b in range(bbox.size(1)):
                     fake[b] = util.draw_box(fake[b], bbox[:, b])
                 disp.image(fake.narrow(0, 0, 4), {'win': opt['display_id'], 'title': opt['name']})
-                disp.image(real_img.select(1, 0).narrow(0, 0, 4), {'win': opt['display_id'] * 3, 'title': opt['name']})
+                disp.image(real_img.select(1, 0).narrow(0, 0, 4),
+                           {'win': opt['display_id'] * 3, 'title': opt['name']})
 
         if epoch % opt['save_every'] == 0:
             paths.mkdir(opt['checkpoint_dir'])
-            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_G.t7', netG.clone().clearState())
-            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_D.t7', netD.clone().clearState())
+            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_G.t7',
+                    netG.clone().clearState())
+            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_D.t7',
+                    netD.clone().clearState())
             lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_opt.t7', opt)
             print(('End of epoch %d / %d \t Time Taken: %.3f') % (
                   epoch, opt['niter'], epoch_tm.time()['real']))

@@ -468,12 +468,16 @@ def main(changes, disp=None):
                       errG if errG is not None else -1, errD if errD is not None else -1,
                       fake_score))
                 fake = netG.output
-                disp.image(fake.narrow(0, 0, min(4, opt['batchSize'])), {'win': opt['display_id'], 'title': opt['name']})
-                disp.image(real_img.narrow(0, 0, min(4, opt['batchSize'])), {'win': opt['display_id'] * 3, 'title': opt['name']})
+                disp.image(fake.narrow(0, 0, min(4, opt['batchSize'])),
+                           {'win': opt['display_id'], 'title': opt['name']})
+                disp.image(real_img.narrow(0, 0, min(4, opt['batchSize'])),
+                           {'win': opt['display_id'] * 3, 'title': opt['name']})
         if epoch % opt['save_every'] == 0:
             paths.mkdir(opt['checkpoint_dir'])
-            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_G.t7', netG.clone().clearState())
-            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_D.t7', netD.clone().clearState())
+            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_G.t7',
+                    netG.clone().clearState())
+            lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_net_D.t7',
+                    netD.clone().clearState())
             lg.save(opt['checkpoint_dir'] + '/' + opt['name'] + '_' + '%d' % epoch + '_opt.t7', opt)
             print(('End of epoch %d / %d \t Time Taken: %.3f') % (
                   epoch, opt['niter'], epoch_tm.time()['real']))
