@@ -241,3 +241,29 @@ def test_main_cub_bbox_trains_on_the_gpu(tmp_path):
     assert disp.shown[0] == ((4, 3, 128, 128), 10)
     G = lg.load(str(tmp_path / 'checkpoints' / 'cub_bbox_6_net_G.t7'))
     assert lg.typename(G) == 'nn.Sequential'
+
+
+def test_main_gen_keypoints_fills_in_the_missing_keypoints(tmp_path):
+    """main_gen_keypoints.lua (scripts/train_cub_gen_keypoints.sh's dataset cub_keypoint_only, the keypoint-only
+    donkey, num_holdout 1; ngf = ndf as there, since its D builds ``Linear(.., ngf*4)`` into
+    ``BatchNormalization(ndf*4)``): D and G step by adam with finite losses; each generated keypoint set keeps
+    the given (not dropped, visible) keypoints exactly and fills the others with G's sigmoid outputs in (0, 1)."""
+    from .gawwn import main_gen_keypoints
+    lg.manualSeed(0)
+    write_data(tmp_path, text_encoder())
+    disp = Display()
+    netG, netD, record = main_gen_keypoints.main(changes(tmp_path, dataset='cub_keypoint_only', num_holdout=1,
+                                                         drop_prob=0.5, niter=6, save_every=6), disp)
+    errD, errG = np.array(record['errD']), np.array(record['errG'])
+    assert len(errD) == 12 and np.isfinite(errD).all() and np.isfinite(errG).all()
+    assert errG[-3:].mean() != errG[:3].mean() and errD[-3:].mean() < errD[:3].mean()
+    kept = 0
+    for given, fake in zip(record['loc_g'], record['fake']):
+        given, fake = given.numpy(), fake.numpy()
+        on = given[:, :, 2] == 1
+        assert np.array_equal(fake[on], given[on])
+        assert ((fake[~on] > 0) & (fake[~on] < 1)).all()
+        kept += on.sum()
+    assert 0 < kept < 12 * 4 * NUM_PARTS
+    assert disp.shown[0] == ((4, 3, 128, 128), 10)
+    assert (tmp_path / 'checkpoints' / 'cub_kp_6_net_G.t7').exists()

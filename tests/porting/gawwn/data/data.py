@@ -1,13 +1,13 @@
 """data/data.lua: icml2016's data.lua (tests/porting/icml2016/data/data.py, whose ``data`` class this one extends)
-but for the dataset names ``new`` maps to donkey files: here cub_keypoint_and_image and cub_bbox_and_image
-to their donkeys; the other three (mhp_keypoint_and_image, mhp_keypoint_only, cub_keypoint_only) are not ported."""
+but for the dataset names ``new`` maps to donkey files: here cub_keypoint_and_image, cub_bbox_and_image
+and cub_keypoint_only to their donkeys; MHP's two (mhp_keypoint_and_image, mhp_keypoint_only) are not ported."""
 import functools
 
 from legonn import threads
 
 from ...context_encoder import _InlineJobs
 from ...icml2016.data import data as icml2016_data
-from . import donkey_folder_cub_bbox_and_image, donkey_folder_cub_keypoint_and_image
+from . import donkey_folder_cub_bbox_and_image, donkey_folder_cub_keypoint, donkey_folder_cub_keypoint_and_image
 
 
 class data(icml2016_data.data):
@@ -22,7 +22,9 @@ class data(icml2016_data.data):
             donkey_file = donkey_folder_cub_keypoint_and_image
         elif dataset_name == 'cub_bbox_and_image':
             donkey_file = donkey_folder_cub_bbox_and_image
-        elif dataset_name in ('mhp_keypoint_and_image', 'mhp_keypoint_only', 'cub_keypoint_only'):
+        elif dataset_name == 'cub_keypoint_only':
+            donkey_file = donkey_folder_cub_keypoint
+        elif dataset_name in ('mhp_keypoint_and_image', 'mhp_keypoint_only'):
             raise NotImplementedError('the donkey of ' + dataset_name + ' is not ported')
         else:
             raise ValueError('Unknown dataset: ' + dataset_name)

@@ -14,10 +14,11 @@ from legonn.pl import dir
 from .. import util
 
 
-def run():
+def run(trainLoader=None):
+    """``trainLoader``: donkey_folder_cub_keypoint.lua's, whose file is this one's but for ``sample``."""
     G = threads.local
     opt = G.opt
-    trainLoader = Loader()
+    trainLoader = trainLoader or Loader()
 
     if opt.get('num_holdout') is None:
         opt['num_holdout'] = 0
