@@ -134,7 +134,6 @@ def test_keypoint_donkey_moves_keypoints_with_the_crop_and_flip(tmp_path, reprod
 def test_crop_invert_inverts_affine_crops_and_its_gradient_is_exact():
     """CropInvert.lua's output is util.lua's invert_affine, and inverting twice gives the crop back; its
     hand-written gradInput agrees with central differences."""
-    lg.setdefaulttensortype('torch.DoubleTensor')
     aff = lg.zeros(3, 2, 3)
     aff[:, 0, 0].uniform(0.3, 0.9)
     aff[:, 1, 1].uniform(0.3, 0.9)
