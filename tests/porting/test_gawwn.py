@@ -266,3 +266,15 @@ def test_main_gen_keypoints_fills_in_the_missing_keypoints(tmp_path):
     assert 0 < kept < 12 * 4 * NUM_PARTS
     assert disp.shown[0] == ((4, 3, 128, 128), 10)
     assert (tmp_path / 'checkpoints' / 'cub_kp_6_net_G.t7').exists()
+
+
+def test_data_new_names_its_datasets():
+    """data.lua's chain: an unknown name raises its 'Unknown dataset' error; MHP's two donkeys are not ported and
+    say so; icml2016's names are not this data.lua's."""
+    from .gawwn.data.data import data
+    with pytest.raises(ValueError, match='Unknown dataset: cub_parts'):
+        data.new(0, 'cub_parts', {})        # main_cub_keypoints.lua's default dataset name has no donkey
+    with pytest.raises(NotImplementedError, match='mhp_keypoint'):
+        data.new(0, 'mhp_keypoint_only', {})
+    with pytest.raises(ValueError, match='Unknown dataset: cub'):
+        data.new(0, 'cub', {})
