@@ -36,11 +36,10 @@ def _trainLoaderSize():
 
 class data:
 
-    @classmethod
-    def new(cls, n, dataset_name, opt_=None):
-        opt_ = opt_ or {}
-        self = cls()
-
+    @staticmethod
+    def donkey_file(dataset_name):
+        """data.new's if-chain from the dataset's name to its donkey file (reedscot/nips2016's data.lua, this one
+        but for the chain, overrides it)."""
         donkey_file = None
         if dataset_name == 'cub' or dataset_name == 'flowers':
             donkey_file = donkey_folder_txt
@@ -48,6 +47,14 @@ class data:
             raise NotImplementedError('data/donkey_folder_coco.lua and donkey_folder_txt_coco.lua are not ported')
         else:
             raise ValueError('Unknown dataset: ' + dataset_name)
+        return donkey_file
+
+    @classmethod
+    def new(cls, n, dataset_name, opt_=None):
+        opt_ = opt_ or {}
+        self = cls()
+
+        donkey_file = cls.donkey_file(dataset_name)
 
         if n > 0:
             options = opt_
