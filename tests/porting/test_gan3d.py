@@ -102,10 +102,6 @@ def test_invalid_class_is_refused(workdir):
 
 @pytest.mark.gpu
 def test_gpu_branch_converts_to_cudnn(workdir):
-    pytest.importorskip('cupy')
-    from legonn import cutorch
-    if not cutorch.isavailable():
-        pytest.skip('no CUDA device')
     tmp_path, netG, demo = workdir
     os.makedirs('models_gpu')
     lg.save('models_gpu/chair_G_gpu.t7', netG.clone().cuda())

@@ -26,7 +26,7 @@ def main(mat, arg=None):
         xlua.require('cunn')
         xlua.require('cudnn')
         xlua.require('cutorch')
-        cutorch.setDevice(opt['gpu'])
+        cutorch.setDevice(opt['gpu'] - 1)   # devices are 0-based
     all_classes = ['car', 'chair', 'desk', 'gun', 'sofa']
     class_used = []
     for _, c in enumerate(all_classes):
