@@ -1,0 +1,145 @@
+"""xiaolonw/ss-gan ported (tests/porting/ss_gan/): the structure GAN (structure-gan/train.lua with its
+adversarial_ct.lua step, data.lua's donkeys, donkey.lua's normal-map hook and dataset.lua's list-file loader) run
+on a few 16x16 surface-normal maps written here as PNGs and scaled by the donkey to the 72x72 that the layers fix,
+with ``nplanes`` 4 where the Lua has 64."""
+import math
+import os
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import image, threads
+from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
+from tests.porting.ss_gan.structure_gan import train as structure_train
+
+
+def write_normals(root, n):
+    """``n`` smooth normal maps (a tilted plane each, facing the camera) as 8-bit PNGs, ``(normal + 1) * 127.5``,
+    listed in ``trainlist.txt`` as ``<label> <image>`` relative to ``root``."""
+    rng = np.random.RandomState(0)
+    lines = []
+    ys, xs = np.mgrid[0:16, 0:16] / 15.0 - 0.5
+    for i in range(n):
+        a, b = rng.uniform(-1, 1, 2)
+        nrm = np.stack([a + 0.5 * xs, b + 0.5 * ys, np.ones_like(xs)])
+        nrm /= np.sqrt((nrm ** 2).sum(0, keepdims=True))
+        img = lg.from_numpy(((nrm + 1) * 127.5).round().astype(np.float32) / 255)
+        name = 'normal_%02d.png' % i
+        image.save(os.path.join(root, name), img)
+        lines.append('%s rgb_%02d.png' % (name, i))
+    with open(os.path.join(root, 'trainlist.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+@pytest.fixture
+def normals(tmp_path, monkeypatch):
+    data_root = tmp_path / 'render_data'
+    data_root.mkdir()
+    write_normals(str(data_root), 6)
+    run = tmp_path / 'run'
+    run.mkdir()
+    monkeypatch.chdir(run)                        # donkey.lua's cache is ../cache
+    monkeypatch.setenv('DATA_ROOT', str(tmp_path))
+    monkeypatch.setattr(structure_dataset, 'list_file', str(data_root / 'trainlist.txt'))
+    monkeypatch.setattr(structure_dataset, 'path_dataset', str(data_root) + '/')
+    return tmp_path
+
+
+def _argv(monkeypatch, tmp_path, **opts):
+    args = {'save': str(tmp_path / 'save'), 'batchSize': 4, 'epochSize': 8, 'gpu': -1, 'nDonkeys': 0,
+            'noiseDim': 8, 'saveFreq': 2, 'threads': 1, 'learningRate': 0.02}
+    args.update(opts)
+    monkeypatch.setattr(sys, 'argv', ['train.lua'] + [w for k, v in args.items() for w in ('--' + k, str(v))])
+
+
+def _gap(G):
+    """D's mean output (in evaluation mode) on a real batch minus that on G's samples (G in training mode, as
+    the step draws them: its batch normalisation has no trained statistics before the first step)."""
+    G.model_D.evaluate()
+    lg.manualSeed(5)
+    real = G.makeData(*G.trainLoader.sample(G.opt['batchSize']))[2]
+    noise = lg.Tensor(G.opt['batchSize'], G.opt['noiseDim'], 1, 1).uniform(-1, 1)
+    fake = G.model_G.forward(noise)
+    return float(G.model_D.forward(real).mean()) - float(G.model_D.forward(fake).mean())
+
+
+def test_structure_gan_trains_and_saves(normals, monkeypatch, capsys):
+    """train.lua for 3 epochs of 8 batches: the D and G losses printed by adversarial_ct's closures stay finite
+    and move from log 2, D's real/fake gap moves, the confusion matrix (zeroed each epoch) counts the last epoch's D outputs, the checkpoint of
+    epoch 2 (saveFreq) reloads through ``--network``."""
+    _argv(monkeypatch, normals)
+    lg.manualSeed(1)
+    G = structure_train.main(nplanes=4, nepochs=0)
+    gap0 = _gap(G)
+    lg.manualSeed(1)
+    G = structure_train.main(nplanes=4, nepochs=3)
+    out = capsys.readouterr().out
+    errD = np.array([float(v) for v in re.findall(r'\bD: (\S+)', out)])
+    errG = np.array([float(v) for v in re.findall(r'\bG: (\S+)', out)])
+    assert len(errD) == len(errG) == 24
+    assert np.isfinite(errD).all() and np.isfinite(errG).all()
+    assert abs(errD[0] - math.log(2)) < 0.01 and np.abs(errD[-6:] - math.log(2)).max() > 0.05
+    assert np.abs(errG[-6:] - errG[0]).max() > 0.05
+    # the step sizes of the script's adam: lr/50 for the first 10 updates of each, lr/5 up to 30
+    assert ' 0.0004 ' in out and ' 0.004 ' in out and G.adamState_G['numUpdates'] == 24
+    assert abs(_gap(G) - gap0) > 0.01
+    assert G.confusion.mat.sum() == 8 * 4 and 0 <= G.confusion.totalValid <= 1
+    assert os.path.isfile(normals / 'save' / 'adversarial_2.net')
+    assert not os.path.exists(normals / 'save' / 'adversarial_3.net')
+    with open(normals / 'save' / 'train.log') as f:
+        assert len(f.read().strip().split('\n')) == 4      # the header and one line per epoch
+
+    saved = lg.load(str(normals / 'save' / 'adversarial_2.net'))
+    assert saved['opt']['batchSize'] == 4
+    _argv(monkeypatch, normals, network=str(normals / 'save' / 'adversarial_2.net'), saveFreq=5)
+    G2 = structure_train.main(nplanes=4, nepochs=0)
+    assert 'Loading train metadata from cache' in capsys.readouterr().out
+    np.testing.assert_array_equal(G2.parameters_G.numpy(), saved['G'].getParameters()[0].numpy())
+
+
+def test_generator_outputs_unit_normals(normals, monkeypatch):
+    """G's Transpose/View/Normalize(2)/View/Transpose tail: each pixel of a sample is a unit 3-vector, and the
+    transposes bring the pixels back where the Tanh put them (G in training mode: in evaluation mode its untrained
+    running statistics leave the Tanh's outputs near 1e-5, where Normalize's eps of 1e-10 counts, as in Torch7)."""
+    _argv(monkeypatch, normals)
+    lg.manualSeed(2)
+    G = structure_train.main(nplanes=4, nepochs=0)
+    noise = lg.Tensor(3, 8, 1, 1).uniform(-1, 1)
+    out = G.model_G.forward(noise).numpy()
+    assert out.shape == (3, 3, 72, 72)
+    np.testing.assert_allclose(np.sqrt((out ** 2).sum(1)), 1, rtol=1e-5)
+    tanh = [m for m in G.model_G.listModules() if lg.type(m) == 'nn.Tanh'][0].output.numpy()
+    np.testing.assert_allclose(out, tanh / np.sqrt((tanh ** 2).sum(1, keepdims=True)), rtol=1e-5, atol=1e-6)
+
+
+def test_donkey_makes_unit_normal_batches(normals, monkeypatch):
+    """donkey.lua's trainHook (image = label, both scaled to [-1, 1]) and makeData (each pixel divided by its
+    norm over the channels), on dataset.lua's list-file loader: ``get`` reads the listed label files."""
+    _argv(monkeypatch, normals, batchSize=3)
+    lg.manualSeed(3)
+    G = structure_train.main(nplanes=4, nepochs=0)
+    loader = G.trainLoader
+    assert loader.size() == 6
+    assert lg.ffi.string(lg.data(loader.labelPath[4])).endswith('render_data/normal_04.png')
+    assert lg.ffi.string(lg.data(loader.imagePath[4])).endswith('render_data/rgb_04.png')
+    img, lbl = loader.get(1, 2)
+    assert img.size().tolist() == [2, 3, 72, 72]
+    np.testing.assert_array_equal(img.numpy(), lbl.numpy())
+    want = image.scale(image.load(str(normals / 'render_data' / 'normal_01.png'), 3, 'float'), 72, 72) * 255
+    np.testing.assert_allclose(lbl[0].numpy(), want.numpy() / 127.5 - 1, rtol=1e-5, atol=1e-6)
+    fine, class_, label = G.makeData(img, lbl)
+    assert class_ == 0 and fine is img
+    np.testing.assert_allclose(np.sqrt((label.numpy() ** 2).sum(1)), 1, rtol=1e-5)
+
+
+def test_threaded_donkeys(normals, monkeypatch, reproducible_workers):
+    """data.lua's ``Threads(opt.nDonkeys, ...)`` path: each donkey seeded ``manualSeed + idx`` runs donkey.lua
+    (the first builds the cache, the second may read it) and delivers the batches of an epoch."""
+    _argv(monkeypatch, normals, nDonkeys=2, epochSize=3)
+    lg.manualSeed(4)
+    G = structure_train.main(nplanes=4, nepochs=1)
+    assert G.batchNumber == 3 and G.confusion.mat.sum() == 3 * 4
+    G.donkeys.terminate()
