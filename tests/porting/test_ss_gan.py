@@ -14,11 +14,13 @@ import legonn as lg
 from legonn import image, threads
 from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
 from tests.porting.ss_gan.structure_gan import train as structure_train
+from tests.porting.ss_gan.style_gan_nofcn import donkey as style_donkey
+from tests.porting.ss_gan.style_gan_nofcn import train as style_train
 
 
 def write_normals(root, n):
     """``n`` smooth normal maps (a tilted plane each, facing the camera) as 8-bit PNGs, ``(normal + 1) * 127.5``,
-    listed in ``trainlist.txt`` as ``<label> <image>`` relative to ``root``."""
+    and their RGB images, listed in ``trainlist.txt`` as ``<label> <image>`` relative to ``root``."""
     rng = np.random.RandomState(0)
     lines = []
     ys, xs = np.mgrid[0:16, 0:16] / 15.0 - 0.5
@@ -29,6 +31,10 @@ def write_normals(root, n):
         img = lg.from_numpy(((nrm + 1) * 127.5).round().astype(np.float32) / 255)
         name = 'normal_%02d.png' % i
         image.save(os.path.join(root, name), img)
+        # the photo: a shading of the normals by a light from the top left, in a colour of its own
+        shade = np.clip(nrm.T.dot([-0.4, -0.4, 0.8]).T, 0, 1)
+        rgb = shade[None] * rng.uniform(0.3, 1, (3, 1, 1))
+        image.save(os.path.join(root, 'rgb_%02d.png' % i), lg.from_numpy(rgb.astype(np.float32)))
         lines.append('%s rgb_%02d.png' % (name, i))
     with open(os.path.join(root, 'trainlist.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -86,6 +92,10 @@ def test_structure_gan_trains_and_saves(normals, monkeypatch, capsys):
     # the step sizes of the script's adam: lr/50 for the first 10 updates of each, lr/5 up to 30
     assert ' 0.0004 ' in out and ' 0.004 ' in out and G.adamState_G['numUpdates'] == 24
     assert abs(_gap(G) - gap0) > 0.01
+    # fevalG's ``model_D.modules[1].gradInput`` (nngraph lists a gModule's modules in its forward order): the input
+    # Identity's gradInput, D's gradient with respect to the samples
+    assert lg.type(G.model_D.modules[0]) == 'nn.Identity'
+    assert G.model_D.modules[0].gradInput is G.model_D.gradInput
     assert G.confusion.mat.sum() == 8 * 4 and 0 <= G.confusion.totalValid <= 1
     assert os.path.isfile(normals / 'save' / 'adversarial_2.net')
     assert not os.path.exists(normals / 'save' / 'adversarial_3.net')
@@ -143,3 +153,54 @@ def test_threaded_donkeys(normals, monkeypatch, reproducible_workers):
     G = structure_train.main(nplanes=4, nepochs=1)
     assert G.batchNumber == 3 and G.confusion.mat.sum() == 3 * 4
     G.donkeys.terminate()
+
+
+def test_style_gan_trains_conditioned_on_normals(normals, monkeypatch, capsys):
+    """style-gan-nofcn/train.lua (128 x 128, its coefL2 of 1e-5 on) for 3 epochs of 8 batches: the losses stay
+    finite and move, D's gradients come only from its own step (G's step runs D's updateGradInput alone), and a
+    sample is an RGB image in (-1, 1) that depends on its normal map."""
+    _argv(monkeypatch, normals, scale=128)
+    lg.manualSeed(6)
+    G = style_train.main(nplanes=4, nepochs=3)
+    out = capsys.readouterr().out
+    errD = np.array([float(v) for v in re.findall(r'\bD: (\S+)', out)])
+    errG = np.array([float(v) for v in re.findall(r'\bG: (\S+)', out)])
+    assert len(errD) == len(errG) == 24
+    assert np.isfinite(errD).all() and np.isfinite(errG).all()
+    assert np.abs(errD - errD[0]).max() > 0.01 and np.abs(errG - errG[0]).max() > 0.01
+    assert G.opt['coefL2'] == 0.00001 and G.opt['flag'] == 1
+    assert G.adamState_D['numUpdates'] == G.adamState_G['numUpdates'] == 24
+
+    real, _, normal = G.makeData(*G.trainLoader.sample(2))
+    assert real.size().tolist() == normal.size().tolist() == [2, 3, 128, 128]
+    noise = lg.Tensor(2, 8, 1, 1).uniform(-1, 1)
+    fake = G.model_G.forward([noise, normal]).clone()
+    assert fake.size().tolist() == [2, 3, 128, 128] and float(fake.abs().max()) < 1
+    other = G.model_G.forward([noise, normal.index(0, lg.LongTensor([1, 0]))])
+    assert float((other - fake).abs().max()) > 1e-4
+
+    # fevalG's D.updateGradInput: D's gradients are those fevalD left
+    G.gradParameters_D.fill(7)
+    G.model_D.forward([fake, normal])
+    G.model_D.updateGradInput([fake, normal], lg.Tensor(2, 1).fill(1))
+    assert float(G.gradParameters_D.min()) == float(G.gradParameters_D.max()) == 7
+    assert G.model_D.gradInput[0].size().tolist() == [2, 3, 128, 128]
+
+
+def test_style_donkey_saves_the_first_batch_while_flag_is_0(normals, monkeypatch, tmp_path):
+    """style-gan-nofcn/donkey.lua's makeData with ``opt.flag == 0`` writes each image and label of the batch as
+    ``(x + 1) * 127.5`` bytes to ``savepath``, then sets the flag (train.lua sets it to 1 first, so the script never
+    writes them)."""
+    _argv(monkeypatch, normals, scale=128, batchSize=2)
+    monkeypatch.setattr(style_donkey, 'savepath', str(tmp_path / 'imgs'))
+    os.makedirs(tmp_path / 'imgs')
+    lg.manualSeed(7)
+    G = style_train.main(nplanes=4, nepochs=0)
+    G.opt['flag'] = 0
+    img, lbl = G.trainLoader.get(0, 1)
+    G.makeData(img, lbl)
+    assert G.opt['flag'] == 1
+    assert sorted(os.listdir(tmp_path / 'imgs')) == ['0001_img.jpg', '0001_label.jpg', '0002_img.jpg', '0002_label.jpg']
+    back = image.load(str(tmp_path / 'imgs' / '0002_label.jpg'), 3, 'float').numpy() * 255
+    want = np.trunc((lbl[1].numpy() + 1) * 127.5)
+    assert np.abs(back - want).mean() < 4          # JPEG's loss

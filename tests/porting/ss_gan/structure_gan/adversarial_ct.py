@@ -8,7 +8,7 @@ import math
 import types
 
 import legonn as lg
-from legonn import cutorch, optim, threads, xlua
+from legonn import cutorch, threads, xlua
 
 G = threads.local
 

@@ -1,6 +1,8 @@
-"""structure-gan/data.lua: starts ``opt.nDonkeys`` data threads (donkeys), each seeded ``opt.manualSeed + idx``
-and running donkey.lua, or runs donkey.lua here with a single-threaded ``donkeys`` stand-in. Sets the globals
-``donkeys`` and ``merge_table`` (``threads.local``'s)."""
+"""structure-gan/data.lua (style-gan-nofcn's, style-gan-fcn's and joint-ssgan's are the same file): starts
+``opt.nDonkeys`` data threads (donkeys), each seeded ``opt.manualSeed + idx`` and running donkey.lua, or runs
+donkey.lua here with a single-threaded ``donkeys`` stand-in. Sets the globals ``donkeys`` and ``merge_table``
+(``threads.local``'s). ``paths.dofile(donkey_file)`` runs the donkey.lua beside the script: ``data(donkey)`` takes
+that folder's ``donkey`` function (this folder's by default)."""
 import functools
 import os
 
@@ -16,7 +18,7 @@ def _donkey_init():
     pass                        # require 'torch'
 
 
-def _donkey_main(options, idx):
+def _donkey_main(options, donkey, idx):
     G = threads.local
     G.opt = options             # pass to all donkeys via upvalue
     G.tid = idx
@@ -37,13 +39,13 @@ class SerialDonkeys:
         pass
 
 
-def data():
+def data(donkey=donkey):
     G = threads.local
     opt = G.opt
     # start K datathreads (donkeys)
     if opt['nDonkeys'] > 0:
         options = opt   # make an upvalue to serialize over to donkey threads
-        G.donkeys = threads.Threads(opt['nDonkeys'], _donkey_init, functools.partial(_donkey_main, options))
+        G.donkeys = threads.Threads(opt['nDonkeys'], _donkey_init, functools.partial(_donkey_main, options, donkey))
     else:   # single threaded data loading. useful for debugging
         donkey()
         G.donkeys = SerialDonkeys()
