@@ -204,3 +204,17 @@ def test_style_donkey_saves_the_first_batch_while_flag_is_0(normals, monkeypatch
     back = image.load(str(tmp_path / 'imgs' / '0002_label.jpg'), 3, 'float').numpy() * 255
     want = np.trunc((lbl[1].numpy() + 1) * 127.5)
     assert np.abs(back - want).mean() < 4          # JPEG's loss
+
+
+@pytest.mark.gpu
+def test_gpu_0_is_a_device(normals, monkeypatch):
+    """``-g 0`` (the default) is device 0: the Lua's ``if opt.gpu then`` is true for any number, 0 included
+    (only an id out of 0..8 becomes false), so the nets, the criterion and the step's buffers are CUDA and a
+    step runs there (docs/porting.md's nil-test row)."""
+    _argv(monkeypatch, normals, gpu=0, epochSize=2)
+    lg.manualSeed(8)
+    G = structure_train.main(nplanes=4, nepochs=1)
+    assert G.opt['gpu'] == 0
+    assert lg.type(G.parameters_D) == lg.type(G.parameters_G) == 'torch.CudaTensor'
+    assert G.batchNumber == 2 and G.adamState_G['numUpdates'] == 2
+    assert np.isfinite(G.parameters_G.float().numpy()).all()
