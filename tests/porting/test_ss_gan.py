@@ -12,6 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn import image, threads
+from tests.porting.ss_gan.joint_ssgan import train as joint_train
 from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
 from tests.porting.ss_gan.structure_gan import train as structure_train
 from tests.porting.ss_gan.style_gan_nofcn import donkey as style_donkey
@@ -218,3 +219,48 @@ def test_gpu_0_is_a_device(normals, monkeypatch):
     assert lg.type(G.parameters_D) == lg.type(G.parameters_G) == 'torch.CudaTensor'
     assert G.batchNumber == 2 and G.adamState_G['numUpdates'] == 2
     assert np.isfinite(G.parameters_G.float().numpy()).all()
+
+
+def _pretrained(normals, monkeypatch):
+    """The two .net files joint-ssgan/train.lua loads from ../ssgan_models: structure-gan's and style-gan-nofcn's
+    nets as their scripts build them, on the GPU, as they were trained and saved."""
+    models = normals / 'ssgan_models'
+    models.mkdir()
+    _argv(monkeypatch, normals)
+    lg.manualSeed(9)
+    S = structure_train.main(nplanes=4, nepochs=0)
+    lg.save(str(models / 'Structure_GAN.net'), {'D': S.model_D.cuda(), 'G': S.model_G.cuda()})
+    _argv(monkeypatch, normals, scale=128)
+    T = style_train.main(nplanes=4, nepochs=0)
+    lg.save(str(models / 'joint_Style_GAN.net'), {'D': T.model_D.cuda(), 'G': T.model_G.cuda()})
+    with open('codebook_40.txt', 'w') as f:     # 40 unit normals, one a line, as the repository's file
+        rng = np.random.RandomState(1)
+        for v in rng.randn(40, 3):
+            f.write('%.8f %.8f %.8f \n' % tuple(v / np.linalg.norm(v)))
+    return np.loadtxt('codebook_40.txt')
+
+
+@pytest.mark.gpu
+def test_joint_training(normals, monkeypatch, capsys):
+    """joint-ssgan/train.lua on the two GANs: one epoch of 3 joint steps with every loss finite, the four nets
+    saved; the codebook read number by number with DiskFile:readFloat; makeData's 72 x 72 maps unit normals. With
+    ``--trainG1 0`` G1 is never stepped, yet its gradients hold what fevalG sent back through model_upsample."""
+    codebook = _pretrained(normals, monkeypatch)
+    _argv(monkeypatch, normals, scale=128, gpu=0, epochSize=3, saveFreq=1, trainG1=0)
+    lg.manualSeed(10)
+    G = joint_train.main(nepochs=1)
+    out = capsys.readouterr().out
+    losses = {name: np.array([float(v) for v in re.findall(r'\b%s: (\S+)' % name, out)])
+              for name in ('D', 'D1', 'G', 'G1')}
+    assert [len(losses[n]) for n in ('D', 'D1', 'G', 'G1')] == [3, 3, 3, 0]
+    assert all(np.isfinite(v).all() for v in losses.values())
+    np.testing.assert_allclose(G.codebook.numpy(), codebook, rtol=1e-6)
+    assert G.opt['classnum'] == 40 and G.opt['labelSize2'] == 72
+    assert os.path.isfile(normals / 'save' / 'adversarial_D_1.net')
+    G1 = lg.load(str(normals / 'save' / 'adversarial_G_1.net'))
+    assert sorted(G1) == ['G', 'G1', 'opt']
+    assert float(G.gradParameters_G1.abs().max()) > 0
+
+    real, label2, label = G.makeData(*G.trainLoader.sample(G.opt['batchSize']))
+    assert label2.size().tolist() == [4, 3, 72, 72] and label.size().tolist() == [4, 3, 128, 128]
+    np.testing.assert_allclose(np.sqrt((label2.numpy() ** 2).sum(1)), 1, rtol=1e-5)
