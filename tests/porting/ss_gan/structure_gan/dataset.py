@@ -6,29 +6,15 @@ CharTensors filled through legonn.ffi as the Lua fills them (``s_data = s_data +
 ``self:sampleHookTrain(a, b)`` is ``self.sampleHookTrain(self, a, b)`` (the hook is a field holding a function of
 ``self``)."""
 import legonn as lg
-from legonn import ffi, xlua
+from legonn import ffi
 from legonn import sys
+from tests.porting.test_imagenet_multigpu_donkeys import initcheck   # the same argcheck spec, verbatim
 
 lg.setdefaulttensortype('torch.FloatTensor')
 
 list_file = '../ssgan_models/trainlist_rand.txt'
 path_dataset = '/scratch/xiaolonw/render_data/'
 # path_dataset = '/nfs.yoda/xiaolonw/gan_render/data/'
-
-
-def initcheck(args):
-    """argcheck{pack=true, ...}: the named arguments in one table, defaults filled in."""
-    for k, v in enumerate(args['paths']):
-        if not isinstance(v, str):
-            print('paths can only be of string input')
-            raise TypeError('dataLoader: paths must be strings')
-    for name in ('paths', 'sampleSize', 'split'):
-        if name not in args:
-            raise TypeError(f'dataLoader: argument {name} is missing')
-    packed = {'samplingMode': 'balanced', 'verbose': False, 'loadSize': None, 'forceClasses': None,
-              'sampleHookTrain': None, 'sampleHookTest': None}
-    packed.update(args)
-    return packed
 
 
 @lg.register
