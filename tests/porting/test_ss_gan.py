@@ -14,6 +14,7 @@ import legonn as lg
 from legonn import image, threads
 from tests.porting.ss_gan.joint_ssgan import train as joint_train
 from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
+from tests.porting.ss_gan.structure_gan import test as structure_test
 from tests.porting.ss_gan.structure_gan import train as structure_train
 from tests.porting.ss_gan.style_gan_nofcn import donkey as style_donkey
 from tests.porting.ss_gan.style_gan_nofcn import train as style_train
@@ -264,3 +265,26 @@ def test_joint_training(normals, monkeypatch, capsys):
     real, label2, label = G.makeData(*G.trainLoader.sample(G.opt['batchSize']))
     assert label2.size().tolist() == [4, 3, 72, 72] and label.size().tolist() == [4, 3, 128, 128]
     np.testing.assert_allclose(np.sqrt((label2.numpy() ** 2).sum(1)), 1, rtol=1e-5)
+
+
+@pytest.mark.gpu
+def test_structure_gan_test_script_writes_samples(normals, monkeypatch):
+    """structure-gan/test.lua on a trained-and-saved structure GAN (noiseDim 100, which the script fixes): 2 of its
+    10 batches of 10 samples, each normalised per pixel and written as ``(x + 1) * 127.5`` bytes to JPEGs."""
+    models = normals / 'ssgan_models'
+    models.mkdir()
+    _argv(monkeypatch, normals, noiseDim=100, epochSize=2)
+    lg.manualSeed(11)
+    S = structure_train.main(nplanes=4, nepochs=1)
+    lg.save(str(models / 'Structure_GAN.net'), {'D': S.model_D.clearState(), 'G': S.model_G.clearState()})
+    monkeypatch.setattr(sys, 'argv', ['test.lua'])
+    G = structure_test.main(nbatches=2)
+    names = sorted(os.listdir(normals / 'results' / 'test_structure_gan'))
+    assert names == ['img_%04d.jpg' % i for i in range(1, 21)]
+    assert lg.type(G.samples) == 'torch.CudaTensor'
+    last = G.samples.float().numpy()                      # the second batch, in bytes' scale
+    normals_back = last / 127.5 - 1
+    np.testing.assert_allclose(np.sqrt((normals_back ** 2).sum(1)), 1, rtol=1e-4)
+    np.testing.assert_array_equal(G.output_img.numpy(), np.trunc(last[9]))     # :byte() truncates
+    img = image.load(str(normals / 'results' / 'test_structure_gan' / 'img_0020.jpg'), 3, 'float').numpy() * 255
+    assert np.corrcoef(img.ravel(), last[9].ravel())[0, 1] > 0.5     # JPEG's loss, on a noisy sample
