@@ -12,6 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn import image, threads
+from tests.porting.ss_gan.joint_ssgan import test as joint_test
 from tests.porting.ss_gan.joint_ssgan import train as joint_train
 from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
 from tests.porting.ss_gan.structure_gan import test as structure_test
@@ -288,3 +289,28 @@ def test_structure_gan_test_script_writes_samples(normals, monkeypatch):
     np.testing.assert_array_equal(G.output_img.numpy(), np.trunc(last[9]))     # :byte() truncates
     img = image.load(str(normals / 'results' / 'test_structure_gan' / 'img_0020.jpg'), 3, 'float').numpy() * 255
     assert np.corrcoef(img.ravel(), last[9].ravel())[0, 1] > 0.5     # JPEG's loss, on a noisy sample
+
+
+@pytest.mark.gpu
+def test_joint_test_script_draws_images_on_sampled_normals(normals, monkeypatch):
+    """joint-ssgan/test.lua on a joint_SSGAN.net of the two GANs as their scripts build them (noiseDim 100, which
+    the script fixes): 2 of its 100 batches; each normal map is G1's sample upsampled to 128 x 128 with unit
+    normals, each image G's sample on it, both written as JPEGs."""
+    models = normals / 'ssgan_models'
+    models.mkdir()
+    _argv(monkeypatch, normals, noiseDim=100)
+    lg.manualSeed(12)
+    G1 = structure_train.main(nplanes=4, nepochs=0).model_G     # the scripts' globals are one namespace
+    _argv(monkeypatch, normals, noiseDim=100, scale=128)
+    G2 = style_train.main(nplanes=4, nepochs=0).model_G
+    lg.save(str(models / 'joint_SSGAN.net'), {'G': G2, 'G1': G1})
+    monkeypatch.setattr(sys, 'argv', ['test.lua'])
+    G = joint_test.main(nbatches=2)
+    names = sorted(os.listdir(normals / 'results' / 'joint_all_results'))
+    assert names == sorted(['%04d_%s.jpg' % (i, kind) for i in range(1, 21) for kind in ('norm', 'img')])
+    assert lg.type(G.samples) == 'torch.FloatTensor' and lg.type(G.imgsamples) == 'torch.CudaTensor'
+    maps = G.samples.numpy() / 127.5 - 1
+    assert maps.shape == (10, 3, 128, 128)
+    np.testing.assert_allclose(np.sqrt((maps ** 2).sum(1)), 1, rtol=1e-4)
+    assert G.imgsamples.size().tolist() == [10, 3, 128, 128]
+    assert 0 <= float(G.imgsamples.min()) and float(G.imgsamples.max()) <= 255
