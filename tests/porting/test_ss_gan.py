@@ -18,6 +18,7 @@ from tests.porting.ss_gan.structure_gan import dataset as structure_dataset
 from tests.porting.ss_gan.structure_gan import test as structure_test
 from tests.porting.ss_gan.structure_gan import train as structure_train
 from tests.porting.ss_gan.style_gan_nofcn import donkey as style_donkey
+from tests.porting.ss_gan.style_gan_nofcn import test as style_test
 from tests.porting.ss_gan.style_gan_nofcn import train as style_train
 
 
@@ -47,7 +48,7 @@ def write_normals(root, n):
 def normals(tmp_path, monkeypatch):
     data_root = tmp_path / 'render_data'
     data_root.mkdir()
-    write_normals(str(data_root), 6)
+    write_normals(str(data_root), 10)
     run = tmp_path / 'run'
     run.mkdir()
     monkeypatch.chdir(run)                        # donkey.lua's cache is ../cache
@@ -135,7 +136,7 @@ def test_donkey_makes_unit_normal_batches(normals, monkeypatch):
     lg.manualSeed(3)
     G = structure_train.main(nplanes=4, nepochs=0)
     loader = G.trainLoader
-    assert loader.size() == 6
+    assert loader.size() == 10
     assert lg.ffi.string(lg.data(loader.labelPath[4])).endswith('render_data/normal_04.png')
     assert lg.ffi.string(lg.data(loader.imagePath[4])).endswith('render_data/rgb_04.png')
     img, lbl = loader.get(1, 2)
@@ -314,3 +315,24 @@ def test_joint_test_script_draws_images_on_sampled_normals(normals, monkeypatch)
     np.testing.assert_allclose(np.sqrt((maps ** 2).sum(1)), 1, rtol=1e-4)
     assert G.imgsamples.size().tolist() == [10, 3, 128, 128]
     assert 0 <= float(G.imgsamples.min()) and float(G.imgsamples.max()) <= 255
+
+
+@pytest.mark.gpu
+def test_style_gan_test_script_draws_on_listed_normals(normals, monkeypatch):
+    """style-gan-nofcn/test.lua on a Style_GAN_nofcn.net as its script builds it (noiseDim 100, which the script
+    fixes): one of its 10 batches, the first 10 listed images; G's image, the normal map and the photo written for
+    each, the photo's bytes those of the listed RGB file."""
+    models = normals / 'ssgan_models'
+    models.mkdir()
+    _argv(monkeypatch, normals, noiseDim=100, scale=128)
+    lg.manualSeed(13)
+    lg.save(str(models / 'Style_GAN_nofcn.net'), {'G': style_train.main(nplanes=4, nepochs=0).model_G})
+    monkeypatch.setattr(sys, 'argv', ['test.lua'])
+    G = style_test.main(nbatches=1)
+    names = sorted(os.listdir(normals / 'results' / 'test_style_gan'))
+    assert names == sorted(['%04d_%s.jpg' % (i, kind) for i in range(1, 11) for kind in ('pred', 'norm', 'ori')])
+    assert 'flag' in G.opt and G.opt['flag'] == 1          # makeData set it, saving nothing
+    assert lg.type(G.samples) == 'torch.CudaTensor' and G.samples.size().tolist() == [10, 3, 128, 128]
+    photo = image.scale(image.load(str(normals / 'render_data' / 'rgb_09.png'), 3, 'float'), 128, 128) * 255
+    want = np.trunc(((photo.numpy() / 127.5 - 1) + 1) * 127.5)
+    np.testing.assert_allclose(G.gt_img.numpy(), want, atol=1)

@@ -68,7 +68,7 @@ def donkey():
         # sample_norm = lg.cat([sample_norm, sample_norm, sample_norm], 1)
         # label = lg.cdiv(label, sample_norm)
 
-        if opt['flag'] == 0:
+        if opt.get('flag') == 0:     # nil in test.lua, which never sets it
             for i in range(opt['batchSize']):
                 label_name = paths.concat(savepath, '%04d_label.jpg' % (i + 1))
                 img_name = paths.concat(savepath, '%04d_img.jpg' % (i + 1))
