@@ -1,4 +1,4 @@
-"""zck119/3dgan-release (MIT licence, Copyright (c) 2016 Chengkai Zhang, Jiajun Wu) ported line by line onto
+"""zck119/3dgan-release (Wu, Zhang et al., NIPS 2016; the repository carries no licence file) ported line by line onto
 legonn, one Python file per Lua file under the Lua file's name; tests/porting/test_gan3d.py runs it.
 
 Ported: main.lua (all: the options, the class selection, the generator loaded from its .t7 file, its
