@@ -78,3 +78,47 @@ def test_online_simulate_rbi_learns_babi(tmp_path, monkeypatch):
     after = model.test("dev")
     print(before, after)
     assert after > before + 0.2
+
+
+def test_online_simulate_reinforce_learns_babi(tmp_path, monkeypatch):
+    """-REINFORCE: answers sampled from the model, the baseline (nn.Linear on hop 3's vector, nn.MSECriterion) and
+    the entropy regularizer's gradients added to the log-softmax's."""
+    write_babi(tmp_path, "rl3_with_ans")
+    monkeypatch.chdir(tmp_path)
+    random.seed(1)
+    args = ["-dataset", "babi", "-setting", "RBI", "-REINFORCE", "-task", "3", "-batch_size", "16",
+            "-simulator_batch_size", "16", "-log_freq", "1000"]
+    before = online_simulate.main(args + ["-nepochs", "1"])[0].test("dev")
+    model, _ = online_simulate.main(args + ["-nepochs", "20"])
+    assert model.baseline.bias[0] > 0          # the baseline follows the rewards
+    assert model.test("dev") > before + 0.15
+
+
+def test_online_simulate_fp_ranks_the_teachers_response(tmp_path, monkeypatch):
+    """-setting FP: one hop, the teacher's response (PosResponse / NegResponse) ranked against ``negative``
+    responses drawn from the pool; the second output is a log-softmax over 1 + negative responses."""
+    write_babi(tmp_path, "rl3_with_ans")
+    monkeypatch.chdir(tmp_path)
+    random.seed(1)
+    model, _ = online_simulate.main(["-dataset", "babi", "-setting", "FP", "-task", "3", "-batch_size", "16",
+                                     "-simulator_batch_size", "16", "-nepochs", "2", "-log_freq", "1000"])
+    assert model.params['N_hop'] == 1
+    pred, pred_response = model.Forward()
+    assert pred_response.size() == (16, 1 + model.params['negative'])
+    np.testing.assert_allclose(pred_response.exp().sum(1).numpy(), 1, rtol=1e-5)
+    assert model.total_instance_FP == 16 and model.total_cost_FP > 16   # sum of 1/p of the true response
+
+
+@pytest.mark.gpu
+def test_online_simulate_on_cuda(tmp_path, monkeypatch):
+    """The Lua's CUDA path: every ``:cuda()`` of the port done (the simulator's dev accuracy logged each update)."""
+    write_babi(tmp_path, "rl3_with_ans", n_train=48, n_eval=16)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(GPU, 'on', True)
+    random.seed(1)
+    model, acc = online_simulate.main(["-dataset", "babi", "-setting", "RBI", "-task", "3", "-batch_size", "16",
+                                       "-simulator_batch_size", "16", "-nepochs", "2", "-log_freq", "1"])
+    assert model.word_table.weight.type() == 'torch.CudaTensor' and 0 <= acc <= 1
+    pred, _ = model.Forward()
+    assert pred.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(pred.exp().sum(1).float().numpy(), 1, rtol=1e-4)
