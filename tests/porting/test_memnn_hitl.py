@@ -10,7 +10,6 @@ import random
 import numpy as np
 import pytest
 
-import legonn as lg
 
 from .memnn_hitl import GPU
 from .memnn_hitl import online_simulate

@@ -5,7 +5,6 @@ The Lua's module table ``Data`` (``require("data")``) is the object ``Data`` of 
 dict. Word indices are 0-based (the padding word ``1`` is ``0``); a position in ``AnswerCandidate`` is 0-based,
 ``AnswerCandidateReverse`` maps a word to it. ``split[2]`` of a line without a tab is read as None (Lua's nil),
 bounded as docs/porting.md's past-the-end row says."""
-import math  # noqa: F401
 import random
 
 import legonn as lg
