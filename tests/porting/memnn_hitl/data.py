@@ -44,7 +44,7 @@ class _Data:
             self.dict[s1] = cnt
             self.frequency[cnt] = float(s[i1 + 1:])
             cnt = cnt + 1
-        if self.params['dataset'] == "babi":
+        if self.params.get('dataset') == "babi":  # .get: AskingQuestions' options have none
             self.getAnswerCandidate()
         self.dict.size = cnt
         f.close()
