@@ -49,6 +49,7 @@ def test_data_lua_parses_a_dialogue_and_its_answer_contexts(tmp_path):
     params = parse(args)
     Data = memmnet.Data
     Data.process_data(params)
+    assert len(Data.trainData) == 1     # a dialogue is kept when the next one starts: the file's last is dropped
     ex = Data.trainData[0]
     size = Data.dict.size
     words = lambda v: [Data.dict[int(w)] for w in v]  # noqa: E731
@@ -84,7 +85,7 @@ def test_train_supervised_learns_who_directed(tmp_path, context):
 def test_train_supervised_on_cuda(tmp_path, monkeypatch):
     """The Lua's CUDA path: every ``:cuda()`` of the port done."""
     monkeypatch.setitem(GPU, 'on', True)
-    args = write_movies(tmp_path, n_train=48, n_eval=16) + ["-N_iter", "3"]
+    args = write_movies(tmp_path, n_train=48, n_eval=17) + ["-N_iter", "3"]   # the last dialogue is never kept
     (final_test_acc, best_dev_acc), model = train_supervised.main(args)
     assert model.word_table.weight.type() == 'torch.CudaTensor' and 0 <= best_dev_acc <= 1
     pred, _ = model.Forward(model.LookUpTable)
