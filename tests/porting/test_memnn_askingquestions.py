@@ -91,3 +91,58 @@ def test_train_supervised_on_cuda(tmp_path, monkeypatch):
     pred, _ = model.Forward(model.LookUpTable)
     assert pred.type() == 'torch.CudaTensor'
     np.testing.assert_allclose(pred.exp().sum(1).float().numpy(), 1, rtol=1e-4)
+
+
+def rl_dialogue(rng, ask):
+    """A dialogue for reinforce/: the asked movie's knowledge-base line half of the time, with ``ask`` the
+    student's question and the teacher's hint, then the question and the feedback: without the line, only a
+    student who asks can answer."""
+    m, d = rng.sample(range(6), 1), rng.sample(range(6), 1)
+    lines = []
+    if rng.random() < 0.5:
+        lines.append("knowledgebase %s directed_by %s\tok" % (MOVIES[m[0]], DIRECTORS[d[0]]))
+    if ask:
+        lines.append("hint %s?\t%s directed_by %s" % (MOVIES[m[0]], MOVIES[m[0]], DIRECTORS[d[0]]))
+    lines.append("who directed %s?\t%s" % (MOVIES[m[0]], DIRECTORS[d[0]]))
+    lines.append("That's right!\t\t1")
+    return ["%d %s" % (k + 1, line) for k, line in enumerate(lines)]
+
+
+def write_rl(folder, n_train=160, n_test=49):
+    kb, data = folder / "kb", folder / "rl"
+    kb.mkdir()
+    data.mkdir()
+    (kb / "movieQA.dict").write_text("".join("%s\t%d\n" % (w, 20000) for w in
+                                             COMMON + ["knowledgebase", "directed_by", "hint"])
+                                     + "".join("%s\t%d\n" % (w, 3) for w in MOVIES + DIRECTORS))
+    for student in ("good", "bad"):
+        for split, n in (("train", n_train), ("dev", n_test), ("test", n_test)):
+            rng = random.Random(hash((student, split)) % 1000)
+            dialogues = [(rng.getstate(), rl_dialogue(rng, False)) for _ in range(n)]
+            for setting in ("AQ", "QA"):
+                lines = []
+                for state, _ in dialogues:   # the same dialogue, with or without the student's question
+                    rng.setstate(state)
+                    lines += rl_dialogue(rng, setting == "AQ")
+                (data / ("task1_%s_%s_%s.txt" % (student, setting, split))).write_text("\n".join(lines) + "\n")
+    return ["-dic_file", str(kb / "movieQA.dict"), "-readFolder", str(data), "-batch_size", "16",
+            "-dimension", "16", "-output_file", str(folder / "output.txt")]
+
+
+def test_train_rl_reward_rises(tmp_path):
+    """train_RL.lua: the answer policies learn in the first StaringFullTraining - 1 iterations (each question
+    asked half the time), then the asking policy too; the test set's RL score (reward minus AQcost for each
+    question asked) is written to output_file after each iteration."""
+    from .memnn_askingquestions.reinforce import train_RL
+    random.seed(2)
+    args = write_rl(tmp_path) + ["-N_iter", "5", "-StaringFullTraining", "4", "-lr", "0.2", "-init_weight", "0.1"]
+    model = train_RL.main(args)
+    log = (tmp_path / "output.txt").read_text().splitlines()
+    read = lambda what: [float(line.split()[-1]) for line in log if line.startswith(what)]  # noqa: E731
+    scores, asked, accuracy = read("RL score"), read("AQ percentage"), read("accuray")
+    assert len(scores) == 5 + 2          # one test per iteration, and the AQ-only and QA-only ones after iter 3
+    assert model.iter == 5 and model.train_mode == "not_update_final"
+    # after iteration 3: asking always answers, never asking only when the line is there
+    assert asked[3:5] == [1.0, 0.0] and accuracy[3] == 1.0 and accuracy[4] < 0.8
+    # the asking policy's first iteration: it asks less than always, and the reward rises
+    assert asked[-1] < 0.9 and accuracy[-1] > 0.9 and scores[-1] > max(scores[0], 0.8)
