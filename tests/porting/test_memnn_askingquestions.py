@@ -146,3 +146,16 @@ def test_train_rl_reward_rises(tmp_path):
     assert asked[3:5] == [1.0, 0.0] and accuracy[3] == 1.0 and accuracy[4] < 0.8
     # the asking policy's first iteration: it asks less than always, and the reward rises
     assert asked[-1] < 0.9 and accuracy[-1] > 0.9 and scores[-1] > max(scores[0], 0.8)
+
+
+@pytest.mark.gpu
+def test_train_rl_on_cuda(tmp_path, monkeypatch):
+    """The Lua's CUDA path of train_RL.lua, through the asking policy's first iteration."""
+    from .memnn_askingquestions.reinforce import train_RL
+    monkeypatch.setitem(GPU, 'on', True)
+    random.seed(2)
+    args = write_rl(tmp_path, n_train=33, n_test=17) + ["-N_iter", "2", "-StaringFullTraining", "2"]
+    model = train_RL.main(args)
+    assert model.binaryP.type() == 'torch.CudaTensor' and model.BinaryLookUpTable.parameters()[0][0].type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(model.binaryP.exp().sum(1).float().numpy(), 1, rtol=1e-4)
+    assert len([line for line in (tmp_path / "output.txt").read_text().splitlines() if "RL score" in line]) == 4
