@@ -159,3 +159,69 @@ def test_train_rl_on_cuda(tmp_path, monkeypatch):
     assert model.binaryP.type() == 'torch.CudaTensor' and model.BinaryLookUpTable.parameters()[0][0].type() == 'torch.CudaTensor'
     np.testing.assert_allclose(model.binaryP.exp().sum(1).float().numpy(), 1, rtol=1e-4)
     assert len([line for line in (tmp_path / "output.txt").read_text().splitlines() if "RL score" in line]) == 4
+
+
+def write_movie_kb(folder, n=12):
+    """The simulator's movie files: knowledge base, questions with their entity, relation and template, question
+    templates by category, typos and the entity list."""
+    kb = folder / "movieQA_kb"
+    kb.mkdir()
+    facts, questions = [], []
+    for i in range(n):
+        movie, director, writer = "movie_%d" % i, "director_%d" % (i % 5), "writer_%d" % (i % 4)
+        facts += ["%s directed_by %s" % (movie, director), "%s written_by %s" % (movie, writer)]
+        questions.append(("who directed %s?" % movie, director, movie, "directed_by", "who directed X?\tdirector"))
+    (kb / "movie_kb.txt").write_text("".join("1 %s\n" % f for f in facts))
+    (kb / "movie_entities.txt").write_text("".join("%s\n" % e for e in
+                                                   sorted({w for f in facts for w in f.split()[::2]})))
+    (kb / "question_templates.txt").write_text("category:director\nwho directed X?\nwho is the director of X?\n"
+                                               "category:writer\nwho wrote X?\n")
+    (kb / "word_typo").write_text("directed directd diercted\nwho whoo hwo\n")
+    for mode in ("train", "test"):
+        (kb / ("%s.txt" % mode)).write_text("".join("1 %s\t%s\n" % q[:2] for q in questions))
+        (kb / ("%s_entity.txt" % mode)).write_text("".join("%s\n" % q[2] for q in questions))
+        (kb / ("%s_relation.txt" % mode)).write_text("".join("%s\n" % q[3] for q in questions))
+        (kb / ("%s_template.txt" % mode)).write_text("".join("%s\n" % q[4] for q in questions))
+    return kb
+
+
+@pytest.mark.parametrize('task', [1, 3, 5])
+def test_run_simulator_writes_dialogues_the_trainer_reads(tmp_path, task):
+    """runSimulator.lua for tasks 1 (question paraphrase), 3 (ask for relevant knowledge) and 5 (the question
+    entity missing from the knowledge base), setting AQ with junk questions; supervised/data.lua then reads the
+    file: every dialogue keeps its question and its answer."""
+    from .memnn_askingquestions.simulator import runSimulator
+    from .memnn_askingquestions.supervised.data import Data
+    random.seed(4)
+    kb = write_movie_kb(tmp_path)
+    out = runSimulator.main(["-homefolder", str(kb), "-output_dir", str(tmp_path), "-task", str(task),
+                             "-randomQuestionNumTotal", "2", "-prob_correct_final_answer", "1"])
+    text = open(out).read()
+    dialogues = text.split("\n1 ")
+    assert len(dialogues) == 12
+    first = text.splitlines()
+    print("\n".join(first[:12]))
+    kb_lines = [line for line in first[:3] if "knowledgebase" in line]
+    if task == 5:     # the facts about the question's movie are hidden
+        assert kb_lines == []
+    else:             # both facts about movie_0
+        assert [line.split("\t")[0] for line in kb_lines] == ["1 knowledgebase: movie_0 directed_by director_0",
+                                                              "2 knowledgebase: movie_0 written_by writer_0"]
+    teacher_asks = {1: "whoo directd movie_0?", 3: "who directed movie_0?", 5: "who directed movie_0?"}[task]
+    student_asks = {1: "what do you mean?", 3: "Can you give me a hint ?",
+                    5: "i dont know. what's the answer ?"}[task]
+    teacher_says = {1: "I mean who directed movie_0.", 3: "it is related to movie_0 directed_by director_0",
+                    5: "The answer is director_0"}[task]
+    n = len(kb_lines)
+    assert first[n] == "%d %s\t%s\t0" % (n + 1, teacher_asks, student_asks)
+    assert first[n + 1] == "%d %s\t\t1" % (n + 2, teacher_says)
+    assert first[n + 4] == "%d %s\tdirector_0\t0" % (n + 5, teacher_asks)     # two junk questions, then re-asked
+    assert first[n + 5].split("\t")[1:] == ["", "1"]                          # right, rewarded
+    Data.params = {'dic_file': None}
+    words = sorted({w for line in text.splitlines() for w in Data.process_string(line).replace("\t", " ").split()})
+    (tmp_path / "sim.dict").write_text("".join("%s\t%d\n" % (w, 3 if "_" in w else 20000) for w in words))
+    Data.process_data({'dic_file': str(tmp_path / "sim.dict"), 'trainData': out, 'testData': out, 'devData': out})
+    assert len(Data.trainData) == 11          # the last dialogue is never kept
+    ex = Data.trainData[0]
+    assert Data.dict[int(ex['answer'][0])] == "director_0" and ex['r'][0] == 1
+    assert Data.dict[int(ex['question'][-1])] == "movie_0"
