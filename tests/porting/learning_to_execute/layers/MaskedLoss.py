@@ -1,7 +1,9 @@
 """layers/MaskedLoss.lua (``torch.class('MaskedLoss', 'nn.Module')``): input {log-probabilities (batch x vocab),
 targets (batch)}; output {the summed negative log-probability of the marked targets over batch_size, the number of
 them predicted right (the row's max), the number marked}. Targets count from 0 here, so the Lua's "no target" 0
-is -1 (data.py). Its gradInput ignores gradOutput: -1/batch_size at each marked target."""
+is -1 (data.py). Its gradInput ignores gradOutput (the Lua's ``updateGradInput(input)``: docs/porting.md's row on
+more arguments than declared): -1/batch_size at each marked target; the target's entry is an empty tensor where
+the Lua has ``torch.Tensor({0})`` (docs/porting.md's MaskedLoss row)."""
 import legonn as lg
 from legonn import nn
 
@@ -34,7 +36,9 @@ class MaskedLoss(nn.Module):
         for i in range(target.size(0)):
             if target[i] != -1:
                 gradInput[i][target[i]] = z
-        self.gradInput = [gradInput, lg.Tensor([0]), lg.Tensor([0])]
+        # torch.Tensor({0}) in the Lua: legonn's nn.Identity (the target's input node) checks its gradient's
+        # size, and an empty tensor is the "no gradient" it passes (docs/porting.md's MaskedLoss row)
+        self.gradInput = [gradInput, lg.Tensor(), lg.Tensor()]
         return self.gradInput
 
 
