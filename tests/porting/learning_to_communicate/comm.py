@@ -11,8 +11,8 @@ Edits beyond Lua syntax and 0-based indices:
 * ``require('game.' .. opt.game)`` and ``require('model.' .. opt.game)`` import those modules by name.
 * Actions stay the Lua's codes, 1 .. game_action_space_total, 0 for none, as values in ``a_t``/``a_comm_t``
   (compared with 0, stored, fed back): where a code indexes q values it is ``code - 1``; where ``torch.max``
-  gives a 0-based index it becomes the code ``index + 1``; ``torch.random(n)`` draws a code 1..n (an index into
-  ``agent.range`` there, ``- 1``). The LookupTables read 0-based codes: agent ids ``fill(i)`` with 0-based
+  gives a 0-based index it becomes the code ``index + 1``; ``torch.random(n)`` draws 1..n, legonn's ``random(n)`` 0..n-1
+  (docs/porting.md's row on ``random(b)``): a code is ``random(1, n + 1)``, an index into ``agent.range`` ``random(n)``. The LookupTables read 0-based codes: agent ids ``fill(i)`` with 0-based
   ``i``; the last action input is ``a_t`` where the Lua has ``a_t + 1`` (from zeros, Lua's ones).
 * ``step`` keeps the Lua's count from 1 (the episode table is a dict keyed by it, as ``agent.state`` and
   ``d_state`` from 0); ``model.id(step, i)`` is 0-based (model/Switch.py).
@@ -110,7 +110,7 @@ def main(arg=()):
 
     # Custom options
     if opt['seed'] == -1:
-        opt['seed'] = lg.random(1000000)
+        opt['seed'] = lg.random(1, 1000001)
     opt['model_comm_narrow'] = opt['model_dial']
 
     if opt['model_rnn'] == 'lstm':
@@ -345,7 +345,8 @@ def main(arg=()):
 
                 # If Limited action range
                 if action_range:
-                    agent[i]['range'] = agent[i].get('range') or lg.range(1, opt['game_action_space_total'])
+                    if agent[i].get('range') is None:       # `x = x or ...` of a tensor (docs/porting.md's `a or b`)
+                        agent[i]['range'] = lg.range(1, opt['game_action_space_total'])
                     max_value = lg.Tensor(opt['bs'], 1)
                     max_a = lg.zeros(opt['bs'], 1)
                     if opt['model_dial'] == 0:
@@ -395,9 +396,9 @@ def main(arg=()):
                                     if lo >= 0:
                                         a_range = agent[i]['range'][lo:hi]
                                         a_idx = lg.random(a_range.nElement())
-                                        episode[step]['a_t'][b][i] = agent[i]['range'][lo:hi][a_idx - 1]
+                                        episode[step]['a_t'][b][i] = agent[i]['range'][lo:hi][a_idx]
                                 else:
-                                    episode[step]['a_t'][b][i] = lg.random(opt['game_action_space'])
+                                    episode[step]['a_t'][b][i] = lg.random(1, opt['game_action_space'] + 1)
 
                             # Random communication
                             if opt['game_comm_bits'] > 0 and lg.uniform() < opt['eps']:
@@ -406,10 +407,10 @@ def main(arg=()):
                                     if clo >= 0:
                                         a_range = agent[i]['range'][clo:chi]
                                         a_idx = lg.random(a_range.nElement())
-                                        episode[step]['a_comm_t'][b][i] = agent[i]['range'][clo:chi][a_idx - 1]
+                                        episode[step]['a_comm_t'][b][i] = agent[i]['range'][clo:chi][a_idx]
                                 else:
                                     episode[step]['a_comm_t'][b][i] = lg.random(opt['game_action_space'] + 1,
-                                                                                opt['game_action_space_total'])
+                                                                                opt['game_action_space_total'] + 1)
 
                         else:
                             if lg.uniform() < opt['eps']:
@@ -417,9 +418,9 @@ def main(arg=()):
                                     row, (lo, hi) = action_range[b]
                                     a_range = agent[i]['range'][lo:hi]
                                     a_idx = lg.random(a_range.nElement())
-                                    episode[step]['a_t'][b][i] = agent[i]['range'][lo:hi][a_idx - 1]
+                                    episode[step]['a_t'][b][i] = agent[i]['range'][lo:hi][a_idx]
                                 else:
-                                    episode[step]['a_t'][b][i] = lg.random(q_t[b].size(0))
+                                    episode[step]['a_t'][b][i] = lg.random(1, q_t[b].size(0) + 1)
 
                     # If communication action populate channel
                     if step <= opt['nsteps']:

@@ -11,6 +11,8 @@ Edits beyond Lua syntax and 0-based indices:
 * compose finds the operations by scanning ``_G`` for names holding ``_opr``; Lua's ``pairs`` walks the
   table in its hash order, so which operation ``random(#funcs)`` picks for a draw is not fixed by the seed
   alone there; the port scans utils/operations.py's names in their definition order.
+* ``torch.random(n)`` draws 1 .. n, legonn's ``random(n)`` 0 .. n - 1 (docs/porting.md's row on ``random(b)``):
+  an index keeps ``random(n)``, a number drawn is ``random(1, n + 1)``.
 * get_operands's ``torch.randperm(nr)`` is 0-based here: ``ret[perm[i]]`` indexes from 0.
 * compose's ``hard, nest = hardness()`` and ``random(math.pow(10, hardness()))`` (the first value kept):
   ``hardness()[0]`` (docs/porting.md's row on a call returning several values). ``to_data(compose(...))``
@@ -67,7 +69,7 @@ def compose(hardness):
     code = []
     hard, nest = hardness()
     for h in range(nest):
-        f_idx = random(len(funcs)) - 1
+        f_idx = random(len(funcs))
         f = funcs[f_idx]
         code_tmp, var_tmp, output_tmp = f(hardness)
         for i in range(len(code_tmp)):
@@ -79,7 +81,7 @@ def compose(hardness):
 
 def get_operand(hardness):
     if stack.is_empty():
-        eval = random(math.pow(10, hardness()[0]))
+        eval = random(1, math.pow(10, hardness()[0]) + 1)
         expr = "%d" % eval
         return expr, eval
     else:

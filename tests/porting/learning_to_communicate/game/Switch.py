@@ -4,7 +4,7 @@ room, sees the switch and may say "everyone has been here" (action 2); all live 
 
 Edits beyond Lua syntax and 0-based indices:
 
-* Agent ids are 0-based (``active_agent`` holds 0 .. nagents - 1, ``torch.random(n) - 1``); ``step_counter`` and
+* Agent ids are 0-based (``active_agent`` holds 0 .. nagents - 1, legonn's 0-based ``random(n)``, docs/porting.md's row on ``random(b)``); ``step_counter`` and
   the ``step`` arguments stay the Lua's day counts 1 .. nsteps (compared with ``nsteps``), so a tensor indexed by
   day reads ``[step - 1]``.
 * Actions stay the Lua's codes (1 = on ... , 0 = no action taken), values of ``a_t`` compared with 2, not indices;
@@ -72,7 +72,7 @@ class Switch:
         self.active_agent = lg.zeros(opt['bs'], opt['nsteps'])
         for b in range(opt['bs']):
             for step in range(opt['nsteps']):
-                id = lg.random(opt['game_nagents']) - 1
+                id = lg.random(opt['game_nagents'])
                 self.active_agent[b:b + 1, step:step + 1] = id
                 self.has_been[b:b + 1, step:step + 1, id:id + 1] = 1
 

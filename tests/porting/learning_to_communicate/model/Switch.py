@@ -143,10 +143,11 @@ def Switch(opt):
             test_idx = int((e / opt['step_test'] - 1) % (opt['step'] / opt['step_test']))
 
             # Initialise
-            stats['test_opt'] = stats.get('test_opt') or lg.zeros(opt['step'] // opt['step_test'],
-                                                                   opt['game_nagents'])
-            stats['test_god'] = stats.get('test_god') or lg.zeros(opt['step'] // opt['step_test'],
-                                                                  opt['game_nagents'])
+            # `x = x or torch.zeros(...)` of a tensor: docs/porting.md's `a or b` row
+            if stats.get('test_opt') is None:
+                stats['test_opt'] = lg.zeros(opt['step'] // opt['step_test'], opt['game_nagents'])
+            if stats.get('test_god') is None:
+                stats['test_god'] = lg.zeros(opt['step'] // opt['step_test'], opt['game_nagents'])
 
             # Naive strategy
             r_naive = 0

@@ -1,7 +1,8 @@
 """utils/strategies.lua: the curriculum. make_harder raises the length, then the nesting; baseline, naive, mix and
 blend say which (length, nesting) the training data is drawn at; current/target_hardness for validation and test.
 
-The Lua's globals ``params``, ``state_train``, ``state_val`` are main.lua's: ``main.params`` and so on.
+The Lua's globals ``params``, ``state_train``, ``state_val`` are main.lua's: ``main.params`` and so on. ``random(n)`` (torch.random, 1 .. n) is ``random(1, n + 1)``
+(docs/porting.md's row on ``random(b)``).
 """
 from .utils import random
 
@@ -39,13 +40,13 @@ def naive():
 
 def mix():
     params = _main().params
-    return random(params['target_length']), random(params['target_nesting'])
+    return random(1, params['target_length'] + 1), random(1, params['target_nesting'] + 1)
 
 
 def blend():
     params = _main().params
-    if random(5) == 1:
-        return random(params['target_length']), random(params['target_nesting'])
+    if random(1, 6) == 1:
+        return random(1, params['target_length'] + 1), random(1, params['target_nesting'] + 1)
     else:
         return params['current_length'], params['current_nesting']
 
