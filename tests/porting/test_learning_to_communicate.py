@@ -1,0 +1,121 @@
+"""iassael/learning-to-communicate run through its port, tests/porting/learning_to_communicate/ (comm.lua, the
+Switch game and model, module/*.lua, include/*.lua; each module's docstring lists its edits beyond syntax and
+indices). The MNIST ColorDigit game and model are not ported (see the package docstring).
+
+Tiny settings: run_switch_3-dial.sh's options (3 agents, DIAL, 1 communication bit, sigma 2, batch norm, shared
+weights, action aware) with a 32-cell GRU instead of 128, statistics every 10 episodes, a test episode every 2;
+each test changes to ``tmp_path``, where model.save writes ``results/``.
+"""
+import pytest
+
+import legonn as lg
+
+from .learning_to_communicate import comm
+from .learning_to_communicate.game.Switch import Switch
+from .learning_to_communicate.include.kwargs import kwargs
+from .learning_to_communicate.module.GRU import GRU
+from .learning_to_communicate.module.rmsprop import rmsprop
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    default = lg.getdefaulttensortype()
+    yield tmp_path
+    lg.setdefaulttensortype(default)        # comm.lua sets FloatTensor for the process
+
+
+def switch_args(nepisodes, dial=1, seed=1):
+    return ['-game', 'Switch', '-game_nagents', '3', '-game_action_space', '2', '-game_comm_limited', '1',
+            '-game_comm_bits', '1', '-game_comm_sigma', '2', '-nsteps', '6', '-gamma', '1', '-model_dial', str(dial),
+            '-model_bn', '1', '-model_know_share', '1', '-model_action_aware', '1', '-model_rnn_size', '32',
+            '-bs', '32', '-learningrate', '0.0005', '-nepisodes', str(nepisodes), '-step', '10', '-step_test', '2',
+            '-step_target', '10', '-cuda', '0', '-seed', str(seed)]
+
+
+def switch_opt(bs=3):
+    return {'game_nagents': 3, 'bs': bs, 'model_dial': 1, 'game_comm_limited': 1}
+
+
+def test_kwargs_fills_defaults_and_checks_types():
+    settings = [{0: 'n', 'type': 'int-pos', 'default': 2}, {0: 'sigma', 'type': 'number', 'default': 2}]
+    assert kwargs(None, settings) == {'n': 2, 'sigma': 2}
+    assert kwargs({'n': 5}, settings) == {'n': 5, 'sigma': 2}
+    with pytest.raises(RuntimeError, match='argument n must be of type int-pos'):
+        kwargs({'n': -1}, settings)
+
+
+def test_switch_rewards_all_live_only_when_everyone_has_been():
+    lg.manualSeed(0)
+    game = Switch(switch_opt())
+    assert game.opt['nsteps'] == 6                # 4 * 3 - 6
+    # day 1: agent 0 in the room in every batch entry, agents 1 and 2 on days 2 and 3
+    game.active_agent.zero()
+    game.active_agent[:, 1] = 1
+    game.active_agent[:, 2] = 2
+    game.has_been.zero()
+    for day in range(6):
+        for b in range(3):
+            game.has_been[b, day, int(game.active_agent[b][day])] = 1
+    state = game.getState()
+    assert lg.equal(state[0], lg.Tensor([0, 0, 0])) and lg.equal(state[1], lg.Tensor([1, 1, 1]))
+    a_t = lg.ones(3, 3)
+    a_t[0][0] = 2                                 # entry 0: agent 0 says "everyone has been" on day 1: too early
+    r, t = game.step(a_t)
+    assert lg.equal(r[:, 0], lg.Tensor([-1, 0, 0])) and lg.equal(t, lg.Tensor([1, 0, 0]))
+    game.step(lg.ones(3, 3))
+    a_t = lg.ones(3, 3)
+    a_t[1][2] = 2                                 # entry 1: agent 2 says it on day 3, after all three came in
+    r, t = game.step(a_t)
+    assert lg.equal(r[:, 2], lg.Tensor([-1, 1, 0])) and lg.equal(t, lg.Tensor([1, 1, 0]))
+    # the active agent reads the previous day's agent's message; the others nothing (Lua's 0)
+    limited = game.getCommLimited(3, 2)
+    assert limited == {0: (1, None), 1: (1, None), 2: (1, None)}
+    assert game.getCommLimited(3, 0) == {0: 0, 1: 0, 2: 0}
+    assert game.getActionRange(1, 0)[0] == (0, (0, 2)) and game.getActionRange(1, 1)[0] == (0, (0, 1))
+
+
+def test_rmsprop_step_matches_the_formula():
+    x = lg.Tensor([1.0, -2.0])
+    g = lg.Tensor([0.5, -1.0])
+    state = {}
+    rmsprop(lambda x: (0, g), x, {'learningRate': 0.1}, state)
+    m = g.clone().pow(2).mul(0.01)
+    expected = lg.Tensor([1.0, -2.0]).add(-0.1, g.clone().cdiv(m.clone().sqrt().add(1e-8)))
+    assert (x - expected).abs().max() < 1e-6
+    assert (state['m'] - m).abs().max() < 1e-9
+
+
+def test_gru_interpolates_between_state_and_candidate():
+    lg.manualSeed(0)
+    gru = GRU(4, 3, 1)
+    x, h = lg.randn(2, 4), lg.randn(2, 3)
+    out = gru.forward([x, h])
+    # the Linears in execution order: update gate (x, h), candidate's x, reset gate (x, h), candidate's r*h
+    lin = [m.clone() for m in gru.modules if lg.typename(m) == 'nn.Linear']
+    z = lg.sigmoid(lin[0].forward(x) + lin[1].forward(h))
+    r = lg.sigmoid(lin[3].forward(x) + lin[4].forward(h))
+    cand = lg.tanh(lin[2].forward(x) + lin[5].forward(lg.cmul(r, h)))
+    expected = lg.cmul(z, cand) + lg.cmul(1 - z, h)
+    assert (out - expected).abs().max() < 1e-6
+
+
+def test_dial_switch_riddle_reward_rises(in_tmp):
+    stats, model = comm.main(switch_args(40))
+    history = stats['history'][1:]
+    assert [row[0] for row in history] == [10, 20, 30, 40]
+    train_r = [row[3] for row in history]
+    test_r = [row[4] for row in history]
+    # the mean reward of 10 training episodes (x 32 games) rises from about 0 (random: -1 to 1); the greedy test
+    # episodes' reward ends above where it started
+    assert train_r[-1] > train_r[0] + 0.1
+    assert max(train_r[-2:]) > 0.1
+    assert test_r[-1] > test_r[0]
+    assert (in_tmp / 'results' / 'Switch_3_dial_1' / 'stats.csv').exists()
+    assert (in_tmp / 'results' / 'Switch_3_dial_1' / 'opt.csv').exists()
+
+
+def test_rial_switch_runs_its_q_learning(in_tmp):
+    stats, model = comm.main(switch_args(10, dial=0))
+    assert stats['td_err'].sum() > 0 and stats['td_comm'].sum() > 0
+    assert stats['history'][1][0] == 10
