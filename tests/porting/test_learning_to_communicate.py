@@ -119,3 +119,22 @@ def test_rial_switch_runs_its_q_learning(in_tmp):
     stats, model = comm.main(switch_args(10, dial=0))
     assert stats['td_err'].sum() > 0 and stats['td_comm'].sum() > 0
     assert stats['history'][1][0] == 10
+
+
+def test_unused_modules_compute_what_they_say():
+    """module/LinearO.lua, Binarize.lua, GaussianNoise.lua, Print.lua (required by the model, not in its graph)."""
+    from .learning_to_communicate.module.Binarize import Binarize
+    from .learning_to_communicate.module.GaussianNoise import GaussianNoise
+    from .learning_to_communicate.module.LinearO import LinearO
+    from .learning_to_communicate.module.Print import Print
+    lg.manualSeed(0)
+    w = LinearO(5, 3).weight
+    assert (w @ w.t() - lg.eye(3) * 1.21).abs().max() < 1e-5
+    assert lg.equal(Binarize().forward(lg.Tensor([-0.3, 0.2, 0.9])), lg.Tensor([-1, 1, 1]))
+    noise = GaussianNoise(0.5)
+    x = lg.zeros(1000)
+    assert 0.4 < noise.forward(x).std() < 0.6
+    noise.evaluate()
+    assert lg.equal(noise.forward(x), x)
+    g = lg.randn(4)
+    assert Print().backward(x, g) is g

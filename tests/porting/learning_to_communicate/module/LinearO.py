@@ -1,5 +1,6 @@
 """code/module/LinearO.lua (``torch.class('nn.LinearO', 'nn.Linear')``): nn.Linear whose weight starts as a
-scaled (1.1) orthogonal matrix (Q factors of two Gaussian matrices) and whose bias starts at zero."""
+scaled (1.1) orthogonal matrix (Q factors of two Gaussian matrices) and whose bias starts at zero.
+The matrix product ``Q1:narrow(...) * Q2:narrow(...)`` is ``@`` (docs/porting.md's ``A * B`` row)."""
 import legonn as lg
 from legonn import nn
 
@@ -21,7 +22,7 @@ class LinearO(nn.Linear):
         Q1, R1 = lg.qr(M1)
         Q2, R2 = lg.qr(M2)
 
-        self.weight.copy(Q1.narrow(1, 0, n_min) * Q2.narrow(0, 0, n_min)).mul(initScale)
+        self.weight.copy(Q1.narrow(1, 0, n_min) @ Q2.narrow(0, 0, n_min)).mul(initScale)
 
         self.bias.zero()
 
