@@ -11,9 +11,10 @@ Edits beyond Lua syntax and 0-based indices:
 * ``require('game.' .. opt.game)`` and ``require('model.' .. opt.game)`` import those modules by name.
 * Actions stay the Lua's codes, 1 .. game_action_space_total, 0 for none, as values in ``a_t``/``a_comm_t``
   (compared with 0, stored, fed back): where a code indexes q values it is ``code - 1``; where ``torch.max``
-  gives a 0-based index it becomes the code ``index + 1``; ``torch.random(n)`` draws 1..n, legonn's ``random(n)`` 0..n-1
-  (docs/porting.md's row on ``random(b)``): a code is ``random(1, n + 1)``, an index into ``agent.range`` ``random(n)``. The LookupTables read 0-based codes: agent ids ``fill(i)`` with 0-based
-  ``i``; the last action input is ``a_t`` where the Lua has ``a_t + 1`` (from zeros, Lua's ones).
+  gives a 0-based index it becomes the code ``index + 1``; ``torch.random(n)`` draws 1..n, legonn's
+  ``random(n)`` 0..n-1 (docs/porting.md's row on ``random(b)``): a code is ``random(1, n + 1)``, an index into
+  ``agent.range`` ``random(n)``. The LookupTables read 0-based codes: agent ids ``fill(i)`` with 0-based ``i``;
+  the last action input is ``a_t`` where the Lua has ``a_t + 1`` (from zeros, Lua's ones).
 * ``step`` keeps the Lua's count from 1 (the episode table is a dict keyed by it, as ``agent.state`` and
   ``d_state`` from 0); ``model.id(step, i)`` is 0-based (model/Switch.py).
 * game:getActionRange's ranges are (row, (first, end)) slices (game/Switch.py); ``q_t[action_range[b]]`` is

@@ -19,7 +19,8 @@ Edits beyond Lua syntax and 0-based indices:
 * show_predictions reads the prediction through nngraph's internals, ``fnodes[#fnodes].data.mapindex[1].input[1]``
   (the output node's first input, MaskedLoss's node, and that node's first input, the log-probabilities):
   legonn's ``forwardnodes`` leaves out the bookkeeping output node and has no ``mapindex`` (docs/porting.md's two
-  nngraph node rows): ``g.outputnodes[0].input[0]``. ``random(params.batch_size)``, an index, is 0-based as legonn's ``random(n)``.
+  nngraph node rows): ``g.outputnodes[0].input[0]``. ``random(params.batch_size)``, an index,
+  is 0-based as legonn's ``random(n)``.
   ``state.pos > 1`` counts positions from 1: ``state.pos > 0``. Its ``io.write`` goes through data.py's ``log``.
 * fp's ``state.count / state.normal`` is 0/0, nan in Lua, while no target has been seen yet (a short
   ``seq_length``): ``math.nan`` there (docs/porting.md's ``0/0`` row).

@@ -4,9 +4,9 @@ room, sees the switch and may say "everyone has been here" (action 2); all live 
 
 Edits beyond Lua syntax and 0-based indices:
 
-* Agent ids are 0-based (``active_agent`` holds 0 .. nagents - 1, legonn's 0-based ``random(n)``, docs/porting.md's row on ``random(b)``); ``step_counter`` and
-  the ``step`` arguments stay the Lua's day counts 1 .. nsteps (compared with ``nsteps``), so a tensor indexed by
-  day reads ``[step - 1]``.
+* Agent ids are 0-based (``active_agent`` holds 0 .. nagents - 1, legonn's 0-based ``random(n)``,
+  docs/porting.md's row on ``random(b)``); ``step_counter`` and the ``step`` arguments stay the Lua's day counts
+  1 .. nsteps (compared with ``nsteps``), so a tensor indexed by day reads ``[step - 1]``.
 * Actions stay the Lua's codes (1 = on ... , 0 = no action taken), values of ``a_t`` compared with 2, not indices;
   getActionRange's ranges ``{{i}, {1, bound}}`` are slices of q values, 0-based: ``(i, (0, bound))`` meaning rows
   ``i:i+1``, columns ``0:bound`` (comm.py reads them so).

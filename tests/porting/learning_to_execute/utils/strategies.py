@@ -1,8 +1,8 @@
 """utils/strategies.lua: the curriculum. make_harder raises the length, then the nesting; baseline, naive, mix and
 blend say which (length, nesting) the training data is drawn at; current/target_hardness for validation and test.
 
-The Lua's globals ``params``, ``state_train``, ``state_val`` are main.lua's: ``main.params`` and so on. ``random(n)`` (torch.random, 1 .. n) is ``random(1, n + 1)``
-(docs/porting.md's row on ``random(b)``).
+The Lua's globals ``params``, ``state_train``, ``state_val`` are main.lua's: ``main.params`` and so on.
+``random(n)`` (torch.random, 1 .. n) is ``random(1, n + 1)`` (docs/porting.md's row on ``random(b)``).
 """
 from .utils import random
 
