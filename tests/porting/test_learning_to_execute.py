@@ -103,3 +103,13 @@ def test_training_beats_chance_and_improves(quiet):
     inputs, predictions = main.show_predictions(main.state_test)
     assert len(inputs) == len(predictions) >= 1
     assert all('@' not in i and 'print(' in i for i in inputs)
+
+
+@pytest.mark.gpu
+def test_training_runs_on_cuda(quiet):
+    """The script's default ``-gpuidx 1``: the network on the GPU, the data (symbol codes) on the host, as in Lua."""
+    history = main.main(['-gpuidx', '1', '-target_length', '1', '-target_nesting', '1', '-strategy', 'naive'],
+                        params_update={'batch_size': 4, 'seq_length': 10, 'layers': 1, 'rnn_size': 8},
+                        lens=(221, 101, 101), max_steps=11)
+    assert main.paramx.type() == 'torch.CudaTensor' and main.paramdx.norm() > 0
+    assert len(history) == 1 and all(0 <= acc <= 1 for acc in history[0].values())
