@@ -1,16 +1,21 @@
 """iassael/learning-to-communicate run through its port, tests/porting/learning_to_communicate/ (comm.lua, the
 Switch game and model, module/*.lua, include/*.lua; each module's docstring lists its edits beyond syntax and
-indices). The MNIST ColorDigit game and model are not ported (see the package docstring).
+indices). The MNIST games (ColorDigit) read every fifth digit of examples/data/mnist_5k.npz (1000, all classes),
+written as the IDX files legonn.mnist reads from ``$MNIST_PATH``.
 
 Tiny settings: run_switch_3-dial.sh's options (3 agents, DIAL, 1 communication bit, sigma 2, batch norm, shared
 weights, action aware) with a 32-cell GRU instead of 128, statistics every 10 episodes, a test episode every 2;
 each test changes to ``tmp_path``, where model.save writes ``results/``.
 """
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import legonn as lg
 
 from .learning_to_communicate import comm
+from .learning_to_communicate.game.ColorDigit import ColorDigit
 from .learning_to_communicate.game.Switch import Switch
 from .learning_to_communicate.include.kwargs import kwargs
 from .learning_to_communicate.module.GRU import GRU
@@ -138,3 +143,55 @@ def test_unused_modules_compute_what_they_say():
     assert lg.equal(noise.forward(x), x)
     g = lg.randn(4)
     assert Print().backward(x, g) is g
+
+
+@pytest.fixture
+def mnist_slice(tmp_path, monkeypatch):
+    data = np.load(Path(__file__).resolve().parents[2] / 'examples' / 'data' / 'mnist_5k.npz')
+    folder = tmp_path / 'mnist'
+    folder.mkdir()
+    for stem, array in (('train-images-idx3-ubyte', data['x'][::5]), ('train-labels-idx1-ubyte', data['y'][::5])):
+        header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
+        (folder / stem).write_bytes(header + array.tobytes())
+    monkeypatch.setenv('MNIST_PATH', str(folder))
+    return data
+
+
+def colordigit_args(nepisodes, dial=1):
+    return ['-bs', '32', '-game', 'ColorDigit', '-game_level', 'extra_hard_local', '-game_nagents', '2',
+            '-game_action_space', '2', '-game_comm_limited', '0', '-game_comm_bits', '1', '-game_comm_sigma', '2',
+            '-nsteps', '2', '-gamma', '1', '-model_dial', str(dial), '-model_know_share', '1',
+            '-model_action_aware', '1', '-model_rnn_size', '32', '-learningrate', '0.0005', '-nepisodes',
+            str(nepisodes), '-step', '10', '-step_test', '2', '-step_target', '10', '-cuda', '0', '-seed', '1']
+
+
+def test_colordigit_game_rewards_by_the_parity_rule(mnist_slice):
+    opt = {'bs': 4, 'game_colors': 2, 'game_dim': 28, 'game_use_mnist': 1, 'game_bias': 0, 'dtype': 'torch.FloatTensor',
+           'game_nagents': 2, 'game_action_space': 2, 'game_level': 'extra_hard_local', 'game_coop': 1, 'nsteps': 2,
+           'game_use_digits': 0}
+    lg.manualSeed(0)
+    game = ColorDigit(opt)
+    assert sorted(k for k in game.mnist if k != 'lookup') == list(range(1, 11))
+    x, color, digit = game.state[0]
+    for b in range(4):                            # the image sits in its colour's channel, the other is blank
+        c = int(color[b]) - 1
+        assert x[b][c].sum() > 0 and x[b][1 - c].sum() == 0
+    a = lg.Tensor([[1, 2], [2, 1], [1, 1], [2, 2]])
+    assert lg.equal(game.step(a)[0], lg.zeros(4, 2))          # no reward on the first step
+    r, terminal = game.step(a)
+    (c1, d1), (c2, d2) = (game.state[0][1], game.state[0][2]), (game.state[1][1], game.state[1][2])
+    for b in range(4):
+        own = [2 * (-1) ** (d2[b] + a[b][0] + c1[b]) + (-1) ** (d1[b] + a[b][0] + c2[b]),
+               2 * (-1) ** (d1[b] + a[b][1] + c2[b]) + (-1) ** (d2[b] + a[b][1] + c1[b])]
+        # `reward[b] = ...` sets the whole row: both agents hold the sum, which game_coop's average keeps
+        assert r[b][0] == r[b][1] == pytest.approx(own[0] + own[1])
+    assert lg.equal(terminal, lg.ones(4))
+
+
+@pytest.mark.parametrize('dial', [1, 0])
+def test_colordigit_dial_and_rial_run(in_tmp, mnist_slice, dial):
+    stats, model = comm.main(colordigit_args(20, dial))
+    history = stats['history'][1:]
+    assert [row[0] for row in history] == [10, 20]
+    assert all(-3 <= row[3] <= 3 and -3 <= row[4] <= 3 for row in history)
+    assert stats['steps'].mean() == 2 and stats['td_err'].sum() > 0

@@ -20,6 +20,8 @@ Edits beyond Lua syntax and 0-based indices:
 * game:getActionRange's ranges are (row, (first, end)) slices (game/Switch.py); ``q_t[action_range[b]]`` is
   ``q_t[row:row + 1, first:end]`` and ``agent.range[{ action_range[b][2] }]`` is ``range[first:end]``.
   getCommLimited's ``{agent, {}}`` is ``(agent, None)``: ``comm[{ {b}, agent, {} }]`` is ``comm[b:b + 1, agent]``.
+* ``local a, b = game:getActionRange(step, i)`` of a game returning nil (ColorDigit) sets both to nil: ``... or
+  (None, None)`` (a Python tuple assignment needs two values).
 * ``agent[i].input_target`` ends in ``agent[i].input[step][5]``, nil without model_action_aware (the table then
   ends there): ``input[4:5]``.
 * ``sys.clock()`` (torch's sys package) is ``time.time()``; ``collectgarbage()`` is ``gc.collect()``.
@@ -340,7 +342,7 @@ def main(arg=()):
                 action_range = action_range_comm = None
                 max_a_comm = None
                 if opt['model_dial'] == 0:
-                    action_range, action_range_comm = game.getActionRange(step, i)
+                    action_range, action_range_comm = game.getActionRange(step, i) or (None, None)
                 else:
                     action_range = game.getActionRange(step, i)
 
@@ -494,7 +496,7 @@ def main(arg=()):
 
                     # Limit actions
                     if opt['model_dial'] == 0 and opt['game_comm_bits'] > 0:
-                        action_range, action_range_comm = game.getActionRange(step, i)
+                        action_range, action_range_comm = game.getActionRange(step, i) or (None, None)
                         if action_range:
                             agent[i]['q_next_max'][step] = lg.zeros(opt['bs']).type(opt['dtype'])
                             agent[i]['q_comm_next_max'][step] = lg.zeros(opt['bs']).type(opt['dtype'])

@@ -5,7 +5,9 @@ a GRU or LSTM, an MLP to the q values and, for DIAL, the message), its clones un
 Edits beyond Lua syntax and 0-based indices:
 
 * The Lua returns a function of ``opt`` building a table ``exp`` of closures: ``Switch(opt)`` returns a
-  ``types.SimpleNamespace`` of the same functions.
+  ``types.SimpleNamespace`` of the same functions. Those model/ColorDigit.lua repeats word for word (optim,
+  load, clearState, training, evaluate, getParameters, id, and the unrolling at the end) are built by
+  ``shared_functions`` and ``unroll`` here, which model/ColorDigit.py calls too.
 * ``require 'module.rmsprop'`` replaces ``optim.rmsprop`` in Torch7 for every user; exp.optim returns the
   port's module/rmsprop.py function instead of patching legonn's optim.
 * ``nn.SelectTable(i)``, ``nn.SplitTable`` indices and ``nn.CAddTable(2)`` (its argument is ``ip``, a number:
@@ -31,14 +33,6 @@ from ..module import GaussianNoise, Binarize        # noqa: F401  (required by t
 
 def Switch(opt):
     exp = types.SimpleNamespace()
-
-    def optim_(iter=None):
-        # iter can be used for learning rate decay
-        # local optimfunc = optim.adam
-        optimfunc = rmsprop
-        optimconfig = {'learningRate': opt['learningrate']}
-        return optimfunc, optimconfig
-    exp.optim = optim_
 
     def save(opt, stats, model):
         if stats['e'] % opt['step'] == 0:
@@ -94,49 +88,7 @@ def Switch(opt):
                 lg.save(filename, [opt, stats, model.agent])
     exp.save = save
 
-    def load():
-        pass
-    exp.load = load
-
-    def clearState(model):
-        for i in range(len(model)):
-            model[i].clearState()
-    exp.clearState = clearState
-
-    def training(model):
-        for i in range(len(model)):
-            model[i].training()
-    exp.training = training
-
-    def evaluate(model):
-        for i in range(len(model)):
-            model[i].evaluate()
-    exp.evaluate = evaluate
-
-    def getParameters():
-        # Get model params
-        a = nn.Container()
-        for i in range(len(exp.agent)):
-            a.add(exp.agent[i])
-        params, gradParams = a.getParameters()
-
-        log.infof('Creating model(s), params=%d', params.nElement())
-
-        # Get target model params
-        a = nn.Container()
-        for i in range(len(exp.agent_target)):
-            a.add(exp.agent_target[i])
-        params_target, gradParams_target = a.getParameters()
-
-        log.infof('Creating target model(s), params=%d', params_target.nElement())
-
-        return params, gradParams, params_target, gradParams_target
-    exp.getParameters = getParameters
-
-    def id(step_i, agent_i):
-        # step_i counts from 1 (comm.py), agent_i from 0: the clone's 0-based position
-        return (step_i - 1) * opt['game_nagents'] + agent_i
-    exp.id = id
+    shared_functions(opt, exp)
 
     def stats_(opt, game, stats, e):
         if e % opt['step_test'] == 0:
@@ -312,7 +264,70 @@ def Switch(opt):
         return model.type(opt['dtype'])
 
     # Create model
-    agent = create_agent()
+    unroll(opt, exp, create_agent())
+
+    return exp
+
+
+def shared_functions(opt, exp):
+    """exp.optim, load, clearState, training, evaluate, getParameters and id: model/ColorDigit.lua repeats these
+    closures word for word, so both ports take them from here."""
+    def optim_(iter=None):
+        # iter can be used for learning rate decay
+        # local optimfunc = optim.adam
+        optimfunc = rmsprop
+        optimconfig = {'learningRate': opt['learningrate']}
+        return optimfunc, optimconfig
+    exp.optim = optim_
+
+    def load():
+        pass
+    exp.load = load
+
+    def clearState(model):
+        for i in range(len(model)):
+            model[i].clearState()
+    exp.clearState = clearState
+
+    def training(model):
+        for i in range(len(model)):
+            model[i].training()
+    exp.training = training
+
+    def evaluate(model):
+        for i in range(len(model)):
+            model[i].evaluate()
+    exp.evaluate = evaluate
+
+    def getParameters():
+        # Get model params
+        a = nn.Container()
+        for i in range(len(exp.agent)):
+            a.add(exp.agent[i])
+        params, gradParams = a.getParameters()
+
+        log.infof('Creating model(s), params=%d', params.nElement())
+
+        # Get target model params
+        a = nn.Container()
+        for i in range(len(exp.agent_target)):
+            a.add(exp.agent_target[i])
+        params_target, gradParams_target = a.getParameters()
+
+        log.infof('Creating target model(s), params=%d', params_target.nElement())
+
+        return params, gradParams, params_target, gradParams_target
+    exp.getParameters = getParameters
+
+    def id(step_i, agent_i):
+        # step_i counts from 1 (comm.py), agent_i from 0: the clone's 0-based position
+        return (step_i - 1) * opt['game_nagents'] + agent_i
+    exp.id = id
+
+
+
+def unroll(opt, exp, agent):
+    """The end of both model files: the target network as a clone, then the clones over steps and agents."""
     agent_target = agent.clone()
 
     # Knowledge sharing
@@ -334,5 +349,3 @@ def Switch(opt):
                 exp.agent_target[exp.id(s, i)] = unrolled_target[s - 1]
         exp.agent = [exp.agent[k] for k in range(len(exp.agent))]
         exp.agent_target = [exp.agent_target[k] for k in range(len(exp.agent_target))]
-
-    return exp
