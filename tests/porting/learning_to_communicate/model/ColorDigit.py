@@ -3,20 +3,18 @@ convnet, ``game_vision_net cnn``; a LookupTable of the digit with ``game_use_dig
 the message (all agents' bits) and the last action embeddings, a GRU or LSTM, an MLP to the q values and message.
 
 Edits beyond Lua syntax and 0-based indices: as model/Switch.py's (whose ``shared_functions`` and ``unroll``
-hold the closures this file repeats word for word); ``model_mnist:forward(torch.zeros(1, colors, 28, 28))`` sizes
+hold the closures this file repeats word for word, and ``agent_graph`` the graph after the vision network); ``model_mnist:forward(torch.zeros(1, colors, 28, 28))`` sizes
 the convnet's output as in Lua.
 """
 import os
 import types
 
 import legonn as lg
-from legonn import csvigo, graph, nn, paths
+from legonn import csvigo, nn, paths
 
 from ..include import log, util
-from ..module.GRU import GRU
-from ..module.LSTM import LSTM
 from ..module import LinearO, Binarize, Print, GaussianNoise     # noqa: F401  (required by the Lua, unused)
-from .Switch import shared_functions, unroll
+from .Switch import agent_graph, shared_functions, unroll
 
 
 def ColorDigit(opt):
@@ -118,96 +116,7 @@ def ColorDigit(opt):
                 model_mnist.add(nn.Linear(conv_out, opt['model_rnn_size']))
                 model_mnist.add(nn.View(-1, opt['model_rnn_size']))
 
-        model_input = nn.Sequential()
-        model_input.add(nn.CAddTable(True))
-
-        if opt['model_rnn'] == 'lstm':
-            model_rnn = LSTM(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
-                             opt['model_dropout'], opt['model_bn'] == 1)
-        elif opt['model_rnn'] == 'gru':
-            model_rnn = GRU(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
-                            opt['model_dropout'])
-
-        for param in model_rnn.parameters()[0]:
-            param.uniform(-0.08, 0.08)
-
-        model_out = nn.Sequential()
-        if opt['model_dropout'] > 0:
-            model_out.add(nn.Dropout(opt['model_dropout']))
-        model_out.add(nn.Linear(opt['model_rnn_size'], opt['model_rnn_size']))
-        model_out.add(nn.ReLU(True))
-        model_out.add(nn.Linear(opt['model_rnn_size'], opt['game_action_space_total']))
-
-        in_state = nn.Identity()()
-        in_id = nn.Identity()()
-        in_rnn_state = nn.Identity()()
-
-        in_comm = in_action = None
-
-        in_all = [
-            model_mnist(in_state),
-            nn.LookupTable(opt['game_nagents'], opt['model_rnn_size'])(in_id)
-        ]
-
-        if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
-            in_comm = nn.Identity()()
-            model_comm = nn.Sequential()
-            model_comm.add(nn.View(-1, comm_size))
-            if opt['model_dial'] == 1:
-                if opt['model_comm_narrow'] == 1:
-                    model_comm.add(nn.Sigmoid())
-                else:
-                    model_comm.add(nn.SoftMax())
-            if opt['model_bn'] == 1 and opt['model_dial'] == 1:
-                model_comm.add(nn.BatchNormalization(comm_size))
-            model_comm.add(nn.Linear(comm_size, opt['model_rnn_size']))
-            if opt['model_comm_narrow'] == 1:
-                model_comm.add(nn.ReLU(True))
-
-            in_all.append(model_comm(in_comm))
-
-        if opt['model_action_aware'] == 1:
-            in_action = nn.Identity()()
-
-            if opt['model_dial'] == 0:
-                in_action_aware = nn.CAddTable(True)([
-                    nn.LookupTable(opt['game_action_space'] + 1, opt['model_rnn_size'])(
-                        nn.SelectTable(0)(in_action)),
-                    nn.LookupTable(opt['game_comm_bits'] + 1, opt['model_rnn_size'])(nn.SelectTable(1)(in_action))
-                ])
-                in_all.append(in_action_aware)
-            else:
-                in_all.append(nn.LookupTable(action_aware_size + 1, opt['model_rnn_size'])(in_action))
-
-        proc_input = model_input(in_all)
-
-        rnn_input = []
-        rnn_input.append(proc_input)
-
-        for i in range(opt['model_rnn_states']):
-            rnn_input.append(nn.SelectTable(i)(in_rnn_state))
-
-        rnn_output = model_rnn(rnn_input)
-
-        rnn_state = rnn_output
-        rnn_out = nn.SelectTable(opt['model_rnn_states'] - 1)(rnn_output)
-
-        proc_out = model_out(rnn_out)
-
-        model_inputs = [in_state, in_id, in_rnn_state]
-        model_outputs = [rnn_state, proc_out]
-
-        if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
-            model_inputs.append(in_comm)
-
-        if opt['model_action_aware'] == 1:
-            model_inputs.append(in_action)
-
-        graph.annotateNodes()
-
-        model = nn.gModule(model_inputs, model_outputs)
-
-        return model.type(opt['dtype'])
+        return agent_graph(opt, model_mnist, comm_size, action_aware_size)
 
     unroll(opt, exp, create_agent())
 

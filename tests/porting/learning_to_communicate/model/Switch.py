@@ -151,117 +151,10 @@ def Switch(opt):
         if opt['model_action_aware'] == 1:
             action_aware_size = opt['game_action_space_total']
 
-        # Process inputs
-        model_input = nn.Sequential()
-        model_input.add(nn.CAddTable(True))
-        # if opt.model_bn == 1 then model_input:add(nn.BatchNormalization(opt.model_rnn_size)) end
-
         model_state = nn.Sequential()
         model_state.add(nn.LookupTable(2, opt['model_rnn_size']))
 
-        # RNN
-        if opt['model_rnn'] == 'lstm':
-            model_rnn = LSTM(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
-                             opt['model_dropout'], opt['model_bn'] == 1)
-        elif opt['model_rnn'] == 'gru':
-            model_rnn = GRU(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
-                            opt['model_dropout'])
-
-        # use default initialization for convnet, but uniform -0.08 to .08 for RNN:
-        # double parens necessary
-        for param in model_rnn.parameters()[0]:
-            param.uniform(-0.08, 0.08)
-
-        # Output
-        model_out = nn.Sequential()
-        if opt['model_dropout'] > 0:
-            model_out.add(nn.Dropout(opt['model_dropout']))
-        model_out.add(nn.Linear(opt['model_rnn_size'], opt['model_rnn_size']))
-        model_out.add(nn.ReLU(True))
-        model_out.add(nn.Linear(opt['model_rnn_size'], opt['game_action_space_total']))
-
-        # Construct Graph
-        in_state = nn.Identity()()
-        in_id = nn.Identity()()
-        in_rnn_state = nn.Identity()()
-
-        in_comm = in_action = None
-
-        in_all = [
-            model_state(in_state),
-            nn.LookupTable(opt['game_nagents'], opt['model_rnn_size'])(in_id)
-        ]
-
-        # Communication enabled
-        if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
-            in_comm = nn.Identity()()
-            # Process comm
-            model_comm = nn.Sequential()
-            model_comm.add(nn.View(-1, comm_size))
-            if opt['model_dial'] == 1:
-                if opt['model_comm_narrow'] == 1:
-                    model_comm.add(nn.Sigmoid())
-                else:
-                    model_comm.add(nn.SoftMax())
-            if opt['model_bn'] == 1 and opt['model_dial'] == 1:
-                model_comm.add(nn.BatchNormalization(comm_size))
-            model_comm.add(nn.Linear(comm_size, opt['model_rnn_size']))
-            if opt['model_comm_narrow'] == 1:
-                model_comm.add(nn.ReLU(True))
-
-            # Process inputs node
-            in_all.append(model_comm(in_comm))
-
-        # Last action enabled
-        if opt['model_action_aware'] == 1:
-            in_action = nn.Identity()()
-
-            # Process action node (+1 for no-action at 0-step)
-            if opt['model_dial'] == 0:
-                in_action_aware = nn.CAddTable(True)([
-                    nn.LookupTable(opt['game_action_space'] + 1, opt['model_rnn_size'])(
-                        nn.SelectTable(0)(in_action)),
-                    nn.LookupTable(opt['game_comm_bits'] + 1, opt['model_rnn_size'])(nn.SelectTable(1)(in_action))
-                ])
-                in_all.append(in_action_aware)
-            else:
-                in_all.append(nn.LookupTable(action_aware_size + 1, opt['model_rnn_size'])(in_action))
-
-        # Process inputs
-        proc_input = model_input(in_all)
-
-        # 2*n+1 rnn inputs
-        rnn_input = []
-        rnn_input.append(proc_input)
-
-        # Restore state
-        for i in range(opt['model_rnn_states']):
-            rnn_input.append(nn.SelectTable(i)(in_rnn_state))
-
-        rnn_output = model_rnn(rnn_input)
-
-        # Split state and out
-        rnn_state = rnn_output
-        rnn_out = nn.SelectTable(opt['model_rnn_states'] - 1)(rnn_output)
-
-        # Process out
-        proc_out = model_out(rnn_out)
-
-        # Create model
-        model_inputs = [in_state, in_id, in_rnn_state]
-        model_outputs = [rnn_state, proc_out]
-
-        if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
-            model_inputs.append(in_comm)
-
-        if opt['model_action_aware'] == 1:
-            model_inputs.append(in_action)
-
-        graph.annotateNodes()
-
-        model = nn.gModule(model_inputs, model_outputs)
-
-        return model.type(opt['dtype'])
+        return agent_graph(opt, model_state, comm_size, action_aware_size)
 
     # Create model
     unroll(opt, exp, create_agent())
@@ -349,3 +242,118 @@ def unroll(opt, exp, agent):
                 exp.agent_target[exp.id(s, i)] = unrolled_target[s - 1]
         exp.agent = [exp.agent[k] for k in range(len(exp.agent))]
         exp.agent_target = [exp.agent_target[k] for k in range(len(exp.agent_target))]
+
+
+def agent_graph(opt, model_state, comm_size, action_aware_size):
+    """create_agent's graph from the input processing on: model/ColorDigit.lua repeats it word for word, with
+    its vision network as ``model_state`` (Switch's LookupTable(2) is made first here, before ``model_input``,
+    a CAddTable drawing nothing from the generator, so the weights are drawn in the Lua's order)."""
+    # Process inputs
+    model_input = nn.Sequential()
+    model_input.add(nn.CAddTable(True))
+    # if opt.model_bn == 1 then model_input:add(nn.BatchNormalization(opt.model_rnn_size)) end
+
+
+    # RNN
+    if opt['model_rnn'] == 'lstm':
+        model_rnn = LSTM(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
+                         opt['model_dropout'], opt['model_bn'] == 1)
+    elif opt['model_rnn'] == 'gru':
+        model_rnn = GRU(opt['model_rnn_size'], opt['model_rnn_size'], opt['model_rnn_layers'],
+                        opt['model_dropout'])
+
+    # use default initialization for convnet, but uniform -0.08 to .08 for RNN:
+    # double parens necessary
+    for param in model_rnn.parameters()[0]:
+        param.uniform(-0.08, 0.08)
+
+    # Output
+    model_out = nn.Sequential()
+    if opt['model_dropout'] > 0:
+        model_out.add(nn.Dropout(opt['model_dropout']))
+    model_out.add(nn.Linear(opt['model_rnn_size'], opt['model_rnn_size']))
+    model_out.add(nn.ReLU(True))
+    model_out.add(nn.Linear(opt['model_rnn_size'], opt['game_action_space_total']))
+
+    # Construct Graph
+    in_state = nn.Identity()()
+    in_id = nn.Identity()()
+    in_rnn_state = nn.Identity()()
+
+    in_comm = in_action = None
+
+    in_all = [
+        model_state(in_state),
+        nn.LookupTable(opt['game_nagents'], opt['model_rnn_size'])(in_id)
+    ]
+
+    # Communication enabled
+    if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
+        in_comm = nn.Identity()()
+        # Process comm
+        model_comm = nn.Sequential()
+        model_comm.add(nn.View(-1, comm_size))
+        if opt['model_dial'] == 1:
+            if opt['model_comm_narrow'] == 1:
+                model_comm.add(nn.Sigmoid())
+            else:
+                model_comm.add(nn.SoftMax())
+        if opt['model_bn'] == 1 and opt['model_dial'] == 1:
+            model_comm.add(nn.BatchNormalization(comm_size))
+        model_comm.add(nn.Linear(comm_size, opt['model_rnn_size']))
+        if opt['model_comm_narrow'] == 1:
+            model_comm.add(nn.ReLU(True))
+
+        # Process inputs node
+        in_all.append(model_comm(in_comm))
+
+    # Last action enabled
+    if opt['model_action_aware'] == 1:
+        in_action = nn.Identity()()
+
+        # Process action node (+1 for no-action at 0-step)
+        if opt['model_dial'] == 0:
+            in_action_aware = nn.CAddTable(True)([
+                nn.LookupTable(opt['game_action_space'] + 1, opt['model_rnn_size'])(
+                    nn.SelectTable(0)(in_action)),
+                nn.LookupTable(opt['game_comm_bits'] + 1, opt['model_rnn_size'])(nn.SelectTable(1)(in_action))
+            ])
+            in_all.append(in_action_aware)
+        else:
+            in_all.append(nn.LookupTable(action_aware_size + 1, opt['model_rnn_size'])(in_action))
+
+    # Process inputs
+    proc_input = model_input(in_all)
+
+    # 2*n+1 rnn inputs
+    rnn_input = []
+    rnn_input.append(proc_input)
+
+    # Restore state
+    for i in range(opt['model_rnn_states']):
+        rnn_input.append(nn.SelectTable(i)(in_rnn_state))
+
+    rnn_output = model_rnn(rnn_input)
+
+    # Split state and out
+    rnn_state = rnn_output
+    rnn_out = nn.SelectTable(opt['model_rnn_states'] - 1)(rnn_output)
+
+    # Process out
+    proc_out = model_out(rnn_out)
+
+    # Create model
+    model_inputs = [in_state, in_id, in_rnn_state]
+    model_outputs = [rnn_state, proc_out]
+
+    if opt['game_comm_bits'] > 0 and opt['game_nagents'] > 1:
+        model_inputs.append(in_comm)
+
+    if opt['model_action_aware'] == 1:
+        model_inputs.append(in_action)
+
+    graph.annotateNodes()
+
+    model = nn.gModule(model_inputs, model_outputs)
+
+    return model.type(opt['dtype'])
