@@ -3,8 +3,8 @@ convnet, ``game_vision_net cnn``; a LookupTable of the digit with ``game_use_dig
 the message (all agents' bits) and the last action embeddings, a GRU or LSTM, an MLP to the q values and message.
 
 Edits beyond Lua syntax and 0-based indices: as model/Switch.py's (whose ``shared_functions`` and ``unroll``
-hold the closures this file repeats word for word, and ``agent_graph`` the graph after the vision network); ``model_mnist:forward(torch.zeros(1, colors, 28, 28))`` sizes
-the convnet's output as in Lua.
+hold the closures this file repeats word for word, and ``agent_graph`` the graph after the vision network);
+``model_mnist:forward(torch.zeros(1, colors, 28, 28))`` sizes the convnet's output as in Lua.
 """
 import os
 import types
