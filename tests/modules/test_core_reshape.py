@@ -147,7 +147,8 @@ def test_cuda_identity_passes_a_host_input_through():
 def test_cuda_identity_passes_back_a_device_gradient_of_host_codes():
     """Identity.lua's updateGradInput hands on gradOutput unchecked, so the input node of host codes in a CUDA
     graph takes the CUDA gradInput its module resized to the codes' size: wojciechz/learning_to_execute's
-    Embedding (``self.gradInput:resize(input:size())``) after ``module:cuda()``. Sizes are still checked."""
+    Embedding (``self.gradInput:resize(input:size())``) after ``module:cuda()``. Sizes are still checked, and a
+    host gradient for a CUDA input is still refused (test_misc.py)."""
     class Embedding(nn.Module):                     # learning_to_execute's layers/Embedding.lua
         def __init__(self, n, d):
             super().__init__()
