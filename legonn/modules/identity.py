@@ -22,9 +22,12 @@ class Identity(Module):
         # char-rnn's OneHot, gives back): it passes through like any other; everything else must match in
         # structure and sizes. Not in type: Identity.lua hands on whatever comes, and facebookresearch/MIXER's
         # step net ends in an Identity over {sampled words (a FloatTensor), log-probabilities, ...} whose
-        # gradient tables are DoubleTensors
+        # gradient tables are DoubleTensors. A host input may take a CUDA gradient, as forward takes either: a
+        # CUDA graph's input node of host codes gets back the CUDA gradInput its module made
+        # (wojciechz/learning_to_execute's Embedding resizes its CUDA gradInput to the codes' size), which
+        # Identity.lua passes on; a host gradient for a CUDA input is still refused
         if not (isinstance(gradOutput, Tensor) and 0 in gradOutput._size):   # nElement() == 0, read in place
-            self.checkGradTree(gradOutput, input, types=False)
+            self.checkGradTree(gradOutput, input, types=False, host_takes_cuda=True)
         self.gradInput = gradOutput
         return self.gradInput
 

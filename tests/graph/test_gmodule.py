@@ -422,3 +422,38 @@ def test_acc_grad_parameters_after_update_grad_input_sweeps_once():
     np.testing.assert_allclose(_np(bn.gradBias), 2 * _np(once[0]), rtol=1e-12)
     for p, gp in zip(*g.parameters()):
         assert nn.Jacobian.testJacobianParameters(g, x, p, gp, -2, 2, 1e-6) < 1e-6
+
+
+def test_grad_input_table_longer_than_the_inputs():
+    """nngraph's backward hands input k the module's gradInput[k] (gmodule.lua:424-431), so a module whose
+    updateGradInput returns more entries than it has inputs (wojciechz/learning_to_execute's MaskedLoss returns
+    {grad, Tensor{0}, Tensor{0}} for {pred, target}) runs; too few entries is still an error."""
+    class Extra(nn.Module):
+        def updateOutput(self, input):
+            self.output = input[0] * 2
+            return self.output
+
+        def updateGradInput(self, input, gradOutput):
+            self.gradInput = [gradOutput * 2, lg.zeros(input[1].size()), lg.Tensor([0])]
+            return self.gradInput
+
+    a, b = nn.Identity()(), nn.Identity()()
+    g = nn.gModule([a, b], [nn.Tanh()(Extra()([a, b]))])
+    x, t = lg.randn(3, 4), lg.randn(3)
+    out = g.forward([x, t])
+    gx, gt = g.backward([x, t], lg.ones(3, 4))
+    expected = (1 - lg.tanh(x * 2) ** 2) * 2
+    assert lg.equal(out, lg.tanh(x * 2))
+    assert (gx - expected).abs().max() < 1e-6
+    assert lg.equal(gt, lg.zeros(3))
+
+    class Short(Extra):
+        def updateGradInput(self, input, gradOutput):
+            self.gradInput = [gradOutput * 2]
+            return self.gradInput
+
+    a, b = nn.Identity()(), nn.Identity()()
+    g = nn.gModule([a, b], [Short()([a, b])])
+    g.forward([x, t])
+    with pytest.raises(TypeError, match='a table of 2 gradInputs'):
+        g.backward([x, t], lg.ones(3, 4))

@@ -142,6 +142,38 @@ def test_cuda_identity_passes_a_host_input_through():
         nn.Sequential().add(nn.Identity()).add(nn.Linear(3, 2)).cuda().forward(lg.rand(2, 3))
 
 
+
+@pytest.mark.gpu
+def test_cuda_identity_passes_back_a_device_gradient_of_host_codes():
+    """Identity.lua's updateGradInput hands on gradOutput unchecked, so the input node of host codes in a CUDA
+    graph takes the CUDA gradInput its module resized to the codes' size: wojciechz/learning_to_execute's
+    Embedding (``self.gradInput:resize(input:size())``) after ``module:cuda()``. Sizes are still checked, and a
+    host gradient for a CUDA input is still refused (test_misc.py)."""
+    class Embedding(nn.Module):                     # learning_to_execute's layers/Embedding.lua
+        def __init__(self, n, d):
+            super().__init__()
+            self.weight, self.gradWeight = lg.randn(n, d), lg.zeros(n, d)
+
+        def updateOutput(self, input):
+            self.output.resize(input.size(0), self.weight.size(1))
+            for i in range(input.size(0)):
+                self.output[i].copy(self.weight[input[i]])
+            return self.output
+
+        def updateGradInput(self, input, gradOutput):
+            self.gradInput.resize(input.size())
+            return self.gradInput
+
+    codes = nn.Identity()()
+    net = nn.gModule([codes], [nn.Linear(3, 2)(Embedding(4, 3)(codes))]).cuda()
+    x = lg.DoubleTensor([2, 0, 3])
+    out = net.forward(x)
+    grad = net.backward(x, lg.ones(3, 2).cuda())
+    assert out.type() == 'torch.CudaTensor' and grad.type() == 'torch.CudaTensor' and grad.size() == (3,)
+    with pytest.raises(ValueError, match=r'Identity: expected gradOutput to be a tensor of size \(3,\)'):
+        nn.Identity().cuda().backward(x, lg.zeros(2).cuda())
+
+
 def test_bad_sizes_name_the_module():
     with pytest.raises(ValueError, match=r'View\(5\): expected an input whose elements fill views of size 5'):
         nn.View(5).forward(lg.rand(3, 4))

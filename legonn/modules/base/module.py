@@ -391,21 +391,23 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         if _sizes(input) != seen:
             raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
 
-    def checkGradTree(self, grad, output, where='gradOutput', types=True):
+    def checkGradTree(self, grad, output, where='gradOutput', types=True, host_takes_cuda=False):
         """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes
-        (without ``types``: structure, sizes and device, any element type); False when ``output`` is empty (no
-        forward yet, or clearState since), nothing to compare; raises an error naming this module otherwise."""
+        (without ``types``: structure, sizes and device, any element type; with ``host_takes_cuda`` a host
+        tensor's gradient may also be a CUDA tensor); False when ``output`` is empty (no forward yet, or
+        clearState since), nothing to compare; raises an error naming this module otherwise."""
         if isinstance(output, Tensor):
             if output._size == (0,):
                 return False
             if not isinstance(grad, Tensor) or grad._size != output._size or \
-                    not (_grad_type_fits(grad, output._typename) if types else grad._cuda == output._cuda):
+                    not (_grad_type_fits(grad, output._typename) if types else
+                         grad._cuda == output._cuda or host_takes_cuda and grad._cuda):
                 kind = output.type() if types else ('CUDA tensor' if output._cuda else 'tensor')
                 raise self._gradTensorError(grad, kind, output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
                 raise self._gradTableError(grad, len(output), where)
-            return all([self.checkGradTree(g, o, f"{where}[{i}]", types)
+            return all([self.checkGradTree(g, o, f"{where}[{i}]", types, host_takes_cuda)
                         for i, (g, o) in enumerate(zip(grad, output))])
         return True
 
