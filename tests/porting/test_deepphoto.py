@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import image, nn
+from legonn import image
 from tests.checks import numeric_gradient
 from tests.porting.deepphoto import cuda_utils, deepmatting_seg, gen_laplacian, matio, neuralstyle_seg
 from tests.porting.test_cnnmrf import vgg19_standin
@@ -375,6 +375,19 @@ def test_neuralstyle_seg_script_lowers_its_losses(photo_dir, capsys):
     for t in (6, 12):
         saved = image.load(f'tmp_results/out1_t_{t}.png', 3)
         assert tuple(saved.size()) == (3, SIZE, SIZE)
+
+
+@pytest.mark.gpu
+def test_neuralstyle_seg_cudnn_backend_prints_the_same_losses(photo_dir, capsys):
+    """The README's ``-backend cudnn -cudnn_autotune``: loadcaffe's cudnn modules are recognised by the Lua's
+    ``torch.type`` tests (cudnn.SpatialMaxPooling halves the masks, cudnn.SpatialConvolution blurs them), so the
+    printed losses of 3 iterations are the nn backend's."""
+    runs = []
+    for backend in (['-backend', 'nn'], ['-backend', 'cudnn', '-cudnn_autotune']):
+        neuralstyle_seg.script(photo_dir + backend + ['-num_iterations', '3', '-serial', backend[1]])
+        runs.append(printed_losses(capsys.readouterr().out))
+    assert len(runs[0]) == 3
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-5)
 
 
 @pytest.fixture
