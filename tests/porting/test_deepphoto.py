@@ -295,20 +295,40 @@ def best_local_affine_loop(O, I, r):
     return A
 
 
+def bilateral_loop(A, G, r, sigma1, sigma2):
+    """bilateral_smooth_kernel pixel by pixel: each model averaged over the in-image (2r+1)^2 window, weighted by
+    exp(-(dx^2+dy^2) / (2 sigma1^2)) exp(-mean squared colour difference of the guide / (2 sigma2^2))."""
+    _, h, w = G.shape
+    out = np.zeros_like(A)
+    for y in range(h):
+        for x in range(w):
+            acc, total = 0, 0
+            for dy in range(-r, r + 1):
+                for dx in range(-r, r + 1):
+                    if 0 <= y + dy < h and 0 <= x + dx < w:
+                        cd = ((G[:, y + dy, x + dx] - G[:, y, x]) ** 2).sum() / 3
+                        weight = math.exp(-(dx * dx + dy * dy) / (2 * sigma1 ** 2)) * math.exp(-cd / (2 * sigma2 ** 2))
+                        acc, total = acc + weight * A[y + dy, x + dx], total + weight
+            out[y, x] = acc / total
+    return out
+
+
 def test_smooth_local_affine_reconstructs_from_local_affine_models():
-    """cuda_utils.smooth_local_affine with filter radius 0 (the bilateral filter keeps each pixel's own model) is
-    the best local affine model's reconstruction, plane k from row k: checked against a per-pixel solve. With
-    radius 2 and an output that is a global affine map of the input, the smoothed models reproduce that map, so
-    the result is the output with its planes reversed (a BGR output gives an RGB image)."""
+    """cuda_utils.smooth_local_affine is the reconstruction, plane k from row k, of the best local affine models
+    smoothed by the joint bilateral filter guided by the input: checked against a per-pixel solve and a per-pixel
+    filter, with radius 0 (each pixel keeps its own model) and 2. With an output that is a global affine map of
+    the input, the smoothed models reproduce that map, so the result is the output with its planes reversed (a
+    BGR output gives an RGB image)."""
     rng = np.random.RandomState(4)
     h, w = 6, 5
     I = rng.rand(3, h, w).astype(np.float32)
     O = rng.rand(3, h, w).astype(np.float32)
-    best = cuda_utils.smooth_local_affine(lg.from_numpy(O), lg.from_numpy(I), 1e-7, 3, h, w, 0, 1.0, 0.05)
     A = best_local_affine_loop(O.astype(np.float64), I.astype(np.float64), 1)
     M = np.concatenate([I[::-1], np.ones((1, h, w))]).astype(np.float64)
-    expected = np.einsum('hwij,jhw->ihw', A, M)
-    np.testing.assert_allclose(best.numpy(), expected, atol=2e-4)
+    for f_r, sigma1, sigma2 in ((0, 1.0, 0.05), (2, 2 / 3, 0.3)):
+        best = cuda_utils.smooth_local_affine(lg.from_numpy(O), lg.from_numpy(I), 1e-7, 3, h, w, f_r, sigma1, sigma2)
+        filtered = bilateral_loop(A, I.astype(np.float64), f_r, sigma1, sigma2)
+        np.testing.assert_allclose(best.numpy(), np.einsum('hwij,jhw->ihw', filtered, M), atol=5e-4)
 
     K = np.array([[0.8, 0.1, 0.05], [0.1, 0.7, 0.1], [0.0, 0.2, 0.9]])
     O = (np.einsum('ij,jhw->ihw', K, I) + 0.05).astype(np.float32)
@@ -359,6 +379,19 @@ def test_matting_laplacian_gradient_from_the_csr_file(tmp_path):
                          for c in range(3))
     np.testing.assert_allclose(grad.float().numpy(), numeric_gradient(energy, out64, eps=1e-3), rtol=1e-3,
                                atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_smooth_local_affine_on_cuda_tensors_is_the_cpu_result():
+    """deepmatting_seg's SmoothLocalAffine on CudaTensors (as the Lua calls it: the Caffe-scaled output and
+    input) gives a CudaTensor equal to the same call on CPU tensors."""
+    rng = np.random.RandomState(8)
+    h, w = 6, 7
+    O, I = ((rng.rand(3, h, w) * 256).astype(np.float32) for _ in range(2))
+    cpu = deepmatting_seg.SmoothLocalAffine(lg.from_numpy(O), lg.from_numpy(I), 1e-7, 3, h, w, 2, 0.05)
+    gpu = deepmatting_seg.SmoothLocalAffine(lg.from_numpy(O).cuda(), lg.from_numpy(I).cuda(), 1e-7, 3, h, w, 2, 0.05)
+    assert gpu.type() == 'legonn.CudaTensor'
+    np.testing.assert_allclose(gpu.float().numpy(), cpu.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.gpu
