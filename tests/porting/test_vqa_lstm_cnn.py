@@ -56,11 +56,11 @@ def make_data(tmp_path, lengths=(4, 2, 3, 4, 1, 2, 4, 3)):
     return ques, lengths, answers, mc
 
 
-def args(tmp_path, *more):
-    """train.lua's / eval.lua's command line at the tiny sizes, on the CPU."""
+def args(tmp_path, *more, gpuid=-1):
+    """train.lua's / eval.lua's command line at the tiny sizes, on the CPU unless ``gpuid`` says otherwise."""
     return ['-input_img_h5', str(tmp_path / 'data_img.h5'), '-input_ques_h5', str(tmp_path / 'data_prepro.h5'),
             '-input_json', str(tmp_path / 'data_prepro.json'), '-input_encoding_size', '8', '-rnn_size', '6',
-            '-rnn_layer', '2', '-common_embedding_size', '10', '-num_output', str(NANS), '-gpuid', '-1',
+            '-rnn_layer', '2', '-common_embedding_size', '10', '-num_output', str(NANS), '-gpuid', str(gpuid),
             '-backend', 'nn', *more]
 
 
@@ -269,11 +269,11 @@ def test_train_and_eval_gpu(tmp_path):
     indices and the labels on the GPU; a few rmsprop steps, then the evaluation."""
     make_data(tmp_path)
     model = str(tmp_path / 'model') + '/'
-    out = train.main(args(tmp_path, '-max_iters', '3', '-batch_size', '8', '-checkpoint_path', model)[:-4]
-                     + ['-gpuid', '0', '-backend', 'nn'])
+    out = train.main(args(tmp_path, '-max_iters', '3', '-batch_size', '8', '-checkpoint_path', model, gpuid=0))
     assert out['optimize']['winit'].type() == 'torch.CudaTensor' and np.isfinite(out['running_avg'])
     res = vqa_eval.main(args(tmp_path, '-batch_size', '4', '-model_path', model + 'lstm.t7',
-                             '-out_path', str(tmp_path / 'result') + '/')[:-4] + ['-gpuid', '0', '-backend', 'nn'])
+                             '-out_path', str(tmp_path / 'result') + '/', gpuid=0))
+    assert paths.filep(str(tmp_path / 'result' / 'OpenEnded_mscoco_lstm_results.json'))
     assert res['scores'].type() == 'torch.FloatTensor' and tuple(res['scores'].size()) == (8, NANS)
 
 
