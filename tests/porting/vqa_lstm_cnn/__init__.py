@@ -1,5 +1,5 @@
-"""GT-Vision-Lab/VQA_LSTM_CNN (the "deeper LSTM Q + norm I" VQA baseline of Antol et al.; Jiasen Lu and Xiao Lin,
-BSD licence) ported line by line; the test file is tests/porting/test_vqa_lstm_cnn.py.
+"""GT-Vision-Lab/VQA_LSTM_CNN (the "deeper LSTM Q + norm I" VQA baseline of Antol et al., ICCV 2015; mostly by Jiasen
+Lu; BSD licence) ported line by line; the test file is tests/porting/test_vqa_lstm_cnn.py.
 
 Ported: misc/LSTM.lua, misc/netdef.lua, misc/RNNUtils.lua (misc/), train.lua, eval.lua and prepro_img.lua (the
 scripts as ``main(arg)``); each file's docstring lists its edits beyond syntax and 0-based indices.
