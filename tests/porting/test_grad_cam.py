@@ -24,7 +24,7 @@ from tests.porting.grad_cam import captioning, classification, visual_question_a
 from tests.porting.grad_cam.misc import utils
 from tests.porting.grad_cam.misc.DeconvReLU import DeconvReLU
 from tests.porting.grad_cam.misc.GuidedBackpropReLU import GuidedBackpropReLU
-from tests.porting.test_vqa_lstm_cnn import LSTM, netdef
+from tests.porting.vqa_lstm_cnn.misc import LSTM, netdef
 from tests.test_loadcaffe import conv_param, f32, msg, pool_param, rng_weights, v, v1_layer, write
 
 SZ = 16   # the input_sz the scripts are run with (224 in the Lua)

@@ -86,11 +86,15 @@ def test_loadfreyfaces_reads_the_hdf5_sets_as_double(freyfaces):
     np.testing.assert_array_equal(data['test'].numpy(), freyfaces[500:])
 
 
-def test_main_binary_lower_bound_falls_and_is_saved(binarized_mnist):
+def test_main_binary_lower_bound_falls_and_is_saved(binarized_mnist, capsys):
     """main.lua with the binarized digits (BCECriterion summed, KLDPenalty): the per-digit negative lower bound
-    falls over 4 epochs, and every second epoch saves parameters, optimiser state and the bounds."""
+    falls over 4 epochs (printed as Lua's ``..`` writes a number), and every second epoch saves parameters,
+    optimiser state and the bounds."""
     bounds = vae_main.main(False, max_epochs=4)
     assert len(bounds) == 4
+    printed = [line for line in capsys.readouterr().out.splitlines() if 'Lowerbound' in line]
+    assert [line.split(' time: ')[0].split('Epoch: ')[-1] for line in printed] == [
+        '%d Lowerbound: %.14g' % (e + 1, b) for e, b in enumerate(bounds)]
     assert bounds[-1] < bounds[1] < bounds[0]
     saved = lg.load('save/lowerbound.t7')
     np.testing.assert_allclose(saved.numpy().ravel(), bounds)

@@ -4,7 +4,7 @@ returning what the tests check), misc/utils.lua, misc/GuidedBackpropReLU.lua, mi
 misc/prepro_ques.py (the Python 2 script the VQA script shells out to). tests/porting/test_grad_cam.py runs them;
 its docstring says which stand-ins are used. The repository's two submodules are ports already in tests/porting,
 imported from there: karpathy/neuraltalk2 (neuraltalk2.py: LanguageModel, net_utils) and VT-vision-lab/VQA_LSTM_CNN
-(test_vqa_lstm_cnn.py: LSTM.lstm_conventional, netdef.AxB, RNNUtils as ``load_rnn_utils(opt)``). Not ported:
+(vqa_lstm_cnn/misc/: LSTM.lstm_conventional, netdef.AxB, RNNUtils as ``load_rnn_utils(opt)``). Not ported:
 models/download_models.sh (downloads VGG and the checkpoints) and the README.
 
 Edits beyond Lua syntax and 0-based indices, each marked where it is made:

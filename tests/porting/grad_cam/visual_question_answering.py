@@ -1,5 +1,5 @@
 """visual_question_answering.lua of ramprs/grad-cam, ported line by line as ``main(arg)`` (the script's body; it
-returns what the tests check). Its VQA_LSTM_CNN submodule is tests/porting/test_vqa_lstm_cnn.py. Edits beyond
+returns what the tests check). Its VQA_LSTM_CNN submodule is tests/porting/vqa_lstm_cnn/. Edits beyond
 the syntax are listed in tests/porting/grad_cam's docstring."""
 import os
 import sys
@@ -70,7 +70,8 @@ def main(arg=None):
 
     # VQA-specific dependencies
     # https://github.com/VT-vision-lab/VQA_LSTM_CNN/blob/master/eval.lua
-    from tests.porting.test_vqa_lstm_cnn import LSTM, load_rnn_utils, netdef
+    from tests.porting.vqa_lstm_cnn.misc import LSTM, netdef
+    from tests.porting.vqa_lstm_cnn.misc.RNNUtils import load_rnn_utils
     rnn_utils = load_rnn_utils(opt)   # RNNUtils.lua's globals, read from the global opt when it is required
 
     # Load vocabulary

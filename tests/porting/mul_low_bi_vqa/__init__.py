@@ -4,7 +4,7 @@ tests/porting/test_mul_low_bi_vqa.py.
 
 Ported: netdef/MLB.lua and netdef/MCB.lua (netdef/), misc/mhdf5.lua (misc/mhdf5.py), myutils.lua, train.lua and
 eval.lua (train.py and eval.py: the scripts as ``main(arg)``). misc/RNNUtils.lua is VQA_LSTM_CNN's file (its header
-says so), whose port tests/porting/test_vqa_lstm_cnn.py's ``load_rnn_utils`` is imported. MCB.lua requires
+says so), whose port tests/porting/vqa_lstm_cnn/misc/RNNUtils.py's ``load_rnn_utils`` is imported. MCB.lua requires
 jnhwkim/cbp, whose port is tests/porting/cbp/.
 
 Not ported: prepro_res.lua and visualgenome/*.lua (ResNet-152 features of COCO / Visual Genome images through

@@ -7,7 +7,7 @@ true)``'s rho is None; eval.lua never sets ``dropout`` (a nil global handed to n
 import legonn as lg
 from legonn import cjson, cutorch, hdf5, nn, paths, xlua
 
-from ..test_vqa_lstm_cnn import load_rnn_utils
+from ..vqa_lstm_cnn.misc.RNNUtils import load_rnn_utils
 from .netdef import load as require_netdef
 
 

@@ -19,7 +19,7 @@ import math
 import legonn as lg
 from legonn import cjson, cutorch, hdf5, nn, optim, paths
 
-from ..test_vqa_lstm_cnn import load_rnn_utils
+from ..vqa_lstm_cnn.misc.RNNUtils import load_rnn_utils
 from .misc.mhdf5 import mhdf5
 from .myutils import readAll
 from .netdef import load as require_netdef

@@ -6,7 +6,8 @@ syntax and indices:
   is given (None, the default, loops forever as the Lua does). ``main`` returns the lower bounds it printed.
 * The globals the Lua assigns (``data``, ``epoch``, ``criterion``, ``x``, ``batchlowerbound``,
   ``lowerboundlist``) are locals of ``main``; ``lowerboundlist`` starts as None, the Lua's unset global.
-* ``indices[#indices] = nil`` drops the last, short batch: ``indices.pop()``.
+* ``indices[#indices] = nil`` drops the last batch (short or not): ``indices.pop()``.
+* ``..`` of a number writes it with ``%.14g`` (docs/porting.md's row): the printed bound and time are so formatted.
 """
 import legonn as lg
 from legonn import nn, optim, xlua
@@ -95,7 +96,7 @@ def main(continuous=False, max_epochs=None):
 
             lowerbound = lowerbound + batchlowerbound[0]
 
-        print("Epoch: " + str(epoch) + " Lowerbound: " + str(lowerbound / N) + " time: " + str(lg.toc(tic)))
+        print("Epoch: " + str(epoch) + " Lowerbound: " + '%.14g' % (lowerbound / N) + " time: " + '%.14g' % lg.toc(tic))
         lowerbounds.append(lowerbound / N)
 
         if lowerboundlist is not None:

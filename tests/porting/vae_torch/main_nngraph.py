@@ -115,7 +115,7 @@ def main(continuous=False, max_epochs=None):
 
             lowerbound = lowerbound + batchlowerbound[0]
 
-        print("Epoch: " + str(epoch) + " Lowerbound: " + str(lowerbound / N) + " time: " + str(lg.toc(tic)))
+        print("Epoch: " + str(epoch) + " Lowerbound: " + '%.14g' % (lowerbound / N) + " time: " + '%.14g' % lg.toc(tic))
         lowerbounds.append(lowerbound / N)
 
         if lowerboundlist is not None:

@@ -1,0 +1,1 @@
+"""VQA_LSTM_CNN's misc/ folder: LSTM.lua, netdef.lua, RNNUtils.lua."""
