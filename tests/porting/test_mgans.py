@@ -300,7 +300,7 @@ def test_mdan_synthesises_each_content_image_against_the_style_patches(tmp_path,
         out = capsys.readouterr().out
         assert loadcaffe.calls[0][2:] == ('nn', 36)
         assert 'number of target patches: 18\n' in out
-        assert re.search(r'^2$', out, re.M)                    # the source patches: print(source_x_per_image:nElement())
+        assert re.search(r'^2$', out, re.M)       # the source patches: print(source_x_per_image:nElement())
         style = [float(v) for v in re.findall(r'errG_Style: (\S+)', out)]
         assert len(style) == 6 and all(math.isfinite(v) and v >= 0 for v in style)
         assert [opts for _, opts in disp.images] == [{'win': 1, 'title': 'MDAN'}] * 6

@@ -274,10 +274,14 @@ def run_MDAN(params):
         for i_target_copies in range(len(target_copies)):
             feature_map = netSVGG[i_netS].forward(target_copies[i_target_copies]).clone()
             for i_patch_per_image in range(target_x_per_image[i_target_copies].nElement()):
-                y = target_y_per_image[i_target_copies][i_patch_per_image]
-                x = target_x_per_image[i_target_copies][i_patch_per_image]
-                target_patches[count_patch] = feature_map[:, y - 1:y + opt['netS_vgg_Outputpatchsize'][i_netS] - 1,
-                                                          x - 1:x + opt['netS_vgg_Outputpatchsize'][i_netS] - 1]
+                target_patches[count_patch] = feature_map[
+                    :,
+                    target_y_per_image[i_target_copies][i_patch_per_image] - 1:
+                    target_y_per_image[i_target_copies][i_patch_per_image]
+                    + opt['netS_vgg_Outputpatchsize'][i_netS] - 1,
+                    target_x_per_image[i_target_copies][i_patch_per_image] - 1:
+                    target_x_per_image[i_target_copies][i_patch_per_image]
+                    + opt['netS_vgg_Outputpatchsize'][i_netS] - 1]
                 count_patch = count_patch + 1
         netS_patches.append(target_patches)
 
@@ -405,8 +409,12 @@ def run_MDAN(params):
         for i_netS in range(opt['netS_num']):
             feature_map = netS_feature_map_G[i_netS].clone().fill(0)
             for i_patch in range(source_x[i_netS].nElement()):
-                y, x = source_y[i_netS][i_patch], source_x[i_netS][i_patch]
-                feature_map[:, y - 1:y + opt['netS_vgg_Outputpatchsize'][i_netS] - 1, x - 1:x + opt['netS_vgg_Outputpatchsize'][i_netS] - 1].add(1)
+                feature_map[
+                    :,
+                    source_y[i_netS][i_patch] - 1:
+                    source_y[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1,
+                    source_x[i_netS][i_patch] - 1:
+                    source_x[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1].add(1)
             netS_gradOutput_S_count.append(feature_map)
 
         # discriminator
@@ -461,8 +469,12 @@ def run_MDAN(params):
                 # update netS_gradOutput_S_map[i_netS][cur_G_id]
                 netS_gradOutput_S_map[i_netS].fill(0)
                 for i_patch in range(source_y[i_netS].nElement()):
-                    y, x = source_y[i_netS][i_patch], source_x[i_netS][i_patch]
-                    ref_oldpatch = netS_gradOutput_S_map[i_netS][:, y - 1:y + opt['netS_vgg_Outputpatchsize'][i_netS] - 1, x - 1:x + opt['netS_vgg_Outputpatchsize'][i_netS] - 1]
+                    ref_oldpatch = netS_gradOutput_S_map[i_netS][
+                        :,
+                        source_y[i_netS][i_patch] - 1:
+                        source_y[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1,
+                        source_x[i_netS][i_patch] - 1:
+                        source_x[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1]
                     ref_oldpatch.add(gradOutput_S[i_netS][i_patch])
                 netS_gradOutput_S_map[i_netS] = netS_gradOutput_S_map[i_netS].cdiv(netS_gradOutput_S_count[i_netS])
                 netSVGG[i_netS].forward(image_G)
@@ -489,9 +501,12 @@ def run_MDAN(params):
                 for i_netS in range(opt['netS_num']):
                     count_patch = 0
                     for i_patch in range(source_y[i_netS].nElement()):
-                        y, x = source_y[i_netS][i_patch], source_x[i_netS][i_patch]
-                        netS_selected_patches_G[i_netS][count_patch] = \
-                            netS_feature_map_G[i_netS][:, y - 1:y + opt['netS_vgg_Outputpatchsize'][i_netS] - 1, x - 1:x + opt['netS_vgg_Outputpatchsize'][i_netS] - 1].clone()
+                        netS_selected_patches_G[i_netS][count_patch] = netS_feature_map_G[i_netS][
+                            :,
+                            source_y[i_netS][i_patch] - 1:
+                            source_y[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1,
+                            source_x[i_netS][i_patch] - 1:
+                            source_x[i_netS][i_patch] + opt['netS_vgg_Outputpatchsize'][i_netS] - 1].clone()
                         count_patch = count_patch + 1
 
                 # randomly select real patches
@@ -588,8 +603,8 @@ def run_MDAN(params):
     # for i_source_copies = 1, #source_copies do
 
     for i_netS in range(opt['netS_num']):
-        util.save(opt['dataset_name'] + opt['output_model_folder'] + 'netS_' + '%d' % (i_netS + 1) + '.t7', netS[i_netS],
-                  opt['gpu'])
+        util.save(opt['dataset_name'] + opt['output_model_folder'] + 'netS_' + '%d' % (i_netS + 1) + '.t7',
+                  netS[i_netS], opt['gpu'])
 
     netVGGD = None
     for i_netS in range(opt['netS_num']):

@@ -9,6 +9,6 @@ deconvolutional network's iterative synthesis that makes the style targets), rel
 caller).
 
 Not ported: lib/loadcaffe_wrapper.lua (an ffi binding of loadcaffe's C++ library and the .lua file it writes;
-the test's stand-in ``load`` returns a tiny VGG-19 layout) and train.lua (the driver calling the three wrappers with constants, and MDAN first). The ``display``
-package (disp.image, disp.plot) is the caller's stand-in.
+the test's stand-in ``load`` returns a tiny VGG-19 layout) and train.lua (the driver calling the three wrappers with
+constants, and MDAN first). The ``display`` package (disp.image, disp.plot) is the caller's stand-in.
 """
