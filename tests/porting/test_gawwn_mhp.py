@@ -254,3 +254,20 @@ def test_main_mhp_trains_and_the_demos_draw_people(tmp_path, monkeypatch):
     assert demo_mhp_keypoints_gen.found is True
     keypoints = demo_mhp_keypoints_gen.fea_loc
     assert keypoints.size() == (4, 17, 3) and float(keypoints.min()) > 0 and float(keypoints.max()) < 1
+
+
+def test_donkeys_share_the_process_default_tensor_type(tmp_path):
+    """docs/porting.md's row: main_mhp.lua sets FloatTensor as the default before data.lua starts its donkeys;
+    Torch7's donkeys (fresh Lua states) still build DoubleTensor batches, legonn's build them in the process's
+    default, FloatTensor; and a worker that sets the default sets the main thread's."""
+    from legonn import threads
+    from .gawwn.data.data import data
+    write_mhp_data(tmp_path, text_encoder())
+    lg.setdefaulttensortype('torch.FloatTensor')
+    loader = data.new(1, 'mhp_keypoint_only', mhp_changes(tmp_path, batchSize=2, manualSeed=1))
+    img, txt, loc, dbg = loader.getBatch()
+    loader.threads.terminate()
+    assert img.type() == txt.type() == loc.type() == 'torch.FloatTensor'
+    pool = threads.Threads(1, lambda: lg.setdefaulttensortype('torch.DoubleTensor'))
+    pool.terminate()
+    assert lg.getdefaulttensortype() == 'torch.DoubleTensor'
