@@ -10,7 +10,8 @@ to ``<dataset_name><output_model_folder>netS_1.t7`` (and loaded from there when 
 As MGAN_wrapper.py: train.lua's globals (``loadcaffe_wrap``, ``util``, ``pl``, ``disp``, ``weights_init``,
 ``computeBB``, ``computegrid``) are this module's globals, ``loadcaffe_wrap`` and ``disp`` set by the caller; and
 ``params`` may carry ``opt_overrides``, applied to ``opt`` after its constants (before the weights are
-normalised), the one line not in the Lua, so that a test can give netS the stand-in VGG's plane count.
+normalised), the one line not in the Lua, so that a test can give netS the stand-in VGG's plane count (and
+turn the style image's rotated and scaled copies off).
 computegrid's block positions are 1-based (lib/helper.py): a slice from them takes 1 off its start.
 """
 import math
