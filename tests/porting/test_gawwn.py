@@ -269,12 +269,15 @@ def test_main_gen_keypoints_fills_in_the_missing_keypoints(tmp_path):
 
 
 def test_data_new_names_its_datasets():
-    """data.lua's chain: an unknown name raises its 'Unknown dataset' error; MHP's two donkeys are not ported and
-    say so; icml2016's names are not this data.lua's."""
+    """data.lua's chain: an unknown name raises its 'Unknown dataset' error; MHP's two names have their donkeys
+    (test_gawwn_mhp.py runs them); icml2016's names are not this data.lua's."""
+    from .gawwn.data import donkey_folder_mhp_keypoint, donkey_folder_mhp_keypoint_and_image
     from .gawwn.data.data import data
     with pytest.raises(ValueError, match='Unknown dataset: cub_parts'):
         data.new(0, 'cub_parts', {})        # main_cub_keypoints.lua's default dataset name has no donkey
-    with pytest.raises(NotImplementedError, match='mhp_keypoint'):
-        data.new(0, 'mhp_keypoint_only', {})
+    with pytest.raises(ValueError, match='Unknown dataset: mhp'):
+        data.new(0, 'mhp', {})              # nor main_mhp.lua's
+    assert data.donkey_file('mhp_keypoint_only') is donkey_folder_mhp_keypoint
+    assert data.donkey_file('mhp_keypoint_and_image') is donkey_folder_mhp_keypoint_and_image
     with pytest.raises(ValueError, match='Unknown dataset: cub'):
         data.new(0, 'cub', {})

@@ -9,11 +9,12 @@ from ``opt_overrides`` (the port's one hook, MGAN_wrapper.py's docstring).
 import math
 import re
 
+import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import image, nn
-from tests.porting.mgans import MGAN_wrapper
+from tests.porting.mgans import MDAN_wrapper, MGAN_wrapper
 from tests.porting.mgans.lib import helper, util
 from tests.porting.mgans.lib.tv import TVLoss
 from tests.porting.mgans.lib.tv2 import TVLoss2
@@ -265,3 +266,58 @@ def test_a_float_cuda_mask_indexes_as_in_cutorch():
     assert scores.view(-1).tolist() == [1, pytest.approx(-0.2), pytest.approx(0.7), 1]
     inner = scores[mask.clone().mul(-1).add(1)]
     assert inner.type() == 'torch.CudaTensor' and inner.tolist() == [pytest.approx(-0.2), pytest.approx(0.7)]
+
+
+# --- MDAN_wrapper.lua -------------------------------------------------------------------------------------------------
+
+def mdan_params(root, flag_pretrained, numEpoch=2, numIterPerEpoch=3, **overrides):
+    return {
+        'dataset_name': str(root) + '/', 'stand_imageSize_syn': 48, 'stand_imageSize_example': 64,
+        'flag_pretrained': flag_pretrained, 'input_content_folder': 'ContentInput/',
+        'output_style_folder': 'StyleOutput/', 'output_model_folder': 'MDAN/', 'numEpoch': numEpoch,
+        'numIterPerEpoch': numIterPerEpoch, 'contrast_std': 2, 'stand_atom': 8,
+        'opt_overrides': dict({'netS_vgg_nOutputPlane': [8]}, **overrides),
+    }
+
+
+@pytest.mark.gpu
+def test_mdan_synthesises_each_content_image_against_the_style_patches(tmp_path, capsys):
+    """MDAN_wrapper.lua (CUDA-only as MGAN_wrapper.lua) on one 64 x 64 style image and one 30 x 45 content image.
+    Without rotations and scales, the style image and its flip give 2 x 9 target patches (relu3_1 features 16 x 16,
+    8 x 8 patches every 4: computegrid's 1, 5, 9 both ways); the content image, scaled to 32 x 48 (relu3_1 8 x 12),
+    gives 2 source patches (x 1 and 5, y 1). adam moves the image itself, which is written under the content
+    image's name contrast-stretched to [0, 1], close to the scaled content but not it; netS is saved, and a second
+    run with flag_pretrained (and the script's 3 rotations x 3 scales) loads it and synthesises again."""
+    lg.manualSeed(8)
+    (tmp_path / 'Style').mkdir()
+    (tmp_path / 'ContentInput').mkdir()
+    image.save(str(tmp_path / 'Style' / 's.png'), lg.rand(3, 64, 64))
+    image.save(str(tmp_path / 'ContentInput' / 'photo.png'), lg.rand(3, 30, 45))
+    MDAN_wrapper.loadcaffe_wrap = loadcaffe = LoadcaffeWrap()
+    MDAN_wrapper.disp = disp = Display()
+    try:
+        assert MDAN_wrapper.state(mdan_params(tmp_path, False, aug_num_rotation=0, aug_num_scale=0)) == 1
+        out = capsys.readouterr().out
+        assert loadcaffe.calls[0][2:] == ('nn', 36)
+        assert 'number of target patches: 18\n' in out
+        assert re.search(r'^2$', out, re.M)       # the source patches: print(source_x_per_image:nElement())
+        style = [float(v) for v in re.findall(r'errG_Style: (\S+)', out)]
+        assert len(style) == 6 and all(math.isfinite(v) and v >= 0 for v in style)
+        assert [opts for _, opts in disp.images] == [{'win': 1, 'title': 'MDAN'}] * 6
+        assert disp.images[0][0] == (3, 32, 48)
+        result = image.load(str(tmp_path / 'StyleOutput' / 'photo.png'), 3)
+        assert tuple(result.size()) == (3, 32, 48)
+        assert float(result.min()) == 0 and float(result.max()) == 1
+        scaled = image.scale(image.load(str(tmp_path / 'ContentInput' / 'photo.png'), 3), 48, 32, 'bilinear')
+        r, c = result.view(-1).numpy(), scaled.view(-1).numpy()
+        assert np.corrcoef(r, c)[0, 1] > 0.8
+        assert np.abs((r - r.mean()) / r.std() - (c - c.mean()) / c.std()).max() > 0.1
+        netS = lg.load(str(tmp_path / 'MDAN' / 'netS_1.t7'))
+        assert netS.get(1).weight.size() == (8, 8, 3, 3) and netS.get(4).weight.size() == (1, 8, 8, 8)
+        assert MDAN_wrapper.state(mdan_params(tmp_path, True, 1, 1)) == 1
+        out = capsys.readouterr().out
+        assert 'netS[1] has been loaded' in out
+        assert int(re.search(r'number of target patches: (\d+)', out).group(1)) > 18
+    finally:
+        MDAN_wrapper.loadcaffe_wrap = None
+        MDAN_wrapper.disp = None

@@ -3,12 +3,12 @@ by line onto legonn, one Python file per Lua file of code/ under the Lua file's 
 runs it.
 
 Ported: code/lib/helper.lua, lib/tv.lua, lib/tv2.lua, lib/util.lua, MGAN_wrapper.lua (the GAN's training),
-AG_wrapper.lua (the data augmentation writing the training patches), release_MGAN.lua and demo_MGAN.lua (their
-bodies as ``main(opt)``, opt being the table they build, loadcaffe_wrap and the file names coming from the caller).
+AG_wrapper.lua (the data augmentation writing the training patches), MDAN_wrapper.lua (the Markovian
+deconvolutional network's iterative synthesis that makes the style targets), release_MGAN.lua and demo_MGAN.lua
+(their bodies as ``main(opt)``, opt being the table they build, loadcaffe_wrap and the file names coming from the
+caller).
 
 Not ported: lib/loadcaffe_wrapper.lua (an ffi binding of loadcaffe's C++ library and the .lua file it writes;
-the test's stand-in ``load`` returns a tiny VGG-19 layout), MDAN_wrapper.lua (the Markovian deconvolutional
-network's iterative synthesis that makes the training targets, 628 lines; the test writes the target patches
-itself) and train.lua (the driver calling the three wrappers with constants, and MDAN first). The ``display``
-package (disp.image, disp.plot) is the caller's stand-in.
+the test's stand-in ``load`` returns a tiny VGG-19 layout) and train.lua (the driver calling the three wrappers with
+constants, and MDAN first). The ``display`` package (disp.image, disp.plot) is the caller's stand-in.
 """

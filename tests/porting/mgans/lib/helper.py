@@ -3,8 +3,8 @@ inside an image rotated by ``alpha``, 1-based pixel coordinates as AG_wrapper.lu
 (block positions over an image) and weights_init (DCGAN's initialisation: the same lines as pix2pix's
 models.lua, whose port tests/porting/test_pix2pix.py holds, imported from there).
 
-computegrid's block positions stay 1-based, as the Lua computes them: MDAN_wrapper.lua, which reads them, is not
-ported.
+computegrid's block positions stay 1-based, as the Lua computes them: MDAN_wrapper.py, which reads them, takes 1 off
+where it slices with them.
 """
 import math
 
