@@ -76,8 +76,8 @@ def write_kitti(root, n_train=2, n_test=1):
     disp = np.zeros((len(pairs), 1, H, W), np.float32)
     disp[:, :, :, SHIFT:] = SHIFT
     metadata = np.array([[H, W, i] for i in range(len(pairs))], np.int32)
-    rows = [(i, y, x, SHIFT) for i in range(n_train) for y in range(4, H - 4, 2) for x in range(8, W - 4, 2)]
-    nnz_tr = np.array(rows, np.float32)
+    rows = [(i, y, x, SHIFT) for i in range(n_train) for y in range(5, H - 5, 3) for x in range(9, W - 5, 3)]
+    nnz_tr = np.array(rows, np.float32)[np.random.RandomState(0).permutation(len(rows))[:48]]
     d = root / 'data.kitti'
     tofile(str(d / 'x0.bin'), X0)
     tofile(str(d / 'x1.bin'), X1)
@@ -90,7 +90,7 @@ def write_kitti(root, n_train=2, n_test=1):
     return pairs
 
 
-TRAIN = ['-bs', '32', '-fm', '16', '-rotate', '3', '-hshear', '0.05', '-brightness', '0.2', '-contrast', '1.1',
+TRAIN = ['-bs', '16', '-fm', '16', '-rotate', '3', '-hshear', '0.05', '-brightness', '0.2', '-contrast', '1.1',
          '-d_brightness', '0.1', '-lr', '0.01']
 
 
@@ -121,3 +121,387 @@ def test_main_trains_the_fast_network_and_its_stereo_method_recovers_the_shift(c
     assert (np.abs(inner - SHIFT) < 0.5).mean() > 0.9, inner
     vol = np.fromfile('left.bin', dtype=np.float32).reshape(8, H, W)
     assert (np.nanargmin(vol[:, 4:-4, SHIFT + 4:-4], 0) == SHIFT).mean() > 0.9
+
+
+# --- adcensus.cu's kernels against one thread's code run pixel by pixel -------------------------------------------
+
+def T(a):
+    """A FloatTensor of a NumPy array (the CPU stand-in for the CudaTensor the binding takes)."""
+    return lg.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+
+def ref_cross(img, L1, tau1):
+    h, w = img.shape
+    out = np.zeros((4, h, w), np.float32)
+    for dir, (dx, dy) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):
+        for y in range(h):
+            for x in range(w):
+                xx, yy = x + dx, y + dy
+                while True:
+                    if xx < 0 or xx >= w or yy < 0 or yy >= h:
+                        break
+                    dist = max(abs(xx - x), abs(yy - y))
+                    if dist != 1:
+                        if abs(img[y, x] - img[yy, xx]) >= tau1:
+                            break
+                        if dist >= L1:
+                            break
+                    xx, yy = xx + dx, yy + dy
+                out[dir, y, x] = xx if dir <= 1 else yy
+    return out
+
+
+def ref_cbca(c0, c1, vol, direction):
+    D, h, w = vol.shape
+    out = vol.copy()
+    for d in range(D):
+        s = d * direction
+        for y in range(h):
+            for x in range(w):
+                if 0 <= x + s < w:
+                    total, cnt = 0.0, 0
+                    for yy in range(int(max(c0[2, y, x], c1[2, y, x + s])) + 1,
+                                    int(min(c0[3, y, x], c1[3, y, x + s]))):
+                        for xx in range(int(max(c0[0, yy, x], c1[0, yy, x + s] - s)) + 1,
+                                        int(min(c0[1, yy, x], c1[1, yy, x + s] - s))):
+                            total += vol[d, yy, xx]
+                            cnt += 1
+                    out[d, y, x] = total / cnt
+    return out
+
+
+def ref_sgm2(x0, x1, vol, pi1, pi2, tau_so, alpha1, q1, q2, direction):
+    """sgm2's four kernels, one scanline and one disparity (thread) at a time, with the shared-memory min tree."""
+    h, w, D = vol.shape
+    out = np.zeros_like(vol)
+    for sgm_direction in range(4):
+        dx, dy = ((1, 0), (-1, 0), (0, 1), (0, -1))[sgm_direction]
+        n_lines, n_steps = (h, w) if dy == 0 else (w, h)
+        for line in range(n_lines):
+            tmp = np.zeros(D, np.float32)
+            for step in range(n_steps):
+                if dy == 0:
+                    y, x = line, (step if dx == 1 else w - 1 - step)
+                else:
+                    x, y = line, (step if dy == 1 else h - 1 - step)
+                if not (0 <= y - dy < h and 0 <= x - dx < w):
+                    out[y, x] += vol[y, x]
+                    tmp = vol[y, x].copy()
+                    continue
+                m = tmp.copy()
+                i = 256
+                while i > 0:
+                    for d in range(D):
+                        if d < i and d + i < D and m[d + i] < m[d]:
+                            m[d] = m[d + i]
+                    i //= 2
+                new = np.zeros(D, np.float32)
+                for d in range(D):
+                    D1 = abs(x0[y, x] - x0[y - dy, x - dx])
+                    xx = x + d * direction
+                    D2 = 10 if (xx < 0 or xx >= w or xx - dx < 0 or xx - dx >= w) else abs(x1[y, xx] - x1[y - dy, xx - dx])
+                    if D1 < tau_so and D2 < tau_so:
+                        P1, P2 = pi1, pi2
+                    elif D1 > tau_so and D2 > tau_so:
+                        P1, P2 = pi1 / (q1 * q2), pi2 / (q1 * q2)
+                    else:
+                        P1, P2 = pi1 / q1, pi2 / q1
+                    cost = np.fmin(tmp[d], m[0] + P2)
+                    if d - 1 >= 0:
+                        cost = np.fmin(cost, tmp[d - 1] + (P1 / alpha1 if sgm_direction == 2 else P1))
+                    if d + 1 < D:
+                        cost = np.fmin(cost, tmp[d + 1] + (P1 / alpha1 if sgm_direction == 3 else P1))
+                    new[d] = vol[y, x, d] + cost - m[0]
+                out[y, x] += new
+                tmp = new
+    return out
+
+
+def ref_outlier(d0, d1, disp_max):
+    h, w = d0.shape
+    out = np.zeros_like(d0)
+    for y in range(h):
+        for x in range(w):
+            d0i = int(d0[y, x])
+            if x - d0i < 0:
+                out[y, x] = 1
+            elif abs(d0[y, x] - d1[y, x - d0i]) < 1.1:
+                out[y, x] = 0
+            else:
+                out[y, x] = 1
+                for d in range(disp_max):
+                    if x - d >= 0 and abs(d - d1[y, x - d]) < 1.1:
+                        out[y, x] = 2
+                        break
+    return out
+
+
+def ref_interpolate_occlusion(d0, o):
+    h, w = d0.shape
+    out = d0.copy()
+    for y in range(h):
+        for x in range(w):
+            if o[y, x] != 1:
+                continue
+            dx = 0
+            while x + dx >= 0 and o[y, x + dx] != 0:
+                dx -= 1
+            if x + dx < 0:
+                dx = 0
+                while x + dx < w and o[y, x + dx] != 0:
+                    dx += 1
+            out[y, x] = d0[y, x + dx] if x + dx < w else d0[y, x]
+    return out
+
+
+def cuda_round(v):
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def ref_interpolate_mismatch(d0, o):
+    dirs = ((0, 1), (-0.5, 1), (-1, 1), (-1, 0.5), (-1, 0), (-1, -0.5), (-1, -1), (-0.5, -1),
+            (0, -1), (0.5, -1), (1, -1), (1, -0.5), (1, 0), (1, 0.5), (1, 1), (0.5, 1))
+    h, w = d0.shape
+    out = d0.copy()
+    for y in range(h):
+        for x in range(w):
+            if o[y, x] != 2:
+                continue
+            vals = []
+            for dx, dy in dirs:
+                xx, yy = float(x), float(y)
+                xi, yi = cuda_round(xx), cuda_round(yy)
+                while 0 <= yi < h and 0 <= xi < w and o[yi, xi] == 2:
+                    xx, yy = xx + dx, yy + dy
+                    xi, yi = cuda_round(xx), cuda_round(yy)
+                if 0 <= yi < h and 0 <= xi < w:
+                    vals.append(d0[yi, xi])
+            out[y, x] = sorted(vals)[len(vals) // 2]
+    return out
+
+
+def ref_median(img, ks):
+    h, w = img.shape
+    r = ks // 2
+    out = np.zeros_like(img)
+    for y in range(h):
+        for x in range(w):
+            xs = [img[yy, xx] for xx in range(x - r, x + r + 1) for yy in range(y - r, y + r + 1)
+                  if 0 <= xx < w and 0 <= yy < h]
+            out[y, x] = sorted(xs)[len(xs) // 2]
+    return out
+
+
+def ref_mean2d(img, k, alpha2):
+    h, w = img.shape
+    r = k.shape[0] // 2
+    flat = k.reshape(-1)
+    out = np.zeros_like(img)
+    for y in range(h):
+        for x in range(w):
+            total = cnt = 0.0
+            i = 0
+            for xx in range(x - r, x + r + 1):
+                for yy in range(y - r, y + r + 1):
+                    if 0 <= xx < w and 0 <= yy < h and abs(img[yy, xx] - img[y, x]) < alpha2:
+                        total += img[yy, xx] * flat[i]
+                        cnt += flat[i]
+                    i += 1
+            out[y, x] = total / cnt
+    return out
+
+
+def test_cross_gives_the_arms_the_kernel_walks():
+    img = np.random.RandomState(1).rand(7, 9).astype(np.float32)
+    for L1, tau1 in ((0, 0.0), (4, 0.5), (5, 0.3)):
+        out = T(np.zeros((1, 4, 7, 9)))
+        adcensus.cross(T(img[None]), out, L1, tau1)
+        np.testing.assert_array_equal(out.numpy()[0], ref_cross(img, L1, tau1))
+
+
+@pytest.mark.parametrize('direction', [-1, 1])
+def test_cbca_averages_over_the_shared_cross_support(direction):
+    rng = np.random.RandomState(2)
+    x0, x1 = rng.rand(7, 9).astype(np.float32), rng.rand(7, 9).astype(np.float32)
+    c0, c1 = T(np.zeros((1, 4, 7, 9))), T(np.zeros((1, 4, 7, 9)))
+    adcensus.cross(T(x0[None]), c0, 4, 0.6)
+    adcensus.cross(T(x1[None]), c1, 4, 0.6)
+    vol = rng.rand(3, 7, 9).astype(np.float32)
+    out = T(np.zeros((1, 3, 7, 9)))
+    adcensus.cbca(c0, c1, T(vol[None]), out, direction)
+    np.testing.assert_allclose(out.numpy()[0], ref_cbca(c0.numpy()[0], c1.numpy()[0], vol, direction), rtol=1e-5)
+
+
+@pytest.mark.parametrize('direction', [-1, 1])
+def test_sgm2_sums_the_four_scans_of_the_kernel(direction):
+    rng = np.random.RandomState(3)
+    h, w, D = 5, 7, 4
+    x0, x1 = rng.rand(h, w).astype(np.float32), rng.rand(h, w).astype(np.float32)
+    vol = rng.rand(h, w, D).astype(np.float32)
+    # the pixels with no match at disparity d are NaN, as StereoJoin leaves them
+    for d in range(D):
+        if direction == -1:
+            vol[:, :d, d] = np.nan
+        else:
+            vol[:, w - d:, d] = np.nan
+    args = (1.3, 13.9, 0.3, 2.75, 4.5, 2.0, direction)
+    out = T(np.zeros((1, h, w, D)))
+    adcensus.sgm2(T(x0[None]), T(x1[None]), T(vol[None]), out, T(np.zeros((w, D))), *args)
+    np.testing.assert_allclose(out.numpy()[0], ref_sgm2(x0, x1, vol, *args), rtol=1e-5, atol=1e-5)
+
+
+def test_left_right_check_and_the_two_interpolations():
+    rng = np.random.RandomState(4)
+    h, w, dmax = 6, 12, 5
+    d0 = rng.randint(0, dmax, (h, w)).astype(np.float32)
+    d1 = np.where(rng.rand(h, w) < 0.7, np.roll(d0, -2, 1), rng.randint(0, dmax, (h, w))).astype(np.float32)
+    outlier = T(np.zeros((1, 1, h, w)))
+    adcensus.outlier_detection(T(d0[None, None]), T(d1[None, None]), outlier, dmax)
+    o = outlier.numpy()[0, 0]
+    np.testing.assert_array_equal(o, ref_outlier(d0, d1, dmax))
+    assert set(np.unique(o)) == {0, 1, 2}
+    occ = adcensus.interpolate_occlusion(T(d0[None, None]), outlier)
+    np.testing.assert_array_equal(occ.numpy()[0, 0], ref_interpolate_occlusion(d0, o))
+    mis = adcensus.interpolate_mismatch(T(d0[None, None]), outlier)
+    np.testing.assert_array_equal(mis.numpy()[0, 0], ref_interpolate_mismatch(d0, o))
+
+
+def test_subpixel_median_and_bilateral_filters():
+    rng = np.random.RandomState(5)
+    h, w, D = 6, 8, 5
+    d = rng.randint(0, D, (h, w)).astype(np.float32)
+    vol = rng.rand(D, h, w).astype(np.float32)
+    out = adcensus.subpixel_enchancement(T(d[None, None]), T(vol[None]), D).numpy()[0, 0]
+    for y in range(h):
+        for x in range(w):
+            di = int(d[y, x])
+            want = di
+            if 1 <= di < D - 1:
+                cn, cz, cp = vol[di - 1, y, x], vol[di, y, x], vol[di + 1, y, x]
+                denom = 2 * (cp + cn - 2 * cz)
+                if denom > 1e-5:
+                    want = di - min(1.0, max(-1.0, (cp - cn) / denom))
+            assert out[y, x] == pytest.approx(want, abs=1e-5)
+    img = rng.rand(h, w).astype(np.float32) * 4
+    np.testing.assert_array_equal(adcensus.median2d(T(img[None, None]), 5).numpy()[0, 0], ref_median(img, 5))
+    k = np.arange(25, dtype=np.float32).reshape(5, 5) + 1  # not symmetric: the kernel's index order shows
+    np.testing.assert_allclose(adcensus.mean2d(T(img[None, None]), T(k), 1.5).numpy()[0, 0],
+                               ref_mean2d(img, k, 1.5), rtol=1e-5)
+
+
+@pytest.mark.parametrize('direction', [-1, 1])
+def test_ad_census_and_stereojoin_cost_volumes(direction):
+    rng = np.random.RandomState(6)
+    h, w, D = 5, 11, 3
+    x0, x1 = rng.rand(h, w).astype(np.float32), rng.rand(h, w).astype(np.float32)
+    ad, census = T(np.zeros((1, D, h, w))), T(np.zeros((1, D, h, w)))
+    adcensus.ad(T(x0[None, None]), T(x1[None, None]), ad, direction)
+    adcensus.census(T(x0[None, None]), T(x1[None, None]), census, direction)
+    for d in range(D):
+        s = d * direction
+        for y in range(h):
+            for x in range(w):
+                if not 0 <= x + s < w:
+                    assert np.isnan(ad.numpy()[0, d, y, x]) and np.isnan(census.numpy()[0, d, y, x])
+                    continue
+                diffs, flips = [], 0
+                for yy in range(y - 4, y + 5):
+                    for xx in range(x - 4, x + 5):
+                        if 0 <= xx < w and 0 <= xx + s < w and 0 <= yy < h:
+                            diffs.append(abs(x0[yy, xx] - x1[yy, xx + s]))
+                            flips += (x0[yy, xx] < x0[y, x]) != (x1[yy, xx + s] < x1[y, x + s])
+                        else:
+                            flips += 1
+                assert ad.numpy()[0, d, y, x] == pytest.approx(np.mean(diffs), rel=1e-5)
+                assert census.numpy()[0, d, y, x] == flips
+    fL, fR = rng.rand(1, 4, h, w).astype(np.float32), rng.rand(1, 4, h, w).astype(np.float32)
+    vL, vR = T(np.full((1, D, h, w), np.nan)), T(np.full((1, D, h, w), np.nan))
+    adcensus.StereoJoin(T(fL), T(fR), vL, vR)
+    for d in range(D):
+        want = -(fL[0, :, :, d:] * fR[0, :, :, :w - d]).sum(0)
+        np.testing.assert_allclose(vL.numpy()[0, d, :, d:], want, rtol=1e-5)
+        np.testing.assert_allclose(vR.numpy()[0, d, :, :w - d], want, rtol=1e-5)
+        assert np.isnan(vL.numpy()[0, d, :, :d]).all() and np.isnan(vR.numpy()[0, d, :, w - d:]).all()
+
+
+def test_warp_affine_moves_the_patch_as_make_patch_asks():
+    """cv.warp_affine with main.lua's make_patch matrix for no augmentation (translate to the patch's centre):
+    the 9 x 9 patch around (y, x), exactly (the bicubic weights of an integer point are 0, 1, 0, 0)."""
+    img = np.random.RandomState(7).rand(1, 20, 30).astype(np.float32)
+    dst = T(np.zeros((1, 9, 9)))
+    m = T([1, 0, -12 + 4, 0, 1, -10 + 4])
+    cv.warp_affine(T(img), dst, m)
+    np.testing.assert_allclose(dst.numpy()[0], img[0, 6:15, 8:17], atol=1e-6)
+    # half a pixel to the right: the cubic through the four neighbours, (-3 a + 9 a ... ) weights -0.09375, 0.59375
+    m = T([1, 0, -12.5 + 4, 0, 1, -10 + 4])
+    cv.warp_affine(T(img), dst, m)
+    row = img[0, 10]
+    want = -0.09375 * row[11] + 0.59375 * row[12] + 0.59375 * row[13] - 0.09375 * row[14]
+    assert dst.numpy()[0, 4, 4] == pytest.approx(want, rel=1e-5)
+
+
+# --- the repository's nn modules ------------------------------------------------------------------------------------
+
+def test_normalize2_and_stereojoin1_gradients_by_finite_differences(cpu, monkeypatch):
+    """In float64: StereoJoin1's views are ``torch.CudaTensor(storage, ...)``, so the stand-in type is Double here."""
+    monkeypatch.setattr(lg, 'CudaTensor', lg.DoubleTensor)
+    lg.manualSeed(1)
+    x = lg.DoubleTensor(2, 3, 2, 2).uniform(-1, 1)
+    m = Normalize2()
+    out = m.forward(x.clone()).numpy()
+    a = x.numpy()
+    np.testing.assert_allclose(out, a / np.sqrt((a * a).sum(1, keepdims=True) + 1e-5), rtol=1e-6)
+    assert_jacobian(Normalize2(), x, params=False)
+    sj = StereoJoin1().double()
+    x = lg.DoubleTensor(4, 3, 2, 2).uniform(-1, 1)
+    a = x.numpy()
+    np.testing.assert_allclose(sj.forward(x).numpy(), (a[0::2] * a[1::2]).sum(1, keepdims=True), rtol=1e-12)
+    assert_jacobian(StereoJoin1(), lg.DoubleTensor(4, 3, 2, 2).uniform(-1, 1), params=False)
+
+
+@pytest.mark.parametrize('pow', [1, 2])
+def test_margin2_loss_and_its_gradient(cpu, pow):
+    x = lg.DoubleTensor([0.9, 0.1, 0.2, 0.5, 0.3, 0.25, -0.4, 0.6]).view(8, 1, 1, 1)
+    crit = Margin2(0.2, pow)
+    crit.tmp = lg.DoubleTensor()
+    loss = crit.forward(x, None)
+    f = np.maximum(0, x.numpy()[1::2] - x.numpy()[0::2] + 0.2).reshape(-1)
+    assert loss == pytest.approx(f.mean() if pow == 1 else (f * f / 2).mean())
+    g = crit.backward(x, None).numpy().reshape(-1)
+    for i in range(8):
+        xp_, xm = x.clone(), x.clone()
+        xp_.view(-1)[i] += 1e-6
+        xm.view(-1)[i] -= 1e-6
+        num = (crit.forward(xp_, None) - crit.forward(xm, None)) / 2e-6
+        assert g[i] == pytest.approx(num, abs=1e-6)
+
+
+def test_bcecriterion2_is_the_binary_cross_entropy_and_its_gradient(cpu):
+    x = lg.DoubleTensor([[0.9], [0.2], [0.6], [0.3]])
+    y = lg.DoubleTensor([[1], [0], [0], [1]])
+    crit = BCECriterion2()
+    p, t = x.numpy(), y.numpy()
+    want = -(t * np.log(p + 1e-12) + (1 - t) * np.log(1 - p + 1e-12)).mean()
+    assert crit.forward(x, y) == pytest.approx(want)
+    g = crit.backward(x, y).numpy()
+    np.testing.assert_allclose(g, -(t / (p + 1e-12) - (1 - t) / (1 - p + 1e-12)) / 4, rtol=1e-6)
+    assert BCECriterion2().forward(x, y) == crit.forward(x, y)
+
+
+def test_spatialconvolution1_fw_is_a_1x1_convolution(cpu):
+    lg.manualSeed(2)
+    m = SpatialConvolution1_fw(6, 4)
+    m.weight.uniform(-1, 1)
+    m.bias.uniform(-1, 1)
+    conv = nn.SpatialConvolution(6, 4, 1, 1)
+    conv.weight.copy(m.weight.view(4, 6, 1, 1))
+    conv.bias.copy(m.bias.view(4))
+    x = lg.FloatTensor(2, 6, 3, 5).uniform(-1, 1)
+    np.testing.assert_allclose(m.forward(x).numpy(), conv.forward(x).numpy(), rtol=1e-5, atol=1e-6)
+    assert x.size() == (2, 6, 3, 5)  # the input viewed as (2, 6, 15) and back
+
+
+def test_stereojoin_forward_calls_a_function_the_binding_lacks(cpu):
+    """StereoJoin.lua's adcensus.StereoJoin_forward2 is not in adcensus.cu's table: a call of nil in Lua."""
+    with pytest.raises(AttributeError, match='StereoJoin_forward2'):
+        StereoJoin(4).forward(lg.FloatTensor(2, 3, 4, 5).zero())

@@ -31,6 +31,11 @@ def _box_sum(xp, a, r):
     return c[k:k + h, k:k + w] - c[:h, k:k + w] - c[k:k + h, :w] + c[:h, :w]
 
 
+def new_tensor_like(x):
+    """adcensus.cu:40: a new float tensor of x's sizes, on x's device (the binding's are CudaTensors)."""
+    return (lg.CudaTensor() if x.is_cuda else lg.FloatTensor()).resizeAs(x)
+
+
 def _shift(xp, a, d, fill):
     """``b[y, x] = a[y, x + d]`` (``fill`` where x + d is outside)."""
     b = xp.full_like(a, fill)
@@ -93,6 +98,7 @@ def cross(x0, out, L1, tau1):
     that leaves the image, differs from it by ``tau1`` or more, or lies ``L1`` or more away (the neighbour at
     distance 1 is always taken). out is (1, 4, H, W): the x of the left and right ends, the y of the top and bottom
     ones."""
+    L1 = int(L1)  # luaL_checkinteger
     xp = out.xp
     _, _, H, W = out.size()
     img = _plane(x0, H, W)
@@ -232,6 +238,7 @@ def sgm2(x0, x1, input, output, tmp, pi1, pi2, tau_so, alpha1, sgm_q1, sgm_q2, d
 def outlier_detection(d0, d1, outlier, disp_max):
     """adcensus.cu:878: the left-right check: 0 where the left disparity and the right one it points at agree
     within 1.1, else 2 (mismatch) if some disparity under disp_max agrees so, else 1 (occlusion)."""
+    disp_max = int(disp_max)  # luaL_checkinteger
     xp = d0.xp
     H, W = d0.size(2), d0.size(3)
     a0, a1, o = _plane(d0, H, W), _plane(d1, H, W), outlier.array.reshape(H, W)
@@ -252,7 +259,7 @@ def interpolate_occlusion(d0, outlier):
     xp = d0.xp
     H, W = d0.size(2), d0.size(3)
     a, o = _plane(d0, H, W), _plane(outlier, H, W)
-    out = lg.CudaTensor().resizeAs(d0)
+    out = new_tensor_like(d0)
     cols = xp.broadcast_to(xp.arange(W)[None, :], (H, W))
     left = xp.maximum.accumulate(xp.where(o == 0, cols, -1), axis=1)
     right = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(o == 0, cols, W), 1), axis=1), 1)
@@ -295,7 +302,7 @@ def interpolate_mismatch(d0, outlier):
     n = (~xp.isnan(vals)).sum(0)
     assert not bool((todo & (n == 0)).any()), 'interpolate_mismatch: no direction leaves the mismatch'
     med = xp.take_along_axis(xp.sort(vals, axis=0), (n // 2)[None], 0)[0]
-    out = lg.CudaTensor().resizeAs(d0)
+    out = new_tensor_like(d0)
     out.array.reshape(H, W)[...] = xp.where(todo, med, a)
     return out
 
@@ -303,6 +310,7 @@ def interpolate_mismatch(d0, outlier):
 def subpixel_enchancement(d0, c2, disp_max):
     """adcensus.cu:1205: a parabola through the costs at d - 1, d, d + 1 moves each disparity by at most 1 (where
     its curvature is over 1e-5 and 1 <= d < disp_max - 1)."""
+    disp_max = int(disp_max)  # luaL_checkinteger
     xp = d0.xp
     H, W = d0.size(2), d0.size(3)
     d = _plane(d0, H, W).astype(xp.int64)
@@ -314,7 +322,7 @@ def subpixel_enchancement(d0, c2, disp_max):
     cp = vol[xp.clip(d + 1, 0, vol.shape[0] - 1), rows, cols]
     denom = 2 * (cp + cn - 2 * cz)
     step = xp.clip((cp - cn) / xp.where(denom > 1e-5, denom, 1), -1.0, 1.0)
-    out = lg.CudaTensor().resizeAs(d0)
+    out = new_tensor_like(d0)
     out.array.reshape(H, W)[...] = xp.where(inner & (denom > 1e-5), d - step, d)
     return out
 
@@ -329,7 +337,7 @@ def median2d(img, kernel_size):
     p = xp.pad(_plane(img, H, W).astype(xp.float64), r, constant_values=math.nan)
     xs = xp.stack([p[r + oy:r + oy + H, r + ox:r + ox + W] for ox in range(-r, r + 1) for oy in range(-r, r + 1)])
     n = (~xp.isnan(xs)).sum(0)
-    out = lg.CudaTensor().resizeAs(img)
+    out = new_tensor_like(img)
     out.array.reshape(H, W)[...] = xp.take_along_axis(xp.sort(xs, axis=0), (n // 2)[None], 0)[0]
     return out
 
@@ -353,7 +361,7 @@ def mean2d(img, kernel, alpha2):
             take = xp.abs(q - a) < alpha2
             total += xp.where(take, q * k[ox + r, oy + r], 0)
             cnt += xp.where(take, k[ox + r, oy + r], 0)
-    out = lg.CudaTensor().resizeAs(img)
+    out = new_tensor_like(img)
     out.array.reshape(H, W)[...] = total / cnt
     return out
 

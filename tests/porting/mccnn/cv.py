@@ -30,13 +30,14 @@ def warp_affine(src, dst, mat):
     x0, y0 = np.floor(X).astype(np.int64), np.floor(Y).astype(np.int64)
     wx, wy = _cubic(X - x0), _cubic(Y - y0)
     inside = (X >= 0) & (X <= src_w - 1) & (Y >= 0) & (Y <= src_h - 1)
+    # two zeros around the image: the taps of a point inside it that fall outside read 0
+    x0 = np.clip(x0, -1, src_w - 1) + 2
+    y0 = np.clip(y0, -1, src_h - 1) + 2
     for c in range(s.shape[0]):
+        p = np.pad(s[c], 2)
         acc = np.zeros((dst_h, dst_w))
         for j in range(4):
-            yy = y0 + j - 1
             for i in range(4):
-                xx = x0 + i - 1
-                ok = (yy >= 0) & (yy < src_h) & (xx >= 0) & (xx < src_w)
-                acc += np.where(ok, s[c][np.clip(yy, 0, src_h - 1), np.clip(xx, 0, src_w - 1)], 0) * wy[j] * wx[i]
+                acc += p[y0 + j - 1, x0 + i - 1] * (wy[j] * wx[i])
         d[c] = np.where(inside, acc, 0)
     return 0

@@ -9,11 +9,12 @@ Edits beyond Lua syntax and 0-based indices, each a docs/porting.md row:
 * ``_, d = torch.min(vol, 2)`` over the cost volume, whose entries with no right pixel are NaN: the cutorch of 2015
   the repository ran on skips a NaN (THCTensorMathTransformReduce.cu's ``minvalue_functor``), Torch7's CPU min
   and legonn's take it; the port takes the minimum with NaN read as +inf.
-* ``disp_max = opt.disp_max`` (a string from the command line, which Lua's arithmetic and constructors read as a
-  number) is ``float(opt['disp_max'])`` -> ``int``.
+* ``disp_max = opt.disp_max`` (a string from the command line, ``cmd:option('-disp_max', '')``, which Lua's
+  constructors, ``for`` limits and arithmetic read as a number) is ``int(opt['disp_max'])``.
 The classes main.lua includes are the package's (``Margin2(...)`` for ``nn.Margin2(...)``, the torch.class row).
 savePNG and saveOutlier (debug images through adcensus's grey2jet) and the 'submit' and 'time' actions' output
-(adcensus.writePNG16 / writePFM, zip) are left out; 'time' runs.
+(adcensus.writePNG16 / writePFM, zip) are left out, as is -subset (adcensus.subset_dataset); 'time' runs.
+``collectgarbage()`` calls are left out (they free memory only).
 """
 import math
 import os
@@ -923,7 +924,7 @@ def main(arg):
             assert x1.size(0) == 3
             x0 = image.rgb2y(x0)
             x1 = image.rgb2y(x1)
-        disp_max = int(float(opt['disp_max']))
+        disp_max = int(opt['disp_max'])
 
         x0.add(-x0.mean()).div(x0.std())
         x1.add(-x1.mean()).div(x1.std())
@@ -987,14 +988,14 @@ def main(arg):
     for i in examples:
         if dataset == 'kitti' or dataset == 'kitti2015':
             img_height = metadata[i, 0]
-            img_width = int(metadata[i, 1])
+            img_width = metadata[i, 1]
             id = metadata[i, 2]
             x0 = X0[i:i + 1, :, :, 0:img_width]
             x1 = X1[i:i + 1, :, :, 0:img_width]
         elif dataset == 'mb':
             i, right = i
             id = '%d_%d' % (i, right)
-            disp_max = int(metadata[i, 2])
+            disp_max = metadata[i, 2]
             x0 = X[i][0][0:1]
             x1 = X[i][0][right:right + 1]
 
