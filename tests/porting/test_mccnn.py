@@ -505,3 +505,73 @@ def test_stereojoin_forward_calls_a_function_the_binding_lacks(cpu):
     """StereoJoin.lua's adcensus.StereoJoin_forward2 is not in adcensus.cu's table: a call of nil in Lua."""
     with pytest.raises(AttributeError, match='StereoJoin_forward2'):
         StereoJoin(4).forward(lg.FloatTensor(2, 3, 4, 5).zero())
+
+
+# --- the differences the port shows (docs/porting.md rows) ---------------------------------------------------------
+
+def test_min_over_a_cost_volume_with_nan_takes_the_nan_unless_the_port_reads_it_as_inf():
+    """main.lua's ``_, d = torch.min(vol, 2)``: the left view's pixel x has no right pixel at d > x (NaN). The
+    cutorch of 2015 skipped a NaN (the least finite cost, d = 1 here); Torch7's CPU min and legonn's give the first
+    NaN (d = 2); the port's line reads NaN as +inf and gets cutorch's answer."""
+    vol = lg.FloatTensor([0.5, 0.2, math.nan, math.nan, 0.1]).view(1, 5, 1, 1)
+    values, d = lg.min(vol, 1)
+    assert d.view(-1)[0] == 2 and math.isnan(values.view(-1)[0])
+    _, d = lg.min(vol.clone().maskedFill(vol.ne(vol), math.inf), 1)
+    assert d.view(-1)[0] == 4
+
+
+def test_a_numeric_string_is_not_a_size():
+    """main.lua's ``disp_max = opt.disp_max``: the option's default is '' so CmdLine keeps '-disp_max 8' a string,
+    which Lua's ``torch.CudaTensor(2, disp_max, ...)``, ``for d = 1,disp_max`` and ``disp_max - 1`` read as 8.
+    legonn's constructors refuse it, Python's range and arithmetic too: the port writes ``int(opt['disp_max'])``."""
+    cmd = lg.CmdLine()
+    cmd.option('-disp_max', '')
+    opt = cmd.parse(['-disp_max', '8'])
+    assert opt['disp_max'] == '8'
+    with pytest.raises(TypeError, match="'8'"):
+        lg.FloatTensor(2, opt['disp_max'], 3, 4)
+    assert lg.FloatTensor(2, int(opt['disp_max']), 3, 4).size() == (2, 8, 3, 4)
+
+
+# --- on the GPU ----------------------------------------------------------------------------------------------------
+
+def predict_files(tmp_path, cuda):
+    """A fast network as main.lua saves it (convolutions, Normalize2, StereoJoin(1); opt beside it), 2 x 4 maps,
+    the same weights on both devices, and the test pair as PNGs."""
+    lg.manualSeed(3)
+    net = nn.Sequential()
+    net.add(cudnn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1)).add(cudnn.ReLU(True))
+    net.add(cudnn.SpatialConvolution(4, 4, 3, 3, 1, 1, 1, 1)).add(Normalize2()).add(StereoJoin(1))
+    if cuda:
+        net.cuda()
+    lg.save(str(tmp_path / 'net.t7'), [net, {}], 'ascii')
+    x0, x1 = stereo_pair(0, 12, 20)
+    image.save(str(tmp_path / 'left.png'), lg.from_numpy(x0[None].copy()))
+    image.save(str(tmp_path / 'right.png'), lg.from_numpy(x1[None].copy()))
+
+
+PREDICT = ['kitti', 'fast', '-a', 'predict', '-net_fname', 'net.t7', '-left', 'left.png', '-right', 'right.png',
+           '-disp_max', '6', '-blur_sigma', '1']
+
+
+@pytest.mark.gpu
+def test_predict_on_the_gpu_gives_the_cpu_disparities(tmp_path, monkeypatch):
+    """main.lua -a predict as the repository runs it (CUDA tensors, adcensus on CuPy) against the CPU stand-in."""
+    (tmp_path / 'gpu').mkdir()
+    (tmp_path / 'cpu').mkdir()
+    monkeypatch.chdir(tmp_path / 'gpu')
+    predict_files(tmp_path / 'gpu', True)
+    mccnn_main.main(list(PREDICT))
+    gpu = np.fromfile('disp.bin', dtype=np.float32)
+    with monkeypatch.context() as mp:
+        host_cuda(mp)
+        for name in ('manualSeed', 'setDevice', 'synchronize'):
+            mp.setattr(cutorch, name, lambda *args: None)
+        mp.chdir(tmp_path / 'cpu')
+        predict_files(tmp_path / 'cpu', False)
+        mccnn_main.main(list(PREDICT))
+        cpu = np.fromfile('disp.bin', dtype=np.float32)
+    assert gpu.shape == (12 * 20,)
+    np.testing.assert_allclose(gpu, cpu, atol=1e-4)
+    vol = lg.CudaTensor([0.5, 0.2, math.nan, 0.1]).view(1, 4, 1, 1)
+    assert lg.min(vol, 1)[1].view(-1)[0] == 2  # legonn's CUDA min takes the NaN, as its CPU one
