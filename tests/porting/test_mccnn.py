@@ -575,3 +575,53 @@ def test_predict_on_the_gpu_gives_the_cpu_disparities(tmp_path, monkeypatch):
     np.testing.assert_allclose(gpu, cpu, atol=1e-4)
     vol = lg.CudaTensor([0.5, 0.2, math.nan, 0.1]).view(1, 4, 1, 1)
     assert lg.min(vol, 1)[1].view(-1)[0] == 2  # legonn's CUDA min takes the NaN, as its CPU one
+
+
+# --- the accurate architecture on Middlebury's layout ---------------------------------------------------------------
+
+def write_mb(root, n=5, h=12, w=24, ndisp=6):
+    """data.mb.imperfect_gray/ as preprocess_mb.py writes it: x_<n>_1.bin the test views (x0, x1, x1E, x1L), then
+    x_<n>_2.bin one lighting's exposures (exposures x 2 views), meta.bin (h, w, ndisp) per image, dispnoc<n>.bin,
+    te.bin (the first image, 0-based here), pixel rows for training, fname_submit.txt."""
+    d = root / 'data.mb.imperfect_gray'
+    d.mkdir()
+    (root / 'net').mkdir()
+    norm = lambda x: (x - x.mean()) / x.std()
+    rows = []
+    for i in range(n):
+        x0, x1 = (norm(v) for v in stereo_pair(10 + i, h, w))
+        tofile(str(d / ('x_%d_1.bin' % (i + 1))), np.stack([x0, x1, x1, x1])[:, None].astype(np.float32))
+        tofile(str(d / ('x_%d_2.bin' % (i + 1))), np.stack([np.stack([x0, x1])[:, None]] * 2).astype(np.float32))
+        disp = np.zeros((h, w), np.float32)
+        disp[:, SHIFT:] = SHIFT
+        tofile(str(d / ('dispnoc%d.bin' % (i + 1))), disp)
+        rows += [(i, y, x, SHIFT) for y in range(5, h - 5) for x in range(9, w - 5, 2)]
+    tofile(str(d / 'meta.bin'), np.array([[h, w, ndisp]] * n, np.int32))
+    tofile(str(d / 'te.bin'), np.array([0], np.int32))
+    nnz = np.array(rows, np.float32)[np.random.RandomState(1).permutation(len(rows))[:40]]
+    tofile(str(d / 'nnz_tr.bin'), nnz)
+    tofile(str(d / 'nnz_te.bin'), nnz[:8])
+    (d / 'fname_submit.txt').write_text('Adirondack\n')
+
+
+def test_main_trains_the_accurate_network_with_its_tied_test_networks(cpu, tmp_path, monkeypatch, capsys):
+    """arch 'slow': convolutions, then fully connected layers on the joined features (BCECriterion2); the test
+    networks share the training network's weights through ``torch.CudaTensor(storage, offset, size)`` views, the
+    fully connected layers as SpatialConvolution1_fw over every pixel and disparity."""
+    monkeypatch.chdir(tmp_path)
+    write_mb(tmp_path)
+    mccnn_main.main(['mb', 'slow', '-a', 'train_tr', '-bs', '16', '-fm', '8', '-l1', '4', '-l2', '2', '-nh2', '16',
+                     '-rotate', '0', '-scale', '1', '-hscale', '1', '-hshear', '0', '-brightness', '0',
+                     '-contrast', '1', '-d_vtrans', '0', '-d_rotate', '0', '-d_hscale', '1', '-d_hshear', '0',
+                     '-d_brightness', '0', '-d_contrast', '1', '-lr', '0.01', '-blur_sigma', '1'])
+    lines = capsys.readouterr().out.splitlines()
+    epochs = [line.split() for line in lines if len(line.split()) == 4 and line.split()[0].isdigit()]
+    losses = [float(e[1]) for e in epochs]
+    assert len(losses) == 14 and losses[-1] < losses[0], losses
+    net_te, net_te2, opt = lg.load(glob.glob('net/net_mb_slow_*.t7')[0], device='saved')
+    assert opt['nh2'] == 16
+    # the saved test networks hold the trained weights (tied while training, saved apart)
+    assert net_te.get(0).weight.size() == (8, 1, 3, 3) and net_te2.get(0).weight.size() == (16, 16)
+    # three test pairs (te and image 5's two other right views), then their mean error (1 pixel off counts)
+    assert len(lines[-4:-1]) == 3 and all(len(line.split()) == 2 for line in lines[-4:-1])
+    assert float(lines[-1]) < 0.2, lines[-4:]
