@@ -19,6 +19,7 @@ import pytest
 
 import legonn as lg
 from legonn import cudnn, cutorch, image, nn
+from legonn.tensor.tensor import Tensor
 from tests.checks import assert_jacobian
 
 from .mccnn import adcensus, cv
@@ -36,8 +37,12 @@ H, W, SHIFT = 24, 40, 3
 
 @pytest.fixture
 def cpu(monkeypatch):
-    """host_cuda, and main.lua's other cutorch calls (manualSeed, setDevice, synchronize) doing nothing."""
+    """host_cuda, and main.lua's other cutorch calls (manualSeed, setDevice, synchronize) doing nothing. A tensor's
+    ``cuda()`` is a float copy, as cutorch's ``:cuda()`` of a host tensor is a new CudaTensor: main.lua's error
+    count runs ``actual = dispnoc[i]:cuda()`` then ``actual:add(-1, pred):abs()``, which must leave the ground
+    truth alone (host_cuda's ``cuda()`` returning the receiver would overwrite it)."""
     host_cuda(monkeypatch)
+    monkeypatch.setattr(Tensor, 'cuda', lambda self: self.float().clone())
     for name in ('manualSeed', 'setDevice', 'synchronize'):
         monkeypatch.setattr(cutorch, name, lambda *args: None)
 
@@ -579,7 +584,7 @@ def test_predict_on_the_gpu_gives_the_cpu_disparities(tmp_path, monkeypatch):
 
 # --- the accurate architecture on Middlebury's layout ---------------------------------------------------------------
 
-def write_mb(root, n=5, h=12, w=24, ndisp=6):
+def write_mb(root, n=5, h=12, w=24, ndisp=6, rows_kept=40):
     """data.mb.imperfect_gray/ as preprocess_mb.py writes it: x_<n>_1.bin the test views (x0, x1, x1E, x1L), then
     x_<n>_2.bin one lighting's exposures (exposures x 2 views), meta.bin (h, w, ndisp) per image, dispnoc<n>.bin,
     te.bin (the first image, 0-based here), pixel rows for training, fname_submit.txt."""
@@ -598,7 +603,7 @@ def write_mb(root, n=5, h=12, w=24, ndisp=6):
         rows += [(i, y, x, SHIFT) for y in range(5, h - 5) for x in range(9, w - 5, 2)]
     tofile(str(d / 'meta.bin'), np.array([[h, w, ndisp]] * n, np.int32))
     tofile(str(d / 'te.bin'), np.array([0], np.int32))
-    nnz = np.array(rows, np.float32)[np.random.RandomState(1).permutation(len(rows))[:40]]
+    nnz = np.array(rows, np.float32)[np.random.RandomState(1).permutation(len(rows))[:rows_kept]]
     tofile(str(d / 'nnz_tr.bin'), nnz)
     tofile(str(d / 'nnz_te.bin'), nnz[:8])
     (d / 'fname_submit.txt').write_text('Adirondack\n')
@@ -609,19 +614,20 @@ def test_main_trains_the_accurate_network_with_its_tied_test_networks(cpu, tmp_p
     networks share the training network's weights through ``torch.CudaTensor(storage, offset, size)`` views, the
     fully connected layers as SpatialConvolution1_fw over every pixel and disparity."""
     monkeypatch.chdir(tmp_path)
-    write_mb(tmp_path)
-    mccnn_main.main(['mb', 'slow', '-a', 'train_tr', '-bs', '16', '-fm', '8', '-l1', '4', '-l2', '2', '-nh2', '16',
-                     '-rotate', '0', '-scale', '1', '-hscale', '1', '-hshear', '0', '-brightness', '0',
-                     '-contrast', '1', '-d_vtrans', '0', '-d_rotate', '0', '-d_hscale', '1', '-d_hshear', '0',
-                     '-d_brightness', '0', '-d_contrast', '1', '-lr', '0.01', '-blur_sigma', '1'])
+    write_mb(tmp_path, rows_kept=120)
+    # no augmentation; two layers of each kind (Torch7's default initialisation leaves deeper nets of 16 maps
+    # nearly constant for the 196 steps the 14 epochs make here). The command line makes a file name of 233 bytes.
+    mccnn_main.main(['mb', 'slow', '-a', 'train_tr', '-bs', '16', '-l1', '2', '-l2', '1', '-nh2', '32', '-fm', '16',
+                     '-lr', '0.1', '-blur_sigma', '1', '-rotate', '0', '-scale', '1', '-hscale', '1', '-hshear', '0',
+                     '-brightness', '0', '-contrast', '1', '-d_vtrans', '0', '-d_rotate', '0', '-d_hscale', '1',
+                     '-d_hshear', '0'])
     lines = capsys.readouterr().out.splitlines()
     epochs = [line.split() for line in lines if len(line.split()) == 4 and line.split()[0].isdigit()]
     losses = [float(e[1]) for e in epochs]
-    assert len(losses) == 14 and losses[-1] < losses[0], losses
+    assert len(losses) == 14 and losses[-1] < 0.7 * losses[0], losses
     net_te, net_te2, opt = lg.load(glob.glob('net/net_mb_slow_*.t7')[0], device='saved')
-    assert opt['nh2'] == 16
-    # the saved test networks hold the trained weights (tied while training, saved apart)
-    assert net_te.get(0).weight.size() == (8, 1, 3, 3) and net_te2.get(0).weight.size() == (16, 16)
+    assert opt['nh2'] == 32
+    assert net_te.get(0).weight.size() == (16, 1, 3, 3) and net_te2.get(0).weight.size() == (32, 32)
     # three test pairs (te and image 5's two other right views), then their mean error (1 pixel off counts)
     assert len(lines[-4:-1]) == 3 and all(len(line.split()) == 2 for line in lines[-4:-1])
     assert float(lines[-1]) < 0.2, lines[-4:]
