@@ -2,7 +2,9 @@
 as adcensus.py / cv.py) on a tiny synthetic stereo pair: a random texture (24 x 40) and its copy shifted left by
 3 pixels, written as preprocess_kitti.lua's .bin/.dim/.type files (data.kitti/), so that main.lua's KITTI branch
 trains the fast network on patch triplets for its 14 epochs and runs the stereo method on the test pair; then
-``-a predict`` reads the pair as PNGs and writes disp.bin, which must give the shift.
+``-a predict`` reads the pair as PNGs and writes disp.bin, which must give the shift. The accurate ('slow')
+architecture trains on Middlebury's layout (data.mb.imperfect_gray/) and is tested there: its test networks share
+the training network's weights through storage views, so a low test error shows the ties hold.
 
 The repository runs on a GPU only (``cudnn``, ``:cuda()``, ``torch.CudaTensor()`` unconditionally). The CPU runs
 stand in for it with test_charades.py's ``host_cuda`` (``cuda()`` returns its receiver, ``torch.CudaTensor`` is

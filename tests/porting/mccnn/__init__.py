@@ -6,8 +6,9 @@ SpatialConvolution1_fw.lua; the C/CUDA bindings it requires are adcensus.py (adc
 register the classes under their ``nn.`` names (``lg.register``), as its ``torch.class('nn.X', ...)`` does, without
 extending legonn's nn namespace (docs/porting.md's torch.class row).
 
-Not ported: SpatialLogSoftMax.lua/.cu (main.lua's include is commented out), Test.lua/test.lua (a scratch script and
-a gradient check of the modules, which test_mccnn.py's finite differences replace), predict_kitti.lua and
+Not ported: SpatialLogSoftMax.lua/.cu (main.lua's include is commented out), Test.lua and test.lua (a Jacobian
+checker and the modules' tests on CUDA; test.lua includes a Normalize.lua the repository lacks), which
+test_mccnn.py's finite differences and hand-computed values replace, predict_kitti.lua and
 samples/ (PNG and .bin converters), preprocess_kitti.lua/preprocess_mb.py (they read the KITTI and Middlebury PNGs
 and build the .bin files with make_dataset2; the test writes its synthetic pair in the same .bin/.dim/.type layout),
 the hyper-parameter search scripts (hs.py, rgs*.py, *.sh).
