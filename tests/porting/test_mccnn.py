@@ -206,7 +206,8 @@ def ref_sgm2(x0, x1, vol, pi1, pi2, tau_so, alpha1, q1, q2, direction):
                 for d in range(D):
                     D1 = abs(x0[y, x] - x0[y - dy, x - dx])
                     xx = x + d * direction
-                    D2 = 10 if (xx < 0 or xx >= w or xx - dx < 0 or xx - dx >= w) else abs(x1[y, xx] - x1[y - dy, xx - dx])
+                    outside = xx < 0 or xx >= w or xx - dx < 0 or xx - dx >= w
+                    D2 = 10 if outside else abs(x1[y, xx] - x1[y - dy, xx - dx])
                     if D1 < tau_so and D2 < tau_so:
                         P1, P2 = pi1, pi2
                     elif D1 > tau_so and D2 > tau_so:
