@@ -1,7 +1,7 @@
 """Replacing a file only once its new content is complete, and cleaning up after writers that were killed.
 
 ``replacing(path)`` yields a binary file in the target's folder, named
-``.<name>.<16 hex digits>.tmp``; when the block ends it is flushed, fsynced and
+``.<name>.<16 hex digits>.tmp`` (the name cut to fit in 255 bytes); when the block ends it is flushed, fsynced and
 moved over the target with ``os.replace`` (then the folder is fsynced), so the
 target is always either the old file or the new one. The writer holds an
 exclusive ``flock`` on its temporary file while it writes: a lock dies with its
@@ -22,12 +22,24 @@ import secrets
 _TEMP_SUFFIX = re.compile(r'\.[0-9a-f]{16}\.tmp')
 
 
+# a file name's limit in bytes (NAME_MAX on Linux and macOS) and what the temporary name adds to the target's
+_NAME_MAX = 255
+_TEMP_EXTRA = len('..0123456789abcdef.tmp')
+
+
+def _temp_prefix(base):
+    """``.<name>``, the name cut so that the temporary file's name fits in NAME_MAX bytes: Torch7's torch.save opens
+    the target itself (torch7 File.lua / DiskFile.c fopen), so any name the file system takes saves there, such as
+    mc-cnn's main.lua ``net/net_<dataset>_<arch>_<every argument>.t7`` of 230 bytes and more."""
+    return '.' + os.fsdecode(os.fsencode(base)[:_NAME_MAX - _TEMP_EXTRA])
+
+
 def _temp_name(base):
-    return f'.{base}.{secrets.token_hex(8)}.tmp'
+    return f'{_temp_prefix(base)}.{secrets.token_hex(8)}.tmp'
 
 
 def _is_temp_of(entry, base):
-    prefix = f'.{base}'
+    prefix = _temp_prefix(base)
     return entry.startswith(prefix) and _TEMP_SUFFIX.fullmatch(entry, len(prefix)) is not None
 
 

@@ -167,3 +167,18 @@ def test_torch7_mode_and_referenced_arguments(tmp_path):
         lg.save(tmp_path / 'other.t7', model, 'binary', False)
     assert not (tmp_path / 'other.t7').exists()
     assert lg.load(path, device='cpu').get(0).weight.size() == (3, 2)
+
+
+def test_a_name_of_up_to_255_bytes_saves_and_its_stale_temporary_is_removed(tmp_path):
+    """Torch7 writes the target itself, so any name the file system takes saves (jzbontar/mc-cnn's main.lua names
+    its network after every command-line argument: tests/porting/test_mccnn.py); the temporary file's name, the
+    target's with 22 bytes more, is cut to fit in 255 bytes."""
+    for n in (233, 240, 255):
+        path = tmp_path / ('n' * (n - 3) + '.t7')
+        lg.save(str(path), lg.FloatTensor([float(n)]))
+        assert lg.load(str(path))[0] == n
+        assert temporaries(tmp_path) == []
+    stale = tmp_path / ('.' + 'n' * 233 + '.0123456789abcdef.tmp')
+    stale.write_bytes(b'left by a killed save')
+    lg.save(str(tmp_path / ('n' * 252 + '.t7')), lg.FloatTensor([1.0]))
+    assert temporaries(tmp_path) == []
