@@ -23,4 +23,4 @@ a GPU or CuPy's host simulator (as multipathnet's), the data side on the CPU; ``
 x.new()`` is ``if getattr(self, 'x', None) is None`` (a tensor's truth is NumPy's); torch.class'es are
 registered under the Lua's names (``lg.register``)."""
 from .modules import (BBoxNorm, BBoxRegressionCriterion, ContextRegion, ConvertFrom, Foveal,  # noqa: F401
-                      ImageTransformer, ModeSwitch, NoBackprop, SelectBoxes, SequentialSplitBatch)
+                      ImageTransformer, ModelParallelTable, ModeSwitch, NoBackprop, SelectBoxes, SequentialSplitBatch)
