@@ -8,6 +8,7 @@ CudaTensors): its CPU tests check that refusal; the model and the towers run on 
 round robin over one GPU, and makeDataParallel's plain Sequential); several GPUs are not tried here.
 """
 import os
+import re
 
 import numpy as np
 import pytest
@@ -157,3 +158,38 @@ def test_multipathnet_trains_and_its_checkpoint_fails_as_in_torch7(workdir):  # 
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
     with pytest.raises(RuntimeError, match=r'ModelParallelTable only supports CudaTensor, not legonn.FloatTensor'):
         utils.checkpoint(model)
+
+
+# --- modules/test.lua ----------------------------------------------------------------------------------------
+
+def test_modules_test_lua_criterion_gradient():
+    """modules/test.lua's BBoxRegressionCriterion check, under Torch7's default tensor type (double: its
+    central differences of step 1e-6 need it)."""
+    from .multipathnet.modules import test
+    lg.manualSeed(3)
+    default = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        assert test.run(['BBoxRegressionCriterion']) == 0   # raises after its report on a failure
+    finally:
+        lg.setdefaulttensortype(default)
+    assert test.mytester.assertionPass['BBoxRegressionCriterion'] == 1
+
+
+@pytest.mark.gpu
+def test_modules_test_lua_sequential_split_batch():
+    """modules/test.lua's SequentialSplitBatch checks on CUDA: in chunks of 25 equals one pass, over
+    inn.ROIPooling (40 rois) exactly. Over a Linear the Lua asserts exact equality too; NumPy's matrix product
+    (the simulator's, the CPU's) rounds a 40-row product and its 25- and 15-row chunks differently in the last
+    bits, so there the difference is only required to be that small."""
+    _needs_gpu()
+    from .multipathnet.modules import test
+    lg.manualSeed(3)
+    assert test.run(['SequentialSplitBatch_ROIPooling']) == 0
+    assert test.mytester.assertionPass == {'SequentialSplitBatch_ROIPooling': 1}
+    try:
+        test.run(['SequentialSplitBatch_Tensor'])
+    except AssertionError:
+        assert len(test.mytester.errors) == 1
+        m = re.search(r'EQ failed: (\S+) ~= 0', test.mytester.errors[0])
+        assert m and float(m.group(1)) < 1e-6, test.mytester.errors[0]

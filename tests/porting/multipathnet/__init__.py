@@ -9,8 +9,8 @@ ffi) is ported as nms.py.
 
 models/multipathnet.lua (the MultiPath Network: its foveal towers in nn.ModelParallelTable,
 modules/ModelParallelTable.lua, each tower on a GPU of ``opt.train_nGPU``, round robin) and ModelParallelTable.lua
-are ported and run by tests/porting/test_multipathnet_model_parallel.py on one device (the simulator has one).
-Not ported: modules/test.lua (its unit checks); demo.lua (DeepMask's
+are ported and run by tests/porting/test_multipathnet_model_parallel.py on one device (the simulator has one),
+with modules/test.lua (modules/test.py: its checks through ``lg.Tester``). Not ported: demo.lua (DeepMask's
 SharpMask proposals over a photo, then a trained ``resnet18_integral_coco.t7``, drawing masks and class names:
 it needs both trained models, the COCO API's C mask code (``MaskApi.toBbox``) and image.drawText);
 models/alexnet, inceptionv3, nin and resnet (the same Fast R-CNN head over other pretrained trunks, whose files
