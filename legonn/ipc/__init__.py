@@ -37,6 +37,6 @@ from legonn.ipc.tree import (DiscoveredTree, LocalhostTree, NullTree, SlurmTree,
 
 __all__ = ['BackgroundTask', 'BackgroundTaskPool', 'Channel', 'DEFAULT_TIMEOUT', 'DiscoveredTree', 'Flock',
            'LocalhostTree', 'Map', 'MapError', 'Marshal', 'Mutex', 'NullTree', 'SharedTable', 'SlurmTree', 'Spawn',
-           'StaticTree', 'Tree', 'WorkQueue', 'channel', 'client', 'flock', 'fork', 'getpid', 'getppid', 'gettid', 'isDevel', 'isOSX',
-           'map', 'map_extended', 'marshal', 'mutex', 'server', 'sharedtable', 'sharedtable_size', 'spawn',
-           'waitpid', 'walkTable', 'workqueue']
+           'StaticTree', 'Tree', 'WorkQueue', 'channel', 'client', 'flock', 'fork', 'getpid', 'getppid', 'gettid',
+           'isDevel', 'isOSX', 'map', 'map_extended', 'marshal', 'mutex', 'server', 'sharedtable', 'sharedtable_size',
+           'spawn', 'waitpid', 'walkTable', 'workqueue']

@@ -109,10 +109,12 @@ def test_multipathnet_towers_in_a_model_parallel_table(workdir):  # noqa: F811
     for k, (i, region) in enumerate(zip([0, 1, 2, 3, 1], regions.modules)):
         assert region.get(0).get(1).index == i   # the region its nn.Select picks
         alone = region.forward(tower_input).clone()
-        np.testing.assert_allclose(joined.narrow(1, k * 4096, 4096).float().numpy(), alone.float().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(joined.narrow(1, k * 4096, 4096).float().numpy(), alone.float().numpy(),
+                                   rtol=1e-5, atol=1e-5)
     linear = model.get(4).get(0)
-    np.testing.assert_allclose(scores.float().numpy(), joined.narrow(1, 0, 4 * 4096).float().numpy() @ linear.weight.float().numpy().T
-                               + linear.bias.float().numpy(), rtol=1e-4, atol=1e-4)
+    expected = (joined.narrow(1, 0, 4 * 4096).float().numpy() @ linear.weight.float().numpy().T
+                + linear.bias.float().numpy())
+    np.testing.assert_allclose(scores.float().numpy(), expected, rtol=1e-4, atol=1e-4)
 
     assert model.phase == 1
     model.setPhase2()

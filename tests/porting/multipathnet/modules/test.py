@@ -5,10 +5,10 @@ modules run as one nn.Sequential (``torch.setmetatable(x, 'nn.Sequential')`` tur
 Edits: classes and the roi's image index 0-based (the Lua's ``random(2, 21)`` labels are ``random(1, 21)``, as
 legonn's ``random(a, b)`` draws a .. b-1, docs/porting.md's row; ``torch.random(16, 32)`` is ``lg.random(16, 33)``;
 the rois' first column filled with 0); ``nntest.BBoxRegressionCriterion``'s function is
-``BBoxRegressionCriterion_`` (the class keeps its name); the Lua's last line, ``mytester:run()``, which runs the checks when the file is loaded, is
-``run()``. ``require 'fbcoco'``/``'inn'`` are the imports. Kept as the Lua has them: ``torch.randn`` makes
-tensors of the default type (Torch7's double; legonn's float, so the caller sets double first as Torch7's
-default, docs/porting.md), and the criterion test's ``bbox_targets[i]:narrow(...)`` selects a slice and fills
+``BBoxRegressionCriterion_`` (the class keeps its name); the Lua's last line, ``mytester:run()``, which runs the
+checks when the file is loaded, is ``run()``. ``require 'fbcoco'``/``'inn'`` are the imports. Kept as the Lua has
+them: ``torch.randn`` makes tensors of the default type (Torch7's double; legonn's float, so the caller sets
+double first as Torch7's default, docs/porting.md), and the criterion test's ``bbox_targets[i]:narrow(...)`` selects a slice and fills
 nothing (the targets stay zero)."""
 import legonn as lg
 from legonn import nn, inn
