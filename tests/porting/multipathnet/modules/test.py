@@ -8,8 +8,8 @@ the rois' first column filled with 0); ``nntest.BBoxRegressionCriterion``'s func
 ``BBoxRegressionCriterion_`` (the class keeps its name); the Lua's last line, ``mytester:run()``, which runs the
 checks when the file is loaded, is ``run()``. ``require 'fbcoco'``/``'inn'`` are the imports. Kept as the Lua has
 them: ``torch.randn`` makes tensors of the default type (Torch7's double; legonn's float, so the caller sets
-double first as Torch7's default, docs/porting.md), and the criterion test's ``bbox_targets[i]:narrow(...)`` selects a slice and fills
-nothing (the targets stay zero)."""
+double first as Torch7's default, docs/porting.md), and the criterion test's ``bbox_targets[i]:narrow(...)``
+selects a slice and fills nothing (the targets stay zero)."""
 import legonn as lg
 from legonn import nn, inn
 
