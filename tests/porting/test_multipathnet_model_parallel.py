@@ -1,6 +1,6 @@
-"""facebookresearch/multipathnet's MultiPath Network (models/multipathnet.lua) and its nn.ModelParallelTable
-(modules/ModelParallelTable.lua), ported in tests/porting/multipathnet/ (the rest of the repository's port is
-run by test_multipathnet.py).
+"""facebookresearch/multipathnet's MultiPath Network (models/multipathnet.lua), its nn.ModelParallelTable
+(modules/ModelParallelTable.lua) and the modules' unit checks (modules/test.lua), ported in
+tests/porting/multipathnet/ (the rest of the repository's port is run by test_multipathnet.py).
 
 ModelParallelTable is CUDA only, as the Lua (its ``type`` refuses any other type and its copies assert
 CudaTensors): its CPU tests check that refusal; the model and the towers run on CuPy's host simulator
