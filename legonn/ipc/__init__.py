@@ -17,7 +17,7 @@ over one. The rest of torch-ipc's API: ``channel`` (a queue any thread reads and
 drains), ``mutex`` (a lock and barriers), ``sharedtable`` (a table threads share by copies), ``marshal`` (a
 value stored once, read as copies), ``flock`` (a file lock between processes), ``spawn`` (a child process with
 pipes), ``map_extended``, and ``getpid``, ``getppid``, ``gettid``, ``fork``, ``waitpid``, ``isOSX``,
-``isDevel``. Not here: SlurmTree. See docs/distributed.md and docs/porting.md.
+``isDevel``; ``SlurmTree`` (the tree of a Slurm job's tasks). See docs/distributed.md and docs/porting.md.
 """
 DEFAULT_TIMEOUT = 300.0
 
@@ -32,11 +32,11 @@ from legonn.ipc.mutex import Mutex, mutex  # noqa: E402
 from legonn.ipc.process import fork, getpid, getppid, gettid, isDevel, isOSX, waitpid  # noqa: E402
 from legonn.ipc.sharedtable import SharedTable, sharedtable, sharedtable_size  # noqa: E402
 from legonn.ipc.spawn import Spawn, spawn  # noqa: E402
-from legonn.ipc.tree import (DiscoveredTree, LocalhostTree, NullTree, StaticTree, Tree,  # noqa: E402
+from legonn.ipc.tree import (DiscoveredTree, LocalhostTree, NullTree, SlurmTree, StaticTree, Tree,  # noqa: E402
                              walkTable)
 
 __all__ = ['BackgroundTask', 'BackgroundTaskPool', 'Channel', 'DEFAULT_TIMEOUT', 'DiscoveredTree', 'Flock',
-           'LocalhostTree', 'Map', 'MapError', 'Marshal', 'Mutex', 'NullTree', 'SharedTable', 'Spawn', 'StaticTree',
-           'Tree', 'WorkQueue', 'channel', 'client', 'flock', 'fork', 'getpid', 'getppid', 'gettid', 'isDevel', 'isOSX',
-           'map', 'map_extended', 'marshal', 'mutex', 'server', 'sharedtable', 'sharedtable_size', 'spawn',
-           'waitpid', 'walkTable', 'workqueue']
+           'LocalhostTree', 'Map', 'MapError', 'Marshal', 'Mutex', 'NullTree', 'SharedTable', 'SlurmTree', 'Spawn',
+           'StaticTree', 'Tree', 'WorkQueue', 'channel', 'client', 'flock', 'fork', 'getpid', 'getppid', 'gettid',
+           'isDevel', 'isOSX', 'map', 'map_extended', 'marshal', 'mutex', 'server', 'sharedtable', 'sharedtable_size',
+           'spawn', 'waitpid', 'walkTable', 'workqueue']

@@ -1,10 +1,12 @@
 """torch-ipc's trees of nodes (processes or threads) joined by client/server sockets, with MPI-style
 ``allReduce`` and ``scatter`` on values, tensors and (nested) tables of them: ``Tree``, and the ways of
 finding the root: ``StaticTree`` (its address is known), ``LocalhostTree`` (published in a file named after
-the parent process), ``NullTree`` (one node). Node indices are 0-based: node 0 is the root.
+the parent process), ``SlurmTree`` (the tasks of a Slurm job, published in a shared file), ``NullTree`` (one
+node). Node indices are 0-based: node 0 is the root.
 """
 import math
 import os
+import socket
 import tempfile
 import time
 
@@ -261,25 +263,22 @@ def StaticTree(nodeIndex, numNodes, nodeHost, nodePort, rootHost, rootPort):
     return Tree(nodeIndex, numNodes, 2, None, connect(rootHost, rootPort), nodeHost, nodePort)
 
 
-def DiscoveredTree(nodeIndex, numNodes, nodeHost, nodePort, publish, query):
-    """A tree whose root ``publish(host, port)``es its address and whose other nodes ``query()`` it."""
+def DiscoveredTree(nodeIndex, numNodes, nodeHost, nodePort, publish, query, buildTree=None):
+    """A tree whose root ``publish(host, port)``es its address and whose other nodes ``query()`` it;
+    ``buildTree`` as Tree's (SlurmTree passes its own, torch-ipc's DiscoveredTree.lua always the default)."""
     if numNodes == 1:
         return NullTree()
     if nodeIndex == 0:
         server, nodePort = listen(nodeHost, nodePort)
         publish(nodeHost, nodePort)
-        return Tree(nodeIndex, numNodes, 2, server, None, nodeHost, nodePort)
+        return Tree(nodeIndex, numNodes, 2, server, None, nodeHost, nodePort, buildTree)
     rootHost, rootPort = query()
-    return Tree(nodeIndex, numNodes, 2, None, connect(rootHost, rootPort), nodeHost, nodePort)
+    return Tree(nodeIndex, numNodes, 2, None, connect(rootHost, rootPort), nodeHost, nodePort, buildTree)
 
 
-def LocalhostTree(nodeIndex, numNodes, ppid=None):
-    """A tree of processes on this machine started by one parent (distlearn's mnist.sh runs
-    ``th mnist.lua --nodeIndex i`` four times): the root writes its port to ``<tmp>/<ppid>.localhost``
-    (``tempfile.gettempdir()``, /tmp as in torch-ipc), the others wait for that file, at most
-    ``legonn.ipc.DEFAULT_TIMEOUT`` s."""
-    fn = os.path.join(tempfile.gettempdir(), f'{ppid if ppid is not None else os.getppid()}.localhost')
-
+def _fileRendezvous(fn, who):
+    """``(publish, query)`` through the file ``fn``: the root writes ``host:port`` there, the others poll it, at
+    most ``legonn.ipc.DEFAULT_TIMEOUT`` s (torch-ipc's poll for ever); ``who`` names the tree in the error."""
     def publish(host, port):
         # whole or absent, never half written, for the nodes polling it
         part = f'{fn}.{os.getpid()}'
@@ -298,5 +297,72 @@ def LocalhostTree(nodeIndex, numNodes, ppid=None):
             except FileNotFoundError:
                 pass
             time.sleep(DISCOVERY_POLL_S)
-        raise TimeoutError(f"legonn.ipc.LocalhostTree: no root published {fn} within {ipc.DEFAULT_TIMEOUT} s")
+        raise TimeoutError(f"legonn.ipc.{who}: no root published {fn} within {ipc.DEFAULT_TIMEOUT} s")
+    return publish, query
+
+
+def LocalhostTree(nodeIndex, numNodes, ppid=None):
+    """A tree of processes on this machine started by one parent (distlearn's mnist.sh runs
+    ``th mnist.lua --nodeIndex i`` four times): the root writes its port to ``<tmp>/<ppid>.localhost``
+    (``tempfile.gettempdir()``, /tmp as in torch-ipc), the others wait for that file, at most
+    ``legonn.ipc.DEFAULT_TIMEOUT`` s."""
+    fn = os.path.join(tempfile.gettempdir(), f'{ppid if ppid is not None else os.getppid()}.localhost')
+    publish, query = _fileRendezvous(fn, 'LocalhostTree')
     return DiscoveredTree(nodeIndex, numNodes, '127.0.0.1', None, publish, query)
+
+
+def _slurmVar(name, number=True):
+    """The Slurm environment variable ``name`` (an integer where ``number``), a clear error where srun did not
+    set it."""
+    value = (os.environ.get(name) or '').strip()
+    if value and not number:
+        return value
+    if value.lstrip('-').isdigit():
+        return int(value)
+    raise ValueError(f"legonn.ipc.SlurmTree: expected the environment variable {name} (set by srun) to be "
+                     f"{'an integer' if number else 'set'}, got {os.environ.get(name)!r}")
+
+
+def slurmBuildTree(tasksPerHost):
+    """SlurmTree.lua's ``buildTree``: Tree.lua's shape over the tasks of each host (a host's ``tasksPerHost``
+    tasks are consecutive, as srun's block distribution places them), then over the hosts' first tasks, so that
+    one connection per host crosses the network."""
+    def buildTree(base, numNodes, index, depth, linkFunc):
+        numHosts = math.ceil(numNodes / tasksPerHost)
+
+        def local(to, frm, d):
+            for hostIdx in range(numHosts):
+                startIdx = hostIdx * tasksPerHost
+                # the Lua links the last host's missing tasks too when numNodes is not a multiple of tasksPerHost,
+                # and that host's first task then waits for ever for a child that is never started
+                if startIdx + frm < numNodes:
+                    linkFunc(startIdx + to, startIdx + frm, d)
+        rcsvAllPairs(base, tasksPerHost, index, depth, local)
+        rcsvAllPairs(base, numHosts, index, depth,
+                     lambda to, frm, d: linkFunc(to * tasksPerHost, frm * tasksPerHost, d))
+    return buildTree
+
+
+def SlurmTree(fn=None, tasksPerGpu=1):
+    """The tree of the tasks of a Slurm job (``srun python script.py`` on every node of an ``sbatch``): this
+    task's node index is ``SLURM_PROCID``, the tree has ``SLURM_NTASKS`` nodes over ``SLURM_JOB_NUM_NODES``
+    hosts (``slurmBuildTree``); the root, listening on this host's name, writes its address to
+    ``<fn>/slurm.<SLURM_JOBID>.server`` (``fn``, by default ``~/.torch``, must be shared by the hosts), the
+    others wait for that file, at most ``legonn.ipc.DEFAULT_TIMEOUT`` s. The tree's ``gpu`` is the device this
+    task should use: ``(SLURM_PROCID % tasksPerHost) // tasksPerGpu``, 0-based as ``cutorch.setDevice``'s."""
+    slurmProcId = _slurmVar('SLURM_PROCID')
+    numNodes = _slurmVar('SLURM_NTASKS')
+    slurmNNodes = _slurmVar('SLURM_JOB_NUM_NODES')
+    tasksPerHost = math.ceil(numNodes / slurmNNodes)
+    nodeIndex = slurmProcId
+    fn = fn if fn is not None else os.path.join(os.path.expanduser('~'), '.torch')
+    fpath = os.path.join(fn, f"slurm.{_slurmVar('SLURM_JOBID', False)}.server")
+    publish, query = _fileRendezvous(fpath, 'SlurmTree')
+
+    def publishDir(host, port):
+        os.makedirs(fn, exist_ok=True)
+        publish(host, port)
+    tree = DiscoveredTree(nodeIndex, numNodes, socket.gethostname(), None, publishDir, query,
+                          slurmBuildTree(tasksPerHost))
+    tree.gpu = (slurmProcId % tasksPerHost) // tasksPerGpu
+    return tree

@@ -103,29 +103,31 @@ def default_short_name():
 
 class FloatingShortcuts:
     """Torch7's ``:float()``, ``:double()``, ``:half()``, ``:cudaHalf()``, ``:cudaDouble()`` as ``self.type(name)``:
-    shared by tensors and modules."""
+    shared by tensors and modules. The name is a TypeName, as Module.lua's ``self:type('torch.FloatTensor')``
+    hands Torch7's spelling: a ported ``type`` override comparing it with 'torch.FloatTensor' holds
+    (multipathnet's ModelParallelTable.lua:353 accepts only ``typeStr == "torch.CudaTensor"``)."""
 
     def float(self, *cache):
         """This object as ``legonn.FloatTensor`` (float32): ``self`` when it is already that type. A module passes
         a tensor cache on to ``type`` (Module.lua's ``:float(...)``), so tensors shared across calls stay shared."""
-        return self.type('legonn.FloatTensor', *cache)
+        return self.type(TypeName('legonn.FloatTensor'), *cache)
 
     def double(self, *cache):
         """This object as ``legonn.DoubleTensor`` (float64): ``self`` when it is already that type. A module passes
         a tensor cache on to ``type`` (Module.lua's ``:double(...)``), so tensors shared across calls stay shared."""
-        return self.type('legonn.DoubleTensor', *cache)
+        return self.type(TypeName('legonn.DoubleTensor'), *cache)
 
     def half(self, *cache):
         """This object as ``legonn.HalfTensor`` (float16): ``self`` when it is already that type. A module passes
         a tensor cache on to ``type`` (Module.lua's ``:half(...)``), so tensors shared across calls stay shared."""
-        return self.type('legonn.HalfTensor', *cache)
+        return self.type(TypeName('legonn.HalfTensor'), *cache)
 
     def cudaHalf(self):
         """This object as ``legonn.CudaHalfTensor`` (float16 on the GPU): cutorch's tensor converter and
         Criterion.lua's ``cudaHalf`` (modules have it too)."""
-        return self.type('legonn.CudaHalfTensor')
+        return self.type(TypeName('legonn.CudaHalfTensor'))
 
     def cudaDouble(self):
         """This object as ``legonn.CudaDoubleTensor`` (float64 on the GPU): cutorch's tensor converter and
         Criterion.lua's ``cudaDouble`` (modules have it too)."""
-        return self.type('legonn.CudaDoubleTensor')
+        return self.type(TypeName('legonn.CudaDoubleTensor'))

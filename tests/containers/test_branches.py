@@ -251,3 +251,30 @@ def test_concat_table_refuses_to_sum_an_index_gradient_with_a_float_one():
     out = m.forward([words, feats])
     with pytest.raises(TypeError, match=r"ConcatTable.*one type to sum \(legonn.LongTensor\), got legonn.FloatTensor"):
         m.backward([words, feats], [lg.randn(*out[0].size()), lg.randn(2, 3)])
+
+
+class NoGradient(nn.Module):
+    """A module with no updateGradInput, as multipathnet's Foveal: Module.lua's gives back its empty gradInput."""
+
+    def updateOutput(self, input):
+        self.output = input.clone()
+        return self.output
+
+
+def test_an_empty_gradient_reaches_a_parallel_tables_identity():
+    """multipathnet.lua: ParallelTable(features, Identity) before ParallelTable(Identity, Sequential(Foveal, ...)):
+    the boxes' gradient is Foveal's empty gradInput, Torch7's "no gradient", which ParallelTable.lua:24-29 hands
+    to its Identity and Module.lua:46-47 accumulates nothing from. legonn's Identity took it in updateGradInput
+    but the accumulation check of the ParallelTable (and of the Identity) refused it; a Linear still does."""
+    lin = nn.Linear(3, 2)
+    m = nn.Sequential().add(nn.ParallelTable().add(lin).add(nn.Identity()))
+    m.add(nn.ParallelTable().add(nn.Identity()).add(NoGradient()))
+    x = [lg.randn(4, 3), lg.randn(4, 5)]
+    m.forward(x)
+    lin.zeroGradParameters()
+    g = lg.randn(4, 2)
+    gi = m.backward(x, [g, lg.randn(4, 5)])
+    np.testing.assert_allclose(lin.gradWeight.numpy(), g.numpy().T @ x[0].numpy(), rtol=1e-5)
+    assert gi[1].nElement() == 0
+    with pytest.raises(ValueError, match=r"ParallelTable\[0\] Linear.*gradOutput of size \(4, 2\), got \(0,\)"):
+        m.backward(x, [lg.Tensor(), lg.Tensor()])

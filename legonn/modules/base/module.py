@@ -361,6 +361,13 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """``checkGradTree`` against ``made``, the types and sizes (``_sizes``) of the output forward made."""
         if isinstance(made, tuple):
             typename, size = made
+            if self.empty_inputs and isinstance(grad, Tensor) and 0 in grad._size:
+                # an empty tensor is Torch7's "no gradient", what a module without updateGradInput gives back
+                # (Module.lua:42-44; multipathnet's Foveal beside ParallelTable's Identity): a pass-through module (a
+                # container, an Identity, as its updateGradInput does) takes it, as Torch7's hand it on
+                # (ParallelTable.lua:24-29) or accumulate nothing (Module.lua:46-47); a computing child that needs
+                # the gradient still refuses it
+                return
             if not isinstance(grad, Tensor) or grad._size != size or not _grad_type_fits(grad, typename):
                 raise self._gradTensorError(grad, typename, size, where)
         elif isinstance(made, list):

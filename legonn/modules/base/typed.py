@@ -111,11 +111,11 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     def cuda(self):
         """Move every tensor to the GPU (CuPy) as ``type('legonn.CudaTensor')``, as cutorch's ``m:cuda()``:
         floating tensors become float32 whatever their type (a double model too), index tensors keep their
-        integer type on the GPU. ``cudaDouble()`` keeps float64."""
-        return self.type('legonn.CudaTensor')
+        integer type on the GPU. ``cudaDouble()`` keeps float64. A TypeName, as FloatingShortcuts' names."""
+        return self.type(TypeName('legonn.CudaTensor'))
 
     def cpu(self):
-        return self.type(device_twin(self._type, False))
+        return self.type(TypeName(device_twin(self._type, False)))
 
     def clearBuffers(self, *names):
         """Replace the named tensors with empty ones of the same type (in lists too, keeping their length,

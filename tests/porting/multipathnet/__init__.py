@@ -7,9 +7,10 @@ port's stand-in), ``testCoco/coco.py`` (pycocotools' COCOeval, which the Lua cal
 test's small VGG16-layout trunk for ``data/models/imagenet_pretrained_vgg.t7``. nms.c (a C library loaded with
 ffi) is ported as nms.py.
 
-Not ported: models/multipathnet.lua (its foveal towers run in nn.ModelParallelTable, modules/ModelParallelTable.lua,
-which places each tower on its own GPU through cutorch's multi-device calls: legonn has one device),
-ModelParallelTable.lua itself and modules/test.lua (its unit checks on several GPUs); demo.lua (DeepMask's
+models/multipathnet.lua (the MultiPath Network: its foveal towers in nn.ModelParallelTable,
+modules/ModelParallelTable.lua, each tower on a GPU of ``opt.train_nGPU``, round robin) and ModelParallelTable.lua
+are ported and run by tests/porting/test_multipathnet_model_parallel.py on one device (the simulator has one),
+with modules/test.lua (modules/test.py: its checks through ``lg.Tester``). Not ported: demo.lua (DeepMask's
 SharpMask proposals over a photo, then a trained ``resnet18_integral_coco.t7``, drawing masks and class names:
 it needs both trained models, the COCO API's C mask code (``MaskApi.toBbox``) and image.drawText);
 models/alexnet, inceptionv3, nin and resnet (the same Fast R-CNN head over other pretrained trunks, whose files
@@ -23,4 +24,4 @@ a GPU or CuPy's host simulator (as multipathnet's), the data side on the CPU; ``
 x.new()`` is ``if getattr(self, 'x', None) is None`` (a tensor's truth is NumPy's); torch.class'es are
 registered under the Lua's names (``lg.register``)."""
 from .modules import (BBoxNorm, BBoxRegressionCriterion, ContextRegion, ConvertFrom, Foveal,  # noqa: F401
-                      ImageTransformer, ModeSwitch, NoBackprop, SelectBoxes, SequentialSplitBatch)
+                      ImageTransformer, ModelParallelTable, ModeSwitch, NoBackprop, SelectBoxes, SequentialSplitBatch)

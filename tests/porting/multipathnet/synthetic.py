@@ -81,6 +81,25 @@ def vgg_standin():
     return {'features': {'model': features}, 'top': {'model': top}}
 
 
+def vgg_conv345_standin():
+    """The VGG16 layout of ``vgg_standin`` with VGG16's own widths where models/multipathnet.lua's
+    conv345Combine reads them (256 planes out of conv3, 512 out of conv4 and conv5) and a classifier from
+    512 x 7 x 7 to 4096, few planes elsewhere."""
+    features = nn.Sequential()
+    planes = [(3, 4), (4, 4), None, (4, 8), (8, 8), None, (8, 8), (8, 8), (8, 256), None,
+              (256, 8), (8, 8), (8, 512), None, (512, 8), (8, 8), (8, 512)]
+    for p in planes:
+        if p is None:
+            features.add(nn.SpatialMaxPooling(2, 2, 2, 2))
+        else:
+            features.add(nn.SpatialConvolution(p[0], p[1], 3, 3, 1, 1, 1, 1)).add(nn.ReLU(True))
+    assert len(features.modules) == 30
+    top = (nn.Sequential()
+           .add(nn.Linear(512 * 7 * 7, 16)).add(nn.ReLU(True)).add(nn.Dropout(0.5))
+           .add(nn.Linear(16, 4096)).add(nn.ReLU(True)).add(nn.Dropout(0.5)))
+    return {'features': {'model': features}, 'top': {'model': top}}
+
+
 def _basic_block(nin, nout, stride):
     s = (nn.Sequential()
          .add(nn.SpatialConvolution(nin, nout, 3, 3, stride, stride, 1, 1)).add(nn.SpatialBatchNormalization(nout))

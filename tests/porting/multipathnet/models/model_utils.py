@@ -1,8 +1,9 @@
 """models/model_utils.lua (the parts the FastRCNN models and train.lua use): ``makeDataParallel``,
 ``disableFeatureBackprop``, ``classAndBBoxLinear``, ``testModel``, the transformers, ``addBBoxNorm``,
 ``normalizeBBoxRegr``, ``removeDropouts``, ``safe_unpack``, ``load``, ``integral``, ``conv345Combine``.
-Not ported: ``compress``/``SVDlinear`` (SVD surgery never called by the training code), ``vggSetPhase2*``
-(multipathnet.lua's phase 2), ``makeDPParallelTable`` (nn.DPParallelTable, absent from torch/cunn).
+``vggSetPhase2``, ``vggSetPhase2_outer`` (multipathnet.lua's phase 2: ``model.phase = phase`` reads a global
+the Lua never sets, None). Not ported: ``compress``/``SVDlinear`` (SVD surgery never called by the training
+code), ``makeDPParallelTable`` (nn.DPParallelTable, absent from torch/cunn).
 ``opt`` (the Lua's global) is an argument. ``testModel``'s input rois ``{i, 1, 1, 100, 100}`` are 0-based:
 ``{i - 1, 0, 0, 99, 99}``. The Lua's ``require 'optnet.graphgen'`` only serves a commented-out line."""
 import legonn as lg
@@ -119,6 +120,29 @@ def addBBoxNorm(model, meanstd):
         model.add(nn.ParallelTable()
                   .add(nn.Identity())
                   .add(BBoxNorm(meanstd['mean'], meanstd['std'])).cuda())
+
+
+def vggSetPhase2(model):
+    assert model.phase == 1
+    dpt = model.modules[0].modules[0]
+    for i in range(len(dpt.modules)):
+        assert lg.type(dpt.modules[i]) == 'nn.NoBackprop'
+        dpt.modules[i] = dpt.modules[i].modules[0]
+        disableFeatureBackprop(dpt.modules[i], 10)
+    model.phase = None  # the Lua's ``phase``, a global never set
+    print("Switched model to phase 2")
+    print(model)
+
+
+def vggSetPhase2_outer(model):
+    assert model.phase == 1
+    model.modules[0].modules[0] = model.modules[0].modules[0].modules[0]
+    dpt = model.modules[0].modules[0]
+    for i in range(len(dpt.modules)):
+        disableFeatureBackprop(dpt.modules[i], 10)
+    model.phase = None  # the Lua's ``phase``, a global never set
+    print("Switched model to phase 2")
+    print(model)
 
 
 def conv345Combine(isNormalized, useConv3, useConv4, initCopyConv5):
