@@ -113,9 +113,8 @@ def test_ucf101_datasource_reads_clips_scaled_to_minus_one_one(tmp_path, monkeyp
     for i in range(3):
         v = vids[int(labels[i]) % 4].astype(np.float64) * 2 / 255 - 1
         b = batch[i].numpy()
-        windows = np.lib.stride_tricks.sliding_window_view(v, (3, 3, 8, 8))[:, 0]   # start frame, y, x
-        hits = np.argwhere(np.abs(windows - b).max(axis=(-4, -3, -2, -1)) < 1e-6)
-        assert len(hits) >= 1
+        starts = np.argwhere(np.abs(v[:3, 0, :233, :313] - b[0, 0, 0, 0]) < 1e-6)   # frame, y, x candidates
+        assert any(np.allclose(v[f:f + 3, :, y:y + 8, x:x + 8], b, atol=1e-6) for f, y, x in starts)
 
 
 def test_gdl_criterion_pairs_its_differences_in_memory_order():
