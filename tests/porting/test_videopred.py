@@ -1,15 +1,14 @@
 """coupriec/VideoPredictionICLR2016, ported in tests/porting/videopred/: expand.lua, upsample.lua,
 image_error_measures.lua, get_model.lua (generator and discriminator pyramids, their recurrent unrollings, the
 preprocessor, getPyrCriterion, nn.GDLCriterion), datasources/ (classdatasource, datasource, augment, thread,
-ucf101 over thffmpeg.py's stand-in for THFFmpeg) and train_iclr_model.lua.
+ucf101 over thffmpeg.py's stand-in for THFFmpeg), train_iclr_model.lua and
+test-frame-prediction-on-ucf-rec_gdl.lua.
 
 Stand-in data: 101 "UCF-101" classes (trainlist01/testlist01 files in the Lua's format, CRLF lines) whose videos
 are five 240 x 320 frames of four drifting sinusoidal gratings, stored as .npy files; the pyramid is two scales
-of tiny nets over 8 x 8 crops. Not ported: test-frame-prediction-on-ucf-rec_gdl.lua's driver (it needs the
-authors' trained models and the flow images of their UCF101 subset, a download; its PSNR, SSIM and sharpness
-functions are image_error_measures.lua's, tested here against NumPy), datasources/get_datasource.py (a download
-script), ThreadedDatasource/AugmentDatasource/UCF101Datasource's orderedIterator (unused by the scripts), and
-gfx.js's display.
+of tiny nets over 8 x 8 crops. test-frame-prediction-on-ucf-rec_gdl.lua runs over one video of 24 x 32 PNG
+frames with a stand-in for the authors' trained model (their download). Not ported: datasources/get_datasource.py
+(a download script), the datasources' orderedIterator (unused by the scripts) and gfx.js's display.
 """
 import math
 import os
@@ -291,3 +290,50 @@ def test_pyramid_and_gdl_on_the_gpu():
     np.testing.assert_allclose(out.float().numpy(), cpu.forward(x)[0][1].numpy(), rtol=1e-4, atol=1e-5)
     a, b = lg.randn(2, 3, 6, 6), lg.randn(2, 3, 6, 6)
     assert crit.forward(a.cuda(), b.cuda()) == pytest.approx(G.GDLCriterion(1).forward(a, b), rel=1e-4)
+
+
+def test_frame_prediction_script_scores_the_moving_pixels(tmp_path, monkeypatch):
+    """test-frame-prediction-on-ucf-rec_gdl.lua over one stand-in video of 24 x 32 frames and a stand-in
+    "trained model" (the 4-scale pyramid of get_model.lua behind SelectTable(0), taking ``{input, delta}`` as
+    the authors' model does): the first frame's PSNR equals NumPy's over the pixels the flow image marks as
+    moving (the others -1 in both), the second frame is predicted from the first prediction, and the 6 frames
+    are saved with the predicted ones framed in red."""
+    from tests.porting.videopred import test_frame_prediction_on_ucf_rec_gdl as S
+    monkeypatch.chdir(tmp_path)
+    H, W = 24, 32
+    opt = tiny_opt(nInputFrames=4, nTargetFrames=1)
+    opt['modelStruct'] = {s: [['convp', 3, 4], ['feature'], ['convp', 3, None]] for s in (8, 4, 2, 1)}
+    opt['scaleList'] = [8, 4, 2, 1]
+    pyr = G.getPyrModel(opt, Frames)[0]
+    model = nn.Sequential().add(nn.SelectTable(0)).add(pyr)
+    os.makedirs('trained_models')
+    lg.save('trained_models/new_adv_big_gdl_64.t7', {'opt': opt, 'model': model})
+    rng = np.random.default_rng(5)
+    os.makedirs('UCF101frm10p/1')
+    frames = [np.clip(0.5 + 0.3 * np.sin(np.arange(W)[None, None, :] / 3 + t) + 0.02 * rng.normal(size=(3, H, W)),
+                      0, 1) for t in range(6)]
+    for t in range(4):
+        lg.image.save(f'UCF101frm10p/1/pred_{t + 1}.png', lg.from_numpy(frames[t]))
+    for t in range(2):
+        lg.image.save(f'UCF101frm10p/1/target_{t + 1}.png', lg.from_numpy(frames[4 + t]))
+    flow = np.ones((3, H, W))
+    flow[1, 5:15, 8:20] = 0.1                       # the moving pixels
+    for name in ('pred_4_flow.png', 'target_1_flow.png'):
+        lg.image.save('UCF101frm10p/1/' + name, lg.from_numpy(flow))
+    r = S.main({'delay_gif': 1}, nbvideos=1, inputH=H, inputW=W)
+
+    vid = np.stack([lg.image.load(f'UCF101frm10p/1/{n}.png').numpy() for n in
+                    ('pred_1', 'pred_2', 'pred_3', 'pred_4', 'target_1')]).astype(np.float64) * 2 - 1
+    x = lg.from_numpy(vid[:4].reshape(1, 12, H, W).astype(np.float32))
+    pyramid = [nn.SpatialAveragePooling(s, s, s, s).forward(x).clone() for s in (8, 4, 2, 1)]
+    out = model.forward([pyramid, None])[0][3][0].double().numpy()
+    moving = flow[1] < 0.2
+    mo = np.where(moving, out, -1)
+    mt = np.where(moving, vid[4], -1)
+    mse = 128 * 128 * ((mo - mt) ** 2).mean()
+    assert float(r['nbvid'][0]) == 1 and float(r['nbvid'][1]) == 1
+    assert float(r['sum_PSNR'][0]) == pytest.approx(10 * math.log10(255 * 255 / mse), rel=1e-4)
+    saved = lg.image.load('AdvGDL/1/pred_5.png').numpy()
+    np.testing.assert_allclose(saved[:, :2, :], np.array([1, 0, 0])[:, None, None] * np.ones((3, 2, W)))
+    np.testing.assert_allclose(saved[:, 2:-2, 2:-2], (out[:, 2:-2, 2:-2] + 1) / 2, atol=1 / 255)
+    assert os.path.exists('AdvGDL/1/pred_6.png')
