@@ -275,7 +275,7 @@ def test_pyramid_and_gdl_on_the_gpu():
     numbers on CUDA tensors."""
     if not lg.gpu_available():
         pytest.skip('no GPU')
-    opt = tiny_opt()
+    opt = tiny_opt(nInputFrames=4, nTargetFrames=1)
     opt['scaleList'] = [2, 1]
     x = [lg.randn(2, 12, 4, 4), lg.randn(2, 12, 8, 8)]
     cpu = G.getPyrModel(opt, Frames)[0]
