@@ -6,7 +6,7 @@ takes a Lua pattern (``utils.split``'s separator when not plain) it takes a Pyth
 
 Provided: ``stringx``, ``utils`` (split, splitv, printf, fprintf, readfile, writefile, readlines,
 assert_arg, assert_string, quit), ``path``, ``file``, ``dir``, ``tablex``, ``pretty`` (write, dump, read),
-``lapp``, ``List`` and ``OrderedMap`` (modules holding the class of that name: ``from legonn.pl.List
+``lapp``, ``import_into()`` (the package itself), ``List`` and ``OrderedMap`` (modules holding the class of that name: ``from legonn.pl.List
 import List``), ``data`` (read, new, write: delimited tables, without the query language). Not provided:
 ``pl.class`` (a Python class is the port), ``pl.template``, ``pl.func``, ``pl.comprehension``, ``pl.lexer``,
 ``pretty.load`` and ``data``'s queries (they compile or run Lua source), ``pl.seq``, ``pl.Map``/``Set``/``MultiMap`` (Python's dict, set and ``itertools`` do their
@@ -15,8 +15,16 @@ jobs), ``pl.sip`` (lapp's patterns are written as Python regexes inside it), ``p
 ``pl.url``, ``pl.strict``, ``pl.test``.
 """
 import importlib
+import sys
 
 _MODULES = ('stringx', 'utils', 'path', 'file', 'dir', 'tablex', 'pretty', 'lapp', 'List', 'OrderedMap', 'data')
+
+
+def import_into():
+    """``require('pl.import_into')()``: Penlight's import_into.lua returns a function whose result is a table
+    that requires each ``pl.<name>`` module when it is first read (``pl.utils.printf``, as kaishengtai/
+    neuralart's main.lua writes it); this package already loads its modules so, and is that table."""
+    return sys.modules[__name__]
 
 
 def __getattr__(name):
