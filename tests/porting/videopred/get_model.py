@@ -13,7 +13,7 @@ Edits beyond Lua syntax and 0-based indices:
   rest): ``getConvNet(...)[0](x)``, as docs/porting.md's several-results row says.
 * ``nn.gModule({input}, {x, feature})`` where ``feature`` is nil (the discriminators have no 'feature' layer) is a
   one-output graph in Lua, since a table ends at its last non-nil value: ``lua_table(x, feature)`` (docs/
-  porting.md's trailing-nil row).
+  porting.md's trailing-nil row; struct_attn's port has the helper).
 * ``getPred``'s ``pred[i-1]`` of the first scale is nil "on purpose": ``pred[i - 1] if i > 0 else None``; ``pred``
   and ``features`` are filled in order, so they are lists.
 * ``out_modules[scale]`` is keyed by the scale (8, 4, 2, 1): a dict. getRecAdv's ``in_modules[i]`` and
@@ -26,6 +26,7 @@ import math
 
 import legonn as lg
 from legonn import cudnn, nn
+from tests.porting.struct_attn.train_qa import lua_table
 
 CUDA = False
 model = None
@@ -43,14 +44,6 @@ def _CudaTensor():
 
 def _at(t, i):
     return t[i] if i < len(t) else None
-
-
-def lua_table(*values):
-    """``{a, b}`` where the last values may be nil: the values up to the last non-nil one."""
-    values = list(values)
-    while values and values[-1] is None:
-        values.pop()
-    return values
 
 
 def getConvNet(struct, nChannels, h, w, nOutputChannels, nOutputElements):
