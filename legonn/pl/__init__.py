@@ -6,13 +6,14 @@ takes a Lua pattern (``utils.split``'s separator when not plain) it takes a Pyth
 
 Provided: ``stringx``, ``utils`` (split, splitv, printf, fprintf, readfile, writefile, readlines,
 assert_arg, assert_string, quit), ``path``, ``file``, ``dir``, ``tablex``, ``pretty`` (write, dump, read),
-``lapp``, ``import_into()`` (the package itself), ``List`` and ``OrderedMap`` (modules holding the class of
-that name: ``from legonn.pl.List import List``), ``data`` (read, new, write: delimited tables, without the
-query language). Not provided: ``pl.class`` (a Python class is the port), ``pl.template``, ``pl.func``, ``pl.comprehension``, ``pl.lexer``,
+``lapp``, ``List`` and ``OrderedMap`` (modules holding the class of that name: ``from legonn.pl.List
+import List``), ``data`` (read, new, write: delimited tables, without the query language). Not provided:
+``pl.class`` (a Python class is the port), ``pl.template``, ``pl.func``, ``pl.comprehension``, ``pl.lexer``,
 ``pretty.load`` and ``data``'s queries (they compile or run Lua source), ``pl.seq``, ``pl.Map``/``Set``/``MultiMap`` (Python's dict, set and ``itertools`` do their
 jobs), ``pl.sip`` (lapp's patterns are written as Python regexes inside it), ``pl.app``, ``pl.config``,
 ``pl.input``, ``pl.operator``, ``pl.types``, ``pl.compat``, ``pl.Date``, ``pl.text``, ``pl.xml``,
 ``pl.url``, ``pl.strict``, ``pl.test``.
+``import_into()`` is ``require('pl.import_into')()``: this package, whose modules load when first read.
 """
 import importlib
 import sys
