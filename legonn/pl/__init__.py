@@ -22,9 +22,10 @@ _MODULES = ('stringx', 'utils', 'path', 'file', 'dir', 'tablex', 'pretty', 'lapp
 
 
 def import_into():
-    """``require('pl.import_into')()``: Penlight's import_into.lua returns a function whose result is a table
-    that requires each ``pl.<name>`` module when it is first read (``pl.utils.printf``, as kaishengtai/
-    neuralart's main.lua writes it); this package already loads its modules so, and is that table."""
+    """``require('pl.import_into')()``: Penlight's lua/pl/import_into.lua returns a function whose result is a
+    table that requires each ``pl.<name>`` module when it is first read (its ``gmt.__index``), so that
+    ``pl.utils.printf`` works as kaishengtai/neuralart's main.lua writes it; this package already loads its
+    modules so, and is that table. (The function's optional table to fill is not taken.)"""
     return sys.modules[__name__]
 
 
