@@ -9,14 +9,15 @@ Edits beyond Lua syntax and 0-based indices:
   hand over the very tensors (docs/threads.md), here the donkey's reused batch buffer, which the donkey overwrites
   with its next batch while the main thread may still be copying it: the jobs return ``batch.clone(),
   labels.clone()`` (docs/porting.md's file-level locals row).
-* ``torch.manualSeed(threadid*os.clock())`` seeds each donkey from the clock, as the Lua does; tests that need
-  the same batches on every run use tests/porting/conftest.py's ``reproducible_workers``. ``math.randomseed``
+* ``torch.manualSeed(threadid*os.clock())`` seeds each donkey from the clock (``os_clock``, the process's CPU
+  time as Lua's ``os.clock``; ``threadid`` is 1-based there, ``threadid + 1`` here), as the Lua does; a test
+  that needs the same batches on every run sets ``os_clock`` and runs one donkey. ``math.randomseed``
   seeds Python's ``random`` (unused here). The ``__gc`` proxy (Lua 5.1's newproxy) is left out: Python frees
   the buffers itself. ``os.exit(0)`` on a donkey error is ``sys.exit(0)``.
 """
 import random
 import sys
-import time
+from time import process_time as os_clock
 
 import legonn as lg
 from legonn import threads
@@ -31,8 +32,8 @@ class ThreadedDatasource(ClassDatasource):
         # threads.Threads.serialization('threads.sharedserialize') --TODO
 
         def init(threadid):
-            lg.manualSeed(int((threadid + 1) * time.process_time() * 1e6))
-            random.seed((threadid + 1) * time.process_time() * 1.7)
+            lg.manualSeed(int((threadid + 1) * os_clock() * 1e6))
+            random.seed((threadid + 1) * os_clock() * 1.7)
             lg.setnumthreads(1)
             threads.local.threadid_t = threadid
             threads.local.datasource_t = getDatasourceFun()
