@@ -92,6 +92,11 @@ def test_l2_training_lowers_the_loss_and_saves(tmp_path, monkeypatch, fixed_cloc
     np.testing.assert_allclose(saved['model'].forward(x)[0][1].numpy(), r['model'].forward(x)[0][1].numpy(),
                                rtol=1e-6)
     assert len(r['todisp']) == (4 + 1) * 2 and tuple(r['todisp'][0].size()) == (3, 8, 8)
+    # loadName: training restarts from the saved generator and discriminator
+    again = T.main(tiny_opt(advweight=0, advNIter=0, nEpoches=1, nIters=2, loadName='model.t7',
+                            saveName='model2.t7', modelConfig={'learningRate': 0.1}), nDonkeys=1)
+    assert np.mean(again['losses']) < 0.7 * np.mean(losses[:4])
+    assert os.path.exists('model.t7.backup') and os.path.exists('model2.t7')
 
 
 def test_adversarial_training_runs_both_players(tmp_path, monkeypatch, fixed_clock):
@@ -122,6 +127,21 @@ def test_ucf101_datasource_reads_clips_scaled_to_minus_one_one(tmp_path, monkeyp
         b = batch[i].numpy()
         starts = np.argwhere(np.abs(v[:3, 0, :233, :313] - b[0, 0, 0, 0]) < 1e-6)   # frame, y, x candidates
         assert any(np.allclose(v[f:f + 3, :, y:y + 8, x:x + 8], b, atol=1e-6) for f, y, x in starts)
+
+
+def test_classdatasource_normalize_scales_each_channel_to_minus_one_one():
+    """classdatasource.lua's normalize: each channel's min and max over the training set (its first 100 samples
+    when larger) map every set's values to [-1, 1]."""
+    from tests.porting.videopred.datasources.classdatasource import ClassDatasource
+    rng = np.random.default_rng(4)
+    train = rng.uniform(0, 255, size=(120, 3, 4, 4))
+    test = rng.uniform(0, 255, size=(10, 3, 4, 4))
+    tr, te = lg.from_numpy(train.copy()), lg.from_numpy(test.copy())
+    ClassDatasource().normalize(tr, {'train': tr, 'test': te})
+    lo, hi = train[:100].min((0, 2, 3)), train[:100].max((0, 2, 3))
+    for a, got in ((train, tr), (test, te)):
+        np.testing.assert_allclose(got.numpy(), (a - lo[:, None, None]) * (2 / (hi - lo))[:, None, None] - 1,
+                                   rtol=1e-12)
 
 
 def test_gdl_criterion_pairs_its_differences_in_memory_order():
