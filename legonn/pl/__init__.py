@@ -13,10 +13,20 @@ import List``), ``data`` (read, new, write: delimited tables, without the query 
 jobs), ``pl.sip`` (lapp's patterns are written as Python regexes inside it), ``pl.app``, ``pl.config``,
 ``pl.input``, ``pl.operator``, ``pl.types``, ``pl.compat``, ``pl.Date``, ``pl.text``, ``pl.xml``,
 ``pl.url``, ``pl.strict``, ``pl.test``.
+``import_into()`` is ``require('pl.import_into')()``: this package, whose modules load when first read.
 """
 import importlib
+import sys
 
 _MODULES = ('stringx', 'utils', 'path', 'file', 'dir', 'tablex', 'pretty', 'lapp', 'List', 'OrderedMap', 'data')
+
+
+def import_into():
+    """``require('pl.import_into')()``: Penlight's lua/pl/import_into.lua returns a function whose result is a
+    table that requires each ``pl.<name>`` module when it is first read (its ``gmt.__index``), so that
+    ``pl.utils.printf`` works as kaishengtai/neuralart's main.lua writes it; this package already loads its
+    modules so, and is that table. (The function's optional table to fill is not taken.)"""
+    return sys.modules[__name__]
 
 
 def __getattr__(name):

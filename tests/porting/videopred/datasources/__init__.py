@@ -1,0 +1,1 @@
+"""datasources/ of VideoPredictionICLR2016 (``require 'datasources.xxx'`` is an import of the module here)."""
