@@ -441,3 +441,36 @@ def test_real_converts_to_the_default_type():
         assert x.real().type() == 'legonn.DoubleTensor' and f.real().type() == 'legonn.DoubleTensor'
     finally:
         lg.setdefaulttensortype(previous)
+
+
+@pytest.mark.parametrize('name,dtype', CPU_TYPES.items())
+def test_every_storage_of_a_type_is_an_instance_of_its_class(name, dtype, tmp_path):
+    """Torch7 has one class per storage type: ``torch.isTypeOf(s, 'torch.LongStorage')`` and ``torch.type(s)``
+    hold for every LongStorage, ``x:storage()`` and a loaded one too. legonn makes most storages as a plain
+    Storage; ``isinstance(s, lg.LongStorage)`` still holds for each of them, and for no storage of another type."""
+    storage_name = name.replace('Tensor', 'Storage')
+    cls = getattr(lg, storage_name)
+    x = getattr(lg, name)([1, 2, 3])
+    lg.save(str(tmp_path / 'storage.lg'), x.storage())
+    lg.serialization.save_lua(str(tmp_path / 'storage.t7'), x.storage())
+    made = {'x.storage()': x.storage(), 'a wrapped array': lg.from_numpy(np.arange(3, dtype=dtype)).storage(),
+            'lg.load': lg.load(str(tmp_path / 'storage.lg')),
+            'a .t7 file': lg.serialization.load_lua(str(tmp_path / 'storage.t7')),
+            'the constructor': cls([1, 2, 3])}
+    for how, s in made.items():
+        assert s.tolist() == [0, 1, 2] if how == 'a wrapped array' else s.tolist() == [1, 2, 3]
+        assert isinstance(s, cls) and lg.isTypeOf(s, cls) and lg.isTypeOf(s, f'torch.{storage_name}'), how
+        assert lg.type(s) == f'legonn.{storage_name}', how
+        others = [c for c in lg.tensor.storage.TYPED_STORAGES if c is not cls]
+        assert not any(isinstance(s, c) or lg.isTypeOf(s, c) for c in others), how
+    assert not isinstance(x, cls) and not isinstance(x.storage().data, cls) and not isinstance(3, cls)
+
+
+@pytest.mark.gpu
+def test_every_cuda_storage_is_an_instance_of_its_cuda_class():
+    """A CudaTensor's storage is cutorch's torch.CudaStorage, not a FloatStorage, whose dtype it shares."""
+    s = lg.CudaTensor(3).fill(2).storage()
+    assert isinstance(s, lg.CudaStorage) and not isinstance(s, lg.FloatStorage)
+    assert isinstance(lg.FloatTensor(2).storage(), lg.FloatStorage)
+    assert not isinstance(lg.FloatTensor(2).storage(), lg.CudaStorage)
+    assert isinstance(lg.CudaLongTensor(2).storage(), lg.CudaLongStorage)
