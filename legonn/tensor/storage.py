@@ -256,8 +256,8 @@ class _TypedStorageClass(type):
     storage's creation pays for it."""
 
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Storage) and obj.data.dtype == cls.dtype_ and \
-            backend.is_cupy_array(obj.data) == cls.cuda_
+        return isinstance(obj, Storage) and obj.data.dtype == cls._dtype and \
+            backend.is_cupy_array(obj.data) == cls._cuda
 
 
 def _typed_storage(name, dtype, cuda=False):
@@ -290,7 +290,7 @@ def _typed_storage(name, dtype, cuda=False):
                                 f"object (``{name}(name, True, size, True)``)."))
     return _TypedStorageClass(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
                                                  '__doc__': doc, '__module__': __name__,
-                                                 'dtype_': np.dtype(dtype), 'cuda_': cuda})
+                                                 '_dtype': np.dtype(dtype), '_cuda': cuda})
 
 
 FloatStorage = _typed_storage('FloatStorage', np.float32)

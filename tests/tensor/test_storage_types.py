@@ -474,3 +474,29 @@ def test_every_cuda_storage_is_an_instance_of_its_cuda_class():
     assert isinstance(lg.FloatTensor(2).storage(), lg.FloatStorage)
     assert not isinstance(lg.FloatTensor(2).storage(), lg.CudaStorage)
     assert isinstance(lg.CudaLongTensor(2).storage(), lg.CudaLongStorage)
+
+
+def test_a_size_is_a_tuple_and_only_a_constructed_storage_has_its_typed_class():
+    """docs/porting.md: ``x.size()`` is a tuple, which no type query calls a LongStorage (Torch7's is one), and
+    the storage of a tensor is of the plain Storage class, which ``isinstance`` (not ``type(s) is``) sees as its
+    type's."""
+    x = lg.LongTensor(2, 3)
+    sz = x.size()
+    assert isinstance(sz, tuple) and isinstance(x.stride(), tuple)
+    assert (lg.type(sz), lg.typename(sz)) == ('table', None)
+    assert not isinstance(sz, lg.LongStorage) and not lg.isTypeOf(sz, 'torch.LongStorage')
+    assert type(x.storage()) is lg.Storage and isinstance(x.storage(), lg.LongStorage)
+    assert type(lg.LongStorage([2, 3])) is lg.LongStorage
+
+
+def test_a_long_storage_however_made_gives_sizes_and_an_element_position(tmp_path):
+    """Torch7 reads a LongStorage passed to a tensor constructor as sizes and one used as a ``[]`` key as an
+    element's position; a LongTensor's storage and a loaded LongStorage are LongStorages there too."""
+    lg.save(str(tmp_path / 's.lg'), lg.LongStorage([1, 2, 3]))
+    x = lg.arange(24).double().view(2, 3, 4)
+    for s in (lg.LongTensor([1, 2, 3]).storage(), lg.load(str(tmp_path / 's.lg'))):
+        assert lg.FloatTensor(s).size() == (1, 2, 3) and lg.FloatTensor(s).sum() == 0
+        assert x[s] == 23
+        x[s] = -1
+        assert x[s] == -1 and x.numpy()[1, 2, 3] == -1
+        x[s] = 23
