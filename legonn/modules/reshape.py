@@ -120,7 +120,10 @@ class Reshape(Module):
         sizes = _sizes('Reshape', args)
         if any(n <= 0 for n in sizes):
             raise ValueError(f"Reshape: sizes must be positive, got {sizes}")
-        self.size = sizes
+        # LongStorages, as Reshape.lua's (lines 7-8, 24-28): ``size``, and ``batchsize`` (1 then the sizes) whose
+        # first entry a batch's forward sets; Torch7 code reads and edits them in place, as View's ``size``
+        self.size = LongStorage(list(sizes))
+        self.batchsize = LongStorage([1] + list(sizes))
         self.batchMode = batchMode
         self.nelement = 1
         for n in sizes:
@@ -129,8 +132,14 @@ class Reshape(Module):
     def updateOutput(self, input):
         n = input.nElement()
         batch = self.batchMode is True or (self.batchMode is None and not (n == self.nelement and input.size(0) != 1))
-        sizes = (input.size(0),) + self.size if batch and input.dim() else self.size
-        total = self.nelement * (sizes[0] if batch and input.dim() else 1)
+        if batch and input.dim():
+            self.batchsize[0] = input.size(0)
+            sizes = tuple(self.batchsize)
+        else:
+            sizes = tuple(self.size)
+        total = 1
+        for s in sizes:
+            total *= s
         if total != n:
             raise input_error(self, f"an input of {total} elements to reshape into {sizes}",
                               f"size {tuple(input.size())}")
@@ -146,6 +155,20 @@ class Reshape(Module):
         """hessian.lua: diagHessianOutput (contiguous) viewed with the input's sizes."""
         self.diagHessianInput = diagHessianOutput.contiguous().view(*input.size())
         return self.diagHessianInput
+
+    def validateState(self):
+        """``lg.load``'s check of the sizes: two LongStorages, ``batchsize`` one longer than ``size``. A Reshape
+        saved by a legonn that kept its sizes as a tuple (and no ``batchsize``) gets them first."""
+        state = self.__dict__
+        if isinstance(state.get('size'), tuple):
+            state['size'] = LongStorage(list(state['size']))
+            state['batchsize'] = LongStorage([1] + list(state['size']))
+        size, batchsize = state.get('size'), state.get('batchsize')
+        if not (isinstance(size, LongStorage) and isinstance(batchsize, LongStorage)
+                and len(batchsize) == len(size) + 1):
+            raise ValueError(f"Reshape: size and batchsize must be LongStorages, batchsize one entry longer, got "
+                             f"{size!r:.60} and {batchsize!r:.60}")
+        return super().validateState()
 
     def __repr__(self):
         return f"{lua_typename(self)}({'x'.join(str(n) for n in self.size)})"

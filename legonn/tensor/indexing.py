@@ -14,7 +14,7 @@ from . import backend
 from .pointwise import operand, stored_number
 from .result_forms import result_form
 from .scatter_kernels import scatter_add
-from .storage import LongStorage
+from .storage import LongStorage, Storage
 
 
 def lua_number(value):
@@ -131,7 +131,7 @@ class IndexingMixin:
         a ByteTensor mask with as many elements as this tensor but other sizes is reshaped
         to its sizes (``_mask``), as Torch7's ``x[mask]`` is maskedSelect (and ``x[mask] = v``
         maskedFill/maskedCopy), which only count elements."""
-        if isinstance(key, LongStorage):
+        if isinstance(key, Storage) and isinstance(key, LongStorage):   # Storage first: an int key stays cheap
             return self._element_key(key)
         if self._typename == 'legonn.CudaTensor' and getattr(key, '_typename', None) == 'legonn.CudaTensor':
             # cutorch's CudaTensor also takes a CudaTensor key as a mask (its generic/Tensor.c __index__ and

@@ -248,6 +248,18 @@ def _shm_mapped(name, shm_name, dtype, size):
     return data
 
 
+class _TypedStorageClass(type):
+    """The class of ``lg.LongStorage`` and the other typed storage classes. Torch7 has one class per storage type,
+    so ``torch.isTypeOf(s, 'torch.LongStorage')`` holds for every LongStorage; legonn makes most storages as a plain
+    ``Storage`` (``x.storage()``, a tensor over an array, ``lg.load``, a .t7 file), whose type is its buffer's.
+    ``isinstance(s, lg.LongStorage)`` therefore asks for that type (dtype and device), however ``s`` was made; no
+    storage's creation pays for it."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Storage) and obj.data.dtype == cls._dtype and \
+            backend.is_cupy_array(obj.data) == cls._cuda
+
+
 def _typed_storage(name, dtype, cuda=False):
     """Torch7's ``torch.<name>``: a storage of ``dtype`` (on the GPU for cutorch's ``torch.Cuda*Storage``)
     holding ``n`` zeros or the given values, viewing another storage of its type, or mapping a file (host
@@ -276,8 +288,9 @@ def _typed_storage(name, dtype, cuda=False):
            f"another {name} (``{name}(s, offset, size)``)"
            + ("." if cuda else f", or mapping a file (``{name}(filename, shared, size)``) or a shared-memory "
                                 f"object (``{name}(name, True, size, True)``)."))
-    return type(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
-                              '__doc__': doc, '__module__': __name__})
+    return _TypedStorageClass(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
+                                                 '__doc__': doc, '__module__': __name__,
+                                                 '_dtype': np.dtype(dtype), '_cuda': cuda})
 
 
 FloatStorage = _typed_storage('FloatStorage', np.float32)

@@ -105,6 +105,50 @@ def test_reshape_keyword_batch_mode_and_repr():
     assert repr(m) == 'nn.Reshape(3x2)' and repr(nn.View(2, -1)) == 'nn.View(2x-1)'
 
 
+def test_reshape_keeps_torch7s_size_and_batchsize_storages():
+    """Reshape.lua keeps ``self.size`` and ``self.batchsize`` (1 then the sizes) as LongStorages; a batch's
+    forward sets ``batchsize[1]`` and views the input with it, a single sample is viewed with ``size``, read at
+    each call, so Torch7 code editing ``size`` in place reshapes the next sample as View's ``size`` does."""
+    m = nn.Reshape(2, 3)
+    assert isinstance(m.size, lg.LongStorage) and isinstance(m.batchsize, lg.LongStorage)
+    assert (m.size.tolist(), m.batchsize.tolist()) == ([2, 3], [1, 2, 3])
+    x = lg.randn(4, 6)
+    y = m.forward(x)
+    assert y.size() == (4, 2, 3) and m.batchsize.tolist() == [4, 2, 3]
+    np.testing.assert_array_equal(y.numpy(), x.numpy().reshape(4, 2, 3))
+    m.size[0], m.size[1] = 3, 2
+    assert m.forward(x[0]).size() == (3, 2) and repr(m) == 'nn.Reshape(3x2)'
+    assert nn.Reshape(lg.LongStorage([6])).size.tolist() == [6]
+
+
+def test_reshape_sizes_survive_save_and_load(tmp_path):
+    """lg.load and .t7 files give Reshape its two LongStorages; a Reshape saved while legonn kept its sizes as a
+    tuple (and no batchsize) loads with Reshape.lua's storages; a file whose sizes are not storages is refused."""
+    m = nn.Reshape(2, 3)
+    m.forward(lg.randn(5, 6))
+    lg.save(str(tmp_path / 'new.lg'), m)
+    back = lg.load(str(tmp_path / 'new.lg'))
+    assert isinstance(back.size, lg.LongStorage) and isinstance(back.batchsize, lg.LongStorage)
+    assert (back.size.tolist(), back.batchsize.tolist()) == ([2, 3], [5, 2, 3])
+    old = nn.Reshape(2, 3)
+    old.size = (2, 3)
+    del old.batchsize
+    lg.save(str(tmp_path / 'old.lg'), old)
+    back = lg.load(str(tmp_path / 'old.lg'))
+    assert (back.size.tolist(), back.batchsize.tolist()) == ([2, 3], [1, 2, 3])
+    assert back.forward(lg.randn(4, 6)).size() == (4, 2, 3)
+    lg.serialization.save_lua(str(tmp_path / 'm.t7'), m)
+    raw = lg.serialization.load_lua(str(tmp_path / 'm.t7'), convert=False)
+    assert (raw['size'].tolist(), raw['batchsize'].tolist()) == ([2, 3], [5, 2, 3])   # as Torch7 writes them
+    back = lg.load(str(tmp_path / 'm.t7'))
+    assert isinstance(back.size, lg.LongStorage) and back.forward(lg.randn(6)).size() == (2, 3)
+    bad = nn.Reshape(2, 3)
+    bad.batchsize = lg.LongStorage([1, 2])
+    lg.save(str(tmp_path / 'bad.lg'), bad)
+    with pytest.raises(ValueError, match='Reshape: size and batchsize must be LongStorages, batchsize one entry'):
+        lg.load(str(tmp_path / 'bad.lg'))
+
+
 def test_identity_passes_objects_through():
     m = nn.Identity()
     x, go = lg.rand(2, 3), lg.rand(2, 3)

@@ -441,3 +441,62 @@ def test_real_converts_to_the_default_type():
         assert x.real().type() == 'legonn.DoubleTensor' and f.real().type() == 'legonn.DoubleTensor'
     finally:
         lg.setdefaulttensortype(previous)
+
+
+@pytest.mark.parametrize('name,dtype', CPU_TYPES.items())
+def test_every_storage_of_a_type_is_an_instance_of_its_class(name, dtype, tmp_path):
+    """Torch7 has one class per storage type: ``torch.isTypeOf(s, 'torch.LongStorage')`` and ``torch.type(s)``
+    hold for every LongStorage, ``x:storage()`` and a loaded one too. legonn makes most storages as a plain
+    Storage; ``isinstance(s, lg.LongStorage)`` still holds for each of them, and for no storage of another type."""
+    storage_name = name.replace('Tensor', 'Storage')
+    cls = getattr(lg, storage_name)
+    x = getattr(lg, name)([1, 2, 3])
+    lg.save(str(tmp_path / 'storage.lg'), x.storage())
+    lg.serialization.save_lua(str(tmp_path / 'storage.t7'), x.storage())
+    made = {'x.storage()': x.storage(), 'a wrapped array': lg.from_numpy(np.arange(3, dtype=dtype)).storage(),
+            'lg.load': lg.load(str(tmp_path / 'storage.lg')),
+            'a .t7 file': lg.serialization.load_lua(str(tmp_path / 'storage.t7')),
+            'the constructor': cls([1, 2, 3])}
+    for how, s in made.items():
+        assert s.tolist() == [0, 1, 2] if how == 'a wrapped array' else s.tolist() == [1, 2, 3]
+        assert isinstance(s, cls) and lg.isTypeOf(s, cls) and lg.isTypeOf(s, f'torch.{storage_name}'), how
+        assert lg.type(s) == f'legonn.{storage_name}', how
+        others = [c for c in lg.tensor.storage.TYPED_STORAGES if c is not cls]
+        assert not any(isinstance(s, c) or lg.isTypeOf(s, c) for c in others), how
+    assert not isinstance(x, cls) and not isinstance(x.storage().data, cls) and not isinstance(3, cls)
+
+
+@pytest.mark.gpu
+def test_every_cuda_storage_is_an_instance_of_its_cuda_class():
+    """A CudaTensor's storage is cutorch's torch.CudaStorage, not a FloatStorage, whose dtype it shares."""
+    s = lg.CudaTensor(3).fill(2).storage()
+    assert isinstance(s, lg.CudaStorage) and not isinstance(s, lg.FloatStorage)
+    assert isinstance(lg.FloatTensor(2).storage(), lg.FloatStorage)
+    assert not isinstance(lg.FloatTensor(2).storage(), lg.CudaStorage)
+    assert isinstance(lg.CudaLongTensor(2).storage(), lg.CudaLongStorage)
+
+
+def test_a_size_is_a_tuple_and_only_a_constructed_storage_has_its_typed_class():
+    """docs/porting.md: ``x.size()`` is a tuple, which no type query calls a LongStorage (Torch7's is one), and
+    the storage of a tensor is of the plain Storage class, which ``isinstance`` (not ``type(s) is``) sees as its
+    type's."""
+    x = lg.LongTensor(2, 3)
+    sz = x.size()
+    assert isinstance(sz, tuple) and isinstance(x.stride(), tuple)
+    assert (lg.type(sz), lg.typename(sz)) == ('table', None)
+    assert not isinstance(sz, lg.LongStorage) and not lg.isTypeOf(sz, 'torch.LongStorage')
+    assert type(x.storage()) is lg.Storage and isinstance(x.storage(), lg.LongStorage)
+    assert type(lg.LongStorage([2, 3])) is lg.LongStorage
+
+
+def test_a_long_storage_however_made_gives_sizes_and_an_element_position(tmp_path):
+    """Torch7 reads a LongStorage passed to a tensor constructor as sizes and one used as a ``[]`` key as an
+    element's position; a LongTensor's storage and a loaded LongStorage are LongStorages there too."""
+    lg.save(str(tmp_path / 's.lg'), lg.LongStorage([1, 2, 3]))
+    x = lg.arange(24).double().view(2, 3, 4)
+    for s in (lg.LongTensor([1, 2, 3]).storage(), lg.load(str(tmp_path / 's.lg'))):
+        assert lg.FloatTensor(s).size() == (1, 2, 3) and lg.FloatTensor(s).sum() == 0
+        assert x[s] == 23
+        x[s] = -1
+        assert x[s] == -1 and x.numpy()[1, 2, 3] == -1
+        x[s] = 23

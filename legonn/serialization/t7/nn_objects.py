@@ -55,7 +55,7 @@ FIELDS = {
     'Power': (1, ('pow',), {}),
     'Dropout': (1, ('p', 'v2', 'inplace', 'stochastic_inference'), {'noise': 'tensor'}),
     'View': (1, ('size', 'numElements', 'numInputDims'), {}),
-    'Reshape': (1, ('size', 'nelement', 'batchMode'), {'_input': 'tensor', '_gradOutput': 'tensor'}),
+    'Reshape': (1, ('size', 'batchsize', 'nelement', 'batchMode'), {'_input': 'tensor', '_gradOutput': 'tensor'}),
     'JoinTable': (1, ('dimension', 'nInputDims'), {'size': 'sizes'}),
     'SplitTable': (1, ('dimension', 'nInputDims'), {}),
     'SelectTable': (1, ('index',), {}), 'NarrowTable': (1, ('offset', 'length'), {}),
@@ -408,7 +408,7 @@ class NnObjects:
             return self.of(v, where)
         if isinstance(v, list):
             return [self._value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, tuple):   # sizes (View's, Reshape's) are LongStorages in Torch7
+        if isinstance(v, tuple):   # sizes kept as a tuple are LongStorages in Torch7
             return LongStorage(list(v))
         return v
 
@@ -427,12 +427,6 @@ def _narrow(module, obj, where):
     """legonn's negative offset counts from the end; Narrow.lua's negative index means something else."""
     if obj['index'] < 0:
         _refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
-
-
-def _reshape(module, obj, where):
-    """Reshape.lua's constructor fills ``batchsize`` with 1 then the sizes, and a batch-mode updateOutput only
-    sets its first entry before viewing the input with it."""
-    obj['batchsize'] = LongStorage([1] + list(obj['size']))
 
 
 def _lookup_table(module, obj, where):
@@ -521,7 +515,7 @@ def _neutral(*names):
     return check
 
 
-_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
+_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow,
             'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero,
             'Dropout': _dropout,
             'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit,
