@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 from ..tensor import from_numpy
-from .format import (CHAR_TYPES, F_COMPLEX, F_LOGICAL, HEADER_BYTES, MI_COMPRESSED, MI_INT8, MI_INT32, MI_MATRIX,
+from .format import (CHAR_TYPES, F_COMPLEX, HEADER_BYTES, MI_COMPRESSED, MI_INT8, MI_INT32, MI_MATRIX,
                      MI_TYPES, MI_UINT8, MI_UINT32, MX_CELL, MX_CHAR, MX_STRUCT, NUMERIC_CLASSES, VERSION_5,
                      VERSION_73)
 
@@ -127,8 +127,8 @@ class Reader:
             return None
         mxclass, flags, name, dims, parts = self.header(body, where)
         count = int(np.prod(dims, dtype=object)) if dims else 0
-        if mxclass == MX_CHAR and self.use_lua_strings:
-            return bytes(self.numeric(parts, 'u1', CHAR_TYPES, count, where)).decode('latin-1')
+        if mxclass == MX_CHAR and self.use_lua_strings:   # load_string: '' where libmatio's data is NULL
+            return bytes(self.numeric(parts, 'u1', CHAR_TYPES, count, where)).decode('latin-1') if count else ''
         if count == 0:                               # libmatio leaves an empty array's data NULL: matio gives nil
             return None
         if mxclass == MX_CHAR or mxclass in NUMERIC_CLASSES:

@@ -88,7 +88,8 @@ def test_unsigned_classes_copy_their_bits_into_the_signed_tensor(tmp_path):
 
 def test_matlab_narrow_storage_is_widened_by_value(tmp_path):
     # MATLAB stores a whole-numbered double matrix as uint8 (and its 1-character name in the small form)
-    raw = mat_file(array(6, (2, 3), 'M', column_major(A, 'u1')), array(7, (1, 2), 'S', column_major([[-3, 300]], 'i2')))
+    raw = mat_file(array(6, (2, 3), 'M', column_major(A, 'u1')),
+                   array(7, (1, 2), 'S', column_major([[-3, 300]], 'i2')))
     out = load(tmp_path, raw)
     assert out['M'].type() == 'legonn.DoubleTensor' and out['M'].numpy().tolist() == A.tolist()
     assert out['S'].type() == 'legonn.FloatTensor' and out['S'].numpy().tolist() == [[-3, 300]]
@@ -104,7 +105,8 @@ def test_three_dims_keep_matlabs_indexing(tmp_path):
 def test_big_endian_and_compressed_files(tmp_path):
     be = mat_file(array(6, (2, 3), 'a', column_major(A, 'i2', '>'), order='>'), order='>')
     np.testing.assert_array_equal(load(tmp_path, be, 'a').numpy(), A)
-    v7 = mat_file(compressed(array(6, (2, 3), 'a', column_major(A, 'f8'))), array(9, (1, 1), 'b', column_major([[7]], 'u1')))
+    v7 = mat_file(compressed(array(6, (2, 3), 'a', column_major(A, 'f8'))),
+                  array(9, (1, 1), 'b', column_major([[7]], 'u1')))
     out = load(tmp_path, v7)
     assert sorted(out) == ['a', 'b'] and out['a'].numpy().tolist() == A.tolist() and out['b'][0][0] == 7
 
@@ -122,7 +124,8 @@ def test_chars_logicals_cells_and_structs(tmp_path, monkeypatch):
                 + array(6, (1, 1), '', column_major([[1]], 'f8')) + array(6, (0, 0), '', tag(9, b'')))
     two = array(2, (1, 2), 'sa', small(5, struct.pack('<i', 8)) + tag(1, b'p'.ljust(8, b'\0'))
                 + array(6, (1, 1), '', column_major([[1]], 'f8')) + array(6, (1, 1), '', column_major([[2]], 'f8')))
-    raw = mat_file(hello, grid, logical, cell, one, two)
+    blank = array(4, (0, 0), 'blank', tag(17, b''))
+    raw = mat_file(hello, grid, logical, cell, one, two, blank)
     out = load(tmp_path, raw)
     assert out['s'].type() == 'legonn.CharTensor' and out['s'].numpy().tolist() == text.tolist()
     assert out['g'].numpy().tolist() == rows.tolist()
@@ -134,6 +137,7 @@ def test_chars_logicals_cells_and_structs(tmp_path, monkeypatch):
     monkeypatch.setattr(matio, 'use_lua_strings', True)
     strings = load(tmp_path, raw)
     assert strings['s'] == 'hello' and strings['g'] == 'acbd' and strings['c'][1] == 'hi'   # column-major
+    assert 'blank' not in out and strings['blank'] == ''    # an empty char: nil as a tensor, '' as a string
 
 
 def test_what_matio_reads_as_nil_is_left_out_with_its_message(tmp_path, capsys):
@@ -215,7 +219,8 @@ def test_require_gives_legonn_matio():
 # --- damaged and crafted files -------------------------------------------------------------------------------
 
 def test_truncated_files_are_refused_naming_the_file(tmp_path):
-    good = mat_file(compressed(array(6, (2, 3), 'a', column_major(A, 'f8'))), array(6, (2, 3), 'b', column_major(A, 'f8')))
+    good = mat_file(compressed(array(6, (2, 3), 'a', column_major(A, 'f8'))),
+                    array(6, (2, 3), 'b', column_major(A, 'f8')))
     assert sorted(load(tmp_path, good)) == ['a', 'b']
     for cut in (0, 100, 130, 140, 160, len(good) - 60, len(good) - 9):
         with pytest.raises(ValueError, match=r'matio.load: .*cut\.mat: '):
@@ -228,7 +233,8 @@ def test_truncated_files_are_refused_naming_the_file(tmp_path):
     (mat_file(version=0x0200) + b'\x89HDF', 'v7.3'),
     (mat_file(version=0x0300), 'version word'),
     (mat_file(struct.pack('<II', 15, 8) + b'garbage!'), 'compressed data is damaged'),
-    (mat_file(array(6, (2 ** 31 - 1, 2 ** 31 - 1), 'a', column_major([[1.0]], 'f8'))), 'its dims hold 4611686014132420609'),
+    (mat_file(array(6, (2 ** 31 - 1, 2 ** 31 - 1), 'a', column_major([[1.0]], 'f8'))),
+     'its dims hold 4611686014132420609'),
     (mat_file(array(6, (-1, 3), 'a', tag(9, b''))), 'negative dimension'),
     (mat_file(struct.pack('<II', 14, 0xFFFFFFF0)), 'claims 4294967280 bytes'),
     (mat_file(array(1, (1, 2), 'c', array(6, (1, 1), '', column_major([[1]], 'f8')))), 'element 1 of 2 is missing'),
@@ -281,3 +287,9 @@ def test_cuda_tensors_load_through_the_cpu_and_are_refused_by_save(tmp_path):
     assert a.type() == 'legonn.CudaDoubleTensor' and a.double().numpy().tolist() == A.tolist()
     with pytest.raises(ValueError, match='unsupported type of tensor: legonn.Cuda'):
         matio.save(path, {'a': a})
+
+
+def test_a_missing_file_raises_where_matio_printed(tmp_path):
+    # matio-ffi prints "File could not be opened" and returns nil; legonn raises (docs/porting.md)
+    with pytest.raises(FileNotFoundError, match='absent.mat'):
+        matio.load(str(tmp_path / 'absent.mat'))
