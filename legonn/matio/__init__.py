@@ -74,8 +74,9 @@ def save(filename, data):
                          f"or matio.ffi.COMPRESSION_ZLIB")
     parts = [write.header()]
     for var_name, value in data.items():
-        if not isinstance(var_name, str) or not var_name:
-            raise ValueError(f"matio.save: {filename}: variable names must be non-empty strings, got {var_name!r}")
+        if not isinstance(var_name, str) or not var_name or not var_name.isascii():
+            raise ValueError(f"matio.save: {filename}: variable names must be non-empty ASCII strings, got "
+                             f"{var_name!r}")
         element = write.variable(value, var_name, f"{filename}: {var_name}")
         parts.append(write.compressed(element) if compression == ffi.COMPRESSION_ZLIB else element)
     with open(filename, 'wb') as f:

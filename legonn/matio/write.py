@@ -23,7 +23,7 @@ _MI_OF_DTYPE = {np.dtype(t): mi for mi, t in MI_TYPES.items()}
 def header():
     """The 128-byte file header: text, a subsystem offset of spaces (as libmatio), version 0x0100, 'IM'."""
     text = f"MATLAB 5.0 MAT-file, Platform: legonn, Created on: {time.strftime('%a %b %d %H:%M:%S %Y')}"
-    return (text.encode('ascii').ljust(116) + b' ' * 8 + struct.pack('<H', VERSION_5) + b'IM').ljust(HEADER_BYTES)
+    return (text.encode('ascii', 'replace').ljust(116) + b' ' * 8 + struct.pack('<H', VERSION_5) + b'IM').ljust(HEADER_BYTES)
 
 
 def element(mtype, payload, small=False):
@@ -38,7 +38,7 @@ def matrix(mxclass, dims, name, content, flags=0):
     """A miMATRIX element: array flags, dims, name, then the class's sub-elements ``content``."""
     body = (element(MI_UINT32, struct.pack('<II', mxclass | flags, 0))
             + element(MI_INT32, np.asarray(dims, '<i4').tobytes())
-            + element(MI_INT8, name.encode('latin-1'), small=True) + content)
+            + element(MI_INT8, name.encode('ascii'), small=True) + content)
     return element(MI_MATRIX, body)
 
 
@@ -88,12 +88,13 @@ def structure(value, name, where):
     """A dict as a 1x1 struct: field names padded to one length (the longest + 1, rounded so that all take a
     multiple of 8 bytes, as libmatio), then each field's array, unnamed."""
     fields = list(value)
-    if not all(isinstance(f, str) and f for f in fields):
-        raise ValueError(f"matio.save: {where}: a struct's field names must be non-empty strings, got {fields!r:.80}")
-    size = max(len(f.encode('latin-1')) for f in fields) + 1 if fields else 1
+    if not all(isinstance(f, str) and f and f.isascii() for f in fields):
+        raise ValueError(f"matio.save: {where}: a struct's field names must be non-empty ASCII strings, got "
+                         f"{fields!r:.80}")
+    size = max(len(f) for f in fields) + 1 if fields else 1
     while len(fields) * size % 8:
         size += 1
-    names = b''.join(f.encode('latin-1').ljust(size, b'\0') for f in fields)
+    names = b''.join(f.encode('ascii').ljust(size, b'\0') for f in fields)
     content = (element(MI_INT32, struct.pack('<i', size), small=True) + element(MI_INT8, names)
                + b''.join(variable(value[f], '', f"{where}.{f}") for f in fields))
     return matrix(MX_STRUCT, (1, 1), name, content)
