@@ -14,7 +14,6 @@ import math
 
 import legonn as lg
 from legonn import cutorch, image, loadcaffe, nn, optim, paths  # noqa: F401  (require 'torch', 'nn', ...)
-
 from legonn import matio  # local matio = require 'matio'
 
 from . import cuda_utils

@@ -12,7 +12,6 @@ import math
 
 import legonn as lg
 from legonn import cutorch, image, loadcaffe, nn, optim, paths  # noqa: F401  (require 'torch', 'nn', ...)
-
 from legonn import matio  # noqa: F401  (local matio = require 'matio')
 
 from . import cuda_utils  # noqa: F401  (require 'libcuda_utils')
