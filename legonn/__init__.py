@@ -67,7 +67,7 @@ __all__ += ['typename', 'type', 'tostring', 'isTensor', 'isStorage', 'isTypeOf',
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
                 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet',
                 'nninit', 'sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'pl', 'lfs', 'fbnn', 'trepl', 'ffi',
-                'autograd', 'dok', 'audio', 'totem', 'distributions')
+                'autograd', 'dok', 'audio', 'totem', 'distributions', 'matio')
 # packages whose file has another name: legonn.sys (torch/sys) must not be a sys.py beside Python's sys
 _RENAMED = {'sys': 'torch_sys'}
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...

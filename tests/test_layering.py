@@ -16,7 +16,8 @@ PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 't
             'distributed', 'ipc', 'nn', 'autograd', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5',
             'tds', 'inn',
             'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'lfs',
-            'pl', 'fbnn', 'trepl', 'ffi', 'dok', 'audio', 'totem']
+            'pl', 'fbnn', 'trepl', 'ffi', 'dok', 'audio', 'totem',
+            'matio']
 
 _PROBE = textwrap.dedent('''
     import importlib, inspect, json, sys

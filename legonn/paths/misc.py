@@ -95,7 +95,7 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'optnet': 'legonn.optnet', 'gnuplot': 'legonn.gnuplot', 'mnist': 'legonn.mnist', 'lfs': 'legonn.lfs',
              'pl': 'legonn.pl', 'trepl': 'legonn.trepl', 'ffi': 'legonn.ffi',
              'dok': 'legonn.dok', 'audio': 'legonn.audio',
-             'distributions': 'legonn.distributions'}
+             'distributions': 'legonn.distributions', 'matio': 'legonn.matio'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 

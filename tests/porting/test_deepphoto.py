@@ -6,7 +6,7 @@ Caffe names, 4-8 planes, read by legonn's loadcaffe as the Lua's ``loadcaffe.loa
 relu1_1 to relu5_1 and relu4_2, need all five blocks, which neural_style's tiny two-block net lacks). The images
 are 16 x 16 synthetic PNGs written under tmp_path (the working directory, as the Lua's relative paths need):
 a smooth content photo, a striped style photo, segmentations of two colours (blue and green halves). The matting
-Laplacian file is gen_laplacian.py's port of the Matlab, saved with the stand-in matio.
+Laplacian file is gen_laplacian.py's port of the Matlab, saved with legonn.matio.
 
 Both Lua scripts are CUDA-only (``:cuda()`` on every tensor and module, and StyleLossWithSeg moves its masks to the
 GPU in updateGradInput), so the tests running them carry ``@pytest.mark.gpu`` (CuPy's host simulator runs them with
@@ -23,7 +23,8 @@ import pytest
 import legonn as lg
 from legonn import image
 from tests.checks import numeric_gradient
-from tests.porting.deepphoto import cuda_utils, deepmatting_seg, gen_laplacian, matio, neuralstyle_seg
+from legonn import matio
+from tests.porting.deepphoto import cuda_utils, deepmatting_seg, gen_laplacian, neuralstyle_seg
 from tests.porting.test_cnnmrf import vgg19_standin
 
 SIZE = 16
@@ -230,27 +231,6 @@ def test_gen_laplacian_builds_levins_matrix_and_its_csr_file(tmp_path):
     dense = np.zeros((42, 42))
     dense[rows.astype(int) - 1, cols.astype(int) - 1] = vals
     np.testing.assert_array_equal(dense, L)
-
-
-def test_matio_reads_matlabs_narrow_storage_and_refuses_other_files(tmp_path):
-    """A MAT v5 file as Matlab writes a whole-numbered double matrix (uncompressed, its data stored as uint8, its
-    name in the small-element form) reads as a DoubleTensor in Torch's layout; a file that is not MAT v5, and a
-    struct, are refused with the file's name."""
-    import struct
-    data = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
-    body = (struct.pack('<II', 6, 8) + struct.pack('<II', 6, 0) + struct.pack('<II', 5, 8) + struct.pack('<ii', 2, 3)
-            + struct.pack('<HH', 1, 1) + b'M\0\0\0' + struct.pack('<II', 2, 6) + data.T.tobytes() + b'\0\0')
-    raw = b'MATLAB 5.0'.ljust(124) + struct.pack('<H', 0x0100) + b'IM' + struct.pack('<II', 14, len(body)) + body
-    (tmp_path / 'm.mat').write_bytes(raw)
-    M = matio.load(str(tmp_path / 'm.mat'))['M']
-    assert M.type() == 'legonn.DoubleTensor'
-    np.testing.assert_array_equal(M.numpy(), [[1, 2, 3], [4, 5, 6]])
-    (tmp_path / 'bad.mat').write_bytes(b'not a mat file')
-    with pytest.raises(ValueError, match='bad.mat.*MAT v5'):
-        matio.load(str(tmp_path / 'bad.mat'))
-    (tmp_path / 's.mat').write_bytes(raw.replace(struct.pack('<II', 6, 0), struct.pack('<II', 2, 0), 1))
-    with pytest.raises(ValueError, match='s.mat.*class 2'):
-        matio.load(str(tmp_path / 's.mat'))
 
 
 # ------------------------------------------------------------------------------------------- cuda_utils

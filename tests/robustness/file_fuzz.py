@@ -5,7 +5,8 @@ Readers fuzzed (``READERS``): ``t7`` (``lg.load_lua`` of Torch7 files, binary an
 ``ppm`` (legonn.image's ``load``, ``loadPNG``/``loadJPG``/``loadPPM``, ``decompressPNG``/``decompressJPG`` and
 the ``get*size`` readers; 16-bit colour PNGs go through png16.py), ``cjson`` (``cjson.decode``), ``csvigo``
 (``csvigo.load``), ``mnist`` (IDX files, plain and gzipped), ``caffe`` (``loadcaffe.load`` of a
-``.caffemodel``) and ``prototxt`` (loadcaffe's text-format parser). legonn.tds reads files only through the
+``.caffemodel``), ``prototxt`` (loadcaffe's text-format parser) and ``matio`` (``matio.load`` of MAT v5/v7
+files, compressed or not). legonn.tds reads files only through the
 Torch7 reader (its containers are among the t7 seeds); legonn.hdf5 leaves the bytes to h5py. Seeds are real
 files made by legonn's writers (or, for Torch7, the fixtures Torch7 wrote); each case applies one to three
 mutations to a seed: bit flips, cuts, inserted, deleted or repeated bytes, and field edits that write extreme
@@ -185,6 +186,22 @@ def _caffe_seeds():
     return [lenet()[0], alexnet()[0]]
 
 
+def _matio_seeds():
+    import legonn as lg
+    from legonn import matio
+    seeds = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, 'seed.mat')
+        for compression in (matio.ffi.COMPRESSION_ZLIB, matio.ffi.COMPRESSION_NONE):
+            matio.compression = compression
+            matio.save(path, {'a': lg.from_numpy(np.arange(6.).reshape(2, 3)), 'i': lg.IntTensor(2, 3, 2).fill(7),
+                              's': 'text', 'b': True, 'st': {'n': 4, 'inner': {'c': lg.ByteTensor(3).fill(1)}}})
+            with open(path, 'rb') as f:
+                seeds.append(f.read())
+        matio.compression = matio.ffi.COMPRESSION_ZLIB
+    return seeds
+
+
 # --- what each reader is asked: each function gives the calls made on a case's file, each run on its own ---
 
 def _bytes_tensor(path):
@@ -245,6 +262,18 @@ def _run_mnist(path):
             for name in names:
                 os.remove(name)
     return [read]
+
+
+def _run_matio(path):
+    from legonn import matio
+
+    def strings():
+        matio.use_lua_strings = True
+        try:
+            return matio.load(path)
+        finally:
+            matio.use_lua_strings = False
+    return [lambda: matio.load(path), lambda: matio.load(path, 'a'), strings]
 
 
 def _run_caffe(path):
@@ -411,6 +440,7 @@ READERS = {r.name: r for r in (
            text=True),
     Reader('csvigo', _csvigo_seeds, _run_csvigo, '.csv', ('csvigo',), text=True),
     Reader('mnist', _mnist_seeds, _run_mnist, '.idx', ('mnist',), 'big'),
+    Reader('matio', _matio_seeds, _run_matio, '.mat', ('matio.',)),
     Reader('caffe', _caffe_seeds, _run_caffe, '.caffemodel', ('loadcaffe',), crafted=(_varint, _varint)),
     Reader('prototxt', _prototxt_seeds, _run_prototxt, '.prototxt', ('loadcaffe',), crafted=(_nest,),
            openers=(b'layer {', b'p <'), text=True),

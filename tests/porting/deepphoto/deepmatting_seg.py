@@ -14,8 +14,9 @@ import math
 
 import legonn as lg
 from legonn import cutorch, image, loadcaffe, nn, optim, paths  # noqa: F401  (require 'torch', 'nn', ...)
+from legonn import matio  # local matio = require 'matio'
 
-from . import cuda_utils, matio
+from . import cuda_utils
 from . import neuralstyle_seg
 from .neuralstyle_seg import (ContentLoss, ExtractMask, GramMatrix, StyleLoss, TVGradient, TVLoss,  # noqa: F401
                               build_filename, deepcopy, deprocess, preprocess)

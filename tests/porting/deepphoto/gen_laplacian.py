@@ -7,13 +7,12 @@ holds those indices. The matrix is accumulated densely (``sparse`` sums repeated
 gen_laplacian.m's loop over the 60 example images is one call of ``gen_laplacian`` for one image already at its
 working size: ``reshape_img(input, 700)`` (Matlab's ``imresize``) is not ported, nor the figure it shows; the
 README asks that the Laplacian be computed at the resolution the Lua script uses, which the test's images have.
-``save`` is the stand-in matio's writer (a MAT v5 file, as Matlab's).
+``save`` is legonn.matio's (a compressed MAT v7 file, as Matlab's default).
 """
 import numpy as np
 
 import legonn as lg
-
-from . import matio
+from legonn import matio
 
 
 def getLaplacian1(I, consts, epsilon=0.0000001, win_size=1):

@@ -2,8 +2,8 @@
 Gram-matrix loss per segmentation colour (StyleLossWithSeg), from a random image, with L-BFGS.
 
 Edits beyond syntax and 0-based indices, each under a docs/porting.md rule: ``cutorch.setDevice(params.gpu + 1)``
-keeps the 0-based id; ``require 'libcuda_utils'`` and ``require 'matio'`` are this package's cuda_utils and
-matio modules (neither is read by this script); a list read past its end (``content_layers[next_content_idx]``)
+keeps the 0-based id; ``require 'libcuda_utils'`` is this package's cuda_utils and ``require 'matio'``
+legonn.matio (neither is read by this script); a list read past its end (``content_layers[next_content_idx]``)
 is bounded first, Lua's read giving nil; ``collectgarbage()`` is dropped; lbfgs's extra results are taken with
 ``*_``; the Lua's global functions and classes (``nn.ContentLoss``, ``nn.StyleLossWithSeg``, ...) are this
 module's. The script's last lines, ``cmd:parse(arg)`` and ``main(params)``, are ``script(arg)``.
@@ -12,8 +12,9 @@ import math
 
 import legonn as lg
 from legonn import cutorch, image, loadcaffe, nn, optim, paths  # noqa: F401  (require 'torch', 'nn', ...)
+from legonn import matio  # noqa: F401  (local matio = require 'matio')
 
-from . import cuda_utils, matio  # noqa: F401  (require 'libcuda_utils'; local matio = require 'matio')
+from . import cuda_utils  # noqa: F401  (require 'libcuda_utils')
 
 cmd = lg.CmdLine()
 
