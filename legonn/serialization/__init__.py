@@ -7,7 +7,8 @@ state tables, ConfusionMatrix and nested plain Python values to a zip of a
 JSON manifest and ``.npy`` arrays: to a path atomically, or to a binary file
 object. ``load(source)`` rebuilds them without executing anything from the
 file: classes come only from legonn's own registry and ``register()``; CUDA
-tensors come back on the CPU unless ``device='cuda'``. ``serialize`` and
+tensors come back on the GPU where legonn can use CUDA, as Torch7's ``torch.load``
+gives them, else on the CPU (``device`` picks otherwise). ``serialize`` and
 ``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``), ``serializeToStorage`` and
 ``deserializeFromStorage`` with a CharStorage of them.
 """
@@ -18,7 +19,7 @@ import numpy as np
 
 from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
-from .decode import DEVICES, Decoder
+from .decode import Decoder, cuda_flag
 from .encode import Encoder
 from .t7 import DiskFile, is_t7, load_lua, save_lua
 from .transient import cleared
@@ -71,23 +72,24 @@ def save(target, obj, mode=None, referenced=None, *, buffers=False, hook=None):
     return target if is_file_object(target) else os.fspath(target)
 
 
-def load(source, mode=None, referenced=None, *, device='cpu'):
+def load(source, mode=None, referenced=None, *, device=None):
     """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
-    file object holding the archive from its current position to its end. ``device``: ``'cpu'``
-    (default; CUDA tensors come back as their CPU twins, no CuPy needed), ``'cuda'`` (every tensor on
-    the GPU) or ``'saved'`` (each tensor on the device it was saved from, as Torch7 reads them). A file
+    file object holding the archive from its current position to its end. ``device``: None (default; as
+    Torch7's ``torch.load``, each tensor on the device it was saved from where legonn can use CUDA, and on
+    the CPU where it cannot, so a GPU checkpoint loads anywhere), ``'cpu'`` (CUDA tensors come back as their
+    CPU twins, no CuPy needed), ``'cuda'`` (every tensor on the GPU) or ``'saved'`` (each tensor on the
+    device it was saved from; a CUDA one needs CuPy and a GPU). A file
     Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
     ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming known classes, or a
     well-formed Torch7 file. ``mode`` and ``referenced`` are Torch7's arguments: ``'b32'`` reads a Torch7 file
     written where a C long has 4 bytes; the encoding is otherwise read from the file itself."""
-    if device not in DEVICES:
-        raise ValueError(f"legonn.load: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
+    cuda = cuda_flag('legonn.load', device)
     _check_mode('load', mode, _LOAD_MODES, referenced)
     if is_t7(source):
         return load_lua(source, device=device, long_size=4 if mode == 'b32' else 8)
     reader = ArchiveReader(source)
     try:
-        decoder = Decoder(reader.manifest(), reader, ClassTable(), DEVICES[device])
+        decoder = Decoder(reader.manifest(), reader, ClassTable(), cuda)
         try:
             return decoder.decode()
         except RecursionError:

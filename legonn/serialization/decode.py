@@ -33,6 +33,20 @@ _SCALAR_VALUE_TYPES = {'b': bool, 'i': int, 'u': int, 'f': float, 'c': complex}
 DEVICES = {'cpu': False, 'cuda': True, 'saved': None}
 
 
+def cuda_flag(where, device):
+    """The decoders' cuda flag for the ``device`` argument of ``where`` (``'legonn.load'``, ...). ``None``, the
+    default, is Torch7's ``torch.load`` (torch7 File.lua:392, whose readObject at File.lua:345 rebuilds a
+    ``torch.CudaTensor`` as one): ``'saved'`` where legonn can use CUDA (CuPy sees a GPU, or its simulator
+    stands in), else ``'cpu'``, so a checkpoint written on a GPU still loads on a machine without one.
+    ``'saved'`` asked for outright needs CuPy for a CUDA value, as ``'cuda'`` does."""
+    if device is None:
+        return None if backend.gpu_available() else False
+    if not isinstance(device, str) or device not in DEVICES:
+        raise ValueError(f"{where}: device must be 'cpu', 'cuda', 'saved' or None (each tensor where it was "
+                         f"saved when CUDA is usable, else on the CPU), got {device!r}")
+    return DEVICES[device]
+
+
 def device_type_name(short, cuda):
     """'CudaDoubleTensor' -> 'DoubleTensor' on the CPU (``cuda`` False), 'FloatTensor' -> 'CudaTensor' on the
     GPU (True); ``cuda`` None keeps the device the name says."""

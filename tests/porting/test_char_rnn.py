@@ -437,7 +437,7 @@ def test_train_on_the_gpu_convert_and_sample(tmp_path, capsys):
     losses = [r['train_losses'][i] for i in sorted(r['train_losses'])]
     assert np.mean(losses[-5:]) < 0.4 * losses[0]
     f = r['saved'][-1]
-    assert lg.load(f, device='saved')['protos']['rnn'].parameters()[0][0].type() == 'torch.CudaTensor'
+    assert lg.load(f)['protos']['rnn'].parameters()[0][0].type() == 'torch.CudaTensor'
     capsys.readouterr()
     sample.main([f, '-verbose', '0', '-primetext', 'the cat ', '-length', '40', '-sample', '0'])
     on_gpu = capsys.readouterr().out

@@ -195,7 +195,8 @@ def test_train_lua_trains_deepmask_and_logs(in_run):
     assert 'IoU: mean' in log[2] and 'epoch 00002' in log[2]
     saved = lg.load(trainer.rundir + '/model.t7')
     assert lg.type(saved['model']) == 'nn.DeepMask' and saved['config']['iSz'] == 32
-    np.testing.assert_array_equal(saved['model'].trunk.get(11).weight.numpy(),
+    assert saved['model'].trunk.get(11).weight.type() == 'torch.CudaTensor'   # torch.load's placement
+    np.testing.assert_array_equal(saved['model'].trunk.get(11).weight.float().numpy(),
                                   trainer.model.trunk.get(11).weight.float().numpy())
     assert trainer.model.trunk.get(11).weight.type() == 'torch.CudaTensor'
 
@@ -241,7 +242,7 @@ def test_sharpmask_trains_on_the_deepmask_and_infers(in_run):
     log = open(sm.rundir + '/log').read().splitlines()
     assert [line[:7] for line in log] == ['[train]', '[train]', '[test] ']
     trunk = lg.load(in_run.rundir + '/model.t7')['model'].trunk
-    np.testing.assert_array_equal(sm.model.trunk.get(11).weight.float().numpy(), trunk.get(11).weight.numpy())
+    np.testing.assert_array_equal(sm.model.trunk.get(11).weight.float().numpy(), trunk.get(11).weight.float().numpy())
     img = 'data/val2014/COCO_val2014_000000000002.png'
     for flag in ([], ['-dm']):
         masks, _ = computeProposals.main([sm.rundir, '-img', img, '-si', '-1', '-sf', '0', '-ss', '0.5'] + flag)
@@ -307,7 +308,7 @@ def test_train_lua_reloads_an_experiment(in_run):
     assert again.rundir.startswith(in_run.rundir + '/deepmask/exp')
     log = open(again.rundir + '/log').read()
     assert 'epoch 00002' in log and 'epoch 00003' in log and log.count('[train]') == 2
-    np.testing.assert_array_equal(lg.load(in_run.rundir + '/model.t7')['model'].trunk.get(11).weight.numpy(),
+    np.testing.assert_array_equal(lg.load(in_run.rundir + '/model.t7')['model'].trunk.get(11).weight.float().numpy(),
                                   before.numpy())
     assert (again.model.trunk.get(11).weight.float() - before).abs().max() > 0
 

@@ -941,9 +941,7 @@ def main(argv):
     if opt['eval']:
         if opt['output']:
             print('Loading network from ' + opt['output'])
-            # device='saved': each tensor where it was saved, as torch.load (the Copy bridges' CUDA buffers,
-            # which :cuda() leaves alone, dontCast); lg.load's default puts everything on the CPU
-            network = lg.load(opt['output'], device='saved')
+            network = lg.load(opt['output'])
             # the samplers' type override is code, which lg.save does not store (docs/porting.md): set it again
             if opt['st'] and not opt['no_cuda']:
                 for sampler in network.findModules('nn.BilinearSamplerBHWD')[0]:

@@ -153,7 +153,7 @@ def test_txt2img_demo_generates_from_queries_with_trained_nets(tmp_path, monkeyp
     cvpr.write_data(sje)
     train_sje_hybrid.main(cvpr.args(sje, gpuid=0, max_epochs=1, eval_val_every=6))
     checkpoint = str(sje / 'cv' / 'lm_sje_hybrid_0.00100_1_2_trainids.txt.t7')
-    enc = lg.load(checkpoint, device='saved')['protos']['enc_doc'].evaluate()
+    enc = lg.load(checkpoint)['protos']['enc_doc'].evaluate()
 
     class CpuFeatures:                  # the repository's files hold CPU features of the CUDA encoder
         def forward(self, x):

@@ -16,8 +16,8 @@ refuses one module in two graph nodes), ``nn.BatchNormalization(0)`` (2015 nn: n
 ``loadstring('opt.kernels = ' .. opt.kernels)()`` is ``pretty.read``, ``rnn_state[#rnn_state]`` of a table
 with a ``[0]`` key is ``rnn_state[len(rnn_state) - 1]``, lua-utf8's ``utf8.len``/``utf8.next`` are Python's
 ``len`` and iteration over a str, and evaluate.lua's fifth argument to ``create`` (one more than it names) is
-dropped. ``lg.load`` brings a GPU checkpoint to the CPU (its default device), and evaluate.lua's ``v:cuda()``
-loop takes it back with ``-gpuid 0``."""
+dropped. ``lg.load`` gives a GPU checkpoint back on the GPU, as ``torch.load`` does, and evaluate.lua's
+``v:cuda()`` loop leaves it there with ``-gpuid 0``."""
 import math
 import re
 

@@ -628,7 +628,7 @@ def test_main_trains_the_accurate_network_with_its_tied_test_networks(cpu, tmp_p
     epochs = [line.split() for line in lines if len(line.split()) == 4 and line.split()[0].isdigit()]
     losses = [float(e[1]) for e in epochs]
     assert len(losses) == 14 and losses[-1] < 0.7 * losses[0], losses
-    net_te, net_te2, opt = lg.load(glob.glob('net/net_mb_slow_*.t7')[0], device='saved')
+    net_te, net_te2, opt = lg.load(glob.glob('net/net_mb_slow_*.t7')[0])
     assert opt['nh2'] == 32
     assert net_te.get(0).weight.size() == (16, 1, 3, 3) and net_te2.get(0).weight.size() == (32, 32)
     # three test pairs (te and image 5's two other right views), then their mean error (1 pixel off counts)

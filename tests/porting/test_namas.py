@@ -623,7 +623,7 @@ class nnlm:
         return True
 
     def load(self, fname):
-        new_self = lg.load(fname, device='saved')
+        new_self = lg.load(fname)
         for k, v in new_self.items():
             if k != 'opt':
                 setattr(self, k, v)

@@ -1036,12 +1036,13 @@ def test_cross_validation_folds_and_dev_split(data):
 def test_main_cudnn_gpu(data):
     """main.lua with ``-cudnn 1 -gpuid 1``: cutorch seeded and set to GPU 1 (device 0), the cudnn model and the
     criterion moved to CUDA, batches sent with :cuda(); the multichannel and highway-conv models train too,
-    and the CUDA checkpoint loads back for the CPU."""
+    and the CUDA checkpoint loads back on the GPU, as torch.load gives it, or for the CPU with device='cpu'."""
     write_dataset(data)
     for extra in (['-model_type', 'multichannel'], ['-highway_conv_layers', '1', '-skip_kernel', '1']):
         dev, test, best = main(small_args(data, '-cudnn', '1', '-gpuid', '1', *extra))
         assert best.getParameters()[0].type() == 'torch.CudaTensor'
         assert test[0] >= 0.8, extra
-    saved = lg.load('results/run_1.t7')
+    assert get_layer(lg.load('results/run_1.t7')['model'], 'nn.Linear').weight.type() == 'torch.CudaTensor'
+    saved = lg.load('results/run_1.t7', device='cpu')
     assert get_layer(saved['model'], 'nn.Linear').weight.type() == 'torch.FloatTensor'
     assert get_layer(saved['model'], 'skip_conv').weight.select(2, 2).abs().sum() == 0

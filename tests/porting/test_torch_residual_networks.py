@@ -297,7 +297,7 @@ def train_cifar(argv, trsize=50000, tesize=10000):
     else:
         print("Loading model from " + opt['loadFrom'])
         cutorch.setDevice(0)
-        model = lg.load(opt['loadFrom'], device='saved')      # torch.load: the CUDA tensors stay on the GPU
+        model = lg.load(opt['loadFrom'])
         print("Done")
 
     loss = nn.ClassNLLCriterion()
@@ -319,7 +319,7 @@ def train_cifar(argv, trsize=50000, tesize=10000):
 
     if opt['loadFrom'] != "":
         print("Trying to load sgdState from " + opt['loadFrom'].replace("model", "sgdState"))
-        sgdState = lg.load(opt['loadFrom'].replace("model", "sgdState"), device='saved')   # sgd's CUDA buffers
+        sgdState = lg.load(opt['loadFrom'].replace("model", "sgdState"))
         print("Got", sgdState['nSampledImages'], "images")
 
     # Actual Training! -----------------------------

@@ -294,8 +294,9 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ['ckpt.lg']  # and no temporary file is left behind
 
 
-def test_cuda_types_load_on_the_cpu(tmp_path):
-    # what a GPU-saved model records (types 'CudaTensor', cuda storages), produced without a GPU
+def test_cuda_types_load_on_the_cpu(tmp_path, without_cuda):
+    # what a GPU-saved model records (types 'CudaTensor', cuda storages), produced without a GPU; where legonn
+    # cannot use CUDA, load's default brings it to the CPU (with CUDA usable it comes back on the GPU, as saved)
     model = nn.Linear(3, 2)
     path = tmp_path / 'gpu.lg'
     lg.save(path, model)
@@ -330,9 +331,11 @@ def test_gpu_model_round_trip(tmp_path):
     expected = model.forward(x.cuda()).cpu().numpy()
     path = tmp_path / 'gpu.lg'
     lg.save(path, model)
-    on_cpu = lg.load(path)
+    on_cpu = lg.load(path, device='cpu')
     assert on_cpu.type() == 'legonn.FloatTensor' and on_cpu.get(0).weight.type() == 'legonn.FloatTensor'
     np.testing.assert_allclose(on_cpu.forward(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    # with CUDA usable the default is torch.load's: the model comes back where it was saved
+    assert lg.load(path).get(2).weight.type() == 'legonn.CudaTensor'
     on_gpu = lg.load(path, device='cuda')
     assert on_gpu.get(0).weight.type() == 'legonn.CudaTensor'
     assert on_gpu.get(0).weight.storage() is on_gpu.get(2).weight.storage()

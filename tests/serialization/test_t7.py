@@ -324,13 +324,20 @@ def test_tensor_types(dtype, name):
     np.testing.assert_array_equal(t.numpy(), arr)
 
 
-def test_cuda_tensors_load_on_the_cpu():
-    """cutorch writes torch.CudaTensor/torch.CudaStorage like float ones; they come back as FloatTensors."""
-    data = T7().tensor(np.arange(3, dtype=np.float32)).bytes().replace(b'torch.Float', b'torch.Cuda')
+def cuda_tensor_bytes(values):
+    """The bytes cutorch's torch.save writes for a CudaTensor of ``values``: a FloatTensor's under the names
+    torch.CudaTensor/torch.CudaStorage."""
+    data = T7().tensor(np.asarray(values, dtype=np.float32)).bytes().replace(b'torch.Float', b'torch.Cuda')
     data = data.replace(struct.pack('<i', len('torch.FloatTensor')) + b'torch.CudaTensor',
                         struct.pack('<i', len('torch.CudaTensor')) + b'torch.CudaTensor')
-    data = data.replace(struct.pack('<i', len('torch.FloatStorage')) + b'torch.CudaStorage',
+    return data.replace(struct.pack('<i', len('torch.FloatStorage')) + b'torch.CudaStorage',
                         struct.pack('<i', len('torch.CudaStorage')) + b'torch.CudaStorage')
+
+
+def test_cuda_tensors_load_on_the_cpu(without_cuda):
+    """cutorch writes torch.CudaTensor/torch.CudaStorage like float ones; where legonn cannot use CUDA they come
+    back as FloatTensors."""
+    data = cuda_tensor_bytes(np.arange(3))
     t = load_bytes(data)
     assert t.type() == 'legonn.FloatTensor'
     np.testing.assert_array_equal(t.numpy(), [0, 1, 2])

@@ -380,8 +380,8 @@ def test_cuda_criterions_and_wrappers_are_written_as_cuda_objects_and_load_on_th
     out = io.BytesIO()
     lg.save_lua(out, [crit, wrapped])
     out.seek(0)
-    raw = lg.load_lua(out, convert=False)
-    assert not raw[0]['gradInput'] and raw[0]['criterions'][0]['gradInput'].type() == 'legonn.FloatTensor'
+    raw = lg.load_lua(out, convert=False)   # with CUDA usable, each tensor on the device its class names
+    assert not raw[0]['gradInput'] and raw[0]['criterions'][0]['gradInput'].type() == 'legonn.CudaTensor'
     assert raw[1]['_type'] == 'torch.CudaTensor'
     out.seek(0)
     back, back_wrapped = lg.load_lua(out, device='cuda')

@@ -376,5 +376,8 @@ def test_a_cuda_graph_is_written_as_a_cuda_object():
     g.cuda()
     raw = read(write(g), convert=False)
     assert raw['_type'] == 'torch.CudaTensor' and raw['modules'][1]['_type'] == 'torch.CudaTensor'
-    back = read(write(g))
-    assert_same(back.forward(x), expected)
+    back = read(write(g))   # with CUDA usable, back on the GPU as saved
+    assert back.modules[1].weight.type() == 'legonn.CudaTensor'
+    on_gpu = [t.cuda() for t in x]
+    assert_same([t.float() for t in back.forward(on_gpu)], [t.float() for t in g.forward(on_gpu)])
+    assert_same(lg.load_lua(io.BytesIO(write(g)), device='cpu').forward(x), expected)

@@ -615,11 +615,15 @@ def test_what_torch7_cannot_express_is_refused_naming_path_and_class(make, words
 @pytest.mark.gpu
 def test_cuda_modules_are_written_as_cuda_objects():
     m = nn.Linear(3, 2).cuda()
-    raw = round_trip(m, convert=False)
-    assert raw['_type'] == 'torch.CudaTensor' and raw['weight'].type() == 'legonn.FloatTensor'
+    raw = round_trip(m, convert=False)   # with CUDA usable, each tensor on the device its class names
+    assert raw['_type'] == 'torch.CudaTensor' and raw['weight'].type() == 'legonn.CudaTensor'
     x = _seeded((4, 3))
     back = round_trip(m)
-    np.testing.assert_array_equal(back.forward(x).numpy(), m.forward(x.cuda()).cpu().numpy())
+    assert back.weight.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(back.forward(x.cuda()).cpu().numpy(), m.forward(x.cuda()).cpu().numpy())
+    out = io.BytesIO(lg.save_lua(io.BytesIO(), m).getvalue())
+    on_cpu = lg.load_lua(out, device='cpu')
+    np.testing.assert_array_equal(on_cpu.forward(x).numpy(), m.forward(x.cuda()).cpu().numpy())
 
 
 def test_index_linear_weight_decay_travels():

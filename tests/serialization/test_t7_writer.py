@@ -125,7 +125,8 @@ def test_cuda_tensors_are_written_as_torch7s_cuda_types():
         assert name in data
     back = lg.load_lua(io.BytesIO(data), device='cuda')
     assert back['x'].type() == 'legonn.CudaTensor' and back['d'].type() == 'legonn.CudaDoubleTensor'
-    np.testing.assert_array_equal(lg.load_lua(io.BytesIO(data))['x'].numpy(), t.cpu().numpy())
+    assert lg.load_lua(io.BytesIO(data))['d'].type() == 'legonn.CudaDoubleTensor'   # where saved, CUDA usable
+    np.testing.assert_array_equal(lg.load_lua(io.BytesIO(data), device='cpu')['x'].numpy(), t.cpu().numpy())
 
 
 # --- the ascii encoding: torch.save(path, obj, 'ascii') -----------------------------------------------------

@@ -10,6 +10,7 @@ from ...tensor.storage import (ByteStorage, CharStorage, DoubleStorage, FloatSto
                                ShortStorage, Storage)
 from ...tensor.introspection import typename
 from ..archive import FormatError
+from ..decode import cuda_flag
 from .load import deep_recursion
 from .modules import ModuleConverter
 from .reader import ObjectReader
@@ -43,12 +44,14 @@ class DiskFile:
     shared across the calls. ``readObject`` past the last object raises EOFError, or, after ``quiet()`` (or
     with ``quiet`` true), returns None as Torch7's quiet file does (its failed read of the type tag gives 0,
     the nil tag). Objects come back as ``load_lua`` gives them (``nn`` modules as legonn's, tables as lists
-    or dicts). ``seek``, ``seekEnd`` and ``position`` move in the file (0-based byte positions). Text reads and
-    writes (``readString``, ``writeString``, ...) are not here: a Python file does them (docs/porting.md)."""
+    or dicts), CUDA tensors on the device ``device`` says, as ``load_lua``'s. ``seek``, ``seekEnd`` and
+    ``position`` move in the file (0-based byte positions). Text reads and writes (``readString``,
+    ``writeString``, ...) are not here: a Python file does them (docs/porting.md)."""
 
-    def __init__(self, name, mode='r', quiet=False):
+    def __init__(self, name, mode='r', quiet=False, *, device=None):
         if mode not in _MODES:
             raise ValueError(f"legonn.DiskFile: mode must be 'r' or 'w', got {mode!r}")
+        self._cuda = cuda_flag('legonn.DiskFile', device)
         self.name, self.mode = os.fspath(name), mode
         self._quiet, self._binary = bool(quiet), False
         self._writer = self._reader = self._converter = None
@@ -131,8 +134,8 @@ class DiskFile:
         if self._reader is None:
             stream = BinaryStream(self._data, self.name) if self._binary else AsciiStream(self._data, self.name)
             stream.pos = self._start
-            self._reader = ObjectReader(stream)
-            self._converter = ModuleConverter(self.name)
+            self._reader = ObjectReader(stream, self._cuda)
+            self._converter = ModuleConverter(self.name, self._cuda)
         return self._reader
 
     # File.c's seek/seekEnd/position (recurrent.torch's textDataProvider.lua sizes a text file with seekEnd and

@@ -4,7 +4,7 @@ import os
 import sys
 
 from ..archive import FormatError
-from ..decode import DEVICES
+from ..decode import cuda_flag
 from .modules import ModuleConverter
 from .reader import ObjectReader
 from .streams import open_stream
@@ -53,12 +53,13 @@ def is_t7(source):
     return len(head) >= 2 and head[:1] in b'012345678' and head[1:2] in b'\n \r'
 
 
-def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
+def load_lua(source, convert=True, device=None, long_size=8, converters=None):
     """The object a Torch7 ``torch.save`` wrote to ``source`` (a path or a binary file object).
 
     Tensors and storages come back as legonn's (views share their storage; storage
-    offsets become 0-based); CUDA ones on the CPU unless ``device='cuda'`` (every one on the GPU) or
-    ``'saved'`` (each on the device its class names, as Torch7 reads it). Tables
+    offsets become 0-based); CUDA ones as ``lg.load``'s ``device`` says: by default on the device their class
+    names where legonn can use CUDA (as Torch7 reads them), else on the CPU; ``'cpu'``, ``'cuda'`` (every one
+    on the GPU) or ``'saved'`` (each on the device its class names) choose outright. Tables
     with keys 1..n become lists, other tables ``LuaTable`` dicts. With ``convert``
     (default) every ``nn.*``/``nngraph`` object becomes the legonn module with its
     parameters and 0-based index fields, refusing what has no clear counterpart;
@@ -69,9 +70,7 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     bytes (Windows). Nothing from the file is ever run: Lua functions are refused.
     Raises ``FormatError`` for a malformed, truncated or unsupported file.
     """
-    if device not in DEVICES:
-        raise ValueError(f"legonn.load_lua: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
-    cuda = DEVICES[device]
+    cuda = cuda_flag('legonn.load_lua', device)
     if hasattr(source, 'read'):
         data, name = source.read(), getattr(source, 'name', 'a file object')
     else:

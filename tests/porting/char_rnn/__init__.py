@@ -26,6 +26,4 @@ Edits beyond Lua syntax and indices, each a docs/porting.md row or marked where 
 * ``rnn_state[#rnn_state]`` is ``rnn_state[len(rnn_state) - 1]`` (``#`` skips key 0); ``drnn_state[t-1][k-1] =
   v`` over ``k`` in order is an append to a list; the inner ``for i`` loops over the state inside ``for i`` over
   batches (eval_split, sample.lua) use ``i_`` (a loop's variable is a block local in Lua).
-* sample.py loads with ``lg.load(path, device='saved')``: torch.load's placement, since it never converts the
-  model (the torch.save/torch.load row).
 """

@@ -89,9 +89,7 @@ def main(arg):
     # load the model checkpoint
     if not lfs.attributes(opt['model'], 'mode'):
         gprint('Error: File ' + opt['model'] + ' does not exist. Are you sure you didn\'t forget to prepend cv/ ?')
-    # device='saved': torch.load's placement (a GPU checkpoint comes back on the GPU; docs/porting.md's
-    # torch.save/torch.load row), since this script never converts the model it loads
-    checkpoint = lg.load(opt['model'], device='saved')
+    checkpoint = lg.load(opt['model'])
     protos = checkpoint['protos']
     protos['rnn'].evaluate()  # put in eval mode so that dropout works properly
 

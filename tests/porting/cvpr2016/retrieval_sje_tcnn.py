@@ -34,9 +34,9 @@ def main(arg):
 
     opt = cmd.parse(arg)
     if opt['model'] != '':
-        model = lg.load(opt['model'], device='saved')      # the CUDA protos stay CUDA, as torch.load leaves them
+        model = lg.load(opt['model'])
     else:
-        model = lg.load('%s/lm_%s_%.5f_%.0f_%.0f_%s.t7' % (opt['checkpoint_dir'], opt['savefile'], opt['learning_rate'], opt['symmetric'], opt['num_caption'], opt['ids_file']), device='saved')
+        model = lg.load('%s/lm_%s_%.5f_%.0f_%.0f_%s.t7' % (opt['checkpoint_dir'], opt['savefile'], opt['learning_rate'], opt['symmetric'], opt['num_caption'], opt['ids_file']))
     # ---------------------------------------------------------
 
     doc_length = model['opt']['doc_length']  # noqa: F841 (the Lua's unused local)

@@ -12,9 +12,6 @@ Edits common to several files (each file's docstring lists its own):
 
 * The scripts (train.lua, computeProposals.lua, evalPerPatch.lua, evalPerImage.lua) are ``main(arg)``, ``arg`` the
   command line; each returns what a test looks at (the Lua scripts return nothing). ``config`` is CmdLine's dict.
-* ``torch.load`` of a saved CUDA model (evalPerPatch.lua and train.lua's ``-reload`` use it without a ``:cuda()``;
-  computeProposals.lua and evalPerImage.lua's ``:cuda()`` after SharpMask:inference misses the horizontal nets) is ``lg.load(path, device='saved')``: legonn's load puts tensors on the CPU by default
-  (docs/porting.md's torch.save row).
 * ``DeepMask:inference()`` is called with ``config.np`` by the scripts, which Lua drops: the Python method takes
   and ignores it (``*_``).
 * ``:cuda()``, ``torch.CudaTensor()`` and ``cutorch`` calls are kept: the scripts run on a GPU (or CuPy's host

@@ -41,9 +41,7 @@ def main(arg):
     from . import DeepMask, SharpMask
 
     print('| loading model file... ' + config['model'])
-    # port: Torch7's torch.load puts the CUDA model back on the GPU (SharpMask's neths, which :cuda() no longer
-    # reaches once inference has taken them out of refs, included); lg.load needs device='saved' (docs/porting.md)
-    m = lg.load(config['model'] + '/model.t7', device='saved')
+    m = lg.load(config['model'] + '/model.t7')
     model = m['model']
     model.inference(config['np'])
     model.cuda()

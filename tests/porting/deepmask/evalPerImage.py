@@ -54,9 +54,7 @@ def main(arg):
     # --------------------------------------------------------------------------
     # load model and config
     print('| loading model file... ' + config['model'])
-    # port: Torch7's torch.load puts the CUDA model back on the GPU (SharpMask's neths, which :cuda() no longer
-    # reaches once inference has taken them out of refs, included); lg.load needs device='saved' (docs/porting.md)
-    m = lg.load(config['model'] + '/model.t7', device='saved')
+    m = lg.load(config['model'] + '/model.t7')
     c = m['config']
     for k, v in c.items():
         if config.get(k) is None: config[k] = v

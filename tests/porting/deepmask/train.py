@@ -69,8 +69,7 @@ def main(arg):
             for line in open(config['reload'] + '/log'):
                 if 'train' in line: epoch = epoch + 1
         print('| reloading experiment %s' % config['reload'])
-        # port: Torch7's torch.load puts the CUDA model back on the GPU, lg.load needs device='saved' (docs/porting.md)
-        m = lg.load('%s/model.t7' % config['reload'], device='saved')
+        m = lg.load('%s/model.t7' % config['reload'])
         model, config = m['model'], m['config']
 
     # --------------------------------------------------------------------------

@@ -69,9 +69,9 @@ def main(changes):
     assert opt['net_txt'] != ''
     assert opt['net_kp'] != ''
 
-    net_gen = lg.load(opt['net_gen'], device='saved')
-    net_txt = lg.load(opt['net_txt'], device='saved')
-    net_kp = lg.load(opt['net_kp'], device='saved')
+    net_gen = lg.load(opt['net_gen'])
+    net_txt = lg.load(opt['net_txt'])
+    net_kp = lg.load(opt['net_kp'])
 
     net_gen.evaluate()
     net_txt.evaluate()

@@ -69,8 +69,8 @@ def main(changes):
     assert opt['net_txt'] != ''
     assert opt.get('net_kp') != ''
 
-    net_gen = lg.load(opt['net_gen'], device='saved')
-    net_txt = lg.load(opt['net_txt'], device='saved')
+    net_gen = lg.load(opt['net_gen'])
+    net_txt = lg.load(opt['net_txt'])
 
     net_gen.evaluate()
     net_txt.evaluate()

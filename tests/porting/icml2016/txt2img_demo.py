@@ -48,9 +48,8 @@ def main(changes):
         opt['display'] = False
 
     noise = lg.Tensor(opt['batchSize'], opt['nz'], opt['imsize'], opt['imsize'])
-    # torch.load keeps the CUDA tensors the training scripts saved: device='saved'
-    net_gen = lg.load(opt['checkpoint_dir'] + '/' + opt['net_gen'], device='saved')
-    net_txt = lg.load(opt['net_txt'], device='saved')
+    net_gen = lg.load(opt['checkpoint_dir'] + '/' + opt['net_gen'])
+    net_txt = lg.load(opt['net_txt'])
     if not isinstance(net_txt, nn.Module) and net_txt.get('protos') is not None:
         net_txt = net_txt['protos']['enc_doc']
 

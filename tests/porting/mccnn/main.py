@@ -9,8 +9,6 @@ Edits beyond Lua syntax and 0-based indices, each a docs/porting.md row:
 * ``_, d = torch.min(vol, 2)`` over the cost volume, whose entries with no right pixel are NaN: the cutorch of 2015
   the repository ran on skips a NaN (THCTensorMathTransformReduce.cu's ``minvalue_functor``), Torch7's CPU min
   and legonn's take it; the port takes the minimum with NaN read as +inf.
-* ``torch.load(opt.net_fname, 'ascii')`` of the CUDA network is ``lg.load(..., device='saved')``: legonn loads
-  onto the CPU unless asked, and stereo_predict forwards the net on CudaTensors with no ``:cuda()``.
 * ``disp_max = opt.disp_max`` (a string from the command line, ``cmd:option('-disp_max', '')``, which Lua's
   constructors, ``for`` limits and arithmetic read as a number) is ``int(opt['disp_max'])``.
 The classes main.lua includes are the package's (``Margin2(...)`` for ``nn.Margin2(...)``, the torch.class row).
@@ -770,11 +768,11 @@ def main(arg):
 
     if not opt['use_cache']:
         if arch == 'slow':
-            net = lg.load(opt['net_fname'], 'ascii', device='saved')
+            net = lg.load(opt['net_fname'], 'ascii')
             net_te = net[0]
             net_te2 = net[1]
         elif arch == 'fast':
-            net_te = lg.load(opt['net_fname'], 'ascii', device='saved')[0]
+            net_te = lg.load(opt['net_fname'], 'ascii')[0]
             net_te.modules.pop()
             net_te2 = StereoJoin(1).cuda()
 

@@ -25,6 +25,4 @@ Edits beyond Lua syntax and indices (docs/porting.md rows, or marked where made)
 * extract_fc7.lua's ``image_id`` table (keys 1 .. n) is a dict while it is built and saved as the list of its
   values, which ``lg.load`` and DataLoader read as Torch7 reads the table. Its ``repeat ... until idx >=
   #image_id`` stops with one image left when a batch ends on the last but one (kept as in the Lua).
-* ``torch.load`` of a checkpoint is ``lg.load(f, device='saved')``, torch.load's placement (a ``-gpuid 0``
-  checkpoint's protos load as CUDA modules; docs/porting.md's torch.save/torch.load row).
 """

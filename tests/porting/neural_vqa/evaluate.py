@@ -57,7 +57,7 @@ def main(arg=None):
     loader = DataLoader.create(opt['data_dir'], opt['batch_size'], opt)
 
     print('loading checkpoint from ' + opt['checkpoint_file'])
-    checkpoint = lg.load(opt['checkpoint_file'], device='saved')   # torch.load's placement
+    checkpoint = lg.load(opt['checkpoint_file'])
 
     lstm_clones = []
     lstm_clones = utils.clone_many_times(checkpoint['protos']['lstm'], loader.q_max_length + 1)

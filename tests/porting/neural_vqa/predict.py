@@ -67,7 +67,7 @@ def main(arg=None):
     # load model checkpoint
 
     print('loading checkpoint from ' + opt['checkpoint_file'])
-    checkpoint = lg.load(opt['checkpoint_file'], device='saved')   # torch.load's placement
+    checkpoint = lg.load(opt['checkpoint_file'])
 
     lstm_clones = []
     lstm_clones = utils.clone_many_times(checkpoint['protos']['lstm'], loader.q_max_length + 1)

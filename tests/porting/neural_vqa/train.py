@@ -88,7 +88,7 @@ def main(arg=None):
     if len(opt['init_from']) > 0:
         # initializing model from checkpoint
         print('Loading model from checkpoint ' + opt['init_from'])
-        checkpoint = lg.load(opt['init_from'], device='saved')   # torch.load's placement
+        checkpoint = lg.load(opt['init_from'])
         protos = checkpoint['protos']
         do_random_init = False
     else:

@@ -22,6 +22,4 @@ Edits beyond Lua syntax and indices:
   which is ``self``) is ``self['ques']``.
 * ``require 'cutorch'`` is ``paths.require('cutorch')``; ``os.date('*t', os.time())`` is ``time.localtime()``;
   ``collectgarbage()`` is dropped.
-* eval.lua's ``torch.load`` is ``lg.load(f, device='saved')``, torch.load's placement (docs/porting.md's
-  torch.save/torch.load row).
 """

@@ -58,7 +58,7 @@ def main():
         paths.require('cunn')
 
     # loading from checkpoint
-    saved = lg.load(opt['model_path'], device='saved')   # torch.load's placement
+    saved = lg.load(opt['model_path'])
 
     # model
     lm = nn.Sequential() \

@@ -124,20 +124,20 @@ def main(nepochs=None):
 
     if opt['pause'] == 0:
         print('<trainer> reloading previously trained network: ' + opt['network1'])
-        tmp = lg.load(opt['network1'], device='saved')
+        tmp = lg.load(opt['network1'])
         # print('<trainer> reloading previously trained network: ' + opt['network2'])
         # tmp2 = model_load(opt['network2'])
         print('<trainer> reloading previously trained network: ' + opt['network3'])
-        tmp3 = lg.load(opt['network3'], device='saved')
+        tmp3 = lg.load(opt['network3'])
         G.model_D1 = tmp['D']
         G.model_G1 = tmp['G']
         G.model_D = tmp3['D']
         G.model_G = tmp3['G']
     else:
-        tmp = lg.load('/nfs.yoda/xiaolonw/torch_projects/models/train_3dnormal_jointall_bi_s4/adversarial_G_1.net', device='saved')
+        tmp = lg.load('/nfs.yoda/xiaolonw/torch_projects/models/train_3dnormal_jointall_bi_s4/adversarial_G_1.net')
         G.model_G1 = tmp['G1']
         G.model_G = tmp['G']
-        tmp2 = lg.load('/nfs.yoda/xiaolonw/torch_projects/models/train_3dnormal_jointall_bi_s4/adversarial_D_1.net', device='saved')
+        tmp2 = lg.load('/nfs.yoda/xiaolonw/torch_projects/models/train_3dnormal_jointall_bi_s4/adversarial_D_1.net')
         G.model_D1 = tmp2['D1']
         G.model_D = tmp2['D']
 
