@@ -86,6 +86,83 @@ def run_main(tmp_path, lengths, batch_l=3, vocab=10, **kw):
 
 
 def test_bso_training_loss_falls_on_word_ordering(tmp_path):
-    opt = run_main(tmp_path, [3, 4, 3, 4], epochs=6)
+    opt = run_main(tmp_path, [3, 4, 3, 4], epochs=12, layer_etas="0.2,0.2,0.2")
     print(opt.train_perf, opt.val_perf)
     assert opt.train_perf[-1] < 0.5 * opt.train_perf[0]
+
+
+def test_beam_search_agrees_with_brute_force_over_a_tiny_vocabulary(tmp_path):
+    """evalFixedLengthSearch with a beam as wide as the vocabulary keeps every first word, so after two steps its
+    best is the best of all V*V continuations, and its beam the V best of them, scored as the Lua scores
+    (the generator's last-step output, its LogSoftMax removed); brute force runs the beam decoder on each pair."""
+    opt = run_main(tmp_path, [2, 3], batch_l=2, vocab=7, epochs=0)
+    d = B.valid_data[1]
+    target, source, batch_l, source_l = d[0], d[3], d[4], d[6]
+    V, K = B.valid_data.target_size, B.valid_data.target_size
+    rnn_state_enc, context = B.fwd_prop_enc(source, source_l, batch_l, False)
+    beam_dec, beam_scorer = B.decoder_clones_g[-1], B.generator_clones_g[-1]
+    beam_dec.evaluate()
+    beam_scorer.evaluate()
+    mbbs = MarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, False)
+    mbbs.initSearch(K, batch_l, rnn_state_enc[source_l - 1], target, 2, opt.num_layers)
+    beam_ctx = lg.zeros(K * batch_l, source_l, opt.rnn_size)
+    inps = lg.LongTensor(K * batch_l).fill(0)
+    for n in range(batch_l):
+        lg.repeatTensor(beam_ctx.sub(n * K, (n + 1) * K - 1), context.sub(n, n), K, 1, 1)
+        inps[n * K] = target[0][n]
+    best = mbbs.evalFixedLengthSearch(inps, beam_ctx, beam_dec, beam_scorer, 2)
+    beams = [[(p['prev']['val'], p['val']) for p in mbbs.pred_pfxs[n]] for n in range(batch_l)]
+
+    for n in range(batch_l):
+        start = [rnn_state_enc[source_l - 1][j][n:n + 1].clone() for j in range(2 * opt.num_layers)]
+        start.append(lg.zeros(1, opt.rnn_size))   # the previous attention, zero as initSearch leaves it
+        ctx = context[n:n + 1].clone()
+        scores = {}
+        for w1 in range(V):
+            outs = beam_dec.forward([lg.LongTensor([int(target[0][n])]), ctx, *start])
+            state = [o.clone() for o in outs]
+            outs = beam_dec.forward([lg.LongTensor([w1]), ctx, *state])
+            step2 = beam_scorer.forward(outs[-1]).clone()
+            for w2 in range(V):
+                scores[(w1, w2)] = step2[0][w2]
+        ranked = sorted(scores, key=scores.get, reverse=True)
+        pred = best[n]['pred']
+        assert (pred['prev']['val'], pred['val']) == ranked[0]
+        assert pred['prev']['prev']['val'] == BOS - 1
+        assert best[n]['score'] == pytest.approx(scores[ranked[0]], abs=1e-9)
+        assert set(beams[n]) == set(ranked[:K])
+
+
+def test_bleu_matches_hand_computed_precisions():
+    # cand 5 6 7 8 against ref 5 6 8: unigrams 3/4, bigrams 1/3, trigrams 0/2 (smoothed to 0.5/2), 4-grams 0/1
+    # (smoothed to 0.25/1); brevity penalty 1 since the candidate is longer
+    prec = get_ngram_prec([5, 6, 7, 8], [5, 6, 8], 4)
+    assert prec == {1: [4, 3], 2: [3, 1], 3: [2, 0], 4: [1, 0]}
+    expected = (3 / 4 * 1 / 3 * 0.5 / 2 * 0.25 / 1) ** 0.25
+    assert get_bleu([5, 6, 7, 8], lg.LongTensor([5, 6, 8])) == pytest.approx(expected)
+    assert get_bleu([5, 6], [5, 6, 7, 8]) == pytest.approx(math.exp(1 - 2) * (1 * 1) ** 0.25)
+
+
+def test_synched_dropout_masks_with_the_shared_noise_and_its_gradient_is_the_jacobian():
+    lg.manualSeed(3)
+    noise = lg.Tensor(4, 5, 3).bernoulli(0.6).div(0.6)
+    m = SynchedDropout(0.4, noise, 2)
+    x = lg.Tensor(2, 3).uniform(-1, 1)
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() * noise[2].numpy()[:2])
+    assert nn.Jacobian.testJacobian(m, x) < 1e-7
+    m.evaluate()
+    np.testing.assert_array_equal(m.forward(x).numpy(), x.numpy())
+    with pytest.raises(ValueError, match='illegal percentage'):
+        SynchedDropout(1)
+
+
+def test_a_tensor_compared_with_a_number_is_element_wise_where_lua_says_false():
+    """margin_beam_searcher.lua's finalStep writes `finalind == 1 and resind[2] or resind[1]`: Lua never calls
+    __eq for a userdata and a number, so the test is false and the Lua takes resind[1]; Python's == of a
+    one-element tensor and a number is the element-wise comparison, true when the element equals it, so the
+    literal port would pick another index (docs/porting.md's row on `t == n`)."""
+    finalind = lg.LongTensor([0])
+    assert bool(finalind == 0)        # the 0-based literal port of `finalind == 1` would take resind[2]
+    assert not bool(finalind == 1)
+    resind = lg.LongTensor([4, 9])
+    assert (resind[1] if finalind == 0 else resind[0]) == 9   # where the Lua gives resind[1], 4
