@@ -166,3 +166,10 @@ def test_a_tensor_compared_with_a_number_is_element_wise_where_lua_says_false():
     assert not bool(finalind == 1)
     resind = lg.LongTensor([4, 9])
     assert (resind[1] if finalind == 0 else resind[0]) == 9   # where the Lua gives resind[1], 4
+
+
+@pytest.mark.gpu
+def test_bso_training_runs_on_cuda_as_the_lua_runs_with_gpuid(tmp_path):
+    opt = run_main(tmp_path, [3, 4], epochs=3, gpuid=0, layer_etas='0.2,0.2,0.2')
+    assert B.params[0].type() == 'torch.CudaTensor' and B.context_proto.type() == 'torch.CudaTensor'
+    assert all(math.isfinite(x) for x in opt.train_perf)

@@ -15,9 +15,12 @@ class MarginBatchBeamSearcher:
         self.rnn_size = rnn_size
         self.state_tbl_size = state_tbl_size   # basically num layers
         self.resval = lg.Tensor().cuda() if cuda else lg.Tensor()
-        self.resind = lg.LongTensor().cuda() if cuda else lg.LongTensor()
+        # the Lua's `torch.LongTensor():cuda()` is a CudaTensor, which cutorch's topk and min (an older cutorch's
+        # took it) refuse as the indices' result, as legonn does: they are CudaLongTensors (docs/porting.md's
+        # `x:cuda()` row)
+        self.resind = lg.LongTensor().cudaLong() if cuda else lg.LongTensor()
         self.finalval = lg.Tensor(1).cuda() if cuda else lg.Tensor(1)
-        self.finalind = lg.LongTensor(1).cuda() if cuda else lg.LongTensor(1)
+        self.finalind = lg.LongTensor(1).cudaLong() if cuda else lg.LongTensor(1)
         self.rembuff = lg.Tensor().cuda() if cuda else lg.LongTensor()
         self.prev_state = []
         for j in range(state_tbl_size):
@@ -113,7 +116,7 @@ class MarginBatchBeamSearcher:
     def synchFinalDropout(self, target_w, global_noise):
         for j in range(self.num_layers):
             for n in range(self.batch_size):
-                penult = target_w[n]
+                penult = int(target_w[n])   # a float on the GPU (the Lua indexes its table with 3.0)
                 lg.repeatTensor(self.expanded_global_noise[j].sub(n * self.K, (n + 1) * self.K - 1),
                                 global_noise[(penult - 1) * self.num_layers + j].sub(n, n), self.K, 1)
 
@@ -133,7 +136,7 @@ class MarginBatchBeamSearcher:
         for n in range(self.batch_size):
             delts[n] = 0
             losses[n] = 0
-            penult = target_w[n]
+            penult = int(target_w[n])   # a float on the GPU (the Lua indexes its table with 3.0)
             beam_size = len(self.pred_pfxs[n])
             nstart = n * K
             scores = all_scores.sub(nstart, nstart + beam_size - 1).view(-1)   # scores for this example

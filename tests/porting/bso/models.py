@@ -1,11 +1,13 @@
 """BSO's models.lua: make_lstm (the encoder), make_sd_lstm_dec (the decoder with SynchedDropout, its inputs
-reordered so the state table is contiguous), make_decoder_attn and make_generator. ``nn.Module:reuseMem`` and
-``setReuse`` are the two methods tests/porting/im2markup.py ports (installed on nn.Module by the tests' fixture, as
-the Lua adds them to nn.Module). make_lstm2 is not ported: bso_train.lua comments its only call out."""
-import legonn as lg
+reordered so the state table is contiguous), make_decoder_attn and make_generator (seq2seq-attn's
+make_generator, imported from tests/porting/seq2seq_attn.py: the same lines; the Lua's global criterion is
+bso_train.py's). ``nn.Module:reuseMem`` and ``setReuse`` are the two methods tests/porting/im2markup.py ports
+(installed on nn.Module by the tests' fixture, as the Lua adds them to nn.Module). make_lstm2 is not ported:
+bso_train.lua comments its only call out."""
 from legonn import nn
-from .util import LinearNoBias
+from tests.porting.seq2seq_attn import make_generator  # noqa: F401  (the same Lua lines)
 from .SynchedDropout import SynchedDropout
+from .util import LinearNoBias
 
 
 def make_lstm(data, opt, model):
@@ -183,18 +185,3 @@ def make_decoder_attn(data, opt, simple=None):
     else:
         context_output = nn.CAddTable()([context_combined, inputs[0]])
     return nn.gModule(inputs, [context_output])
-
-
-def make_generator(data, opt):
-    global criterion
-    model = nn.Sequential()
-    model.add(nn.Linear(opt.rnn_size, data.target_size))
-    model.add(nn.LogSoftMax())
-    w = lg.ones(data.target_size)
-    w[0] = 0
-    criterion = nn.ClassNLLCriterion(w)
-    criterion.sizeAverage = False
-    return model, criterion
-
-
-criterion = None   # the Lua's global, which make_generator assigns
