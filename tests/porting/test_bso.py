@@ -173,3 +173,60 @@ def test_bso_training_runs_on_cuda_as_the_lua_runs_with_gpuid(tmp_path):
     opt = run_main(tmp_path, [3, 4], epochs=3, gpuid=0, layer_etas='0.2,0.2,0.2')
     assert B.params[0].type() == 'torch.CudaTensor' and B.context_proto.type() == 'torch.CudaTensor'
     assert all(math.isfinite(x) for x in opt.train_perf)
+
+
+def test_constrained_word_ordering_trains_and_its_search_only_permutes_the_source(tmp_path):
+    """-con wo -predcon wo: ConMarginBatchBeamSearcher with WOStateDisqualifier in training and in eval (the
+    fixed-length search); every prediction the constrained search makes uses exactly the source's words."""
+    opt = run_main(tmp_path, [3, 4, 3, 4], epochs=8, con='wo', predcon='wo', layer_etas='0.2,0.2,0.2')
+    assert opt.train_perf[-1] < 0.6 * opt.train_perf[0]
+    assert all(math.isfinite(v) and v <= 0 for v in opt.val_perf) and min(opt.val_perf) < 0   # -bleu, some > 0
+
+    from tests.porting.bso.con_margin_beam_searcher import ConMarginBatchBeamSearcher
+    from tests.porting.bso.state_disq import WOStateDisqualifier
+    d = B.valid_data[1]
+    target, source, batch_l, source_l = d[0], d[3], d[4], d[6]
+    K, V = 3, B.valid_data.target_size
+    rnn_state_enc, context = B.fwd_prop_enc(source, source_l, batch_l, False)
+    beam_dec, beam_scorer = B.decoder_clones_g[-1], B.generator_clones_g[-1]
+    beam_dec.evaluate()
+    beam_scorer.evaluate()
+    mbbs = ConMarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, False)
+    mbbs.initSearch(K, batch_l, rnn_state_enc[source_l - 1], target, 2, opt.num_layers)
+    beam_ctx = lg.zeros(K * batch_l, source_l, opt.rnn_size)
+    inps = lg.LongTensor(K * batch_l).fill(0)
+    masks, idxs = lg.Tensor(batch_l * K * V), lg.LongTensor(batch_l * source_l)
+    disqs = {}
+    for n in range(batch_l):
+        lg.repeatTensor(beam_ctx.sub(n * K, (n + 1) * K - 1), context.sub(n, n), K, 1, 1)
+        inps[n * K] = target[0][n]
+        disqs[n] = WOStateDisqualifier(source.select(1, n), K, V, masks.sub(n * K * V, (n + 1) * K * V - 1),
+                                       idxs.sub(n * source_l, (n + 1) * source_l - 1))
+    best = mbbs.evalFixedLengthSearch(inps, beam_ctx, beam_dec, beam_scorer, source_l, disqs)
+    for n in range(batch_l):
+        words, pred = [], best[n]
+        while pred['prev'] is not None:
+            words.append(pred['val'])
+            pred = pred['prev']
+        assert sorted(words) == sorted(source.select(1, n).totable())
+        for hyp in mbbs.pred_pfxs[n]:   # the whole final beam, not only its best
+            words, p = [], hyp
+            while p['prev'] is not None:
+                words.append(p['val'])
+                p = p['prev']
+            assert sorted(words) == sorted(source.select(1, n).totable())
+
+
+def test_a_table_entry_cleared_while_pairs_walks_it_must_walk_a_copy_in_python():
+    """state_disq.lua's updateStates sets `self.word_bag[w] = nil` inside `for w, b in pairs(self.word_bag)`:
+    Lua allows clearing a field during traversal; Python's dict refuses to change size under its iterator."""
+    bag = {5: True, 6: True, 7: True}
+    with pytest.raises(RuntimeError, match='changed size during iteration'):
+        for w in bag:
+            if w == 5:
+                del bag[w]
+    bag = {5: True, 6: True, 7: True}
+    for w in list(bag):
+        if w != 6:
+            del bag[w]
+    assert bag == {6: True}

@@ -1,5 +1,5 @@
 """BSO's bso_train.lua: beam-search optimisation of a seq2seq-attn model. fwd_prop_enc, fwd_prop_dec,
-fwd_prop_spliced_dec, merge_backprop, train (with its global train_batch), unconstrained_eval and main.
+fwd_prop_spliced_dec, merge_backprop, train (with its global train_batch), eval, unconstrained_eval and main.
 
 Edits beyond Lua syntax and 0-based indices:
 - the options come as a SimpleNamespace to main(opt) (torch.CmdLine's parse of the command line left out);
@@ -10,8 +10,8 @@ Edits beyond Lua syntax and 0-based indices:
   ``last_resets[n]`` keeps the Lua's value, the number of steps up to the reset (``t + 1`` here), so the loop
   ``for t2 = t, last_resets[n]+1, -1`` is ``range(t, last_resets[n] - 1, -1)``.
 - ``generator.modules[2] = nil`` (dropping the LogSoftMax) is ``del generator.modules[1]``.
-- eval (the constrained evaluation of -predcon) and the -con path (con_margin_beam_searcher.lua,
-  state_disq.lua) are not ported; train calls unconstrained_eval, as the Lua does with -predcon "".
+- the -con sr / -predcon sr branches (LabeledSRStateDisqualifier, the dependency-parsing constraint) are left
+  out with state_disq.lua's SR half, and with them main's src_dict/targ_dict reading and dep_label_idxs.
 """
 import math
 
@@ -19,8 +19,10 @@ import legonn as lg
 from . import model_utils as MU
 from .bleu import get_bleu, get_ngram_prec
 from .data import data
+from .con_margin_beam_searcher import ConMarginBatchBeamSearcher
 from .margin_beam_searcher import MarginBatchBeamSearcher
 from .models import make_generator, make_lstm, make_sd_lstm_dec
+from .state_disq import WOStateDisqualifier
 
 opt = None
 # the Lua's globals that main, train and get_layer set
@@ -28,7 +30,7 @@ encoder = decoder = generator = criterion = layers = None
 word_vecs_enc = word_vecs_dec = decoder_attn = None
 params = grad_params = layer_etas = None
 train_data = valid_data = None
-context_proto = beam_context_proto = pred_pfx_proto = inp_proto = None
+context_proto = beam_context_proto = pred_pfx_proto = inp_proto = mask_proto = disq_idx_proto = None
 encoder_clones = decoder_clones_g = decoder_clones_p = generator_clones_g = generator_clones_p = None
 init_fwd_enc = init_bwd_enc = init_fwd_dec_p = init_bwd_dec_p = init_fwd_dec_g = init_bwd_dec_g = None
 extra_room = None
@@ -149,6 +151,7 @@ def merge_backprop(ctx, target, batch_l, target_l, target_w, gold_rnn_state_dec,
 
 def train(train_data, valid_data):
     global params, grad_params, context_proto, beam_context_proto, extra_room, pred_pfx_proto, inp_proto
+    global mask_proto, disq_idx_proto
     global decoder_clones_g, decoder_clones_p, encoder_clones, generator_clones_g, generator_clones_p
     global init_fwd_enc, init_bwd_enc, init_fwd_dec_p, init_bwd_dec_p, init_fwd_dec_g, init_bwd_dec_g
     timer = lg.Timer()
@@ -210,6 +213,9 @@ def train(train_data, valid_data):
     batch_delts_proto = lg.zeros(opt.max_batch_l)
     batch_losses_proto = lg.zeros(opt.max_batch_l)
     dropout_proto = lg.Tensor(opt.max_batch_l * opt.max_sent_l * opt.num_layers * opt.rnn_size)
+    if opt.con != '' or opt.predcon != '':
+        mask_proto = lg.Tensor(opt.max_batch_l * opt.max_beam_size * valid_data.target_size)
+        disq_idx_proto = lg.LongTensor(opt.max_batch_l * opt.max_sent_l)
 
     # clone encoder/decoder up to max source/target length
     decoder_clones_g = MU.clone_many_times(decoder, opt.max_sent_l + 1)
@@ -244,6 +250,9 @@ def train(train_data, valid_data):
         batch_losses_proto = batch_losses_proto.cuda()
         beam_context_proto = beam_context_proto.cuda()
         dropout_proto = dropout_proto.cuda()
+        if opt.con != '' or opt.predcon != '':
+            mask_proto = mask_proto.cuda()
+            disq_idx_proto = disq_idx_proto.cuda()
 
     init_fwd_enc = []
     init_bwd_enc = []
@@ -297,7 +306,10 @@ def train(train_data, valid_data):
         start_time = timer.time()['real']
         num_words_target = 0
         num_words_source = 0
-        mbbs = MarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, opt.gpuid >= 0)
+        if opt.con != '':
+            mbbs = ConMarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, opt.gpuid >= 0)
+        else:
+            mbbs = MarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, opt.gpuid >= 0)
 
         # set up beam decoder to index mbbs's noise
         synch_count = 0
@@ -341,14 +353,21 @@ def train(train_data, valid_data):
             mbbs.initSearch(opt.beam_size, batch_l, gold_rnn_state_dec[-1], target, target_l, opt.num_layers)
             beam_ctx = beam_context_proto[0:opt.beam_size * batch_l, 0:source_l]
             inps = inp_proto.sub(0, batch_l * opt.beam_size - 1)
+            V = valid_data.target_size
             disqs = None
+            if opt.con != '':
+                disqs = {}
             for n in range(batch_l):
                 lg.repeatTensor(beam_ctx.sub(n * opt.beam_size, (n + 1) * opt.beam_size - 1),
                                 context.sub(n, n), opt.beam_size, 1, 1)
                 inps[n * opt.beam_size] = target[0][n]
+                if opt.con == 'wo':
+                    disqs[n] = WOStateDisqualifier(
+                        source.select(1, n), opt.beam_size, V,
+                        mask_proto.sub(n * opt.beam_size * V, (n + 1) * opt.beam_size * V - 1),
+                        disq_idx_proto.sub(n * source_l, (n + 1) * source_l - 1))
 
             drnn_state_enc = MU.reset_state(init_bwd_enc, batch_l, 0)   # gradients wrt enc timesteps
-            V = valid_data.target_size
             step_delts = step_delt_proto.sub(0, batch_l * V - 1).view(batch_l, V)
             preds = pred_pfx_proto.sub(0, target_l - 2, 0, batch_l - 1)
             wrongs = wrong_proto.sub(0, (target_l - 1) * batch_l - 1).view(target_l - 1, batch_l)
@@ -437,7 +456,9 @@ def train(train_data, valid_data):
 
             # Shrink norm and update params
             param_norm = 0
-            shrinkage = opt.max_grad_norm / grad_norm
+            # a batch without a margin violation has no gradient: Lua's x/0 is inf, Python's a ZeroDivisionError
+            # (docs/porting.md's `1/0` row)
+            shrinkage = opt.max_grad_norm / grad_norm if grad_norm != 0 else math.inf
             for j in range(len(grad_params)):
                 if shrinkage < 1:
                     grad_params[j].mul(shrinkage)
@@ -476,7 +497,10 @@ def train(train_data, valid_data):
         train_score = total_loss / total_nonzeros
         print('Train', train_score)
         opt.train_perf.append(train_score)
-        score = unconstrained_eval(valid_data)
+        if opt.predcon == '':
+            score = unconstrained_eval(valid_data)
+        else:
+            score = eval(valid_data)
         opt.val_perf.append(-score)
         # clean and save models
         savefile = '%s_epoch%d_%.2f.t7' % (opt.savefile, epoch, score)
@@ -494,6 +518,91 @@ def train(train_data, valid_data):
                         optStates[j]['var'].zero()
                         optStates[j]['std'].zero()
                 print('beam size now', opt.beam_size)
+
+
+def eval(data):
+    print("eval'ing with beam size", opt.beam_size)
+    START, END = 2, 3
+    ngram_crct = lg.zeros(4)
+    ngram_total = lg.zeros(4)
+    total_gold_l, total_pred_l = 0, 0
+    if opt.predcon != '':
+        mbbs = ConMarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, opt.gpuid >= 0)
+    else:
+        mbbs = MarginBatchBeamSearcher(opt.rnn_size, 2 * opt.num_layers + 1, opt.gpuid >= 0)
+    for i in range(data.size()):
+        d = data[i]
+        target, target_out, nonzeros, source = d[0], d[1], d[2], d[3]
+        batch_l, target_l, source_l, target_w = d[4], d[5], d[6], d[7]
+        if opt.ignore_eos:
+            target_l = target_l - 1
+            target_w.add(-1)
+        # the Lua's `if opt.sr ~= ""`: opt has no field sr, and nil ~= "" holds
+        if getattr(opt, 'sr', None) != '':
+            max_len = 2 * source_l if opt.predcon == 'sr' else source_l + 1
+        else:
+            max_len = opt.max_sent_l + opt.extra_room
+        # fwd prop encoder
+        rnn_state_enc, context = fwd_prop_enc(source, source_l, batch_l, False)   # train=false
+        # now beam search
+        beam_dec = decoder_clones_g[-1]
+        beam_dec.evaluate()
+        beam_scorer = generator_clones_g[-1]
+        beam_scorer.evaluate()
+
+        mbbs.initSearch(opt.beam_size, batch_l, rnn_state_enc[source_l - 1], target, target_l, opt.num_layers)
+        beam_ctx = beam_context_proto[0:opt.beam_size * batch_l, 0:source_l]
+        inps = inp_proto.sub(0, opt.beam_size * batch_l - 1)
+        disqs = None
+        if opt.predcon != '':
+            disqs = {}
+        for n in range(batch_l):
+            lg.repeatTensor(beam_ctx.sub(n * opt.beam_size, (n + 1) * opt.beam_size - 1), context.sub(n, n),
+                            opt.beam_size, 1, 1)
+            inps[n * opt.beam_size] = target[0][n]
+            if opt.predcon == 'wo':
+                disqs[n] = WOStateDisqualifier(
+                    source.select(1, n), opt.beam_size, valid_data.target_size,
+                    mask_proto.sub(n * opt.beam_size * valid_data.target_size,
+                                   (n + 1) * opt.beam_size * valid_data.target_size - 1),
+                    disq_idx_proto.sub(n * source_l, (n + 1) * source_l - 1))
+        if opt.predcon != '':
+            batch_preds = mbbs.evalFixedLengthSearch(inps, beam_ctx, beam_dec, beam_scorer, max_len - 1, disqs)
+        else:
+            batch_preds = mbbs.evalSearch(inps, beam_ctx, beam_dec, beam_scorer, max_len - 1, END)
+
+        for n in range(batch_l):
+            actual_len_with_end = int(target_w[n])
+            pred = batch_preds[n]
+            predTensor = pred_pfx_proto.sub(0, max_len - 1, 0, 0)
+            ptr = max_len   # the Lua's position, from 1
+            while True:
+                predTensor[ptr - 1][0] = pred['val']
+                ptr = ptr - 1
+                pred = pred['prev']
+                if pred is None:
+                    break
+            actualPred = predTensor.sub(ptr, max_len - 1)
+            assert opt.predcon == '' or ptr == 0
+            assert actualPred[0][0] == START
+            # but don't subtract last thing in case we don't find and EOS
+            pred_sent = actualPred.sub(1, actualPred.size(0) - 1).squeeze(1).totable()
+            gold_sent = target.sub(1, actual_len_with_end, n, n).squeeze(1).totable()
+            prec = get_ngram_prec(pred_sent, gold_sent, 4)
+            for ii in range(4):
+                ngram_crct[ii] = ngram_crct[ii] + prec[ii + 1][1]
+                ngram_total[ii] = ngram_total[ii] + prec[ii + 1][0]
+            # we'll ignore start but not end token in determining length
+            total_gold_l = total_gold_l + actual_len_with_end
+            total_pred_l = total_pred_l + actualPred.size(0) - 1
+    ngram_crct.cdiv(ngram_total)
+    print('Accs', ngram_crct[0], ngram_crct[1], ngram_crct[2], ngram_crct[3])
+    ngram_crct.log()
+    bp = math.exp(1 - max(1, total_gold_l / total_pred_l))   # brevity penalty
+    print('bp', bp)
+    bleu = bp * math.exp(ngram_crct.sum() / 4)
+    print('bleu', bleu)
+    return bleu
 
 
 def unconstrained_eval(data):
