@@ -170,7 +170,7 @@ def test_a_tensor_compared_with_a_number_is_element_wise_where_lua_says_false():
 
 @pytest.mark.gpu
 def test_bso_training_runs_on_cuda_as_the_lua_runs_with_gpuid(tmp_path):
-    opt = run_main(tmp_path, [3, 4], epochs=3, gpuid=0, layer_etas='0.2,0.2,0.2')
+    opt = run_main(tmp_path, [3, 4], epochs=3, gpuid=1, layer_etas='0.2,0.2,0.2')
     assert B.params[0].type() == 'torch.CudaTensor' and B.context_proto.type() == 'torch.CudaTensor'
     assert all(math.isfinite(x) for x in opt.train_perf)
 
@@ -230,3 +230,35 @@ def test_a_table_entry_cleared_while_pairs_walks_it_must_walk_a_copy_in_python()
         if w != 6:
             del bag[w]
     assert bag == {6: True}
+
+
+def write_dicts(tmp_path, vocab):
+    names = ['<blank>', '<unk>', '<s>', '</s>'] + ['w%d' % w for w in range(FIRST_WORD, vocab + 1)]
+    text = ''.join('%s %d\n' % (w, i + 1) for i, w in enumerate(names))
+    for name in ('src', 'targ'):
+        (tmp_path / ('wo.%s.dict' % name)).write_text(text)
+    return names
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('con', ['', 'wo'])
+def test_predict_reads_the_checkpoint_and_writes_a_prediction_per_source_line(tmp_path, con):
+    """predict.lua (GPU only, as the Lua: see predict.py) on the checkpoint bso_train.lua saves after its last
+    epoch: with -con wo every prediction is a permutation of its source line's words."""
+    from tests.porting.bso import predict
+    run_main(tmp_path, [3, 4], epochs=2, save_after=2, gpuid=1, layer_etas='0.2,0.2,0.2')
+    names = write_dicts(tmp_path, 10)
+    lines = ['w9 w5 w7', 'w6 w10 w8 w5']
+    (tmp_path / 'src.txt').write_text(''.join(line + '\n' for line in lines))
+    model = next(tmp_path.glob('bso_epoch2_*.t7'))
+    predict.main(types.SimpleNamespace(
+        model=str(model), src_file=str(tmp_path / 'src.txt'), targ_file='', output_file=str(tmp_path / 'pred.txt'),
+        val_data_file=str(tmp_path / 'valid.hdf5'), src_dict=str(tmp_path / 'wo.src.dict'),
+        targ_dict=str(tmp_path / 'wo.targ.dict'), fixed=False, con=con, clean=False, beam_size=3, max_sent_l=12,
+        gpuid=1))
+    preds = (tmp_path / 'pred.txt').read_text().splitlines()
+    assert len(preds) == 2
+    for line, pred in zip(lines, preds):
+        assert all(w in names for w in pred.split())
+        if con == 'wo':
+            assert sorted(pred.split()) == sorted(line.split())

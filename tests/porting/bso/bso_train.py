@@ -3,7 +3,8 @@ fwd_prop_spliced_dec, merge_backprop, train (with its global train_batch), eval,
 
 Edits beyond Lua syntax and 0-based indices:
 - the options come as a SimpleNamespace to main(opt) (torch.CmdLine's parse of the command line left out);
-  checkpoints hold ``vars(opt)``.
+  checkpoints hold ``vars(opt)``; ``cutorch.setDevice(opt.gpuid)`` is given ``opt.gpuid - 1`` (legonn's devices
+  count from 0: docs/porting.md's cutorch row).
 - time steps count from 0: the clones, ``target[t]`` and the state tables' keys (the Lua's initial state at key
   0 is at key -1, reset_state's ``t == 0`` is ``t == -1``); target_w and target_l stay lengths, so the Lua's
   ``t <= target_w[n] - 1`` is ``t < target_w[n] - 1`` and its time ``penult = target_w[n]`` is ``penult - 1``.
@@ -16,6 +17,7 @@ Edits beyond Lua syntax and 0-based indices:
 import math
 
 import legonn as lg
+from legonn import cutorch
 from . import model_utils as MU
 from .bleu import get_bleu, get_ngram_prec
 from .data import data
@@ -671,6 +673,10 @@ def main(options):
     # parse input params
     opt = options
     lg.manualSeed(opt.seed)
+    if opt.gpuid >= 0:
+        print('using CUDA on GPU ' + str(opt.gpuid) + '...')
+        cutorch.setDevice(opt.gpuid - 1)   # cutorch's devices count from 1, legonn's from 0
+        cutorch.manualSeed(opt.seed)
     # Create the data loader class.
     print('loading data...')
     train_data = data(opt, opt.data_file)

@@ -2,8 +2,8 @@
 reordered so the state table is contiguous), make_decoder_attn and make_generator (seq2seq-attn's
 make_generator, imported from tests/porting/seq2seq_attn.py: the same lines; the Lua's global criterion is
 bso_train.py's). ``nn.Module:reuseMem`` and ``setReuse`` are the two methods tests/porting/im2markup.py ports
-(installed on nn.Module by the tests' fixture, as the Lua adds them to nn.Module). make_lstm2 is not ported:
-bso_train.lua comments its only call out."""
+(installed on nn.Module by the tests' fixture, as the Lua adds them to nn.Module). make_lstm2 (predict.lua's
+decoder: make_sd_lstm_dec's graph with nn.Dropout) is ported after make_lstm."""
 from legonn import nn
 from tests.porting.seq2seq_attn import make_generator  # noqa: F401  (the same Lua lines)
 from .SynchedDropout import SynchedDropout
@@ -76,6 +76,80 @@ def make_lstm(data, opt, model):
         decoder_attn = make_decoder_attn(data, opt)
         decoder_attn.name = 'decoder_attn'
         attn_out = decoder_attn([top_h, inputs[offset - 1]])
+        if dropout > 0:
+            attn_out = nn.Dropout(dropout, None, False)(attn_out)
+        outputs.append(attn_out)
+    return nn.gModule(inputs, outputs)
+
+
+# just changes order of inputs so don't have to move stuff around during training
+def make_lstm2(data, opt, model):
+    assert model == 'enc' or model == 'dec'
+    name = '_' + model
+    dropout = opt.dropout or 0
+    n = opt.num_layers
+    rnn_size = opt.rnn_size
+    input_size = opt.word_vec_size
+    offset = 0
+    # there will be 2*n+3 inputs
+    inputs = []
+    inputs.append(nn.Identity()())   # x (batch_size x max_word_l)
+    if model == 'dec':
+        offset = 1
+        inputs.append(nn.Identity()())   # all context (batch_size x source_l x rnn_size)
+    for L in range(1, n + 1):
+        inputs.append(nn.Identity()())   # prev_c[L]
+        inputs.append(nn.Identity()())   # prev_h[L]
+    if model == 'dec':
+        inputs.append(nn.Identity()())   # prev context attn (batch_size x rnn_size)
+    outputs = []
+    for L in range(1, n + 1):
+        # c,h from previous timesteps
+        prev_c = inputs[L * 2 + offset - 1]
+        prev_h = inputs[L * 2 + 1 + offset - 1]
+        # the input to this layer
+        if L == 1:
+            if model == 'enc':
+                word_vecs = nn.LookupTable(data.source_size, input_size)
+            else:
+                word_vecs = nn.LookupTable(data.target_size, input_size)
+            word_vecs.name = 'word_vecs' + name
+            x = word_vecs(inputs[0])   # batch_size x word_vec_size
+            input_size_L = input_size
+            if model == 'dec':
+                x = nn.JoinTable(1)([x, inputs[-1]])   # batch_size x (word_vec_size + rnn_size)
+                input_size_L = input_size + rnn_size
+        else:
+            x = outputs[(L - 1) * 2 - 1]
+            input_size_L = rnn_size
+            if dropout > 0:
+                x = nn.Dropout(dropout, None, False)(x)
+        # evaluate the input sums at once for efficiency
+        i2h = nn.Linear(input_size_L, 4 * rnn_size).reuseMem()(x)
+        h2h = LinearNoBias(rnn_size, 4 * rnn_size).reuseMem()(prev_h)
+        all_input_sums = nn.CAddTable()([i2h, h2h])
+        reshaped = nn.Reshape(4, rnn_size)(all_input_sums)
+        n1, n2, n3, n4 = nn.SplitTable(1)(reshaped).split(4)
+        # decode the gates
+        in_gate = nn.Sigmoid().reuseMem()(n1)
+        forget_gate = nn.Sigmoid().reuseMem()(n2)
+        out_gate = nn.Sigmoid().reuseMem()(n3)
+        # decode the write inputs
+        in_transform = nn.Tanh().reuseMem()(n4)
+        # perform the LSTM update
+        next_c = nn.CAddTable()([
+            nn.CMulTable()([forget_gate, prev_c]),
+            nn.CMulTable()([in_gate, in_transform])
+        ])
+        # gated cells form the output
+        next_h = nn.CMulTable()([out_gate, nn.Tanh().reuseMem()(next_c)])
+        outputs.append(next_c)
+        outputs.append(next_h)
+    if model == 'dec':
+        top_h = outputs[-1]
+        decoder_attn = make_decoder_attn(data, opt)
+        decoder_attn.name = 'decoder_attn'
+        attn_out = decoder_attn([top_h, inputs[1]])
         if dropout > 0:
             attn_out = nn.Dropout(dropout, None, False)(attn_out)
         outputs.append(attn_out)
