@@ -6,9 +6,9 @@ Ported: data.lua, util.lua (LinearNoBias: imported from tests/porting/im2markup.
 model_utils.lua (clone_many_times imported from the im2markup port, the same function from learning_to_execute),
 models.lua (make_lstm, make_lstm2, make_sd_lstm_dec, make_decoder_attn, make_generator; reuseMem/setReuse are
 im2markup's port of the same two methods), SynchedDropout.lua, bleu.lua, margin_beam_searcher.lua,
-con_margin_beam_searcher.lua, state_disq.lua's WOStateDisqualifier, bso_train.lua (its functions, train with train_batch, eval,
-unconstrained_eval and main) and predict.lua (main; the options come as a SimpleNamespace instead of
-torch.CmdLine's parse).
+con_margin_beam_searcher.lua, state_disq.lua's WOStateDisqualifier, bso_train.lua (its functions, train with
+train_batch, eval, unconstrained_eval and main) and predict.lua (main; the options come as a SimpleNamespace
+instead of torch.CmdLine's parse).
 
 Not ported: state_disq.lua's LabeledSRStateDisqualifier, dep_labels and get_dep_label_idxs (the shift-reduce
 constraint of the dependency-parsing experiments, over a parser's Stanford labels), with bso_train.lua's
