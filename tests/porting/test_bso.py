@@ -262,3 +262,28 @@ def test_predict_reads_the_checkpoint_and_writes_a_prediction_per_source_line(tm
         assert all(w in names for w in pred.split())
         if con == 'wo':
             assert sorted(pred.split()) == sorted(line.split())
+
+
+def test_pretraining_lowers_perplexity_and_bso_starts_from_its_checkpoint(tmp_path):
+    """README's pipeline: pretrain.lua (word-level cross-entropy over make_lstm/make_lstm2), then bso_train.lua
+    -train_from its checkpoint (the LogSoftMax dropped, the flat parameters copied into the SynchedDropout
+    decoder): the validation perplexity falls, BSO starts from exactly the saved parameters, and its margin
+    loss falls from there."""
+    from tests.porting.bso import pretrain
+    rng = np.random.RandomState(0)
+    write_order_task(tmp_path / 'train.hdf5', rng, 10, [3, 4, 3, 4], 3)
+    write_order_task(tmp_path / 'valid.hdf5', rng, 10, [3, 4, 3, 4], 3)
+    common = dict(data_file=str(tmp_path / 'train.hdf5'), val_data_file=str(tmp_path / 'valid.hdf5'),
+                  pre_word_vecs_enc='', pre_word_vecs_dec='', layer_etas='0.2,0.2,0.2', dropout=0.1)
+    popt = options(**common, savefile=str(tmp_path / 'pt'), epochs=6, save_after=6)
+    pretrain.main(popt)
+    assert popt.val_perf[-1] < 0.7 * popt.val_perf[0]
+    checkpoint = next(tmp_path.glob('pt_epoch6_*.t7'))
+
+    B.main(options(**common, savefile=str(tmp_path / 'a'), epochs=0, train_from=str(checkpoint)))
+    saved = lg.load(str(checkpoint))[0]
+    for j in range(3):
+        np.testing.assert_array_equal(B.params[j].numpy(), saved[j].getParameters()[0].numpy())
+    warm = options(**common, savefile=str(tmp_path / 'b'), epochs=6, train_from=str(checkpoint))
+    B.main(warm)
+    assert warm.train_perf[-1] < 0.6 * warm.train_perf[0]
