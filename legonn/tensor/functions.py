@@ -437,8 +437,10 @@ def _copied_into(result, value, name):
     Torch7's "invalid arguments")."""
     result = as_tensor(result)
     if type(result) is not type(value):
-        raise TypeError(f"legonn.{name}: the result and x must be of one type: a {result._typename} result where "
-                        f"the result is a {value._typename}")
+        # name what the function computes: for an indices result (topk, max, min, sort) that is a LongTensor,
+        # not x's type (BSO's `torch.LongTensor():cuda()` indices for topk read "where the result is")
+        raise TypeError(f"legonn.{name}: the result and what it computes must be of one type: a "
+                        f"{result._typename} result given where legonn.{name} computes a {value._typename}")
     return result.resize(tuple(value.size())).copy(value)
 
 

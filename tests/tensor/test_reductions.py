@@ -166,6 +166,17 @@ def test_result_form_writes_the_reduction_into_the_result(data):
         lg.FloatTensor().sum(x, 0)
 
 
+def test_an_indices_result_of_another_type_is_refused_naming_the_type_computed():
+    """harvardnlp/BSO's margin_beam_searcher.lua hands topk `torch.LongTensor():cuda()` (a CudaTensor) for its
+    indices, which cutorch's topk refuses (its indices are CudaLongTensors): the error names the type topk
+    computes for that result, not a sentence about x."""
+    values, indices = lg.FloatTensor(), lg.FloatTensor()
+    with pytest.raises(TypeError, match=r'a legonn.FloatTensor result given where legonn.topk computes a '
+                                        r'legonn.LongTensor'):
+        lg.topk(values, indices, lg.FloatTensor([3, 1, 2]), 2, 0, True)
+    assert lg.topk(values, lg.LongTensor(), lg.FloatTensor([3, 1, 2]), 2, 0, True)[0].tolist() == [3, 2]
+
+
 def _float_reductions_accumulate_in_double(make):
     x = make([1e8, 1, -1e8])
     assert x.sum() == 1 and x.mean() == pytest.approx(1 / 3, rel=1e-15)
