@@ -181,3 +181,18 @@ def test_run_sr_trains_and_the_content_loss_falls(folder, tmp_path):
     assert len(record2) == 2
     assert np.mean([r[2] for r in record2]) < np.mean(mse[:2])
     assert os.path.exists(models + 'resumed_adversarial_G_1')
+
+
+def test_environment_overrides_the_options(monkeypatch):
+    """run_sr.lua's ``tonumber(os.getenv(k)) or os.getenv(k) or opt[k]``: numbers read as numbers, other text as
+    text (an empty variable too: Lua's ``or`` only passes over nil), unset names keep their defaults."""
+    for k in run_sr.DEFAULTS:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv('batchSize', '4')
+    monkeypatch.setenv('lr', '2e-4')
+    monkeypatch.setenv('name', 'x')
+    monkeypatch.setenv('model_folder', '')
+    opt = run_sr.environment(dict(run_sr.DEFAULTS))
+    assert opt['batchSize'] == 4 and isinstance(opt['batchSize'], int)
+    assert opt['lr'] == 2e-4 and opt['name'] == 'x' and opt['model_folder'] == ''
+    assert opt['niter'] == 250 and opt['ntrain'] == math.inf

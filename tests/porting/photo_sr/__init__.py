@@ -2,7 +2,7 @@
 harryyang.hk, kept for this translation) ported line by line onto legonn, one Python file per Lua file under the
 Lua file's name (``weight-init.lua`` is weight_init.py); tests/porting/test_photo_sr.py runs it.
 
-Ported: adversarial_G.lua, adversarial_D.lua, weight-init.lua, util.lua, data/data.lua (reedscot/icml2016's port of
+Ported: adversarial_G.lua, adversarial_D.lua, weight-init.lua, util.lua (MGANs' util.lua, imported), data/data.lua (reedscot/icml2016's port of
 dcgan.torch's data.lua, subclassed: this one knows a single donkey file and takes no dataset name),
 data/dataset.lua (soumith/imagenet-multiGPU.torch's dataLoader, imported from its port and subclassed: this repo's
 ``sample`` returns the high- and low-resolution batches, its ``tableToOutput`` builds both),

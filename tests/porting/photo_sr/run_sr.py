@@ -15,6 +15,7 @@ from tests.porting.photo_sr import util
 from tests.porting.photo_sr.adversarial_D import createModelD as D
 from tests.porting.photo_sr.adversarial_G import createModel as G
 from tests.porting.photo_sr.data.data import data as DataLoader
+from tests.porting.neural_vqa_attention.train import tonumber  # Lua's tonumber of a variable
 from tests.porting.photo_sr.weight_init import w_init
 
 DEFAULTS = dict(
@@ -34,17 +35,11 @@ DEFAULTS = dict(
 
 
 def environment(opt):
-    """``for k,v in pairs(opt) do opt[k] = tonumber(os.getenv(k)) or os.getenv(k) or opt[k] end``"""
+    """``for k,v in pairs(opt) do opt[k] = tonumber(os.getenv(k)) or os.getenv(k) or opt[k] end`` (an empty variable
+    is a string Lua keeps: ``is not None`` where Lua's ``or`` tests for nil)."""
     for k, v in opt.items():
-        env = os.getenv(k)
-        if env is not None:
-            try:
-                opt[k] = int(env)
-            except ValueError:
-                try:
-                    opt[k] = float(env)
-                except ValueError:
-                    opt[k] = env
+        n = tonumber(os.getenv(k))
+        opt[k] = n if n is not None else (os.getenv(k) if os.getenv(k) is not None else opt[k])
     return opt
 
 
