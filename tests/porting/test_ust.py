@@ -149,6 +149,34 @@ def test_mask_feature_wct_colours_each_region_by_its_style():
         np.testing.assert_allclose(covariance(lg.Tensor(flat)), covariance(style.view(3, -1)), rtol=5e-3, atol=5e-3)
 
 
+def test_swap_of_a_feature_onto_itself_keeps_each_patch_then_colours():
+    """test_wct.lua's feature_swap_whiten(f, f): every whitened patch's best match is itself (the encoder divides
+    the style patches alone by their norms), so the swap gives back each pixel's whitened value averaged over the
+    3 x 3 patches covering it, through the decoder's biases b and b': (count * w + b) / (count + b'); colouring with
+    f's own covariance and mean follows. NumPy computes the same from the same seed's biases."""
+    test_wct.opt = {'gpu': -1, 'patchSize': 3, 'patchStride': 1}
+    C, H, W = 4, 5, 6
+    f = features(C, H, W, 12)
+    lg.manualSeed(7)
+    out = np.asarray(test_wct.feature_swap_whiten(f.clone(), f.clone()).double().numpy())
+    lg.manualSeed(7)  # the same draws: the two SpatialFullConvolutions' initial biases
+    _, dec = NonparametricPatchAutoencoderFactory.buildAutoencoder(lg.zeros(C, H, W), 3, 1, False, False, True)
+    b = np.asarray(dec.get(0).get(0).bias.double().numpy()).reshape(C, 1, 1)
+    b1 = float(dec.get(0).get(1).get(2).bias[0])
+
+    a = np.asarray(f.view(C, -1).double().numpy())
+    m = a.mean(1, keepdims=True)
+    e, v = np.linalg.eigh((a - m) @ (a - m).T / (H * W - 1))
+    white = (v @ np.diag(e ** -0.5) @ v.T @ (a - m)).reshape(C, H, W)
+    count = np.zeros((H, W))
+    for h in range(H - 2):
+        for w in range(W - 2):
+            count[h:h + 3, w:w + 3] += 1
+    latent = ((count * white + b) / (count + b1)).reshape(C, -1)
+    expected = (v @ np.diag(e ** 0.5) @ v.T @ latent + m).reshape(C, H, W)
+    np.testing.assert_allclose(out, expected, rtol=2e-3, atol=2e-3)
+
+
 # --- lib/NonparametricPatchAutoencoderFactory.lua ---------------------------------------------------------------------
 
 def test_patches_copied_one_by_one_equal_style_swaps_unfold():
