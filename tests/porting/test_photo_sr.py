@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import image, nn
+from legonn import image
 from tests.porting.photo_sr import run_resume, run_sr, run_test, util
 from tests.porting.photo_sr.adversarial_D import createModelD
 from tests.porting.photo_sr.adversarial_G import createModel

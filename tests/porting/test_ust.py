@@ -211,7 +211,7 @@ def test_swap_decoder_keeps_its_bias():
     np.testing.assert_allclose(np.asarray(out.numpy()), np.asarray(want.numpy()), rtol=1e-4, atol=1e-5)
 
 
-# --- the scripts' main chunks ------------------------------------------------------------------------------------------
+# --- the scripts' main chunks -----------------------------------------------------------------------------------
 
 def common(models, tmp_path):
     return models + ['-gpu', '-1', '-contentSize', '32', '-styleSize', '32', '-outputDir', str(tmp_path / 'out'),
