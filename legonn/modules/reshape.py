@@ -48,12 +48,15 @@ class View(Module):
         self.resetSize(*sizes)
 
     def resetSize(self, *sizes):
-        sizes = _sizes('View', sizes)
+        raw, sizes = sizes, _sizes('View', sizes)
         if any(n < -1 for n in sizes) or sizes.count(-1) > 1:
             raise ValueError(f"View: sizes must be non-negative with at most one -1, got {sizes}")
         # a LongStorage, as View.lua's (resetSize, lines 5-7), which Torch7 code edits in place between batches
-        # (struct-attn's set_size_parser: `view.size[1] = n` with `view.numElements`); forward reads it each call
-        self.size = LongStorage(list(sizes))
+        # (struct-attn's set_size_parser: `view.size[1] = n` with `view.numElements`); forward reads it each call.
+        # One LongStorage given is kept itself, as View.lua's `self.size = select(1, ...)`: the caller's later edits
+        # of it reach this View
+        given = raw[0] if len(raw) == 1 and isinstance(raw[0], LongStorage) else None
+        self.size = given if given is not None else LongStorage(list(sizes))
         self.numElements = 1
         for n in sizes:
             if n != -1:

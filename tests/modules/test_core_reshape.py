@@ -75,6 +75,20 @@ def test_view_sizes_edited_in_place_resize_the_view():
     assert repr(m) == 'nn.View(2x3x4)'
 
 
+def test_view_keeps_the_long_storage_it_is_given():
+    """View.lua's resetSize keeps one LongStorage argument itself (`self.size = select(1, ...)`), so the
+    caller's later edit of that storage reshapes the View; sizes given any other way are a storage of its own."""
+    sizes = lg.LongStorage([2, 6])
+    m = nn.View(sizes)
+    assert m.size is sizes
+    sizes[0], sizes[1] = 3, 4
+    assert m.forward(lg.randn(12)).size() == (3, 4)
+    listed = [2, 6]
+    other = nn.View(listed)
+    listed[0] = 3
+    assert list(other.size) == [2, 6] and other.size is not sizes
+
+
 def test_view_of_non_contiguous_input_copies():
     x = lg.rand(3, 4).t()
     y = nn.View(12).forward(x)
