@@ -3,6 +3,8 @@
 Type strings follow Torch7; ``torch.`` is accepted in place of ``legonn.`` so
 ported Lua code reads the same. CUDA twins live on CuPy.
 """
+import threading
+
 import numpy as np
 
 # short name -> (dtype, on GPU)
@@ -80,25 +82,42 @@ def device_twin(typename, cuda):
     return 'legonn.' + name_for(TYPES[short_name(typename)][0], cuda)
 
 
-_default = ['FloatTensor']
+class _Default(threading.local):
+    """The default tensor type of each thread. Torch7 keeps it per Lua state (torch7's init.lua:110-116 sets
+    that state's ``torch.Tensor``; line 153 starts every state at Double), and every torch/threads worker or
+    torch-ipc map thread is a fresh state: a worker's call changes only its own, and the main script's never
+    reaches the workers. So here each thread starts at ``name`` (legonn's FloatTensor, where a Lua state starts
+    at Double) until it sets its own. A class attribute, not a per-thread ``__init__``: one lookup to read."""
+    name = 'FloatTensor'
+
+
+_default = _Default()
 
 
 def setdefaulttensortype(typename):
-    """Set the type that ``legonn.Tensor(...)`` and new modules use (a CPU floating type)."""
+    """Set the type that ``legonn.Tensor(...)`` and new modules use (a CPU floating type) in this thread only,
+    as Torch7's call sets it in its own Lua state: the other threads keep theirs."""
     name = short_name(typename)
     dtype, cuda = TYPES[name]
     if cuda or np.dtype(dtype) not in FLOATING:
         raise TypeError(f"the default tensor type must be a CPU floating type, got {typename!r}")
-    _default[0] = name
+    _default.name = name
 
 
 def getdefaulttensortype():
-    """The type string that ``legonn.Tensor(...)`` and new modules use (``'legonn.FloatTensor'`` at start)."""
-    return TypeName('legonn.' + _default[0])
+    """The type string that ``legonn.Tensor(...)`` and new modules use in this thread (``'legonn.FloatTensor'``
+    at the start of every thread)."""
+    return TypeName('legonn.' + _default.name)
 
 
 def default_short_name():
-    return _default[0]
+    return _default.name
+
+
+def fresh_default():
+    """Forget this thread's own default type: it reads the starting one again. For a forked worker process,
+    whose thread is a copy of the forking one, to start as a fresh Lua state does."""
+    vars(_default).pop('name', None)
 
 
 class FloatingShortcuts:

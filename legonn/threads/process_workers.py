@@ -30,6 +30,7 @@ import time
 from . import current, shared
 from ..tensor.openblas import set_blas_threads
 from ..tensor.random import own_generator
+from ..tensor.types import fresh_default
 from .failure import Failure
 
 _STOP = b''
@@ -129,6 +130,7 @@ def worker_main(tid, jobs, results, blas_threads, main_pid, use_prctl):
     current._process[0] = tid
     vars(current.local).clear()    # a forked worker starts with its own namespace, not a copy of the main's
     own_generator()                # and its own random stream, as each Torch7 thread's torch._gen
+    fresh_default()                # and the starting default tensor type, as each new Lua state
     shared.keep_until_release()
     if blas_threads is not None:
         set_blas_threads(blas_threads)

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+import legonn as lg
 from legonn import ipc
 
 
@@ -64,3 +65,9 @@ def test_error_polling():
     with pytest.raises(RuntimeError, match='die'):
         task.getResult()
     assert task._pool._workers is None        # closeOnLastTask: its worker ended with the result
+
+
+def test_a_task_builds_in_the_starting_default_type():
+    """A task runs in a thread of ipc.map, a new Lua state in torch-ipc: the caller's default type is not its."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    assert ipc.BackgroundTask(lambda: lg.Tensor(1).type()).getResult() == 'legonn.FloatTensor'

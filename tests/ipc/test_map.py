@@ -127,6 +127,19 @@ def test_each_worker_draws_from_its_own_generator():
     assert not torch.equal(a, b)
 
 
+def test_each_worker_starts_at_the_starting_default_type():
+    """Each of map.c's threads is a new Lua state, at the starting default tensor type (FloatTensor in legonn):
+    the caller's setdefaulttensortype does not reach the workers, and a worker's does not come back."""
+    torch.setdefaulttensortype('torch.DoubleTensor')
+
+    def run(mapid):
+        before = torch.Tensor(1).type()
+        torch.setdefaulttensortype('torch.HalfTensor')
+        return before
+    assert ipc.map(2, run).join() == ('legonn.FloatTensor', 'legonn.FloatTensor')
+    assert torch.Tensor(1).type() == 'legonn.DoubleTensor'
+
+
 def test_join_times_out_and_bad_arguments_are_refused():
     m = ipc.map(1, lambda mapid: time.sleep(0.6))
     with pytest.raises(TimeoutError, match=r'workers \[0\] still ran after 0.1 s'):

@@ -45,10 +45,14 @@ def reproducible_workers(monkeypatch):
 
 
 @pytest.fixture
-def double_default():
+def double_default(monkeypatch):
     """Torch7's default tensor type, DoubleTensor, for a port whose Lua runs in it (tests/conftest.py puts
     FloatTensor back after each test). A port turns it on for all its tests with
-    ``pytestmark = pytest.mark.usefixtures('double_default')``."""
+    ``pytestmark = pytest.mark.usefixtures('double_default')``. Every Lua state starts at it (torch7's init.lua
+    line 153), a threads worker's or an ipc.map thread's as the main one's, so the threads this test starts do too
+    (legonn's default is per thread, each starting at ``_Default.name``; a forkserver's worker processes do not)."""
+    from legonn.tensor import types
+    monkeypatch.setattr(types._Default, 'name', 'DoubleTensor')
     lg.setdefaulttensortype('torch.DoubleTensor')
 
 

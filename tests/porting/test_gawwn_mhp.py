@@ -256,10 +256,13 @@ def test_main_mhp_trains_and_the_demos_draw_people(tmp_path, monkeypatch):
     assert keypoints.size() == (4, 17, 3) and float(keypoints.min()) > 0 and float(keypoints.max()) < 1
 
 
-def test_donkeys_share_the_process_default_tensor_type(tmp_path):
-    """docs/porting.md's row: main_mhp.lua sets FloatTensor as the default before data.lua starts its donkeys;
-    Torch7's donkeys (fresh Lua states) still build DoubleTensor batches, legonn's build them in the process's
-    default, FloatTensor; and a worker that sets the default sets the main thread's."""
+def test_donkeys_have_their_own_default_tensor_type(tmp_path):
+    """docs/porting.md's row: Torch7 keeps the default type per Lua state, and each donkey is a fresh state, so
+    main_mhp.lua's ``torch.setdefaulttensortype('torch.FloatTensor')`` before data.lua starts the donkeys does not
+    reach them: they build DoubleTensor batches, a fresh state's type (this file's double_default starts every
+    thread at Double, as every Lua state starts); and a worker that sets the default sets its own only. Before the
+    default was per thread, the donkeys built the main's FloatTensor batches and a worker's call changed the main
+    thread's default."""
     from legonn import threads
     from .gawwn.data.data import data
     write_mhp_data(tmp_path, text_encoder())
@@ -267,7 +270,10 @@ def test_donkeys_share_the_process_default_tensor_type(tmp_path):
     loader = data.new(1, 'mhp_keypoint_only', mhp_changes(tmp_path, batchSize=2, manualSeed=1))
     img, txt, loc, dbg = loader.getBatch()
     loader.threads.terminate()
-    assert img.type() == txt.type() == loc.type() == 'torch.FloatTensor'
-    pool = threads.Threads(1, lambda: lg.setdefaulttensortype('torch.DoubleTensor'))
+    assert img.type() == txt.type() == loc.type() == 'torch.DoubleTensor'
+    pool = threads.Threads(1, lambda: lg.setdefaulttensortype('torch.HalfTensor'))
+    made = []
+    pool.addjob(lambda: lg.Tensor(1).type(), made.append)
+    pool.synchronize()
     pool.terminate()
-    assert lg.getdefaulttensortype() == 'torch.DoubleTensor'
+    assert made == ['torch.HalfTensor'] and lg.getdefaulttensortype() == 'torch.FloatTensor'

@@ -285,3 +285,27 @@ def test_convolution_kernels_of_conv_cpu_give_the_whole_result_in_parts(split_sm
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
     assert (results[0][3] == results[1][3]).all()
+
+
+def test_parts_give_the_callers_type_whatever_the_pools_threads_default_is(split_small):
+    """The default tensor type is each thread's own (legonn/tensor/types.py's ``_Default``), and the pool's threads
+    keep the starting FloatTensor: they make no tensors, only fill the caller's arrays. A caller whose default is
+    Double, the main thread or a legonn.threads worker that set it, gets DoubleTensors computed in parts."""
+    from legonn import threads
+
+    def forward_under_double():
+        lg.setdefaulttensortype('torch.DoubleTensor')
+        x = lg.Tensor(np.linspace(-1, 1, 4 * 3 * 6 * 8).reshape(4, 3, 6, 8))
+        y = nn.Sequential().add(nn.SpatialMaxPooling(2, 2, 2, 2)).add(nn.ReLU()).forward(x)
+        pools = str(parallel._executor().submit(lg.getdefaulttensortype).result())
+        return y.type(), y.numpy().copy(), x.numpy(), pools
+
+    with threads.Threads(1) as pool:
+        got = []
+        pool.addjob(forward_under_double, lambda *r: got.append(r))
+        pool.synchronize()
+    for kind, y, x, pools in (got[0], forward_under_double()):
+        expected = np.maximum(x.reshape(4, 3, 3, 2, 4, 2).max(axis=(3, 5)), 0)
+        assert kind == 'legonn.DoubleTensor' and y.dtype == np.float64
+        np.testing.assert_array_equal(y, expected)
+        assert pools == 'legonn.FloatTensor'

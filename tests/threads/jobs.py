@@ -179,3 +179,14 @@ def seed_own_stream(base, tid):
 
 def draw_uniform(n):
     return threads.threadid(), lg.rand(n).tolist()
+
+
+def set_default_type(typename):
+    """deepmask's DataLoader ``main(idx)``: a worker sets its own default tensor type."""
+    lg.setdefaulttensortype(typename)
+
+
+def default_types():
+    """What this worker builds with its default type: the type's name, a tensor's, a new module's weight's."""
+    return (threads.threadid(), str(lg.getdefaulttensortype()), lg.Tensor(2).type(),
+            nn.Linear(2, 1).weight.type())
