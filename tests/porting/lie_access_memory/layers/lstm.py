@@ -1,6 +1,7 @@
 """layers/lstm.lua: ``LSTMGatesX(in_size, rnn_size)``, nn.Linear(in_size, 4 * rnn_size) whose ``reset`` can fill the
 forget, in and out gates' biases, and ``LSTM(isz, rsz, x, prev_h, prev_c, kw)``, one LSTM step on nngraph nodes,
 returning ``next_h, next_c``."""
+import legonn as lg
 from legonn import graph, nn
 
 
@@ -50,3 +51,6 @@ def LSTM(isz, rsz, x, prev_h, prev_c, kw=None):
     next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)])
     graph.annotateNodes()
     return next_h, next_c
+
+
+lg.register(LSTMGatesX, 'nn.LSTMGatesX')
