@@ -1,11 +1,13 @@
-"""harvardnlp/lie-access-memory run through its port, tests/porting/lie_access_memory/ (layers/*.lua and
-tests/test_layers.lua; the package's docstring says what is ported). The layers are checked by the repository's
+"""harvardnlp/lie-access-memory run through its port, tests/porting/lie_access_memory/ (the package's
+docstring says what is ported). The layers are checked by the repository's
 own totem tests and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
-MixtureTable keep their own semantics beside legonn's nn classes of those names; a one-layer LSTM built from
-layers/lstm.lua learns a small copy task.
+MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets
+(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's kModule, cloned by utils' cloneManyTimesFast
+and run by fb.lua's forward and backward as train.lua's feval does, learns a small copy task.
 
-Stand-in data: the copy task of data/generate.py (a random string of symbols, then the same string to be
-reproduced), drawn here with NumPy over an alphabet of 5 symbols, instead of the hdf5 files generate.py writes.
+Stand-in data: generate.py's own tasks, tiny (batches of 8, strings of 2 to 4 symbols over an alphabet of 4),
+written into tmp_path; the generator is seeded through NumPy's and Python's global generators, as generate.py
+draws from them.
 """
 import random
 
@@ -30,7 +32,11 @@ from .lie_access_memory.layers.OneMinus import OneMinus
 from .lie_access_memory.layers.PowSum import PowSum
 from .lie_access_memory.layers.Sin import Sin
 from .lie_access_memory.layers.VAddTable import VAddTable
-from .lie_access_memory.layers.lstm import LSTM
+from .lie_access_memory import fb as fb_module
+from .lie_access_memory.data import generate as gen
+from .lie_access_memory.data.load import loader
+from .lie_access_memory.models.lstm import lstm
+from .lie_access_memory.utils import common
 from tests.checks import assert_jacobian
 
 pytestmark = pytest.mark.usefixtures('double_default')
@@ -147,47 +153,74 @@ def test_one_minus_append_and_normalize_forward():
     assert np.allclose(InvNormalize(2, 0).forward(t).numpy(), [w / w.sum()])
 
 
-def copy_batch(rng, batch, length, symbols):
-    """data/generate.py's copy task: the input is the string then a separator and blanks; the target the blanks
-    then the string. Symbols 2.. are letters, 0 the separator, 1 the blank (0-based classes)."""
-    s = rng.integers(2, 2 + symbols, size=(batch, length))
-    x = np.concatenate([s, np.zeros((batch, 1), int), np.ones((batch, length), int)], 1)
-    y = np.concatenate([np.ones((batch, length + 1), int), s], 1)
-    return x, y
+def _generate(tmp_path, task, n=20, low=2, high=4):
+    np.random.seed(0)
+    random.seed(0)
+    return gen.generate_all(task, str(tmp_path), 8, n, low, high, 2, 5, 6, 4, oneindex=False)
 
 
-def test_an_lstm_of_layers_lstm_learns_the_copy_task_a_little():
+@pytest.mark.parametrize('task, answer', [
+    ('copy', lambda s: s),
+    ('reverse', lambda s: s[::-1]),
+    ('bigramFlip', lambda s: [c for i in range(0, len(s), 2) for c in (s[i + 1], s[i])]),
+])
+def test_load_reads_generated_datasets(tmp_path, task, answer):
+    """data/load.lua over generate.py's files: metadata copied into opt, the tensors batch-major, each sample
+    ``^ s # f(s) $`` in the symbols of str2int.txt."""
+    opt = {'dataset': _generate(tmp_path, task)}
+    train, valid, idx2char, char2idx = loader.load(opt)
+    assert opt['task'] == task and opt['batch_size'] == 8 and opt['max_valid_seq_len'] == 6
+    assert train.size(0) == 8 and valid.size(0) == 8 and set(idx2char.values()) == {'0', '1', '2', '3', '^', '#', '$'}
+    assert all(idx2char[char2idx[c]] == c for c in char2idx)
+    text = [[idx2char[int(v)] for v in row] for row in train.numpy()]
+    for row in text:
+        samples = ','.join(row).split(',$')[:-1]
+        assert len(samples) == 20
+        for sample in samples:
+            head, _, tail = sample.strip(',').partition(',#,')
+            assert head.startswith('^,')
+            s = head[2:].split(',')
+            assert 2 <= len(s) <= 4 and tail.split(',') == answer(s)
+
+
+def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
+    """train.lua's process_data, init_protos, pool_params, clone and feval (fb.forward, fb.backward, the gradient
+    divided by the count of answer symbols and clipped) around optim.adam: the answer symbols' cross-entropy
+    falls."""
     lg.manualSeed(0)
-    rng = np.random.default_rng(0)
-    V, E, H, T, B = 7, 8, 24, 3, 16
-    x, prev_h, prev_c = nn.Identity()(), nn.Identity()(), nn.Identity()()
-    emb = nn.LookupTable(V, E)(x)
-    next_h, next_c = LSTM(E, H, emb, prev_h, prev_c)
-    pred = nn.LogSoftMax()(nn.Linear(H, V)(next_h))
-    step = nn.gModule([x, prev_h, prev_c], [pred, next_h, next_c])
-    params, grads = step.getParameters()
+    opt = {'dataset': _generate(tmp_path, 'copy'), 'gpuid': -1, 'opencl': 0, 'num_lstm_layers': 1,
+           'embedding_size': 8, 'rnn_size': 16, 'num_memory_modules': 0, 'max_grad_norm': 10}
+    train, _, loader.idx2char, loader.char2idx = loader.load(opt)
+    monkeypatch.setattr(common, 'opt', opt)       # utils' __opt
+    monkeypatch.setattr(fb_module, 'loader', loader)
+    state_train = {'data': common.gpu(train.t(), opt), 'pos': 0}
+    state_train.update(fine=0, fine_total=0, coarse=0, coarse_total=0)
+    opt['vocab_size'] = len(loader.idx2char)
+    protos = {'criterion': nn.CrossEntropyCriterion(lg.ones(opt['vocab_size'])),
+              'enc_dict': nn.LookupTable(opt['vocab_size'], opt['embedding_size'])}
+    protos['rnn'] = lstm.model(opt, {'enc_dict': protos['enc_dict'], 'criterion': protos['criterion']})
+    protos['init_states'] = lstm.learnable_init_states(opt)
+    params, grad_params = common.combineAllParameters(protos['rnn'], protos['init_states'])
+    assert params.nElement() == sum(p.nElement() for m in (protos['rnn'], protos['init_states'])
+                                    for p in m.parameters()[0])
     params.uniform(-0.1, 0.1)
-    steps = [step.clone('weight', 'bias', 'gradWeight', 'gradBias') for _ in range(2 * T + 1)]
-    crit = nn.ClassNLLCriterion()
-    state = {'learningRate': 0.01}
+    clones = {'rnn': common.cloneManyTimesFast(protos['rnn'], 2 * opt['max_valid_seq_len'] + 3)}
+    # the clones share the prototype's parameters: one flat vector trains them all
+    assert clones['rnn'][5].parameters()[0][0].storage() is protos['rnn'].parameters()[0][0].storage()
+    fb_module.fb.init(opt, lstm.init_states)
 
-    def feval(_):
-        grads.zero()
-        xs, ys = copy_batch(rng, B, T, V - 2)
-        h, c = lg.zeros(B, H), lg.zeros(B, H)
-        outs, inputs, loss = [], [], 0.
-        for t, m in enumerate(steps):
-            inputs.append([lg.LongTensor(xs[:, t].copy()), h, c])
-            pred, h, c = [o.clone() for o in m.forward(inputs[-1])]
-            loss += crit.forward(pred, lg.LongTensor(ys[:, t].copy()))
-            outs.append(pred)
-        dh, dc = lg.zeros(B, H), lg.zeros(B, H)
-        for t in reversed(range(len(steps))):
-            target = lg.LongTensor(ys[:, t].copy())
-            dpred = crit.backward(outs[t], target).clone()
-            gi = steps[t].backward(inputs[t], [dpred, dh, dc])
-            dh, dc = gi[1].clone(), gi[2].clone()
-        return loss / len(steps), grads
+    def feval(params_):
+        grad_params.zero()
+        forward_states, _ = fb_module.fb.forward(state_train, opt, protos, clones)
+        loss = forward_states['loss'] / forward_states['nloss']
+        fb_module.fb.backward(state_train, forward_states['rnn_states'], opt, protos, clones)
+        grad_params.div(forward_states['nloss'])
+        grad_norm = grad_params.norm()
+        if grad_norm > opt['max_grad_norm']:
+            grad_params.mul(opt['max_grad_norm'] / grad_norm)
+        return loss, grad_params
 
-    losses = [optim.adam(feval, params, state)[1][0] for _ in range(150)]
-    assert np.mean(losses[-10:]) < 0.8 * np.mean(losses[:10])
+    state = {'learningRate': 0.02}
+    losses = [optim.adam(feval, params, state)[1][0] for _ in range(200)]
+    assert np.mean(losses[-20:]) < 0.7 * np.mean(losses[:20])
+    assert 0 < state_train['fine_acc'] <= 1

@@ -131,13 +131,9 @@ def cloneManyTimesFast(net, T):
     blob = lg.serialize(net)
     net.input_map, net.output_map = maps
 
-    # serialize an empty clone for faster cloning
-    clone = lg.deserialize(blob)
-    cloneParams, cloneGradParams = clone.parameters()
-    for i in range(len(params)):
-        cloneParams[i].set(lg.Tensor().typeAs(params[i]))
-        cloneGradParams[i].set(lg.Tensor().typeAs(gradParams[i]))
-    blob = lg.serialize(clone)
+    # serialize an empty clone for faster cloning: lg.load validates each module it rebuilds and refuses one whose
+    # weight was emptied (docs/porting.md's cloneManyTimesFast row), so the net is read back with its parameters,
+    # which each clone then shares as below
     for t in range(T):
         clone = lg.deserialize(blob)
         cloneParams, cloneGradParams = clone.parameters()
