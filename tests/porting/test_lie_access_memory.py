@@ -37,7 +37,7 @@ from .lie_access_memory.data import generate as gen
 from .lie_access_memory.data.load import loader
 from .lie_access_memory.models.lstm import lstm
 from .lie_access_memory.utils import common
-from tests.checks import assert_jacobian
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian
 
 pytestmark = pytest.mark.usefixtures('double_default')
 
@@ -224,3 +224,21 @@ def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
     losses = [optim.adam(feval, params, state)[1][0] for _ in range(200)]
     assert np.mean(losses[-20:]) < 0.7 * np.mean(losses[:20])
     assert 0 < state_train['fine_acc'] <= 1
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make, input', [
+    (Cos, lambda: lg.randn(3, 4)),
+    (Sin, lambda: lg.randn(3, 4)),
+    (lambda: PowSum(2, 2), lambda: lg.randn(2, 3, 4)),
+    (lambda: InvNormalize(2), lambda: lg.rand(3, 5).add(0.5)),
+    (lambda: Normalize(1.5), lambda: lg.randn(3, 4)),
+    (lambda: Narrow(1, 0, -1), lambda: lg.randn(3, 5)),
+    (InnerProduct, lambda: [lg.randn(3, 4), [lg.randn(3, 4), lg.randn(3, 4)]]),
+    (lambda: VAddTable(True), lambda: [lg.randn(3, 4), [lg.randn(3, 4), lg.randn(3, 4)]]),
+    (CrossProduct, lambda: [lg.randn(5, 3), lg.randn(5, 3)]),
+    (MixtureTable, lambda: [lg.rand(3, 2), [lg.randn(3, 5), lg.randn(3, 5)]]),
+])
+def test_the_layers_on_cuda_match_the_cpu(make, input):
+    lg.manualSeed(4)
+    assert_gpu_matches_cpu(make(), input())

@@ -48,4 +48,4 @@ class Append(nn.Module):
     def type(self, type=None, tensorCache=None):
         self.gradInput = []
         for i in range(len(self.output)):
-            self.output[i].type(type, tensorCache)
+            self.output[i].type(type)  # Tensor.lua:234 names one argument: Lua drops tensorCache

@@ -148,7 +148,7 @@ class MixtureTable(nn.MixtureTable):
         self._gradInput = None
         self._expert2 = None
         self._expertView2 = None
-        self.output.type(type, tensorCache)
+        self.output.type(type)  # Tensor.lua:234 names one argument: Lua drops tensorCache
         return nn.Module.type(self, type, tensorCache)
 
 

@@ -1,10 +1,13 @@
 """utils/common.lua, the functions models/lstm.lua and fb.lua use: gpu, gpuzeros, convert2Reals (which reads the
-global ``__opt``: here the module's ``opt``, set by the caller), changeRnnMode, combineAllParameters,
-cloneManyTimesFast. torch.MemoryFile's writeObject/readObject is ``lg.serialize``/``lg.deserialize``
-(docs/porting.md's MemoryFile row), with the net's Penlight maps set aside while it is written (docs/porting.md's
-Penlight-in-a-saved-object row); torch.pointer(storage) is ``lg.pointer``. The ``parametersNoGrad`` branches, for
-modules that have that method (these have not), are left out."""
+global ``__opt``: here the module's ``opt``, set by the caller), changeRnnMode, combineAllParameters (char-rnn's
+function, whose port tests/porting/char_rnn/util/model_utils.py this module imports), cloneManyTimesFast.
+torch.MemoryFile's writeObject/readObject is ``lg.serialize``/``lg.deserialize`` (docs/porting.md's MemoryFile
+row), with the net's Penlight maps set aside while it is written (the Penlight-in-a-written-net row); the empty clone
+is not made (the cloneManyTimesFast row). The ``parametersNoGrad`` branches, for modules that have that method
+(these have not), are left out."""
 import legonn as lg
+
+from ...char_rnn.util.model_utils import combine_all_parameters
 
 opt = None
 
@@ -44,77 +47,8 @@ def changeRnnMode(rnn, is_training):
             rnn[i].evaluate()
 
 
-def combineAllParameters(*networks):
-    """like module:getParameters, but operates on many modules"""
-    # get parameters
-    parameters = []
-    gradParameters = []
-    for i in range(len(networks)):
-        net_params, net_grads = networks[i].parameters()
-
-        if net_params:
-            for p in net_params:
-                parameters.append(p)
-            for g in net_grads:
-                gradParameters.append(g)
-
-    def flatten(parameters):
-        if not parameters:
-            return lg.Tensor()
-        Tensor = parameters[0].new
-
-        storages = {}
-        nParameters = 0
-        for k in range(len(parameters)):
-            storage = parameters[k].storage()
-            if lg.pointer(storage) not in storages:
-                storages[lg.pointer(storage)] = (storage, nParameters)
-                nParameters = nParameters + storage.size()
-
-        flatParameters = Tensor(nParameters).fill(1)
-        flatStorage = flatParameters.storage()
-
-        for k in range(len(parameters)):
-            storageOffset = storages[lg.pointer(parameters[k].storage())][1]
-            parameters[k].set(flatStorage,
-                              storageOffset + parameters[k].storageOffset(),
-                              parameters[k].size(),
-                              parameters[k].stride())
-            parameters[k].zero()
-
-        maskParameters = flatParameters.float().clone()
-        cumSumOfHoles = flatParameters.float().cumsum(0)
-        nUsedParameters = nParameters - cumSumOfHoles[len(cumSumOfHoles) - 1]
-        flatUsedParameters = Tensor(nUsedParameters)
-        flatUsedStorage = flatUsedParameters.storage()
-
-        for k in range(len(parameters)):
-            offset = cumSumOfHoles[parameters[k].storageOffset()]
-            parameters[k].set(flatUsedStorage,
-                              parameters[k].storageOffset() - offset,
-                              parameters[k].size(),
-                              parameters[k].stride())
-
-        for k, v in storages.values():
-            flatParameters[v:v + k.size()].copy(Tensor().set(k))
-
-        if cumSumOfHoles.sum() == 0:
-            flatUsedParameters.copy(flatParameters)
-        else:
-            counter = 0
-            for k in range(flatParameters.nElement()):
-                if maskParameters[k] == 0:
-                    flatUsedParameters[counter] = flatParameters[counter + cumSumOfHoles[k]]
-                    counter = counter + 1
-            assert counter == nUsedParameters
-        return flatUsedParameters
-
-    # flatten parameters and gradients
-    flatParameters = flatten(parameters)
-    flatGradParameters = flatten(gradParameters)
-
-    # return new flat vector that contains all discrete parameters
-    return flatParameters, flatGradParameters
+# common.combineAllParameters is char-rnn's util/model_utils.lua combine_all_parameters, line for line
+combineAllParameters = combine_all_parameters
 
 
 def cloneManyTimesFast(net, T):
