@@ -2,8 +2,9 @@
 docstring says what is ported). The layers are checked by the repository's
 own totem tests and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
 MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets
-(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's kModule, cloned by utils' cloneManyTimesFast
-and run by fb.lua's forward and backward as train.lua's feval does, learns a small copy task.
+(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's and models/lantm.lua's kModules, cloned by
+utils' cloneManyTimesFast and run by fb.lua's forward and backward as train.lua's feval does, learn a small copy
+task.
 
 Stand-in data: generate.py's own tasks, tiny (batches of 8, strings of 2 to 4 symbols over an alphabet of 4),
 written into tmp_path; the generator is seeded through NumPy's and Python's global generators, as generate.py
@@ -35,6 +36,7 @@ from .lie_access_memory.layers.VAddTable import VAddTable
 from .lie_access_memory import fb as fb_module
 from .lie_access_memory.data import generate as gen
 from .lie_access_memory.data.load import loader
+from .lie_access_memory.models.lantm import lantm
 from .lie_access_memory.models.lstm import lstm
 from .lie_access_memory.utils import common
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian
@@ -183,13 +185,20 @@ def test_load_reads_generated_datasets(tmp_path, task, answer):
             assert 2 <= len(s) <= 4 and tail.split(',') == answer(s)
 
 
-def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
-    """train.lua's process_data, init_protos, pool_params, clone and feval (fb.forward, fb.backward, the gradient
-    divided by the count of answer symbols and clipped) around optim.adam: the answer symbols' cross-entropy
-    falls."""
+LANTM_OPT = {'num_memory_modules': 1, 'key_dim': 2, 'mem_width': 8, 'weight_method': 'InvNormalize', 'num_read': 1,
+             'init_mem_length': 1, 'bound_act': True, 'bias_gate_write': -10, 'bias_gate_read': 0,
+             'bias_gate_act_write': -10, 'bias_gate_act_read': 0, 'bias_init_mem_strength': -10,
+             'act_interp': False, 'sumpow': 2, 'invnorm_pow': 1, 'epsilon_read_weight': 1e-9, 'bound_act_exp': 2,
+             'blank_input_during_response': True, 'no_write_during_response': True}
+
+
+def _train_on_copy(tmp_path, monkeypatch, model, extra_opt, iterations, init_magnitude):
+    """train.lua's process_data, init_protos, pool_params, reinit_params, clone and feval (fb.forward, fb.backward,
+    the gradient divided by the count of answer symbols and clipped) around optim.adam; the losses."""
     lg.manualSeed(0)
     opt = {'dataset': _generate(tmp_path, 'copy'), 'gpuid': -1, 'opencl': 0, 'num_lstm_layers': 1,
            'embedding_size': 8, 'rnn_size': 16, 'num_memory_modules': 0, 'max_grad_norm': 10}
+    opt.update(extra_opt)
     train, _, loader.idx2char, loader.char2idx = loader.load(opt)
     monkeypatch.setattr(common, 'opt', opt)       # utils' __opt
     monkeypatch.setattr(fb_module, 'loader', loader)
@@ -198,16 +207,17 @@ def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
     opt['vocab_size'] = len(loader.idx2char)
     protos = {'criterion': nn.CrossEntropyCriterion(lg.ones(opt['vocab_size'])),
               'enc_dict': nn.LookupTable(opt['vocab_size'], opt['embedding_size'])}
-    protos['rnn'] = lstm.model(opt, {'enc_dict': protos['enc_dict'], 'criterion': protos['criterion']})
-    protos['init_states'] = lstm.learnable_init_states(opt)
+    protos['rnn'] = model.model(opt, {'enc_dict': protos['enc_dict'], 'criterion': protos['criterion']})
+    protos['init_states'] = model.learnable_init_states(opt)
     params, grad_params = common.combineAllParameters(protos['rnn'], protos['init_states'])
     assert params.nElement() == sum(p.nElement() for m in (protos['rnn'], protos['init_states'])
                                     for p in m.parameters()[0])
-    params.uniform(-0.1, 0.1)
+    if init_magnitude:
+        params.uniform(-init_magnitude, init_magnitude)
     clones = {'rnn': common.cloneManyTimesFast(protos['rnn'], 2 * opt['max_valid_seq_len'] + 3)}
     # the clones share the prototype's parameters: one flat vector trains them all
     assert clones['rnn'][5].parameters()[0][0].storage() is protos['rnn'].parameters()[0][0].storage()
-    fb_module.fb.init(opt, lstm.init_states)
+    fb_module.fb.init(opt, model.init_states)
 
     def feval(params_):
         grad_params.zero()
@@ -221,9 +231,28 @@ def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
         return loss, grad_params
 
     state = {'learningRate': 0.02}
-    losses = [optim.adam(feval, params, state)[1][0] for _ in range(200)]
-    assert np.mean(losses[-20:]) < 0.7 * np.mean(losses[:20])
+    losses = [optim.adam(feval, params, state)[1][0] for _ in range(iterations)]
     assert 0 < state_train['fine_acc'] <= 1
+    return losses, fb_module.rnn_states_seen
+
+
+def test_the_lstm_model_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
+    """models/lstm.lua's kModule: the answer symbols' cross-entropy falls."""
+    losses, _ = _train_on_copy(tmp_path, monkeypatch, lstm, {}, 200, 0.1)
+    assert np.mean(losses[-20:]) < 0.7 * np.mean(losses[:20])
+
+
+def test_the_lantm_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
+    """models/lantm.lua (xopts/copy/lantm_copy_smalltrain.json's bound_act, nn's own initialisation, options.lua's
+    defaults otherwise, a smaller memory width): the memory grows by one vector and key per step of the question
+    and not in the answer (no_write_during_response), and the answer symbols' cross-entropy falls."""
+    losses, rnn_states = _train_on_copy(tmp_path, monkeypatch, lantm, LANTM_OPT, 60, None)
+    assert np.mean(losses[-10:]) < 0.75 * np.mean(losses[:10])
+    last = rnn_states[len(rnn_states) - 1]['memory'][0]
+    question = [t for t in range(len(rnn_states) - 1) if not rnn_states[t]['answerphase']]
+    # init_mem_length 1, then one write per step of the question (its '^' and symbols)
+    assert len(last['mem']) == len(last['keys_']) == len(last['mem_strength']) == 1 + len(question)
+    assert all(k.size() == (8, 2) for k in last['keys_'])
 
 
 @pytest.mark.gpu

@@ -35,7 +35,7 @@ class fb:
     def makememlist(state):
         if not state.get('memory') or len(state['memory']) == 0:
             return
-        for i, M in enumerate(state['memory']):
+        for i, M in state['memory'].items():  # ipairs over the map's keys 0, 1, ...: its items
             M['mem'] = List(M['mem'])
             M['keys_'] = List(M['keys_'])
             M['mem_strength'] = List(M['mem_strength'])

@@ -1,10 +1,11 @@
 """layers/Append.lua: ``Append(){oldParts, newPart, parentNodes}`` is a new Penlight List of ``oldParts`` followed by
 ``newPart``; the parents (a tensor or a list of them) get zero gradients."""
+import legonn as lg
 from legonn import nn
-
-from ._or import _or
 from legonn.pl import tablex
 from legonn.pl.List import List
+
+from ._or import _or
 
 
 class Append(nn.Module):
@@ -49,3 +50,6 @@ class Append(nn.Module):
         self.gradInput = []
         for i in range(len(self.output)):
             self.output[i].type(type)  # Tensor.lua:234 names one argument: Lua drops tensorCache
+
+
+lg.register(Append, 'nn.Append')

@@ -48,5 +48,10 @@ class CMulList(nn.CMulTable):
             self.gradList.append(tensor.new())
             self.gradList[i].resizeAs(tensor[:, i])
             self.gradList[i].cmul(tensor[:, i], gradOutput[:, i])
-        self.gradInput = [self.gradList, self.gradTensor]
+        # each gradient viewed as its (batchsize, 1) entry: nngraph's recursiveAdd sums Append's and this module's
+        # gradients of one strength by element count, legonn's gModule refuses another shape (docs/porting.md)
+        self.gradInput = [[g.viewAs(l) for g, l in zip(self.gradList, list_)], self.gradTensor]
         return self.gradInput
+
+
+lg.register(CMulList, 'nn.CMulList')

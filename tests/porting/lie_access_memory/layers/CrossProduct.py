@@ -31,3 +31,6 @@ class CrossProduct(nn.Module):
     def type(self, type=None, tensorCache=None):
         self.gradInput = []
         return super().type(type, tensorCache)
+
+
+lg.register(CrossProduct, 'nn.CrossProduct')

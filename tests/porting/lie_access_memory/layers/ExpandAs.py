@@ -3,6 +3,7 @@
 Not legonn's ``nn.ExpandAs``, which is rnn's ``{a, b} -> {a, b expanded to a's size}``: the Lua's
 ``pcall(torch.class('nn.ExpandAs', ...))`` falls back to replacing the methods of such an existing class; the port
 uses this class of its own (docs/porting.md)."""
+import legonn as lg
 from legonn import nn
 
 
@@ -31,3 +32,7 @@ class ExpandAs(nn.Module):
                 g = g.narrow(d, 0, 1)
         self.gradInput[0] = g
         return self.gradInput
+
+
+# Torch7 saves it as nn.ExpandAs, legonn's (rnn's) class name: lg.save needs a name of its own
+lg.register(ExpandAs, 'lie_access_memory.ExpandAs')

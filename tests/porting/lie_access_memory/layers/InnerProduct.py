@@ -51,3 +51,6 @@ class InnerProduct(nn.Module):
             self.gradInput[0].addcmul(BList[i], g)
             self.gradInput[1][i].resizeAs(A).cmul(A, g)
         return self.gradInput
+
+
+lg.register(InnerProduct, 'nn.InnerProduct')

@@ -2,6 +2,7 @@
 with each row L1 normalized. ``p or 1`` is ``p if p is not None else 1`` (the Lua keeps a p of 0)."""
 import math
 
+import legonn as lg
 from legonn import nn
 
 from ._or import _or
@@ -73,3 +74,6 @@ class InvNormalize(nn.Module):
 
         self.backward_ready = False
         return self.gradInput
+
+
+lg.register(InvNormalize, 'nn.InvNormalize')

@@ -24,3 +24,6 @@ class PowSum(nn.Module):
         _gradOut = gradOutput.view(*size)
         self.gradInput.cmul(_gradOut.expandAs(self.gradInput))
         return self.gradInput
+
+
+lg.register(PowSum, 'nn.PowSum')

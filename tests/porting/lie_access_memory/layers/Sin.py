@@ -15,3 +15,6 @@ class Sin(nn.Module):
         self.gradInput = self.gradInput if self.gradInput is not None else in_.new()
         self.gradInput.resizeAs(in_).copy(lg.cmul(gradOut, lg.cos(in_)))
         return self.gradInput
+
+
+lg.register(Sin, 'nn.Sin')

@@ -51,3 +51,6 @@ class VAddTable(nn.Module):
                 self.gradInput[0].add(g)
             self.gradInput[1].append(g)
         return self.gradInput
+
+
+lg.register(VAddTable, 'nn.VAddTable')

@@ -1,11 +1,13 @@
-"""utils/common.lua, the functions models/lstm.lua and fb.lua use: gpu, gpuzeros, convert2Reals (which reads the
+"""utils/common.lua, the functions the models and fb.lua use: gpu, gpuzeros, convert2Reals (which reads the
 global ``__opt``: here the module's ``opt``, set by the caller), changeRnnMode, combineAllParameters (char-rnn's
 function, whose port tests/porting/char_rnn/util/model_utils.py this module imports), cloneManyTimesFast.
 torch.MemoryFile's writeObject/readObject is ``lg.serialize``/``lg.deserialize`` (docs/porting.md's MemoryFile
 row), with the net's Penlight maps set aside while it is written (the Penlight-in-a-written-net row); the empty clone
 is not made (the cloneManyTimesFast row). The ``parametersNoGrad`` branches, for modules that have that method
-(these have not), are left out."""
+(these have not), are left out. listfill and listinput end the module."""
 import legonn as lg
+from legonn import nn
+from legonn.pl.List import List
 
 from ...char_rnn.util.model_utils import combine_all_parameters
 
@@ -80,3 +82,17 @@ def cloneManyTimesFast(net, T):
             clone.input_map = net.input_map
             clone.output_map = net.output_map
     return clones
+
+
+def listfill(k, stuff, call=None):
+    l = List()
+    for i in range(k):
+        l.append(stuff() if call else stuff)
+    return l
+
+
+def listinput(k):
+    l = List()
+    for i in range(k):
+        l.append(nn.Identity()())
+    return l
