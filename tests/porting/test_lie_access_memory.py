@@ -271,3 +271,27 @@ def test_the_lantm_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
 def test_the_layers_on_cuda_match_the_cpu(make, input):
     lg.manualSeed(4)
     assert_gpu_matches_cpu(make(), input())
+
+
+def test_gradients_of_one_node_in_two_shapes_are_refused():
+    """CMulList.lua's gradients are ``(batch)`` for ``(batch, 1)`` strengths, which Append also gets: nngraph sums
+    the two by element count, legonn's gModule refuses the sum naming the node (docs/porting.md), so the port views
+    each as its input."""
+    class FlatGradient(nn.Module):
+        def updateOutput(self, input):
+            self.output = input.clone()
+            return self.output
+
+        def updateGradInput(self, input, gradOutput):
+            self.gradInput = gradOutput.clone().view(-1)
+            return self.gradInput
+
+    x = nn.Identity()()
+    g = nn.gModule([x], [nn.CAddTable()([FlatGradient()(x), nn.Identity()(x)])])
+    inp = lg.randn(3, 1)
+    g.forward(inp)
+    with pytest.raises(ValueError, match='Identity'):
+        g.backward(inp, lg.ones(3, 1))
+    cols = [lg.randn(3, 1) for _ in range(2)]
+    grads = CMulList().backward([cols, lg.randn(3, 2)], lg.ones(3, 2))
+    assert [t.size() for t in grads[0]] == [(3, 1), (3, 1)]
