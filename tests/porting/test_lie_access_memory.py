@@ -2,7 +2,7 @@
 docstring says what is ported). The layers are checked by the repository's
 own totem tests and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
 MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets
-(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's and models/lantm.lua's kModules, cloned by
+(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's, models/lantm.lua's and models/ram.lua's (with its tape) kModules, cloned by
 utils' cloneManyTimesFast and run by fb.lua's forward and backward as train.lua's feval does, learn a small copy
 task.
 
@@ -17,6 +17,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn, optim
+from legonn.graph import debug as graph_debug
 
 from .lie_access_memory.layers.Append import Append
 from .lie_access_memory.layers.CMulList import CMulList
@@ -38,6 +39,7 @@ from .lie_access_memory.data import generate as gen
 from .lie_access_memory.data.load import loader
 from .lie_access_memory.models.lantm import lantm
 from .lie_access_memory.models.lstm import lstm
+from .lie_access_memory.models.ram import ram
 from .lie_access_memory.utils import common
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian
 
@@ -48,6 +50,8 @@ def test_the_repositorys_layer_tests_pass(tmp_path, monkeypatch, capsys):
     """tests/test_layers.lua, all eleven tests (it turns nngraph's debug mode on, which writes an SVG of a
     failing graph into the working directory: tmp_path here)."""
     monkeypatch.chdir(tmp_path)
+    # its nngraph.setDebug(true), run at import, is process-wide: put back afterwards
+    monkeypatch.setitem(graph_debug._state, 'debug', graph_debug.enabled())
     lg.manualSeed(3)
     random.seed(3)
     from .lie_access_memory.tests import test_layers
@@ -255,6 +259,18 @@ def test_the_lantm_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
     assert all(k.size() == (8, 2) for k in last['keys_'])
 
 
+def test_the_ram_with_tape_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
+    """models/ram.lua with ``tape`` (options.lua then sets init_mem_length to 2): its forward and backward keys mix
+    the stored keys one slot after and before the read weights through the repository's Narrow and NarrowTable
+    (length -1: all but the last); the answer symbols' cross-entropy falls."""
+    opt = dict(LANTM_OPT, tape=True, squash_mem=True, init_mem_length=2, wt_sharpening=False)
+    losses, rnn_states = _train_on_copy(tmp_path, monkeypatch, ram, opt, 60, None)
+    assert np.mean(losses[-10:]) < 0.75 * np.mean(losses[:10])
+    memory = rnn_states[len(rnn_states) - 1]['memory'][0]
+    assert memory['forward_keys'][0].size() == memory['backward_keys'][0].size() == (8, 2)
+    assert len(memory['keys_']) > 2
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize('make, input', [
     (Cos, lambda: lg.randn(3, 4)),
@@ -273,7 +289,7 @@ def test_the_layers_on_cuda_match_the_cpu(make, input):
     assert_gpu_matches_cpu(make(), input())
 
 
-def test_gradients_of_one_node_in_two_shapes_are_refused():
+def test_gradients_of_one_node_in_two_shapes_are_refused(tmp_path, monkeypatch):
     """CMulList.lua's gradients are ``(batch)`` for ``(batch, 1)`` strengths, which Append also gets: nngraph sums
     the two by element count, legonn's gModule refuses the sum naming the node (docs/porting.md), so the port views
     each as its input."""
@@ -286,6 +302,7 @@ def test_gradients_of_one_node_in_two_shapes_are_refused():
             self.gradInput = gradOutput.clone().view(-1)
             return self.gradInput
 
+    monkeypatch.chdir(tmp_path)   # in debug mode a failing graph is drawn into the working directory
     x = nn.Identity()()
     g = nn.gModule([x], [nn.CAddTable()([FlatGradient()(x), nn.Identity()(x)])])
     inp = lg.randn(3, 1)
