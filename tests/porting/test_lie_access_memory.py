@@ -60,6 +60,16 @@ def test_the_repositorys_layer_tests_pass(tmp_path, monkeypatch, capsys):
     assert 'in 11 tests with 0 failures and 0 errors' in out and out.count('[PASS]') == 11
 
 
+def test_the_repositorys_kwrap_tests_pass(capsys):
+    """tests/test_kwrap.lua, all eight tests (its asserteq of Penlight Lists and OrderedMaps compares them by
+    Penlight's __eq, as Lua's == does)."""
+    lg.manualSeed(3)
+    from .lie_access_memory.tests import test_kwrap
+    test_kwrap.main()
+    out = capsys.readouterr().out
+    assert 'in 8 tests with 0 failures and 0 errors' in out and out.count('[PASS]') == 8
+
+
 @pytest.mark.parametrize('make, input', [
     (Cos, lambda: lg.randn(3, 4)),
     (Sin, lambda: lg.randn(3, 4)),

@@ -1,3 +1,3 @@
-"""tests/test_layers.py keeps the Lua file's name (tests/test_layers.lua, a totem script): pytest must not collect it;
+"""tests/test_layers.py and test_kwrap.py keep the Lua files' names (totem scripts): pytest must not collect them;
 tests/porting/test_lie_access_memory.py runs its functions."""
-collect_ignore = ['tests/test_layers.py']
+collect_ignore = ['tests/test_layers.py', 'tests/test_kwrap.py']

@@ -22,6 +22,13 @@ def _is_table(x):
     return isinstance(x, (list, dict))
 
 
+def _get(t, k):
+    """Lua's ``t[k]`` of a table that may lack the key (nil)."""
+    if isinstance(t, dict):
+        return t.get(k)
+    return t[k] if 0 <= k < len(t) else None
+
+
 class kWrap(nn.Module):
 
     def __init__(self, mod, input_map, output_map, allow_table_input=None):
@@ -42,12 +49,12 @@ class kWrap(nn.Module):
                 for k, v in kwmap.iter():
                     assert in_map is not None, ('in_map is nil; possibly the original input map '
                                                 'does not have all required keys')
-                    depth_first(v, in_map.get(k))
+                    depth_first(v, _get(in_map, k))
             elif isinstance(kwmap, List):
                 for k, v in enumerate(kwmap):
                     assert in_map is not None, ('in_map is nil; possibly the original input map '
                                                 'does not have all required keys')
-                    depth_first(v, in_map[k] if k < len(in_map) else None)
+                    depth_first(v, _get(in_map, k))
             else:
                 if _is_table(kwmap):
                     print('warning:', kwmap, 'is a table; use Om or List instead if it is a table of keys')
@@ -84,6 +91,34 @@ class kWrap(nn.Module):
 
     def collect_outputs(self, out):
         return self.collect(self.output_map, out)
+
+    def submap(self, map1, map2, compare):
+        def depth_first(m1, m2):
+            if isinstance(m1, Om):
+                if not _is_table(m2):
+                    return False
+
+                for k, v in m1.iter():
+                    b = depth_first(v, _get(m2, k))
+                    if not b:
+                        return False
+            elif isinstance(m1, List):
+                if not _is_table(m2):
+                    return False
+                for k, v in enumerate(m1):
+                    b = depth_first(v, _get(m2, k))
+                    if not b:
+                        return False
+            else:
+                if compare == 'keys':
+                    return not (m1 is None and m2 is not None or m1 is not None and m2 is None)
+                else:
+                    return compare(m1, m2)
+            return True
+        return depth_first(map1, map2)
+
+    def mapeq(self, a, b, mode):
+        return self.submap(a, b, mode) and self.submap(b, a, mode)
 
     def forward(self, in_):
         assert (self.allow_table_input or

@@ -45,9 +45,9 @@ class st:
                     piece, i = _split(v, in_, i)
                     t.append(piece)
                 return t, i
-            elif isinstance(tbl, OrderedMap):
+            elif isinstance(tbl, dict):   # an OrderedMap or a Map (a plain dict here)
                 t = OrderedMap()
-                for k, v in tbl.iter():
+                for k, v in tbl.items():
                     t[k], i = _split(v, in_, i)
                 return t, i
             else:
@@ -62,8 +62,8 @@ class st:
         result = List()
 
         def flatten(arr):
-            if isinstance(arr, OrderedMap):
-                for _, v in arr.iter():
+            if isinstance(arr, dict):   # an OrderedMap or a Map (a plain dict here)
+                for _, v in arr.items():
                     if isinstance(v, (dict, list)) and not isinstance(v, graph.Node):
                         flatten(v)
                     else:
