@@ -2,7 +2,7 @@
 docstring says what is ported). The layers are checked by the repository's
 own totem tests and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
 MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets
-(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's, models/lantm.lua's and models/ram.lua's (with its tape) kModules, cloned by
+(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's, lantm.lua's, slantm.lua's and ram.lua's (with its tape) kModules, cloned by
 utils' cloneManyTimesFast and run by fb.lua's forward and backward as train.lua's feval does, learn a small copy
 task.
 
@@ -40,6 +40,7 @@ from .lie_access_memory.data.load import loader
 from .lie_access_memory.models.lantm import lantm
 from .lie_access_memory.models.lstm import lstm
 from .lie_access_memory.models.ram import ram
+from .lie_access_memory.models.slantm import slantm
 from .lie_access_memory.utils import common
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian
 
@@ -267,6 +268,17 @@ def test_the_lantm_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
     # init_mem_length 1, then one write per step of the question (its '^' and symbols)
     assert len(last['mem']) == len(last['keys_']) == len(last['mem_strength']) == 1 + len(question)
     assert all(k.size() == (8, 2) for k in last['keys_'])
+
+
+def test_the_slantm_learns_the_copy_task_through_fb(tmp_path, monkeypatch):
+    """models/slantm.lua (keys on the unit sphere of R^3, moved by rotations: Cos, Sin, CrossProduct, Normalize):
+    every key it writes has norm 1, and the answer symbols' cross-entropy falls."""
+    opt = dict(LANTM_OPT, key_dim=3, angle_bound_bias=-5, squash_mem=True)
+    losses, rnn_states = _train_on_copy(tmp_path, monkeypatch, slantm, opt, 60, None)
+    assert np.mean(losses[-10:]) < 0.75 * np.mean(losses[:10])
+    keys = rnn_states[len(rnn_states) - 1]['memory'][0]['keys_']
+    written = np.stack([k.numpy() for k in keys[opt['init_mem_length']:]])
+    assert written.shape[1:] == (8, 3) and np.allclose(np.linalg.norm(written, axis=2), 1, atol=1e-6)
 
 
 def test_the_ram_with_tape_learns_the_copy_task_through_fb(tmp_path, monkeypatch):

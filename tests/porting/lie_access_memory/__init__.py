@@ -1,11 +1,11 @@
 """harvardnlp/lie-access-memory (Greg Yang and Alexander M. Rush, "Lie-Access Neural Turing Machines", ICLR 2017;
 MIT licence, Copyright (c) 2016 Harvard NLP) ported line by line onto legonn: layers/*.lua -> layers/*.py,
-kwrap/*.lua -> kwrap/, models/lstm.lua, lantm.lua, ram.lua -> models/, fb.lua -> fb.py, data/load.lua (and
+kwrap/*.lua -> kwrap/, models/lstm.lua, lantm.lua, slantm.lua, ram.lua -> models/, fb.lua -> fb.py, data/load.lua (and
 generate.py, made Python 3) -> data/, the parts of utils/common.lua and utils/nested.lua these use -> utils/,
 tests/test_layers.lua and tests/test_kwrap.lua -> tests/. The edits beyond Lua syntax and 1-based indices are
 listed in each file's docstring; tests/porting/test_lie_access_memory.py runs them, with train.lua's feval loop.
 
-Not ported: models/slantm.lua (the spherical LANTM: its layers Cos, Sin, CrossProduct are), train.lua, main.lua,
+Not ported: train.lua (its feval loop is the tests'), main.lua,
 options.lua (its defaults are the tests' options), utils' checkpoint.lua, io.lua, log.lua, pp.lua,
 random_string.lua, the rest of common.lua and nested.lua, tests/test_slantm.lua, tests/utils/test_nested.lua.
 
