@@ -1,10 +1,10 @@
-"""harvardnlp/lie-access-memory run through its port, tests/porting/lie_access_memory/ (the package's
-docstring says what is ported). The layers are checked by the repository's
-own totem tests and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
-MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets
-(copy, reverse, bigramFlip) go through data/load.py; models/lstm.lua's, lantm.lua's, slantm.lua's and ram.lua's (with its tape) kModules, cloned by
-utils' cloneManyTimesFast and run by fb.lua's forward and backward as train.lua's feval does, learn a small copy
-task.
+"""harvardnlp/lie-access-memory run through its port, tests/porting/lie_access_memory/ (the package's docstring says
+what is ported). The layers are checked by the repository's own totem tests (tests/test_layers.lua, test_kwrap.lua,
+test_slantm.lua) and by finite differences in float64; the repository's Narrow, NarrowTable, Normalize and
+MixtureTable keep their own semantics beside legonn's nn classes of those names; data/generate.py's datasets (copy,
+reverse, bigramFlip) go through data/load.py; models/lstm.lua's, lantm.lua's, slantm.lua's and ram.lua's (with its
+tape) kModules, cloned by utils' cloneManyTimesFast and run by fb.lua's forward and backward as train.lua's feval
+does, learn a small copy task.
 
 Stand-in data: generate.py's own tasks, tiny (batches of 8, strings of 2 to 4 symbols over an alphabet of 4),
 written into tmp_path; the generator is seeded through NumPy's and Python's global generators, as generate.py
@@ -69,6 +69,16 @@ def test_the_repositorys_kwrap_tests_pass(capsys):
     test_kwrap.main()
     out = capsys.readouterr().out
     assert 'in 8 tests with 0 failures and 0 errors' in out and out.count('[PASS]') == 8
+
+
+def test_the_repositorys_slantm_test_passes(capsys):
+    """tests/test_slantm.lua: mix_keys rotates a unit key by Rodrigues' formula and keeps keys, axes and (cos, sin)
+    on their unit spheres."""
+    lg.manualSeed(3)
+    from .lie_access_memory.tests import test_slantm
+    test_slantm.main()
+    out = capsys.readouterr().out
+    assert 'in 1 test with 0 failures and 0 errors' in out and out.count('[PASS]') == 1
 
 
 @pytest.mark.parametrize('make, input', [

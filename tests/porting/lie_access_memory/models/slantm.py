@@ -1,8 +1,9 @@
-"""models/sslantm.lua: the spherical LANTM: keys are unit vectors of R^3 (``key_dim`` 3), moved by a rotation about a
+"""models/slantm.lua: the spherical LANTM: keys are unit vectors of R^3 (``key_dim`` 3), moved by a rotation about a
 learnt unit axis by a learnt angle (cos, sin: layers/Cos.lua, Sin.lua, CrossProduct.lua, Rodrigues' formula), mixed
-with the previous step's rotation and renormalised (layers/Normalize.lua). Everything else is models/slantm.lua's,
+with the previous step's rotation and renormalised (layers/Normalize.lua). Everything else is models/lantm.lua's,
 ported the same way (that file's docstring); ``nn.Narrow(2, 1, 1)`` is the repository's ``Narrow(1, 0, 1)``. The
-new ``sp.rot_trig_preread`` List is filled by append (a Python list does not grow on assignment)."""
+new ``sp.rot_trig_preread`` List is filled by append (a Python list does not grow on assignment); ``mix_keys``'s
+``opt`` defaults to None, as tests/test_slantm.lua calls it with five arguments (Lua's missing ones are nil)."""
 import math
 
 from legonn import graph, nn
@@ -61,7 +62,7 @@ def _mix_softmax(gates, key_t, key_tm1, key_storage):
 class slantm:
 
     @staticmethod
-    def mix_keys(key_t, key_tm1, gate, rot_axis, rot_trig, opt, extra=None):
+    def mix_keys(key_t, key_tm1, gate, rot_axis, rot_trig, opt=None, extra=None):
         # key_tm1 and key_t have size (batch_size, 3)
         # key_t and key_tm1 should be normalized
         # gate has size (batch_size, 1)
