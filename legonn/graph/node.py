@@ -140,8 +140,14 @@ class Node:
         for node in inputs:
             self.add(node)
 
-    def add(self, node):
-        """Append ``node`` to this node's inputs (in order: it is entry ``len(inputs)`` of the input table)."""
+    def add(self, node, domap=True):
+        """Append ``node`` to this node's inputs (in order: it is entry ``len(inputs)`` of the input table).
+
+        ``domap`` is nngraph's (node.lua:35 ``nnNode:add(child, domap)``): true makes the child an input the node
+        reads, which every edge here is; nngraph's false form, an edge that feeds no data, is refused."""
+        if not domap:
+            raise ValueError(f"{self.where()}: add(node, domap=False), an edge that feeds no input, is not supported: "
+                             "every legonn edge makes the node an input (nngraph's domap=true)")
         if any(n is node for n in self.inputs):
             raise ValueError(f"{node.where()} is passed twice as an input of {self.where()}; "
                              f"a node may feed another only once (use an nn.Identity node to duplicate it)")

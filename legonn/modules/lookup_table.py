@@ -186,6 +186,9 @@ class LookupTable(Module):
         return super().clearState(*names)
 
     def __repr__(self):
+        # lg.load names a module whose weight it refuses by this text: it must not fail on that weight itself
+        if self.weight.dim() != 2:
+            return f"{lua_typename(self)}(weight of size {tuple(self.weight.size())})"
         return f"{lua_typename(self)}({self.weight.size(0)}, {self.weight.size(1)})"
 
 

@@ -19,6 +19,8 @@ __all__ = ['List']
 
 class List(list):
     """A Penlight List: ``List()``, ``List(iterable)``; a string gives its characters."""
+    # Penlight's __eq metamethod, which Lua's ``==`` (Tester's asserteq) calls: legonn.Tester reads it
+    lua_eq = 'List'
 
     @classmethod
     def range(cls, start, finish=None, incr=1):

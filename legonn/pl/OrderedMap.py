@@ -15,6 +15,8 @@ __all__ = ['OrderedMap']
 
 class OrderedMap(dict):
     """``OrderedMap()``, ``OrderedMap(dict_or_ordered_map)``, ``OrderedMap([{k1: v1}, {k2: v2}, ...])``."""
+    # Penlight's __eq metamethod, which Lua's ``==`` (Tester's asserteq) calls: legonn.Tester reads it
+    lua_eq = 'Map'
 
     def __init__(self, t=None):
         super().__init__()

@@ -374,12 +374,16 @@ def argument_kinds(args):
 
 
 def _n_results(name, pattern, n_results, args):
-    """How many leading arguments of ``legonn.name(*args)`` are Torch7 result tensors: 0 or ``n_results``."""
+    """How many leading arguments of ``legonn.name(*args)`` are Torch7 result tensors: 0, ``n_results``, or 1 for
+    the values alone of a two-result reduction."""
     kinds = argument_kinds(args)
     if re.fullmatch(f'(?:{pattern})', kinds):
         return 0
     if kinds.startswith('T' * n_results) and re.fullmatch(f'(?:{pattern})', kinds[n_results:]):
         return n_results
+    # TensorMath.lua:632-742 default the indices result of max, min, sort, ...: ``values:min(x, 2)``
+    if n_results == 2 and kinds.startswith('T') and re.fullmatch(f'(?:{pattern})', kinds[1:]):
+        return 1
     return 0   # let the method report the bad arguments
 
 
@@ -460,6 +464,8 @@ def _returns_new(name, signature):
             return out
         if not isinstance(out, (Tensor, tuple)):
             raise TypeError(f"legonn.{name}: result tensors were given but the call returns a number")
+        if n == 1 and isinstance(out, tuple):   # values given, indices defaulted: both returned, as cwrap's
+            return (_copied_into(args[0], out[0], name),) + out[1:]
         if n == 1:
             return _copied_into(args[0], out, name)
         return tuple(_copied_into(r, v, name) for r, v in zip(args[:n], out))

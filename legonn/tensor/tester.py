@@ -76,7 +76,30 @@ class TestSuite:
 
 def _lua_equal(a, b):
     """Lua's ``a == b``: tables and userdata (tensors, storages, arrays, objects) are equal only when they are the
-    same object; numbers, strings and booleans by value."""
+    same object, unless both have the same ``__eq`` metamethod: a class's ``lua_eq`` names it (legonn.pl's List,
+    List.lua:341, compares entries with ``==``; its OrderedMap, Map.lua:113, deep-compares); numbers, strings and
+    booleans by value."""
+    eq = getattr(type(a), 'lua_eq', None)
+    if a is not b and eq is not None and eq == getattr(type(b), 'lua_eq', None):
+        return _penlight_eq(a, b, eq)
+    if lua_type(a) in ('table', 'userdata') or lua_type(b) in ('table', 'userdata'):
+        return a is b
+    return a == b
+
+
+def _penlight_eq(a, b, eq):
+    if eq == 'List':
+        return len(a) == len(b) and all(_lua_equal(x, y) for x, y in zip(a, b))
+    return _deepcompare(a, b)
+
+
+def _deepcompare(a, b):
+    """Penlight's ``tablex.deepcompare(a, b, true)``: tables key by key, recursively, without metamethods; other
+    values by Lua's raw ``==``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return len(a) == len(b) and all(k in b and _deepcompare(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_deepcompare(x, y) for x, y in zip(a, b))
     if lua_type(a) in ('table', 'userdata') or lua_type(b) in ('table', 'userdata'):
         return a is b
     return a == b

@@ -457,3 +457,20 @@ def test_grad_input_table_longer_than_the_inputs():
     g.forward([x, t])
     with pytest.raises(TypeError, match='a table of 2 gradInputs'):
         g.backward([x, t], lg.ones(3, 4))
+
+
+def test_node_add_takes_nngraphs_domap_argument():
+    """nngraph's node.lua:35 ``nnNode:add(child, domap)``: with ``domap`` true the child becomes the node's next
+    input, as ``module(child)`` makes it. harvardnlp/lie-access-memory's models/lstm.lua feeds its lookup table
+    into the graph's former input node so: ``inputs.x:add(x, true)``."""
+    inp = nn.Identity()()
+    x = nn.Identity()()
+    emb = nn.LookupTable(5, 3)(inp)
+    x.add(emb, True)
+    out = nn.Tanh()(x)
+    g = nn.gModule([inp], [out])
+    lut = emb.module
+    idx = lg.LongTensor([0, 4])
+    assert np.allclose(g.forward(idx).numpy(), np.tanh(lut.weight.numpy()[[0, 4]]))
+    with pytest.raises(ValueError, match='domap'):
+        nn.Identity()().add(nn.Identity()(), False)

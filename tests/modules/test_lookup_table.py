@@ -262,3 +262,16 @@ def test_half_gradient_of_a_frequent_index_is_summed_in_float(half):
     go.narrow(0, 5000, 2000).fill(1e-3)
     m.backward(idx, go.type(half), 0.5)
     np.testing.assert_allclose(m.gradWeight.double().numpy(), [[2501, 2501], [1, 1], [2, 2], [1, 1]], rtol=1e-3)
+
+
+def test_a_loaded_lookup_table_of_a_bad_weight_is_refused_naming_it():
+    """lg.load validates each module it rebuilds and names a bad one in its error; the error's path text calls the
+    module's repr, which read ``weight.size(1)`` and so raised an IndexError of its own for a 1-D weight (the
+    "empty clone" that harvardnlp/lie-access-memory's cloneManyTimesFast writes: ``cloneParams[i]:set(
+    torch.Tensor())``), hiding the ValueError that names the module."""
+    lut = nn.LookupTable(5, 3)
+    seq = nn.Sequential().add(lut)
+    lut.weight.set(lg.Tensor())
+    with pytest.raises(ValueError, match=r'Sequential\[0\] LookupTable\(weight of size \(0,\)\)'):
+        lg.deserialize(lg.serialize(seq))
+    assert 'LookupTable' in repr(lut)

@@ -47,3 +47,25 @@ def test_functional_methods():
     seen = []
     ls.foreach(seen.append)
     assert seen == [1, 2, 3, 4] and list(ls.iter()) == ls and ls.len() == 4
+
+
+def test_tester_asserteq_compares_penlight_tables_by_their_eq():
+    """torch7's Tester.lua:199 ``asserteq`` is ``a == b``, which Lua answers with Penlight's ``__eq`` where both
+    operands are Lists (List.lua:341, element by element with ``==``) or Maps/OrderedMaps (Map.lua:113, a deep
+    compare): harvardnlp/lie-access-memory's tests/test_kwrap.lua asserts ``kmod:merge_inputs{...}`` equals
+    ``List{5, 6, 1}`` so. Plain tables, and a List against an OrderedMap, stay compared by identity."""
+    import legonn as lg
+    from legonn.pl.OrderedMap import OrderedMap
+    t = lg.Tester()
+    t._currentTestName = 'eq'
+    assert t.asserteq(List([5, 6, 1]), List([5, 6, 1]))
+    assert t.asserteq(OrderedMap([{'x': 1}, {'y': List([2, 3])}]), OrderedMap([{'x': 1}, {'y': List([2, 3])}]))
+    assert not t.asserteq(OrderedMap({'x': 1}), OrderedMap({'x': 2}))
+    assert not t.asserteq(List([5, 6]), List([5, 7]))
+    assert not t.asserteq([1], [1])                      # plain tables: identity, as Lua's ==
+    assert not t.asserteq(List([]), OrderedMap())
+    x = lg.zeros(2)
+    assert t.asserteq(List([x]), List([x]))
+    assert not t.asserteq(List([x]), List([x.clone()]))  # a tensor element by identity (userdata)
+    assert not t.asserteq(List([[1]]), List([[1]]))      # List.__eq compares its entries with ==
+    assert t.assertne(List([5, 6]), List([5, 7])) and not t.assertne(List([1]), List([1]))

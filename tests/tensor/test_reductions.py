@@ -301,3 +301,23 @@ def test_method_result_forms():
     n = lg.LongTensor()
     assert n.nonzero(lg.DoubleTensor([0, 1, 0, 2])) is n and n.tolist() == [[1], [3]]
     assert x.max() == 6 and x.sum() == 21 and x.nonzero().size() == (6, 2)   # the plain forms are unchanged
+
+
+def test_values_only_result_form_of_the_two_result_reductions():
+    """torch7/TensorMath.lua:632-642 (and sort, topk, kthvalue, mode, median at 701-742): the values and the
+    indices result tensors are both ``default=true``, so cwrap takes ``values:min(x, 2)`` with the indices
+    defaulted (a fresh LongTensor, returned too). harvardnlp/lie-access-memory's InvNormalize.lua writes its row
+    minima so: ``self.row_min_raw:resize(input:size(1), 1):min(input, 2)``."""
+    x = lg.DoubleTensor([[3, 1, 2], [6, 5, 4]])
+    v = lg.DoubleTensor()
+    values, indices = v.resize(2, 1).min(x, 1)
+    assert values is v and v.tolist() == [[1], [4]] and indices.tolist() == [[1], [2]]
+    assert indices.type() == 'legonn.LongTensor'
+    values, indices = lg.max(v, x, 0)
+    assert values is v and v.tolist() == [[6, 5, 4]] and indices.tolist() == [[1, 1, 1]]
+    v.sort(x, 1, True)
+    assert v.tolist() == [[3, 2, 1], [6, 5, 4]]
+    v.median(x, 1)
+    assert v.tolist() == [[2], [5]]
+    with pytest.raises(TypeError, match='one type'):
+        lg.FloatTensor().min(x, 1)

@@ -1,0 +1,1 @@
+"""layers/*.lua: the repository's nn modules, one file each."""

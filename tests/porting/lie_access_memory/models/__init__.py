@@ -1,0 +1,1 @@
+"""models/*.lua of the repository (lstm.lua ported)."""

@@ -1,0 +1,1 @@
+"""tests/*.lua of the repository."""
