@@ -15,7 +15,7 @@ import builtins
 import functools
 import operator
 
-from ..tensor.introspection import pairs
+from ..tensor.introspection import lua_type, pairs
 
 __all__ = ['update', 'size', 'copy', 'deepcopy', 'deepcompare', 'compare', 'compare_no_order', 'find', 'rfind',
            'find_if', 'index_by', 'map', 'imap', 'transform', 'range', 'map2', 'imap2', 'reduce', 'foreach',
@@ -124,6 +124,8 @@ def _deepcompare(t1, t2, eps, seen):
             return t1 is t2
         if eps is not None and isinstance(t1, (int, float)) and isinstance(t2, (int, float)):
             return abs(t1 - t2) < eps
+        if lua_type(t1) == 'userdata' or lua_type(t2) == 'userdata':
+            return t1 is t2   # Lua's == of userdata (tensors, objects): the same one (a tensor's == is element-wise)
         return t1 == t2
     if (id(t1), id(t2)) in seen:
         return True

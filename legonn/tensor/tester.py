@@ -90,19 +90,8 @@ def _lua_equal(a, b):
 def _penlight_eq(a, b, eq):
     if eq == 'List':
         return len(a) == len(b) and all(_lua_equal(x, y) for x, y in zip(a, b))
-    return _deepcompare(a, b)
-
-
-def _deepcompare(a, b):
-    """Penlight's ``tablex.deepcompare(a, b, true)``: tables key by key, recursively, without metamethods; other
-    values by Lua's raw ``==``."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return len(a) == len(b) and all(k in b and _deepcompare(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_deepcompare(x, y) for x, y in zip(a, b))
-    if lua_type(a) in ('table', 'userdata') or lua_type(b) in ('table', 'userdata'):
-        return a is b
-    return a == b
+    from ..pl.tablex import deepcompare   # Map.lua's __eq: tablex.deepcompare(a, b, true); pl sits above tensor
+    return deepcompare(a, b, True)
 
 
 def _message(where, message, extra=()):

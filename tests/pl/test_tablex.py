@@ -1,6 +1,7 @@
 """legonn.pl.tablex against Penlight's tests/test-tablex.lua, positions made 0-based."""
 import pytest
 
+import legonn as lg
 from legonn.pl import tablex
 
 
@@ -98,3 +99,11 @@ def test_map_filter_keys_sort_deepcompare():
     assert seen == [(0, 'x'), (1, 'y')]
     with pytest.raises(TypeError, match=r"tablex.map: argument 0 expected a callable or an operator string"):
         tablex.map('|x| x + 1', [1])
+
+
+def test_deepcompare_compares_tensors_as_lua_does_userdata():
+    """Penlight's deepcompare ends in Lua's `==` on what is not a table, and `==` of two tensors (userdata) is true
+    only for the same tensor: equal values in another tensor are not equal, and no element-wise result comes back."""
+    t = lg.Tensor([1, 2, 3])
+    assert tablex.deepcompare({'w': t, 'n': [1, 2]}, {'w': t, 'n': [1, 2]})
+    assert not tablex.deepcompare({'w': t}, {'w': t.clone()})
