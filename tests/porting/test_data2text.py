@@ -1,0 +1,229 @@
+"""Tests of the harvardnlp/data2text port (tests/porting/data2text/): BoxBatch3's layout of a box-score table as
+4-feature cells against a hand-built one, BoxTableEncoder's and the decoder's gradients against finite differences
+in float64, the truncated BPTT of box_train.lua (pieces carry the decoder's states: their losses sum to the whole
+summary's), and box_train.lua's main chunk over a tiny synthetic dataset written in box_preprocess.lua's
+``-train.t7`` form (the validation perplexity falls, checkpoints are written). Stand-in data: games of 13+13
+players and two teams whose summary names the winner and its points."""
+import math
+import re
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.porting.data2text import G, box_train
+from tests.porting.data2text.BoxBatch3 import BoxBatch3
+from tests.porting.data2text.BoxDataset2 import BoxDataset2
+from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
+from tests.porting.data2text.GlobalAttention import GlobalAttention
+from tests.porting.data2text.LSTM import LSTM
+from tests.porting.data2text.Optim import Optim
+from tests.porting.test_opennmt import Dict
+from tests.porting.test_opennmt_modules import Constants
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
+
+N_PLAYERS, N_COLS = 13, 22
+TEAMS = ['Hawks', 'Bulls', 'Nets', 'Suns']
+
+
+def game(rng):
+    """One game as box_preprocess.lua's makeData leaves it: 26 player rows (name, then 22 values) and two
+    line-score rows (pre-padded, then values, the team name last); the summary names the team with more points."""
+    home, vis = rng.choice(TEAMS, 2, replace=False)
+    rows = []
+    for p in range(2 * N_PLAYERS):
+        rows.append(['P%d' % p] + [str(v) for v in rng.randint(0, 10, N_COLS)])
+    pts = rng.randint(0, 10, 2)
+    while pts[0] == pts[1]:
+        pts = rng.randint(0, 10, 2)
+    for team, p in ((home, pts[0]), (vis, pts[1])):
+        rows.append([Constants.PAD_WORD] * 10 + [str(v) for v in rng.randint(0, 10, 11)] + [str(p), team])
+    winner = home if pts[0] > pts[1] else vis
+    return rows, [winner, 'won', 'with', str(max(pts)), '.']
+
+
+def vocabulary():
+    words = Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
+    for w in TEAMS + ['won', 'with', '.'] + [str(v) for v in range(10)] + ['P%d' % p for p in range(26)]:
+        words.add(w)
+    return words
+
+
+def make_data(games, words):
+    srcs = [[] for _ in range(2 * N_PLAYERS + 2)]
+    tgt = []
+    triples = []   # (row, column, value) ids of box_preprocess.lua's rows/cols/cells dicts, read by -discrec only
+    for rows, summary in games:
+        triples.append(lg.IntTensor(4, 3).zero())
+        for j, row in enumerate(rows):
+            srcs[j].append(words.convertToIdx(row, Constants.UNK_WORD))
+        tgt.append(words.convertToIdx(summary, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD))
+    return {'words': srcs, 'features': [], 'triples': triples}, {'words': tgt, 'features': []}
+
+
+def write_dataset(path, ntrain=12, nvalid=4, seed=0):
+    """box_preprocess.lua's ``torch.save(opt.save_data .. '-train.t7', data, 'binary', false)``, its dicts.tgt the
+    same table as dicts.src."""
+    rng = np.random.RandomState(seed)
+    words = vocabulary()
+    data = {'dicts': {}}
+    data['dicts']['src'] = {'words': words, 'features': []}
+    data['dicts']['tgt'] = data['dicts']['src']
+    for name, n in (('train', ntrain), ('valid', nvalid), ('test', nvalid)):
+        data[name] = {}
+        data[name]['src'], data[name]['tgt'] = make_data([game(rng) for _ in range(n)], words)
+    lg.save(str(path), data, 'binary', False)
+    return data
+
+
+def set_globals():
+    G.g_nRegRows, G.g_nCols, G.g_specPadding, G.g_nFeatures = 13, 22, 22, 4
+
+
+# ---- data ----
+
+def test_box_batch3_lays_every_cell_out_with_its_row_column_and_side():
+    set_globals()
+    words = vocabulary()
+    rng = np.random.RandomState(1)
+    games = [game(rng), game(rng)]
+    src, tgt = make_data(games, words)
+    colStartIdx = words.size()
+    batch = BoxDataset2(src, tgt, colStartIdx, 4, False)
+    batch.setBatchSize(2)
+    b = batch.getBatch(0)
+    assert b.size == 2 and b.sourceLength == 22 and b.totalSourceLength == 28 * 22
+    cells = b.getSource()
+    assert list(cells.size()) == [2 * 28 * 22, 4]
+    for ex, (rows, summary) in enumerate(games):
+        for j, row in enumerate(rows):
+            for c in range(22):
+                got = [int(v) for v in cells[ex * 28 * 22 + j * 22 + c]]
+                if j < 26:   # a player: its name, the regular columns, home for the first 13
+                    want = [words.lookup(row[c + 1]), words.lookup(row[0]), colStartIdx + c,
+                            colStartIdx + 44 + (0 if j < 13 else 1)]
+                else:        # a team: its name (the last value), the line-score columns, home then away
+                    want = [words.lookup(row[c + 1]), words.lookup(row[22]), colStartIdx + 22 + c,
+                            colStartIdx + 44 + (0 if j == 26 else 1)]
+                assert got == want
+        ids = [words.lookup(w) for w in summary]
+        assert [int(v) for v in b.targetInput[:, ex]] == [Constants.BOS] + ids
+        assert [int(v) for v in b.targetOutput[:, ex]] == ids + [Constants.EOS]
+    assert b.targetNonZeros == 12
+
+
+def test_batches_cover_the_examples_in_order_and_cut_targets_into_bptt_pieces():
+    set_globals()
+    words = vocabulary()
+    rng = np.random.RandomState(2)
+    src, tgt = make_data([game(rng) for _ in range(5)], words)
+    data = BoxDataset2(src, tgt, words.size(), 4, False)
+    data.setBatchSize(2)
+    assert data.batchCount() == 3 and [r['end'] - r['begin'] + 1 for r in data.batchRange] == [2, 2, 1]
+    b = data.getBatch(2)
+    assert b.splitIntoPieces(4) == 2 and b.targetLength == 4
+    first = int(b.getTargetInput(0)[0])
+    b.nextPiece()
+    assert (b.targetOffset, b.targetLength, b.targetNonZeros) == (4, 2, 0)
+    assert int(b.getTargetInput(0)[0]) == int(b.targetInput[4][0]) and first == Constants.BOS
+
+
+# ---- modules ----
+
+def small_encoder(feat_merge='concat', pool='mean', relu=False, nLayers=1, encDim=4, decDim=4):
+    return BoxTableEncoder({'vocabSize': 9, 'encDim': encDim, 'decDim': decDim, 'feat_merge': feat_merge,
+                            'nFeatures': 4, 'nLayers': nLayers, 'nRows': 3, 'nCols': 2, 'pool': pool,
+                            'effectiveDecLayers': 4, 'dropout': 0, 'relu': relu,
+                            'wordVecSize': 4 if feat_merge == 'sum' else 3})
+
+
+@pytest.mark.parametrize('feat_merge, pool, nLayers, decDim', [('concat', 'mean', 1, 5), ('sum', 'max', 2, 4)])
+def test_box_table_encoder_outputs_and_gradients(feat_merge, pool, nLayers, decDim):
+    lg.manualSeed(3)
+    enc = small_encoder(feat_merge, pool, nLayers=nLayers, decDim=decDim)
+    enc.shareTranforms()
+    # layers 3 and 4 share the weights of layers 1 and 2
+    assert enc.transforms[2].weight.isSetTo(enc.transforms[0].weight)
+    assert enc.transforms[3].bias.isSetTo(enc.transforms[1].bias)
+    x = lg.LongTensor(np.random.RandomState(4).randint(0, 9, (12, 4)))   # 2 tables of 3 rows of 2 cells
+    out = enc.network.forward(x)
+    assert len(out) == 5 and list(out[4].size()) == [2, 6, decDim] and list(out[0].size()) == [2, decDim]
+    # the context of the mean/max of each row's cells: check the pooled states by hand for the concat case
+    if feat_merge == 'concat':
+        emb = enc.lut.weight.numpy()[x.numpy()].reshape(12, 12)
+        lin = enc.network.findModules('nn.Linear')[0][0]
+        cell = np.tanh(emb @ lin.weight.numpy().T + lin.bias.numpy())
+        rows = cell.reshape(6, 2, 4).mean(1).reshape(2, 12)
+        t0 = enc.transforms[0]
+        np.testing.assert_allclose(out[0].numpy(), rows @ t0.weight.numpy().T + t0.bias.numpy(), rtol=1e-10)
+    # parameters' gradients by finite differences through the whole graph
+    params, gradParams = enc.getParameters()
+    rng = np.random.RandomState(5)
+    weights = [lg.Tensor(rng.randn(*o.size())) for o in out]
+
+    def loss():
+        outs = enc.network.forward(x)
+        return sum(float((o * w).sum()) for o, w in zip(outs, weights))
+    gradParams.zero()
+    enc.network.forward(x)
+    enc.network.backward(x, weights)
+    analytic = gradParams.clone()
+    eps = 1e-6
+    for k in rng.choice(params.nElement(), 25, replace=False):
+        keep = float(params[int(k)])
+        params[int(k)] = keep + eps
+        fp = loss()
+        params[int(k)] = keep - eps
+        fm = loss()
+        params[int(k)] = keep
+        assert float(analytic[int(k)]) == pytest.approx((fp - fm) / (2 * eps), rel=1e-6, abs=1e-9)
+
+
+def test_lstm_has_no_h2h_bias_and_sets_its_forget_gates_to_two():
+    rnn = LSTM(2, 5, 3)
+    linears, _ = rnn.findModules('nn.Linear')
+    assert sorted(int(m.weight.size(1)) for m in linears) == [3, 3, 3, 5]
+    assert sum(m.bias is not None for m in linears) == 2
+    rnn.getParameters()[0].fill(0.5)
+    rnn.apply(lambda m: m.postParametersInitialization()
+              if getattr(m, 'postParametersInitialization', None) else None)
+    for m in linears:
+        if m.bias is not None:
+            assert m.bias.numpy().tolist() == [0.5] * 3 + [2] * 3 + [0.5] * 6
+
+
+@pytest.mark.parametrize('tanhQuery', [False, True])
+def test_global_attention_against_numpy(tanhQuery):
+    lg.manualSeed(6)
+    att = GlobalAttention(4, True, tanhQuery)
+    h = lg.randn(2, 4)
+    H = lg.randn(2, 5, 4)
+    out, scores = att.forward([h, H])
+    lin_in, lin_out = att.net.findModules('nn.Linear')[0]
+    q = h.numpy() @ lin_in.weight.numpy().T
+    if tanhQuery:
+        q = np.tanh(q)
+    s = np.einsum('bnd,bd->bn', H.numpy(), q)
+    a = np.exp(s - s.max(1, keepdims=True))
+    a /= a.sum(1, keepdims=True)
+    c = np.einsum('bn,bnd->bd', a, H.numpy())
+    want = np.tanh(np.concatenate([c, h.numpy()], 1) @ lin_out.weight.numpy().T)
+    np.testing.assert_allclose(scores.numpy(), s, rtol=1e-10)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-10)
+
+
+def test_mom_optim_keeps_a_moving_average_and_update2_decays_only_after_a_rise():
+    optim = Optim({'method': 'mom', 'numModels': 1, 'learningRate': 0.5, 'learningRateDecay': 0.5,
+                   'startDecayAt': 100, 'mom': 0.9})
+    p, g = lg.zeros(2), lg.Tensor([3.0, 4.0])   # norm 5: clipped to 1
+    optim.prepareGrad([g], 1)
+    optim.updateParams([p], [g])
+    np.testing.assert_allclose(p.numpy(), [-0.3, -0.4])   # v = the clipped gradient at first
+    g.copy(lg.Tensor([0.6, 0.8]))
+    optim.prepareGrad([g], 1)
+    np.testing.assert_allclose(g.numpy(), [-0.3, -0.4])   # 0.9 v + 0.1 g, the same vector
+    for ppl, lr in ((10, 0.5), (12, 0.25), (11, 0.25), (9, 0.25)):
+        optim.updateLearningRate2(ppl, 1)
+        assert optim.getLearningRate() == lr
