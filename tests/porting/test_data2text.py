@@ -4,6 +4,7 @@ in float64, the truncated BPTT of box_train.lua (pieces carry the decoder's stat
 summary's), and box_train.lua's main chunk over a tiny synthetic dataset written in box_preprocess.lua's
 ``-train.t7`` form (the validation perplexity falls, checkpoints are written). Stand-in data: games of 13+13
 players and two teams whose summary names the winner and its points."""
+import copy
 import math
 import re
 
@@ -12,7 +13,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting.data2text import G, box_train
+from tests.porting.data2text import G, Models, box_train
 from tests.porting.data2text.BoxBatch3 import BoxBatch3
 from tests.porting.data2text.BoxDataset2 import BoxDataset2
 from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
@@ -64,17 +65,18 @@ def make_data(games, words):
 
 
 def write_dataset(path, ntrain=12, nvalid=4, seed=0):
-    """box_preprocess.lua's ``torch.save(opt.save_data .. '-train.t7', data, 'binary', false)``, its dicts.tgt the
-    same table as dicts.src."""
+    """box_preprocess.lua's ``torch.save(opt.save_data .. '-train.t7', data, 'binary', false)``, whose dicts.tgt is
+    the same table as dicts.src: ``referenced`` false writes it twice, so box_train.lua loads two equal copies.
+    legonn refuses ``referenced=False`` (docs/porting.md): save the copy it would have written."""
     rng = np.random.RandomState(seed)
     words = vocabulary()
     data = {'dicts': {}}
     data['dicts']['src'] = {'words': words, 'features': []}
-    data['dicts']['tgt'] = data['dicts']['src']
+    data['dicts']['tgt'] = copy.deepcopy(data['dicts']['src'])   # `data.dicts.tgt = data.dicts.src`, saved unreferenced
     for name, n in (('train', ntrain), ('valid', nvalid), ('test', nvalid)):
         data[name] = {}
         data[name]['src'], data[name]['tgt'] = make_data([game(rng) for _ in range(n)], words)
-    lg.save(str(path), data, 'binary', False)
+    lg.save(str(path), data, 'binary')
     return data
 
 
@@ -227,3 +229,126 @@ def test_mom_optim_keeps_a_moving_average_and_update2_decays_only_after_a_rise()
     for ppl, lr in ((10, 0.5), (12, 0.25), (11, 0.25), (9, 0.25)):
         optim.updateLearningRate2(ppl, 1)
         assert optim.getLearningRate() == lr
+
+
+# ---- box_train.lua ----
+
+def small_args(data, save, *extra):
+    return ['-data', str(data), '-save_model', str(save), '-rnn_size', '8', '-word_vec_size', '6',
+            '-enc_emb_size', '8', '-layers', '1', '-max_batch_size', '4', '-dropout', '0', '-report_every', '1',
+            '-seed', '1', *extra]
+
+
+def test_box_train_main_chunk_trains_and_the_validation_perplexity_falls(tmp_path, capsys):
+    write_dataset(tmp_path / 'roto-train.t7')
+    box_train.main(small_args(tmp_path / 'roto-train.t7', tmp_path / 'roto', '-epochs', '10', '-learning_rate', '1'))
+    out = capsys.readouterr().out
+    ppl = [float(v) for v in re.findall(r'Validation perplexity: (\S+)', out)]
+    train_ppl = [float(v) for v in re.findall(r'PPL (\S+) ;', out)]
+    assert len(ppl) == 10 and len(train_ppl) == 10 * 3   # 12 games in batches of 4, a log line each
+    vocab = 4 + 4 + 3 + 10 + 26 + 46   # specials, words, and the 46 DOPEEXTRALABELs main adds
+    assert train_ppl[0] == pytest.approx(vocab, rel=0.3)   # near uniform at first
+    assert ppl[-1] < 0.5 * ppl[0]
+    assert 'regRows: 13; specPadding: 22; nCols: 22; nFeats: 4' in out
+    # each better epoch replaced the last checkpoint
+    saved = sorted(p.name for p in tmp_path.glob('roto_epoch*.t7'))
+    assert len(saved) == 1
+    checkpoint = lg.load(str(tmp_path / saved[0]))
+    assert checkpoint['info']['validPpl'] == pytest.approx(min(ppl))
+    assert checkpoint['dicts']['tgt']['words'].size() == vocab
+
+
+def build(extra=(), seed=2):
+    """box_train.lua's main chunk up to trainModel, on a fresh vocabulary, in doubles (no Cuda.convert): the
+    model, its flat parameters and the criterion."""
+    set_globals()
+    box_train.opt = box_train.cmdline().parse(small_args('d', 's', *extra))
+    words = vocabulary()
+    colStartIdx = words.size()
+    for i in range(1, 47):
+        words.add("DOPEEXTRALABEL" + str(i))
+    model = {}
+    model['decoder'] = Models.buildDecoder(box_train.opt, {'words': words, 'features': []}, False, None)
+    model['encoder'] = BoxTableEncoder({'vocabSize': words.size(), 'encDim': 8, 'decDim': 8, 'feat_merge': 'concat',
+                                        'nFeatures': 4, 'nLayers': 1, 'nRows': 28, 'nCols': 22, 'pool': 'mean',
+                                        'effectiveDecLayers': box_train.opt['layers'] * 2, 'dropout': 0, 'relu': False, 'wordVecSize': 6})
+    model['encoder'].lut.share(model['decoder'].inputNet.net, 'weight', 'gradWeight')
+    model['encoder'].shareTranforms()
+    lg.manualSeed(seed)
+    params, gradParams = box_train.initParams(model, False)
+    criterion = box_train.buildCriterion(words.size(), [])
+    return model, params[0], gradParams[0], criterion, words, colStartIdx
+
+
+def batch_of(words, colStartIdx, n=2, seed=3):
+    rng = np.random.RandomState(seed)
+    src, tgt = make_data([game(rng) for _ in range(n)], words)
+    data = BoxDataset2(src, tgt, colStartIdx, 4, False)
+    data.setBatchSize(n)
+    batch = data.getBatch(0)
+    batch.totalSize = batch.size
+    return batch
+
+
+def full_loss(model, criterion, batch):
+    """box_train.lua's eval on one batch: the summed loss, in evaluation mode (dropout is 0 here)."""
+    box_train.allEvaluate(model)
+    model['decoder'].resetLastStates()
+    aggEncStates, catCtx = box_train.allEncForward(model, batch)
+    loss = model['decoder'].computeLoss(batch, aggEncStates, catCtx, criterion)
+    box_train.allTraining(model)
+    return loss
+
+
+@pytest.mark.parametrize('extra', [(), ('-tanh_query', '-layers', '2')])
+def test_model_gradients_against_finite_differences(extra):
+    model, p, gp, criterion, words, colStartIdx = build(('-param_init', '0.5') + extra)
+    batch = batch_of(words, colStartIdx)
+    gp.zero()
+    aggEncStates, catCtx = box_train.allEncForward(model, batch)
+    decOutputs = model['decoder'].forward(batch, aggEncStates, catCtx)
+    encGradStatesOut, gradContext, loss = model['decoder'].backward(batch, decOutputs, criterion, catCtx.size(1))
+    box_train.allEncBackward(model, batch, encGradStatesOut, gradContext)
+    assert loss == pytest.approx(full_loss(model, criterion, batch), rel=1e-12)
+    analytic = gp.clone()
+    rng = np.random.RandomState(5)
+    live = np.flatnonzero(np.abs(analytic.numpy()) > 1e-5)
+    assert len(live) > 0.3 * p.nElement()
+    eps = 1e-5
+    for k in rng.choice(live, 20, replace=False):
+        keep = float(p[int(k)])
+        p[int(k)] = keep + eps
+        fp = full_loss(model, criterion, batch)
+        p[int(k)] = keep - eps
+        fm = full_loss(model, criterion, batch)
+        p[int(k)] = keep
+        assert float(analytic[int(k)]) == pytest.approx((fp - fm) / (2 * eps) / batch.totalSize, rel=1e-5, abs=1e-10)
+
+
+def test_bptt_pieces_carry_the_decoder_states_so_their_losses_sum_to_the_whole():
+    model, p, gp, criterion, words, colStartIdx = build()
+    batch = batch_of(words, colStartIdx)   # targets of 6 steps
+    whole = full_loss(model, criterion, batch)
+    model['decoder'].remember()   # trainEpoch's
+    model['decoder'].resetLastStates()
+    assert batch.splitIntoPieces(4) == 2
+    losses = []
+    for j in range(2):
+        aggEncStates, catCtx = box_train.allEncForward(model, batch)
+        decOutputs = model['decoder'].forward(batch, aggEncStates, catCtx)
+        encGradStatesOut, gradContext, loss = model['decoder'].backward(batch, decOutputs, criterion, catCtx.size(1))
+        losses.append(loss)
+        if j == 1:   # the second piece sends no gradient to the encoder's states, only to its context
+            assert all(float(g.abs().sum()) == 0 for g in encGradStatesOut[:2])
+            assert float(gradContext.abs().sum()) > 0
+        batch.nextPiece()
+    assert sum(losses) == pytest.approx(whole, rel=1e-12)
+    # forgetting the states restarts the second piece from the encoder's: another loss
+    model['decoder'].forget()
+    batch = batch_of(words, colStartIdx)
+    batch.splitIntoPieces(4)
+    batch.nextPiece()
+    box_train.allEvaluate(model)
+    aggEncStates, catCtx = box_train.allEncForward(model, batch)
+    restarted = model['decoder'].computeLoss(batch, aggEncStates, catCtx, criterion)
+    assert restarted != pytest.approx(losses[1], rel=1e-6)

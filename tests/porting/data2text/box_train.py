@@ -11,6 +11,7 @@ import math
 
 import legonn as lg
 from legonn import nn
+from tests.porting.test_opennmt import Dict
 from tests.porting.test_opennmt_modules import Constants
 
 from . import Cuda, G, Memory, Models, Opt
@@ -21,6 +22,7 @@ from .EpochState import EpochState
 from .Optim import Optim
 
 opt = None
+lg.register(Dict)   # `require('onmt.init')`: torch.class made onmt.Dict, in the -train.t7 file, known to torch.load
 
 
 def cmdline():
