@@ -17,6 +17,7 @@ from tests.porting.data2text import G, Models, box_train
 from tests.porting.data2text.BoxBatch3 import BoxBatch3
 from tests.porting.data2text.BoxDataset2 import BoxDataset2
 from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
+from tests.porting.data2text.CIndexAddTo import CIndexAddTo
 from tests.porting.data2text.GlobalAttention import GlobalAttention
 from tests.porting.data2text.LSTM import LSTM
 from tests.porting.data2text.Optim import Optim
@@ -300,7 +301,7 @@ def full_loss(model, criterion, batch):
     return loss
 
 
-@pytest.mark.parametrize('extra', [(), ('-tanh_query', '-layers', '2')])
+@pytest.mark.parametrize('extra', [(), ('-tanh_query', '-layers', '2'), ('-copy_generate', '-tanh_query')])
 def test_model_gradients_against_finite_differences(extra):
     model, p, gp, criterion, words, colStartIdx = build(('-param_init', '0.5') + extra)
     batch = batch_of(words, colStartIdx)
@@ -352,3 +353,17 @@ def test_bptt_pieces_carry_the_decoder_states_so_their_losses_sum_to_the_whole()
     aggEncStates, catCtx = box_train.allEncForward(model, batch)
     restarted = model['decoder'].computeLoss(batch, aggEncStates, catCtx, criterion)
     assert restarted != pytest.approx(losses[1], rel=1e-6)
+
+
+def test_cindex_add_to_adds_the_copy_probabilities_at_the_source_words_and_its_gradients():
+    dst = lg.Tensor([[0.1, 0.2, 0.3, 0.4], [1, 2, 3, 4]])
+    src = lg.Tensor([[10, 20, 30], [40, 50, 60]])
+    idxs = lg.LongTensor([[3, 0, 3], [1, 1, 2]])   # repeated ids accumulate
+    m = CIndexAddTo()
+    out = m.forward([dst, src, idxs])
+    np.testing.assert_allclose(out.numpy(), [[20.1, 0.2, 0.3, 40.4], [1, 92, 63, 4]])
+    assert dst.numpy().tolist()[0] == [0.1, 0.2, 0.3, 0.4]   # not in place by default
+    g = lg.Tensor([[1, 2, 3, 4], [5, 6, 7, 8]])
+    gi = m.backward([dst, src, idxs], g)
+    assert len(gi) == 2 and gi[0].numpy().tolist() == g.numpy().tolist()
+    assert gi[1].numpy().tolist() == [[4, 1, 4], [6, 6, 7]]
