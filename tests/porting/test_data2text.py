@@ -367,3 +367,113 @@ def test_cindex_add_to_adds_the_copy_probabilities_at_the_source_words_and_its_g
     gi = m.backward([dst, src, idxs], g)
     assert len(gi) == 2 and gi[0].numpy().tolist() == g.numpy().tolist()
     assert gi[1].numpy().tolist() == [[4, 1, 4], [6, 6, 7]]
+
+
+# ---- beam search (BeamSearcher.lua, Beam.lua, Decoder2Advancer.lua) ----
+
+def tiny_copy_model(seed=7):
+    """A -copy_generate model over a table of 2 players and 2 teams of 2 columns (G set to match), 16 words."""
+    G.g_nRegRows, G.g_nCols, G.g_specPadding, G.g_nFeatures = 1, 2, 2, 4
+    box_train.opt = box_train.cmdline().parse(small_args('d', 's', '-copy_generate', '-tanh_query',
+                                                         '-param_init', '0.6'))
+    words = Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
+    for w in ['a', 'b', 'x', 'y', 'T', 'U']:
+        words.add(w)
+    colStartIdx = words.size()
+    for i in range(1, 7):
+        words.add("DOPEEXTRALABEL" + str(i))
+    model = {'decoder': Models.buildDecoder(box_train.opt, {'words': words, 'features': []}, False, None)}
+    model['encoder'] = BoxTableEncoder({'vocabSize': words.size(), 'encDim': 8, 'decDim': 8, 'feat_merge': 'concat',
+                                        'nFeatures': 4, 'nLayers': 1, 'nRows': 4, 'nCols': 2, 'pool': 'mean',
+                                        'effectiveDecLayers': 2, 'dropout': 0, 'relu': False, 'wordVecSize': 6})
+    model['encoder'].lut.share(model['decoder'].inputNet.net, 'weight', 'gradWeight')
+    model['encoder'].shareTranforms()
+    lg.manualSeed(seed)
+    box_train.initParams(model, False)
+    rows = [['x', 'a', 'b'], ['y', 'b', 'b'], [Constants.PAD_WORD, 'a', 'T'], [Constants.PAD_WORD, 'b', 'U']]
+    src = {'words': [[words.convertToIdx(r, Constants.UNK_WORD)] for r in rows], 'features': [],
+           'triples': [lg.IntTensor(1, 3).zero()]}
+    tgt = {'words': [words.convertToIdx(['a'], Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD)],
+           'features': []}
+    data = BoxDataset2(src, tgt, colStartIdx, 4, True)
+    data.setBatchSize(1)
+    box_train.allEvaluate(model)
+    return model, data.getBatch(0), words.size()
+
+
+def brute_force(model, batch, vocab, max_len):
+    """Every hypothesis the searcher may finish: a first token other than EOS, then tokens up to EOS or until
+    max_len + 1 tokens; {tokens: summed log-probability}, each step scored by the decoder and generator."""
+    aggEncStates, catCtx = box_train.allEncForward(model, batch)
+    dec = model['decoder']
+    sourceWords = batch.getSourceWords()
+    found = {}
+
+    def walk(prefix, states, prevOut, score):
+        token = lg.IntTensor([prefix[-1] if prefix else Constants.BOS])
+        out, states = dec.forwardOne(token, states, catCtx, prevOut)
+        out, states = out.clone(), [x.clone() for x in states]   # the network's buffers, which deeper calls reuse
+        logp = dec.generator.forward([out, catCtx, states[-1], sourceWords])[0][0].clone()
+        for w in range(vocab):
+            seq = prefix + [w]
+            s = score + float(logp[w])
+            if w == Constants.EOS and len(seq) == 1:
+                continue   # Decoder2Advancer:filter prunes empty hypotheses
+            if w == Constants.EOS or len(seq) == max_len + 1:
+                found[tuple(seq)] = s
+            else:
+                walk(seq, states, out, s)
+    walk([], aggEncStates, None, 0.0)
+    return found
+
+
+def beam_search(model, batch, beamSize, max_len):
+    from tests.porting.data2text.BeamSearcher import BeamSearcher
+    from tests.porting.data2text.Decoder2Advancer import Decoder2Advancer
+    aggEncStates, catCtx = box_train.allEncForward(model, batch)
+    advancer = Decoder2Advancer(model['decoder'], batch, catCtx, max_len, None, aggEncStates, None)
+    results = BeamSearcher(advancer).search(beamSize, 1, 1, False)
+    top = results[0][0]
+    return tuple(int(v) for v in top['tokens']), float(top['score'])
+
+
+def test_beam_search_finds_what_a_brute_force_search_finds():
+    model, batch, vocab = tiny_copy_model()
+    found = brute_force(model, batch, vocab, 2)
+    assert len(found) == (vocab - 1) + (vocab - 1) * (vocab - 1) * vocab   # EOS second, or three tokens
+    best = max(found, key=found.get)
+    # a beam as wide as the hypotheses at the last step keeps them all: exact
+    tokens, score = beam_search(model, batch, (vocab - 1) * vocab, 2)
+    assert tokens == best and score == pytest.approx(found[best], abs=1e-9)
+    # narrow beams return a hypothesis scored as the brute force scores it, no better than the best
+    for beamSize in (1, 3):
+        tokens, score = beam_search(model, batch, beamSize, 2)
+        assert tokens in found and score == pytest.approx(found[tokens], abs=1e-9) and score <= found[best] + 1e-12
+    # beam 1 (greedy) ends its hypothesis with the best last token after its prefix
+    tokens, _ = beam_search(model, batch, 1, 2)
+    assert found[tokens] == max(v for k, v in found.items() if k[0] == tokens[0] and (len(k) < 2 or k[1] == tokens[1]))
+
+
+def test_box_train_copy_model_trains_then_just_gen_writes_beam_search_summaries(tmp_path, capsys):
+    """README.md's flow: box_train.lua -copy_generate, then the same options with -train_from the best checkpoint,
+    -just_gen and -gen_file."""
+    write_dataset(tmp_path / 'roto-train.t7', ntrain=8, nvalid=3)
+    args = small_args(tmp_path / 'roto-train.t7', tmp_path / 'roto_jc', '-copy_generate', '-tanh_query',
+                      '-max_bptt', '4', '-optim', 'adam', '-learning_rate', '0.05')
+    box_train.main(args + ['-epochs', '6'])
+    out = capsys.readouterr().out
+    ppl = [float(v) for v in re.findall(r'Validation perplexity: (\S+)', out)]
+    assert len(ppl) == 6 and min(ppl) < 0.6 * ppl[0]
+    best, = tmp_path.glob('roto_jc_epoch*.t7')
+    box_train.main(args + ['-train_from', str(best), '-just_gen', '-beam_size', '3',
+                           '-gen_file', str(tmp_path / 'gens.txt')])
+    out = capsys.readouterr().out
+    assert 'copying loaded params...' in out and 'using max len:' in out
+    lines = (tmp_path / 'gens.txt').read_text().splitlines()
+    assert len(lines) == 3   # one summary per validation game
+    known = set(vocabulary().labelToIdx) | {'DOPEEXTRALABEL%d' % i for i in range(1, 47)}
+    assert all(len(line.split()) > 0 and set(line.split()) <= known for line in lines)
+    # -just_eval of the checkpoint gives back its validation perplexity
+    box_train.main(args + ['-train_from', str(best), '-just_eval'])
+    again = float(re.findall(r'Validation perplexity: (\S+)', capsys.readouterr().out)[0])
+    assert again == pytest.approx(lg.load(str(best))['info']['validPpl'], rel=1e-5)

@@ -3,10 +3,11 @@ attention decoder (onmt/Models.lua's buildDecoder), with truncated BPTT over lon
 main chunk with ``arg``; the Lua's locals at the top of the script (``opt``) are this module's globals, its
 globals (``g_nRegRows``...) attributes of ``G``.
 
-Ported configurations: the default (no -copy_generate: onmt.Decoder with onmt.Generator). Not ported: -just_gen's
-beamGen (onmt/translate/BeamSearcher.lua, Decoder2Advancer.lua), -copy_generate (Decoder2.lua with
-CopyGenerator2.lua), -switch (SwitchingDecoder.lua, BoxSwitchBatch.lua), -discrec/-recdist (ConvRecDecoder.lua
-with cudnn.TemporalConvolution); -train_from; -json_log."""
+Ported configurations: the default (onmt.Decoder with onmt.Generator) and -copy_generate (the joint copy model,
+onmt.Decoder2 with onmt.CopyGenerator2), -just_gen's beamGen (BeamSearcher.lua with Decoder2Advancer.lua, which
+reads a CopyGenerator2: the default configuration's Generator refuses its table input, in Torch7 too), -just_eval,
+-train_from. Not ported: -switch (SwitchingDecoder.lua, BoxSwitchBatch.lua, SwitchingDecoderAdvancer.lua),
+-discrec/-recdist (ConvRecDecoder.lua with cudnn.TemporalConvolution), -json_log."""
 import math
 
 import legonn as lg
@@ -15,9 +16,11 @@ from tests.porting.test_opennmt import Dict
 from tests.porting.test_opennmt_modules import Constants
 
 from . import Cuda, G, Memory, Models, Opt
+from .BeamSearcher import BeamSearcher
 from .BoxDataset2 import BoxDataset2
 from .BoxTableEncoder import BoxTableEncoder
 from .Checkpoint import Checkpoint
+from .Decoder2Advancer import Decoder2Advancer
 from .EpochState import EpochState
 from .Optim import Optim
 
@@ -214,6 +217,36 @@ def eval(model, criterion, data):
     return math.exp(loss / total)
 
 
+def convert_and_shorten_string(ts, max_len, dict):
+    strtbl = []
+    for i in range(max_len):
+        if ts[i] == Constants.EOS:
+            break
+        strtbl.append(dict.idxToLabel[ts[i]])
+    return ' '.join(strtbl)
+
+
+def beamGen(model, data, tgtDict):
+    """Adapted from Translator:translateBatch()."""
+    max_sent_length = 1500
+    print("using max len:", 1500)
+    allEvaluate(model)
+    with open(opt['gen_file'], 'w') as outFile:
+        for i in range(data.batchCount()):
+            model['decoder'].resetLastStates()
+            batch = Cuda.convert(data.getBatch(i))
+            aggEncStates, catCtx = allEncForward(model, batch)
+            assert not opt['switch'], 'SwitchingDecoderAdvancer.lua (-switch) is not ported'
+            advancer = Decoder2Advancer(model['decoder'], batch, catCtx, max_sent_length, None, aggEncStates, None)
+            beamSearcher = BeamSearcher(advancer)
+            results = beamSearcher.search(opt['beam_size'], 1, 1, False)
+            for b in range(batch.size):
+                top1 = results[b][0]['tokens']
+                top1tostr = convert_and_shorten_string(top1, len(top1), tgtDict)
+                print(top1tostr)
+                outFile.write(top1tostr + '\n')
+
+
 def trainModel(model, trainData, validData, dataset, info):
     verbose = True
     params, gradParams = initParams(model, verbose)
@@ -295,7 +328,8 @@ def trainModel(model, trainData, validData, dataset, info):
     bestPpl = math.inf
     bestEpoch = -1
     if opt['just_gen']:
-        raise NotImplementedError('-just_gen (beamGen: BeamSearcher.lua, Decoder2Advancer.lua) is not ported')
+        beamGen(model, validData, G.g_tgtDict)
+        return
     elif opt['just_eval']:
         validPpl = eval(model, criterion, validData)
         print('Validation perplexity: ' + lg.tostring(validPpl))
