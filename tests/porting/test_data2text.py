@@ -13,7 +13,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting.data2text import G, Models, box_train
+from tests.porting.data2text import G, Cuda, Models, box_train
 from tests.porting.data2text.BoxBatch3 import BoxBatch3
 from tests.porting.data2text.BoxDataset2 import BoxDataset2
 from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
@@ -86,6 +86,21 @@ def set_globals():
 
 
 # ---- data ----
+
+def test_the_dataset_saved_unreferenced_holds_two_copies_of_the_dictionary(tmp_path):
+    """docs/porting.md's row on ``torch.save(f, obj, 'binary', false)``: legonn refuses it; the stand-in saves the
+    copy Torch7 would have written, and box_train.lua's additions to src and tgt then keep their sizes equal."""
+    data = write_dataset(tmp_path / 'roto-train.t7')
+    shared = dict(data, dicts={'src': data['dicts']['src'], 'tgt': data['dicts']['src']})
+    with pytest.raises(ValueError, match='legonn.save'):
+        lg.save(str(tmp_path / 'x.t7'), shared, 'binary', False)
+    loaded = lg.load(str(tmp_path / 'roto-train.t7'), 'binary', False)
+    src, tgt = loaded['dicts']['src']['words'], loaded['dicts']['tgt']['words']
+    assert src is not tgt and src.labelToIdx == tgt.labelToIdx
+    src.add('DOPEEXTRALABEL1')
+    tgt.add('DOPEEXTRALABEL1')
+    assert src.size() == tgt.size() == vocabulary().size() + 1
+
 
 def test_box_batch3_lays_every_cell_out_with_its_row_column_and_side():
     set_globals()
@@ -477,3 +492,22 @@ def test_box_train_copy_model_trains_then_just_gen_writes_beam_search_summaries(
     box_train.main(args + ['-train_from', str(best), '-just_eval'])
     again = float(re.findall(r'Validation perplexity: (\S+)', capsys.readouterr().out)[0])
     assert again == pytest.approx(lg.load(str(best))['info']['validPpl'], rel=1e-5)
+
+
+@pytest.mark.gpu
+def test_box_train_on_the_gpu_trains_the_copy_model_and_generates(tmp_path, capsys):
+    """-gpuid 1: onmt.utils.Cuda.convert moves the model, criterion and batches to CUDA (LongTensors to
+    CudaLongTensor), as the README runs it."""
+    write_dataset(tmp_path / 'roto-train.t7', ntrain=8, nvalid=3)
+    args = small_args(tmp_path / 'roto-train.t7', tmp_path / 'roto_jc', '-copy_generate', '-tanh_query',
+                      '-max_bptt', '4', '-optim', 'adam', '-learning_rate', '0.05', '-gpuid', '1')
+    try:
+        box_train.main(args + ['-epochs', '6'])
+        ppl = [float(v) for v in re.findall(r'Validation perplexity: (\S+)', capsys.readouterr().out)]
+        assert len(ppl) == 6 and min(ppl) < 0.6 * ppl[0]
+        best, = tmp_path.glob('roto_jc_epoch*.t7')
+        box_train.main(args + ['-train_from', str(best), '-just_gen', '-beam_size', '3',
+                               '-gen_file', str(tmp_path / 'gens.txt')])
+        assert len((tmp_path / 'gens.txt').read_text().splitlines()) == 3
+    finally:
+        Cuda.activated = False
