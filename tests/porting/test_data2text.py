@@ -495,19 +495,33 @@ def test_box_train_copy_model_trains_then_just_gen_writes_beam_search_summaries(
 
 
 @pytest.mark.gpu
-def test_box_train_on_the_gpu_trains_the_copy_model_and_generates(tmp_path, capsys):
+def test_box_train_on_the_gpu_trains_the_copy_model(tmp_path, capsys):
     """-gpuid 1: onmt.utils.Cuda.convert moves the model, criterion and batches to CUDA (LongTensors to
-    CudaLongTensor), as the README runs it."""
+    CudaLongTensor), as the README runs it; -just_eval of the best checkpoint gives back its perplexity."""
     write_dataset(tmp_path / 'roto-train.t7', ntrain=8, nvalid=3)
     args = small_args(tmp_path / 'roto-train.t7', tmp_path / 'roto_jc', '-copy_generate', '-tanh_query',
                       '-max_bptt', '4', '-optim', 'adam', '-learning_rate', '0.05', '-gpuid', '1')
     try:
-        box_train.main(args + ['-epochs', '6'])
+        box_train.main(args + ['-epochs', '4'])
         ppl = [float(v) for v in re.findall(r'Validation perplexity: (\S+)', capsys.readouterr().out)]
-        assert len(ppl) == 6 and min(ppl) < 0.6 * ppl[0]
+        assert len(ppl) == 4 and min(ppl) < 0.6 * ppl[0]
         best, = tmp_path.glob('roto_jc_epoch*.t7')
-        box_train.main(args + ['-train_from', str(best), '-just_gen', '-beam_size', '3',
-                               '-gen_file', str(tmp_path / 'gens.txt')])
-        assert len((tmp_path / 'gens.txt').read_text().splitlines()) == 3
+        box_train.main(args + ['-train_from', str(best), '-just_eval'])
+        again = float(re.findall(r'Validation perplexity: (\S+)', capsys.readouterr().out)[0])
+        assert again == pytest.approx(min(ppl), rel=1e-4)
     finally:
         Cuda.activated = False
+
+
+@pytest.mark.gpu
+def test_beam_search_on_the_gpu_finds_the_cpu_hypothesis():
+    model, batch, vocab = tiny_copy_model()
+    want = beam_search(model, batch, 3, 2)
+    try:
+        Cuda.activated = True   # Cuda.init with -gpuid 1
+        Cuda.convert(model)
+        Cuda.convert(batch)
+        tokens, score = beam_search(model, batch, 3, 2)
+    finally:
+        Cuda.activated = False
+    assert tokens == want[0] and score == pytest.approx(want[1], rel=1e-5)
