@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
-from tests.porting.data2text import G, Cuda, Models, box_train
+from legonn import hdf5, nn
+from tests.porting.data2text import G, Cuda, Models, box_train, extractor
 from tests.porting.data2text.BoxBatch3 import BoxBatch3
 from tests.porting.data2text.BoxDataset2 import BoxDataset2
 from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
 from tests.porting.data2text.CIndexAddTo import CIndexAddTo
 from tests.porting.data2text.GlobalAttention import GlobalAttention
 from tests.porting.data2text.LSTM import LSTM
+from tests.porting.data2text.MarginalNLLCriterion import MarginalNLLCriterion
 from tests.porting.data2text.Optim import Optim
 from tests.porting.test_opennmt import Dict
 from tests.porting.test_opennmt_modules import Constants
@@ -525,3 +526,107 @@ def test_beam_search_on_the_gpu_finds_the_cpu_hypothesis():
     finally:
         Cuda.activated = False
     assert tokens == want[0] and score == pytest.approx(want[1], rel=1e-5)
+
+
+
+# ---- extractor.lua (the information-extraction evaluation) ----
+
+def test_marginal_nll_criterion_by_hand_and_its_gradient_by_finite_differences():
+    p = nn.SoftMax().forward(lg.Tensor(np.random.RandomState(8).randn(3, 5)))
+    t = lg.LongTensor([[1, 2, 2], [3, 0, 1], [0, 0, 0]])   # labels {1, 2}, {3}, none
+    crit = MarginalNLLCriterion()
+    P = p.numpy()
+    want = -(np.log(P[0, 1] + P[0, 2]) + np.log(P[1, 3])) / 3
+    assert crit.forward(p, t) == pytest.approx(want, rel=1e-12)
+    g = crit.backward(p, t).clone()
+    eps = 1e-6
+    for i in range(3):
+        for j in range(5):
+            keep = float(p[i][j])
+            p[i][j] = keep + eps
+            fp = crit.forward(p, t)
+            p[i][j] = keep - eps
+            fm = crit.forward(p, t)
+            p[i][j] = keep
+            assert float(g[i][j]) == pytest.approx((fp - fm) / (2 * eps), rel=1e-6, abs=1e-12)
+    crit.sizeAverage = False
+    assert crit.forward(p, t) == pytest.approx(3 * want, rel=1e-12)
+
+
+IE_WORDS = 12   # word ids 0..11; labels 0..3, 3 the NONE label
+
+
+def ie_split(rng, n):
+    """Candidate relations as data_utils.py's make_ie_data writes them: a sentence, each word's distance to the
+    entity and to the number, and the correct labels (the last column their count). The label is the word after
+    the number, modulo 4 (several correct labels when the word before the entity says so)."""
+    lens = rng.randint(4, 8, n)
+    sents = np.zeros((n, 7), np.int64)
+    ent, num = np.zeros((n, 7), np.int64), np.zeros((n, 7), np.int64)
+    labels = np.zeros((n, 3), np.int64)
+    for i, L in enumerate(lens):
+        sents[i, :L] = rng.randint(0, IE_WORDS, L)
+        e, m = rng.choice(L - 1, 2, replace=False)
+        ent[i] = np.arange(7) - e
+        num[i] = np.arange(7) - m
+        labels[i, 0] = sents[i, m + 1] % 4
+        labels[i, 1] = (labels[i, 0] + 1) % 3
+        labels[i, 2] = 2 if e > 0 and sents[i, e - 1] == 0 else 1
+    return sents, lens, ent, num, labels
+
+
+def write_ie_data(path, seed=0):
+    rng = np.random.RandomState(seed)
+    f = hdf5.open(str(path), 'w')
+    for prefix, n in (('tr', 120), ('val', 40), ('test', 40)):
+        sents, lens, ent, num, labels = ie_split(rng, n)
+        for name, value in (('sents', sents), ('lens', lens), ('entdists', ent), ('numdists', num),
+                            ('labels', labels)):
+            f.write(prefix + name, lg.from_numpy(value))
+    f.close()
+
+
+def test_extractor_prep_data_shifts_distances_pads_batches_and_sizes_the_tables(tmp_path):
+    write_ie_data(tmp_path / 'roto-ie.h5')
+    extractor.opt = extractor.cmdline().parse(['-datafile', str(tmp_path / 'roto-ie.h5')])
+    lg.manualSeed(1)
+    tr, val, V_sizes, nlabels, pred, restarts = extractor.prep_data(32)
+    assert nlabels == 4 and pred is None and restarts is None
+    f = hdf5.open(str(tmp_path / 'roto-ie.h5'))
+    ent = [f.read(k).all() for k in ('trentdists', 'valentdists')]
+    f.close()
+    assert extractor.min_entdist == min(int(e.min()) for e in ent)
+    assert extractor.ent_dist_pad == int(ent[0].max()) - extractor.min_entdist + 1   # shifted to start at 0
+    assert V_sizes == [IE_WORDS + 1, extractor.ent_dist_pad + 1, extractor.num_dist_pad + 1]
+    assert [len(b['labels']) for b in tr] == [32, 32, 32, 24] and len(val) == 2
+    b = val[0]
+    lens = (b['ent_dists'] != extractor.ent_dist_pad).sum(1)
+    for k in range(b['sent'].size(0)):
+        n = int(lens[k])
+        assert (b['sent'][k].sub(n, b['sent'].size(1) - 1) == extractor.word_pad).all() if n < b['sent'].size(1) \
+            else True
+        # the entity sits where its shifted distance is -min_entdist
+        assert int(b['ent_dists'][k].eq(-extractor.min_entdist).sum()) == 1
+    assert b['labelnums'] is not None and int(b['labelnums'][0]) in (1, 2)
+    # the conv model reads the three id tables and gives a distribution over the labels (CPU here)
+    extractor.opt.update({'embed_size': 6, 'num_filters': 4, 'conv_fc_layer_size': 5, 'dropout': 0})
+    model = extractor.make_conv_model(V_sizes, [6, 3, 3], nlabels, extractor.opt)
+    out = model.forward([b['sent'], b['ent_dists'], b['num_dists']])
+    assert list(out.size()) == [32, 4] and np.allclose(out.numpy().sum(1), 1)
+
+
+@pytest.mark.gpu
+def test_extractor_trains_the_conv_model_and_evaluates_candidate_relations(tmp_path, capsys, monkeypatch):
+    """extractor.lua's training run (README: -lr 0.7 -embed_size ... -savefile) on CUDA, then eval_gens over the
+    validation relations as generated ones, with the trained model as a one-model ensemble."""
+    write_ie_data(tmp_path / 'roto-ie.h5')
+    monkeypatch.chdir(tmp_path)
+    extractor.main(['-datafile', 'roto-ie.h5', '-embed_size', '8', '-num_filters', '8', '-conv_fc_layer_size', '16',
+                    '-dropout', '0', '-epochs', '6', '-lr', '0.7', '-batchsize', '16', '-savefile', 'roto-convie',
+                    '-ignore_idx', '3'])
+    out = capsys.readouterr().out
+    losses = [float(v) for v in re.findall(r'train loss:\s+(\S+)', out)]
+    accs = [float(v) for v in re.findall(r'acc:\s+(\S+)', out)]
+    assert len(losses) == 6 and losses[-1] < 0.8 * losses[0]
+    saved = sorted(tmp_path.glob('roto-convie-ep*'))
+    assert len(saved) == 6 and max(accs) > 0.4
