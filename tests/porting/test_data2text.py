@@ -5,7 +5,6 @@ summary's), and box_train.lua's main chunk over a tiny synthetic dataset written
 ``-train.t7`` form (the validation perplexity falls, checkpoints are written). Stand-in data: games of 13+13
 players and two teams whose summary names the winner and its points."""
 import copy
-import math
 import re
 
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 import legonn as lg
 from legonn import hdf5, nn
 from tests.porting.data2text import G, Cuda, Models, box_train, extractor
-from tests.porting.data2text.BoxBatch3 import BoxBatch3
 from tests.porting.data2text.BoxDataset2 import BoxDataset2
 from tests.porting.data2text.BoxTableEncoder import BoxTableEncoder
 from tests.porting.data2text.CIndexAddTo import CIndexAddTo
@@ -288,7 +286,8 @@ def build(extra=(), seed=2):
     model['decoder'] = Models.buildDecoder(box_train.opt, {'words': words, 'features': []}, False, None)
     model['encoder'] = BoxTableEncoder({'vocabSize': words.size(), 'encDim': 8, 'decDim': 8, 'feat_merge': 'concat',
                                         'nFeatures': 4, 'nLayers': 1, 'nRows': 28, 'nCols': 22, 'pool': 'mean',
-                                        'effectiveDecLayers': box_train.opt['layers'] * 2, 'dropout': 0, 'relu': False, 'wordVecSize': 6})
+                                        'effectiveDecLayers': box_train.opt['layers'] * 2, 'dropout': 0, 'relu': False,
+                                        'wordVecSize': 6})
     model['encoder'].lut.share(model['decoder'].inputNet.net, 'weight', 'gradWeight')
     model['encoder'].shareTranforms()
     lg.manualSeed(seed)

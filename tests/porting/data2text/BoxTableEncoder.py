@@ -41,7 +41,8 @@ class BoxTableEncoder(nn.Container):
         for i in range(1, args['nLayers']):
             if args.get('dropout') and args['dropout'] > 0:
                 featEmbs = nn.Dropout(args['dropout'])(featEmbs)   # maybe don't want?
-            featEmbs = nn.Linear(args['encDim'], args['encDim'])(featEmbs)   # wrong for summing, but that seems worse anyway
+            # wrong for summing, but that seems worse anyway
+            featEmbs = nn.Linear(args['encDim'], args['encDim'])(featEmbs)
             featEmbs = nn.ReLU()(featEmbs) if args.get('relu') else nn.Tanh()(featEmbs)
         # attn ctx should be batchSize x nRows*nCols x dim
         if args['encDim'] != args['decDim']:

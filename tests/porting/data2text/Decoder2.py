@@ -107,7 +107,8 @@ class Decoder2(Decoder):
         if getattr(self, 'statesProto', None) is None:
             self.statesProto = initTensorTable(self.args['numEffectiveLayers'], self.stateProto, laySizes)
         prevOut = None
-        if getattr(self, '_remember', None) and getattr(self, 'lastStates', None):   # N.B. this probably breaks if BPTT window < 2
+        # N.B. this probably breaks if BPTT window < 2
+        if getattr(self, '_remember', None) and getattr(self, 'lastStates', None):
             prevOut = self.lastStates[len(self.lastStates) - 1]
             states = []
             for i in range(len(self.lastStates) - 1):
@@ -171,7 +172,8 @@ class Decoder2(Decoder):
                 gradStatesInput[i].copy(gradInput[i])
         finalLayer, rnnSize = self.args['numEffectiveLayers'] - 1, self.args['rnnSize']
         if self.args['doubleOutput']:
-            gradStatesInput[finalLayer].narrow(1, 0, rnnSize).add(gradStatesInput[finalLayer].narrow(1, rnnSize, rnnSize))
+            gradStatesInput[finalLayer].narrow(1, 0, rnnSize).add(
+                gradStatesInput[finalLayer].narrow(1, rnnSize, rnnSize))
             gradStatesInput[finalLayer] = gradStatesInput[finalLayer].narrow(1, 0, rnnSize)
             gradStatesInput[finalLayer - 1].narrow(1, 0, rnnSize).add(
                 gradStatesInput[finalLayer - 1].narrow(1, rnnSize, rnnSize))

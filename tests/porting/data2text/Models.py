@@ -1,7 +1,8 @@
 """onmt/Models.lua of harvardnlp/data2text: buildInputNetwork and buildDecoder, for the decoder of box_train.lua's
 default configuration and -copy_generate's (onmt.Decoder2 with onmt.CopyGenerator2); no word features. Not
-ported: buildEncoder and buildInputNetworkWithPosns (box_train.lua builds a BoxTableEncoder instead), buildRec/buildRec2 (they need
-cudnn.TemporalConvolution), CopyPOEGenerator, the switching decoder, loadEncoder/loadDecoder."""
+ported: buildEncoder and buildInputNetworkWithPosns (box_train.lua builds a BoxTableEncoder instead),
+buildRec/buildRec2 (they need cudnn.TemporalConvolution), CopyPOEGenerator, the switching decoder,
+loadEncoder/loadDecoder."""
 from legonn import nn
 from tests.porting.test_opennmt_modules import Generator, WordEmbedding
 
@@ -43,7 +44,8 @@ def buildDecoder(opt, dicts, verbose, tripV):
         inputSize = inputSize + opt['rnn_size']
     rnn = LSTM(opt['layers'], inputSize, opt['rnn_size'], opt['dropout'], opt['residual'], opt.get('double_output'))
     if opt['copy_generate']:
-        assert not (opt['discrec'] or opt['recdist'] > 0), 'ConvRecDecoder.lua (cudnn.TemporalConvolution) is not ported'
+        assert not (opt['discrec'] or opt['recdist'] > 0), \
+            'ConvRecDecoder.lua (cudnn.TemporalConvolution) is not ported'
         assert not opt['switch'], 'SwitchingDecoder.lua is not ported'
         return Decoder2(inputNetwork, rnn, generator, opt['input_feed'] == 1, opt.get('double_output'))
     else:

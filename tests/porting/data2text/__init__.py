@@ -3,13 +3,25 @@ file in the repository, its onmt/ tree is a fork of an early OpenNMT, MIT licenc
 one Python file per Lua file under the Lua file's name (``onmt/modules/X.lua`` is ``X.py``);
 tests/porting/test_data2text.py runs it.
 
-Ported: box_train.lua (its initParams, buildCriterion, eval, trainEpoch, with the default configuration's model:
-onmt/Models.lua's buildDecoder for neither -copy_generate nor -switch), onmt/modules/BoxTableEncoder.lua,
-onmt/modules/Decoder.lua, onmt/modules/GlobalAttention.lua, onmt/modules/LSTM.lua (these three differ from
-OpenNMT's: tanh query, attention scores, a forget-gate bias of 2, no h2h bias), onmt/data/BoxDataset2.lua,
-onmt/data/BoxBatch3.lua and onmt/train/Optim.lua (its ``mom`` method and updateLearningRate2). The files that are
-OpenNMT's own are imported from the OpenNMT port (tests/porting/test_opennmt_modules.py, test_opennmt.py):
-Sequencer.lua, WordEmbedding.lua, Generator.lua, Dict.lua, the preallocation helpers of Tensor.lua.
+Ported: box_train.lua (options, initParams, buildCriterion, eval, beamGen, trainEpoch, main) with the models of
+its default configuration and of -copy_generate (the joint copy model): onmt/Models.lua's buildDecoder,
+onmt/modules/BoxTableEncoder.lua, Decoder.lua, Decoder2.lua, CopyGenerator2.lua, CIndexAddTo.lua,
+GlobalAttention.lua and LSTM.lua (these two differ from OpenNMT's: tanh query, attention scores, a forget-gate bias
+of 2, no h2h bias), MarginalNLLCriterion.lua; onmt/data/BoxDataset2.lua, BoxBatch3.lua; onmt/train/Optim.lua (its
+``mom`` method and updateLearningRate2), EpochState.lua, Checkpoint.lua; onmt/translate/Beam.lua, BeamSearcher.lua,
+Decoder2Advancer.lua (with Advancer.lua); onmt/utils/Cuda.lua, Opt.lua, Memory.lua's boxOptimize2 (without
+MemoryOptimizer.lua's buffer sharing, an optimisation of memory); extractor.lua (the information-extraction model of
+the evaluation). The files that are OpenNMT's own are imported from the OpenNMT port
+(tests/porting/test_opennmt_modules.py, test_opennmt.py): Sequencer.lua, WordEmbedding.lua, Generator.lua,
+Dict.lua, the helpers of Tensor.lua.
+
+Not ported: box_preprocess.lua and the Python scripts (data_utils.py, non_rg_metrics.py: Python already; the tests
+write box_preprocess.lua's ``-train.t7`` and data_utils.py's ``roto-ie.h5`` directly); -switch (SwitchingDecoder.lua,
+BoxSwitchBatch.lua, SwitchingDecoderAdvancer.lua), -discrec/-recdist (ConvRecDecoder.lua, KMinXent.lua,
+KMinDist.lua, PairwiseDistDist.lua), the other variants no box_train.lua option reaches (BoxBatch.lua,
+BoxBatch4margnllcrit.lua, BoxDataset.old.lua, CopyGenerator.lua, CopyPOEGenerator.lua, PointerGenerator.lua,
+MarginalNLLCriterion2.lua, Aggregator.lua, BoxConvEncoder.lua, MaxMask.lua, CIndexAddToSlow.lua, Greedy.lua,
+DecoderAdvancer.lua, Translator.lua, PhraseTable.lua), and onmt's Parallel.lua, Log.lua, Logger.lua.
 
 Lua globals the scripts share (box_train.lua's ``g_nRegRows``, ``g_nCols``, ``g_specPadding``, ``g_nFeatures``,
 read by BoxBatch3.lua) live in ``G`` below, Lua's ``_G``.

@@ -41,7 +41,8 @@ def cmdline():
     cmd.option('-save_model', '', """Model filename (the model will be saved as
                               <save_model>_epochN_PPL.t7 where PPL is the validation perplexity""")
     cmd.option('-train_from', '', "If training from a checkpoint then this is the path to the pretrained model.")
-    cmd.option('-continue', False, "If training from a checkpoint, whether to continue the training in the same configuration or not.")
+    cmd.option('-continue', False, "If training from a checkpoint, whether to continue the training in the same "
+               "configuration or not.")
     cmd.option('-just_eval', False, "Evaluate ppl of a saved model")
     cmd.option('-just_gen', False, "Generate from a saved model")
     cmd.option('-test', False, "Use test (not validation) data")
@@ -54,7 +55,8 @@ def cmdline():
     cmd.option('-rnn_size', 200, "Size of LSTM hidden states")
     cmd.option('-word_vec_size', 200, "Word embedding sizes")
     cmd.option('-feat_merge', 'concat', "Merge action for the features embeddings: concat or sum")
-    cmd.option('-input_feed', 1, "Feed the context vector at each time step as additional input (via concatenation with the word embeddings) to the decoder.")
+    cmd.option('-input_feed', 1, "Feed the context vector at each time step as additional input (via "
+               "concatenation with the word embeddings) to the decoder.")
     cmd.option('-residual', False, "Add residual connections between RNN layers.")
     cmd.option('-just_lm', False, "No conditioning")
     cmd.option('-copy_generate', False, "Use copy attn")
@@ -82,13 +84,15 @@ def cmdline():
     cmd.option('-epochs', 13, "Number of training epochs")
     cmd.option('-start_epoch', 1, "If loading from a checkpoint, the epoch from which to start")
     cmd.option('-start_iteration', 1, "If loading from a checkpoint, the iteration from which to start")
-    cmd.option('-param_init', 0.1, "Parameters are initialized over uniform distribution with support (-param_init, param_init)")
+    cmd.option('-param_init', 0.1, "Parameters are initialized over uniform distribution with support "
+               "(-param_init, param_init)")
     cmd.option('-optim', 'sgd', "Optimization method. Possible options are: sgd, adagrad, adadelta, adam, mom")
     cmd.option('-learning_rate', 1, """Starting learning rate. If adagrad/adadelta/adam is used,
                                 then this is the global learning rate. Recommended settings are: sgd = 1,
                                 adagrad = 0.1, adadelta = 1, adam = 0.0002""")
     cmd.option('-mom', 0.9, "momentum")
-    cmd.option('-max_grad_norm', 5, "If the norm of the gradient vector exceeds this renormalize it to have the norm equal to max_grad_norm")
+    cmd.option('-max_grad_norm', 5, "If the norm of the gradient vector exceeds this renormalize it to have "
+               "the norm equal to max_grad_norm")
     cmd.option('-dropout', 0.3, "Dropout probability. Dropout is applied between vertical LSTM stacks.")
     cmd.option('-learning_rate_decay', 0.5, """Decay learning rate by this much if (i) perplexity does not decrease
                                         on the validation set or (ii) epoch has gone past the start_decay_at_limit""")
@@ -96,8 +100,10 @@ def cmdline():
     cmd.option('-decay_update2', False, "Decay only when validation doesn't improve")
     cmd.option('-curriculum', 0, """For this many epochs, order the minibatches based on source
                              sequence length. Sometimes setting this to 1 will increase convergence speed.""")
-    cmd.option('-pre_word_vecs_enc', '', "If a valid path is specified, then this will load pretrained word embeddings on the encoder side.")
-    cmd.option('-pre_word_vecs_dec', '', "If a valid path is specified, then this will load pretrained word embeddings on the decoder side.")
+    cmd.option('-pre_word_vecs_enc', '', "If a valid path is specified, then this will load pretrained word "
+               "embeddings on the encoder side.")
+    cmd.option('-pre_word_vecs_dec', '', "If a valid path is specified, then this will load pretrained word "
+               "embeddings on the decoder side.")
     cmd.option('-fix_word_vecs_enc', False, "Fix word embeddings on the encoder side")
     cmd.option('-fix_word_vecs_dec', False, "Fix word embeddings on the decoder side")
     cmd.option('-max_bptt', 500, "Maximum BPTT window size")

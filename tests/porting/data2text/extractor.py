@@ -344,7 +344,8 @@ def eval_gens(predbatches, ignoreIdx, boxrestartidxs, convens, lstmens):
     acc = correct / total
     print("prec", acc)
     print("nodup prec", (correct - ndupcorrects) / (total - nduptotal))
-    print("total correct", correct)   # total number of possible correct is fixed and constant, so just reporting this /is/ recall
+    # total number of possible correct is fixed and constant, so just reporting this /is/ recall
+    print("total correct", correct)
     print("nodup correct", correct - ndupcorrects)
     tupfile.close()
     return acc
