@@ -1,8 +1,11 @@
 """Tests of the harvardnlp/data2text port (tests/porting/data2text/): BoxBatch3's layout of a box-score table as
-4-feature cells against a hand-built one, BoxTableEncoder's and the decoder's gradients against finite differences
-in float64, the truncated BPTT of box_train.lua (pieces carry the decoder's states: their losses sum to the whole
-summary's), and box_train.lua's main chunk over a tiny synthetic dataset written in box_preprocess.lua's
-``-train.t7`` form (the validation perplexity falls, checkpoints are written). Stand-in data: games of 13+13
+4-feature cells against a hand-built one, BoxTableEncoder's and the decoders' gradients (the default and the joint
+copy model, with CIndexAddTo) against finite differences in float64, the truncated BPTT of box_train.lua (pieces
+carry the decoder's states: their losses sum to the whole summary's), box_train.lua's main chunk over a tiny
+synthetic dataset written in box_preprocess.lua's ``-train.t7`` form (the validation perplexity falls, checkpoints
+are written, -train_from -just_gen writes beam-search summaries), BeamSearcher.lua against a brute-force search over
+a 16-word vocabulary, MarginalNLLCriterion by hand and by finite differences, and extractor.lua over an
+``roto-ie.h5`` in data_utils.py's form (CUDA only, as the Lua: on the simulator). Stand-in data: games of 13+13
 players and two teams whose summary names the winner and its points."""
 import copy
 import re

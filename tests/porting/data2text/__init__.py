@@ -21,7 +21,9 @@ BoxSwitchBatch.lua, SwitchingDecoderAdvancer.lua), -discrec/-recdist (ConvRecDec
 KMinDist.lua, PairwiseDistDist.lua), the other variants no box_train.lua option reaches (BoxBatch.lua,
 BoxBatch4margnllcrit.lua, BoxDataset.old.lua, CopyGenerator.lua, CopyPOEGenerator.lua, PointerGenerator.lua,
 MarginalNLLCriterion2.lua, Aggregator.lua, BoxConvEncoder.lua, MaxMask.lua, CIndexAddToSlow.lua, Greedy.lua,
-DecoderAdvancer.lua, Translator.lua, PhraseTable.lua), and onmt's Parallel.lua, Log.lua, Logger.lua.
+DecoderAdvancer.lua, Translator.lua, PhraseTable.lua), onmt's Encoder.lua, BiEncoder.lua and the word features
+(FeaturesEmbedding.lua, FeaturesGenerator.lua, Features.lua), which box_train.lua never builds, and Parallel.lua,
+Log.lua, Logger.lua, MemoryOptimizer.lua.
 
 Lua globals the scripts share (box_train.lua's ``g_nRegRows``, ``g_nCols``, ``g_specPadding``, ``g_nFeatures``,
 read by BoxBatch3.lua) live in ``G`` below, Lua's ``_G``.
