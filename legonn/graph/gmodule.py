@@ -326,8 +326,15 @@ class gModule(Container):
         grads = node.grads
         # gradient_met's one-gradient case inline: most nodes take one gradient, and this runs for every node
         go = grads if node.nSplitOutputs is not None else grads[0] if len(grads) == 1 else \
-            gradient_met(node, sum_order)
+            None if not grads else gradient_met(node, sum_order)   # none reached it: nngraph's nil
         node.gradOutput = go
+        if go is None:
+            # no gradient reached this node (see below): nngraph calls its module with a nil gradOutput, whose
+            # gradInput (Identity's, the index input's) is nil again; nothing flows on
+            node.gradInput = None
+            if node.selectindex is not None:
+                node.inputs[0].grads[node.selectindex] = None
+            return
         gi = go if node.module is None else node.module.updateGradInput(node.input, go)
         node.gradInput = gi
         parents = node.inputs
@@ -337,12 +344,15 @@ class gModule(Container):
             parents[0].grads.append(gi)
         elif parents:
             # nngraph hands input node k its ``gradInput[k]`` (gmodule.lua:424-431): entries past the inputs are
-            # never read (learning_to_execute's MaskedLoss returns three for its two), missing ones are
-            if not isinstance(gi, (list, tuple)) or len(gi) < len(parents):
-                got = f"{len(gi)} entries" if isinstance(gi, (list, tuple)) else type(gi).__name__
-                raise TypeError(f"expected a table of {len(parents)} gradInputs (one per input node), got {got}")
+            # never read (learning_to_execute's MaskedLoss returns three for its two); a missing or nil one is
+            # ``table.insert(child.data.gradOutput, nil)``, which appends nothing, so that input gets no gradient
+            # (data2text's CIndexAddTo returns none for its index input)
+            if not isinstance(gi, (list, tuple)):
+                raise TypeError(f"expected a table of {len(parents)} gradInputs (one per input node), "
+                                f"got {type(gi).__name__}")
             for parent, g in zip(parents, gi):
-                parent.grads.append(g)
+                if g is not None:
+                    parent.grads.append(g)
 
     def _accumulate(self, scale, update=False):
         """accGradParameters of every node from the gradOutputs the last sweep left in the nodes; with ``update``

@@ -427,7 +427,9 @@ def test_acc_grad_parameters_after_update_grad_input_sweeps_once():
 def test_grad_input_table_longer_than_the_inputs():
     """nngraph's backward hands input k the module's gradInput[k] (gmodule.lua:424-431), so a module whose
     updateGradInput returns more entries than it has inputs (wojciechz/learning_to_execute's MaskedLoss returns
-    {grad, Tensor{0}, Tensor{0}} for {pred, target}) runs; too few entries is still an error."""
+    {grad, Tensor{0}, Tensor{0}} for {pred, target}) runs. Too few entries run too: the missing gradInput[k] is
+    nil, ``table.insert(child.data.gradOutput, nil)`` appends nothing, so input k gets no gradient from it (nil
+    if nothing else reaches it; harvardnlp/data2text's CIndexAddTo returns none for its index input)."""
     class Extra(nn.Module):
         def updateOutput(self, input):
             self.output = input[0] * 2
@@ -454,6 +456,23 @@ def test_grad_input_table_longer_than_the_inputs():
 
     a, b = nn.Identity()(), nn.Identity()()
     g = nn.gModule([a, b], [Short()([a, b])])
+    g.forward([x, t])
+    gx, gt = g.backward([x, t], lg.ones(3, 4))
+    assert lg.equal(gx, lg.ones(3, 4) * 2) and gt is None
+    # where another path reaches that input, its gradient is that path's alone
+    a, b = nn.Identity()(), nn.Identity()()
+    g = nn.gModule([a, b], [Short()([a, b]), nn.Tanh()(b)])
+    g.forward([x, t])
+    gx, gt = g.backward([x, t], [lg.ones(3, 4), lg.ones(3)])
+    assert lg.equal(gx, lg.ones(3, 4) * 2)
+    assert (gt - (1 - lg.tanh(t) ** 2)).abs().max() < 1e-6
+    # a gradInput that is not a table still is an error
+    class NotATable(Extra):
+        def updateGradInput(self, input, gradOutput):
+            self.gradInput = gradOutput * 2
+            return self.gradInput
+    a, b = nn.Identity()(), nn.Identity()()
+    g = nn.gModule([a, b], [NotATable()([a, b])])
     g.forward([x, t])
     with pytest.raises(TypeError, match='a table of 2 gradInputs'):
         g.backward([x, t], lg.ones(3, 4))
