@@ -1,0 +1,296 @@
+"""facebookarchive/MazeBase's games, encodings, batching and REINFORCE training, ported under
+tests/porting/mazebase/ (see its __init__): seeded games follow their Lua rules."""
+import math
+import os
+
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_jacobian
+from tests.porting.mazebase import batch, init, main, search
+from tests.porting.mazebase.Goto import Goto
+from tests.porting.mazebase.GotoHelper import GotoHelper
+from tests.porting.mazebase.LinearNB import LinearNB
+from tests.porting.mazebase.MazeBase import MazeBase
+from tests.porting.mazebase.SingleGoal import SingleGoal
+
+CONFIG = os.path.join(os.path.dirname(__file__), 'mazebase', 'config', 'singlegoal.py')
+
+# game_config.lua lines 136-151 (the Goto game) with its shared ranges and static options (lines 7-31)
+GOTO_CONFIG = '''
+import legonn as lg
+g_opts = globals().get('g_opts') or {}
+g_opts['multigames'] = {}
+sso = {'costs': {'goal': 0, 'empty': 0.1, 'block': 1000, 'water': 0.2, 'corner': 0, 'step': 0.1,
+                 'pushableblock': 1000},
+       'crumb_action': 0, 'push_action': 1, 'flag_visited': 1, 'enable_boundary': 0, 'enable_corners': 1,
+       'max_attributes': g_opts.get('max_attributes') or 6}
+RangeOpts = {'mapH': lg.Tensor(%s), 'mapW': lg.Tensor(%s), 'blockspct': lg.Tensor(%s),
+             'waterpct': lg.Tensor(%s)}
+g_opts['multigames']['Goto'] = {'RangeOpts': RangeOpts, 'StaticOpts': dict(sso)}
+'''
+
+
+def goto_config(tmp_path, mapH='[5, 10, 5, 10, 1]', pct='[0, .2, 0, .2, .01]'):
+    path = tmp_path / 'goto_config.py'
+    path.write_text(GOTO_CONFIG % (mapH, mapH, pct, pct))
+    return str(path)
+
+
+def vocab():
+    init.g_opts = {}
+    init.init_vocab()
+    return init.g_vocab
+
+
+def plain_opts(H=5, W=5, **over):
+    opts = {'map_height': H, 'map_width': W, 'max_attributes': 6, 'costs': {'goal': 0, 'step': 0.1,
+            'water': 0.2, 'block': 1000, 'corner': 0}, 'push_action': 0, 'crumb_action': 0,
+            'enable_boundary': 0, 'enable_corners': 0}
+    opts.update(over)
+    return opts
+
+
+def test_vocabulary_ids_are_the_lua_ones_less_one():
+    v = vocab()
+    # init.lua: nil, empty, agent, agent1..5, goal, goal/obj/reward 1..10, then 13 words, then y-12x-12 ..
+    assert v['nil'] == 0 and v['agent5'] == 7 and v['reward10'] == 38 and v['if'] == 49
+    assert v['y-12x-12'] == 50 and v['y0x0'] == 50 + 12 * 25 + 12 and v['y12x12'] == 674
+    assert v['ay0x0'] == 700 and v['at'] == 959
+    assert init.g_opts['nwords'] == 960 == len(v)      # 'block' is added twice, counted once
+
+
+def test_agent_moves_blocks_water_and_rewards():
+    v = vocab()
+    g = MazeBase(plain_opts(), v)
+    g.place_item({'type': 'block'}, 1, 2)
+    g.place_item({'type': 'water'}, 2, 1)
+    g.agent = g.place_item({'type': 'agent', 'name': 'agent1'}, 1, 1)
+    g.agents = [g.agent]
+    ids = g.agent.action_ids
+    assert [ids[a] for a in ('up', 'down', 'left', 'right', 'stop', 'toggle')] == [0, 1, 2, 3, 4, 5]
+    assert g.agent.nactions == 6
+    g.act(ids['right'])                       # into the block: stays
+    assert g.agent.loc == {'y': 1, 'x': 1}
+    assert g.get_reward() == pytest.approx(-0.1)
+    g.act(ids['down'])                        # onto the water
+    assert g.agent.loc == {'y': 2, 'x': 1} and g.agent in g.map.items[2][1]
+    assert g.agent not in g.map.items[1][1]
+    assert g.get_reward() == pytest.approx(-0.1 - 0.2)
+    for _ in range(3):
+        g.act(ids['left'])                    # off the map's edge: stays at x = 0
+    assert g.agent.loc == {'y': 2, 'x': 0}
+    with pytest.raises(RuntimeError, match='Could not find action'):
+        g.act(6)
+
+
+def test_switch_toggle_cycles_colours():
+    v = vocab()
+    g = MazeBase(plain_opts(), v)
+    s = g.place_item({'type': 'switch', '_c': 2, 'color': 'color2', '_cn': 3}, 0, 0)
+    g.agent = g.place_item({'type': 'agent', 'name': 'agent1'}, 0, 0)
+    colours = []
+    for _ in range(3):
+        g.act(g.agent.action_ids['toggle'])
+        colours.append(s.attr['color'])
+    assert colours == ['color3', 'color1', 'color2']
+
+
+def test_to_sentence_to_map_and_onehot_match_a_hand_built_map():
+    v = vocab()
+    nwords = len(v)
+    g = MazeBase(plain_opts(H=3, W=4, conv_sz=5), v)
+    g.place_item({'type': 'block'}, 0, 2)
+    g.add_item({'type': 'info', 'name': 'obj1', 'task': 'go'})
+    g.agent = g.place_item({'type': 'agent', 'name': 'agent1'}, 1, 1)
+    s = g.to_sentence()
+    assert tuple(s.size()) == (3, 6)
+    want = [['block', 'y-1x1'], ['info', 'obj1', 'go'], ['agent', 'agent1', 'y0x0']]
+    for row, words in zip(s, want):
+        assert sorted(int(w) for w in row) == sorted([v[w] for w in words] + [v['nil']] * (6 - len(words)))
+    m = g.to_map()
+    assert tuple(m.size()) == (5, 7, 6)
+    # the block at (0, 2) seen from (1, 1): row 0 - 1 + 3 - 1, column 2 - 1 + 4 - 1
+    assert m[1][4][0] == v['block'] and m[2][3][0] == v['agent'] and m[2][3][1] == v['agent1']
+    assert (m.ne(v['nil']).sum()) == 3
+    onehot = lg.Tensor(8).fill(-1)
+    g.to_map_onehot(onehot)
+    # a located item's words are offset by its cell in the 5 x 5 window centred on the agent (centre 2, 2);
+    # the unlocated info item by the first cell after the window
+    block_d = (0 - 1 + 2) * 5 + (2 - 1 + 2)
+    agent_d = 2 * 5 + 2
+    info_d = 25
+    assert [int(x) for x in onehot] == [v['block'] + block_d * nwords, v['info'] + info_d * nwords,
+                                        v['obj1'] + info_d * nwords, v['go'] + info_d * nwords,
+                                        v['agent'] + agent_d * nwords, v['agent1'] + agent_d * nwords, -1, -1]
+
+
+def test_dijkstra_search_goes_round_a_wall():
+    M = lg.ones(3, 3).mul(0.1)
+    M[0][1] = 1000
+    M[1][1] = 1000
+    dist, prev = search.dsearch(M, 0, 0, 0, 2)
+    assert dist == pytest.approx(0.6)         # six cells entered, 0.1 each
+    path = search.backtrack(0, 0, 0, 2, prev)
+    assert [(int(p[0]), int(p[1])) for p in path] == [(0, 0), (1, 0), (2, 0), (2, 1), (2, 2), (1, 2), (0, 2)]
+
+
+def test_goto_game_supervision_reaches_the_goal(tmp_path):
+    v = vocab()
+    for seed in range(5):
+        lg.manualSeed(seed)
+        g = Goto(plain_opts(H=6, W=7, nswitches=2, ncolors=3), v)
+        assert len(g.items_bytype['switch']) == 2 and len(g.items_bytype['agent']) == 1
+        info = g.items_bytype['info'][0]
+        assert info.attr['aloc'] == 'ay%dx%d' % (g.ygoal, g.xgoal)
+        start = dict(g.agent.loc)
+        X, ans, rew = g.get_supervision()
+        steps = abs(start['y'] - g.ygoal) + abs(start['x'] - g.xgoal)
+        if steps == 0:
+            assert ans is None
+            continue
+        assert ans.size(0) == steps and len(X) == steps
+        assert g.agent.loc == {'y': g.ygoal, 'x': g.xgoal} and g.is_success()
+        # each step costs costs.step, the last (on the goal) costs costs.goal
+        assert [round(float(r), 4) for r in rew] == [-0.1] * (steps - 1) + [0.0]
+
+
+def test_single_goal_finishes_on_the_goal():
+    v = vocab()
+    lg.manualSeed(3)
+    g = SingleGoal(plain_opts(H=4, W=4), v)
+    path = search.backtrack(*(g.agent.loc['y'], g.agent.loc['x'], g.goal.loc['y'], g.goal.loc['x']),
+                            search.dsearch(lg.ones(4, 4), g.agent.loc['y'], g.agent.loc['x'],
+                                           g.goal.loc['y'], g.goal.loc['x'])[1])
+    for t in range(path.size(0) - 1):
+        assert g.is_active()
+        g.act(g.d2a(path[t + 1][0] - path[t][0], path[t + 1][1] - path[t][1]))
+        g.update()
+    assert not g.is_active() and g.is_success() and g.get_reward() == 0
+
+
+def test_curriculum_ranges_follow_the_config(tmp_path):
+    init.g_opts = {'games_config_path': goto_config(tmp_path)}
+    init.init_vocab()
+    init.init_game()
+    h = init.g_factory.helpers['Goto']
+    assert isinstance(h, GotoHelper) and h.enable_corners == 1
+    lg.manualSeed(0)
+    sizes = set()
+    for _ in range(40):
+        o = h.generate_gameopts()
+        assert 5 <= o['map_height'] <= 10 and 5 <= o['map_width'] <= 10
+        assert 0 <= o['nblocks'] <= math.ceil(0.2 * o['map_height'] * o['map_width'])
+        # GotoHelper's nswitches generator never runs: nswitches is no range option of the config
+        assert 'nswitches' not in o and o['costs']['step'] == 0.1
+        sizes.add(o['map_height'])
+    assert sizes == set(range(5, 11))
+    assert h.check_state() == 1               # every current max at its hardest
+    init.g_factory.easiest('Goto')
+    assert h.check_state() == -1 and h.mapH[1] == 5 and h.blockspct[1] == 0
+    for _ in range(200):
+        o = h.generate_gameopts()
+        assert o['map_height'] == 5 and o['nblocks'] == 0
+    for _ in range(400):
+        init.g_factory.harder('Goto')
+    assert h.check_state() == 1 and h.mapW[1] == 10 and h.waterpct[1] == pytest.approx(0.2)
+    init.g_factory.freeze('Goto')
+    init.g_factory.easiest('Goto')
+    assert h.check_state() == 1
+
+
+def test_batch_of_games(tmp_path):
+    g_opts = main.options(['--memsize', '30', '--game', 'Goto', '--conv_sz', '9', '--max_attributes', '6'])
+    g_opts['games_config_path'] = goto_config(tmp_path, '[5, 5, 5, 5, 1]')
+    main.set_globals(g_opts=g_opts)
+    init.init_vocab()
+    init.init_game()
+    main.set_globals(g_opts=init.g_opts, g_vocab=init.g_vocab, g_mazebase=init)
+    lg.manualSeed(1)
+    b = batch.batch_init(3)
+    assert [lg.type(g) for g in b] == ['Goto'] * 3
+    active = batch.batch_active(b)
+    assert active.tolist() == [1, 1, 1]
+    dummy, inp = batch.batch_input(b, active, 0)
+    assert tuple(dummy.size()) == (3, 20) and tuple(inp.size()) == (3, 180)
+    assert inp[0].view(30, 6)[0].tolist() == b[0].to_sentence()[0].tolist()
+    g_opts['model'] = 'conv'
+    maps, context = batch.batch_input(b, active, 0)
+    assert tuple(maps.size()) == (3, 9 * 9 * 6) and tuple(context.size()) == (3, 180)
+    # a 5 x 5 game's 9 x 9 relative map fills the whole window: the agent in the centre
+    assert maps[0].view(9, 9, 6)[4][4][0] == init.g_vocab['agent']
+    g_opts['model'] = 'mlp'
+    onehot = batch.batch_input(b, active, 0)
+    assert tuple(onehot.size()) == (3, 180)
+    # drive game 0 to its goal with the search's moves, the others stop
+    X, ans, rew = lg.Tensor(), None, None
+    g0 = b[0]
+    start = (g0.agent.loc['y'], g0.agent.loc['x'])
+    _, prev = search.dsearch(lg.ones(5, 5), start[0], start[1], g0.ygoal, g0.xgoal) if start != (
+        g0.ygoal, g0.xgoal) else (0, None)
+    moves = []
+    if prev is not None:
+        path = search.backtrack(start[0], start[1], g0.ygoal, g0.xgoal, prev)
+        moves = [g0.d2a(path[t + 1][0] - path[t][0], path[t + 1][1] - path[t][1]) for t in range(path.size(0) - 1)]
+    stop = g0.agent.action_ids['stop']
+    for m in moves:
+        act = lg.LongTensor([m, stop, stop])
+        batch.batch_act(b, act, active)
+        batch.batch_update(b, active)
+        r = batch.batch_reward(b, active, False)
+        active = batch.batch_active(b)
+    assert batch.batch_success(b).tolist()[0] == 1
+    assert active.tolist()[0] == 0
+    if moves:
+        assert r.tolist()[0] == 0                              # the goal costs nothing
+        assert r[1] == pytest.approx(-0.1 - sum(init.g_opts['multigames']['Goto']['StaticOpts']['costs'].get(
+            e.type, 0) for e in b[1].map.items[b[1].agent.loc['y']][b[1].agent.loc['x']] if e.type != 'agent'))
+
+
+def test_linearnb_is_a_linear_without_bias():
+    lg.manualSeed(0)
+    m = LinearNB(4, 3).double()
+    x = lg.randn(5, 4).double()
+    assert lg.dist(m.forward(x), x @ m.weight.t()) < 1e-12
+    assert_jacobian(m, x)
+    assert_jacobian(m, lg.randn(4).double())
+
+
+@pytest.mark.parametrize('game', ['SingleGoal', 'Goto'])
+def test_reinforce_training_raises_success(tmp_path, game):
+    lg.manualSeed(2)
+    if game == 'SingleGoal':
+        # config/singlegoal.lua on a 3 x 3 map without blocks or water: the memnn model
+        path = tmp_path / 'singlegoal.py'
+        path.write_text(open(CONFIG).read().replace('[5, 5, 5, 10, 1]', '[3, 3, 3, 10, 1]').replace(
+            '[0, .05, 0, .2, .01]', '[0, 0, 0, .2, .01]'))
+        model = ['--hidsz', '16', '--nhop', '1', '--lrate', '0.01']
+    else:
+        # Goto's goal is absolute: the one-layer mlp over to_map_onehot's words
+        path = goto_config(tmp_path, '[3, 3, 3, 3, 1]', '[0, 0, 0, 0, .01]')
+        model = ['--model', 'mlp', '--nlayers', '1', '--lrate', '0.02']
+    args = ['--games_config_path', str(path), '--epochs', '8', '--nbatches', '5', '--batch_size', '16',
+            '--nworker', '1', '--memsize', '10', '--nactions', '6', '--max_steps', '8',
+            '--game', game] + model
+    log = main.main(args)
+    assert len(log) == 8 and [l['epoch'] for l in log] == list(range(1, 9))
+    first = sum(l['success'] for l in log[:2]) / 2
+    last = sum(l['success'] for l in log[-2:]) / 2
+    assert last > first + 0.1
+    assert log[-1]['reward'] > log[0]['reward']
+    assert log[-1]['count_' + game] == 80 and log[-1]['success_' + game] == log[-1]['success']
+
+
+def test_dofile_of_a_config_sees_no_caller_global(tmp_path):
+    # init.lua's `g_opts = dofile(g_opts.games_config_path)`: Lua runs the config in the one global table, so
+    # config/singlegoal.lua reads the caller's g_opts (max_attributes) and adds multigames to that same table
+    from legonn import paths
+    import runpy
+    g_opts = {'max_attributes': 4, 'hidsz': 7}
+    fresh = paths.dofile(CONFIG)['g_opts']
+    assert fresh is not g_opts and 'hidsz' not in fresh
+    assert fresh['multigames']['SingleGoal']['StaticOpts']['max_attributes'] == 6
+    shared = runpy.run_path(CONFIG, init_globals={'g_opts': g_opts})['g_opts']
+    assert shared is g_opts and shared['hidsz'] == 7
+    assert shared['multigames']['SingleGoal']['StaticOpts']['max_attributes'] == 4
