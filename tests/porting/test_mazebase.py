@@ -294,3 +294,19 @@ def test_dofile_of_a_config_sees_no_caller_global(tmp_path):
     shared = runpy.run_path(CONFIG, init_globals={'g_opts': g_opts})['g_opts']
     assert shared is g_opts and shared['hidsz'] == 7
     assert shared['multigames']['SingleGoal']['StaticOpts']['max_attributes'] == 4
+
+
+@pytest.mark.gpu
+def test_linearnb_on_cuda_matches_the_cpu():
+    lg.manualSeed(0)
+    m = LinearNB(4, 3)
+    x = lg.randn(5, 4)
+    g = lg.randn(5, 3)
+    out = m.forward(x).clone()
+    gin = m.backward(x, g).clone()
+    gw = m.gradWeight.clone()
+    c = m.clone().cuda()
+    c.zeroGradParameters()
+    assert lg.dist(c.forward(x.cuda()).float(), out) < 1e-5
+    assert lg.dist(c.backward(x.cuda(), g.cuda()).float(), gin) < 1e-5
+    assert lg.dist(c.gradWeight.float(), gw) < 1e-5
