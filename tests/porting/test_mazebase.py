@@ -310,3 +310,64 @@ def test_linearnb_on_cuda_matches_the_cpu():
     assert lg.dist(c.forward(x.cuda()).float(), out) < 1e-5
     assert lg.dist(c.backward(x.cuda(), g.cuda()).float(), gin) < 1e-5
     assert lg.dist(c.gradWeight.float(), gw) < 1e-5
+
+
+def test_switches_supervision_sets_every_switch_to_one_colour():
+    from tests.porting.mazebase.Switches import Switches
+    v = vocab()
+    for seed, explicit in [(0, False), (1, True), (2, True), (3, False)]:
+        lg.manualSeed(seed)
+        g = Switches(plain_opts(H=5, W=5, nswitches=3, ncolors=3, explicit=explicit), v)
+        info = g.items_bytype['info'][0]
+        assert info.attr['target'] == ('color%d' % g.target_color if explicit else 'same')
+        g.update()
+        X, ans, rew = g.get_supervision()
+        colours = {s.attr['_c'] for s in g.items_bytype['switch']}
+        assert len(colours) == 1 and g.finished
+        if explicit:
+            assert colours == {g.target_color}
+        if ans is not None:
+            assert float(rew[-1]) == 0 and all(float(r) == pytest.approx(-0.1) for r in rew[:-1])
+            toggles = sum(1 for a in ans if int(a) == g.agent.action_ids['toggle'])
+            assert toggles >= 1
+
+
+def test_multigoals_visits_goals_in_order():
+    from tests.porting.mazebase.MultiGoals import MultiGoals
+    from tests.porting.mazebase.MultiGoalsHelper import MultiGoalsHelper
+    v = vocab()
+    lg.manualSeed(4)
+    g = MultiGoals(plain_opts(H=6, W=6, ngoals=4, ngoals_active=3, flag_visited=1,
+                              costs={'goal': 2, 'step': 0.1, 'block': 1000}), v)
+    names = [e.attr['target'] for e in g.items_bytype['info']]
+    assert names == [g.goals[int(k)].name for k in g.goal_order] and len(set(names)) == 3
+    assert g.costs['goal'] == 0 and g.goal_cost == 2
+    X, ans, rew = g.get_supervision()
+    assert g.goal_reached == 3 and g.finished and float(rew[-1]) == -2
+    assert [e.attr.get('visited') for e in g.goals if e.name in names] == ['visited'] * 3
+    h = MultiGoalsHelper({'RangeOpts': {'ngoals': lg.Tensor([2, 6, 3, 6, 1]),
+                                        'ngoals_active': lg.Tensor([1, 3, 1, 3, 1])}, 'StaticOpts': {}})
+    for _ in range(50):
+        o = h.generate_gameopts()
+        assert 2 <= o['ngoals'] <= 6 and 1 <= o['ngoals_active'] <= min(3, o['ngoals'])
+
+
+def test_gotohidden_goals_are_invisible_and_a_wrong_one_costs():
+    from tests.porting.mazebase.GotoHidden import GotoHidden
+    v = vocab()
+    lg.manualSeed(5)
+    g = GotoHidden(plain_opts(H=5, W=5, ngoals=3, bad_goal_cost=0.5, costs={'goal': 1, 'step': 0.1}), v)
+    s = g.to_sentence()
+    words = {int(w) for w in s.view(-1)}
+    assert v['goal'] not in words                      # the goal items are _invisible
+    for i, e in enumerate(g.goals):
+        assert v['ay%dx%d' % (e.loc['y'], e.loc['x'])] in words
+    assert v['goal%d' % (g.true_goal + 1)] in words and v['go'] in words
+    wrong = g.goals[(g.true_goal + 1) % 3]
+    g.map.remove_item(g.agent)
+    g.agent.loc['y'], g.agent.loc['x'] = wrong.loc['y'], wrong.loc['x']
+    g.map.add_item(g.agent)
+    g.update()
+    assert not g.finished and g.get_reward() == pytest.approx(-0.1 - 0.5)
+    X, ans, rew = g.get_supervision()
+    assert g.finished and float(rew[-1]) == -1

@@ -1,12 +1,19 @@
 """lua/mazebase/init.lua: the games and helpers table, the vocabulary (0-based word ids, 'nil' first),
-init_game (runs the games config) and new_game. Only the ported games (Goto, SingleGoal) are in the tables."""
+init_game (runs the games config) and new_game. Only the ported games (MultiGoals, Switches, Goto,
+GotoHidden, SingleGoal) are in the tables."""
 import runpy
 
 from .GameFactory import GameFactory
 from .Goto import Goto
 from .GotoHelper import GotoHelper
+from .GotoHidden import GotoHidden
+from .GotoHiddenHelper import GotoHiddenHelper
+from .MultiGoals import MultiGoals
+from .MultiGoalsHelper import MultiGoalsHelper
 from .OptsHelper import OptsHelper
 from .SingleGoal import SingleGoal
+from .Switches import Switches
+from .SwitchesHelper import SwitchesHelper
 
 g_opts = None
 g_vocab = None
@@ -20,8 +27,14 @@ def init_game_opts():
     global g_factory
     games = {}
     helpers = {}
+    games['MultiGoals'] = MultiGoals
+    helpers['MultiGoals'] = MultiGoalsHelper
+    games['Switches'] = Switches
+    helpers['Switches'] = SwitchesHelper
     games['Goto'] = Goto
     helpers['Goto'] = GotoHelper
+    games['GotoHidden'] = GotoHidden
+    helpers['GotoHidden'] = GotoHiddenHelper
     games['SingleGoal'] = SingleGoal
     helpers['SingleGoal'] = OptsHelper
     g_factory = GameFactory(g_opts, g_vocab, games, helpers)
