@@ -371,3 +371,64 @@ def test_gotohidden_goals_are_invisible_and_a_wrong_one_costs():
     assert not g.finished and g.get_reward() == pytest.approx(-0.1 - 0.5)
     X, ans, rew = g.get_supervision()
     assert g.finished and float(rew[-1]) == -1
+
+
+def test_condgoals_goal_follows_the_switch_colour():
+    from tests.porting.mazebase.CondGoals import CondGoals
+    v = vocab()
+    for seed in range(4):
+        lg.manualSeed(seed)
+        g = CondGoals(plain_opts(H=5, W=5, ngoals=3, ncolors=2, costs={'goal': 1, 'step': 0.1}), v)
+        infos = g.items_bytype['info']
+        assert [e.attr['color'] for e in infos] == ['color1', 'color2']
+        assert infos[g.switch_color - 1].attr['target'] == 'goal%d' % (g.cond_goal + 1)
+        others = [e for i, e in enumerate(g.goals) if i != g.cond_goal and e.loc != g.goals[g.cond_goal].loc]
+        if others:
+            o = others[0]
+            g.map.remove_item(g.agent)
+            g.agent.loc['y'], g.agent.loc['x'] = o.loc['y'], o.loc['x']
+            g.map.add_item(g.agent)
+            g.update()
+            assert not g.finished and g.get_reward() == pytest.approx(-0.2)    # bad_goal_cost's default
+        X, ans, rew = g.get_supervision()
+        assert g.finished and g.goal_reached == 1 and g.get_reward() == -1
+
+
+def test_exclusion_visits_all_but_the_avoided_goals():
+    from tests.porting.mazebase.Exclusion import Exclusion
+    from tests.porting.mazebase.ExclusionHelper import ExclusionHelper
+    v = vocab()
+    lg.manualSeed(6)
+    g = Exclusion(plain_opts(H=6, W=6, ngoals=4, ngoals_active=2, costs={'goal': 1, 'step': 0.1}), v)
+    avoided = [e.attr['target'] for e in g.items_bytype['info'] if e.attr.get('avoid')]
+    assert len(avoided) == 2 and avoided == [g.goals[int(g.goal_order[i])].name for i in (2, 3)]
+    X, ans, rew = g.get_supervision()
+    assert g.finished and float(rew[-1]) == -1
+    assert [int(g.visited[int(g.goal_order[i])]) for i in (0, 1)] == [1, 1]
+    h = ExclusionHelper({'RangeOpts': {'ngoals': lg.Tensor([2, 6, 3, 6, 1]),
+                                       'ngoals_active': lg.Tensor([1, 5, 1, 3, 1])}, 'StaticOpts': {}})
+    for _ in range(50):
+        o = h.generate_gameopts()
+        assert 1 <= o['ngoals_active'] <= max(1, o['ngoals'] - 1)
+
+
+def test_lightkey_door_opens_with_the_switch_colour():
+    from tests.porting.mazebase.LightKey import LightKey
+    v = vocab()
+    toggled = 0
+    for seed in range(12):
+        lg.manualSeed(seed)
+        g = LightKey(plain_opts(H=5, W=5, ncolors=2), v)
+        door = g.items_bytype['door'][0]
+        switch = g.items_bytype['switch'][0]
+        wall = [e for e in g.items_bytype['block']]
+        assert len(wall) == 4 and g.nblocks == 0
+        assert door.attr['open'] == ('open' if switch.attr['_c'] == door.attr['_c'] else 'closed')
+        assert door.is_reachable() == (door.attr['open'] == 'open')
+        # the agent starts on the switch's side of the wall
+        side = 'y' if g.orientation == 1 else 'x'
+        assert (g.agent.loc[side] < g.wall_position) == (switch.loc[side] < g.wall_position)
+        X, ans, rew = g.get_supervision()
+        toggled += sum(1 for a in (ans if ans is not None else []) if int(a) == g.agent.action_ids['toggle'])
+        assert g.finished and g.agent.loc == g.goals[0].loc
+    assert toggled > 0

@@ -1,13 +1,18 @@
 """lua/mazebase/init.lua: the games and helpers table, the vocabulary (0-based word ids, 'nil' first),
-init_game (runs the games config) and new_game. Only the ported games (MultiGoals, Switches, Goto,
-GotoHidden, SingleGoal) are in the tables."""
+init_game (runs the games config) and new_game. Only the ported games (MultiGoals, CondGoals,
+Exclusion, Switches, LightKey, Goto, GotoHidden, SingleGoal) are in the tables."""
 import runpy
 
+from .CondGoals import CondGoals
+from .CondGoalsHelper import CondGoalsHelper
+from .Exclusion import Exclusion
+from .ExclusionHelper import ExclusionHelper
 from .GameFactory import GameFactory
 from .Goto import Goto
 from .GotoHelper import GotoHelper
 from .GotoHidden import GotoHidden
 from .GotoHiddenHelper import GotoHiddenHelper
+from .LightKey import LightKey
 from .MultiGoals import MultiGoals
 from .MultiGoalsHelper import MultiGoalsHelper
 from .OptsHelper import OptsHelper
@@ -29,8 +34,14 @@ def init_game_opts():
     helpers = {}
     games['MultiGoals'] = MultiGoals
     helpers['MultiGoals'] = MultiGoalsHelper
+    games['CondGoals'] = CondGoals
+    helpers['CondGoals'] = CondGoalsHelper
+    games['Exclusion'] = Exclusion
+    helpers['Exclusion'] = ExclusionHelper
     games['Switches'] = Switches
     helpers['Switches'] = SwitchesHelper
+    games['LightKey'] = LightKey
+    helpers['LightKey'] = OptsHelper
     games['Goto'] = Goto
     helpers['Goto'] = GotoHelper
     games['GotoHidden'] = GotoHidden
