@@ -432,3 +432,48 @@ def test_lightkey_door_opens_with_the_switch_colour():
         toggled += sum(1 for a in (ans if ans is not None else []) if int(a) == g.agent.action_ids['toggle'])
         assert g.finished and g.agent.loc == g.goals[0].loc
     assert toggled > 0
+
+
+PUSH_COSTS = {'goal': 0, 'step': 0.1, 'block': 1000, 'pushableblock': 1000}
+
+
+def test_push_actions_move_a_pushable_block():
+    from tests.porting.mazebase.PushableBlock import PushableBlock
+    v = vocab()
+    g = MazeBase(plain_opts(H=4, W=4, push_action=1, costs=PUSH_COSTS), v)
+    b = g.place_item({'_factory': PushableBlock}, 1, 2)
+    g.agent = g.place_item({'type': 'agent', 'name': 'agent1'}, 1, 1)
+    ids = g.agent.action_ids
+    assert [ids[a] for a in ('push_up', 'push_down', 'push_left', 'push_right')] == [6, 7, 8, 9]
+    assert sorted(int(w) for w in g.to_sentence()[0][:3]) == sorted([v['pushable'], v['block'], v['y0x1']])
+    g.act(ids['right'])                       # a pushable block is not reachable
+    assert g.agent.loc == {'y': 1, 'x': 1}
+    g.act(ids['push_right'])
+    assert b.loc == {'y': 1, 'x': 2} and b.pushed
+    g.update()                                # the push is applied at the game's update
+    assert b.loc == {'y': 1, 'x': 3} and not b.pushed and b in g.map.items[1][3]
+    g.act(ids['right'])
+    g.act(ids['push_right'])                  # off the map: the push does nothing
+    g.update()
+    assert b.loc == {'y': 1, 'x': 3} and g.agent.loc == {'y': 1, 'x': 2}
+
+
+def test_pushblock_and_blockeddoor_supervision_finish():
+    from tests.porting.mazebase.BlockedDoor import BlockedDoor
+    from tests.porting.mazebase.PushBlock import PushBlock
+    v = vocab()
+    pushes = 0
+    for seed in range(6):
+        lg.manualSeed(seed)
+        g = PushBlock(plain_opts(H=6, W=6, push_action=1, costs=dict(PUSH_COSTS)), v)
+        X, ans, rew = g.get_supervision()
+        b = g.items_bytype['pushableblock'][0]
+        assert g.finished and b.loc == {'y': g.ygoal, 'x': g.xgoal} and float(rew[-1]) == 0
+        lg.manualSeed(seed)
+        d = BlockedDoor(plain_opts(H=7, W=7, push_action=1, costs=dict(PUSH_COSTS)), v)
+        assert len(d.items_bytype['block']) == 6 and d.items_bytype['pushableblock'][0].loc == {
+            'y': int(d.doorloc[0]), 'x': int(d.doorloc[1])}
+        X, ans, rew = d.get_supervision()
+        pushes += sum(1 for a in ans if int(a) >= d.agent.action_ids['push_up'])
+        assert d.finished and d.agent.loc == d.goals[0].loc
+    assert pushes > 0

@@ -1,8 +1,9 @@
 """lua/mazebase/init.lua: the games and helpers table, the vocabulary (0-based word ids, 'nil' first),
 init_game (runs the games config) and new_game. Only the ported games (MultiGoals, CondGoals,
-Exclusion, Switches, LightKey, Goto, GotoHidden, SingleGoal) are in the tables."""
+Exclusion, Switches, LightKey, Goto, GotoHidden, PushBlock, BlockedDoor, SingleGoal) are in the tables."""
 import runpy
 
+from .BlockedDoor import BlockedDoor
 from .CondGoals import CondGoals
 from .CondGoalsHelper import CondGoalsHelper
 from .Exclusion import Exclusion
@@ -16,6 +17,7 @@ from .LightKey import LightKey
 from .MultiGoals import MultiGoals
 from .MultiGoalsHelper import MultiGoalsHelper
 from .OptsHelper import OptsHelper
+from .PushBlock import PushBlock
 from .SingleGoal import SingleGoal
 from .Switches import Switches
 from .SwitchesHelper import SwitchesHelper
@@ -46,6 +48,10 @@ def init_game_opts():
     helpers['Goto'] = GotoHelper
     games['GotoHidden'] = GotoHidden
     helpers['GotoHidden'] = GotoHiddenHelper
+    games['PushBlock'] = PushBlock
+    helpers['PushBlock'] = OptsHelper
+    games['BlockedDoor'] = BlockedDoor
+    helpers['BlockedDoor'] = OptsHelper
     games['SingleGoal'] = SingleGoal
     helpers['SingleGoal'] = OptsHelper
     g_factory = GameFactory(g_opts, g_vocab, games, helpers)
