@@ -477,3 +477,52 @@ def test_pushblock_and_blockeddoor_supervision_finish():
         pushes += sum(1 for a in ans if int(a) >= d.agent.action_ids['push_up'])
         assert d.finished and d.agent.loc == d.goals[0].loc
     assert pushes > 0
+
+
+def test_cardinal_and_absolute_games():
+    from tests.porting.mazebase.GotoCardinal import GotoCardinal
+    from tests.porting.mazebase.MultiGoalsAbsolute import MultiGoalsAbsolute
+    from tests.porting.mazebase.PushBlockCardinal import PushBlockCardinal
+    v = vocab()
+    lg.manualSeed(7)
+    g = GotoCardinal(plain_opts(H=5, W=5), v)
+    assert g.items_bytype['info'][0].attr[2] == ['top', 'bottom', 'left', 'right'][g.dest]
+    move = g.agent.action_ids[['up', 'down', 'left', 'right'][g.dest]]
+    for _ in range(4):
+        g.act(move)
+    g.update()
+    assert g.finished and g.get_reward() == 0
+    lg.manualSeed(8)
+    m = MultiGoalsAbsolute(plain_opts(H=6, W=6, ngoals=3, ngoals_active=2, flag_visited=1,
+                                      costs={'goal': 1, 'step': 0.1}), v)
+    assert all(e.attr['_invisible'] for e in m.goals)
+    X, ans, rew = m.get_supervision()
+    shown = [e for e in m.goals if not e.attr['_invisible']]
+    assert m.finished and float(rew[-1]) == -1 and len(shown) == 2 and all(e.attr['visited'] for e in shown)
+    for seed in range(4):
+        lg.manualSeed(seed)
+        p = PushBlockCardinal(plain_opts(H=6, W=6, push_action=1, costs=dict(PUSH_COSTS)), v)
+        assert p.map.ygoal is None                # the Lua's unassigned globals h, w
+        X, ans, rew = p.get_supervision()
+        b = p.items_bytype['pushableblock'][0]
+        assert p.finished and [b.loc['y'] == 0, b.loc['y'] == 5, b.loc['x'] == 0, b.loc['x'] == 5][p.dest]
+
+
+def test_gotoswitch_colour_word_from_a_tensor_element():
+    from tests.porting.mazebase.GotoSwitch import GotoSwitch
+    v = vocab()
+    lg.manualSeed(9)
+    g = GotoSwitch(plain_opts(H=5, W=5, nswitches=2, ncolors=3), v)
+    # `'color' .. self.target_color` of a DoubleTensor element: Lua writes a whole number with %.14g
+    assert isinstance(g.target_color, float) and 'color' + str(g.target_color) not in v
+    word = g.items_bytype['info'][0].attr[2]
+    assert word == 'color%d' % g.target_color and word in v
+    g.to_sentence()
+    # update reads the agent's row for x: on a target switch at (y, x != y) the game does not end
+    s = next(e for e in g.items_bytype['switch'] if e.attr['_c'] == g.target_color)
+    g.map.remove_item(g.agent)
+    g.agent.loc['y'], g.agent.loc['x'] = s.loc['y'], s.loc['x']
+    g.map.add_item(g.agent)
+    g.update()
+    assert g.finished == any(e.type == 'switch' and e.attr['_c'] == g.target_color
+                             for e in g.map.items[s.loc['y']][s.loc['y']])

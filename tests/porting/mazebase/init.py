@@ -1,6 +1,6 @@
 """lua/mazebase/init.lua: the games and helpers table, the vocabulary (0-based word ids, 'nil' first),
-init_game (runs the games config) and new_game. Only the ported games (MultiGoals, CondGoals,
-Exclusion, Switches, LightKey, Goto, GotoHidden, PushBlock, BlockedDoor, SingleGoal) are in the tables."""
+init_game (runs the games config) and new_game. The games of init.lua's tables are all
+ported but MultiAgentsStar (StarEnemy, Bullet and shooting_utils are not ported)."""
 import runpy
 
 from .BlockedDoor import BlockedDoor
@@ -10,14 +10,18 @@ from .Exclusion import Exclusion
 from .ExclusionHelper import ExclusionHelper
 from .GameFactory import GameFactory
 from .Goto import Goto
+from .GotoCardinal import GotoCardinal
 from .GotoHelper import GotoHelper
 from .GotoHidden import GotoHidden
 from .GotoHiddenHelper import GotoHiddenHelper
+from .GotoSwitch import GotoSwitch
 from .LightKey import LightKey
 from .MultiGoals import MultiGoals
+from .MultiGoalsAbsolute import MultiGoalsAbsolute
 from .MultiGoalsHelper import MultiGoalsHelper
 from .OptsHelper import OptsHelper
 from .PushBlock import PushBlock
+from .PushBlockCardinal import PushBlockCardinal
 from .SingleGoal import SingleGoal
 from .Switches import Switches
 from .SwitchesHelper import SwitchesHelper
@@ -36,20 +40,28 @@ def init_game_opts():
     helpers = {}
     games['MultiGoals'] = MultiGoals
     helpers['MultiGoals'] = MultiGoalsHelper
+    games['MultiGoalsAbsolute'] = MultiGoalsAbsolute
+    helpers['MultiGoalsAbsolute'] = MultiGoalsHelper
     games['CondGoals'] = CondGoals
     helpers['CondGoals'] = CondGoalsHelper
     games['Exclusion'] = Exclusion
     helpers['Exclusion'] = ExclusionHelper
     games['Switches'] = Switches
     helpers['Switches'] = SwitchesHelper
+    games['GotoSwitch'] = GotoSwitch
+    helpers['GotoSwitch'] = SwitchesHelper
     games['LightKey'] = LightKey
     helpers['LightKey'] = OptsHelper
     games['Goto'] = Goto
     helpers['Goto'] = GotoHelper
+    games['GotoCardinal'] = GotoCardinal
+    helpers['GotoCardinal'] = OptsHelper
     games['GotoHidden'] = GotoHidden
     helpers['GotoHidden'] = GotoHiddenHelper
     games['PushBlock'] = PushBlock
     helpers['PushBlock'] = OptsHelper
+    games['PushBlockCardinal'] = PushBlockCardinal
+    helpers['PushBlockCardinal'] = OptsHelper
     games['BlockedDoor'] = BlockedDoor
     helpers['BlockedDoor'] = OptsHelper
     games['SingleGoal'] = SingleGoal
