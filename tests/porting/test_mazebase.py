@@ -526,3 +526,35 @@ def test_gotoswitch_colour_word_from_a_tensor_element():
     g.update()
     assert g.finished == any(e.type == 'switch' and e.attr['_c'] == g.target_color
                              for e in g.map.items[s.loc['y']][s.loc['y']])
+
+
+GAME_CONFIG = os.path.join(os.path.dirname(__file__), 'mazebase', 'config', 'game_config.py')
+
+
+def test_game_config_factory_draws_every_game_and_their_supervision_wins():
+    g_opts = main.options(['--memsize', '100'])
+    g_opts['games_config_path'] = GAME_CONFIG
+    main.set_globals(g_opts=g_opts)
+    init.init_vocab()
+    init.init_game()
+    main.set_globals(g_opts=init.g_opts, g_vocab=init.g_vocab, g_mazebase=init)
+    names = ['MultiGoals', 'CondGoals', 'Exclusion', 'Switches', 'LightKey', 'Goto', 'GotoHidden', 'PushBlock',
+             'PushBlockCardinal', 'BlockedDoor']
+    assert init.g_factory.glist == names and init.g_factory.probs.tolist() == [1] * 10
+    h = init.g_factory.helpers
+    assert h['PushBlock'].mapH.tolist() == [3, 7, 3, 7, 1] and h['Exclusion'].ngoals_active.tolist() == [1, 3, 1, 3, 0]
+    # the static options are one shallow copy per game of the shared table: the costs table is shared
+    assert h['Goto'].costs is h['LightKey'].costs and h['Goto'].enable_corners == 1
+    lg.manualSeed(0)
+    b = batch.batch_init(60)
+    assert set(lg.type(g) for g in b) == set(names)
+    active = batch.batch_active(b)
+    dummy, inp = batch.batch_input(b, active, 0)
+    assert tuple(inp.size()) == (60, 600) and int(inp.max()) < init.g_opts['nwords']
+    for g in b:
+        assert g.map.height <= 10 and len(g.items_bytype['corner']) == 4
+    won = 0
+    for g in b:
+        X, ans, rew = g.get_supervision()
+        won += g.finished
+    assert won >= 45
