@@ -558,3 +558,19 @@ def test_game_config_factory_draws_every_game_and_their_supervision_wins():
         X, ans, rew = g.get_supervision()
         won += g.finished
     assert won >= 45
+
+
+def test_conv_model_trains_on_the_conv_inputs(tmp_path):
+    # model.lua's conv model over batch_input_conv's relative map (conv_sz 9 for 5 x 5 games) and info context
+    lg.manualSeed(3)
+    path = goto_config(tmp_path, '[5, 5, 5, 5, 1]', '[0, 0, 0, 0, .01]')
+    log = main.main(['--games_config_path', path, '--model', 'conv', '--conv_sz', '9', '--convdim', '4',
+                     '--hidsz', '8', '--memsize', '4', '--nactions', '6', '--epochs', '2', '--nbatches', '2',
+                     '--batch_size', '4', '--nworker', '1', '--max_steps', '4', '--game', 'Goto'])
+    from tests.porting.mazebase import model
+    convs = model.g_model.findModules('nn.SpatialConvolution')[0]
+    assert len(convs) == 3 and tuple(convs[0].weight.size()) == (4, 8, 3, 3)
+    assert len(log) == 2 and all(math.isfinite(l['bl_cost']) for l in log)
+    b = batch.batch_init(2)
+    out = model.g_model.forward(batch.batch_input(b, batch.batch_active(b), 0))
+    assert tuple(out[0].size()) == (2, 6) and lg.exp(out[0]).sum(1).add(-1).abs().max() < 1e-5
