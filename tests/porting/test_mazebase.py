@@ -574,3 +574,51 @@ def test_conv_model_trains_on_the_conv_inputs(tmp_path):
     b = batch.batch_init(2)
     out = model.g_model.forward(batch.batch_input(b, batch.batch_active(b), 0))
     assert tuple(out[0].size()) == (2, 6) and lg.exp(out[0]).sum(1).add(-1).abs().max() < 1e-5
+
+
+def test_save_load_and_play_one_game(tmp_path, capsys):
+    from tests.porting.mazebase import model, util
+    lg.manualSeed(4)
+    save = str(tmp_path / 'mazebase.t7')
+    args = ['--games_config_path', CONFIG, '--epochs', '1', '--nbatches', '1', '--batch_size', '2', '--nworker',
+            '1', '--memsize', '20', '--nactions', '6', '--hidsz', '8', '--nhop', '1', '--max_steps', '3']
+    log = main.main(args + ['--save', save])
+    out = capsys.readouterr().out
+    assert 'model saved to ' in out and 'success:' in out and ' action: ' in out
+    saved = model.g_paramx.clone()
+    state = util.g_rmsprop_state['m'].clone()
+    lg.manualSeed(5)
+    log2 = main.main(args + ['--load', save, '--epochs', '0'])
+    assert 'model loaded from ' in capsys.readouterr().out
+    assert lg.equal(model.g_paramx, saved) and lg.equal(util.g_rmsprop_state['m'], state)
+    assert len(log2) == 1 and log2[0]['reward'] == log[0]['reward']
+
+
+def test_curriculum_moves_the_ranges():
+    from tests.porting.mazebase import train
+    g_opts = main.options([])
+    g_opts['games_config_path'] = os.path.join(os.path.dirname(GAME_CONFIG), 'game_config_curr.py')
+    init.g_opts = g_opts
+    init.init_vocab()
+    init.init_game()
+    o = init.g_opts
+    assert o['curriculum'] == 1 and o['curriculum_min_count'] == 1000 and o['curriculum_total_count'] == 60000
+    h = init.g_factory.helpers['PushBlock']
+    assert h.mapH.tolist() == [3, 3, 3, 7, 1] and h.check_state() == -1
+    o['curriculum_min_count'] = 3
+    o['curriculum_total_count'] = 1000
+    main.set_globals(g_opts=o, g_factory=init.g_factory)
+    lg.manualSeed(6)
+    games = [init.g_factory.init_game('PushBlock') for _ in range(4)]
+    maxima = lambda: sum(getattr(h, n)[1] for n in h.dparams)
+    start = maxima()
+    train.apply_curriculum(games, lg.ones(4))          # 4 wins > 3 games at > 80%: harder, counters reset
+    assert maxima() > start and h.count == 0 and h.total_count == 4
+    for _ in range(12):
+        train.apply_curriculum(games, lg.zeros(4))     # losses: easier, down to the easiest maxima
+    assert maxima() == start and h.check_state() == -1 and h.total_count == 52
+    o['curriculum_total_count'] = 40
+    train.apply_curriculum(games, lg.ones(4))          # past the total: hardest, then frozen
+    assert h.frozen and h.check_state() == 1 and h.mapH[1] == 7
+    train.apply_curriculum(games, lg.zeros(4))
+    assert h.check_state() == 1

@@ -1,16 +1,16 @@
-"""main.lua (lines 8-97 without the worker threads and the display test): the options, the vocabulary, the
-model, the games config and train(epochs). The Lua's globals are set on each ported module that reads them
+"""main.lua (lines 8-97 without the worker threads and the display): the options, the vocabulary, the model,
+g_load_model, the games config, train(epochs), g_save_model and test(). The Lua's globals are set on each ported module that reads them
 (docs/porting.md's row on a global one file reads and another sets)."""
 import legonn as lg
 
-from . import batch, init, model, train, util
+from . import batch, init, model, test, train, util
 
 g_mazebase = init
 
 
 def set_globals(**names):
     # Lua keeps one table of globals for every file; each ported file holds its own copy of those it reads
-    for m in (init, batch, model, train, util):
+    for m in (init, batch, model, test, train, util):
         for k, v in names.items():
             if hasattr(m, k):
                 setattr(m, k, v)
@@ -64,8 +64,13 @@ def main(args=None):
     model.g_init_model()
     set_globals(g_model=model.g_model, g_modules=model.g_modules, g_paramx=model.g_paramx,
                 g_paramdx=model.g_paramdx, g_bl_loss=model.g_bl_loss)
+    util.g_load_model()
+    set_globals(g_log=util.g_log, g_rmsprop_state=util.g_rmsprop_state)
     g_mazebase.init_game()
     set_globals(g_opts=init.g_opts, g_factory=init.g_factory)
 
     train.train(g_opts['epochs'])
-    return g_log
+    util.g_save_model()
+
+    test.test()
+    return util.g_log

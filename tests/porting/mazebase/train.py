@@ -1,10 +1,12 @@
-"""train.lua (without the worker threads of train's nworker > 1 branch and the progress bar): train_batch (an
+"""train.lua (without the worker threads of train's nworker > 1 branch and the progress bar; the epoch's
+g_save_model is util.py's): train_batch (an
 episode over a batch of games, then REINFORCE with the learnt baseline backward through the steps),
 apply_curriculum, train and g_update_param (sgd or util.lua's rmsprop)."""
 import legonn as lg
 
 from .batch import (batch_act, batch_active, batch_init, batch_input, batch_reward, batch_success,
                     batch_update)
+from . import util
 from .util import format_helpers, format_stat, rmsprop
 
 g_opts = None
@@ -120,6 +122,7 @@ def train(N):
         stat['epoch'] = len(g_log) + 1
         print(format_stat(stat))
         g_log.append(stat)
+        util.g_save_model()
 
 
 def g_update_param():

@@ -1,11 +1,16 @@
-"""util.lua (lines 8-128 without the load/save of checkpoints): tensor_to_words, the repository's own
-rmsprop, format_stat, print_tensor and format_helpers."""
+"""util.lua: tensor_to_words, the repository's own rmsprop, format_stat, print_tensor, format_helpers and the
+checkpoint's g_load_model / g_save_model."""
 import legonn as lg
+from legonn import paths
 
 g_opts = None
 g_ivocab = None
 g_modules = None
 g_factory = None
+g_paramx = None
+g_log = None
+g_plot_stat = None
+g_rmsprop_state = None
 
 
 def tensor_to_words(input, show_prob=None):
@@ -92,3 +97,29 @@ def format_helpers(gname=None):
         str_ = str_ + 'bpct: ' + print_tensor(j.blockspct) + ' ||| '
         str_ = str_ + '\n'
     return str_
+
+
+def g_load_model():
+    global g_log, g_plot_stat, g_rmsprop_state
+    if g_opts['load'] != '':
+        if paths.filep(g_opts['load']) is False:
+            print('WARNING: Failed to load from ' + g_opts['load'])
+            return
+        f = lg.load(g_opts['load'])
+        g_paramx.copy(f['paramx'])
+        g_log = f['log']
+        g_plot_stat = {}
+        for i in range(len(g_log)):
+            g_plot_stat[i] = [g_log[i]['epoch'], g_log[i]['reward'], g_log[i]['success'], g_log[i]['bl_cost']]
+        if f.get('rmsprop_state'):
+            g_rmsprop_state = f['rmsprop_state']
+        print('model loaded from ', g_opts['load'])
+
+
+def g_save_model():
+    if g_opts['save'] != '':
+        f = {'opts': g_opts, 'paramx': g_paramx, 'log': g_log}
+        if g_rmsprop_state:
+            f['rmsprop_state'] = g_rmsprop_state
+        lg.save(g_opts['save'], f)
+        print('model saved to ', g_opts['save'])
