@@ -622,3 +622,73 @@ def test_curriculum_moves_the_ranges():
     assert h.frozen and h.check_state() == 1 and h.mapH[1] == 7
     train.apply_curriculum(games, lg.zeros(4))
     assert h.check_state() == 1
+
+
+def test_bresenham_lines_and_cover():
+    from tests.porting.mazebase import shooting_utils as su
+    cells = lambda line: [(int(p[0]), int(p[1])) for p in line]
+    assert cells(su.bresenham(0, 0, 0, 3)) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert cells(su.bresenham(3, 1, 0, 1)) == [(3, 1), (2, 1), (1, 1), (0, 1)]
+    assert cells(su.bresenham(1, 1, 1, 1)) == [(1, 1)]                      # the Lua's `for` of step 0
+    assert cells(su.bresenham(0, 0, 2, 4)) == [(0, 0), (0, 1), (1, 2), (1, 3), (2, 4)]
+    cover = lg.zeros(3, 5)
+    cover[1][2] = 1
+    ok, line = su.check_hittable(cover, 10, 0, 0, 2, 4)
+    assert not ok and cells(line) == [(0, 0), (0, 1), (1, 2)]                # stopped at the cover
+    ok, line = su.check_hittable(None, 2, 0, 0, 2, 4)
+    assert not ok and len(line) == 5                                          # out of range
+    assert su.check_hittable(None, 5, 0, 0, 2, 4)[0]
+
+
+def star_opts(**over):
+    return plain_opts(H=5, W=5, nagents=2, nenemy=2, enemy_action_noise=0.0, enemy_health=2, enemy_pMiss=0.0,
+                      enemy_cooldown_max=1, enemy_range=3, agent_range=3, agent_pMiss=0.0, agent_cooldown_max=1,
+                      agent_health=3, costs={'goal': 0, 'step': 0.1, 'killed': 5}, **over)
+
+
+def test_multiagentsstar_shooting_health_and_rewards():
+    import random
+    from tests.porting.mazebase.MultiAgentsStar import MultiAgentsStar
+    from tests.porting.mazebase.MultiAgentsStarHelper import MultiAgentsStarHelper
+    v = vocab()
+    lg.manualSeed(0)
+    random.seed(0)
+    g = MultiAgentsStar(star_opts(), v)
+    names = sorted(e.name for e in g.items_bytype['StarEnemy'])
+    shoots = sorted(n for n in g.agent.action_names.values() if n.startswith('shoot_'))
+    assert shoots == ['shoot_' + n for n in names] and g.agent.nactions == 8
+    assert g.agent.attr['health'] == 'health3' and g.agent.attr['cooldown'] == 'cooldown0'
+    g.to_sentence()                                   # every word is in the vocabulary
+    # every enemy and agent on one cell: all in range, nothing moves out of the way
+    for e in g.items:
+        if e.loc:
+            g.map.remove_item(e)
+            e.loc['y'], e.loc['x'] = 2, 2
+            g.map.add_item(e)
+    target = g.item_byname[names[0]]
+    g.agent = g.agents[0]
+    g.act(g.agent.action_ids['shoot_' + names[0]])
+    assert target.health == 1 and g.agent.cooldown == 2
+    g.act(g.agent.action_ids['shoot_' + names[0]])  # cooling down: no shot
+    assert target.health == 1
+    rewards, success = [], []
+    for t in range(12):
+        for a in g.agents:
+            g.agent = a
+            if g.is_active():
+                for n in names:
+                    g.act(g.agent.action_ids['shoot_' + n])
+        g.update()
+        for a in g.agents:
+            g.agent = a
+            rewards.append(g.get_reward())
+        success.append(g.is_success())
+    assert g.enemies_alive == 0 or g.agents_alive == 0
+    # a killed agent pays costs.killed once, then nothing
+    assert rewards.count(-5) == 2 - g.agents_alive
+    assert success[-1] == (g.agents_alive > 0)
+    h = MultiAgentsStarHelper({'RangeOpts': {'nenemy': lg.Tensor([1, 3, 1, 5, 1]),
+                                             'enemy_speed': lg.Tensor([1, 2, 1, 2, 0])}, 'StaticOpts': {}})
+    for _ in range(20):
+        o = h.generate_gameopts()
+        assert 1 <= o['nenemy'] <= 3 and o['enemy_speed'] in (-1, -2) and 'enemy_health' not in o

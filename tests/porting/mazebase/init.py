@@ -1,6 +1,5 @@
 """lua/mazebase/init.lua: the games and helpers table, the vocabulary (0-based word ids, 'nil' first),
-init_game (runs the games config) and new_game. The games of init.lua's tables are all
-ported but MultiAgentsStar (StarEnemy, Bullet and shooting_utils are not ported)."""
+init_game (runs the games config) and new_game. Every game of init.lua's tables is ported."""
 import runpy
 
 from .BlockedDoor import BlockedDoor
@@ -16,6 +15,8 @@ from .GotoHidden import GotoHidden
 from .GotoHiddenHelper import GotoHiddenHelper
 from .GotoSwitch import GotoSwitch
 from .LightKey import LightKey
+from .MultiAgentsStar import MultiAgentsStar
+from .MultiAgentsStarHelper import MultiAgentsStarHelper
 from .MultiGoals import MultiGoals
 from .MultiGoalsAbsolute import MultiGoalsAbsolute
 from .MultiGoalsHelper import MultiGoalsHelper
@@ -64,6 +65,8 @@ def init_game_opts():
     helpers['PushBlockCardinal'] = OptsHelper
     games['BlockedDoor'] = BlockedDoor
     helpers['BlockedDoor'] = OptsHelper
+    games['MultiAgentsStar'] = MultiAgentsStar
+    helpers['MultiAgentsStar'] = MultiAgentsStarHelper
     games['SingleGoal'] = SingleGoal
     helpers['SingleGoal'] = OptsHelper
     g_factory = GameFactory(g_opts, g_vocab, games, helpers)
