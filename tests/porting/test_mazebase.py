@@ -32,6 +32,12 @@ g_opts['multigames']['Goto'] = {'RangeOpts': RangeOpts, 'StaticOpts': dict(sso)}
 '''
 
 
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    # test.lua and demo_api.lua sleep 0.2 s a step (os.execute('sleep 0.2')) to be watched
+    monkeypatch.setattr(os, 'system', lambda cmd: 0)
+
+
 def goto_config(tmp_path, mapH='[5, 10, 5, 10, 1]', pct='[0, .2, 0, .2, .01]'):
     path = tmp_path / 'goto_config.py'
     path.write_text(GOTO_CONFIG % (mapH, mapH, pct, pct))
@@ -692,3 +698,11 @@ def test_multiagentsstar_shooting_health_and_rewards():
     for _ in range(20):
         o = h.generate_gameopts()
         assert 1 <= o['nenemy'] <= 3 and o['enemy_speed'] in (-1, -2) and 'enemy_health' not in o
+
+
+def test_demo_api_plays_a_random_game(capsys):
+    from tests.porting.mazebase import demo_api
+    lg.manualSeed(1)
+    g = demo_api.demo()
+    assert lg.type(g) in init.g_factory.glist and g.t >= 1
+    assert capsys.readouterr().out.count('legonn.FloatTensor of size') == min(g.t, 20)
