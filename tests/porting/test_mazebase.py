@@ -706,3 +706,25 @@ def test_demo_api_plays_a_random_game(capsys):
     g = demo_api.demo()
     assert lg.type(g) in init.g_factory.glist and g.t >= 1
     assert capsys.readouterr().out.count('legonn.FloatTensor of size') == min(g.t, 20)
+
+
+def test_worker_threads_sum_their_gradients(tmp_path):
+    # main.lua's init_threads and train's nworker > 1 branch: each worker plays its own batch with its own model
+    # copy (worker processes: each Lua worker has its own globals), the main thread sums their gradients
+    from tests.porting.mazebase import model, train
+    lg.manualSeed(2)
+    path = goto_config(tmp_path, '[3, 3, 3, 3, 1]', '[0, 0, 0, 0, .01]')
+    args = ['--games_config_path', path, '--epochs', '1', '--nbatches', '2', '--batch_size', '3', '--nworker', '2',
+            '--memsize', '10', '--nactions', '6', '--hidsz', '8', '--nhop', '1', '--max_steps', '4',
+            '--game', 'Goto', '--optim', 'sgd', '--lrate', '0.1']
+    try:
+        log = main.main(args)
+        assert log[0]['count'] == 2 * 2 * 3 and log[0]['count_Goto'] == 12     # both workers' games
+        final = model.g_paramx.clone()
+        lg.manualSeed(2)
+        model.g_init_model()                  # the same start weights: sgd moved them by the workers' mean
+        assert lg.dist(final, model.g_paramx) > 0 and model.g_paramdx.nElement() == final.nElement()
+    finally:
+        if train.g_workers is not None:
+            train.g_workers.terminate()
+            main.set_globals(g_workers=None)

@@ -1,7 +1,11 @@
-"""main.lua (lines 8-97 without the worker threads and the display): the options, the vocabulary, the model,
-g_load_model, the games config, train(epochs), g_save_model and test(). The Lua's globals are set on each ported module that reads them
-(docs/porting.md's row on a global one file reads and another sets)."""
+"""main.lua (without the display): the options, the worker threads, the vocabulary, the model, g_load_model,
+the games config, train(epochs), g_save_model and test(). The Lua's globals are set on each ported module that
+reads them (docs/porting.md's row on a global one file reads and another sets); main.lua's local `init` is
+`main_init` here, `init` naming init.lua's module."""
+import functools
+
 import legonn as lg
+from legonn import threads
 
 from . import batch, init, model, test, train, util
 
@@ -14,6 +18,34 @@ def set_globals(**names):
         for k, v in names.items():
             if hasattr(m, k):
                 setattr(m, k, v)
+
+
+def main_init(tensortype):
+    lg.setdefaulttensortype(tensortype)
+
+
+def worker_init(opts_orig, vocab_orig):
+    g_opts = opts_orig
+    set_globals(g_opts=g_opts, g_vocab=vocab_orig, g_mazebase=g_mazebase)
+    model.g_init_model()
+    set_globals(g_model=model.g_model, g_modules=model.g_modules, g_paramx=model.g_paramx,
+                g_paramdx=model.g_paramdx, g_bl_loss=model.g_bl_loss)
+    g_mazebase.init_game()
+    set_globals(g_opts=init.g_opts, g_factory=init.g_factory)
+
+
+def init_threads(g_opts):
+    # each Lua worker is a Lua state of its own globals: worker processes keep these modules' globals apart
+    # (docs/threads.md)
+    print('starting ' + str(g_opts['nworker']) + ' workers')
+    threads.Threads.serialization('threads.sharedserialize')
+    workers = threads.Threads(g_opts['nworker'], functools.partial(main_init, lg.getdefaulttensortype()),
+                              backend='process')
+    workers.specific(True)
+    for w in range(g_opts['nworker']):
+        workers.addjob(w, worker_init, lambda *_: None, g_opts, init.g_vocab)
+    workers.synchronize()
+    return workers
 
 
 def options(args=None):
@@ -49,12 +81,14 @@ def options(args=None):
 
 
 def main(args=None):
-    lg.setdefaulttensortype('torch.FloatTensor')
+    main_init('torch.FloatTensor')
     g_opts = options(args)
     set_globals(g_opts=g_opts)
 
     g_mazebase.init_vocab()
     set_globals(g_vocab=init.g_vocab, g_ivocab=init.g_ivocab, g_mazebase=g_mazebase)
+    if g_opts['nworker'] > 1:
+        set_globals(g_workers=init_threads(g_opts))
 
     g_log = []
     g_rmsprop_state = None

@@ -1,5 +1,4 @@
-"""train.lua (without the worker threads of train's nworker > 1 branch and the progress bar; the epoch's
-g_save_model is util.py's): train_batch (an
+"""train.lua (without the progress bar; the epoch's g_save_model is util.py's): train_batch (an
 episode over a batch of games, then REINFORCE with the learnt baseline backward through the steps),
 apply_curriculum, train and g_update_param (sgd or util.lua's rmsprop)."""
 import legonn as lg
@@ -18,6 +17,7 @@ g_bl_loss = None
 g_factory = None
 g_log = None
 g_rmsprop_state = None
+g_workers = None
 
 
 def train_batch():
@@ -102,13 +102,31 @@ def apply_curriculum(batch, success):
                     g_factory.reset_counters(gname)
 
 
+def train_batch_thread(opts_orig, paramx_orig):
+    global g_opts
+    g_opts = opts_orig
+    g_paramx.copy(paramx_orig)
+    stat = train_batch()
+    return g_paramdx, stat
+
+
 def train(N):
     for n in range(N):
         stat = {}
         for k in range(g_opts['nbatches']):
-            s = train_batch()
-            for k, v in s.items():
-                stat[k] = (stat.get(k) or 0) + v
+            if g_opts['nworker'] > 1:
+                g_paramdx.zero()
+                for w in range(g_opts['nworker']):
+                    def endcallback(paramdx_thread, s):
+                        g_paramdx.add(paramdx_thread)
+                        for k, v in s.items():
+                            stat[k] = (stat.get(k) or 0) + v
+                    g_workers.addjob(w, train_batch_thread, endcallback, g_opts, g_paramx)
+                g_workers.synchronize()
+            else:
+                s = train_batch()
+                for k, v in s.items():
+                    stat[k] = (stat.get(k) or 0) + v
             g_update_param()
         for k, v in list(stat.items()):
             if k[0:5] == 'count':
