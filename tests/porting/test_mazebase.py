@@ -6,7 +6,6 @@ import os
 import pytest
 
 import legonn as lg
-from legonn import nn
 from tests.checks import assert_jacobian
 from tests.porting.mazebase import batch, init, main, search
 from tests.porting.mazebase.Goto import Goto

@@ -3,7 +3,6 @@ lookup tables and projection), the conv model, and the mlp model over to_map_one
 action log-probability head and a baseline head."""
 import math
 
-import legonn as lg
 from legonn import nn
 
 from .LinearNB import LinearNB
