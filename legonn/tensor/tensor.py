@@ -120,8 +120,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
             return
         first = args[0]
-        # the Storage test first: a size (an int) would otherwise pay for LongStorage's type test (its metaclass's)
-        if isinstance(first, (Storage, Size)) and isinstance(first, (LongStorage, Size)) and \
+        # the Storage test before LongStorage's: a size (an int) would otherwise pay for its metaclass's type test
+        if (isinstance(first, Size) or isinstance(first, Storage) and isinstance(first, LongStorage)) and \
                 (np.dtype(self._dtype) != np.int64 or self._cuda):
             # Torch7's torch.FloatTensor(sizes [, strides]) with LongStorages (x:size() is one): a new tensor
             # of those sizes (a LongStorage is viewed only by a LongTensor, whose own storage type it is)
