@@ -69,16 +69,16 @@ def run_torch(fn, inputs):
     return loss.item(), [x.grad.numpy() for x in xs]
 
 
-def assert_parity(ours, theirs, rtol=RTOL, loss_factor=1.0, grad_factor=None):
+def assert_parity(ours, theirs, rtol=RTOL, loss_factor=1.0, grad_factor=None, atol=ATOL):
     """legonn's (loss, grads) equal PyTorch's, times ``loss_factor`` (``grad_factor``, default the same) where a
     documented difference scales them."""
     (loss, grads), (ref_loss, ref_grads) = ours, theirs
     grad_factor = loss_factor if grad_factor is None else grad_factor
-    np.testing.assert_allclose(loss, ref_loss * loss_factor, rtol=rtol, atol=ATOL)
+    np.testing.assert_allclose(loss, ref_loss * loss_factor, rtol=rtol, atol=atol)
     assert len(grads) == len(ref_grads)
     for g, r in zip(grads, ref_grads):
         assert g.shape == r.shape
-        np.testing.assert_allclose(g, r * grad_factor, rtol=rtol, atol=ATOL)
+        np.testing.assert_allclose(g, r * grad_factor, rtol=rtol, atol=atol)
 
 
 def t_(a, dtype=torch.float64):
@@ -117,7 +117,9 @@ def _elementwise():
                                 lambda x, t, red: F.soft_margin_loss(x, t, reduction=red)),
         'DistKLDivCriterion': (lambda avg: summing(nn.DistKLDivCriterion(), avg), log_probs,
                                lambda s, seed: rng(seed).uniform(0, 1, s) * (rng(seed + 1).uniform(size=s) > 0.3),
-                               lambda x, t, red: F.kl_div(x, t, reduction=red)),
+                               # kl_div's 'mean' (over elements) warns of a coming change: its 'sum' over nElement
+                               lambda x, t, red: F.kl_div(x, t, reduction='sum') / (x.numel() if red == 'mean'
+                                                                                    else 1)),
         'BCECriterion': (lambda avg: nn.BCECriterion(None, avg), lambda s, seed: rng(seed).uniform(0.02, 0.98, s),
                          lambda s, seed: rng(seed).uniform(0, 1, s),
                          lambda x, t, red: F.binary_cross_entropy(x, t, reduction=red)),
@@ -521,7 +523,12 @@ def test_distance_ratio(shape, sizeAverage):
     def ref(u, v):
         pairs = torch.stack([-u, -v], dim=-1).reshape(-1, 2)
         return F.cross_entropy(pairs, torch.zeros(pairs.shape[0], dtype=torch.long), reduction='sum') / rows
-    assert_parity(ours, run_torch(ref, [X, Y]))
+    theirs = run_torch(ref, [X, Y])
+    # DistanceRatioCriterion.lua's dY = -exp(-Y) / (exp(-X) + exp(-Y)) keeps its digits where tiny, as PyTorch's:
+    # to rtol, however small. Its dX = 1 - exp(-X) / (...) (PyTorch's 1 - softmax) is the same number, rounded to
+    # 0 there where legonn keeps it: equal to 1e-15 absolute
+    assert_parity(ours, theirs, atol=1e-15)
+    np.testing.assert_allclose(ours[1][1], theirs[1][1], rtol=RTOL, atol=0)
 
 
 @pytest.mark.parametrize('shape', [(7,), (3, 4)], ids=lambda s: 'x'.join(map(str, s)))
@@ -596,3 +603,64 @@ def test_ctc(batchFirst):
     np.testing.assert_allclose(crit.output, ref_loss, rtol=RTOL)
     np.testing.assert_allclose(grads[0], ref_grad.transpose(1, 0, 2) if batchFirst else ref_grad, rtol=1e-9,
                                atol=ATOL)
+
+
+def test_hinges_exactly_at_their_kinks():
+    """Terms exactly at the hinge (binary-exact values): Torch7's choices, which PyTorch makes too. Hinge embedding:
+    y = -1 and x = margin keeps the gradient -1 (HingeEmbeddingCriterion.lua:41 zeroes only x > margin); margin
+    ranking: dist = 0 keeps it (MarginRankingCriterion.lua:58, ``ge(dist, 0)``); multi-margin and multi-label
+    margin: z = 0 adds nothing (THNN MultiMarginCriterion.c and MultiLabelMarginCriterion.c, ``z > 0``)."""
+    x, y = np.array([1.0, 0.5, 2.0, 1.0]), np.array([-1.0, -1.0, -1.0, 1.0])
+    ours = run_legonn(summing(nn.HingeEmbeddingCriterion(1), False), D(x), D(y))
+    assert_parity(ours, run_torch(lambda u: F.hinge_embedding_loss(u, t_(y), 1.0, reduction='sum'), [x]))
+    np.testing.assert_array_equal(ours[1][0], [-1, -1, 0, 1])
+
+    x1, x2, y = np.array([1.0, 0.0, 2.0]), np.array([0.0, 0.0, 0.5]), np.array([1.0, 1.0, -1.0])
+    ours = run_legonn(nn.MarginRankingCriterion(1), [D(x1), D(x2)], D(y))
+    assert_parity(ours, run_torch(lambda u, v: F.margin_ranking_loss(u, v, t_(y), 1.0), [x1, x2]))
+    np.testing.assert_array_equal(ours[1][0], [-1 / 3, -1 / 3, 1 / 3])
+
+    x, label = np.array([[1.0, 0.5, 0.75, 0.25]]), np.array([0])   # z = 0.5 - 1 + x_d: 0, 0.25, -0.25
+    for p in (1, 2):
+        ours = run_legonn(nn.MultiMarginCriterion(p, None, 0.5), D(x), L(label))
+        assert_parity(ours, run_torch(lambda u: F.multi_margin_loss(u, t_(label, torch.long), p, 0.5), [x]))
+        np.testing.assert_array_equal(ours[1][0][0] != 0, [True, False, True, False])
+
+    x, t = np.array([[1.0, 0.0, 0.5, -0.5]]), np.array([[0, -1, -1, -1]])   # 1 - 1 + x_d: 0, 0.5, -0.5
+    ours = run_legonn(nn.MultiLabelMarginCriterion(), D(x), L(t))
+    assert_parity(ours, run_torch(lambda u: F.multilabel_margin_loss(u, t_(t, torch.long)), [x]))
+    np.testing.assert_array_equal(ours[1][0][0], [-1 / 4, 0, 1 / 4, 0])
+
+
+def test_margin_criterion_at_its_kink():
+    """MarginCriterion at x y = margin: Torch7's gradient is 0 there (THNN MarginCriterion.c:43, ``x y < margin ?
+    -norm y : 0``); autograd through clamp(margin - x y, min=0) passes -y at the bound (there is no loss in torch.nn
+    to compare with). legonn follows Torch7."""
+    x, y = np.array([1.0, -0.5, 0.25]), np.array([1.0, -1.0, 1.0])
+    loss, (grad,) = run_legonn(summing(nn.MarginCriterion(), False), D(x), D(y))
+    ref_loss, (ref_grad,) = run_torch(lambda u: torch.clamp(1 - u * t_(y), min=0).sum(), [x])
+    np.testing.assert_allclose(loss, ref_loss, rtol=RTOL)
+    np.testing.assert_array_equal(grad, [0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(ref_grad, [-1.0, 1.0, -1.0])
+
+
+def test_ctc_infeasible_sequence():
+    """A sequence with more labels plus repeated neighbours than frames: warp-ctc (nnx's CTCCriterion) costs it 0
+    and gives it no gradient (cpu_ctc.h's ``L + repeats <= T`` test); PyTorch's ctc_loss gives inf, or 0 and a zero
+    gradient with zero_infinity=True. The feasible sequence beside it agrees."""
+    T, B, C = 4, 2, 4
+    x = rng(4).standard_normal((T, B, C))
+    labels, sizes = [[1, 1, 2], [3, 1]], [4, 4]   # 3 labels + 1 repeat = 4 frames fit; then fewer frames
+    crit = nn.CTCCriterion()
+    flat, lengths = torch.tensor([1, 1, 2, 3, 1]), torch.tensor([3, 2])
+    for frames in ([4, 4], [3, 4]):
+        loss, (grad,) = run_legonn(crit, D(x), labels, frames)
+
+        def ref(u, zero_infinity):
+            return F.ctc_loss(F.log_softmax(u, -1), flat, torch.tensor(frames), lengths, blank=0, reduction='sum',
+                              zero_infinity=zero_infinity)
+        ref_loss, (ref_grad,) = run_torch(lambda u: ref(u, True), [x])
+        np.testing.assert_allclose(loss, ref_loss / B, rtol=RTOL)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-9, atol=ATOL)
+        assert grad[:, 0].any() == (frames[0] == 4)
+        assert (run_torch(lambda u: ref(u, False), [x])[0] == np.inf) == (frames[0] == 3)
