@@ -42,8 +42,13 @@ def D(a, noncontig=False):
     return lg.DoubleTensor(strided(a) if noncontig else a)
 
 
-def L(a):
-    return lg.LongTensor(np.asarray(a, dtype=np.int64))
+def L(a, noncontig=False):
+    a = np.asarray(a, dtype=np.int64)
+    if noncontig:   # every other element of a wider array, the ones between a class that would be wrong
+        wide = np.full(a.shape + (2,), 1)
+        wide[..., 0] = a
+        a = wide[..., 0]
+    return lg.LongTensor(a)
 
 
 def arrays(grad):
@@ -290,7 +295,7 @@ def test_class_labels(name, case, noncontig):
     if name == 'CrossEntropyCriterion':
         x = x * 3 + 1   # scores, not log-probabilities
     crit = _nll_crit(getattr(nn, name), w, sizeAverage, ignore)
-    target = L(labels) if len(shape) == 2 else int(labels[0])
+    target = L(labels, noncontig) if len(shape) == 2 else int(labels[0])
     ours = run_legonn(crit, D(x, noncontig), target)
     wt = None if w is None else t_(w)
     ref = F.nll_loss if name == 'ClassNLLCriterion' else F.cross_entropy
@@ -329,7 +334,7 @@ def test_spatial_class_nll(case, noncontig):
     labels = rng(3).integers(0, shape[-3], shape[:-3] + shape[-2:])
     w = rng(4).uniform(0.2, 3, shape[-3]) if weighted else None
     crit = nn.SpatialClassNLLCriterion(None if w is None else D(w), sizeAverage)
-    ours = run_legonn(crit, D(x, noncontig), L(labels))
+    ours = run_legonn(crit, D(x, noncontig), L(labels, noncontig))
     batched = (lambda a: a) if len(shape) == 4 else (lambda a: a[None])   # PyTorch reads 3-D as (N, C, L)
     theirs = run_torch(lambda xx: F.nll_loss(batched(xx), t_(batched(labels), torch.long),
                                              weight=None if w is None else t_(w),
@@ -344,8 +349,9 @@ MULTIMARGIN_CASES = [(p, margin, weighted, avg, shape) for p in (1, 2) for margi
 
 
 @pytest.mark.parametrize('noncontig', [False, True], ids=['contig', 'strided'])
-@pytest.mark.parametrize('case', MULTIMARGIN_CASES, ids=lambda c: f"p{c[0]}-m{c[1]}-w{int(c[2])}-"
-                                                                  f"{'avg' if c[3] else 'sum'}-{'x'.join(map(str, c[4]))}")
+@pytest.mark.parametrize('case', MULTIMARGIN_CASES,
+                         ids=lambda c: f"p{c[0]}-m{c[1]}-w{int(c[2])}-{'avg' if c[3] else 'sum'}-"
+                                       f"{'x'.join(map(str, c[4]))}")
 def test_multi_margin(case, noncontig):
     p, margin, weighted, sizeAverage, shape = case
     x = rng(p * 7 + len(shape)).standard_normal(shape)
@@ -353,7 +359,7 @@ def test_multi_margin(case, noncontig):
     labels = rng(5).integers(0, shape[-1], rows)
     w = rng(6).uniform(0.2, 3, shape[-1]) if weighted else None
     crit = summing(nn.MultiMarginCriterion(p, None if w is None else D(w), margin), sizeAverage)
-    ours = run_legonn(crit, D(x, noncontig), L(labels) if len(shape) == 2 else int(labels[0]))
+    ours = run_legonn(crit, D(x, noncontig), L(labels, noncontig) if len(shape) == 2 else int(labels[0]))
     theirs = run_torch(lambda xx: F.multi_margin_loss(xx, _torch_labels(labels, shape), p=p, margin=margin,
                                                       weight=None if w is None else t_(w),
                                                       reduction=REDUCTION[sizeAverage]), [x])
@@ -380,7 +386,7 @@ def test_multilabel_margin(shape, sizeAverage, noncontig):
     if len(shape) == 1:
         x, t = x[0], np.array([2, 4, -1, 0, 1, -1])   # classes 2 and 4; what follows the first -1 is not read
     crit = summing(nn.MultiLabelMarginCriterion(), sizeAverage)
-    ours = run_legonn(crit, D(x, noncontig), L(t))
+    ours = run_legonn(crit, D(x, noncontig), L(t, noncontig))
     theirs = run_torch(lambda xx: F.multilabel_margin_loss(xx, t_(t, torch.long), reduction=REDUCTION[sizeAverage]),
                        [x])
     assert_parity(ours, theirs)
