@@ -74,16 +74,14 @@ def run_torch(fn, inputs):
     return loss.item(), [x.grad.numpy() for x in xs]
 
 
-def assert_parity(ours, theirs, rtol=RTOL, loss_factor=1.0, grad_factor=None, atol=ATOL):
-    """legonn's (loss, grads) equal PyTorch's, times ``loss_factor`` (``grad_factor``, default the same) where a
-    documented difference scales them."""
+def assert_parity(ours, theirs, rtol=RTOL, factor=1.0, atol=ATOL):
+    """legonn's (loss, grads) equal PyTorch's, times ``factor`` where a documented difference scales both."""
     (loss, grads), (ref_loss, ref_grads) = ours, theirs
-    grad_factor = loss_factor if grad_factor is None else grad_factor
-    np.testing.assert_allclose(loss, ref_loss * loss_factor, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(loss, ref_loss * factor, rtol=rtol, atol=atol)
     assert len(grads) == len(ref_grads)
     for g, r in zip(grads, ref_grads):
         assert g.shape == r.shape
-        np.testing.assert_allclose(g, r * grad_factor, rtol=rtol, atol=atol)
+        np.testing.assert_allclose(g, r * factor, rtol=rtol, atol=atol)
 
 
 def t_(a, dtype=torch.float64):
@@ -409,7 +407,7 @@ def test_multilabel_soft_margin(shape, weighted, noncontig):
         ours = run_legonn(crit, D(x, noncontig), D(t, noncontig))
         theirs = run_torch(lambda xx: F.multilabel_soft_margin_loss(xx, t_(t), weight=None if w is None else t_(w),
                                                                     reduction=REDUCTION[avg]), [x])
-        assert_parity(ours, theirs, loss_factor=1.0 if avg else classes)
+        assert_parity(ours, theirs, factor=1.0 if avg else classes)
 
 
 # --- pairs -------------------------------------------------------------------------------------------------------
@@ -477,7 +475,7 @@ def test_margin_ranking_2d_divides_by_rows():
     x1, x2, y = rng(4).standard_normal(shape), rng(5).standard_normal(shape), signs(shape, 6)
     ours = run_legonn(nn.MarginRankingCriterion(0.5), [D(x1), D(x2)], D(y))
     theirs = run_torch(lambda u, v: F.margin_ranking_loss(u, v, t_(y), 0.5), [x1, x2])
-    assert_parity(ours, theirs, loss_factor=shape[1])
+    assert_parity(ours, theirs, factor=shape[1])
 
 
 @pytest.mark.parametrize('margin', [1.0, 4.0, 100.0])
