@@ -4,6 +4,7 @@ from ..modules.base.errors import check_number, input_error
 from .criterion import ALWAYS_AVERAGES, Criterion, loss_scalar
 from .elementwise import _TargetFree
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.pointwise import sigmoid_into
 
 
 def _pair(criterion, input):
@@ -191,8 +192,13 @@ class DistanceRatioCriterion(_TargetFree):
     def updateGradInput(self, input, target=None):
         X, x, y, rows = self._parts(input)
         xp = X.xp
-        p_x = 0.5 * (1 + xp.tanh(0.5 * (y - x)))       # exp(-X) / (exp(-X) + exp(-Y))
-        self.bufferLike('_grad0', X)[...] = (1 - p_x) / rows
-        self.bufferLike('_grad1', input[1])[...] = -(1 - p_x) / rows
+        # DistanceRatioCriterion.lua: dY = -exp(-Y) / (exp(-X) + exp(-Y)) = -sigmoid(X - Y), and dX = 1 - exp(-X) /
+        # (exp(-X) + exp(-Y)) the same number; TH's sigmoid keeps its digits where it is tiny (1 minus a tanh-based
+        # probability lost them)
+        q = x - y
+        sigmoid_into(xp, q, q)
+        q /= rows
+        self.bufferLike('_grad0', X)[...] = q
+        self.bufferLike('_grad1', input[1])[...] = -q
         self.gradInput = [self._grad0, self._grad1]
         return self.gradInput

@@ -14,10 +14,6 @@ def _softplus(z, xp):
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def _sigmoid(z, xp):
-    return 0.5 * (1 + xp.tanh(0.5 * z))
-
-
 class MarginCriterion(_ElementwiseCriterion):
     """Two-class hinge loss: sum_i max(0, margin - y_i x_i) for targets y in {-1, 1}
     (averaged over elements with ``sizeAverage``). ``MarginCriterion(margin=1)``: as Torch7's, the constructor
@@ -50,7 +46,12 @@ class SoftMarginCriterion(_ElementwiseCriterion):
         return _softplus(-x * t, xp)
 
     def _derivative(self, x, t, xp):
-        return -t * _sigmoid(-x * t, xp)
+        # THNN SoftMarginCriterion.c:40-41: -y z / (1 + z) with z = exp(-x y), i.e. -y / (1 + exp(x y)): TH's sigmoid
+        # of -x y, which keeps every digit where it is tiny (0.5 (1 + tanh) lost them) and gives 0, not inf / inf,
+        # where exp overflows
+        s = -x * t
+        sigmoid_into(xp, s, s)
+        return -t * s
 
 
 class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):

@@ -56,6 +56,20 @@ def test_distance_ratio_is_stable_for_large_distances():
     np.testing.assert_allclose([g[0].numpy()[0], g[1].numpy()[0]], [1.0, -1.0])
 
 
+def test_distance_ratio_gradient_keeps_its_digits_where_it_is_tiny():
+    """DistanceRatioCriterion.lua's dY = -exp(-Y) / (exp(-X) + exp(-Y)), every digit of it where Y >> X (1 minus a
+    tanh-based probability kept 4 digits at Y - X = 30 and none at 40); dX = 1 - exp(-X) / (exp(-X) + exp(-Y))
+    is the same number, -dY."""
+    X, Y = np.array([0.0, 1.0, 2.0, 3.0]), np.array([30.0, 41.0, 2.5, 0.5])
+    dY = -np.exp(-Y) / (np.exp(-X) + np.exp(-Y))
+    for avg in (False, True):
+        crit = nn.DistanceRatioCriterion(avg).double()
+        gX, gY = crit.backward([lg.DoubleTensor(X), lg.DoubleTensor(Y)])
+        rows = X.size if avg else 1
+        np.testing.assert_allclose(gY.numpy(), dY / rows, rtol=1e-14)
+        np.testing.assert_allclose(gX.numpy(), -dY / rows, rtol=1e-14)
+
+
 def test_bad_inputs_name_the_criterion():
     with pytest.raises(ValueError, match=r'HingeEmbeddingCriterion\(1\): expected targets of 1 or -1'):
         nn.HingeEmbeddingCriterion().forward(lg.FloatTensor(2), lg.FloatTensor([1, 0]))

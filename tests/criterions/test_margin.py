@@ -76,6 +76,18 @@ def test_soft_margins_stay_finite_for_large_scores():
         assert np.isfinite(crit.backward(x, t).numpy()).all()
 
 
+def test_soft_margin_gradient_keeps_its_digits_where_it_is_tiny():
+    """THNN SoftMarginCriterion.c:40-41: -norm y z / (1 + z) with z = exp(-x y), every digit of it where x y is
+    large (a sigmoid through tanh, 0.5 (1 + tanh(-x y / 2)), kept 4 digits at x y = 30 and none at 40)."""
+    x, y = np.array([30.0, -30.0, 40.0, 5.0, -2.0]), np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    z = np.exp(-x * y)
+    for avg in (False, True):
+        crit = nn.SoftMarginCriterion().double()
+        crit.sizeAverage = avg
+        grad = crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(y)).numpy()
+        np.testing.assert_allclose(grad, -y * z / (1 + z) / (x.size if avg else 1), rtol=1e-14)
+
+
 def test_label_errors_name_the_criterion():
     x = lg.FloatTensor(3, 5)
     with pytest.raises(IndexError, match=r'MultiMarginCriterion\(p=1, margin=1\): expected labels in \[0, 5\)'):
