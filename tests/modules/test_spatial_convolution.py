@@ -665,7 +665,7 @@ def test_thnn_spatial_convolution_mm_update_output_writes_into_the_callers_outpu
 @pytest.mark.parametrize('planes, stride, pad, dil, table', [
     (2, (1, 1), (1, 1), (2, 1), False),    # few planes, stride 1: the direct kernels, reading a padded copy
     (6, (2, 1), (1, 0), (1, 2), False),    # the columns and one GEMM
-    (3, (1, 1), (0, 0), (1, 1), True),     # SpatialConvolutionMap, full table
+    (6, (1, 1), (0, 0), (1, 1), True),     # SpatialConvolutionMap, full table (the columns)
 ], ids=['dilated-direct', 'dilated-columns', 'map'])
 def test_acc_grad_parameters_reads_the_input_it_is_given(planes, stride, pad, dil, table):
     """SpatialDilatedConvolution and SpatialConvolutionMap accumulate the gradient at the input accGradParameters
