@@ -57,7 +57,7 @@ def check(module, shape, torch_fn, seed, scale=0.5, noncontig=False, target=None
     before = [rng.standard_normal(g.array.shape) for g in grads]
     for g, b in zip(grads, before):
         g.array[...] = b
-    gi = module.backward(inp, lg.from_numpy(go), scale)
+    gi = module.backward(inp, lg.from_numpy(_noncontiguous(go) if noncontig else go), scale)
     if target is not None:
         np.testing.assert_array_equal(gi[1].array, np.zeros(target))
         gi = gi[0]
@@ -93,13 +93,12 @@ def _conv2d(c):
     return lambda x, w, b=None: F.conv2d(x, w, b, stride=(dH, dW), padding=(padH, padW), dilation=(dilH, dilW))
 
 
-@pytest.mark.parametrize('cls', ['SpatialConvolution', 'SpatialConvolutionMM', 'SpatialDilatedConvolution'])
-@pytest.mark.parametrize('c', SPATIAL)
+@pytest.mark.parametrize('cls,c', [(cls, c) for cls in ('SpatialConvolution', 'SpatialConvolutionMM',
+                                                         'SpatialDilatedConvolution') for c in SPATIAL
+                                   if cls == 'SpatialDilatedConvolution' or c[8:10] == (1, 1)])
 @pytest.mark.parametrize('variant', ['plain', 'noBias', 'noncontiguous'])
 def test_spatial_convolution(cls, c, variant):
     nIn, nOut, kW, kH, dW, dH, padW, padH, dilW, dilH, H, W = c
-    if cls != 'SpatialDilatedConvolution' and (dilW, dilH) != (1, 1):
-        pytest.skip('dilation is SpatialDilatedConvolution\'s')
     args = (nIn, nOut, kW, kH, dW, dH, padW, padH) + ((dilW, dilH) if cls == 'SpatialDilatedConvolution' else ())
 
     def make():
@@ -203,6 +202,24 @@ def test_spatial_full_convolution_map(table, geom):
     # connection, i.e. the transposed convolution of the connection's kernel
     fn = lambda x, w, b: F.conv_transpose2d(x, _dense(tab, w, (nIn, nOut), True), b, stride=(dH, dW))
     check(m, (nIn, 4, 5), fn, seed=kW * 10 + dW)
+
+
+# --- SpatialConvolutionLocal ------------------------------------------------------------------------------
+@pytest.mark.parametrize('c', [(3, 2, 7, 6, 3, 2, 1, 2, 1, 0), (2, 3, 5, 5, 2, 2, 3, 3, 0, 0),
+                               (1, 1, 1, 1, 1, 1, 1, 1, 0, 0), (2, 2, 6, 5, 3, 3, 1, 1, 1, 1)])
+@pytest.mark.parametrize('noncontig', [False, True])
+def test_spatial_convolution_local(c, noncontig):
+    nIn, nOut, iW, iH, kW, kH, dW, dH, padW, padH = c
+
+    def fn(x, w, b):
+        # weight (oH, oW, nOut, nIn, kH, kW), bias (nOut, oH, oW): PyTorch's unfold gives each position's window
+        batch = x if x.dim() == 4 else x[None]
+        cols = F.unfold(batch, (kH, kW), padding=(padH, padW), stride=(dH, dW))      # (N, nIn*kH*kW, oH*oW)
+        oH, oW = b.shape[1:]
+        y = torch.einsum('lok,nkl->nol', w.reshape(oH * oW, nOut, -1), cols).reshape(-1, nOut, oH, oW) + b
+        return y if x.dim() == 4 else y[0]
+    check_both(lambda: nn.SpatialConvolutionLocal(*c), (2, nIn, iH, iW), (nIn, iH, iW), fn, seed=sum(c),
+               noncontig=noncontig)
 
 
 # --- SpatialFullConvolution -------------------------------------------------------------------------------
@@ -427,6 +444,20 @@ def test_spatial_upsampling_bilinear_scale(scale, hw):
                _bilinear(lambda x: hw_out(x, scale)), seed=scale, noncontig=True)
 
 
+def test_spatial_upsampling_bilinear_is_pytorchs_align_corners_rule_not_its_default():
+    """Known difference: Torch7's SpatialUpSamplingBilinear.c maps output h to input h * (iH - 1) / (oH - 1)
+    (corners aligned), which legonn follows; PyTorch's interpolate defaults to align_corners=False since 0.4
+    (input (h + 0.5) iH / oH - 0.5), which gives other values at every interior output of a 2x up-sampling."""
+    x = np.random.default_rng(1).standard_normal((1, 2, 3, 4))
+    y = nn.SpatialUpSamplingBilinear(2).double().forward(lg.from_numpy(x)).array
+    aligned = F.interpolate(_as_torch(x), scale_factor=2, mode='bilinear', align_corners=True).numpy()
+    default = F.interpolate(_as_torch(x), scale_factor=2, mode='bilinear').numpy()
+    np.testing.assert_allclose(y, aligned, rtol=RTOL, atol=ATOL)
+    # the corners agree under both rules; the outputs strictly inside differ
+    np.testing.assert_allclose(y[..., 0, 0], default[..., 0, 0], rtol=RTOL)
+    assert (np.abs(y - default)[..., 1:-1, 1:-1] > 1e-3).mean() > 0.9
+
+
 @pytest.mark.parametrize('out', [(1, 1), (7, 4), (5, 9), (3, 3), (2, 1)])
 def test_spatial_upsampling_bilinear_size(out):
     check_both(lambda: nn.SpatialUpSamplingBilinear({'oheight': out[0], 'owidth': out[1]}), (2, 3, 3, 4),
@@ -458,7 +489,8 @@ def test_upsampling_linear_size(sizes):
 
 
 # --- Padding ----------------------------------------------------------------------------------------------
-PADS = [(1, 1, 1, 1), (2, 0, 1, 3), (0, 0, 0, 0), (-1, 2, 1, -2), (-2, -1, -1, 0), (3, 1, 0, 2)]
+PADS = [(1, 1, 1, 1), (2, 0, 1, 3), (0, 0, 0, 0), (-1, 2, 1, -2), (-2, -1, -1, 0), (3, 1, 0, 2),
+        (3, 3, 3, 3)]   # the largest reflection: pads one less than the non-batch input's 4 x 6
 
 
 @pytest.mark.parametrize('cls,mode', [('SpatialZeroPadding', 'constant'), ('SpatialReflectionPadding', 'reflect'),
