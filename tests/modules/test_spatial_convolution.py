@@ -685,7 +685,7 @@ def test_acc_grad_parameters_reads_the_input_it_is_given(planes, stride, pad, di
     m.accGradParameters(double(x), double(go), 0.5)
     w = m.denseWeight() if table else m.weight.numpy()
     _, gw, gb = ref_conv_grads(x, w, go, stride, pad, dil)
-    if table:   # full table rows [i, o] in order i-major: connection k holds the dense kernel (o, i)
+    if table:   # connection k = [i, o] holds the dense kernel (o, i)
         gw = np.stack([gw[o, i] for i, o in m.connTable.numpy().astype(int)])
     np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
     np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)

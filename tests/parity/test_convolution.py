@@ -20,7 +20,7 @@ RTOL, ATOL = 1e-10, 1e-12
 
 
 def _noncontiguous(a):
-    """The same values as ``a`` in a strided (every other element of the last axis) view."""
+    """The same values as ``a`` in a strided view (every other element of a wider array)."""
     wide = np.zeros(a.shape + (2,))
     wide[..., 0] = a
     view = wide[..., 0]
@@ -400,6 +400,40 @@ def test_temporal_row_convolution(c, featFirst, bias):
         return m if bias else m.noBias()
     layout = (lambda t: (inF, t)) if featFirst else (lambda t: (t, inF))
     check_both(make, (2,) + layout(T), layout(T + 3), fn, seed=T)
+
+
+# --- accGradParameters after a forward on another input ---------------------------------------------------
+STALE = [
+    ('SpatialDilatedConvolution', lambda: nn.SpatialDilatedConvolution(6, 3, 3, 2, 2, 1, 1, 0, 1, 2), (2, 6, 9, 8),
+     lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=(0, 1), dilation=(2, 1))),
+    ('SpatialDilatedConvolution-direct', lambda: nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 1, 1, 2, 2),
+     (2, 2, 8, 7), lambda x, w, b: F.conv2d(x, w, b, padding=1, dilation=2)),
+    ('SpatialConvolutionMap', lambda: nn.SpatialConvolutionMap(nn.SpatialConvolutionMap.tables.full(6, 2), 3, 3),
+     (2, 6, 7, 7), lambda x, w, b: F.conv2d(x, w.reshape(2, 6, 3, 3), b)),   # full's rows: output, then input
+    ('VolumetricDilatedConvolution', lambda: nn.VolumetricDilatedConvolution(2, 3, 2, 2, 2, 1, 1, 1, 1, 0, 1, 2, 1, 1),
+     (2, 2, 5, 4, 4), lambda x, w, b: F.conv3d(x, w, b, padding=(1, 1, 0), dilation=(2, 1, 1))),
+    ('TemporalConvolution', lambda: nn.TemporalConvolution(3, 2, 3, 2), (2, 9, 3),
+     lambda x, w, b: F.conv1d(x.transpose(1, 2), w.reshape(2, 3, 3).permute(0, 2, 1), b, stride=2).transpose(1, 2)),
+]
+
+
+@pytest.mark.parametrize('name,make,shape,fn', STALE, ids=[c[0] for c in STALE])
+def test_acc_grad_parameters_at_the_input_given(name, make, shape, fn):
+    """These modules' THNN code reads the input accGradParameters is handed (SpatialDilatedConvolution.c:353,
+    SpatialConvolutionMap.c:265, VolumetricDilatedConvolution.c:364, TemporalConvolution.c:328), so after a
+    forward on another input the gradients are PyTorch's at the input given."""
+    m = make().double()
+    rng = np.random.default_rng(9)
+    x_forward, x = rng.standard_normal((2,) + shape)
+    m.forward(lg.from_numpy(x_forward))
+    pts = [_as_torch(p.array, grad=True) for p in m.parameters()[0]]
+    y = fn(_as_torch(x), *pts)
+    go = rng.standard_normal(tuple(y.shape))
+    y.backward(_as_torch(go))
+    m.zeroGradParameters()
+    m.accGradParameters(lg.from_numpy(x), lg.from_numpy(go), 1.5)
+    for g, pt in zip(m.parameters()[1], pts):
+        np.testing.assert_allclose(g.array, 1.5 * pt.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
 # --- Up-sampling ------------------------------------------------------------------------------------------
