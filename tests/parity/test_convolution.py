@@ -85,6 +85,8 @@ SPATIAL = [
     (16, 8, 3, 3, 1, 1, 1, 1, 1, 1, 9, 10),       # many planes (the im2col + GEMM path)
     (2, 3, 3, 2, 1, 2, 1, 1, 2, 3, 10, 9),        # dilated
     (3, 2, 2, 2, 3, 1, 0, 2, 3, 1, 7, 12),
+    (2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2),         # a kernel larger than the input, which the padding fits
+    (2, 2, 2, 2, 5, 5, 0, 0, 1, 1, 3, 4),         # a stride past the input: one output position
 ]
 
 
@@ -222,6 +224,7 @@ FULL = [
     (1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1),
     (2, 4, 2, 3, 4, 3, 0, 1, 3, 2, 3, 5),         # strides larger than the kernel, adj up to stride - 1
     (5, 3, 5, 4, 3, 2, 2, 1, 0, 1, 6, 7),
+    (2, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1),         # one input pixel, padding that crops the kernel
 ]
 
 
