@@ -118,6 +118,7 @@ class SpatialDilatedConvolution(SpatialConvolution):
     """
 
     positive_ints = SpatialConvolution.positive_ints + ('dilationW', 'dilationH')
+    columns_from_input = True   # THNN's SpatialDilatedConvolution.c:353, accGradParameters' im2col of its input
 
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None, dilationW=1, dilationH=1):
         self.checkHyper(dilationW=dilationW, dilationH=dilationH)

@@ -27,6 +27,7 @@ class SpatialConvolutionMap(LinearDiagHessian, MapParameters, Convolution2d):
     # kept on the channels-first columns it has always used, so its results round as before; batch-last measured
     # ~10% faster forward+backward (6 -> 16 planes, 5x5, batch 64, one thread, load 5): a separate change
     batch_last_columns = False
+    columns_from_input = True   # THNN's SpatialConvolutionMap.c:265, accGradParameters' correlation of input_data
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Convolution2d.__init__(self)

@@ -48,12 +48,18 @@ class TemporalConvolution(Module):
     def _check(self, input):
         return frames_input(self, input)
 
-    def updateOutput(self, input):
-        x, is_batch, n_out = self._check(input)
+    def _columns(self, input, x, n_out):
+        """Buffer ``finput`` filled with the input's windows, (N, nOut, kW * inputFrameSize) frame after frame."""
         n, f = x.shape[0], self.inputFrameSize
         win = sliding_windows(x, (1,), (self.kW,), (self.dW,))            # (N, nOut, F, kW)
         cols = self.bufferLike('finput', input, (n, n_out, self.kW * f))
         input.xp.copyto(cols.reshape(n, n_out, self.kW, f), win.transpose(0, 1, 3, 2))
+        return cols
+
+    def updateOutput(self, input):
+        x, is_batch, n_out = self._check(input)
+        n = x.shape[0]
+        cols = self._columns(input, x, n_out)
         out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (n_out, self.outputFrameSize))
         # one GEMM over every frame of the batch: NumPy's stacked matmul of (N, nOut, kW*F) by a transposed
         # weight runs one small product per sequence, 7x slower at 32x24x1536 by 1536x512 (bench/temporal_conv.py)
@@ -81,8 +87,9 @@ class TemporalConvolution(Module):
         # gradWeight += scale * go^T finput over every frame of the batch, as Linear's: BLAS accumulates in place,
         # and IEEE results (inf * 0) pass silently from legonn's frame where np.tensordot's wrapper warned
         go = gradOutput.array.reshape(-1, self.outputFrameSize)
-        addmm_into(self.gradWeight.array, go, self.finput.array.reshape(go.shape[0], -1), scale, 1.0,
-                   a_transposed=True)
+        # the windows of the input given here, not the last forward's: THNN's TemporalConvolution.c:328 reads input
+        cols = self._columns(input, x, n_out)
+        addmm_into(self.gradWeight.array, go, cols.reshape(go.shape[0], -1), scale, 1.0, a_transposed=True)
         add_sums(self.gradBias.array, go, 0, scale)
 
     def clearState(self):

@@ -64,6 +64,9 @@ class _VolumetricConvolutionBase(_Volumetric):
     positive_ints = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'dilationT', 'dilationW',
                      'dilationH')
     nonnegative_ints = ('padT', 'padW', 'padH')
+    # accGradParameters reuses the columns of the last forward, as THNN's VolumetricConvolutionMM.c (the CPU
+    # VolumetricConvolution.lua runs) multiplies by its finput; VolumetricDilatedConvolution unfolds its input
+    columns_from_input = False
 
     def parameterSizes(self):
         return {'weight': (self.nOutputPlane, self.nInputPlane, self.kT, self.kH, self.kW),
@@ -136,8 +139,8 @@ class _VolumetricConvolutionBase(_Volumetric):
         grad_t = self._grad_t(input, gradOutput, n, counts)
         shape = self._columns_shape(n, counts)
         cols = self.finput
-        if tuple(cols.size()) != shape or type(cols) is not type(input):
-            # no forward on an input of this shape before: build the columns now
+        if self.columns_from_input or tuple(cols.size()) != shape or type(cols) is not type(input):
+            # the input's own columns, or no forward on an input of this shape before: build the columns now
             ck.im2col(x, k, s, p, d, out=self.bufferLike('finput', input, shape))
         ck.conv_grad_params(grad_t, self.finput.array, self.gradWeight.array,
                             None if self.bias is None else self.gradBias.array, scale)
@@ -167,6 +170,8 @@ class VolumetricDilatedConvolution(_VolumetricConvolutionBase):
     ``VolumetricDilatedConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=padT,
     padH=padW, dilationT=1, dilationW=1, dilationH=1)``; ``oT = (T + 2 padT - dilationT (kT - 1) - 1) // dT + 1``.
     """
+
+    columns_from_input = True   # THNN's VolumetricDilatedConvolution.c:364, accGradParameters' vol2col of its input
 
     def __repr__(self):
         return (self._describe() + f", {self.dilationT},{self.dilationW},{self.dilationH}" +

@@ -660,3 +660,32 @@ def test_thnn_spatial_convolution_mm_update_output_writes_into_the_callers_outpu
                                                  3, 2, 1, 1, 1, 0)
     with pytest.raises(TypeError, match=r"expected weight a legonn.DoubleTensor"):
         x.THNN.SpatialConvolutionMM_updateOutput(x, out, w.float(), b, finput, fgradInput, 3, 2, 1, 1, 1, 0)
+
+
+@pytest.mark.parametrize('planes, stride, pad, dil, table', [
+    (2, (1, 1), (1, 1), (2, 1), False),    # few planes, stride 1: the direct kernels, reading a padded copy
+    (6, (2, 1), (1, 0), (1, 2), False),    # the columns and one GEMM
+    (6, (1, 1), (0, 0), (1, 1), True),     # SpatialConvolutionMap, full table (the columns)
+], ids=['dilated-direct', 'dilated-columns', 'map'])
+def test_acc_grad_parameters_reads_the_input_it_is_given(planes, stride, pad, dil, table):
+    """SpatialDilatedConvolution and SpatialConvolutionMap accumulate the gradient at the input accGradParameters
+    is handed, not at the last forward's: THNN's SpatialDilatedConvolution.c:353 unfolds that input (im2col) and
+    SpatialConvolutionMap.c:265 correlates it, where SpatialConvolutionMM.c multiplies by the forward's finput.
+    legonn used the forward's columns for both."""
+    if table:
+        m = nn.SpatialConvolutionMap(nn.SpatialConvolutionMap.tables.full(planes, 2), 3, 3).double()
+    else:
+        m = nn.SpatialDilatedConvolution(planes, 2, 3, 2, stride[1], stride[0], pad[1], pad[0], dil[1],
+                                         dil[0]).double()
+    rng = np.random.default_rng(3)
+    x_forward, x = rng.standard_normal((2, 2, planes, 7, 8))
+    y = m.forward(double(x_forward))
+    go = rng.standard_normal(tuple(y.size()))
+    m.zeroGradParameters()
+    m.accGradParameters(double(x), double(go), 0.5)
+    w = m.denseWeight() if table else m.weight.numpy()
+    _, gw, gb = ref_conv_grads(x, w, go, stride, pad, dil)
+    if table:   # connection k = [i, o] holds the dense kernel (o, i)
+        gw = np.stack([gw[o, i] for i, o in m.connTable.numpy().astype(int)])
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)

@@ -129,3 +129,19 @@ def test_bad_inputs_and_construction():
     with pytest.raises(ValueError, match='gradOutput'):
         m.backward(lg.randn(5, 3), lg.randn(3, 2))
     assert float(m.gradWeight.abs().sum()) == 0
+
+
+def test_temporal_convolution_acc_grad_parameters_reads_the_input_it_is_given():
+    """THNN's TemporalConvolution.c:328 takes accGradParameters' windows from the input it is handed; legonn
+    multiplied by the windows its last forward kept. gradWeight[o, k * F + f] = sum go[n, t, o] x[n, t dW + k, f]."""
+    m = nn.TemporalConvolution(3, 2, 3, 2).double()
+    rng = np.random.default_rng(6)
+    x_forward, x = rng.standard_normal((2, 2, 9, 3))
+    go = rng.standard_normal(tuple(m.forward(lg.from_numpy(x_forward)).size()))
+    m.zeroGradParameters()
+    m.accGradParameters(lg.from_numpy(x), lg.from_numpy(go), 0.5)
+    want = np.zeros((2, 9))
+    for n, t, o, k, f in np.ndindex(2, go.shape[1], 2, 3, 3):
+        want[o, k * 3 + f] += go[n, t, o] * x[n, t * 2 + k, f]
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * want, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * go.sum(axis=(0, 1)), atol=1e-12)

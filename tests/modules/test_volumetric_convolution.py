@@ -141,3 +141,25 @@ def test_numpy_input_is_not_copied_and_output_reused():
     out = m.forward(a)
     np.testing.assert_allclose(out.numpy(), a * m.weight.numpy().item() + m.bias.numpy().item(), rtol=1e-6)
     assert m.forward(a) is out
+
+
+def test_dilated_acc_grad_parameters_reads_the_input_it_is_given():
+    """THNN's VolumetricDilatedConvolution.c:364 unfolds (vol2col) the input accGradParameters is handed; legonn
+    used the last forward's columns. gradWeight[f, c, a] = sum go[n, f, o] * x_padded[n, c, o * stride + a * dil]."""
+    stride, pad, dil = (1, 2, 1), (1, 0, 1), (2, 1, 1)
+    m = nn.VolumetricDilatedConvolution(2, 3, 2, 2, 2, stride[0], stride[2], stride[1], pad[0], pad[2], pad[1],
+                                        dil[0], dil[2], dil[1]).double()
+    rng = np.random.default_rng(4)
+    x_forward, x = rng.standard_normal((2, 2, 2, 5, 5, 4))
+    y = m.forward(lg.from_numpy(x_forward))
+    go = rng.standard_normal(tuple(y.size()))
+    m.zeroGradParameters()
+    m.accGradParameters(lg.from_numpy(x), lg.from_numpy(go), 2.0)
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad])
+    want = np.zeros((3, 2, 2, 2, 2))
+    for a in np.ndindex(2, 2, 2):
+        window = tuple(slice(a[i] * dil[i], a[i] * dil[i] + stride[i] * (go.shape[2 + i] - 1) + 1, stride[i])
+                       for i in range(3))
+        want[(slice(None), slice(None)) + a] = np.einsum('nftij,nctij->fc', go, xp[(slice(None), slice(None)) + window])
+    np.testing.assert_allclose(m.gradWeight.numpy(), 2.0 * want, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 2.0 * go.sum(axis=(0, 2, 3, 4)), atol=1e-12)

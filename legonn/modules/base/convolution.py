@@ -104,6 +104,10 @@ class Convolution2d(DenseParameters, Module, abstract=True):
     # conv_kernels.batch_last_pays; the hooks above see the same dense gradients either way, so a subclass
     # sets False only to keep the channels-first layout it was measured with.
     batch_last_columns = True
+    # Does accGradParameters unfold the input it is given, or reuse the columns the last forward left? THNN's
+    # SpatialConvolutionMM.c (SpatialConvolution's) multiplies by the forward's finput; SpatialDilatedConvolution.c
+    # (accGradParameters' im2col of input) and SpatialConvolutionMap.c (its loop over input_data) read the input.
+    columns_from_input = False
 
     def _plan(self, x):
         """The plan for ``x`` (N, nInputPlane, H, W), shared with every call on inputs of its shape."""
@@ -188,7 +192,7 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         x, plan, go = self._check(input, gradOutput)
         if plan.direct is not None:
             direct = plan.direct
-            source = self._direct_source(direct, x, input, False)
+            source = self._direct_source(direct, x, input, self.columns_from_input)
             scratch = self.bufferLike('_gradOutputT', input, direct.scratch_shape)
             partials = self.bufferLike('fgradInput', input, direct.partials_shape)
             self.accDenseGradients(lambda gw, gb, s: direct.grad_params(go, source, gw, gb, s, scratch, partials),
@@ -198,8 +202,9 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         if self.__dict__.get('_transposedGradOutput') is not gradOutput:
             plan.grad_output_t(go, grad_t)
         cols = self.__dict__.get('finput')
-        if cols is None or cols._size != plan.columns_shape or type(cols) is not type(input):
-            # no forward on an input of this shape before: build the columns now
+        if (self.columns_from_input or cols is None or cols._size != plan.columns_shape
+                or type(cols) is not type(input)):
+            # the input's own columns, or no forward on an input of this shape before: build the columns now
             cols = plan.columns(x, self.bufferLike('finput', input, plan.columns_shape))
         else:
             cols = cols.array
