@@ -42,6 +42,13 @@ class Problem:
         self.noise = noise * rng.randn(200, n)
         self.x0 = rng.randn(n)
 
+    def without_gradient_at_0(self):
+        """The problem with coordinate 0 out of it: that gradient is exactly 0 at every evaluation."""
+        self.A[0, :] = self.A[:, 0] = 0
+        self.b[0] = 0
+        self.noise[:, 0] = 0
+        return self
+
     def __call__(self, a, k):
         a = a.ravel()
         g = self.A @ a - self.b + self.noise[k % len(self.noise)]
@@ -114,6 +121,11 @@ def run_torch(make, problem, steps, per_element=False, schedule=None, closure_ev
     return xs, opt, params
 
 
+def optimiser(cls, **kw):
+    """``make`` for run_torch: torch.optim's ``cls`` with ``kw``, on its single-tensor (for-loop) code path."""
+    return lambda params: cls(params, foreach=False, **kw)
+
+
 def torch_state(opt, params, key):
     """torch.optim's state ``key`` over all parameters, as one flat array."""
     return np.concatenate([np.atleast_1d(opt.state[p][key].detach().numpy()).ravel() for p in params])
@@ -172,7 +184,7 @@ def test_sgd(case, layout, n):
     p = _problem(n)
     xs, fs, st = run_legonn('sgd', p, dict(cfg), STEPS, layout)
     sched = _lr_decay(cfg['learningRate'], cfg.get('learningRateDecay', 0))
-    txs, opt, params = run_torch(lambda ps: torch.optim.SGD(ps, foreach=False, **kw), p, STEPS, schedule=sched)
+    txs, opt, params = run_torch(optimiser(torch.optim.SGD, **kw), p, STEPS, schedule=sched)
     assert_paths(xs, txs)
     assert st['evalCounter'] == STEPS
     if cfg.get('momentum'):
@@ -208,7 +220,7 @@ def test_sgd_weight_decay_hides_weight_decays():
     p = _problem(7)
     cfg = {'learningRate': 0.05, 'weightDecay': 0.2, 'weightDecays': np.linspace(0, 1, 7)}
     xs, _, _ = run_legonn('sgd', p, cfg, STEPS)
-    txs, _, _ = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.05, weight_decay=0.2, foreach=False), p, STEPS)
+    txs, _, _ = run_torch(optimiser(torch.optim.SGD, lr=0.05, weight_decay=0.2), p, STEPS)
     assert_paths(xs, txs)
 
 
@@ -218,9 +230,8 @@ def test_sgd_default_dampening_is_torch7s():
     Torch7: it matches torch with dampening=momentum and parts from torch's default."""
     p = _problem(7)
     xs, _, _ = run_legonn('sgd', p, {'learningRate': 0.05, 'momentum': 0.9}, STEPS)
-    default, _, _ = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, foreach=False), p, STEPS)
-    damped, _, _ = run_torch(lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.9,
-                                                        foreach=False), p, STEPS)
+    default, _, _ = run_torch(optimiser(torch.optim.SGD, lr=0.05, momentum=0.9), p, STEPS)
+    damped, _, _ = run_torch(optimiser(torch.optim.SGD, lr=0.05, momentum=0.9, dampening=0.9), p, STEPS)
     assert_paths(xs, damped)
     np.testing.assert_allclose(xs[0], default[0], rtol=RTOL)   # the first step copies g in both (sgd.lua:62)
     assert_paths_differ(xs[1:], default[1:], at_least=1e-3)
@@ -288,8 +299,7 @@ def test_adam(cfg, layout, n):
     def schedule(opt, k):
         decay(opt, k)
         shift(opt, k)
-    make = lambda ps: torch.optim.Adam(ps, lr=lr, betas=(b1, b2), weight_decay=cfg.get('weightDecay', 0),  # noqa
-                                       foreach=False)
+    make = optimiser(torch.optim.Adam, lr=lr, betas=(b1, b2), weight_decay=cfg.get('weightDecay', 0))
     txs, opt, params = run_torch(make, p, STEPS, schedule=schedule)
     assert_paths(xs, txs)
     assert st['t'] == STEPS == int(opt.state[params[0]]['step'])
@@ -303,10 +313,9 @@ def test_adam_epsilon_placement_differs_from_torch():
     p = _problem(7)
     cfg = {'learningRate': 0.05, 'epsilon': 0.5}
     xs, _, _ = run_legonn('adam', p, dict(cfg), STEPS)
-    txs, _, _ = run_torch(lambda ps: torch.optim.Adam(ps, lr=0.05, eps=0.5, foreach=False), p, STEPS)
+    txs, _, _ = run_torch(optimiser(torch.optim.Adam, lr=0.05, eps=0.5), p, STEPS)
     assert_paths_differ(xs, txs, at_least=1e-3)
-    shifted, _, _ = run_torch(lambda ps: torch.optim.Adam(ps, lr=0.05, eps=0.5, foreach=False), p, STEPS,
-                              schedule=_adam_eps(0.999, 0.5))
+    shifted, _, _ = run_torch(optimiser(torch.optim.Adam, lr=0.05, eps=0.5), p, STEPS, schedule=_adam_eps(0.999, 0.5))
     assert_paths(xs, shifted)
 
 
@@ -319,10 +328,9 @@ def test_adamax(cfg, layout, n):
     epsilon defaults to 1e-38 (adamax.lua:30), torch's to 1e-8: passed explicitly."""
     p = _problem(n)
     xs, _, st = run_legonn('adamax', p, dict(cfg), STEPS, layout)
-    make = lambda ps: torch.optim.Adamax(ps, lr=cfg.get('learningRate', 0.002),  # noqa: E731
-                                         betas=(cfg.get('beta1', 0.9), cfg.get('beta2', 0.999)),
-                                         eps=cfg.get('epsilon', 1e-38), weight_decay=cfg.get('weightDecay', 0),
-                                         foreach=False)
+    make = optimiser(torch.optim.Adamax, lr=cfg.get('learningRate', 0.002),
+                     betas=(cfg.get('beta1', 0.9), cfg.get('beta2', 0.999)), eps=cfg.get('epsilon', 1e-38),
+                     weight_decay=cfg.get('weightDecay', 0))
     txs, opt, params = run_torch(make, p, STEPS)
     assert_paths(xs, txs)
     assert st['t'] == STEPS
@@ -333,15 +341,12 @@ def test_adamax(cfg, layout, n):
 def test_adamax_epsilon_rules_a_zero_gradient():
     """adamax.lua:30's default epsilon 1e-38 against torch's 1e-8 shows where u would be 0: a coordinate whose
     gradient is exactly 0 from the start has m = 0 and u = 1e-38, so it stays put in both."""
-    p = _problem(7)
-    p.A[0, :] = p.A[:, 0] = 0
-    p.b[0] = 0
-    p.noise[:, 0] = 0
+    p = _problem(7).without_gradient_at_0()
     xs, _, st = run_legonn('adamax', p, {}, STEPS)
-    txs, opt, params = run_torch(lambda ps: torch.optim.Adamax(ps, eps=1e-38, foreach=False), p, STEPS)
+    txs, opt, params = run_torch(optimiser(torch.optim.Adamax, eps=1e-38), p, STEPS)
     assert_paths(xs, txs)
     assert lg_state(st, 'u')[0] == 1e-38 and xs[-1][0] == p.x0[0]
-    default, opt, params = run_torch(lambda ps: torch.optim.Adamax(ps, foreach=False), p, STEPS)
+    default, opt, params = run_torch(optimiser(torch.optim.Adamax), p, STEPS)
     assert torch_state(opt, params, 'exp_inf')[0] == 1e-8
 
 
@@ -360,10 +365,8 @@ def test_adagrad(initial, cfg, layout, n):
     if initial is not None:
         state = {'paramVariance': lg.from_numpy(np.full(n, initial)), 'paramStd': lg.from_numpy(np.zeros(n))}
     xs, _, st = run_legonn('adagrad', p, dict(cfg), STEPS, layout, state=state)
-    make = lambda ps: torch.optim.Adagrad(ps, lr=cfg.get('learningRate', 1e-3),  # noqa: E731
-                                          lr_decay=cfg.get('learningRateDecay', 0),
-                                          weight_decay=cfg.get('weightDecay', 0),
-                                          initial_accumulator_value=initial or 0, eps=1e-10, foreach=False)
+    make = optimiser(torch.optim.Adagrad, lr=cfg.get('learningRate', 1e-3), lr_decay=cfg.get('learningRateDecay', 0),
+                     weight_decay=cfg.get('weightDecay', 0), initial_accumulator_value=initial or 0, eps=1e-10)
     txs, opt, params = run_torch(make, p, STEPS)
     assert_paths(xs, txs)
     assert st['evalCounter'] == STEPS
@@ -379,8 +382,8 @@ def test_adadelta(cfg, layout, n):
     """adadelta.lua against torch.optim.Adadelta with lr 1 (Torch7 has no learning rate)."""
     p = _problem(n)
     xs, _, st = run_legonn('adadelta', p, dict(cfg), STEPS, layout)
-    make = lambda ps: torch.optim.Adadelta(ps, lr=1.0, rho=cfg.get('rho', 0.9), eps=cfg.get('eps', 1e-6),  # noqa
-                                           weight_decay=cfg.get('weightDecay', 0), foreach=False)
+    make = optimiser(torch.optim.Adadelta, lr=1.0, rho=cfg.get('rho', 0.9), eps=cfg.get('eps', 1e-6),
+                     weight_decay=cfg.get('weightDecay', 0))
     txs, opt, params = run_torch(make, p, STEPS)
     assert_paths(xs, txs)
     assert st['evalCounter'] == STEPS
@@ -425,8 +428,8 @@ def test_asgd(cfg, layout, n):
     only the defaults differ (torch's lr 1e-2 against Torch7's eta0 1e-4)."""
     p = _problem(n)
     xs, _, st = run_legonn('asgd', p, dict(cfg), STEPS, layout)
-    make = lambda ps: torch.optim.ASGD(ps, lr=cfg['eta0'], lambd=cfg.get('lambda', 1e-4),  # noqa: E731
-                                       alpha=cfg.get('alpha', 0.75), t0=cfg.get('t0', 1e6), foreach=False)
+    make = optimiser(torch.optim.ASGD, lr=cfg['eta0'], lambd=cfg.get('lambda', 1e-4), alpha=cfg.get('alpha', 0.75),
+                     t0=cfg.get('t0', 1e6))
     txs, opt, params = run_torch(make, p, STEPS)
     assert_paths(xs, txs)
     assert st['t'] == STEPS
@@ -453,10 +456,9 @@ def test_rprop(cfg, layout, n):
     p = _problem(n)
     niter = cfg.get('niter', 1)
     xs, fs, st = run_legonn('rprop', p, dict(cfg), STEPS, layout)
-    make = lambda ps: torch.optim.Rprop(ps, lr=cfg.get('stepsize', 0.1),  # noqa: E731
-                                        etas=(cfg.get('etaminus', 0.5), cfg.get('etaplus', 1.2)),
-                                        step_sizes=(cfg.get('stepsizemin', 1e-6), cfg.get('stepsizemax', 50.0)),
-                                        foreach=False)
+    make = optimiser(torch.optim.Rprop, lr=cfg.get('stepsize', 0.1),
+                     etas=(cfg.get('etaminus', 0.5), cfg.get('etaplus', 1.2)),
+                     step_sizes=(cfg.get('stepsizemin', 1e-6), cfg.get('stepsizemax', 50.0)))
     txs, opt, params = run_torch(make, p, STEPS * niter)
     assert_paths(xs, txs[niter - 1::niter])
     assert len(fs) == STEPS * niter
@@ -488,13 +490,10 @@ def test_rprop_etaminus_one_differs_from_torch():
 def test_rprop_zero_and_exact_sign_products():
     """rprop's three branches (sign product > 0, < 0, == 0, rprop.lua:68-77) on a problem where one coordinate's
     gradient is exactly 0 throughout and the others flip: legonn and torch.optim.Rprop agree on every one."""
-    p = _problem(7)
-    p.A[0, :] = p.A[:, 0] = 0
-    p.b[0] = 0
-    p.noise[:, 0] = 0
+    p = _problem(7).without_gradient_at_0()
     p.noise *= 10   # large noise: the other gradients change sign often
     xs, _, st = run_legonn('rprop', p, {'stepsize': 0.2}, STEPS)
-    txs, opt, params = run_torch(lambda ps: torch.optim.Rprop(ps, lr=0.2, foreach=False), p, STEPS)
+    txs, opt, params = run_torch(optimiser(torch.optim.Rprop, lr=0.2), p, STEPS)
     assert_paths(xs, txs)
     assert lg_state(st, 'stepsize')[0] == 0.2 and xs[-1][0] == p.x0[0]
     assert len(set(np.round(lg_state(st, 'stepsize')[1:], 12))) > 2   # grown and shrunk step sizes both occur
