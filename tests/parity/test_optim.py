@@ -191,28 +191,30 @@ def test_sgd(case, layout, n):
         np.testing.assert_allclose(lg_state(st, 'dfdx'), torch_state(opt, params, 'momentum_buffer'), rtol=RTOL)
 
 
-@pytest.mark.parametrize('nesterov', [False, True])
-def test_sgd_per_element_rates_and_decays(nesterov):
+@pytest.mark.parametrize('momentum,nesterov', [(0, False), (0.6, False), (0.6, True)],
+                         ids=['plain', 'momentum', 'nesterov'])
+@pytest.mark.parametrize('layout', ['flat', 'strided'])
+def test_sgd_per_element_rates_and_decays(layout, momentum, nesterov):
     """learningRates and weightDecays (sgd.lua:47-56, 80-85) as one torch parameter group per element."""
     p = _problem(7)
     lrs, wds = np.linspace(0.5, 1.5, 7), np.linspace(0.0, 0.3, 7)
     damp = 0 if nesterov else 0.6
-    cfg = {'learningRate': 0.04, 'learningRateDecay': 0.1, 'momentum': 0.6, 'dampening': damp,
+    cfg = {'learningRate': 0.04, 'learningRateDecay': 0.1, 'momentum': momentum, 'dampening': damp,
            'nesterov': nesterov, 'learningRates': lrs, 'weightDecays': wds}
-    xs, _, st = run_legonn('sgd', p, cfg, STEPS)
+    xs, _, st = run_legonn('sgd', p, cfg, STEPS, layout)
 
     def make(ps):
         return torch.optim.SGD([{'params': [q], 'weight_decay': wds[i], 'base': lrs[i]} for i, q in enumerate(ps)],
-                               lr=0.04, momentum=0.6, dampening=damp, nesterov=nesterov, foreach=False)
+                               lr=0.04, momentum=momentum, dampening=damp, nesterov=nesterov, foreach=False)
 
     def schedule(opt, k):
         for group in opt.param_groups:
             group['lr'] = 0.04 / (1 + k * 0.1) * group['base']
     txs, opt, params = run_torch(make, p, STEPS, per_element=True, schedule=schedule)
     assert_paths(xs, txs)
-    np.testing.assert_allclose(lg_state(st, 'dfdx'), torch_state(opt, params, 'momentum_buffer'), rtol=RTOL)
+    if momentum:
+        np.testing.assert_allclose(lg_state(st, 'dfdx'), torch_state(opt, params, 'momentum_buffer'), rtol=RTOL)
     np.testing.assert_allclose(lg_state(st, 'decayParameters'), wds * xs[-2], rtol=RTOL)
-
 
 def test_sgd_weight_decay_hides_weight_decays():
     """sgd.lua:47-56: weightDecays is read only when weightDecay is 0; torch has no such rule, so the torch run
@@ -509,11 +511,19 @@ def _rosenbrock_problem(n, seed):
     return rosenbrock, np.linspace(-1.2, 1.0, n) if n > 2 else np.array([-1.2, 1.0])
 
 
-LBFGS_PROBLEMS = {'quadratic': _quadratic_problem, 'rosenbrock': _rosenbrock_problem}
+def _cosine_problem(n, seed):
+    """sum cos(c x) + 0.05 |x|^2: non-convex, so some steps have y.s <= 1e-10 and leave the history alone
+    (lbfgs.lua:123, 139-142)."""
+    rng = np.random.RandomState(seed)
+    c = rng.rand(n) + 0.5
+    return (lambda a: (float(np.sum(np.cos(c * a)) + 0.05 * a @ a), -c * np.sin(c * a) + 0.1 * a)), 2 * rng.randn(n)
+
+
+LBFGS_PROBLEMS = {'quadratic': _quadratic_problem, 'rosenbrock': _rosenbrock_problem, 'cosine': _cosine_problem}
 # (rtol, atol): on Rosenbrock the two libraries' points part by rounding from the first differing last bit and
 # reach 1e-12 after some 40 evaluations (measured while writing this file), which the Hessian (~1e3) turns into
 # 1e-9 in gradient-derived state: the tolerances there say "same algorithm, rounding apart", nothing looser
-LBFGS_TOL = {'quadratic': (RTOL, ATOL), 'rosenbrock': (1e-8, 1e-10)}
+LBFGS_TOL = {'quadratic': (RTOL, ATOL), 'rosenbrock': (1e-8, 1e-10), 'cosine': (RTOL, ATOL)}
 
 
 def lbfgs_legonn(fn, x0, config, calls):
@@ -577,6 +587,7 @@ LBFGS_CASES = [
     ('quadratic', 1, 3, 100, 1.0, 3),
     ('rosenbrock', 2, 12, 100, 0.5, 3),
     ('rosenbrock', 6, 8, 5, 0.3, 2),
+    ('cosine', 8, 40, 100, 0.5, 1),
 ]
 
 
@@ -599,6 +610,8 @@ def test_lbfgs_fixed_step(case):
     assert_lbfgs_state(st, ts, *tol)
     if m < max_iter * calls:
         assert len(st['old_dirs']) == m   # the history did shift
+    if name == 'cosine':
+        assert len(st['old_dirs']) < st['nIter'] - 1   # some pairs were left out (y.s <= 1e-10)
 
 
 @pytest.mark.parametrize('case', [('quadratic', 7, 20), ('quadratic', 12, 5), ('rosenbrock', 2, 20),
@@ -621,6 +634,22 @@ def test_lbfgs_lswolfe(case):
     assert_lbfgs_state(st, ts, *tol)
     assert 1 < len(hists[0]) <= max_iter + 1
 
+
+@pytest.mark.parametrize('name,n', [('quadratic', 2), ('quadratic', 7), ('rosenbrock', 2), ('rosenbrock', 7)])
+@pytest.mark.parametrize('line_search', [False, True], ids=['fixed-step', 'lswolfe'])
+def test_lbfgs_to_convergence_with_torch7_defaults(line_search, name, n):
+    """One call of up to 100 iterations with Torch7's tolerances (tolFun 1e-5, tolX 1e-9, lbfgs.lua:42-43) and
+    torch given the same: on these problems the tests both libraries share (gtd > -tolX, |f - f_old| < tolX)
+    end the run, at the same iteration, with the same evaluations."""
+    fn, x0 = LBFGS_PROBLEMS[name](n, n)
+    cfg = {'maxIter': 100, 'learningRate': 1.0 if line_search else 0.5}
+    kw = {'max_iter': 100, 'max_eval': 125, 'lr': cfg['learningRate'], 'tolerance_grad': 1e-5}
+    if line_search:
+        cfg['lineSearch'], kw['line_search_fn'] = optim.lswolfe, 'strong_wolfe'
+    xs, _, evals, st, _ = lbfgs_legonn(fn, x0, cfg, 1)
+    txs, tevals, ts, _, _ = lbfgs_torch(fn, x0, 1, **kw)
+    assert st['nIter'] == ts['n_iter'] < 100 and evals == tevals
+    assert_paths(xs, txs, 'lbfgs', *LBFGS_TOL[name])
 
 def test_lbfgs_tolfun_is_on_the_sum_of_abs_gradient():
     """Expected difference. Torch7 stops when sum|g| <= tolFun (lbfgs.lua:74-75, 236-237); torch.optim.LBFGS when
