@@ -3,8 +3,12 @@
 Torch7's Lua (github.com/torch/optim) is the contract; torch.optim descends from it. Where the two agree the
 iterates and the state each keeps must match to rounding; where PyTorch changed the maths or a default, the
 test asserts that the difference is exactly the documented one (usually by showing that PyTorch reproduces
-Torch7 once the difference is compensated, and does not without the compensation). optim.cg and the
-per-element ``learningRates``/``weightDecays`` of nag have no PyTorch counterpart beyond what is built here.
+Torch7 once the difference is compensated, and does not without the compensation).
+
+Built from torch's pieces: learningRateDecay (a per-step learning rate), per-element learningRates and
+weightDecays (one parameter group per element), optim.nag (SGD(nesterov=True) at the look-ahead point).
+Not compared, having no torch counterpart: optim.cg, fista, cmaes, de, checkgrad, and nag with a decaying
+learning rate (tests/optim checks those against NumPy re-derivations of their Lua, cmaes and de by convergence).
 """
 import math
 
@@ -92,7 +96,7 @@ def run_legonn(name, problem, config, steps, layout='flat', state=None):
     return xs, fs, state
 
 
-def run_torch(make, problem, steps, per_element=False, schedule=None, closure_evals=1):
+def run_torch(make, problem, steps, per_element=False, schedule=None):
     """``steps`` torch.optim steps from problem.x0; ``make(params)`` builds the optimiser (``params``: one
     tensor, or with ``per_element`` one parameter group per element so per-element rates can be set);
     ``schedule(opt, k)`` may edit the groups before step k. Returns (x after each step, optimiser, params)."""
@@ -115,8 +119,7 @@ def run_torch(make, problem, steps, per_element=False, schedule=None, closure_ev
     for k in range(steps):
         if schedule is not None:
             schedule(opt, k)
-        if closure_evals:
-            opt.step(closure)
+        opt.step(closure)
         xs.append(torch.cat([p.detach() for p in params]).numpy().copy())
     return xs, opt, params
 
