@@ -159,7 +159,7 @@ def _problem(n):
 
 # --- sgd -----------------------------------------------------------------------------------------------------
 SGD_CASES = [
-    # (legonn config, torch.optim.SGD kwargs): Torch7's dampening defaults to the momentum (sgd.lua:38)
+    # (legonn config, torch.optim.SGD kwargs): Torch7's dampening defaults to the momentum (sgd.lua:35)
     ({'learningRate': 0.05}, {'lr': 0.05}),
     ({'learningRate': 0.05, 'momentum': 0.9}, {'lr': 0.05, 'momentum': 0.9, 'dampening': 0.9}),
     ({'learningRate': 0.05, 'momentum': 0.9, 'dampening': 0.3, 'weightDecay': 0.1},
@@ -172,7 +172,7 @@ SGD_CASES = [
 
 
 def _lr_decay(lr, lrd):
-    """Torch7's annealing clr = lr / (1 + nevals * lrd) (sgd.lua:75, adam.lua:57) as a per-step torch schedule."""
+    """Torch7's annealing clr = lr / (1 + nevals * lrd) (sgd.lua:72, adam.lua:54) as a per-step torch schedule."""
     def schedule(opt, k):
         for group in opt.param_groups:
             group['lr'] = lr / (1 + k * lrd)
@@ -198,7 +198,7 @@ def test_sgd(case, layout, n):
                          ids=['plain', 'momentum', 'nesterov'])
 @pytest.mark.parametrize('layout', ['flat', 'strided'])
 def test_sgd_per_element_rates_and_decays(layout, momentum, nesterov):
-    """learningRates and weightDecays (sgd.lua:47-56, 80-85) as one torch parameter group per element."""
+    """learningRates and weightDecays (sgd.lua:47-55, 75-80) as one torch parameter group per element."""
     p = _problem(7)
     lrs, wds = np.linspace(0.5, 1.5, 7), np.linspace(0.0, 0.3, 7)
     damp = 0 if nesterov else 0.6
@@ -219,9 +219,10 @@ def test_sgd_per_element_rates_and_decays(layout, momentum, nesterov):
         np.testing.assert_allclose(lg_state(st, 'dfdx'), torch_state(opt, params, 'momentum_buffer'), rtol=RTOL)
     np.testing.assert_allclose(lg_state(st, 'decayParameters'), wds * xs[-2], rtol=RTOL)
 
+
 def test_sgd_weight_decay_hides_weight_decays():
-    """sgd.lua:47-56: weightDecays is read only when weightDecay is 0; torch has no such rule, so the torch run
-    with the per-element decays parts from legonn's, and the one with the scalar decay alone matches it."""
+    """sgd.lua:47-55: weightDecays is read only when weightDecay is 0, so a config holding both steps as torch
+    with the scalar weight_decay alone."""
     p = _problem(7)
     cfg = {'learningRate': 0.05, 'weightDecay': 0.2, 'weightDecays': np.linspace(0, 1, 7)}
     xs, _, _ = run_legonn('sgd', p, cfg, STEPS)
@@ -230,7 +231,7 @@ def test_sgd_weight_decay_hides_weight_decays():
 
 
 def test_sgd_default_dampening_is_torch7s():
-    """Expected difference. Torch7: ``damp = config.dampening or mom`` (sgd.lua:38), so momentum 0.9 alone
+    """Expected difference. Torch7: ``damp = config.dampening or mom`` (sgd.lua:35), so momentum 0.9 alone
     averages 0.1 g into the buffer; torch.optim.SGD's dampening defaults to 0 (the whole g). legonn follows
     Torch7: it matches torch with dampening=momentum and parts from torch's default."""
     p = _problem(7)
@@ -238,7 +239,7 @@ def test_sgd_default_dampening_is_torch7s():
     default, _, _ = run_torch(optimiser(torch.optim.SGD, lr=0.05, momentum=0.9), p, STEPS)
     damped, _, _ = run_torch(optimiser(torch.optim.SGD, lr=0.05, momentum=0.9, dampening=0.9), p, STEPS)
     assert_paths(xs, damped)
-    np.testing.assert_allclose(xs[0], default[0], rtol=RTOL)   # the first step copies g in both (sgd.lua:62)
+    np.testing.assert_allclose(xs[0], default[0], rtol=RTOL)   # the first step copies g in both (sgd.lua:60)
     assert_paths_differ(xs[1:], default[1:], at_least=1e-3)
 
 
@@ -251,8 +252,8 @@ def test_nag_is_torch_nesterov_at_the_look_ahead_point(cfg, layout, n):
     """nag.lua keeps x_k and v (``state.dfdx``), evaluates g at y = x_k + mom v, then v <- mom v - clr g and
     x <- y - clr g. torch's SGD(nesterov=True, dampening=0) steps p <- p - lr (g(p) + mom buf) with
     buf <- mom buf + g(p): the same sequence with p = the look-ahead point x + mom v and buf = -v / lr (constant
-    learning rates; weightDecay is taken at the look-ahead point in both, nag.lua:60). Per-element learning
-    rates (nag.lua:78-83) become one torch parameter group per element."""
+    learning rates; weightDecay is taken at the look-ahead point in both, nag.lua:54-56). Per-element learning
+    rates (nag.lua:69-79) become one torch parameter group per element."""
     p = _problem(n)
     mom = cfg.get('momentum', 0.9)
     lrs = np.linspace(0.5, 1.5, n) if cfg.get('learningRates') == 'ramp' else np.ones(n)
@@ -272,10 +273,9 @@ def test_nag_is_torch_nesterov_at_the_look_ahead_point(cfg, layout, n):
     np.testing.assert_allclose(fs, want, rtol=RTOL)
 
 
-
 # --- adam and adamax ---------------------------------------------------------------------------------------
 def _adam_eps(beta2, eps):
-    """Torch7 adds epsilon to sqrt(v) and folds sqrt(1 - beta2^t) into the step (adam.lua:65-71):
+    """Torch7 adds epsilon to sqrt(v) and folds sqrt(1 - beta2^t) into the step (adam.lua:62-68):
     x -= lr sqrt(bc2)/bc1 m / (sqrt(v) + eps). torch.optim.Adam adds it to sqrt(v)/sqrt(bc2):
     x -= lr/bc1 m / (sqrt(v)/sqrt(bc2) + eps'). The two agree exactly when eps' = eps / sqrt(bc2) at step t."""
     def schedule(opt, k):
@@ -313,7 +313,7 @@ def test_adam(cfg, layout, n):
 
 
 def test_adam_epsilon_placement_differs_from_torch():
-    """Expected difference (adam.lua:65-71 against torch/optim/adam.py's denom = sqrt(v)/sqrt(bc2) + eps): with a
+    """Expected difference (adam.lua:62-68 against torch/optim/adam.py's denom = sqrt(v)/sqrt(bc2) + eps): with a
     constant eps torch's step parts from Torch7's as soon as eps is not negligible against sqrt(v)."""
     p = _problem(7)
     cfg = {'learningRate': 0.05, 'epsilon': 0.5}
@@ -473,7 +473,7 @@ def test_rprop(cfg, layout, n):
 
 def test_rprop_etaminus_one_differs_from_torch():
     """Expected difference. rprop.lua takes no check of etaminus and masks the sign product (>0, <0, ==0) before
-    writing the factors (rprop.lua:68-77), zeroing g only where it was < 0 (rprop.lua:91). torch.optim.Rprop
+    writing the factors (rprop.lua:66-73), zeroing g only where it was < 0 (rprop.lua:88). torch.optim.Rprop
     refuses etas outside 0 < etaminus < 1 < etaplus, and its step (rprop.py) writes the factors in place and
     zeroes g where the factor equals etaminus: forced to etaminus = 1 through its param group, that is every
     element whose sign product was 0, so its first step (prev = 0) does not move while Torch7's moves every
@@ -493,7 +493,7 @@ def test_rprop_etaminus_one_differs_from_torch():
 
 
 def test_rprop_zero_and_exact_sign_products():
-    """rprop's three branches (sign product > 0, < 0, == 0, rprop.lua:68-77) on a problem where one coordinate's
+    """rprop's three branches (sign product > 0, < 0, == 0, rprop.lua:66-73) on a problem where one coordinate's
     gradient is exactly 0 throughout and the others flip: legonn and torch.optim.Rprop agree on every one."""
     p = _problem(7).without_gradient_at_0()
     p.noise *= 10   # large noise: the other gradients change sign often
@@ -654,8 +654,9 @@ def test_lbfgs_to_convergence_with_torch7_defaults(line_search, name, n):
     assert st['nIter'] == ts['n_iter'] < 100 and evals == tevals
     assert_paths(xs, txs, 'lbfgs', *LBFGS_TOL[name])
 
+
 def test_lbfgs_tolfun_is_on_the_sum_of_abs_gradient():
-    """Expected difference. Torch7 stops when sum|g| <= tolFun (lbfgs.lua:74-75, 236-237); torch.optim.LBFGS when
+    """Expected difference. Torch7 stops when sum|g| <= tolFun (lbfgs.lua:75, 237); torch.optim.LBFGS when
     max|g| <= tolerance_grad (lbfgs.py's opt_cond). Near the optimum of a 7-D quadratic, with the tolerance
     between the two norms, torch returns without a step and legonn iterates."""
     fn, _ = _quadratic_problem(7, 7)
