@@ -185,7 +185,7 @@ def _lr_decay(lr, lrd):
 def test_sgd(case, layout, n):
     cfg, kw = SGD_CASES[case]
     p = _problem(n)
-    xs, fs, st = run_legonn('sgd', p, dict(cfg), STEPS, layout)
+    xs, _, st = run_legonn('sgd', p, dict(cfg), STEPS, layout)
     sched = _lr_decay(cfg['learningRate'], cfg.get('learningRateDecay', 0))
     txs, opt, params = run_torch(optimiser(torch.optim.SGD, **kw), p, STEPS, schedule=sched)
     assert_paths(xs, txs)
@@ -351,7 +351,7 @@ def test_adamax_epsilon_rules_a_zero_gradient():
     txs, opt, params = run_torch(optimiser(torch.optim.Adamax, eps=1e-38), p, STEPS)
     assert_paths(xs, txs)
     assert lg_state(st, 'u')[0] == 1e-38 and xs[-1][0] == p.x0[0]
-    default, opt, params = run_torch(optimiser(torch.optim.Adamax), p, STEPS)
+    _, opt, params = run_torch(optimiser(torch.optim.Adamax), p, STEPS)
     assert torch_state(opt, params, 'exp_inf')[0] == 1e-8
 
 
