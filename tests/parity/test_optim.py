@@ -504,6 +504,39 @@ def test_rprop_zero_and_exact_sign_products():
     assert len(set(np.round(lg_state(st, 'stepsize')[1:], 12))) > 2   # grown and shrunk step sizes both occur
 
 
+
+class _NaNGradientAt0(Problem):
+    def __call__(self, a, k):
+        f, g = super().__call__(a, k)
+        g[0] = np.nan
+        return f, g
+
+
+def test_rprop_nan_gradient_element():
+    """TH's sign is 0 for NaN (lib/TH/generic/THTensorMath.c:1825-1828), so rprop.lua:90-93 leaves an element
+    whose gradient is NaN where it is; torch.sign(nan) is 0 too and torch.optim.Rprop agrees, element and step
+    sizes alike (legonn took NumPy's sign, NaN, and wrote NaN into x before this audit)."""
+    p = _NaNGradientAt0(7, seed=7)
+    xs, _, st = run_legonn('rprop', p, {'stepsize': 0.2}, STEPS)
+    txs, opt, params = run_torch(optimiser(torch.optim.Rprop, lr=0.2), p, STEPS)
+    assert_paths(xs, txs)
+    assert xs[-1][0] == p.x0[0] and np.isfinite(xs[-1]).all()
+    np.testing.assert_allclose(lg_state(st, 'stepsize'), torch_state(opt, params, 'step_size'), rtol=RTOL)
+
+
+def test_rprop_stepsizemin_above_stepsizemax():
+    """Expected difference. rprop.lua:80-84 caps the step sizes at stepsizemax, then raises those below
+    stepsizemin to it: with stepsizemin > stepsizemax all end at stepsizemin. torch.optim.Rprop clamps
+    (step_size.clamp_(min, max)), and torch.clamp with min > max gives max."""
+    p = _problem(7)
+    xs, _, st = run_legonn('rprop', p, {'stepsize': 0.1, 'stepsizemin': 0.3, 'stepsizemax': 0.2}, 1)
+    txs, opt, params = run_torch(optimiser(torch.optim.Rprop, lr=0.1, step_sizes=(0.3, 0.2)), p, 1)
+    np.testing.assert_array_equal(lg_state(st, 'stepsize'), 0.3)
+    np.testing.assert_array_equal(torch_state(opt, params, 'step_size'), 0.2)
+    g = p(p.x0, 0)[1]
+    np.testing.assert_allclose(xs[0], p.x0 - 0.3 * np.sign(g), rtol=RTOL)
+    np.testing.assert_allclose(txs[0], p.x0 - 0.2 * np.sign(g), rtol=RTOL)
+
 # --- lbfgs and lswolfe against torch.optim.LBFGS ------------------------------------------------------------
 def _quadratic_problem(n, seed):
     p = Problem(n, noise=0.0, seed=seed)
