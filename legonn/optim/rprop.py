@@ -1,7 +1,7 @@
 """Resilient backpropagation (Riedmiller), Torch7's ``optim.rprop``."""
 import numbers
 
-from .closure import buffer, evaluate, parameters, restoring, scratch, settings
+from .closure import buffer, evaluate, parameters, restoring, scratch, settings, wrap
 
 DEFAULTS = {'stepsize': 0.1, 'etaplus': 1.2, 'etaminus': 0.5, 'stepsizemax': 50.0, 'stepsizemin': 1e-6, 'niter': 1}
 STATE = ('delta', 'stepsize', 'sign')
@@ -9,8 +9,8 @@ STATE = ('delta', 'stepsize', 'sign')
 
 def rprop(opfunc, x, config=None, state=None):
     """``niter`` RPROP steps: per-element step sizes grow by ``etaplus`` while the gradient keeps its sign,
-    shrink by ``etaminus`` when it flips (that element then skips one move), clipped to
-    ``[stepsizemin, stepsizemax]``; ``x <- x - sign(g) * stepsize``.
+    shrink by ``etaminus`` when it flips (that element then skips one move), capped at ``stepsizemax`` and
+    then raised to ``stepsizemin``; ``x <- x - sign(g) * stepsize`` with Torch7's sign (0 for a NaN gradient).
 
     config: ``stepsize`` (0.1, the initial step), ``etaplus`` (1.2), ``etaminus``
     (0.5), ``stepsizemax`` (50), ``stepsizemin`` (1e-6), ``niter`` (1).
@@ -47,9 +47,14 @@ def rprop(opfunc, x, config=None, state=None):
             factor[sign > 0] = c['etaplus']
             factor[flipped] = c['etaminus']
             stepsize *= factor
-            xp.clip(stepsize, c['stepsizemin'], c['stepsizemax'], out=stepsize)
+            # rprop.lua:80-84 caps at stepsizemax, then raises to stepsizemin: a stepsizemin above stepsizemax
+            # wins, where a clip would give stepsizemax
+            xp.minimum(stepsize, c['stepsizemax'], out=stepsize)
+            xp.maximum(stepsize, c['stepsizemin'], out=stepsize)
             g[flipped] = 0
-            xp.sign(g, out=sign)
+            # TH's sign (lib/TH/generic/THTensorMath.c:1825-1828), 0 for NaN where NumPy's is NaN: an element
+            # whose gradient is NaN stays where it is (rprop.lua:90, 93)
+            wrap(sign).sign(dfdx)
             xp.multiply(sign, stepsize, out=factor)
             xa -= factor
             delta[...] = g

@@ -229,6 +229,34 @@ def test_rprop_niter_returns_each_loss():
     assert len(fs) == 4 and fs[-1] < fs[0]
 
 
+def test_rprop_leaves_an_element_with_a_nan_gradient_in_place():
+    """rprop.lua moves x by torch.sign(dfdx) * stepsize, and TH's sign (lib/TH/generic/THTensorMath.c:1825-1828,
+    ``> 0`` gives 1, ``< 0`` gives -1, else 0) is 0 for NaN: an element whose gradient is NaN keeps its value
+    and its step size (its sign product with the stored NaN is NaN, 0 again), the others step as usual."""
+    def opfunc(x):
+        a = x.array
+        return float(a @ a), np.array([2 * a[0], np.nan, 2 * a[2]])
+    x, config = lg.DoubleTensor(np.array([1.0, -2.0, 3.0])), {'stepsize': 0.1}
+    for _ in range(3):
+        optim.rprop(opfunc, x, config)
+    # elements 0 and 2 keep their gradient's sign: steps 0.1 (no previous gradient), 0.12, 0.144
+    np.testing.assert_allclose(x.array, [1 - 0.364, -2.0, 3 - 0.364], rtol=1e-12)
+    np.testing.assert_allclose(config['stepsize'].array, [0.144, 0.1, 0.144], rtol=1e-12)
+    np.testing.assert_array_equal(config['sign'].array, [1, 0, 1])
+
+
+def test_rprop_stepsizemin_above_stepsizemax_wins():
+    """rprop.lua:80-84 sets the step sizes above stepsizemax to it, then those below stepsizemin to that: with
+    stepsizemin above stepsizemax every step size ends at stepsizemin (a clip to [min, max] gives max)."""
+    def opfunc(x):
+        return float(x.array @ x.array), 2 * x.array
+    x = lg.DoubleTensor(np.array([1.0, -1.0]))
+    config = {'stepsize': 0.1, 'stepsizemin': 0.3, 'stepsizemax': 0.2}
+    optim.rprop(opfunc, x, config)
+    np.testing.assert_array_equal(config['stepsize'].array, [0.3, 0.3])
+    np.testing.assert_allclose(x.array, [0.7, -0.7], rtol=1e-15)
+
+
 def test_sgd_float32_matches_float64_closely():
     _, opfunc, x0 = PROBLEMS[2]
     x32, x64 = lg.FloatTensor(x0), lg.DoubleTensor(x0)

@@ -42,6 +42,22 @@ def test_matches_cpu(name):
     np.testing.assert_allclose(gpu.cpu().array, cpu.array, rtol=1e-9, atol=1e-12)
 
 
+def test_rprop_element_with_nan_gradient_stays_put_on_the_device():
+    """rprop's step is TH's sign of the gradient times the step size, and TH's sign of NaN is 0 (see
+    test_first_order's host twin): on the device too the element whose gradient is NaN keeps its value."""
+    import cupy as cp
+
+    def opfunc(x):
+        a = cp.asnumpy(x.array)
+        g = 2 * a
+        g[1] = np.nan
+        return float(a[0] ** 2 + a[2] ** 2), cp.asarray(g)
+    x, config = lg.DoubleTensor(np.array([1.0, -2.0, 3.0])).cudaDouble(), {'stepsize': 0.1}
+    for _ in range(3):
+        optim.rprop(opfunc, x, config)
+    np.testing.assert_allclose(x.cpu().array, [1 - 0.364, -2.0, 3 - 0.364], rtol=1e-12)
+
+
 def test_cupy_array_updated_in_place():
     import cupy as cp
     x = cp.asarray(np.linspace(1.0, -1.0, 6))
