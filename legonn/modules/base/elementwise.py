@@ -4,7 +4,8 @@ A subclass writes ``_forward(x, out, xp)`` (fill ``out`` with f(x)) and either
 ``_backward(x, y, gradOutput, gradInput, xp)`` (fill ``gradInput``) or, when the
 gradient is gradOutput where the input passed and 0 elsewhere, ``_mask(xp, x, out)``
 (write that 0/1 mask into a reused byte buffer; the base multiplies, split over
-threads, and zeroes the blocked units where an inf or NaN gradOutput made the product NaN). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
+threads, and zeroes the blocked units where an inf or NaN gradOutput made the product
+NaN). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
 in-place variants (``self.inplace``): in place, the output views the input's memory and
 the gradInput the gradOutput's, so ``x`` is ``y`` by the time the gradient
 is computed and in-place subclasses compute it from ``y`` alone (as the Lua/C code does).
