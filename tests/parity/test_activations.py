@@ -408,7 +408,8 @@ def test_sqrt_gradient_at_zero():
 def test_sqrt_bias_as_cunn():
     """``Sqrt(b)`` computes sqrt(x + b) as THCUNN's Sqrt.cu (sqrtupdateOutput_functor adds its bias) and nn's C
     code before nn commit 4daaae9; THNN's Sqrt.c at torch/nn HEAD passes the input to THTensor_(sqrt) and so
-    ignores b on the CPU. legonn keeps the bias on both devices (see the report of the s28 audit)."""
+    ignores b on the CPU. legonn adds the bias on both devices, as cunn does; PyTorch has no bias argument, so
+    the reference is sqrt(x + b)."""
     x, go = _input((3, 4), 22, positive=True), _input((3, 4), 23)
     y, gi = _legonn(nn.Sqrt(0.25), x, go)
     ty, tgi = _torch(lambda t: torch.sqrt(t + 0.25), x, go)

@@ -27,6 +27,8 @@ Where a pointwise module goes, by what it does to the input:
 - ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
 - ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
+import math
+
 import numpy as np
 
 from ...tensor import Tensor, cuda_kernels, parallel
@@ -109,7 +111,7 @@ class Elementwise(Module, abstract=True):
             # Torch7's kernels select (Threshold.c: x > threshold ? go : 0), where the product is NaN at a blocked
             # unit whose gradOutput is inf or NaN: those units are zeroed after. A finite sum of the product rules
             # them out on the CPU; on a GPU the zeroing always runs, as reading a sum would wait for the device.
-            if xp is not np or not np.isfinite(grad_in.sum()):
+            if xp is not np or not math.isfinite(grad_in.sum()):
                 xp.copyto(grad_in, 0, where=passed == 0)
 
         parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
