@@ -278,8 +278,14 @@ def test_rrelu_training_statistics(l, u, inplace):
     spread = (u - l) / math.sqrt(12 * neg.size)   # standard error of a U(l, u) mean
     assert abs(neg.mean() - tneg.mean()) <= 8 * spread + 1e-12
     assert abs(neg.std() - tneg.std()) <= 8 * spread + 1e-12
-    # the gradient is gradOutput times the slope each element was given
+    # the gradient is gradOutput times the slope each element was given, kept in noise (RReLU.c: 1 where x > 0,
+    # a drawn slope where x <= 0)
+    noise = m.noise.numpy()
+    _close(noise, slope, 'RReLU training noise')
     _close(gi, go * slope, 'RReLU training gradInput')
+    # x = 0 gets a drawn slope too (RReLU.c tests x <= 0)
+    m.forward(lg.from_numpy(np.zeros(50)))
+    assert l - 1e-12 <= m.noise.numpy().min() and m.noise.numpy().max() <= u + 1e-12
     if inplace:
         _close(x, y, 'RReLU training: the input holds the output')
 
