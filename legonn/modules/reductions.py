@@ -161,7 +161,7 @@ class Normalize(Module):
             a = xp.abs(x)
             norm = a.max(axis=-1, keepdims=True) + self.eps
             first = xp.argmax(a, axis=-1)[..., None]
-            # Normalize.lua:74-76 scatters x[k] / norm at the maximum, where d norm / d x[k] is sign(x[k])
+            # Normalize.lua:74-76 scatters x[k] / norm at the maximum k, not the exact d norm / d x[k] = sign(x[k])
             dnorm = (xp.arange(x.shape[-1]) == first) * (x / norm)
         else:
             a = xp.abs(x)
