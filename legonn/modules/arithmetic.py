@@ -51,8 +51,9 @@ class Sqrt(PointWiseDiagHessian, Elementwise):
         xp.sqrt(x + self.eps, out=out)
 
     def _backward(self, x, y, gradOutput, gradInput, xp):
+        # Sqrt.c selects (y == 0 ? 0 : 0.5 * go / y): a product with y != 0 would be NaN for an inf gradOutput
         safe = xp.where(y == 0, 1, y)
-        xp.multiply(0.5 * gradOutput / safe, y != 0, out=gradInput)
+        xp.copyto(gradInput, xp.where(y == 0, 0, 0.5 * gradOutput / safe))
 
 
 class Square(PointWiseDiagHessian, Elementwise):
@@ -97,8 +98,10 @@ class Clamp(Elementwise):
     def _forward(self, x, out, xp):
         xp.clip(x, self.min_val, self.max_val, out=out)
 
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, (x > self.min_val) & (x < self.max_val), out=gradInput)
+    def _mask(self, xp, x, out):
+        # Clamp.lua is a HardTanh: HardTanh.c passes gradOutput where min_val < x < max_val, 0 elsewhere
+        xp.greater(x, self.min_val, out=out)
+        out &= x < self.max_val
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.min_val:g}, {self.max_val:g})"

@@ -194,7 +194,8 @@ class RReLU(Elementwise):
 
     In training ``a`` is drawn from U[l, u] for every element at each forward (kept in
     ``noise``; 1 where x > 0, so x = 0 gets a drawn slope as in THNN's RReLU.c); in evaluation
-    ``a = (l + u) / 2``. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
+    ``a = (l + u) / 2``. As RReLU.c, the backward in training multiplies by ``noise`` only when
+    ``u - l > 1e-6`` and by (l + u) / 2 otherwise. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
     """
 
     def __init__(self, l=1 / 8, u=1 / 3, ip=False):
@@ -205,17 +206,14 @@ class RReLU(Elementwise):
         self.inplace = check_inplace('RReLU', ip)
         self.noise = self.output.new()
 
-    def _random(self):
-        return self.train and self.upper - self.lower > 1e-6
-
     def updateOutput(self, input):
-        if self._random():
+        if self.train:
             self.bufferLike('noise', input)
             self.noise.uniform(self.lower, self.upper)
         return super().updateOutput(input)
 
     def _forward(self, x, out, xp):
-        if self._random():
+        if self.train:   # RReLU.c:18 draws whatever the bounds; only its backward (RReLU.c:94) tests u - l
             noise = self.noise.array
             noise[x > 0] = 1
             xp.multiply(x, noise, out=out)
@@ -224,7 +222,7 @@ class RReLU(Elementwise):
             xp.multiply(x, xp.where(x >= 0, 1, slope).astype(x.dtype), out=out)
 
     def _backward(self, x, y, gradOutput, gradInput, xp):
-        if self._random():
+        if self.train and self.upper - self.lower > 1e-6:
             xp.multiply(gradOutput, self.noise.array, out=gradInput)
         else:
             slope = (self.lower + self.upper) / 2

@@ -142,7 +142,9 @@ class Min(_Extremum):
 class Normalize(Module):
     """Divide each row by its ``p``-norm: y = x / (sum |x|^p + eps)^(1/p); ``p=math.inf`` uses max |x| + eps.
 
-    Input (n,) or (batch, n); output the same size.
+    Input (n,) or (batch, n); output the same size. The gradient is Normalize.lua's, whose derivative of the
+    norm carries eps where the exact one does not: (|x| + eps)^(p-2) x in place of |x|^(p-2) x for p < 2, and
+    x[k] / norm in place of sign(x[k]) at the maximum k for p = inf.
     """
 
     input_ranks = (1, 2)
@@ -159,11 +161,12 @@ class Normalize(Module):
             a = xp.abs(x)
             norm = a.max(axis=-1, keepdims=True) + self.eps
             first = xp.argmax(a, axis=-1)[..., None]
-            dnorm = (xp.arange(x.shape[-1]) == first) * xp.sign(x)
+            # Normalize.lua:74-76 scatters x[k] / norm at the maximum k, not the exact d norm / d x[k] = sign(x[k])
+            dnorm = (xp.arange(x.shape[-1]) == first) * (x / norm)
         else:
             a = xp.abs(x)
             norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
-            if self.p < 1:   # |x|^(p-1) is infinite at 0: Normalize.lua's (|x| + eps)^(p-2) x keeps it finite
+            if self.p < 2:   # Normalize.lua:83-85: (|x| + eps)^(p-2) x, finite at an exact 0 where |x|^(p-1) is not
                 slope = (a + self.eps) ** (self.p - 2) * x
             else:
                 slope = a ** (self.p - 1) * xp.sign(x)

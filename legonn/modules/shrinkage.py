@@ -24,8 +24,9 @@ class SoftShrink(Elementwise):
         lam = self.lambda_
         xp.copyto(out, xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)))
 
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
+    def _mask(self, xp, x, out):
+        # the gradient passes where |x| > lambda (SoftShrink.c/HardShrink.c select gradOutput there, 0 elsewhere)
+        xp.greater(xp.abs(x), self.lambda_, out=out)
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.lambda_:g})"
@@ -41,8 +42,9 @@ class HardShrink(Elementwise):
     def _forward(self, x, out, xp):
         xp.multiply(x, xp.abs(x) > self.lambda_, out=out)
 
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
+    def _mask(self, xp, x, out):
+        # the gradient passes where |x| > lambda (SoftShrink.c/HardShrink.c select gradOutput there, 0 elsewhere)
+        xp.greater(xp.abs(x), self.lambda_, out=out)
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.lambda_:g})"

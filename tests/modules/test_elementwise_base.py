@@ -131,3 +131,49 @@ def test_grad_input_made_the_output_tensor_gives_the_true_gradient(name):
     got = m.backward(x, go)
     assert got is m.output
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-300)
+
+
+def _select(lo, hi):
+    """Torch7's gradient of a unit passing for lo < x < hi: gradOutput by selection, 0 elsewhere."""
+    return lambda x, y, go: np.where((x > lo) & (x < hi), go, 0.0)
+
+
+# module factory -> Torch7's gradInput, written as its C kernel selects it (Threshold.c, HardTanh.c, Clamp.lua as
+# a HardTanh, SoftShrink.c and HardShrink.c: x > lambda || x < -lambda ? go : 0, Sqrt.c: y == 0 ? 0 : 0.5 * go / y)
+SELECTED_GRADIENTS = {
+    'ReLU': (lambda: nn.ReLU(), _select(0, np.inf)),
+    'ReLU-ip': (lambda: nn.ReLU(True), _select(0, np.inf)),
+    'Threshold': (lambda: nn.Threshold(0.3, -1.5), _select(0.3, np.inf)),
+    'Threshold-ip': (lambda: nn.Threshold(0.3, 0.1, True), _select(0.3, np.inf)),
+    'HardTanh': (lambda: nn.HardTanh(-0.5, 1.5), _select(-0.5, 1.5)),
+    'HardTanh-ip': (lambda: nn.HardTanh(-0.5, 1.5, True), _select(-0.5, 1.5)),
+    'ReLU6': (lambda: nn.ReLU6(), _select(0, 6)),
+    'Clamp': (lambda: nn.Clamp(-0.5, 1.5), _select(-0.5, 1.5)),
+    'SoftShrink': (lambda: nn.SoftShrink(0.5), lambda x, y, go: np.where(np.abs(x) > 0.5, go, 0.0)),
+    'HardShrink': (lambda: nn.HardShrink(0.5), lambda x, y, go: np.where(np.abs(x) > 0.5, go, 0.0)),
+    'Sqrt': (lambda: nn.Sqrt(), lambda x, y, go: np.where(y == 0, 0.0, 0.5 * (go / np.where(y == 0, 1, y)))),
+}
+
+
+@pytest.mark.parametrize('name', sorted(SELECTED_GRADIENTS))
+def test_an_infinite_or_nan_grad_output_at_a_blocked_unit_gives_zero(name):
+    """Torch7's kernels select the gradient (x > th ? go : 0), so an inf or NaN gradOutput at a unit that passes
+    nothing gives 0 there; a product with a 0/1 mask would give NaN (0 * inf)."""
+    _assert_blocked_units_give_zero(name, lambda t: t)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', sorted(SELECTED_GRADIENTS))
+def test_an_infinite_or_nan_grad_output_at_a_blocked_unit_gives_zero_on_the_gpu(name):
+    _assert_blocked_units_give_zero(name, lambda t: t.cudaDouble())
+
+
+def _assert_blocked_units_give_zero(name, device):
+    make, gradient = SELECTED_GRADIENTS[name]
+    x0 = np.array([[-2.0, 0.0, 0.3, 0.25, 0.7, 9.0], [-0.5, 1.5, 0.5, 4.0, 0.0, 0.1]])
+    go0 = np.array([[np.inf, -np.inf, np.nan, np.inf, np.inf, -np.inf], [np.nan, np.inf, -np.inf, 2.0, 3.0, np.nan]])
+    m = device(make().double())
+    x, go = device(lg.from_numpy(x0.copy())), device(lg.from_numpy(go0.copy()))
+    y = m.forward(x).double().numpy().copy()
+    gi = m.backward(x, go).double().numpy()
+    np.testing.assert_array_equal(gi, gradient(x0, y, go0))

@@ -112,6 +112,24 @@ def test_rrelu_training_draws_slopes_in_range_and_backprops_them():
     assert gi.min() >= 0.1 and gi.max() <= 0.3 and (gi == m.noise.numpy()).all()
 
 
+@pytest.mark.parametrize('ip', [False, True])
+def test_rrelu_training_with_bounds_within_1e_6_draws_forward_and_takes_the_mean_backward(ip):
+    """RReLU.c draws a slope from U[l, u] for every x <= 0 whenever it trains, and fills noise (1 where x > 0);
+    only its backward tests upper - lower > 1e-6, taking (l + u) / 2 below that."""
+    l, u = 0.3, 0.3 + 8e-7
+    m = nn.RReLU(l, u, ip).double()
+    x0 = np.concatenate([-np.linspace(0.5, 3, 2000), [0.0, 1.5, 2.5]])
+    x, go = x0.copy(), np.linspace(-1, 1, x0.size)
+    y = m.forward(lg.from_numpy(x)).numpy().copy()
+    noise = m.noise.numpy()
+    assert noise.shape == x0.shape
+    np.testing.assert_array_equal(noise[-2:], [1, 1])
+    assert noise[:-2].min() >= l and noise[:-2].max() <= u and np.unique(noise[:-2]).size > 100
+    np.testing.assert_array_equal(y, x0 * noise)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(go.copy())).numpy()
+    np.testing.assert_array_equal(gi, go * np.where(x0 <= 0, (l + u) / 2, 1))
+
+
 def test_prelu_gradient_accumulates_with_scale():
     m = nn.PReLU(3).double()
     x, go = _input((4, 3)), _input((4, 3))

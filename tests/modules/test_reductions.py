@@ -72,6 +72,35 @@ def test_normalize_below_one_keeps_a_zero_input_finite():
 
 
 
+def normalize_lua_gradient(x, go, p, eps):
+    """Normalize.lua's updateGradInput for a (n, d) input, step by step: (normp * go - buffer * sum(x * go)) /
+    (normp * norm), buffer = (|x| + eps)^(p-2) x for p < 2 (|x|^(p-2) x above), and for p = inf norm * go less
+    x[k] / norm * sum(x * go) at the first maximum k of |x|, over norm^2."""
+    dot = (x * go).sum(1, keepdims=True)
+    if math.isinf(p):
+        norm = np.abs(x).max(1, keepdims=True) + eps
+        buffer = np.zeros_like(x)
+        rows = np.arange(x.shape[0])
+        k = np.abs(x).argmax(1)
+        buffer[rows, k] = x[rows, k] / norm[:, 0]
+        return (norm * go - buffer * dot) / (norm * norm)
+    normp = (np.abs(x) ** p).sum(1, keepdims=True) + eps
+    norm = normp ** (1 / p)
+    buffer = (np.abs(x) + eps) ** (p - 2) * x if p < 2 else np.abs(x) ** (p - 2) * x
+    return (normp * go - buffer * dot) / (normp * norm)
+
+
+@pytest.mark.parametrize('p', [1, 1.5, math.inf, 0.5, 3])
+def test_normalize_gradient_is_normalize_lua_s(p):
+    """With a large eps the gradient shows which formula runs: Normalize.lua takes (|x| + eps)^(p-2) x for every
+    p < 2 (not only p < 1) and, for p = inf, x[k] / norm at the maximum (not sign(x[k]))."""
+    rng = np.random.default_rng(3)
+    x, go = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    m = nn.Normalize(p, 0.3).double()
+    m.forward(x)
+    np.testing.assert_allclose(m.backward(x, go).numpy(), normalize_lua_gradient(x, go, p, 0.3), rtol=1e-12)
+
+
 @pytest.mark.parametrize('p', [2, math.inf])
 def test_normalize_refuses_a_gradoutput_of_another_type(p):
     # a FloatTensor gradOutput for a DoubleTensor input was taken (and a CUDA one for a CPU input failed inside CuPy)
