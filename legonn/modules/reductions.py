@@ -142,7 +142,8 @@ class Min(_Extremum):
 class Normalize(Module):
     """Divide each row by its ``p``-norm: y = x / (sum |x|^p + eps)^(1/p); ``p=math.inf`` uses max |x| + eps.
 
-    Input (n,) or (batch, n); output the same size.
+    Input (n,) or (batch, n); output the same size. The gradient is Normalize.lua's, which keeps eps where the
+    exact derivative has none (below p = 2 and at the infinity norm's maximum).
     """
 
     input_ranks = (1, 2)
@@ -159,11 +160,12 @@ class Normalize(Module):
             a = xp.abs(x)
             norm = a.max(axis=-1, keepdims=True) + self.eps
             first = xp.argmax(a, axis=-1)[..., None]
-            dnorm = (xp.arange(x.shape[-1]) == first) * xp.sign(x)
+            # Normalize.lua:70-76 scatters x / norm (not sign(x)) at the maximum: the eps in the norm stays in
+            dnorm = (xp.arange(x.shape[-1]) == first) * x / norm
         else:
             a = xp.abs(x)
             norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
-            if self.p < 1:   # |x|^(p-1) is infinite at 0: Normalize.lua's (|x| + eps)^(p-2) x keeps it finite
+            if self.p < 2:   # Normalize.lua:80-84 takes (|x| + eps)^(p-2) x for every p below 2 (finite at 0)
                 slope = (a + self.eps) ** (self.p - 2) * x
             else:
                 slope = a ** (self.p - 1) * xp.sign(x)

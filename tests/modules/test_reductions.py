@@ -63,13 +63,39 @@ def test_max_gradient_goes_to_argmax_and_indices_are_long():
 
 
 def test_normalize_below_one_keeps_a_zero_input_finite():
-    """Normalize.lua takes (|x| + eps)^(p-2) x for p < 1, where |x|^(p-1) sign(x) is NaN at an exact 0."""
+    """Normalize.lua takes (|x| + eps)^(p-2) x below p = 2, where |x|^(p-1) sign(x) is NaN at an exact 0 for p < 1."""
     m = nn.Normalize(0.5).double()
     x = lg.DoubleTensor([1.0, 0.0, -2.0])
     m.forward(x)
     gi = m.backward(x, lg.DoubleTensor([1.0, 1.0, 1.0])).numpy()
     np.testing.assert_allclose(gi, [0.2426, 0.1716, 0.1213], atol=1e-4)
 
+
+
+def _torch7_normalize_grad(x, g, p, eps):
+    """Normalize.lua:59-108's gradInput of one row: (normp g - b (x . g)) / (normp norm) with b = (|x| + eps)^(p-2) x
+    below p = 2, |x|^(p-2) x from 2 on; for p = inf, (norm g - e_i x_i / norm (x . g)) / norm^2, i the first
+    maximum of |x| and norm = |x_i| + eps."""
+    if math.isinf(p):
+        i = np.argmax(np.abs(x))
+        norm = abs(x[i]) + eps
+        b = np.zeros_like(x)
+        b[i] = x[i] / norm
+        return (norm * g - b * (x @ g)) / (norm * norm)
+    normp = (np.abs(x) ** p).sum() + eps
+    b = (np.abs(x) + eps) ** (p - 2) * x if p < 2 else np.abs(x) ** (p - 2) * x
+    return (normp * g - b * (x @ g)) / (normp * normp ** (1 / p))
+
+
+@pytest.mark.parametrize('p', [1, 1.5, 0.5, 3, math.inf])
+def test_normalize_gradient_is_torch7s_with_a_large_eps(p):
+    """Torch7's gradient keeps eps where the exact derivative has none: (|x| + eps)^(p-2) x for p in [1, 2) as
+    below 1, and x_i / norm at the infinity norm's maximum; with eps 0.5 that is far from sign(x) |x|^(p-1)."""
+    x, g = np.array([[0.8, -1.7, 0.3, 1.2]]), np.array([[0.5, -1.0, 2.0, 0.25]])
+    m = nn.Normalize(p, 0.5).double()
+    m.forward(lg.DoubleTensor(x))
+    gi = m.backward(lg.DoubleTensor(x), lg.DoubleTensor(g)).numpy()
+    np.testing.assert_allclose(gi[0], _torch7_normalize_grad(x[0], g[0], p, 0.5), rtol=1e-13)
 
 
 @pytest.mark.parametrize('p', [2, math.inf])

@@ -697,3 +697,12 @@ def test_normalize_eps_differs_from_pytorch(p):
             else (xt.abs().pow(p).sum(-1, keepdim=True) + eps).pow(1 / p))
     close(out, xt / norm)
     assert not np.allclose(out, F.normalize(xt, p, -1, eps).numpy(), rtol=1e-6, atol=0)
+    if p >= 2 and not math.isinf(p):
+        # from p = 2 on Normalize.lua's gradient is the exact derivative of that output (below 2 and at the
+        # infinity norm it keeps eps terms of its own: tests/modules/test_reductions.py)
+        go = data(35, x.shape)
+        m = nn.Normalize(p, eps)
+        _, _, gi = legonn_pass(m, x, seed=35)
+        xt.requires_grad_(True)
+        (xt / (xt.abs().pow(p).sum(-1, keepdim=True) + eps).pow(1 / p)).backward(torch.tensor(go))
+        close(gi, xt.grad)
