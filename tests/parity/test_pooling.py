@@ -138,19 +138,33 @@ def test_spatial_max_pooling_huge_values():
     close(gi, t_gi, 0, 0)
 
 
-def test_max_pooling_nan_differs_from_pytorch():
+# (module, input shape, PyTorch, flat input positions of the first output's window)
+NAN_MAX = {
+    'spatial': (lambda: nn.SpatialMaxPooling(2, 2), (1, 1, 4, 4), lambda t: F.max_pool2d(t, 2), (0, 1, 4, 5)),
+    'volumetric': (lambda: nn.VolumetricMaxPooling(2, 2, 2), (1, 1, 2, 4, 4), lambda t: F.max_pool3d(t, 2),
+                   (0, 1, 4, 5, 16, 17, 20, 21)),
+    'adaptive': (lambda: nn.SpatialAdaptiveMaxPooling(2, 2), (1, 1, 4, 4), lambda t: F.adaptive_max_pool2d(t, 2),
+                 (0, 1, 4, 5)),
+    'temporal': (lambda: nn.TemporalMaxPooling(2), (1, 4, 4),
+                 lambda t: F.max_pool1d(t.transpose(1, 2), 2).transpose(1, 2), (0, 4)),
+}
+
+
+@pytest.mark.parametrize('kind', list(NAN_MAX))
+def test_max_pooling_nan_differs_from_pytorch(kind):
     """Torch7 keeps a value only when ``val > maxval`` (THNN SpatialDilatedMaxPooling.c:135, VolumetricDilated
-    MaxPooling.c:175, TemporalMaxPooling.c:116): a NaN never wins. PyTorch's CPU kernels take ``val > maxval ||
-    isnan(val)`` (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): the NaN wins its window. Elsewhere they agree."""
-    x = data(5, (1, 1, 4, 4))
-    x[0, 0, 1, 1] = np.nan
-    m = nn.SpatialMaxPooling(2, 2)
-    out = arr(m.double().forward(lt(x)))
-    t_out, t_idx = F.max_pool2d(torch.tensor(x), 2, return_indices=True)
-    t_out = t_out.numpy()
-    assert np.isnan(t_out[0, 0, 0, 0]) and t_idx[0, 0, 0, 0] == 5
-    assert out[0, 0, 0, 0] == np.nanmax(x[0, 0, :2, :2]) and arr(m.indices)[0, 0, 0, 0] != 5
-    np.testing.assert_array_equal(out.reshape(-1)[1:], t_out.reshape(-1)[1:])
+    MaxPooling.c:175, SpatialAdaptiveMaxPooling.c:54, TemporalMaxPooling.c:116): a NaN never wins. PyTorch's
+    CPU kernels take ``val > maxval || isnan(val)`` (aten/src/ATen/native/cpu/MaxPoolKernel.cpp,
+    AdaptiveMaxPoolKernel.cpp): the NaN wins its window. Only the first output's window holds a NaN; the other
+    outputs agree."""
+    build, shape, fn, window = NAN_MAX[kind]
+    x = data(5, shape)
+    x.reshape(-1)[window[1]] = np.nan
+    out = arr(build().double().forward(lt(x))).reshape(-1)
+    t_out = fn(torch.tensor(x)).numpy().reshape(-1)
+    assert np.isnan(t_out[0])
+    assert out[0] == max(x.reshape(-1)[i] for i in window if i != window[1])
+    np.testing.assert_array_equal(out[1:], t_out[1:])
 
 
 def test_max_pooling_window_without_winner_differs_from_pytorch():
@@ -255,6 +269,7 @@ FLP = [
     ((2, 11), 2, 1, 2.0, True, False),
     ((3, 16, 2), 16, 4, 2.5, True, True),
     ((2, 8, 3, 2), 3, 3, 1.0, True, False),
+    ((2, 9, 3), 3, 2, 2.0, True, True),      # signed input: x^2 needs no absolute value
 ]
 
 
@@ -262,7 +277,7 @@ FLP = [
 def test_feature_lp_pooling(case):
     shape, width, stride, power, batch_mode, strided = case
     m = nn.FeatureLPPooling(width, stride, power, batch_mode)
-    x = data(10, shape, low=0.1)
+    x = data(10, shape, low=-2.0 if power == 2 else 0.1)
     out, go, gi = legonn_pass(m, x, strided=strided and len(shape) > 1)
     axis = 1 if batch_mode else 0
 
