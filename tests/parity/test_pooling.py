@@ -356,34 +356,29 @@ def test_spatial_adaptive_max_pooling_float_windows_differ_from_pytorch():
 # ---------------------------------------------------------------------------------------------------------------
 # SpatialMaxUnpooling = F.max_unpool2d, VolumetricMaxUnpooling = F.max_unpool3d
 
-@pytest.mark.parametrize('shape,k,s,pad', [((2, 3, 8, 6), 2, 2, 0), ((3, 9, 7), 3, 3, 1), ((1, 1, 4, 4), 1, 1, 0)])
-def test_spatial_max_unpooling(shape, k, s, pad):
-    pool = nn.SpatialMaxPooling(k, k, s, s, pad, pad).double()
-    x = data(14, shape)
-    pooled = pool.forward(lt(x)).clone()
-    m = nn.SpatialMaxUnpooling(pool)
-    y = arr(pooled)
-    out, go, gi = legonn_pass(m, y)
-    idx = torch.tensor(arr(pool.indices))
-    fn = lambda t: F.max_unpool2d(t, idx, k, s, pad, output_size=shape[-2:])  # noqa: E731
-    t_out, t_gi, _, _ = torch_pass(fn, y, go)
-    close(out, t_out, 0, 0)
-    close(gi, t_gi, 0, 0)
+# (input shape, pooling, unpooling, PyTorch's unpooling of (input, indices))
+UNPOOL = {
+    'spatial': ((2, 3, 8, 6), lambda: nn.SpatialMaxPooling(2, 2), nn.SpatialMaxUnpooling,
+                lambda t, i: F.max_unpool2d(t, i, 2, 2, output_size=(8, 6))),
+    'spatial-padded': ((3, 9, 7), lambda: nn.SpatialMaxPooling(3, 3, 3, 3, 1, 1), nn.SpatialMaxUnpooling,
+                       lambda t, i: F.max_unpool2d(t[None], i[None], 3, 3, 1, output_size=(9, 7))[0]),
+    'spatial-1x1': ((1, 1, 4, 4), lambda: nn.SpatialMaxPooling(1, 1), nn.SpatialMaxUnpooling,
+                    lambda t, i: F.max_unpool2d(t, i, 1, 1, output_size=(4, 4))),
+    'volumetric': ((2, 2, 4, 6, 4), lambda: nn.VolumetricMaxPooling(2, 3, 2), nn.VolumetricMaxUnpooling,
+                   lambda t, i: F.max_unpool3d(t, i, (2, 2, 3), (2, 2, 3), output_size=(4, 6, 4))),
+    'volumetric-3d': ((3, 5, 4, 6), lambda: nn.VolumetricMaxPooling(1, 2, 3), nn.VolumetricMaxUnpooling,
+                      lambda t, i: F.max_unpool3d(t[None], i[None], (1, 3, 2), (1, 3, 2), output_size=(5, 4, 6))[0]),
+}
 
 
-@pytest.mark.parametrize('shape,k', [((2, 2, 4, 6, 4), (2, 3, 2)), ((3, 5, 4, 6), (1, 2, 3))])
-def test_volumetric_max_unpooling(shape, k):
-    kT, kW, kH = k
-    pool = nn.VolumetricMaxPooling(kT, kW, kH).double()
-    x = data(15, shape)
-    pooled = pool.forward(lt(x)).clone()
-    m = nn.VolumetricMaxUnpooling(pool)
-    y = arr(pooled)
-    out, go, gi = legonn_pass(m, y)
+@pytest.mark.parametrize('kind', list(UNPOOL))
+def test_max_unpooling(kind):
+    shape, build, unpool, fn = UNPOOL[kind]
+    pool = build().double()
+    y = arr(pool.forward(lt(data(14, shape))))
+    out, go, gi = legonn_pass(unpool(pool), y)
     idx = torch.tensor(arr(pool.indices))
-    ks = (kT, kH, kW)
-    fn = lambda t: F.max_unpool3d(t, idx, ks, ks, output_size=shape[-3:])  # noqa: E731
-    t_out, t_gi, _, _ = torch_pass(fn, y, go)
+    t_out, t_gi, _, _ = torch_pass(lambda t: fn(t, idx), y, go)
     close(out, t_out, 0, 0)
     close(gi, t_gi, 0, 0)
 
@@ -542,17 +537,22 @@ def _torch_bn(x, go, rm, rv, weight, bias, train, momentum, eps):
     return (out, xt.grad, w, b, rm, rv) + tuple(saved)
 
 
-@pytest.mark.parametrize('case', BN_CASES, ids=[f'bn-{i}' for i in range(len(BN_CASES))])
-def test_batch_normalization_training(case):
-    shape, eps, momentum, affine, strided = case
+def _bn_module(shape, eps, momentum, affine, seed):
+    """(module, running mean, running variance, weight, bias): random running estimates and bias."""
     m = BN[len(shape)](shape[1], eps, momentum, affine).double()
-    rng = np.random.default_rng(23)
+    rng = np.random.default_rng(seed)
     m.running_mean.array[...] = rng.uniform(-1, 1, shape[1])
     m.running_var.array[...] = rng.uniform(0.5, 2, shape[1])
     if affine:
         m.bias.array[...] = rng.uniform(-1, 1, shape[1])
-    rm, rv = arr(m.running_mean), arr(m.running_var)
     weight, bias = (arr(m.weight), arr(m.bias)) if affine else (None, None)
+    return m, arr(m.running_mean), arr(m.running_var), weight, bias
+
+
+@pytest.mark.parametrize('case', BN_CASES, ids=[f'bn-{i}' for i in range(len(BN_CASES))])
+def test_batch_normalization_training(case):
+    shape, eps, momentum, affine, strided = case
+    m, rm, rv, weight, bias = _bn_module(shape, eps, momentum, affine, 23)
     scale = 0.7
     for step in range(2):   # twice: the running estimates move from where the first step left them
         x = data(24 + step, shape) * (1 + step) + step
@@ -574,13 +574,8 @@ def test_batch_normalization_training(case):
 @pytest.mark.parametrize('case', BN_CASES, ids=[f'bn-{i}' for i in range(len(BN_CASES))])
 def test_batch_normalization_evaluate(case):
     shape, eps, momentum, affine, strided = case
-    m = BN[len(shape)](shape[1], eps, momentum, affine).double()
-    rng = np.random.default_rng(26)
-    m.running_mean.array[...] = rng.uniform(-1, 1, shape[1])
-    m.running_var.array[...] = rng.uniform(0.5, 2, shape[1])
+    m, rm, rv, weight, bias = _bn_module(shape, eps, momentum, affine, 26)
     m.evaluate()
-    rm, rv = arr(m.running_mean), arr(m.running_var)
-    weight, bias = (arr(m.weight), arr(m.bias)) if affine else (None, None)
     x = data(27, shape)
     for one in (False, True):    # evaluate mode takes an input without the batch axis too
         xi = x[0] if one else x
