@@ -160,12 +160,12 @@ class Normalize(Module):
             a = xp.abs(x)
             norm = a.max(axis=-1, keepdims=True) + self.eps
             first = xp.argmax(a, axis=-1)[..., None]
-            # Normalize.lua:70-76 scatters x / norm (not sign(x)) at the maximum: the eps in the norm stays in
+            # Normalize.lua:69-76 scatters x / norm (not sign(x)) at the maximum: the eps in the norm stays in
             dnorm = (xp.arange(x.shape[-1]) == first) * x / norm
         else:
             a = xp.abs(x)
             norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
-            if self.p < 2:   # Normalize.lua:80-84 takes (|x| + eps)^(p-2) x for every p below 2 (finite at 0)
+            if self.p < 2:   # Normalize.lua:81-85 takes (|x| + eps)^(p-2) x for every p below 2 (finite at 0)
                 slope = (a + self.eps) ** (self.p - 2) * x
             else:
                 slope = a ** (self.p - 1) * xp.sign(x)

@@ -73,7 +73,7 @@ def test_normalize_below_one_keeps_a_zero_input_finite():
 
 
 def _torch7_normalize_grad(x, g, p, eps):
-    """Normalize.lua:59-108's gradInput of one row: (normp g - b (x . g)) / (normp norm) with b = (|x| + eps)^(p-2) x
+    """Normalize.lua:53-119's gradInput of one row: (normp g - b (x . g)) / (normp norm) with b = (|x| + eps)^(p-2) x
     below p = 2, |x|^(p-2) x from 2 on; for p = inf, (norm g - e_i x_i / norm (x . g)) / norm^2, i the first
     maximum of |x| and norm = |x_i| + eps."""
     if math.isinf(p):

@@ -592,7 +592,7 @@ def test_batch_normalization_evaluate(case):
 
 
 def test_batch_normalization_without_eps_differs_from_pytorch():
-    """eps = 0 and a feature constant over the batch: THNN BatchNormalization.c:36-40 sets invstd to 0, so the
+    """eps = 0 and a feature constant over the batch: THNN BatchNormalization.c:37-41 sets invstd to 0, so the
     output is the bias and the gradInput 0. PyTorch's functional batch_norm refuses eps <= 0 in training
     (torch/nn/functional.py batch_norm); its kernel (torch.native_batch_norm and its backward) keeps THNN's
     rule and agrees with legonn."""
@@ -697,7 +697,7 @@ def test_normalize(shape, p):
 
 @pytest.mark.parametrize('p', [2, 3, 1.5, 0.5, math.inf])
 def test_normalize_eps_differs_from_pytorch(p):
-    """Normalize.lua:44-46 divides by (sum |x|^p + eps)^(1/p) (math.huge: max |x| + eps, lines 36-37); PyTorch's
+    """Normalize.lua:44-45 divides by (sum |x|^p + eps)^(1/p) (math.huge: max |x| + eps, lines 34-36); PyTorch's
     normalize divides by max(||x||_p, eps) (torch/nn/functional.py). legonn's output is Torch7's."""
     eps = 0.3
     x = data(34, (3, 5))
