@@ -1,7 +1,8 @@
 """Adaptive 2-D pooling: the window sizes adapt so the output is always oH x oW.
 
 Output cell i along an axis of input length I pools input positions
-floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule).
+floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule); the max pooling computes those bounds in float32,
+as THNN and THCUNN do, which widens some windows by one (``float_bounds``).
 """
 import numpy as np
 
@@ -19,6 +20,15 @@ def adaptive_bounds(size, out):
     """(start, end) arrays of the adaptive windows along one axis."""
     i = np.arange(out)
     return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def float_bounds(size, out):
+    """(start, end) arrays of SpatialAdaptiveMaxPooling's windows along one axis, computed in float32 as THNN's
+    SpatialAdaptiveMaxPooling.c:27-35 and THCUNN's kernel do: floor((float)i / O * I), ceil((float)(i + 1) / O
+    * I). The rounded i / O can move an edge past the exact one: 25 inputs to 5 outputs make the third window
+    rows 10..15 (``adaptive_bounds``: 10..14), overlapping the fourth."""
+    edge = np.arange(out + 1, dtype=np.float32) / np.float32(out) * np.float32(size)
+    return np.floor(edge[:-1]).astype(np.int64), np.ceil(edge[1:]).astype(np.int64)
 
 
 class _Adaptive2d(Module):
@@ -88,7 +98,7 @@ class SpatialAdaptiveAveragePooling(_Adaptive2d):
 class SpatialAdaptiveMaxPooling(_Adaptive2d):
     """Maximum over adaptive windows. ``SpatialAdaptiveMaxPooling(W, H)``; ``indices`` holds, per output,
     the flat 0-based position of the maximum in its input plane, -1 for a window of NaNs and -infs (output
-    -inf, no gradient).
+    -inf, no gradient). The windows are bounded in float32 as Torch7's (``float_bounds``).
 
     A Python loop over whichever is shorter: the offsets inside the largest window (each step one gather of
     every window's element) or the output cells (each step one window reduced for every plane): a global
@@ -99,8 +109,8 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         x = self._check(input)
         xp = input.xp
         n, c, h, w = x.shape
-        hs, he = adaptive_bounds(h, self.H)
-        ws, we = adaptive_bounds(w, self.W)
+        hs, he = float_bounds(h, self.H)
+        ws, we = float_bounds(w, self.W)
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
         # THNN and THCUNN keep a value only when ``val > maxval``: a NaN never wins; a window of NaNs and -infs
         # has no winner (index -1, no gradient). THNN starts from -FLT_MAX, not -inf, and puts that window's

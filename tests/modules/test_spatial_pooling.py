@@ -542,6 +542,29 @@ def test_average_pooling_without_divide_scales_the_mean_as_torch7(exclude):
     assert_jacobian(m, double(x))
 
 
+def _thnn_window(i, out, size):
+    """SpatialAdaptiveMaxPooling.c:27-35's window bounds, in C's float arithmetic:
+    (int)floor((float)i / out * size), (int)ceil((float)(i + 1) / out * size)."""
+    f = np.float32
+    return int(np.floor(f(i) / f(out) * f(size))), int(np.ceil(f(i + 1) / f(out) * f(size)))
+
+
+def test_adaptive_max_pooling_bounds_windows_in_float_as_thnn():
+    """25 rows to 5: THNN's (float)2 / 5 * 25 is 10, but (float)3 / 5 * 25 rounds to 15.000001, whose ceil
+    makes the third window rows 10..15 (not 10..14), overlapping the fourth; its maximum and gradient follow."""
+    x = np.zeros((1, 1, 25, 25))
+    x[0, 0, 15, 12] = 5.0                       # row 15: in the third and fourth windows of rows
+    m = nn.SpatialAdaptiveMaxPooling(5, 5).double()
+    y = m.forward(double(x)).numpy()
+    want = np.zeros((1, 1, 5, 5))
+    want[0, 0, 2:4, 2] = 5.0
+    np.testing.assert_array_equal(y, want)
+    assert m.indices.numpy()[0, 0, 2, 2] == m.indices.numpy()[0, 0, 3, 2] == 15 * 25 + 12
+    go = np.arange(25.0).reshape(1, 1, 5, 5)
+    gi = m.backward(double(x), double(go)).numpy()
+    assert gi[0, 0, 15, 12] == go[0, 0, 2, 2] + go[0, 0, 3, 2]
+
+
 def _thnn_adaptive_max(x, W, H):
     """SpatialAdaptiveMaxPooling.c's scan per window, row by row: ``val > maxval`` replaces, so a NaN never
     wins; legonn starts from -inf where the C starts from -FLT_MAX, so a window of NaNs and -infs gives -inf
@@ -553,8 +576,8 @@ def _thnn_adaptive_max(x, W, H):
             for i in range(H):
                 for j in range(W):
                     best, at = -np.inf, -1
-                    for y in range((i * h) // H, -((-(i + 1) * h) // H)):
-                        for z in range((j * w) // W, -((-(j + 1) * w) // W)):
+                    for y in range(*_thnn_window(i, H, h)):
+                        for z in range(*_thnn_window(j, W, w)):
                             v = x[b, p, y, z]
                             if v > best:
                                 best, at = v, y * w + z
