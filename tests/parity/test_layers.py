@@ -357,3 +357,322 @@ def test_pairwise_distance(p, shape):
     close(gi, [ga.reshape(shape), gb.reshape(shape)])
     # PyTorch's default eps=1e-6 is added to the difference: another distance
     assert not np.allclose(out, N(F.pairwise_distance(ta, tb, p=p)), rtol=1e-9, atol=0)
+
+
+# --- MM, MV ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('transA', [False, True])
+@pytest.mark.parametrize('transB', [False, True])
+@pytest.mark.parametrize('batch', [(), (3,)], ids=['2d', 'batch'])
+def test_mm(transA, transB, batch):
+    r = rng(15)
+    a = r.normal(size=batch + ((4, 2) if transA else (2, 4)))
+    b = r.normal(size=batch + ((5, 4) if transB else (4, 5)))
+    go = r.normal(size=batch + (2, 5))
+    out, gi = legonn_pass(nn.MM(transA, transB), [L(a), L(noncontig(b)) if not batch else L(b)], L(go))
+    ta, tb = T(a), T(b)
+    y = torch.matmul(ta.transpose(-1, -2) if transA else ta, tb.transpose(-1, -2) if transB else tb)
+    ga, gb = torch_pass(y, [ta, tb], go)
+    close(out, y)
+    close(gi, [ga, gb])
+
+
+@pytest.mark.parametrize('trans', [False, True])
+@pytest.mark.parametrize('batch', [(), (3,)], ids=['2d', 'batch'])
+def test_mv(trans, batch):
+    r = rng(16)
+    m = r.normal(size=batch + ((4, 2) if trans else (2, 4)))
+    v, go = r.normal(size=batch + (4,)), r.normal(size=batch + (2,))
+    out, gi = legonn_pass(nn.MV(trans), [L(m), L(v)], L(go))
+    tm, tv = T(m), T(v)
+    y = torch.matmul(tm.transpose(-1, -2) if trans else tm, tv[..., None])[..., 0]
+    gm, gv = torch_pass(y, [tm, tv], go)
+    close(out, y)
+    close(gi, [gm, gv])
+
+
+# --- CAddTable, CSubTable, CMulTable, CDivTable, CMaxTable, CMinTable ------------------------------------------
+@pytest.mark.parametrize('name,n,op', [('CAddTable', 3, lambda ts: ts[0] + ts[1] + ts[2]),
+                                       ('CSubTable', 2, lambda ts: ts[0] - ts[1]),
+                                       ('CMulTable', 3, lambda ts: ts[0] * ts[1] * ts[2]),
+                                       ('CMulTable', 1, lambda ts: ts[0] * 1),
+                                       ('CDivTable', 2, lambda ts: ts[0] / ts[1])],
+                         ids=['add', 'sub', 'mul', 'mul1', 'div'])
+@pytest.mark.parametrize('shape', [(3, 4), (1,)], ids=['2d', 'one'])
+def test_arithmetic_tables(name, n, op, shape):
+    r = rng(17)
+    xs = [r.normal(size=shape) for _ in range(n)]
+    if name == 'CMulTable' and n == 3 and len(shape) == 2:
+        xs[1][0, 0] = 0.0   # a zero factor: the product of the others, not output / x
+    if name == 'CDivTable':
+        xs[1] = np.sign(xs[1]) * (np.abs(xs[1]) + 0.5)
+    go = r.normal(size=shape)
+    ins = [L(noncontig(x)) if x.ndim == 2 and i == 1 else L(x) for i, x in enumerate(xs)]
+    out, gi = legonn_pass(getattr(nn, name)(), ins, L(go))
+    ts = [T(x) for x in xs]
+    y = op(ts)
+    close(out, y)
+    close(gi, torch_pass(y, ts, go))
+
+
+def test_cadd_table_inplace():
+    r = rng(18)
+    xs, go = [r.normal(size=(2, 3)) for _ in range(2)], r.normal(size=(2, 3))
+    ins = [L(x) for x in xs]
+    out, gi = legonn_pass(nn.CAddTable(True), ins, L(go))
+    ts = [T(x) for x in xs]
+    y = ts[0] + ts[1]
+    close(out, y)
+    close(ins[0], y)            # accumulated into input[0]
+    close(gi, torch_pass(y, ts, go))
+
+
+@pytest.mark.parametrize('name', ['CMaxTable', 'CMinTable'])
+def test_extremum_tables(name):
+    """Values as torch.maximum / torch.minimum. On ties CMaxTable.lua and CMinTable.lua give the whole gradient to
+    the first input holding the extremum (their mask is a strict gt / lt against the running output); PyTorch's
+    maximum/minimum backward splits it evenly between the tied inputs: both checked, on ties only."""
+    r = rng(19)
+    xs = [r.normal(size=(3, 4)) for _ in range(3)]
+    xs[1][0, :2] = xs[0][0, :2] = 5.0 if name == 'CMaxTable' else -5.0   # input 0 and 1 tie at the extremum
+    xs[2][1, 1] = xs[1][1, 1] = 6.0 if name == 'CMaxTable' else -6.0      # input 1 and 2 tie
+    go = r.normal(size=(3, 4))
+    out, gi = legonn_pass(getattr(nn, name)(), [L(x) for x in xs], L(go))
+    f = torch.maximum if name == 'CMaxTable' else torch.minimum
+    ts = [T(x) for x in xs]
+    y = f(f(ts[0], ts[1]), ts[2])
+    theirs = torch_pass(y, ts, go)
+    close(out, y)
+    stack = np.stack(xs)
+    first = (np.argmax if name == 'CMaxTable' else np.argmin)(stack, axis=0)
+    want = [np.where(first == i, go, 0) for i in range(3)]
+    close(gi, want)
+    ties = np.zeros((3, 4), bool)
+    ties[0, :2] = ties[1, 1] = True
+    for i in range(3):
+        close(gi[i][~ties], theirs[i][~ties])
+    np.testing.assert_allclose(theirs[0][0, :2], go[0, :2] / 2, rtol=RTOL)
+    np.testing.assert_allclose(gi[0][0, :2], go[0, :2], rtol=RTOL)
+    np.testing.assert_allclose(theirs[2][1, 1], go[1, 1] / 2, rtol=RTOL)
+    np.testing.assert_allclose([gi[1][1, 1], gi[2][1, 1]], [go[1, 1], 0], rtol=RTOL)
+
+
+# --- JoinTable, SplitTable, Narrow, Select, Index, MaskedSelect, Padding ----------------------------------------
+@pytest.mark.parametrize('dim,nInputDims,shapes', [(0, None, [(2, 3), (4, 3)]), (1, None, [(2, 3), (2, 1), (2, 2)]),
+                                                   (-1, None, [(2, 3), (2, 2)]), (0, 2, [(5, 2, 3), (5, 1, 3)]),
+                                                   (0, None, [(1,), (3,)])],
+                         ids=['dim0', 'dim1', 'neg', 'batch', '1d'])
+def test_join_table(dim, nInputDims, shapes):
+    r = rng(20)
+    xs = [r.normal(size=s) for s in shapes]
+    d = dim + 1 if nInputDims is not None and len(shapes[0]) == nInputDims + 1 else dim
+    ts = [T(x) for x in xs]
+    y = torch.cat(ts, d)
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.JoinTable(dim, nInputDims), [L(x) for x in xs], L(go))
+    close(out, y)
+    close(gi, torch_pass(y, ts, go))
+
+
+@pytest.mark.parametrize('dim,nInputDims,shape', [(0, None, (3, 4)), (1, None, (3, 4)), (-1, None, (2, 3, 2)),
+                                                  (0, 2, (5, 3, 4)), (0, None, (1, 2))],
+                         ids=['dim0', 'dim1', 'neg', 'batch', 'one'])
+def test_split_table(dim, nInputDims, shape):
+    r = rng(21)
+    x = r.normal(size=shape)
+    d = dim + 1 if nInputDims is not None and len(shape) == nInputDims + 1 else dim
+    tx = T(x)
+    ys = torch.unbind(tx, d)
+    gos = [r.normal(size=tuple(t.shape)) for t in ys]
+    m = nn.SplitTable(dim, nInputDims)
+    out = N(m.forward(L(x)))
+    gi = N(m.backward(L(x), [L(g) for g in gos]))
+    close(out, ys)
+    torch.autograd.backward(ys, [torch.tensor(g) for g in gos])
+    close(gi, tx.grad)
+
+
+@pytest.mark.parametrize('args', [(0, 1, 2), (1, 0, 3), (1, -2, 1), (1, 1, -1), (-1, 2, 1)],
+                         ids=['dim0', 'dim1', 'negoffset', 'neglength', 'negdim'])
+def test_narrow(args):
+    r = rng(22)
+    x = r.normal(size=(3, 4))
+    dim, offset, length = args
+    n = x.shape[dim]
+    start = offset % n
+    stop = n + length + 1 if length < 0 else start + length
+    tx = T(x)
+    y = tx.narrow(dim, start, stop - start)
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.Narrow(*args), L(noncontig(x)), L(go))
+    close(out, y)
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+@pytest.mark.parametrize('dim,index', [(0, 1), (1, 0), (1, -1), (-1, 2)])
+def test_select(dim, index):
+    r = rng(23)
+    x = r.normal(size=(2, 3, 4))
+    tx = T(x)
+    y = tx.select(dim, index)
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.Select(dim, index), L(x), L(go))
+    close(out, y)
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+@pytest.mark.parametrize('dim', [0, 1])
+def test_index(dim):
+    r = rng(24)
+    x = r.normal(size=(4, 5))
+    idx = np.array([3, 0, 3, 1])
+    tx = T(x)
+    y = torch.index_select(tx, dim, torch.as_tensor(idx))
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.Index(dim), [L(x), lg.from_numpy(idx)], L(go))
+    close(out, y)
+    close(gi[0], torch_pass(y, [tx], go)[0])   # repeated indices accumulate
+    assert not gi[1].any()
+
+
+def test_masked_select():
+    r = rng(25)
+    x = r.normal(size=(3, 4))
+    mask = r.random(size=(3, 4)) > 0.5
+    tx = T(x)
+    y = torch.masked_select(tx, torch.as_tensor(mask))
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.MaskedSelect(), [L(noncontig(x)), lg.from_numpy(mask.astype(np.uint8))], L(go))
+    close(out, y)
+    close(gi[0], torch_pass(y, [tx], go)[0])
+
+
+@pytest.mark.parametrize('dim,pad,nInputDim,value,index', [(0, 2, None, 0, 0), (0, -2, None, 1.5, 0),
+                                                           (1, 3, None, -1, 1), (1, -1, None, 0, 2),
+                                                           (0, 1, 2, 7, 0), (1, 0, None, 3, 0)],
+                         ids=['after', 'before', 'after-index', 'before-index', 'batch', 'zero'])
+def test_padding(dim, pad, nInputDim, value, index):
+    """Padding.lua (its index is 1-based; legonn's 0-based, the Lua's index 1 is legonn's 0): pad > 0 puts the
+    padding ``index`` entries before the end, pad < 0 ``index`` entries after the start. Reference: torch.cat of
+    the input's pieces and a filled block."""
+    r = rng(26)
+    x = r.normal(size=(3, 4) if nInputDim is None else (2, 3, 4))
+    d = dim + 1 if nInputDim is not None and x.ndim != nInputDim else dim
+    n = x.shape[d]
+    at = n - index if pad > 0 else index
+    tx = T(x)
+    block_shape = list(x.shape)
+    block_shape[d] = abs(pad)
+    y = torch.cat([tx.narrow(d, 0, at), torch.full(block_shape, float(value), dtype=torch.float64),
+                   tx.narrow(d, at, n - at)], d)
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(nn.Padding(dim, pad, nInputDim, value, index), L(x), L(go))
+    close(out, y)
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+# --- Sum, Mean, Max, Min ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize('dim,nInputDims,shape', [(0, None, (3, 4)), (1, None, (3, 4)), (-1, None, (2, 3, 4)),
+                                                  (0, 2, (5, 3, 4)), (0, None, (5,)), (0, None, (1, 3))],
+                         ids=['dim0', 'dim1', 'neg', 'batch', '1d', 'one'])
+@pytest.mark.parametrize('kind', ['Sum', 'SumAvg', 'Mean'])
+def test_sum_mean(dim, nInputDims, shape, kind):
+    r = rng(27)
+    x = r.normal(size=shape)
+    d = dim + 1 if nInputDims is not None and len(shape) == nInputDims + 1 and dim >= 0 else dim
+    m = nn.Mean(dim, nInputDims) if kind == 'Mean' else nn.Sum(dim, nInputDims, kind == 'SumAvg')
+    tx = T(x)
+    y = tx.mean(d) if kind != 'Sum' else tx.sum(d)
+    if y.dim() == 0:
+        y = y.reshape(1)    # Torch7's 1-D reduction keeps size (1,)
+    go = r.normal(size=tuple(y.shape))
+    out, gi = legonn_pass(m, L(noncontig(x)) if x.ndim == 2 else L(x), L(go))
+    close(out, y)
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+def test_sum_without_squeeze():
+    r = rng(28)
+    x, go = r.normal(size=(3, 4)), r.normal(size=(3, 1))
+    out, gi = legonn_pass(nn.Sum(1, None, False, False), L(x), L(go))
+    tx = T(x)
+    y = tx.sum(1, keepdim=True)
+    close(out, y)
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+@pytest.mark.parametrize('name', ['Max', 'Min'])
+@pytest.mark.parametrize('dim,nInputDims,shape', [(0, None, (3, 4)), (1, None, (3, 4)), (-1, None, (2, 3, 4)),
+                                                  (0, 2, (5, 3, 4)), (0, None, (5,))],
+                         ids=['dim0', 'dim1', 'neg', 'batch', '1d'])
+def test_max_min(name, dim, nInputDims, shape):
+    """Values and indices as torch.max / torch.min over the dimension (ties included: TH's max keeps the first,
+    THTensorMath.c, and PyTorch's CPU kernel returns the first index too), the gradient to that index."""
+    r = rng(29)
+    x = np.round(r.normal(size=shape), 0)   # whole numbers: ties
+    d = dim + 1 if nInputDims is not None and len(shape) == nInputDims + 1 and dim >= 0 else dim
+    tx = T(x)
+    y, i = getattr(torch, name.lower())(tx, d)
+    if y.dim() == 0:
+        y, i = y.reshape(1), i.reshape(1)
+    go = r.normal(size=tuple(y.shape))
+    m = getattr(nn, name)(dim, nInputDims)
+    out, gi = legonn_pass(m, L(x), L(go))
+    close(out, y)
+    np.testing.assert_array_equal(N(m._indices), i.numpy())
+    close(gi, torch_pass(y, [tx], go)[0])
+
+
+# --- Dropout, SpatialDropout -----------------------------------------------------------------------------------
+@pytest.mark.parametrize('v1', [False, True], ids=['v2', 'v1'])
+@pytest.mark.parametrize('p', [0.0, 0.3, 0.75])
+def test_dropout(v1, p):
+    """Training: the kept mask ``noise`` is 0 or 1/(1-p) (v2, F.dropout's scaling) or 0 or 1 (v1, Dropout.lua's
+    original version, no scaling); the output and gradient are F.dropout's for that mask (v1: times 1 - p).
+    Evaluation: identity (v2, as F.dropout's) or (1 - p) x (v1, Dropout.lua's updateOutput; PyTorch has no v1)."""
+    r = rng(30)
+    lg.manualSeed(3)
+    x, go = r.normal(size=(40, 50)), r.normal(size=(40, 50))
+    m = nn.Dropout(p, v1).double()
+    out, gi = legonn_pass(m, L(x), L(go))
+    keep = N(m.noise) != 0 if p > 0 else np.ones(x.shape, bool)
+    if p > 0:
+        np.testing.assert_allclose(np.unique(N(m.noise)), [0, 1 if v1 else 1 / (1 - p)], rtol=RTOL)
+        assert abs(keep.mean() - (1 - p)) < 0.05
+    # PyTorch's dropout with this mask: x * keep / (1 - p)
+    tx = T(x)
+    y = tx * torch.as_tensor(keep) / (1 - p)
+    (gx,) = torch_pass(y, [tx], go)
+    factor = (1 - p) if v1 else 1.0
+    close(out, factor * N(y))
+    close(gi, factor * gx)
+    m.evaluate()
+    ev = N(m.forward(L(x)))
+    close(ev, (1 - p) * x if v1 else F.dropout(T(x), p, training=False))
+    if v1 and p > 0:
+        assert not np.allclose(ev, N(F.dropout(T(x), p, training=False)))
+
+
+@pytest.mark.parametrize('batch', [False, True])
+def test_spatial_dropout(batch):
+    """SpatialDropout.lua: whole planes kept or zeroed with probability p, no rescaling in training, (1 - p) x in
+    evaluation; F.dropout2d rescales the kept planes by 1/(1-p) in training and is the identity in evaluation:
+    legonn's training output is F.dropout2d's for the same planes times 1 - p, and the evaluations differ by
+    that factor."""
+    r = rng(31)
+    lg.manualSeed(4)
+    shape = (6, 8, 3, 2) if batch else (30, 3, 2)
+    p = 0.4
+    x, go = r.normal(size=shape), r.normal(size=shape)
+    m = nn.SpatialDropout(p).double()
+    out, gi = legonn_pass(m, L(x), L(go))
+    noise = N(m.noise)
+    assert noise.shape == shape[:-2] + (1, 1) and set(np.unique(noise)) == {0.0, 1.0}
+    tx = T(x)
+    y = tx * torch.as_tensor(noise) / (1 - p)   # dropout2d's output with these planes
+    (gx,) = torch_pass(y, [tx], go)
+    close(out, (1 - p) * N(y))
+    close(gi, (1 - p) * gx)
+    m.evaluate()
+    ev = N(m.forward(L(x)))
+    close(ev, (1 - p) * x)
+    close(F.dropout2d(T(x if batch else x[None]), p, training=False), x if batch else x[None])
