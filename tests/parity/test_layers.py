@@ -676,3 +676,257 @@ def test_spatial_dropout(batch):
     ev = N(m.forward(L(x)))
     close(ev, (1 - p) * x)
     close(F.dropout2d(T(x if batch else x[None]), p, training=False), x if batch else x[None])
+
+
+# --- recurrent layers ------------------------------------------------------------------------------------------
+def _gate_blocks(H, order):
+    """Column (or row) numbers of the gate blocks ``order`` of width H, concatenated."""
+    return np.concatenate([np.arange(k * H, (k + 1) * H) for k in order])
+
+
+def _torch_lstm(D, H, w_ih, w_hh, b_ih, b_hh=None):
+    """A one-layer torch.nn.LSTM (gates i, f, g, o) holding the given float64 parameters."""
+    lstm = torch.nn.LSTM(D, H).double()
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.as_tensor(w_ih))
+        lstm.weight_hh_l0.copy_(torch.as_tensor(w_hh))
+        lstm.bias_ih_l0.copy_(torch.as_tensor(b_ih))
+        lstm.bias_hh_l0.copy_(torch.as_tensor(np.zeros_like(b_ih) if b_hh is None else b_hh))
+    return lstm
+
+
+@pytest.mark.parametrize('states', [False, True], ids=['zeros', 'c0h0'])
+@pytest.mark.parametrize('T_,N_', [(4, 3), (1, 1)], ids=['seq', 'one'])
+def test_seq_lstm(states, T_, N_):
+    """SeqLSTM.lua's weight (D + H, 4H), columns (i, f, o, g), one bias: torch.nn.LSTM's weight_ih = the input
+    rows' (i, f, g, o) columns transposed, weight_hh the hidden rows', bias_ih the bias, bias_hh 0. Input
+    [c0, h0, x] gives gradients of c0 and h0 too."""
+    r = rng(40)
+    D, H = 3, 4
+    m = nn.SeqLSTM(D, H).double()
+    m.weight.copy(L(r.normal(size=(D + H, 4 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    x, go = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    c0, h0 = r.normal(size=(N_, H)), r.normal(size=(N_, H))
+    inp = [L(c0), L(h0), L(x)] if states else L(x)
+    out, gi = legonn_pass(m, inp, L(go))
+    cols = _gate_blocks(H, (0, 1, 3, 2))
+    W, b = m.weight.numpy(), m.bias.numpy()
+    ref = _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols])
+    tx, tc, th = T(x), T(c0[None]), T(h0[None])
+    y, (hT, cT) = ref(tx, (th, tc) if states else None)
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    if states:
+        close(gi, [tc.grad[0], th.grad[0], tx.grad])
+    else:
+        close(gi, tx.grad)
+    inv = np.argsort(cols)
+    gW = np.concatenate([ref.weight_ih_l0.grad.numpy().T, ref.weight_hh_l0.grad.numpy().T])[:, inv]
+    close(m.gradWeight, SCALE * gW)
+    close(m.gradBias, SCALE * ref.bias_ih_l0.grad.numpy()[inv])
+    close(m.cell[T_ - 1], cT[0])
+
+
+def _rnn_gru_torch(x, h0, Wx, Wh, b):
+    """SeqGRU.lua's cell (rnn), by torch ops: r, u = sigmoid(x Wx + h Wh + b) for the first 2H columns,
+    hc = tanh(x Wx_c + (r h) Wh_c + b_c), h = (1 - u) hc + u h. torch.nn.GRU's cell multiplies r after the
+    recurrent product (n = tanh(W_in x + b_in + r (W_hn h + b_hn))): another function."""
+    H = h0.shape[-1]
+    h, ys = h0, []
+    for t in range(x.shape[0]):
+        a = x[t] @ Wx[:, :2 * H] + h @ Wh[:, :2 * H] + b[:2 * H]
+        rr, u = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:])
+        hc = torch.tanh(x[t] @ Wx[:, 2 * H:] + (rr * h) @ Wh[:, 2 * H:] + b[2 * H:])
+        h = (1 - u) * hc + u * h
+        ys.append(h)
+    return torch.stack(ys)
+
+
+@pytest.mark.parametrize('states', [False, True], ids=['zeros', 'h0'])
+def test_seq_gru(states):
+    r = rng(41)
+    D, H, T_, N_ = 3, 4, 4, 2
+    m = nn.SeqGRU(D, H).double()
+    m.weight.copy(L(r.normal(size=(D + H, 3 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=3 * H) * 0.5))
+    x, go, h0 = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H)), r.normal(size=(N_, H))
+    out, gi = legonn_pass(m, [L(h0), L(x)] if states else L(x), L(go))
+    tW, tb, tx = T(m.weight.numpy()), T(m.bias.numpy()), T(x)
+    th = T(h0 if states else np.zeros((N_, H)))
+    y = _rnn_gru_torch(tx, th, tW[:D], tW[D:], tb)
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    close(gi, [th.grad, tx.grad] if states else tx.grad)
+    close(m.gradWeight, SCALE * tW.grad)
+    close(m.gradBias, SCALE * tb.grad)
+    # torch.nn.GRU with the same gate weights (r, z=u, n=c) and zero recurrent biases computes other numbers
+    gru = torch.nn.GRU(D, H).double()
+    with torch.no_grad():
+        gru.weight_ih_l0.copy_(tW[:D].T)
+        gru.weight_hh_l0.copy_(tW[D:].T)
+        gru.bias_ih_l0.copy_(tb)
+        gru.bias_hh_l0.zero_()
+    assert not np.allclose(out, N(gru(tx, th[None])[0]), rtol=1e-3)
+
+
+def _sequence_pass(seq, xs, gos, scale=SCALE):
+    """Forward and backward of a Sequencer over a list of steps; (outputs, gradInputs) as arrays."""
+    seq.zeroGradParameters()
+    out = N(seq.forward([L(x) for x in xs]))
+    gi = N(seq.backward([L(x) for x in xs], [L(g) for g in gos], scale))
+    return np.stack(out), np.stack(gi)
+
+
+def test_fast_lstm():
+    """rnn's FastLSTM: i2g (4H x D, with bias) and o2g (4H x H) rows in (i, z, f, o): torch.nn.LSTM's (i, f, g, o)
+    are their blocks (0, 2, 1, 3), bias_hh 0."""
+    r = rng(42)
+    D, H, T_, N_ = 3, 4, 5, 2
+    cell = nn.FastLSTM(D, H).double()
+    cell.i2g.weight.copy(L(r.normal(size=(4 * H, D)) * 0.5))
+    cell.i2g.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    cell.o2g.weight.copy(L(r.normal(size=(4 * H, H)) * 0.5))
+    xs, gos = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    out, gi = _sequence_pass(nn.Sequencer(cell), list(xs), list(gos))
+    rows = _gate_blocks(H, (0, 2, 1, 3))
+    ref = _torch_lstm(D, H, cell.i2g.weight.numpy()[rows], cell.o2g.weight.numpy()[rows], cell.i2g.bias.numpy()[rows])
+    tx = T(xs)
+    y, _ = ref(tx)
+    y.backward(torch.as_tensor(gos))
+    close(out, y)
+    close(gi, tx.grad)
+    inv = np.argsort(rows)
+    close(cell.i2g.gradWeight, SCALE * ref.weight_ih_l0.grad.numpy()[inv])
+    close(cell.i2g.gradBias, SCALE * ref.bias_ih_l0.grad.numpy()[inv])
+    close(cell.o2g.gradWeight, SCALE * ref.weight_hh_l0.grad.numpy()[inv])
+
+
+@pytest.mark.parametrize('cell2gate', [False, True], ids=['plain', 'peephole'])
+def test_rnn_lstm(cell2gate):
+    """rnn's LSTM.lua: four gates, each a Linear from x and a LinearNoBias from h (and with cell2gate a CMul
+    peephole from c[t-1] for i and f, from c[t] for o). Without peepholes it is torch.nn.LSTM with weight_ih the
+    gates' x weights in (i, f, z, o) order; the peephole LSTM has no PyTorch module and is checked against its
+    equations run by autograd."""
+    r = rng(43)
+    D, H, T_, N_ = 3, 4, 4, 2
+    cell = nn.LSTM(D, H, None, cell2gate).double()
+    parts = [cell.inputGate, cell.forgetGate, cell.hiddenLayer, cell.outputGate]
+    for part in parts:
+        for p in part.parameters()[0]:
+            p.copy(L(r.normal(size=tuple(p.size())) * 0.5))
+    P = [[p.numpy().copy() for p in part.parameters()[0]] for part in parts]
+    xs, gos = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    out, gi = _sequence_pass(nn.Sequencer(cell), list(xs), list(gos))
+    tx = T(xs)
+    if not cell2gate:
+        ref = _torch_lstm(D, H, np.concatenate([q[0] for q in P]), np.concatenate([q[2] for q in P]),
+                          np.concatenate([q[1] for q in P]))
+        y, _ = ref(tx)
+        y.backward(torch.as_tensor(gos))
+        grads = [np.split(g.numpy(), 4) for g in (ref.weight_ih_l0.grad, ref.bias_ih_l0.grad, ref.weight_hh_l0.grad)]
+        want = [[grads[0][k], grads[1][k], grads[2][k]] for k in range(4)]
+    else:
+        tP = [[T(p) for p in q] for q in P]
+        h = c = torch.zeros(N_, H, dtype=torch.float64)
+        ys = []
+        for t in range(T_):
+            def pre(k, cc):
+                W, b, U, peep = tP[k]
+                return tx[t] @ W.T + b + h @ U.T + cc * peep
+            i, f = torch.sigmoid(pre(0, c)), torch.sigmoid(pre(1, c))
+            W, b, U = tP[2]
+            c = f * c + i * torch.tanh(tx[t] @ W.T + b + h @ U.T)
+            h = torch.sigmoid(pre(3, c)) * torch.tanh(c)
+            ys.append(h)
+        y = torch.stack(ys)
+        y.backward(torch.as_tensor(gos))
+        want = [[p.grad.numpy() for p in q] for q in tP]
+    close(out, y)
+    close(gi, tx.grad)
+    for part, w in zip(parts, want):
+        close(part.parameters()[1], [SCALE * g for g in w])
+
+
+def test_rnn_gru():
+    """rnn's GRU.lua: the reset gate before the recurrent product, as SeqGRU (its maths by autograd)."""
+    r = rng(44)
+    D, H, T_, N_ = 3, 4, 4, 2
+    cell = nn.GRU(D, H).double()
+    params, grads = cell.parameters()
+    assert [tuple(p.size()) for p in params] == [(2 * H, D), (2 * H,), (2 * H, H), (H, D), (H,), (H, H)]
+    for p in params:
+        p.copy(L(r.normal(size=tuple(p.size())) * 0.5))
+    xs, gos = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    out, gi = _sequence_pass(nn.Sequencer(cell), list(xs), list(gos))
+    tp = [T(p.numpy()) for p in params]
+    Wx = torch.cat([tp[0].T, tp[3].T], 1)
+    Wh = torch.cat([tp[2].T, tp[5].T], 1)
+    b = torch.cat([tp[1], tp[4]])
+    tx = T(xs)
+    y = _rnn_gru_torch(tx, torch.zeros(N_, H, dtype=torch.float64), Wx, Wh, b)
+    y.backward(torch.as_tensor(gos))
+    close(out, y)
+    close(gi, tx.grad)
+    close(grads, [SCALE * p.grad.numpy() for p in tp])
+
+
+@pytest.mark.parametrize('name,layers', [('LSTM', 1), ('LSTM', 2), ('GRU', 1), ('GRU', 2), ('BLSTM', 2), ('BGRU', 1)])
+@pytest.mark.parametrize('batchFirst', [False, True])
+def test_cudnn_rnn(name, layers, batchFirst):
+    """cudnn.LSTM / GRU / BLSTM / BGRU: cuDNN's per-gate matrices (weights()) and two biases (biases()) are
+    torch.nn.LSTM / GRU's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
+    r, z, n), layers and directions in the same order; initial states hiddenInput / cellInput and their
+    gradients, final states, the flat gradWeight (with scale)."""
+    r = rng(45)
+    D, H, T_, N_ = 3, 4, 5, 2
+    bi = name.startswith('B')
+    m = getattr(cudnn, name)(D, H, layers, batchFirst).double()
+    nd = 2 if bi else 1
+    lstm = 'LSTM' in name
+    x = r.normal(size=(N_, T_, D) if batchFirst else (T_, N_, D))
+    go = r.normal(size=x.shape[:2] + (nd * H,))
+    h0, c0 = r.normal(size=(layers * nd, N_, H)), r.normal(size=(layers * nd, N_, H))
+    m.hiddenInput = L(h0)
+    if lstm:
+        m.cellInput = L(c0)
+    m.training()
+    out, gi = legonn_pass(m, L(x), L(go))
+    ref = (torch.nn.LSTM if lstm else torch.nn.GRU)(D, H, layers, batch_first=batchFirst, bidirectional=bi).double()
+    Ws, Bs = m.weights(), m.biases()
+    G = 4 if lstm else 3
+    names = []
+    with torch.no_grad():
+        for layer in range(layers):
+            for d in range(nd):
+                pl, sfx = layer * nd + d, f"l{layer}" + ('_reverse' if d else '')
+                for k, kind in enumerate(('weight_ih', 'weight_hh')):
+                    blocks = [N(w) for w in Ws[pl][k * G:(k + 1) * G]]
+                    getattr(ref, f"{kind}_{sfx}").copy_(torch.as_tensor(np.concatenate(blocks).reshape(G * H, -1)))
+                for k, kind in enumerate(('bias_ih', 'bias_hh')):
+                    getattr(ref, f"{kind}_{sfx}").copy_(torch.as_tensor(np.concatenate(
+                        [N(b) for b in Bs[pl][k * G:(k + 1) * G]])))
+                names += [f"{kind}_{sfx}" for kind in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
+    tx, th, tc = T(x), T(h0), T(c0)
+    y, states = ref(tx, (th, tc) if lstm else th)
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    close(gi, tx.grad)
+    close(m.hiddenOutput, states[0] if lstm else states)
+    close(m.gradHiddenInput, th.grad)
+    if lstm:
+        close(m.cellOutput, states[1])
+        close(m.gradCellInput, tc.grad)
+    # the flat gradient, read through the same per-gate views as the weight
+    m.weight, saved = m.gradWeight, m.weight
+    gWs, gBs = m.weights(), m.biases()
+    m.weight = saved
+    for layer in range(layers):
+        for d in range(nd):
+            pl, sfx = layer * nd + d, f"l{layer}" + ('_reverse' if d else '')
+            for k, kind in enumerate(('weight_ih', 'weight_hh')):
+                close(np.concatenate([N(w) for w in gWs[pl][k * G:(k + 1) * G]]),
+                      SCALE * getattr(ref, f"{kind}_{sfx}").grad.numpy().reshape(-1))
+            for k, kind in enumerate(('bias_ih', 'bias_hh')):
+                close(np.concatenate([N(b) for b in gBs[pl][k * G:(k + 1) * G]]),
+                      SCALE * getattr(ref, f"{kind}_{sfx}").grad.numpy())
