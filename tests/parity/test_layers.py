@@ -76,18 +76,20 @@ def torch_pass(y, inputs, go):
 
 # --- Linear, Bilinear ------------------------------------------------------------------------------------
 @pytest.mark.parametrize('bias', [True, False], ids=['bias', 'noBias'])
-@pytest.mark.parametrize('shape', [(5,), (1, 5), (4, 5), (7, 1)], ids=['1d', 'batch1', 'batch', 'in1'])
+@pytest.mark.parametrize('shape,K', [((5,), 3), ((1, 5), 3), ((4, 5), 3), ((7, 1), 3), ((6, 40), 300), ((50, 8), 2)],
+                         ids=['1d', 'batch1', 'batch', 'in1', 'wide', 'tall'])
 @pytest.mark.parametrize('contiguous', [True, False], ids=['contig', 'strided'])
-def test_linear(bias, shape, contiguous):
+def test_linear(bias, shape, K, contiguous):
+    """F.linear; 'wide' takes legonn's W x^T path with its blocked transpose, 'tall' the x W^T one."""
     r = rng(1)
     D = shape[-1]
-    m = nn.Linear(D, 3, bias).double()
-    m.weight.copy(L(r.normal(size=(3, D))))
+    m = nn.Linear(D, K, bias).double()
+    m.weight.copy(L(r.normal(size=(K, D))))
     if bias:
-        m.bias.copy(L(r.normal(size=3)))
+        m.bias.copy(L(r.normal(size=K)))
     x = r.normal(size=shape)
     xl = L(noncontig(x)) if contiguous is False and x.ndim == 2 else L(x)
-    go = r.normal(size=shape[:-1] + (3,))
+    go = r.normal(size=shape[:-1] + (K,))
     out, gi = legonn_pass(m, xl, L(go))
     tx, tw = T(x), T(m.weight.numpy())
     tb = T(m.bias.numpy()) if bias else None
@@ -337,13 +339,15 @@ def test_cosine_distance(shape, scale):
         assert not np.allclose(out, theirs, rtol=1e-3)
 
 
-@pytest.mark.parametrize('p', [1, 2, 3, 4.5])
+@pytest.mark.parametrize('p', [1, 1.5, 2, 3, 4.5])
 @pytest.mark.parametrize('shape', [(5,), (3, 5), (1, 1)], ids=['1d', 'batch', 'one'])
 def test_pairwise_distance(p, shape):
     """Forward: F.pairwise_distance with eps=0 (PyTorch adds eps=1e-6 to the difference, PairwiseDistance.lua
-    does not). Backward: PairwiseDistance.lua divides by (y + 1e-6)^(p-1) (its updateGradInput, "prevent divide
-    by zero"), PyTorch by y^(p-1): legonn's gradients are PyTorch's for the gradOutput go (y / (y + 1e-6))^(p-1);
-    p = 1 is the sign, no division."""
+    does not). Backward: PairwiseDistance.lua:64 and :69 divide by (y + 1e-6)^(p-1) ("prevent divide by zero"),
+    PyTorch by y^(p-1): legonn's gradients are PyTorch's for the gradOutput go (y / (y + 1e-6))^(p-1); p = 1 is
+    the sign, no division (the Lua's sign is random at a zero difference, :36-39; legonn's and PyTorch's 0). For
+    1 < p < 2 the Lua omits |d|^(p-2) (:56, a Torch7 bug legonn does not copy, docs/porting.md): legonn's is the
+    derivative, as PyTorch's."""
     r = rng(14)
     a, b = r.normal(size=shape), r.normal(size=shape)
     rows = 1 if len(shape) == 1 else shape[0]
@@ -623,17 +627,22 @@ def test_max_min(name, dim, nInputDims, shape):
 
 
 # --- Dropout, SpatialDropout -----------------------------------------------------------------------------------
+@pytest.mark.parametrize('inplace', [False, True], ids=['copy', 'inplace'])
 @pytest.mark.parametrize('v1', [False, True], ids=['v2', 'v1'])
 @pytest.mark.parametrize('p', [0.0, 0.3, 0.75])
-def test_dropout(v1, p):
+def test_dropout(v1, p, inplace):
     """Training: the kept mask ``noise`` is 0 or 1/(1-p) (v2, F.dropout's scaling) or 0 or 1 (v1, Dropout.lua's
     original version, no scaling); the output and gradient are F.dropout's for that mask (v1: times 1 - p).
     Evaluation: identity (v2, as F.dropout's) or (1 - p) x (v1, Dropout.lua's updateOutput; PyTorch has no v1)."""
     r = rng(30)
     lg.manualSeed(3)
     x, go = r.normal(size=(40, 50)), r.normal(size=(40, 50))
-    m = nn.Dropout(p, v1).double()
-    out, gi = legonn_pass(m, L(x), L(go))
+    m = nn.Dropout(p, v1, inplace).double()
+    xl, gol = L(x), L(go)
+    out, gi = legonn_pass(m, xl, gol)
+    if inplace:   # Dropout.lua's inplace: the output is the input, the gradInput the gradOutput
+        close(xl, out)
+        close(gol, gi)
     keep = N(m.noise) != 0 if p > 0 else np.ones(x.shape, bool)
     if p > 0:
         np.testing.assert_allclose(np.unique(N(m.noise)), [0, 1 if v1 else 1 / (1 - p)], rtol=RTOL)
@@ -930,3 +939,42 @@ def test_cudnn_rnn(name, layers, batchFirst):
             for k, kind in enumerate(('bias_ih', 'bias_hh')):
                 close(np.concatenate([N(b) for b in gBs[pl][k * G:(k + 1) * G]]),
                       SCALE * getattr(ref, f"{kind}_{sfx}").grad.numpy())
+
+
+@pytest.mark.parametrize('batchfirst', [False, True])
+def test_seq_lstm_maskzero(batchfirst):
+    """SeqLSTM.lua with maskzero: a step whose input row is all zeros gets zero h, c (and gates), so the next step
+    restarts from zeros: torch.nn.LSTMCell step by step, h and c multiplied by the row's keep mask."""
+    r = rng(46)
+    D, H, T_, N_ = 3, 4, 5, 3
+    m = nn.SeqLSTM(D, H, maskzero=True).double()
+    m.batchfirst = batchfirst
+    m.weight.copy(L(r.normal(size=(D + H, 4 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    x, go = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    x[1, 0] = x[3, 2] = x[4, 2] = 0
+    xt = lambda a: a.transpose(1, 0, 2).copy() if batchfirst else a  # noqa: E731
+    out, gi = legonn_pass(m, L(xt(x)), L(xt(go)))
+    cols = _gate_blocks(H, (0, 1, 3, 2))
+    W, b = m.weight.numpy(), m.bias.numpy()
+    ref = torch.nn.LSTMCell(D, H).double()
+    with torch.no_grad():
+        ref.weight_ih.copy_(torch.as_tensor(W[:D, cols].T))
+        ref.weight_hh.copy_(torch.as_tensor(W[D:, cols].T))
+        ref.bias_ih.copy_(torch.as_tensor(b[cols]))
+        ref.bias_hh.zero_()
+    tx = T(x)
+    h = c = torch.zeros(N_, H, dtype=torch.float64)
+    ys = []
+    for t in range(T_):
+        keep = torch.as_tensor((np.abs(x[t]).sum(1) != 0).astype(np.float64))[:, None]
+        h, c = ref(tx[t], (h, c))
+        h, c = h * keep, c * keep
+        ys.append(h)
+    y = torch.stack(ys)
+    y.backward(torch.as_tensor(go))
+    close(out, xt(N(y)))
+    close(gi, xt(tx.grad.numpy()))
+    inv = np.argsort(cols)
+    close(m.gradWeight, SCALE * np.concatenate([ref.weight_ih.grad.numpy().T, ref.weight_hh.grad.numpy().T])[:, inv])
+    close(m.gradBias, SCALE * ref.bias_ih.grad.numpy()[inv])
