@@ -159,11 +159,13 @@ class Normalize(Module):
             a = xp.abs(x)
             norm = a.max(axis=-1, keepdims=True) + self.eps
             first = xp.argmax(a, axis=-1)[..., None]
-            dnorm = (xp.arange(x.shape[-1]) == first) * xp.sign(x)
+            # Normalize.lua:74-75 and :112 take x[argmax] / norm^3 (norm = max |x| + eps): sign x (norm - eps) / norm
+            # times the 1 / norm^2 below
+            dnorm = (xp.arange(x.shape[-1]) == first) * x / norm
         else:
             a = xp.abs(x)
             norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
-            if self.p < 1:   # |x|^(p-1) is infinite at 0: Normalize.lua's (|x| + eps)^(p-2) x keeps it finite
+            if self.p < 2:   # Normalize.lua:83-85's (|x| + eps)^(p-2) x for p < 2 (finite at 0 where p < 1)
                 slope = (a + self.eps) ** (self.p - 2) * x
             else:
                 slope = a ** (self.p - 1) * xp.sign(x)

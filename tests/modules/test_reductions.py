@@ -82,6 +82,33 @@ def test_normalize_refuses_a_gradoutput_of_another_type(p):
                                         r"\(the output's type\), got legonn.FloatTensor"):
         m.backward(x, lg.FloatTensor(r(2, 3)))
 
+def lua_normalize_gradient(x, go, p, eps):
+    """Normalize.lua's updateGradInput (2-D input), written out: (normp go - b sum(x go)) / (normp norm) with
+    b = (|x| + eps)^(p-2) x for p < 2 (:83-85), |x|^(p-2) x above; for p = inf (norm = max |x| + eps),
+    (norm go - onehot(argmax) x[argmax] / norm sum(x go)) / norm^2 (:71-76, :112)."""
+    dot = (x * go).sum(1, keepdims=True)
+    if math.isinf(p):
+        norm = np.abs(x).max(1, keepdims=True) + eps
+        first = np.abs(x).argmax(1)[:, None]
+        b = (np.arange(x.shape[1]) == first) * x / norm
+        return (norm * go - b * dot) / norm ** 2
+    normp = (np.abs(x) ** p).sum(1, keepdims=True) + eps
+    norm = normp ** (1 / p)
+    b = (np.abs(x) + eps) ** (p - 2) * x if p < 2 else np.abs(x) ** (p - 2) * x
+    return (normp * go - b * dot) / (normp * norm)
+
+
+@pytest.mark.parametrize('p', [1, 1.5, 0.5, 2, 3, math.inf])
+def test_normalize_gradient_is_normalize_lua_s(p):
+    """A large eps (0.01, the constructor's second argument) makes the Lua's choices show: for 1 <= p < 2 the
+    epsilon inside (|x| + eps)^(p-2), and for p = inf x[argmax] / norm in place of its sign."""
+    x, go = r(3, 5), r(3, 5)
+    m = nn.Normalize(p, 0.01).double()
+    m.forward(lg.DoubleTensor(x))
+    got = m.backward(lg.DoubleTensor(x), lg.DoubleTensor(go)).numpy()
+    np.testing.assert_allclose(got, lua_normalize_gradient(x, go, p, 0.01), rtol=1e-12, atol=1e-14)
+
+
 def test_sum_gradient_broadcasts():
     m = nn.Sum(0, None, True).double()
     m.forward(r(4, 2))

@@ -978,3 +978,27 @@ def test_seq_lstm_maskzero(batchfirst):
     inv = np.argsort(cols)
     close(m.gradWeight, SCALE * np.concatenate([ref.weight_ih.grad.numpy().T, ref.weight_hh.grad.numpy().T])[:, inv])
     close(m.gradBias, SCALE * ref.bias_ih.grad.numpy()[inv])
+
+
+# --- Normalize -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('p', [2, 3, 4, 1, 1.5, float('inf')])
+@pytest.mark.parametrize('shape', [(6,), (3, 6)], ids=['1d', 'batch'])
+def test_normalize(p, shape):
+    """Normalize.lua: x / (sum |x|^p + 1e-10)^(1/p) (p = inf: x / (max |x| + 1e-10)); F.normalize divides by
+    max(|x|_p, 1e-12), the same to 1e-10 relative at norms of order 1. For p >= 2 the Lua's gradient is the
+    derivative of its forward (autograd's, to 1e-10); for p < 2 it takes (|x| + eps)^(p-2) x and for p = inf
+    x[argmax] / norm where the derivative has |x|^(p-2) x and sign(x[argmax]) (Normalize.lua:83-85, :74-75): those
+    differ from autograd's by about eps / |x| relative, 1e-8 here (tests/modules/test_reductions.py checks the
+    Lua's formula exactly, with a large eps)."""
+    r = rng(47)
+    x, go = r.normal(size=shape), r.normal(size=shape)
+    out, gi = legonn_pass(nn.Normalize(p), L(x), L(go))
+    tx = T(x.reshape(-1, shape[-1]))
+    if p == float('inf'):
+        y = tx / (tx.abs().max(1, keepdim=True)[0] + 1e-10)
+    else:
+        y = tx / ((tx.abs() ** p).sum(1, keepdim=True) + 1e-10) ** (1 / p)
+    close(out, y.reshape(shape))
+    close(out, F.normalize(tx, p=p, dim=1).reshape(shape), rtol=1e-9)
+    (gx,) = torch_pass(y, [tx], go.reshape(-1, shape[-1]))
+    close(gi, gx.reshape(shape), rtol=1e-10 if p >= 2 and p != float('inf') else 1e-7)
