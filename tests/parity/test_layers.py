@@ -880,11 +880,12 @@ def test_rnn_gru():
     close(grads, [SCALE * p.grad.numpy() for p in tp])
 
 
-@pytest.mark.parametrize('name,layers', [('LSTM', 1), ('LSTM', 2), ('GRU', 1), ('GRU', 2), ('BLSTM', 2), ('BGRU', 1)])
+@pytest.mark.parametrize('name,layers', [('LSTM', 1), ('LSTM', 2), ('GRU', 1), ('GRU', 2), ('BLSTM', 2), ('BGRU', 1),
+                                         ('RNNTanh', 2), ('RNNReLU', 1)])
 @pytest.mark.parametrize('batchFirst', [False, True])
 def test_cudnn_rnn(name, layers, batchFirst):
-    """cudnn.LSTM / GRU / BLSTM / BGRU: cuDNN's per-gate matrices (weights()) and two biases (biases()) are
-    torch.nn.LSTM / GRU's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
+    """cudnn.LSTM / GRU / BLSTM / BGRU / RNNTanh / RNNReLU: cuDNN's per-gate matrices (weights()) and two biases (biases()) are
+    torch.nn.LSTM / GRU / RNN's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
     r, z, n), layers and directions in the same order; initial states hiddenInput / cellInput and their
     gradients, final states, the flat gradWeight (with scale)."""
     r = rng(45)
@@ -893,6 +894,7 @@ def test_cudnn_rnn(name, layers, batchFirst):
     m = getattr(cudnn, name)(D, H, layers, batchFirst).double()
     nd = 2 if bi else 1
     lstm = 'LSTM' in name
+    kind = torch.nn.LSTM if lstm else torch.nn.GRU if 'GRU' in name else torch.nn.RNN
     x = r.normal(size=(N_, T_, D) if batchFirst else (T_, N_, D))
     go = r.normal(size=x.shape[:2] + (nd * H,))
     h0, c0 = r.normal(size=(layers * nd, N_, H)), r.normal(size=(layers * nd, N_, H))
@@ -901,9 +903,10 @@ def test_cudnn_rnn(name, layers, batchFirst):
         m.cellInput = L(c0)
     m.training()
     out, gi = legonn_pass(m, L(x), L(go))
-    ref = (torch.nn.LSTM if lstm else torch.nn.GRU)(D, H, layers, batch_first=batchFirst, bidirectional=bi).double()
+    extra = {'nonlinearity': 'relu' if 'ReLU' in name else 'tanh'} if kind is torch.nn.RNN else {}
+    ref = kind(D, H, layers, batch_first=batchFirst, bidirectional=bi, **extra).double()
     Ws, Bs = m.weights(), m.biases()
-    G = 4 if lstm else 3
+    G = 4 if lstm else 3 if 'GRU' in name else 1
     names = []
     with torch.no_grad():
         for layer in range(layers):
@@ -1002,3 +1005,124 @@ def test_normalize(p, shape):
     close(out, F.normalize(tx, p=p, dim=1).reshape(shape), rtol=1e-9)
     (gx,) = torch_pass(y, [tx], go.reshape(-1, shape[-1]))
     close(gi, gx.reshape(shape), rtol=1e-10 if p >= 2 and p != float('inf') else 1e-7)
+
+
+@pytest.mark.parametrize('R', [None, 2, 6], ids=['plain', 'proj2', 'proj6'])
+def test_step_lstm(R):
+    """torch/rnn's StepLSTM {x, h[t-1], c[t-1]} -> {h[t], c[t]}, SeqLSTM's weight layout; with outputsize R the
+    hidden o tanh(c) is projected by weightO (H x R): torch.nn.LSTM(proj_size=R)'s weight_hr = weightO^T, one step
+    from the given states (the projection needs R < H in PyTorch: R = 6 > H = 4 is checked by autograd of the
+    same equations)."""
+    r = rng(48)
+    D, H, N_ = 3, 4, 3
+    m = nn.StepLSTM(D, H, R).double()
+    Rw = H if R is None else R
+    m.weight.copy(L(r.normal(size=(D + Rw, 4 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    if R is not None:
+        m.weightO.copy(L(r.normal(size=(H, R)) * 0.5))
+    x, h0, c0 = r.normal(size=(N_, D)), r.normal(size=(N_, Rw)), r.normal(size=(N_, H))
+    gh, gc = r.normal(size=(N_, Rw)), r.normal(size=(N_, H))
+    m.zeroGradParameters()
+    inp = [L(x), L(h0), L(c0)]
+    out = N(m.forward(inp))
+    gi = N(m.backward(inp, [L(gh), L(gc)], SCALE))
+    cols = _gate_blocks(H, (0, 1, 3, 2))
+    W, b = m.weight.numpy(), m.bias.numpy()
+    tx, th, tc = T(x), T(h0), T(c0)
+    tWi, tWh, tb = T(W[:D, cols].T), T(W[D:, cols].T), T(b[cols])
+    tWo = T(m.weightO.numpy()) if R is not None else None
+    a = tx @ tWi.T + th @ tWh.T + tb
+    i, f, g, o = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.tanh(a[:, 2 * H:3 * H]), \
+        torch.sigmoid(a[:, 3 * H:])
+    c = f * tc + i * g
+    h = o * torch.tanh(c)
+    if R is not None:
+        h = h @ tWo
+    if R is not None and R < H:   # the same step by torch.nn.LSTM's projection
+        ref = torch.nn.LSTM(D, H, proj_size=R).double()
+        with torch.no_grad():
+            for name, value in (('weight_ih_l0', tWi), ('weight_hh_l0', tWh), ('bias_ih_l0', tb),
+                                ('weight_hr_l0', tWo.T)):
+                getattr(ref, name).copy_(value)
+            ref.bias_hh_l0.zero_()
+            y, (hT, cT) = ref(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
+        close(h, y[0])
+        close(c, cT[0])
+    torch.autograd.backward([h, c], [torch.as_tensor(gh), torch.as_tensor(gc)])
+    close(out, [h, c])
+    close(gi, [tx.grad, th.grad, tc.grad])
+    inv = np.argsort(cols)
+    close(m.gradWeight, SCALE * np.concatenate([tWi.grad.numpy().T, tWh.grad.numpy().T])[:, inv])
+    close(m.gradBias, SCALE * tb.grad.numpy()[inv])
+    if R is not None:
+        close(m.gradWeightO, SCALE * tWo.grad)
+
+
+def test_step_gru():
+    """torch/rnn's StepGRU {x, h[t-1]} -> h[t]: SeqGRU's cell, one step."""
+    r = rng(49)
+    D, H, N_ = 3, 4, 2
+    m = nn.StepGRU(D, H).double()
+    m.weight.copy(L(r.normal(size=(D + H, 3 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=3 * H) * 0.5))
+    x, h0, go = r.normal(size=(N_, D)), r.normal(size=(N_, H)), r.normal(size=(N_, H))
+    out, gi = legonn_pass(m, [L(x), L(h0)], L(go))
+    tW, tb, tx, th = T(m.weight.numpy()), T(m.bias.numpy()), T(x[None]), T(h0)
+    y = _rnn_gru_torch(tx, th, tW[:D], tW[D:], tb)[0]
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    close(gi, [tx.grad[0], th.grad])
+    close(m.gradWeight, SCALE * tW.grad)
+    close(m.gradBias, SCALE * tb.grad)
+
+
+@pytest.mark.parametrize('R', [2, 3])
+def test_seq_lstmp(R):
+    """rnn's SeqLSTMP (hiddensize H, outputsize R): torch.nn.LSTM(proj_size=R), weight_hr = weightO^T."""
+    r = rng(50)
+    D, H, T_, N_ = 3, 4, 4, 2
+    m = nn.SeqLSTMP(D, H, R).double()
+    m.weight.copy(L(r.normal(size=(D + R, 4 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    m.weightO.copy(L(r.normal(size=(H, R)) * 0.5))
+    x, go = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, R))
+    out, gi = legonn_pass(m, L(x), L(go))
+    cols = _gate_blocks(H, (0, 1, 3, 2))
+    W, b = m.weight.numpy(), m.bias.numpy()
+    ref = torch.nn.LSTM(D, H, proj_size=R).double()
+    with torch.no_grad():
+        ref.weight_ih_l0.copy_(torch.as_tensor(W[:D, cols].T))
+        ref.weight_hh_l0.copy_(torch.as_tensor(W[D:, cols].T))
+        ref.bias_ih_l0.copy_(torch.as_tensor(b[cols]))
+        ref.bias_hh_l0.zero_()
+        ref.weight_hr_l0.copy_(torch.as_tensor(m.weightO.numpy().T))
+    tx = T(x)
+    y, _ = ref(tx)
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    close(gi, tx.grad)
+    inv = np.argsort(cols)
+    close(m.gradWeight, SCALE * np.concatenate([ref.weight_ih_l0.grad.numpy().T,
+                                                ref.weight_hh_l0.grad.numpy().T])[:, inv])
+    close(m.gradBias, SCALE * ref.bias_ih_l0.grad.numpy()[inv])
+    close(m.gradWeightO, SCALE * ref.weight_hr_l0.grad.numpy().T)
+
+
+def test_seq_lstm_remember():
+    """remember(): the second forward starts from the first's final h and c (torch.nn.LSTM given them)."""
+    r = rng(51)
+    D, H, N_ = 3, 4, 2
+    m = nn.SeqLSTM(D, H).double()
+    m.remember()
+    x1, x2 = r.normal(size=(3, N_, D)), r.normal(size=(2, N_, D))
+    o1 = N(m.forward(L(x1)))
+    o2 = N(m.forward(L(x2)))
+    cols = _gate_blocks(H, (0, 1, 3, 2))
+    W, b = m.weight.numpy(), m.bias.numpy()
+    ref = _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols])
+    with torch.no_grad():
+        y1, state = ref(torch.as_tensor(x1))
+        y2, _ = ref(torch.as_tensor(x2), state)
+    close(o1, y1)
+    close(o2, y2)
