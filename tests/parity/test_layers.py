@@ -884,8 +884,8 @@ def test_rnn_gru():
                                          ('RNNTanh', 2), ('RNNReLU', 1)])
 @pytest.mark.parametrize('batchFirst', [False, True])
 def test_cudnn_rnn(name, layers, batchFirst):
-    """cudnn.LSTM / GRU / BLSTM / BGRU / RNNTanh / RNNReLU: cuDNN's per-gate matrices (weights()) and two biases (biases()) are
-    torch.nn.LSTM / GRU / RNN's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
+    """cudnn.LSTM / GRU / BLSTM / BGRU / RNNTanh / RNNReLU: cuDNN's per-gate matrices (weights()) and two biases
+    (biases()) are torch.nn.LSTM / GRU / RNN's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
     r, z, n), layers and directions in the same order; initial states hiddenInput / cellInput and their
     gradients, final states, the flat gradWeight (with scale)."""
     r = rng(45)
@@ -1126,3 +1126,30 @@ def test_seq_lstm_remember():
         y2, _ = ref(torch.as_tensor(x2), state)
     close(o1, y1)
     close(o2, y2)
+
+
+# --- NaN branches ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('name', ['Max', 'Min'])
+def test_max_min_nan(name):
+    """TH's max/min over a dimension stop at the first NaN (torch7 lib/TH/generic/THTensorMath.c:1582, :1662):
+    value NaN, its index; torch.max / torch.min over a dimension give the same."""
+    x = np.array([[1.0, np.nan, 3.0, np.nan], [2.0, 5.0, 1.0, 0.0]])
+    tx = T(x)
+    y, i = getattr(torch, name.lower())(tx, 1)
+    m = getattr(nn, name)(1)
+    out = N(m.forward(L(x)))
+    np.testing.assert_array_equal(out, y.detach().numpy())
+    np.testing.assert_array_equal(N(m._indices), i.numpy())
+    assert N(m._indices)[0] == 1
+
+
+@pytest.mark.parametrize('name', ['CMaxTable', 'CMinTable'])
+def test_extremum_tables_nan(name):
+    """CMaxTable.lua's mask is gt(input[i], output) (CMinTable.lua's lt): a NaN never wins, so a NaN in input[1]
+    is ignored and one in input[0] stays; torch.maximum / minimum propagate any NaN: the documented difference."""
+    a = np.array([1.0, np.nan, 2.0])
+    b = np.array([np.nan, 0.5, 1.5])
+    out = N(getattr(nn, name)().forward([L(a), L(b)]))
+    theirs = N((torch.maximum if name == 'CMaxTable' else torch.minimum)(T(a), T(b)))
+    np.testing.assert_array_equal(out, [1.0, np.nan, 2.0 if name == 'CMaxTable' else 1.5])
+    np.testing.assert_array_equal(theirs, [np.nan, np.nan, 2.0 if name == 'CMaxTable' else 1.5])
