@@ -693,15 +693,43 @@ def _gate_blocks(H, order):
     return np.concatenate([np.arange(k * H, (k + 1) * H) for k in order])
 
 
-def _torch_lstm(D, H, w_ih, w_hh, b_ih, b_hh=None):
-    """A one-layer torch.nn.LSTM (gates i, f, g, o) holding the given float64 parameters."""
-    lstm = torch.nn.LSTM(D, H).double()
+def _torch_lstm(D, H, w_ih, w_hh, b_ih, w_hr=None):
+    """A one-layer torch.nn.LSTM (gates i, f, g, o) holding the given float64 parameters, bias_hh 0; with ``w_hr``
+    (R x H) its output projection."""
+    lstm = torch.nn.LSTM(D, H, proj_size=0 if w_hr is None else len(w_hr)).double()
     with torch.no_grad():
         lstm.weight_ih_l0.copy_(torch.as_tensor(w_ih))
         lstm.weight_hh_l0.copy_(torch.as_tensor(w_hh))
         lstm.bias_ih_l0.copy_(torch.as_tensor(b_ih))
-        lstm.bias_hh_l0.copy_(torch.as_tensor(np.zeros_like(b_ih) if b_hh is None else b_hh))
+        lstm.bias_hh_l0.zero_()
+        if w_hr is not None:
+            lstm.weight_hr_l0.copy_(torch.as_tensor(w_hr))
     return lstm
+
+
+def _seq_lstm_columns(H):
+    """SeqLSTM.lua's gate columns (i, f, o, g) in torch.nn.LSTM's order (i, f, g, o)."""
+    return _gate_blocks(H, (0, 1, 3, 2))
+
+
+def _torch_lstm_of(m, project=True):
+    """torch.nn.LSTM holding a SeqLSTM / SeqLSTMP / StepLSTM's parameters: weight_ih and weight_hh the input and
+    hidden rows of ``weight`` (D + R, 4H), its columns reordered and transposed, bias_ih the bias, weight_hr
+    weightO^T (unless not ``project``: PyTorch takes no projection of R >= H)."""
+    D, H = m.inputsize, m.hiddensize
+    cols = _seq_lstm_columns(H)
+    W, b = m.weight.numpy(), m.bias.numpy()
+    w_hr = None if getattr(m, 'weightO', None) is None or not project else m.weightO.numpy().T
+    return _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols], w_hr)
+
+
+def _assert_seq_lstm_gradients(m, w_ih, w_hh, b_ih, w_hr=None):
+    """m's gradWeight, gradBias (and gradWeightO) are SCALE times the given torch.nn.LSTM-layout gradients."""
+    inv = np.argsort(_seq_lstm_columns(m.hiddensize))
+    close(m.gradWeight, SCALE * np.concatenate([N(w_ih).T, N(w_hh).T])[:, inv])
+    close(m.gradBias, SCALE * N(b_ih)[inv])
+    if w_hr is not None:
+        close(m.gradWeightO, SCALE * N(w_hr).T)
 
 
 @pytest.mark.parametrize('states', [False, True], ids=['zeros', 'c0h0'])
@@ -719,9 +747,7 @@ def test_seq_lstm(states, T_, N_):
     c0, h0 = r.normal(size=(N_, H)), r.normal(size=(N_, H))
     inp = [L(c0), L(h0), L(x)] if states else L(x)
     out, gi = legonn_pass(m, inp, L(go))
-    cols = _gate_blocks(H, (0, 1, 3, 2))
-    W, b = m.weight.numpy(), m.bias.numpy()
-    ref = _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols])
+    ref = _torch_lstm_of(m)
     tx, tc, th = T(x), T(c0[None]), T(h0[None])
     y, (hT, cT) = ref(tx, (th, tc) if states else None)
     y.backward(torch.as_tensor(go))
@@ -730,10 +756,7 @@ def test_seq_lstm(states, T_, N_):
         close(gi, [tc.grad[0], th.grad[0], tx.grad])
     else:
         close(gi, tx.grad)
-    inv = np.argsort(cols)
-    gW = np.concatenate([ref.weight_ih_l0.grad.numpy().T, ref.weight_hh_l0.grad.numpy().T])[:, inv]
-    close(m.gradWeight, SCALE * gW)
-    close(m.gradBias, SCALE * ref.bias_ih_l0.grad.numpy()[inv])
+    _assert_seq_lstm_gradients(m, ref.weight_ih_l0.grad, ref.weight_hh_l0.grad, ref.bias_ih_l0.grad)
     close(m.cell[T_ - 1], cT[0])
 
 
@@ -958,14 +981,11 @@ def test_seq_lstm_maskzero(batchfirst):
     x[1, 0] = x[3, 2] = x[4, 2] = 0
     xt = lambda a: a.transpose(1, 0, 2).copy() if batchfirst else a  # noqa: E731
     out, gi = legonn_pass(m, L(xt(x)), L(xt(go)))
-    cols = _gate_blocks(H, (0, 1, 3, 2))
-    W, b = m.weight.numpy(), m.bias.numpy()
+    lstm = _torch_lstm_of(m)
     ref = torch.nn.LSTMCell(D, H).double()
     with torch.no_grad():
-        ref.weight_ih.copy_(torch.as_tensor(W[:D, cols].T))
-        ref.weight_hh.copy_(torch.as_tensor(W[D:, cols].T))
-        ref.bias_ih.copy_(torch.as_tensor(b[cols]))
-        ref.bias_hh.zero_()
+        for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'):
+            getattr(ref, name).copy_(getattr(lstm, name + '_l0'))
     tx = T(x)
     h = c = torch.zeros(N_, H, dtype=torch.float64)
     ys = []
@@ -978,9 +998,7 @@ def test_seq_lstm_maskzero(batchfirst):
     y.backward(torch.as_tensor(go))
     close(out, xt(N(y)))
     close(gi, xt(tx.grad.numpy()))
-    inv = np.argsort(cols)
-    close(m.gradWeight, SCALE * np.concatenate([ref.weight_ih.grad.numpy().T, ref.weight_hh.grad.numpy().T])[:, inv])
-    close(m.gradBias, SCALE * ref.bias_ih.grad.numpy()[inv])
+    _assert_seq_lstm_gradients(m, ref.weight_ih.grad, ref.weight_hh.grad, ref.bias_ih.grad)
 
 
 # --- Normalize -------------------------------------------------------------------------------------------------
@@ -1027,10 +1045,9 @@ def test_step_lstm(R):
     inp = [L(x), L(h0), L(c0)]
     out = N(m.forward(inp))
     gi = N(m.backward(inp, [L(gh), L(gc)], SCALE))
-    cols = _gate_blocks(H, (0, 1, 3, 2))
-    W, b = m.weight.numpy(), m.bias.numpy()
+    ref = _torch_lstm_of(m, R is None or R < H)
     tx, th, tc = T(x), T(h0), T(c0)
-    tWi, tWh, tb = T(W[:D, cols].T), T(W[D:, cols].T), T(b[cols])
+    tWi, tWh, tb = (T(N(getattr(ref, name))) for name in ('weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0'))
     tWo = T(m.weightO.numpy()) if R is not None else None
     a = tx @ tWi.T + th @ tWh.T + tb
     i, f, g, o = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.tanh(a[:, 2 * H:3 * H]), \
@@ -1039,24 +1056,15 @@ def test_step_lstm(R):
     h = o * torch.tanh(c)
     if R is not None:
         h = h @ tWo
-    if R is not None and R < H:   # the same step by torch.nn.LSTM's projection
-        ref = torch.nn.LSTM(D, H, proj_size=R).double()
+    if R is None or R < H:   # the same step by torch.nn.LSTM (with its projection)
         with torch.no_grad():
-            for name, value in (('weight_ih_l0', tWi), ('weight_hh_l0', tWh), ('bias_ih_l0', tb),
-                                ('weight_hr_l0', tWo.T)):
-                getattr(ref, name).copy_(value)
-            ref.bias_hh_l0.zero_()
             y, (hT, cT) = ref(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
         close(h, y[0])
         close(c, cT[0])
     torch.autograd.backward([h, c], [torch.as_tensor(gh), torch.as_tensor(gc)])
     close(out, [h, c])
     close(gi, [tx.grad, th.grad, tc.grad])
-    inv = np.argsort(cols)
-    close(m.gradWeight, SCALE * np.concatenate([tWi.grad.numpy().T, tWh.grad.numpy().T])[:, inv])
-    close(m.gradBias, SCALE * tb.grad.numpy()[inv])
-    if R is not None:
-        close(m.gradWeightO, SCALE * tWo.grad)
+    _assert_seq_lstm_gradients(m, tWi.grad, tWh.grad, tb.grad, None if R is None else tWo.grad.T)
 
 
 def test_step_gru():
@@ -1088,25 +1096,14 @@ def test_seq_lstmp(R):
     m.weightO.copy(L(r.normal(size=(H, R)) * 0.5))
     x, go = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, R))
     out, gi = legonn_pass(m, L(x), L(go))
-    cols = _gate_blocks(H, (0, 1, 3, 2))
-    W, b = m.weight.numpy(), m.bias.numpy()
-    ref = torch.nn.LSTM(D, H, proj_size=R).double()
-    with torch.no_grad():
-        ref.weight_ih_l0.copy_(torch.as_tensor(W[:D, cols].T))
-        ref.weight_hh_l0.copy_(torch.as_tensor(W[D:, cols].T))
-        ref.bias_ih_l0.copy_(torch.as_tensor(b[cols]))
-        ref.bias_hh_l0.zero_()
-        ref.weight_hr_l0.copy_(torch.as_tensor(m.weightO.numpy().T))
+    ref = _torch_lstm_of(m)
     tx = T(x)
     y, _ = ref(tx)
     y.backward(torch.as_tensor(go))
     close(out, y)
     close(gi, tx.grad)
-    inv = np.argsort(cols)
-    close(m.gradWeight, SCALE * np.concatenate([ref.weight_ih_l0.grad.numpy().T,
-                                                ref.weight_hh_l0.grad.numpy().T])[:, inv])
-    close(m.gradBias, SCALE * ref.bias_ih_l0.grad.numpy()[inv])
-    close(m.gradWeightO, SCALE * ref.weight_hr_l0.grad.numpy().T)
+    _assert_seq_lstm_gradients(m, ref.weight_ih_l0.grad, ref.weight_hh_l0.grad, ref.bias_ih_l0.grad,
+                               ref.weight_hr_l0.grad)
 
 
 def test_seq_lstm_remember():
@@ -1118,9 +1115,7 @@ def test_seq_lstm_remember():
     x1, x2 = r.normal(size=(3, N_, D)), r.normal(size=(2, N_, D))
     o1 = N(m.forward(L(x1)))
     o2 = N(m.forward(L(x2)))
-    cols = _gate_blocks(H, (0, 1, 3, 2))
-    W, b = m.weight.numpy(), m.bias.numpy()
-    ref = _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols])
+    ref = _torch_lstm_of(m)
     with torch.no_grad():
         y1, state = ref(torch.as_tensor(x1))
         y2, _ = ref(torch.as_tensor(x2), state)
