@@ -712,14 +712,14 @@ def _seq_lstm_columns(H):
     return _gate_blocks(H, (0, 1, 3, 2))
 
 
-def _torch_lstm_of(m, project=True):
+def _torch_lstm_of(m):
     """torch.nn.LSTM holding a SeqLSTM / SeqLSTMP / StepLSTM's parameters: weight_ih and weight_hh the input and
     hidden rows of ``weight`` (D + R, 4H), its columns reordered and transposed, bias_ih the bias, weight_hr
-    weightO^T (unless not ``project``: PyTorch takes no projection of R >= H)."""
+    weightO^T."""
     D, H = m.inputsize, m.hiddensize
     cols = _seq_lstm_columns(H)
     W, b = m.weight.numpy(), m.bias.numpy()
-    w_hr = None if getattr(m, 'weightO', None) is None or not project else m.weightO.numpy().T
+    w_hr = None if getattr(m, 'weightO', None) is None else m.weightO.numpy().T
     return _torch_lstm(D, H, W[:D, cols].T, W[D:, cols].T, b[cols], w_hr)
 
 
@@ -1045,9 +1045,10 @@ def test_step_lstm(R):
     inp = [L(x), L(h0), L(c0)]
     out = N(m.forward(inp))
     gi = N(m.backward(inp, [L(gh), L(gc)], SCALE))
-    ref = _torch_lstm_of(m, R is None or R < H)
+    cols = _seq_lstm_columns(H)
+    W, b = m.weight.numpy(), m.bias.numpy()
     tx, th, tc = T(x), T(h0), T(c0)
-    tWi, tWh, tb = (T(N(getattr(ref, name))) for name in ('weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0'))
+    tWi, tWh, tb = T(W[:D, cols].T), T(W[D:, cols].T), T(b[cols])
     tWo = T(m.weightO.numpy()) if R is not None else None
     a = tx @ tWi.T + th @ tWh.T + tb
     i, f, g, o = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:2 * H]), torch.tanh(a[:, 2 * H:3 * H]), \
@@ -1058,7 +1059,7 @@ def test_step_lstm(R):
         h = h @ tWo
     if R is None or R < H:   # the same step by torch.nn.LSTM (with its projection)
         with torch.no_grad():
-            y, (hT, cT) = ref(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
+            y, (hT, cT) = _torch_lstm_of(m)(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
         close(h, y[0])
         close(c, cT[0])
     torch.autograd.backward([h, c], [torch.as_tensor(gh), torch.as_tensor(gc)])
