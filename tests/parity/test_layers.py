@@ -633,7 +633,8 @@ def test_max_min(name, dim, nInputDims, shape):
 def test_dropout(v1, p, inplace):
     """Training: the kept mask ``noise`` is 0 or 1/(1-p) (v2, F.dropout's scaling) or 0 or 1 (v1, Dropout.lua's
     original version, no scaling); the output and gradient are F.dropout's for that mask (v1: times 1 - p).
-    Evaluation: identity (v2, as F.dropout's) or (1 - p) x (v1, Dropout.lua's updateOutput; PyTorch has no v1)."""
+    Evaluation: identity (v2, as F.dropout's) or (1 - p) x (v1, Dropout.lua's updateOutput; PyTorch has no v1),
+    and the gradient likewise (its updateGradInput)."""
     r = rng(30)
     lg.manualSeed(3)
     x, go = r.normal(size=(40, 50)), r.normal(size=(40, 50))
@@ -659,6 +660,8 @@ def test_dropout(v1, p, inplace):
     close(ev, (1 - p) * x if v1 else F.dropout(T(x), p, training=False))
     if v1 and p > 0:
         assert not np.allclose(ev, N(F.dropout(T(x), p, training=False)))
+    # Dropout.lua's updateGradInput in evaluation: gradOutput, times 1 - p under v1
+    close(m.backward(L(x), L(go)), (1 - p) * go if v1 else go)
 
 
 @pytest.mark.parametrize('batch', [False, True])
