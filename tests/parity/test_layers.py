@@ -763,10 +763,11 @@ def test_seq_lstm(states, T_, N_):
     close(m.cell[T_ - 1], cT[0])
 
 
-def _rnn_gru_torch(x, h0, Wx, Wh, b):
+def _rnn_gru_torch(x, h0, Wx, Wh, b, maskzero=False):
     """SeqGRU.lua's cell (rnn), by torch ops: r, u = sigmoid(x Wx + h Wh + b) for the first 2H columns,
     hc = tanh(x Wx_c + (r h) Wh_c + b_c), h = (1 - u) hc + u h. torch.nn.GRU's cell multiplies r after the
-    recurrent product (n = tanh(W_in x + b_in + r (W_hn h + b_hn))): another function."""
+    recurrent product (n = tanh(W_in x + b_in + r (W_hn h + b_hn))): another function. ``maskzero``: a row whose
+    input is all zeros gets h = 0 (SeqGRU.lua's recursiveMask of next_h and the gates, and of its gradient)."""
     H = h0.shape[-1]
     h, ys = h0, []
     for t in range(x.shape[0]):
@@ -774,22 +775,27 @@ def _rnn_gru_torch(x, h0, Wx, Wh, b):
         rr, u = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:])
         hc = torch.tanh(x[t] @ Wx[:, 2 * H:] + (rr * h) @ Wh[:, 2 * H:] + b[2 * H:])
         h = (1 - u) * hc + u * h
+        if maskzero:
+            h = h * (x[t].detach().abs().sum(1, keepdim=True) != 0)
         ys.append(h)
     return torch.stack(ys)
 
 
-@pytest.mark.parametrize('states', [False, True], ids=['zeros', 'h0'])
+@pytest.mark.parametrize('states', [False, True, 'maskzero'], ids=['zeros', 'h0', 'maskzero'])
 def test_seq_gru(states):
     r = rng(41)
     D, H, T_, N_ = 3, 4, 4, 2
-    m = nn.SeqGRU(D, H).double()
+    m = nn.SeqGRU(D, H, maskzero=states == 'maskzero').double()
     m.weight.copy(L(r.normal(size=(D + H, 3 * H)) * 0.5))
     m.bias.copy(L(r.normal(size=3 * H) * 0.5))
     x, go, h0 = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H)), r.normal(size=(N_, H))
+    if states == 'maskzero':
+        x[1, 0] = x[3, 1] = 0
+        states = False
     out, gi = legonn_pass(m, [L(h0), L(x)] if states else L(x), L(go))
     tW, tb, tx = T(m.weight.numpy()), T(m.bias.numpy()), T(x)
     th = T(h0 if states else np.zeros((N_, H)))
-    y = _rnn_gru_torch(tx, th, tW[:D], tW[D:], tb)
+    y = _rnn_gru_torch(tx, th, tW[:D], tW[D:], tb, m.maskzero)
     y.backward(torch.as_tensor(go))
     close(out, y)
     close(gi, [th.grad, tx.grad] if states else tx.grad)
