@@ -32,7 +32,7 @@ class _Templates(Module):
 
     def _scaled(self, input, gradOutput):
         """gradOutput / (y + 1e-7), shaped (batch, 1, out), for the distances y of Euclidean and
-        WeightedEuclidean: Euclidean.lua:107 and WeightedEuclidean.lua:114 add 1e-7 to y "to prevent div by
+        WeightedEuclidean: Euclidean.lua:114 and WeightedEuclidean.lua:114 add 1e-7 to y "to prevent div by
         zero (NaN) bugs" (at y = 0 the difference it multiplies is zero, and so is the gradient)."""
         go = self._grad_rows(input, gradOutput, self.weight.size(1))
         return (go / (self.output.array.reshape(go.shape) + 1e-7))[:, None, :]

@@ -117,7 +117,7 @@ def test_cosine_gradients_at_a_zero_input_and_a_zero_template_are_finite():
 @pytest.mark.parametrize('weighted', [False, True], ids=['Euclidean', 'WeightedEuclidean'])
 @pytest.mark.parametrize('size', [(3,), (2, 3)], ids=['1d', 'batch'])
 def test_euclidean_gradients_divide_by_the_distance_plus_1e_7(weighted, size):
-    """Euclidean.lua:107 and WeightedEuclidean.lua:114 divide gradOutput by y + 1e-7: with c the diagCov (1 for
+    """Euclidean.lua:114 and WeightedEuclidean.lua:114 divide gradOutput by y + 1e-7: with c the diagCov (1 for
     Euclidean), gradInput = sum_j go_j c_j^2 (x - w_j) / (y_j + 1e-7), gradWeight -= scale (the same, summed over
     the batch), gradDiagCov += scale sum go_j c_j (x - w_j)^2 / (y_j + 1e-7). Inputs near the templates (y of
     0.01) make the epsilon show (1e-5 relative)."""

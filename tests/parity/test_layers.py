@@ -241,7 +241,7 @@ def _templates(m, r, diag=False):
 @pytest.mark.parametrize('shape', [(4,), (3, 4), (1, 4)], ids=['1d', 'batch', 'batch1'])
 def test_euclidean(weighted, shape):
     """Forward: torch.cdist's distances (diagCov scaling the differences). Backward: Euclidean.lua and
-    WeightedEuclidean.lua divide by y + 1e-7 "to prevent div by zero (NaN) bugs" (Euclidean.lua:107,
+    WeightedEuclidean.lua divide by y + 1e-7 "to prevent div by zero (NaN) bugs" (Euclidean.lua:114,
     WeightedEuclidean.lua:114), where PyTorch's cdist backward divides by y: legonn's gradients are PyTorch's for
     the gradOutput go * y / (y + 1e-7), exactly that epsilon."""
     r = rng(9)
