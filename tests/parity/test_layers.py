@@ -752,7 +752,7 @@ def test_seq_lstm(states, T_, N_):
     out, gi = legonn_pass(m, inp, L(go))
     ref = _torch_lstm_of(m)
     tx, tc, th = T(x), T(c0[None]), T(h0[None])
-    y, (hT, cT) = ref(tx, (th, tc) if states else None)
+    y, (_, cT) = ref(tx, (th, tc) if states else None)
     y.backward(torch.as_tensor(go))
     close(out, y)
     if states:
@@ -917,9 +917,9 @@ def test_rnn_gru():
 @pytest.mark.parametrize('batchFirst', [False, True])
 def test_cudnn_rnn(name, layers, batchFirst):
     """cudnn.LSTM / GRU / BLSTM / BGRU / RNNTanh / RNNReLU: cuDNN's per-gate matrices (weights()) and two biases
-    (biases()) are torch.nn.LSTM / GRU / RNN's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order (LSTM i, f, g, o; GRU
-    r, z, n), layers and directions in the same order; initial states hiddenInput / cellInput and their
-    gradients, final states, the flat gradWeight (with scale)."""
+    (biases()) are torch.nn.LSTM / GRU / RNN's weight_ih, weight_hh, bias_ih, bias_hh, gates in the same order
+    (LSTM i, f, g, o; GRU r, z, n), layers and directions in the same order; initial states hiddenInput /
+    cellInput and their gradients, final states, the flat gradWeight (with scale)."""
     r = rng(45)
     D, H, T_, N_ = 3, 4, 5, 2
     bi = name.startswith('B')
@@ -939,7 +939,6 @@ def test_cudnn_rnn(name, layers, batchFirst):
     ref = kind(D, H, layers, batch_first=batchFirst, bidirectional=bi, **extra).double()
     Ws, Bs = m.weights(), m.biases()
     G = 4 if lstm else 3 if 'GRU' in name else 1
-    names = []
     with torch.no_grad():
         for layer in range(layers):
             for d in range(nd):
@@ -950,7 +949,6 @@ def test_cudnn_rnn(name, layers, batchFirst):
                 for k, kind in enumerate(('bias_ih', 'bias_hh')):
                     getattr(ref, f"{kind}_{sfx}").copy_(torch.as_tensor(np.concatenate(
                         [N(b) for b in Bs[pl][k * G:(k + 1) * G]])))
-                names += [f"{kind}_{sfx}" for kind in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
     tx, th, tc = T(x), T(h0), T(c0)
     y, states = ref(tx, (th, tc) if lstm else th)
     y.backward(torch.as_tensor(go))
@@ -1068,7 +1066,7 @@ def test_step_lstm(R):
         h = h @ tWo
     if R is None or R < H:   # the same step by torch.nn.LSTM (with its projection)
         with torch.no_grad():
-            y, (hT, cT) = _torch_lstm_of(m)(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
+            y, (_, cT) = _torch_lstm_of(m)(T(x[None], False), (T(h0[None], False), T(c0[None], False)))
         close(h, y[0])
         close(c, cT[0])
     torch.autograd.backward([h, c], [torch.as_tensor(gh), torch.as_tensor(gc)])
