@@ -280,8 +280,9 @@ def test_euclidean_gradient_at_a_template():
 @pytest.mark.parametrize('shape', [(4,), (3, 4)], ids=['1d', 'batch'])
 def test_cosine(shape):
     """Cosine.lua adds 1e-12 to each norm: the reference is that formula run by autograd, and agrees with
-    F.cosine_similarity to 1e-11 at norms of order 1. The weight gradient with scale (Cosine.lua drops the
-    scale, see the report: legonn applies it)."""
+    F.cosine_similarity to 1e-11 at norms of order 1. The weight gradient is scaled whole: Cosine.lua scales only
+    the first term of a 1-D input's (:120, not :127) and none of a batch's (:146), a Torch7 bug legonn does not
+    copy."""
     r = rng(11)
     m = nn.Cosine(4, 3).double()
     _templates(m, r)
