@@ -243,7 +243,8 @@ def test_euclidean(weighted, shape):
     """Forward: torch.cdist's distances (diagCov scaling the differences). Backward: Euclidean.lua and
     WeightedEuclidean.lua divide by y + 1e-7 "to prevent div by zero (NaN) bugs" (Euclidean.lua:114,
     WeightedEuclidean.lua:114), where PyTorch's cdist backward divides by y: legonn's gradients are PyTorch's for
-    the gradOutput go * y / (y + 1e-7), exactly that epsilon."""
+    the gradOutput go * y / (y + 1e-7), exactly that epsilon. gradDiagCov is scaled for a 1-D input too, where
+    WeightedEuclidean.lua:183 leaves out the scale (a Torch7 bug legonn does not copy; its batch path, :206, scales)."""
     r = rng(9)
     m = (nn.WeightedEuclidean if weighted else nn.Euclidean)(4, 5).double()
     _templates(m, r, weighted)
