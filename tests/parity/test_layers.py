@@ -119,6 +119,8 @@ def test_linear_no_bias_method_and_accumulation():
 @pytest.mark.parametrize('bias', [True, False], ids=['bias', 'noBias'])
 @pytest.mark.parametrize('batch', [1, 4])
 def test_bilinear(bias, batch):
+    """F.bilinear. The weight gradient is scaled: Bilinear.lua:140 adds it unscaled (only the bias's, :142, is
+    scaled) and :129 refuses a negative scale, a Torch7 bug legonn does not copy."""
     r = rng(3)
     m = nn.Bilinear(3, 4, 2, bias).double()
     m.weight.copy(L(r.normal(size=(2, 3, 4))))
