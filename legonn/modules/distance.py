@@ -30,11 +30,18 @@ class _Templates(Module):
         self.checkGradOutput(gradOutput, self.output)
         return gradOutput.array.reshape(-1, outputSize)
 
+    def _scaled(self, input, gradOutput):
+        """gradOutput / (y + 1e-7), shaped (batch, 1, out), for the distances y of Euclidean and
+        WeightedEuclidean: Euclidean.lua:114 and WeightedEuclidean.lua:114 add 1e-7 to y "to prevent div by
+        zero (NaN) bugs" (at y = 0 the difference it multiplies is zero, and so is the gradient)."""
+        go = self._grad_rows(input, gradOutput, self.weight.size(1))
+        return (go / (self.output.array.reshape(go.shape) + 1e-7))[:, None, :]
+
 
 class Euclidean(_Templates):
     """y_j = || x - w_j ||, with templates the columns of ``weight`` ``(inputSize, outputSize)``.
 
-    ``Euclidean(inputSize, outputSize)``. Where y_j is 0 its gradient is taken as 0.
+    ``Euclidean(inputSize, outputSize)``. The gradients divide by y_j + 1e-7, as Torch7's (0 where y_j is 0).
     """
 
     def __init__(self, inputSize, outputSize):
@@ -51,13 +58,6 @@ class Euclidean(_Templates):
     def _diff(self, input):
         x = self._rows(input, self.weight.size(0))
         return x[:, :, None] - self.weight.array[None]           # (batch, in, out)
-
-    def _scaled(self, input, gradOutput):
-        """gradOutput / y, zero where y is 0, shaped (batch, 1, out)."""
-        go = self._grad_rows(input, gradOutput, self.weight.size(1))
-        y = self.output.array.reshape(go.shape)
-        xp = input.xp
-        return (go * (y != 0) / xp.where(y == 0, 1, y))[:, None, :]
 
     def updateOutput(self, input):
         diff = self._diff(input)
@@ -109,11 +109,6 @@ class WeightedEuclidean(_Templates):
         self.checkSameType(input, self.diagCov)
         diff = x[:, :, None] - self.weight.array[None]
         return diff, diff * self.diagCov.array[None]              # (batch, in, out) twice
-
-    def _scaled(self, input, gradOutput):
-        go = self._grad_rows(input, gradOutput, self.weight.size(1))
-        y = self.output.array.reshape(go.shape)
-        return (go * (y != 0) / input.xp.where(y == 0, 1, y))[:, None, :]
 
     def updateOutput(self, input):
         _, z = self._diff(input)

@@ -82,7 +82,7 @@ class CosineDistance(_PairMeasure):
 
 
 class PairwiseDistance(_PairMeasure):
-    """output[k] = |a_k - b_k|_p (p = 2 by default)."""
+    """output[k] = |a_k - b_k|_p (p = 2 by default); the gradient divides by (output[k] + 1e-6)^(p-1), as Torch7's."""
 
     def __init__(self, p=2):
         super().__init__()
@@ -100,9 +100,11 @@ class PairwiseDistance(_PairMeasure):
         xp = input[0].xp
         d = A - B
         dist = (xp.abs(d) ** self.norm).sum(axis=1, keepdims=True) ** (1.0 / self.norm)
-        # d |d|_p / d d_i = |d_i|^(p-1) sign(d_i) / |d|_p^(p-1); zero where the distance is zero
-        safe = xp.where(dist > 0, dist, 1)
-        ga = g * xp.abs(d) ** (self.norm - 1) * xp.sign(d) / safe ** (self.norm - 1) * (dist > 0)
+        # d |d|_p / d d_i = |d_i|^(p-1) sign(d_i) / |d|_p^(p-1), over (|d|_p + 1e-6)^(p-1) as PairwiseDistance.lua:64
+        # and :69 ("prevent divide by zero"): 0 where the distance is 0; p = 1 is the sign alone (its :52)
+        ga = g * xp.abs(d) ** (self.norm - 1) * xp.sign(d)
+        if self.norm != 1:
+            ga /= (dist + 1e-6) ** (self.norm - 1)
         return self._grads(input, ga, -ga)
 
     def __repr__(self):

@@ -112,3 +112,28 @@ def test_cosine_gradients_at_a_zero_input_and_a_zero_template_are_finite():
                                ((g.T @ (xa / xn)) - (g * y).sum(axis=0)[:, None] * w / wn[:, None]) / wn[:, None],
                                rtol=1e-10)
     assert np.isfinite(gi).all() and np.isfinite(m.gradWeight.numpy()).all()
+
+
+@pytest.mark.parametrize('weighted', [False, True], ids=['Euclidean', 'WeightedEuclidean'])
+@pytest.mark.parametrize('size', [(3,), (2, 3)], ids=['1d', 'batch'])
+def test_euclidean_gradients_divide_by_the_distance_plus_1e_7(weighted, size):
+    """Euclidean.lua:114 and WeightedEuclidean.lua:114 divide gradOutput by y + 1e-7: with c the diagCov (1 for
+    Euclidean), gradInput = sum_j go_j c_j^2 (x - w_j) / (y_j + 1e-7), gradWeight -= scale (the same, summed over
+    the batch), gradDiagCov += scale sum go_j c_j (x - w_j)^2 / (y_j + 1e-7). Inputs near the templates (y of
+    0.01) make the epsilon show (1e-5 relative)."""
+    m = (_weighted() if weighted else nn.Euclidean(3, 2)).double()
+    rng = np.random.default_rng(7)
+    w = m.weight.numpy()
+    x = w[:, 0] + 0.005 * rng.normal(size=size)
+    go = rng.normal(size=size[:-1] + (2,))
+    m.zeroGradParameters()
+    m.forward(lg.DoubleTensor(x))
+    gi = m.backward(lg.DoubleTensor(x), lg.DoubleTensor(go), 0.5).numpy()
+    c = m.diagCov.numpy() if weighted else np.ones_like(w)
+    diff = np.atleast_2d(x)[:, :, None] - w[None]                     # (batch, in, out)
+    y = np.sqrt(((diff * c) ** 2).sum(1))                             # (batch, out)
+    s = (np.atleast_2d(go) / (y + 1e-7))[:, None, :]
+    np.testing.assert_allclose(gi, (s * c ** 2 * diff).sum(2).reshape(size), rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), -0.5 * (s * c ** 2 * diff).sum(0), rtol=1e-12)
+    if weighted:
+        np.testing.assert_allclose(m.gradDiagCov.numpy(), 0.5 * (s * c * diff ** 2).sum(0), rtol=1e-12)

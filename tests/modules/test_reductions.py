@@ -111,6 +111,7 @@ def test_normalize_refuses_a_gradoutput_of_another_type(p):
                                         r"\(the output's type\), got legonn.FloatTensor"):
         m.backward(x, lg.FloatTensor(r(2, 3)))
 
+
 def test_sum_gradient_broadcasts():
     m = nn.Sum(0, None, True).double()
     m.forward(r(4, 2))

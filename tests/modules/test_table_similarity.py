@@ -82,7 +82,8 @@ def lua_pairwise_distance_gradient(a, b, p, grad):
 def test_pairwise_distance_gradient_is_exact_for_p_between_1_and_2():
     """For 1 < p < 2 PairwiseDistance.lua omits the factor |d_k|^(p-2) of the p-norm's derivative (a Torch7 bug,
     docs/porting.md's PairwiseDistance row): its gradient is not the forward's. legonn's is the derivative,
-    checked by central differences; for p = 2 and 3 the two formulas agree (up to the Lua's 1e-6)."""
+    checked by central differences, over the Lua's (distance + 1e-6)^(p-1); for p = 2 and 3 the two formulas
+    agree."""
     a, b, grad = r(3, 4), r(3, 4), r(3)
     m = nn.PairwiseDistance(1.5).double()
     m.forward([a, b])
@@ -95,16 +96,37 @@ def test_pairwise_distance_gradient_is_exact_for_p_between_1_and_2():
         numeric[k] = (up - m.forward([a - step, b]).numpy()) @ grad / 2e-6
     np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-9)
     d = a - b
-    exact = np.abs(d) ** 0.5 * np.sign(d) * ((np.abs(d) ** 1.5).sum(1) ** (1 / 1.5))[:, None] ** -0.5 * grad[:, None]
+    distance = (np.abs(d) ** 1.5).sum(1) ** (1 / 1.5)
+    exact = np.abs(d) ** 0.5 * np.sign(d) * (distance + 1e-6)[:, None] ** -0.5 * grad[:, None]
     np.testing.assert_allclose(got, exact, rtol=1e-12)
     lua = lua_pairwise_distance_gradient(a, b, 1.5, grad)
-    np.testing.assert_allclose(lua, exact * np.abs(d) ** 0.5, rtol=1e-5)   # the missing |d_k|^(p-2)
+    np.testing.assert_allclose(lua, exact * np.abs(d) ** 0.5, rtol=1e-12)   # the missing |d_k|^(p-2)
     assert np.abs(lua - got).max() > 0.1
     for p in (2, 3):
         m = nn.PairwiseDistance(p).double()
         m.forward([a, b])
         np.testing.assert_allclose(m.backward([a, b], grad)[0].numpy(), lua_pairwise_distance_gradient(a, b, p, grad),
-                                   rtol=1e-5)
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize('p', [1, 2, 3])
+@pytest.mark.parametrize('batch', [True, False], ids=['batch', 'single'])
+def test_pairwise_distance_gradient_divides_by_the_distance_plus_1e_6(p, batch):
+    """PairwiseDistance.lua:64 and :69 divide by (output + 1e-6)^(p-1), p > 1 ("prevent divide by zero"); p = 1 is
+    the sign (:52). Small distances (0.01) make the epsilon show: 1e-4 relative for p = 2."""
+    a = r(3, 4) if batch else r(4)
+    b = a + 0.005 * r(*a.shape)
+    grad = r(3) if batch else r(1)
+    m = nn.PairwiseDistance(p).double()
+    m.forward([a, b])
+    got = m.backward([a, b], grad)
+    rows = np.atleast_2d(a - b)
+    if p == 1:
+        want = np.sign(rows) * np.atleast_2d(grad).reshape(-1, 1)
+    else:
+        want = lua_pairwise_distance_gradient(np.atleast_2d(a), np.atleast_2d(b), p, np.atleast_1d(grad))
+    np.testing.assert_allclose(got[0].numpy(), want.reshape(a.shape), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got[1].numpy(), -want.reshape(a.shape), rtol=1e-12, atol=1e-15)
 
 
 def test_mixture_table_reads_each_calls_layout():

@@ -161,8 +161,8 @@ def test_triplet_net_batch_matches_the_graph_but_one_gradient(double_default):
     graph.evaluate()
     np.testing.assert_allclose(y.numpy(), graph.forward([x[0], x[1], x[2]]).numpy(), rtol=1e-10)
     gg = graph.backward([x[0], x[1], x[2]], g)
-    # the module alone: pair one's gradient after pair two's forward is pair one's true gradient in legonn,
-    # where PairwiseDistance.lua would divide a - p by pair two's distance (+1e-6)
+    # the module alone: pair one's gradient after pair two's forward is pair one's own in legonn (a - p over its
+    # distance + 1e-6, as the Lua), where PairwiseDistance.lua would divide a - p by pair two's distance (+1e-6)
     lg.manualSeed(5)
     a, p, n, gd = lg.randn(4, 3), lg.randn(4, 3), lg.randn(4, 3), lg.randn(4)
     dist = nn.PairwiseDistance(2)
@@ -170,7 +170,7 @@ def test_triplet_net_batch_matches_the_graph_but_one_gradient(double_default):
     d_an = dist.forward([a, n]).clone()
     ga = dist.updateGradInput([a, p], gd)[0].numpy()
     diff = (a - p).numpy()
-    np.testing.assert_allclose(ga, diff * (gd / d_ap).numpy()[:, None], rtol=1e-10)
+    np.testing.assert_allclose(ga, diff * (gd / (d_ap + 1e-6)).numpy()[:, None], rtol=1e-10)
     lua = diff * (gd / (d_an + 1e-6)).numpy()[:, None]
     assert np.abs(ga - lua).max() > 1e-3
     assert tuple(gi.size()) == (6, 3, 32, 32)     # the gradient of the squashed view, as the Lua returns it
