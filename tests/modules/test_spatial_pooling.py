@@ -619,3 +619,17 @@ def test_adaptive_max_pooling_scans_as_thnn_gpu(W, H):
     want, at = _thnn_adaptive_max(x.astype(np.float32), W, H)
     np.testing.assert_array_equal(m.forward(on_gpu(double(x).float())).array.get(), want)
     np.testing.assert_array_equal(m.indices.array.get(), at)
+
+
+@pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3).ceil(),
+                                  lambda: nn.SpatialAveragePooling(2, 2, 3, 3).ceil()])
+def test_ceil_mode_without_padding_drops_a_last_window_starting_past_the_input(make):
+    """docs/porting.md's row: on 6 x 6, kernel 2, stride 3, Torch7's ceil mode makes 3 x 3 (THNN trims a last
+    window starting past the input only when the module pads), whose third row and column read nothing; legonn
+    drops that window, padded or not, so the output is the 2 x 2 of the windows that exist."""
+    x = np.random.default_rng(4).standard_normal((1, 6, 6))
+    m = make().double()
+    y = m.forward(double(x)).numpy()
+    windows = x.reshape(1, 2, 3, 2, 3)[:, :, :2, :, :2]
+    want = windows.max(axis=(2, 4)) if isinstance(m, nn.SpatialMaxPooling) else windows.mean(axis=(2, 4))
+    np.testing.assert_allclose(y, want, rtol=1e-15)
