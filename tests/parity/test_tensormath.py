@@ -232,7 +232,7 @@ def test_topk_unsorted_gives_the_same_set(largest):
     same(np.sort(as_np(i), 1), np.sort(want.indices.numpy(), 1))
 
 
-@pytest.mark.parametrize('p', [0, 1, 2, 3, 0.5, 1.5, math.inf])
+@pytest.mark.parametrize('p', [0, 1, 2, 3, 0.5, 1.5, -1, math.inf])
 @pytest.mark.parametrize('layout', LAYOUTS)
 @pytest.mark.parametrize('case', DIM_CASES, ids=dim_id)
 def test_norm_along_a_dimension(case, layout, p):
@@ -543,6 +543,24 @@ def test_mm_mv_bmm_dot_ger_match(layout):
           0.5 * torch.cdist(tt(m1), tt(m2)) ** 2, rtol=1e-9, atol=1e-12)
 
 
+# --- random.py's deterministic cases -------------------------------------------------
+def test_random_fills_whose_distribution_is_one_point():
+    """uniform(a, a), bernoulli(0 or 1) (numbers or a tensor of them) and multinomial of one-hot rows give one
+    value, as PyTorch's uniform_, bernoulli_ and multinomial do."""
+    x = lg.DoubleTensor(3, 4)
+    same(x.uniform(2.5, 2.5), torch.empty(3, 4, dtype=torch.float64).uniform_(2.5, 2.5))
+    same(x.bernoulli(0), torch.empty(3, 4, dtype=torch.float64).bernoulli_(0.0))
+    same(x.bernoulli(1), torch.empty(3, 4, dtype=torch.float64).bernoulli_(1.0))
+    p = (normal((3, 4), 80) > 0).astype(np.float64)
+    same(lg.DoubleTensor(3, 4).bernoulli(lgt(p)), torch.bernoulli(tt(p)))
+    hot = np.eye(5)[[3, 0, 4]]
+    same(lg.multinomial(lgt(hot), 1), torch.multinomial(tt(hot), 1))
+    same(lg.multinomial(lgt(hot), 4, True), torch.multinomial(tt(hot), 4, replacement=True))
+    two = np.array([[0.0, 0.3, 0.0, 0.7]])
+    drawn = as_np(lg.multinomial(lgt(two), 2))
+    assert sorted(drawn[0].tolist()) == sorted(torch.multinomial(tt(two), 2)[0].tolist()) == [1, 3]
+
+
 # --- indexing ---------------------------------------------------------------
 @pytest.mark.parametrize('layout', LAYOUTS)
 @pytest.mark.parametrize('dim', [0, 1, 2])
@@ -848,3 +866,13 @@ def test_linspace_last_point_is_torch7s_sum_not_the_end():
     assert got.tolist() == torch7.tolist()
     assert got[-1] == a + (b - a) != b and theirs[-1] == b
     assert abs(got[-1] - b) / b > 1e-11
+
+
+def test_clamp_with_min_above_max_is_torch7s_nested_choice():
+    """THTensor_(clamp) (THTensorMath.c:871) is ``x < lo ? lo : (x > hi ? hi : x)``: with lo > hi an element
+    below lo becomes lo and any other hi; PyTorch's clamp sets every element to max then (its documentation)."""
+    a = np.array([-1.0, 0.5, 2.0, 1.0])
+    got = as_np(lg.clamp(lgt(a), 1.0, 0.0))
+    torch7 = np.where(a < 1.0, 1.0, np.where(a > 0.0, 0.0, a))
+    assert got.tolist() == torch7.tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert torch.clamp(tt(a), 1.0, 0.0).numpy().tolist() == [0.0] * 4
