@@ -9,6 +9,7 @@ keepdim=True. Inputs are seeded, in three memory layouts where a layout could ma
 view, a strided view with an offset).
 """
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -82,13 +83,18 @@ def dim_id(case):
     return f"{'x'.join(map(str, case[0]))}-d{case[1]}"
 
 
+def along(case, layout, seed, make=normal):
+    """(dimension, legonn tensor, torch tensor) of one DIM_CASES case: the same values in both."""
+    shape, d = case
+    a = make(shape, seed)
+    return d, lgt(a, layout), tt(a)
+
+
 # --- reductions along a dimension -------------------------------------------
 @pytest.mark.parametrize('layout', LAYOUTS)
 @pytest.mark.parametrize('case', DIM_CASES, ids=dim_id)
 def test_sum_prod_mean_cumsum_cumprod_along_a_dimension(case, layout):
-    shape, d = case
-    a = normal(shape, 1)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 1)
     close(x.sum(d), t.sum(d, keepdim=True))
     close(x.prod(d), t.prod(d, keepdim=True))
     close(x.mean(d), t.mean(d, keepdim=True))
@@ -103,17 +109,13 @@ def test_sum_prod_mean_cumsum_cumprod_along_a_dimension(case, layout):
 def test_std_and_var_with_torch7s_flag(case, layout, biased):
     """``x:std(d, flag)``: flag true divides by n (biased), false by n - 1. A dimension of size 1 with n - 1 is
     NaN in both (0/0 in THTensor_(var)'s formula)."""
-    shape, d = case
-    a = normal(shape, 2)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 2)
     correction = 0 if biased else 1
-    with np.errstate(all='ignore'):
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            close(x.var(d, biased), t.var(d, correction=correction, keepdim=True))
-            close(x.std(d, biased), t.std(d, correction=correction, keepdim=True))
-            close(lg.std(x, d, biased), t.std(d, correction=correction, keepdim=True))
+    with np.errstate(all='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        close(x.var(d, biased), t.var(d, correction=correction, keepdim=True))
+        close(x.std(d, biased), t.std(d, correction=correction, keepdim=True))
+        close(lg.std(x, d, biased), t.std(d, correction=correction, keepdim=True))
 
 
 @pytest.mark.parametrize('data', ['normal', 'ties'])
@@ -122,9 +124,7 @@ def test_std_and_var_with_torch7s_flag(case, layout, biased):
 def test_max_min_values_and_first_index_on_ties(case, layout, data):
     """THTensor_(max)/(min) keep the first extreme (``!(value <= theMax)``): the first index among ties, as
     PyTorch's."""
-    shape, d = case
-    a = (normal if data == 'normal' else ties)(shape, 3)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 3, (normal if data == 'normal' else ties))
     for mine, theirs in ((x.max(d), t.max(d, keepdim=True)), (x.min(d), t.min(d, keepdim=True))):
         close(mine[0], theirs.values)
         same(mine[1], theirs.indices)
@@ -147,14 +147,12 @@ def test_max_min_with_nan_take_the_first_nan(layout):
 @pytest.mark.parametrize('case', DIM_CASES, ids=dim_id)
 def test_median_is_the_lower_middle_and_kthvalue(case, layout):
     """THTensor_(median) is kthvalue((n - 1) >> 1 + 1): the lower middle of an even count, as PyTorch's."""
-    shape, d = case
-    a = normal(shape, 5)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 5)
     v, i = x.median(d)
     want = t.median(d, keepdim=True)
     close(v, want.values)
     same(i, want.indices)
-    for k in range(shape[d]):
+    for k in range(case[0][d]):
         v, i = x.kthvalue(k, d)                       # legonn's k is 0-based, PyTorch's 1-based
         want = t.kthvalue(k + 1, d, keepdim=True)
         close(v, want.values)
@@ -171,9 +169,7 @@ def test_median_of_an_even_count_is_the_lower_middle():
 def test_median_kthvalue_mode_values_on_ties(case, layout):
     """With ties the values are defined (which index Torch7's quickselect returns among equal values is not:
     legonn gives one holding the value)."""
-    shape, d = case
-    a = ties(shape, 6)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 6, ties)
     for mine, theirs in ((x.median(d), t.median(d, keepdim=True)), (x.mode(d), t.mode(d, keepdim=True)),
                          (x.kthvalue(0, d), t.kthvalue(1, d, keepdim=True))):
         close(mine[0], theirs.values)
@@ -199,9 +195,7 @@ def test_mode_takes_the_smallest_of_equally_frequent_values_and_its_last_positio
 def test_sort(case, layout, data, descending):
     """Values as PyTorch's; indices as PyTorch's stable sort (legonn keeps equal values in order; Torch7's
     quicksort leaves their order unspecified, docs/porting.md's table.sort row)."""
-    shape, d = case
-    a = (normal if data == 'normal' else ties)(shape, 7)
-    x, t = lgt(a, layout), tt(a)
+    d, x, t = along(case, layout, 7, (normal if data == 'normal' else ties))
     v, i = x.sort(d, descending)
     want = t.sort(dim=d, descending=descending, stable=True)
     close(v, want.values)
@@ -213,10 +207,8 @@ def test_sort(case, layout, data, descending):
 @pytest.mark.parametrize('case', DIM_CASES, ids=dim_id)
 def test_topk_sorted(case, layout, largest):
     """``topk(k, d, dir, true)``: the k smallest ascending (dir false) or the k largest descending."""
-    shape, d = case
-    a = normal(shape, 8)
-    x, t = lgt(a, layout), tt(a)
-    for k in sorted({1, (shape[d] + 1) // 2, shape[d]}):
+    d, x, t = along(case, layout, 8)
+    for k in sorted({1, (case[0][d] + 1) // 2, case[0][d]}):
         v, i = x.topk(k, d, largest, True)
         want = t.topk(k, d, largest=largest, sorted=True)
         close(v, want.values)
@@ -269,7 +261,6 @@ def test_whole_tensor_reductions_are_numbers(shape, layout):
 
 def test_std_of_one_element_unbiased_is_nan():
     """THTensor_(varall) divides by n - 1 = 0: NaN, as PyTorch's (which also warns)."""
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         assert math.isnan(lgt([5.0]).std()) and math.isnan(tt([5.0]).std().item())
@@ -456,7 +447,6 @@ def test_linspace_and_logspace(a, b, n):
 def test_range_includes_the_end_as_torch_range(a, b, step):
     """torch7's range counts (ptrdiff_t)((xmax - xmin) / step + 1) points (THTensorMath.c:2027), the 1 added
     before the cast; PyTorch's deprecated torch.range keeps that count (torch.arange excludes the end)."""
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         want = torch.range(a, b, step, dtype=torch.float64)
