@@ -294,6 +294,10 @@ def test_histc(bins, lo, hi):
     a[:3] = [lo, hi, 3.0]
     close(lgt(a).histc(bins, lo, hi), torch.histc(tt(a), bins, lo, hi))
     close(lgt(np.full(4, 2.0)).histc(4), torch.histc(tt(np.full(4, 2.0)), 4))
+    # bhistc: each row over one range (the whole matrix's when lo == hi), no PyTorch counterpart but histc
+    rows = a.reshape(8, 25)
+    lo_all, hi_all = (lo, hi) if lo != hi else (rows.min(), rows.max())
+    close(lgt(rows).bhistc(bins, lo, hi), torch.stack([torch.histc(tt(r), bins, lo_all, hi_all) for r in rows]))
 
 
 # --- pointwise ----------------------------------------------------------------
@@ -412,6 +416,23 @@ def test_scalar_and_addc_arithmetic():
 # integer tensors: Torch7's C operators on ``long``
 IA = np.array([-7, -7, 7, 7, -6, 6, 0, 5, -1, 1, 9, -9], dtype=np.int64)
 IB = np.array([3, -3, 3, -3, 4, -4, 3, 2, 5, -5, 1, 10], dtype=np.int64)
+
+
+@pytest.mark.parametrize('layout', LAYOUTS)
+def test_integer_reductions_keep_the_type(layout):
+    """LongTensor sums, products, running sums, extremes and sorts along a dimension: exact, of the same type."""
+    a = np.random.default_rng(82).integers(-9, 10, (4, 5))
+    x, t = lgt(a, layout), tt(a)
+    for d in (0, 1):
+        same(x.sum(d), t.sum(d, keepdim=True))
+        same(x.prod(d), t.prod(d, keepdim=True))
+        same(x.cumsum(d), t.cumsum(d))
+        same(x.cumprod(d), t.cumprod(d))
+        same(x.max(d)[0], t.max(d, keepdim=True).values)
+        same(x.max(d)[1], t.max(d, keepdim=True).indices)
+        same(x.sort(d, True)[0], t.sort(dim=d, descending=True).values)
+        assert x.sum(d).type() == 'legonn.LongTensor'
+    assert x.sum() == t.sum().item() and x.max() == t.max().item()
 
 
 def test_integer_division_truncates_and_remainders_take_cs_signs():
@@ -600,6 +621,8 @@ def test_masked_fill_select_copy_and_nonzero_order(layout):
     same(lgt(mask, layout).nonzero(), tt(mask).nonzero())
     same(lgt(a, layout).gt(0.3).nonzero(), (tt(a) > 0.3).nonzero())
     same(lgt(a[0], layout).gt(0).nonzero(), (tt(a[0]) > 0).nonzero())
+    cube = normal((3, 4, 2), 81)
+    same(lgt(cube, layout).lt(0).nonzero(), (tt(cube) < 0).nonzero())
 
 
 @pytest.mark.parametrize('dim', [0, 1, 2, -1])
