@@ -889,3 +889,15 @@ def test_clamp_with_min_above_max_is_torch7s_nested_choice():
     torch7 = np.where(a < 1.0, 1.0, np.where(a > 0.0, 0.0, a))
     assert got.tolist() == torch7.tolist() == [1.0, 1.0, 0.0, 0.0]
     assert torch.clamp(tt(a), 1.0, 0.0).numpy().tolist() == [0.0] * 4
+
+
+def test_a_bytetensor_sum_along_a_dimension_stays_a_bytetensor():
+    """THTensor_(sum) along a dimension (THTensorMath.c:1709-1743) writes into a tensor of the input's type, so a
+    ByteTensor's sum wraps past 255 (the whole tensor's sumall is an accreal, a long: no wrap); PyTorch's sum
+    of uint8 promotes to int64 unless asked for uint8."""
+    a = np.full((2, 100), 3, dtype=np.uint8)
+    got = lgt(a).sum(1)
+    assert got.type() == 'legonn.ByteTensor' and got.tolist() == [[300 % 256]] * 2
+    same(got, torch.sum(tt(a), 1, keepdim=True, dtype=torch.uint8))
+    assert torch.sum(tt(a), 1).tolist() == [300, 300]
+    assert lgt(a).sum() == 600 == torch.sum(tt(a)).item()
