@@ -277,7 +277,9 @@ def _rsqrt(xp, x, out):
 
 
 def _frac(xp, x, out):
-    xp.fmod(x, 1, out=out, casting='unsafe')
+    """TH_frac (torch7 lib/TH/THMath.h:10), cutorch's frac too: x - trunc(x), +0 for a whole number of either
+    sign (C's fmod(x, 1) would keep the dividend's sign, -0)."""
+    xp.subtract(x, xp.trunc(x), out=out, casting='unsafe')
 
 
 def _round(xp, x, out):
@@ -288,6 +290,8 @@ def _round(xp, x, out):
     part = x - whole
     whole += part >= 0.5
     whole -= part <= -0.5
+    if whole.dtype.kind == 'f':   # C's round keeps x's sign: round(-0.2) is -0 (trunc's -0 plus 0 is +0)
+        whole = xp.copysign(whole, x)
     xp.copyto(out, whole, casting='unsafe')
 
 

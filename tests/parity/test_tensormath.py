@@ -319,9 +319,12 @@ def test_unary_functions_on_special_values(name, layout):
     a = np.concatenate([SPECIAL, normal(11, 16)])
     want = UNARY[name](tt(a))
     with np.errstate(all='ignore'):
-        close(getattr(lg, name)(lgt(a, layout)), want, rtol=1e-14)
+        got = getattr(lg, name)(lgt(a, layout))
+        close(got, want, rtol=1e-14)
         close(getattr(lgt(a, layout).clone(), name)(), want, rtol=1e-14)
         close(getattr(lg.DoubleTensor(), name)(lgt(a, layout)), want, rtol=1e-14)
+    zeros = as_np(got) == 0     # and the sign of a zero result (frac of -3. is +0, -x of 0. is -0)
+    same(np.signbit(as_np(got)[zeros]), np.signbit(want.numpy()[zeros]))
 
 
 BINARY = {'cfmod': torch.fmod, 'cremainder': torch.remainder, 'atan2': torch.atan2, 'cpow': torch.pow,
@@ -793,6 +796,8 @@ def test_round_takes_halves_away_from_zero_where_pytorch_rounds_to_even():
     assert got.tolist() == [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 0.0, 2.0, -4.0]
     assert theirs.tolist() == np.rint(a).tolist()
     assert np.flatnonzero(got != theirs).tolist() == [0, 2, 3, 5]      # -2.5, -0.5, 0.5, 2.5
+    small = np.array([-0.2, -0.0, 0.2])      # C's round keeps x's sign, as PyTorch's does
+    same(np.signbit(as_np(lg.round(lgt(small)))), np.signbit(torch.round(tt(small)).numpy()))
 
 
 def test_remainder_by_an_infinite_divisor_is_nan_in_torch7():
