@@ -214,14 +214,14 @@ def power_by_value_into(xp, a, value, out):
     (pow: a subnormal), 1/sqrt(-0.) is -inf and 1/sqrt(-inf) NaN (pow: inf and 0)."""
     if value == 1:
         xp.copyto(out, a, casting='unsafe')
-    elif value in (2, 3, -2):
+    elif value == 2:
+        xp.multiply(a, a, out=out, casting='unsafe')
+    elif value in (3, -2):
         square = xp.multiply(a, a)
         if value == 3:
             xp.multiply(square, a, out=out, casting='unsafe')
-        elif value == -2:
-            xp.reciprocal(square, out=out, casting='unsafe')
         else:
-            xp.copyto(out, square, casting='unsafe')
+            xp.reciprocal(square, out=out, casting='unsafe')
     elif value == -1:
         xp.reciprocal(a, out=out, casting='unsafe')
     elif value in (0.5, -0.5) and xp is np:
