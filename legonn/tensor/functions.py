@@ -114,8 +114,12 @@ def _range(start, end, step=1, tensortype=None):
         raise ValueError('legonn.range: step must be non-zero')
     if (end - start) * step < 0:   # THTensor_(range) refuses it rather than return nothing
         raise ValueError(f"legonn.range: the bounds {start} .. {end} disagree with the sign of step {step}")
-    n = int(np.floor((end - start) / step)) + 1
-    return _filled((max(n, 0),), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
+    # THTensor_(range)'s (ptrdiff_t)((xmax - xmin) / step + 1) (torch7 lib/TH/generic/THTensorMath.c:2027): the 1
+    # is added before the cast, so a quotient just below a whole number may round up to count that point
+    # (0.1 .. 0.3 by 0.1 has three); integer bounds divide as C longs (truncated, the quotient being >= 0)
+    n = (end - start) // step + 1 if isinstance(end - start, int) and isinstance(step, int) \
+        else int((end - start) / step + 1)
+    return _filled((n,), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
 
 
 def arange(start, end=None, step=1, tensortype=None):

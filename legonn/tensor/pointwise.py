@@ -205,6 +205,33 @@ def remainder_into(xp, a, b, out):
     return out
 
 
+def power_by_value_into(xp, a, value, out):
+    """out = a ** value for a floating array ``a`` and a number ``value``, as Torch7 computes it. THTensor_(pow)
+    (torch7 lib/TH/generic/THTensorMath.c:2920-2947) multiplies for 2 and 3, takes 1/x and 1/(x*x) for -1 and
+    -2, sqrt(x) and 1/sqrt(x) for 0.5 and -0.5, C's pow for any other exponent; cutorch's THCTensor_(pow)
+    (lib/THC/generic/THCTensorMathPointwise.cu:166, THCTensorMathPointwise.cuh's TensorPowOp) has the same cases
+    but 0.5 and -0.5, which go to pow. The cases differ from pow at the edges: 1/(x*x) is 0 where x*x overflows
+    (pow: a subnormal), 1/sqrt(-0.) is -inf and 1/sqrt(-inf) NaN (pow: inf and 0)."""
+    if value == 1:
+        xp.copyto(out, a, casting='unsafe')
+    elif value == 2:
+        xp.multiply(a, a, out=out, casting='unsafe')
+    elif value in (3, -2):
+        square = xp.multiply(a, a)
+        if value == 3:
+            xp.multiply(square, a, out=out, casting='unsafe')
+        else:
+            xp.reciprocal(square, out=out, casting='unsafe')
+    elif value == -1:
+        xp.reciprocal(a, out=out, casting='unsafe')
+    elif value in (0.5, -0.5) and xp is np:
+        xp.sqrt(a, out=out, casting='unsafe')
+        if value == -0.5:
+            xp.reciprocal(out, out=out)
+    else:
+        xp.power(a, value, out=out, casting='unsafe')
+
+
 def _no_elements(v):
     """``v`` sliced to no elements along every axis (a number or 0-dim array as it is): an operand that keeps
     its dtype and its kind (array, 0-dim, Python scalar) for the type rules, at no arithmetic cost."""
@@ -250,7 +277,9 @@ def _rsqrt(xp, x, out):
 
 
 def _frac(xp, x, out):
-    xp.fmod(x, 1, out=out, casting='unsafe')
+    """TH_frac (torch7 lib/TH/THMath.h:10), cutorch's frac too: x - trunc(x), +0 for a whole number of either
+    sign (C's fmod(x, 1) would keep the dividend's sign, -0)."""
+    xp.subtract(x, xp.trunc(x), out=out, casting='unsafe')
 
 
 def _round(xp, x, out):
@@ -261,6 +290,8 @@ def _round(xp, x, out):
     part = x - whole
     whole += part >= 0.5
     whole -= part <= -0.5
+    if whole.dtype.kind == 'f':   # C's round keeps x's sign: round(-0.2) is -0 (trunc's -0 plus 0 is +0)
+        whole = xp.copysign(whole, x)
     xp.copyto(out, whole, casting='unsafe')
 
 
@@ -499,7 +530,13 @@ class PointwiseMixin:
         if len(args) == 2 and _is_number(args[0]):
             x = self._result_from(args[1], 'pow')
             return self._into_power('power', self._real(args[0]), x)
+        if self.dtype.kind == 'f':
+            return self._scalar_op('power', 'pow', args, into=self._into_power_by_value)
         return self._scalar_op('power', 'pow', args, into=self._into_power)
+
+    def _into_power_by_value(self, _, a, value):
+        write_elementwise(lambda xp, x, _, out: power_by_value_into(xp, x, value, out), a, None, self.array)
+        return self
 
     def clamp(self, *args):
         """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``: THTensor_(clamp)'s ``x < lo ? lo : (x > hi ?

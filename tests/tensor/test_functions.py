@@ -52,6 +52,18 @@ def test_integer_range_truncates_its_bounds_and_step_as_a_c_long(cuda):
     assert lg.range(1, 2.9, 1.5, tensortype='legonn.DoubleTensor').tolist() == [1, 2.5]   # floats keep theirs
 
 
+def test_range_counts_its_points_as_torch7s_cast_of_the_quotient_plus_one():
+    """THTensor_(range) (torch7 lib/TH/generic/THTensorMath.c:2027) sizes its result (ptrdiff_t)((xmax - xmin) /
+    step + 1), the 1 added in double before the cast: a quotient just below a whole number that the addition
+    rounds up counts that point. (0.3 - 0.1) / 0.1 is 1.9999999999999998, plus 1 is 3.0: three points, the last
+    0.1 + 2 * 0.1 (legonn floored the quotient first and gave two)."""
+    q = (0.3 - 0.1) / 0.1
+    assert q < 2 and q + 1 == 3
+    assert lg.range(0.1, 0.3, 0.1, tensortype='legonn.DoubleTensor').tolist() == [0.1, 0.1 + 0.1, 0.1 + 2 * 0.1]
+    assert lg.range(0.2, 0.6, 0.1).size() == (5,) and lg.range(0.6, 0.2, -0.1).size() == (5,)
+    assert lg.range(0, 0.3, 0.1).size() == (3,)     # 2.9999999999999996 + 1 stays below 4: three points, as TH
+
+
 def test_factories_follow_the_default_type():
     lg.setdefaulttensortype('legonn.DoubleTensor')
     assert lg.zeros(1).type() == lg.rand(1).type() == lg.range(0, 1).type() == 'legonn.DoubleTensor'

@@ -517,3 +517,56 @@ def test_mod_operator_takes_numpy_type_and_shape_without_computing_numpy_remaind
             for lhs, rhs in ((x, b), (b, x)):
                 want, got = lhs % rhs, _th_remainder(xp, lhs, rhs)
                 assert (got.dtype, got.shape) == (want.dtype, want.shape), (da, lhs, rhs)
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_pow_by_a_number_takes_torch7s_special_cases(cuda):
+    """THTensor_(pow) (torch7 lib/TH/generic/THTensorMath.c:2920-2947) computes x*x, x*x*x, sqrt(x), 1/sqrt(x),
+    1/x and 1/(x*x) for the exponents 2, 3, 0.5, -0.5, -1 and -2, C's pow only for the others; cutorch's
+    THCTensor_(pow) (lib/THC/generic/THCTensorMathPointwise.cu:166, TensorPowOp) has the same cases but 0.5 and
+    -0.5. They differ from pow where x*x overflows (1/(x*x) is 0 where pow gives the subnormal 1e-310) and at
+    -0 and -inf: 1/sqrt(-0.) is 1/-0. = -inf and 1/sqrt(-inf) NaN, where pow gives inf and 0 (legonn gave
+    pow's values)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    x = move(lg.DoubleTensor([1e155, -0.0, -math.inf, 4.0, -2.0]))
+    assert x.clone().pow(-2).tolist() == [0.0, math.inf, 0.0, 1 / 16, 1 / 4]
+    assert lg.pow(x, -2).tolist()[0] == 0.0
+    assert x.clone().pow(3).tolist() == [math.inf, -0.0, -math.inf, 64.0, -8.0]
+    got = x.clone().pow(-0.5).tolist()
+    if cuda:   # cutorch: pow(x, -0.5)
+        assert got[1:4] == [math.inf, 0.0, 0.5] and math.isnan(got[4])
+    else:      # TH: 1 / sqrt(x)
+        assert got[1] == -math.inf and math.isnan(got[2]) and got[3] == 0.5 and math.isnan(got[4])
+    if not cuda:
+        assert np.signbit(x.clone().pow(0.5).array[1])    # TH's sqrt(-0.) is -0.
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_frac_is_x_minus_trunc_x_with_its_zero_sign(cuda):
+    """TH_frac (torch7 lib/TH/THMath.h:10) and cutorch's THCNumerics frac (THCNumerics.cuh:617) are x - trunc(x):
+    a whole number's fraction is +0 whatever its sign (-3 - -3 and -0 - -0 are +0), where C's fmod(x, 1), which
+    legonn computed, keeps the dividend's sign (-0)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    x = move(lg.DoubleTensor([-3.0, -0.0, 2.0, -2.75, 2.5, math.inf]))
+    got = lg.frac(x).cpu().numpy() if cuda else lg.frac(x).numpy()
+    assert got[:5].tolist() == [0.0, 0.0, 0.0, -0.75, 0.5] and math.isnan(got[5])
+    assert not np.signbit(got[:3]).any()
+    assert not np.signbit(x.clone().frac().cpu().numpy()[:3]).any()
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_round_of_a_small_negative_is_minus_zero_as_cs_round(cuda):
+    """THTensor_(round) is C's round (torch7 lib/TH/generic/THTensorMath.c:2912; cutorch's THCNumerics round is
+    ::round too), whose result has the sign of x: round(-0.2) and round(-0.) are -0 (legonn gave +0, adding the
+    rounding's 0 to trunc's -0)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    x = move(lg.DoubleTensor([-0.2, -0.0, -0.49999999999999994, 0.2, -0.5, -2.5, 2.5]))
+    got = lg.round(x).cpu().numpy() if cuda else lg.round(x).numpy()
+    assert got.tolist() == [0.0, 0.0, 0.0, 0.0, -1.0, -3.0, 3.0]
+    assert np.signbit(got).tolist() == [True, True, True, False, True, True, False]
