@@ -137,3 +137,28 @@ def test_euclidean_gradients_divide_by_the_distance_plus_1e_7(weighted, size):
     np.testing.assert_allclose(m.gradWeight.numpy(), -0.5 * (s * c ** 2 * diff).sum(0), rtol=1e-12)
     if weighted:
         np.testing.assert_allclose(m.gradDiagCov.numpy(), 0.5 * (s * c * diff ** 2).sum(0), rtol=1e-12)
+
+
+@pytest.mark.parametrize('make, shape', [(lambda: nn.Cosine(4, 3), (4,)), (lambda: nn.Cosine(4, 3), (2, 4)),
+                                         (lambda: nn.WeightedEuclidean(4, 3), (4,)),
+                                         (lambda: nn.Bilinear(4, 2, 3), None)])
+def test_acc_grad_parameters_scales_the_whole_gradient(make, shape):
+    """docs/porting.md's row: Torch7's Cosine.lua (:120 scaled, :127 and the batch's :146 not), WeightedEuclidean.lua
+    (:183, a 1-D input's gradDiagCov) and Bilinear.lua (:140) leave ``scale`` out of part of the gradient; legonn
+    scales all of it, so accGradParameters with scale s adds s times what scale 1 adds."""
+    rng = np.random.default_rng(5)
+    m = make().double()
+    if shape is None:
+        x = [lg.from_numpy(rng.standard_normal((2, 4))), lg.from_numpy(rng.standard_normal((2, 2)))]
+    else:
+        x = lg.from_numpy(rng.standard_normal(shape))
+    y = m.forward(x)
+    g = lg.from_numpy(rng.standard_normal(tuple(y.size())))
+    added = []
+    for scale in (1.0, 0.5):
+        m.zeroGradParameters()
+        m.accGradParameters(x, g, scale)
+        added.append([grad.numpy().copy() for grad in m.parameters()[1]])
+    for one, half in zip(*added):
+        assert np.abs(one).max() > 0
+        np.testing.assert_allclose(half, 0.5 * one, rtol=1e-13, atol=1e-15)
