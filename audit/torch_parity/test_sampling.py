@@ -369,6 +369,34 @@ def test_warp_simple_rounds_halves_up():
     np.testing.assert_array_equal(_sample_at(x, ys, xs, mode='nearest'), x[:, 1:2, [0, 2]])
 
 
+@pytest.mark.parametrize('mode, clamp', [('bilinear', 'clamp'), ('bilinear', 'pad'), ('simple', 'clamp')])
+def test_affinetransform(mode, clamp):
+    """init.lua affinetransform: field = g - matrix g - translation with g = -(pixel - centre), warped with
+    offset_mode on, so destination pixel q reads the source at centre + matrix (q - centre) - translation:
+    grid_sample there (border padding for 'clamp'; pad_value off the image for 'pad'). A matrix and a
+    translation of few binary digits keep image.c's float positions and weights exact ('simple' rounds the
+    positions on halves up, as image.c's floor(p + 0.5))."""
+    x = np.random.default_rng(15).standard_normal((2, 7, 9))
+    H, W = 7, 9
+    matrix, shift = np.array([[0.75, 0.25], [-0.5, 1.25]]), np.array([0.5, -1.25])
+    qy, qx = np.meshgrid(np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64), indexing='ij')
+    dy, dx = qy - (H - 1) / 2, qx - (W - 1) / 2
+    ys = (H - 1) / 2 + matrix[0, 0] * dy + matrix[0, 1] * dx - shift[0]
+    xs = (W - 1) / 2 + matrix[1, 0] * dy + matrix[1, 1] * dx - shift[1]
+    if mode == 'simple':
+        # positions on halves here: image.c's floor(p + 0.5) (see test_warp_simple_rounds_halves_up), then read
+        ref = _sample_at(x, np.floor(ys + 0.5), np.floor(xs + 0.5), mode='nearest')
+    else:
+        ref = _sample_at(x, ys, xs)
+    if clamp == 'pad':
+        off = (ys < 0) | (ys > H - 1) | (xs < 0) | (xs > W - 1)
+        assert off.any() and not off.all()
+        ref = np.where(off, -0.5, ref)
+    got = image.affinetransform(lg.from_numpy(x), lg.from_numpy(matrix), mode, lg.from_numpy(shift), clamp,
+                                *((-0.5,) if clamp == 'pad' else ()))
+    _close(got.array, ref)
+
+
 @pytest.mark.parametrize('theta', [0.3, -1.1, 2.5])
 def test_rotate_simple(theta):
     """image.c rotate: destination (i, j) reads (round(cos t (i - xc) - sin t (j - yc) + xc), round(cos t (j -
@@ -440,7 +468,8 @@ def _torch_full_conv(src3, ker4, groups):
 def test_convolve(src_shape, ker_shape, mode):
     """init.lua image.convolve: torch.conv2 of each plane with its kernel ('V' or 'F'; 'same' the full result
     from row ceil(kH/2) - 1, column ceil(kW/2) - 1): conv2d with the kernel flipped, groups = planes for 2-D
-    and 3-D kernels."""
+    and 3-D kernels. (A D x C x kH x kW kernel's 'same' offsets are legonn's documented kH/kW ones,
+    docs/porting.md.)"""
     rng = np.random.default_rng(len(src_shape) * 10 + len(ker_shape))
     src, ker = rng.standard_normal(src_shape), rng.standard_normal(ker_shape)
     src3 = src if src.ndim == 3 else src[None]
@@ -455,7 +484,9 @@ def test_convolve(src_shape, ker_shape, mode):
     H, W = src3.shape[1:]
     expected = {'full': full, 'valid': full[:, kh - 1:H, kw - 1:W], None: full[:, kh - 1:H, kw - 1:W],
                 'same': full[:, math.ceil(kh / 2) - 1:][:, :H, math.ceil(kw / 2) - 1:][:, :, :W]}[mode]
-    args = (lg.from_numpy(src), lg.from_numpy(ker)) + (() if mode is None else (mode,))
+    # the full mode reads a strided source
+    args = (lg.from_numpy(_strided(src) if mode == 'full' else src), lg.from_numpy(ker)) + \
+        (() if mode is None else (mode,))
     _close(image.convolve(*args).array, expected if src.ndim == 3 else expected[0])
 
 
