@@ -300,6 +300,15 @@ def test_scale_bilinear_shrinking_whole_factors(size, factor):
     _close(got, ref if x.ndim == 3 else ref[0])
 
 
+def test_scale_bilinear_rows_enlarged_columns_shrunk():
+    """image.c scaleBilinear resamples each row first (5 -> 17 columns, positions di / 4, exact in float), then
+    each column (12 -> 4 rows, blocks of 3): aligned-corner bilinear along x, then area along y."""
+    x = np.random.default_rng(16).standard_normal((2, 12, 5))
+    rows = F.interpolate(_t(x)[None], size=(12, 17), mode='bilinear', align_corners=True)
+    _close(image.scale(lg.from_numpy(x), 17, 4, 'bilinear').array,
+           F.interpolate(rows, size=(4, 17), mode='area')[0].numpy())
+
+
 def test_scale_bicubic_is_catmull_rom_not_pytorch_bicubic():
     """Expected difference. image.c's cubicInterpolate is Catmull-Rom (Keys' kernel with a = -0.5), which
     reproduces a quadratic exactly away from the ends; PyTorch's bicubic (aten UpSample.h,
