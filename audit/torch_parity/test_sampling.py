@@ -801,3 +801,45 @@ def test_nnx_spatial_resampling(shape, oh, ow):
         out = F.interpolate(t4, size=(oh, ow), mode='bilinear', align_corners=True)
         return out if t.dim() == 4 else out[0]
     _check_module(nn.SpatialReSampling(owidth=ow, oheight=oh), x, fn, 4)
+
+
+@pytest.mark.parametrize('mode, shape, oh, ow, torch_mode', [
+    ('simple', (2, 3, 4), 6, 12, 'nearest'),       # growing by whole factors: (y // dH, x // dW)
+    ('simple', (2, 9, 8), 3, 4, 'nearest'),        # shrinking: (y dH, x dW)
+    ('average', (3, 8, 12), 4, 3, 'area'),         # blocks of 2 x 4, a float reciprocal that is exact
+    ('average', (1, 2, 3), 4, 6, 'nearest'),       # growing: as simple
+    ('bilinear', (2, 5, 3), 9, 5, 'bilinear'),     # ratios 1/2: exact float positions and weights
+])
+def test_nnx_spatial_resampling_ex(mode, shape, oh, ow, torch_mode):
+    """nnx SpatialReSamplingEx.c: 'simple' copies (y // dH) growing (dH = oheight / H) or (y dH) shrinking
+    (dH = H / oheight): PyTorch's nearest for whole factors; 'average' shrinking is the block mean (avg
+    pooling); 'bilinear' is SpatialReSampling's aligned-corner interpolation."""
+    x = np.random.default_rng(sum(shape) + len(mode)).standard_normal(shape)
+    kw = {'align_corners': True} if torch_mode == 'bilinear' else {}
+    _check_module(nn.SpatialReSamplingEx(owidth=ow, oheight=oh, mode=mode), x,
+                  lambda t: F.interpolate(t[None], size=(oh, ow), mode=torch_mode, **kw)[0], 5)
+
+
+@pytest.mark.parametrize('shape, ker_shape', [((13, 11), None), ((1, 10, 12), (3, 4)), ((8, 9), (5, 5))])
+def test_lcn(shape, ker_shape):
+    """init.lua image.lcn: the image standardised (mean, (n - 1) std), local mean m = conv2(im, ker) and local
+    std s = max(sqrt(max(conv2(im^2, ker) - m^2, 0)), 1) ('valid'), result (im[floor(kH/2):, floor(kW/2):] - m)
+    / s; the default kernel a normalised 9 x 9 gaussian of sigma 1.591 / 9 (image.c's formula in double)."""
+    rng = np.random.default_rng(sum(shape))
+    x = rng.uniform(0, 1, shape)
+    if ker_shape is None:
+        u = torch.arange(1, 10, dtype=torch.float64)
+        d = (u - 5) / (1.591 / 9 * 9)
+        ker = torch.exp(-0.5 * (d[:, None] ** 2 + d ** 2))
+        ker = ker / ker.sum()
+    else:
+        ker = _t(rng.uniform(0, 1, ker_shape))
+    im = _t(x.reshape(shape[-2:]))
+    im = (im - im.mean()) / im.std()
+    conv = lambda a: F.conv2d(a[None, None], ker.flip(0, 1)[None, None])[0, 0]    # noqa: E731
+    m = conv(im)
+    s = torch.sqrt(torch.clamp(conv(im * im) - m * m, min=0)).clamp(min=1)
+    kh, kw = ker.shape
+    expected = (im[kh // 2:kh // 2 + m.shape[0], kw // 2:kw // 2 + m.shape[1]] - m) / s
+    got = image.lcn(lg.from_numpy(x)) if ker_shape is None else image.lcn(lg.from_numpy(x), lg.from_numpy(ker.numpy()))
+    _close(got.array, expected.numpy())
