@@ -8,18 +8,25 @@
   ``F.interpolate(bilinear, align_corners=True)``.
 - torch/image (generic/image.c, init.lua): ``scale`` 'simple' against ``F.interpolate(nearest)``, 'bilinear'
   enlarging against ``grid_sample`` at image.c's single-precision positions and shrinking by whole factors
-  against ``F.interpolate(area)``; ``warp`` and ``rotate`` against ``grid_sample`` at the Lua's coordinates;
-  ``translate``; ``convolve`` against ``conv2d`` ('valid', 'full', 'same'); ``gaussian``, ``gaussian1D`` and
-  ``laplacian`` against their init.lua / image.c formulas evaluated with torch.
+  against ``F.interpolate(area)``; ``warp``, ``affinetransform`` and ``rotate`` against ``grid_sample`` at the
+  Lua's coordinates; ``translate``; ``convolve`` against ``conv2d`` ('valid', 'full', 'same'); ``lcn`` through
+  conv2d; ``gaussian``, ``gaussian1D`` and ``laplacian`` against their init.lua / image.c formulas evaluated
+  with torch.
+- nnx's resamplers: SpatialUpSampling, SpatialDownSampling, SpatialMaxSampling, SpatialReSampling and
+  SpatialReSamplingEx against PyTorch's nearest / average / adaptive max / aligned-corner bilinear maps, on
+  sizes where nnx's single-precision ratios and weights are exact.
 - Kaixhin/nninit: calcGain against ``calculate_gain``, calcFan against PyTorch's fan of the same weight, eye,
   orthogonal, constant, and the bound / standard deviation xavier and kaiming draw with.
 
 Torch7 is the contract: where PyTorch's maths differ (bicubic's kernel, nearest's rounding of halves,
-rotateBilinear's border, nninit's fans of temporal and full convolutions, its convolution eye, its orthogonal
-for wide matrices, kaiming's default gain) the case asserts the exact difference, citing both sources.
+rotateBilinear's border, SpatialMaxSampling's cells, nninit's fans of temporal and full convolutions, its
+convolution eye, its orthogonal for wide matrices, kaiming's default gain) the case asserts the exact
+difference, citing both sources. image.c's single-precision steps (positions, warp's weights) are kept exact by
+the choice of sizes and fields, so the comparisons stay at 1e-10.
 Not compared (no PyTorch counterpart with the same rule): image.scale 'bilinear' shrinking by a fractional
 factor (image.c weighs the pixels cut by each interval's ends; PyTorch's area bins are whole pixels), warp
-'lanczos', polar/logpolar, nninit's random fills (uniform, normal, sparse: only the parameters are compared).
+'bicubic' and 'lanczos' (PyTorch's bicubic kernel differs, as for scale), polar/logpolar, nninit's random fills
+(uniform, normal, sparse) and convolutionAware (not in legonn).
 """
 import math
 from unittest import mock
