@@ -14,6 +14,7 @@ from ..tensor.special import digamma  # noqa: F401  (cephes.digamma, re-exported
 
 _EPS = np.finfo(np.float64).eps
 _TINY = 1e-300
+_MAXNUM = float(np.finfo(np.float64).max)   # Cephes' MAXNUM (const.c), its stand-in for infinity
 
 
 def _on_host(scalar_fn):
@@ -33,7 +34,10 @@ def _lgam(x):
     """log |Gamma(x)| (cephes lgam); +inf at the poles 0, -1, -2, ..."""
     if x <= 0 and x == math.floor(x):
         return math.inf
-    return math.lgamma(x)
+    try:
+        return math.lgamma(x)
+    except OverflowError:   # x > 2.5e305: cephes lgam returns INFINITY there (gamma.c, x > MAXLGM)
+        return math.inf
 
 
 def _gamma_series(a, x):
@@ -71,21 +75,24 @@ def _gamma_fraction(a, x):
 
 
 def _igam(a, x):
-    """The regularised lower incomplete gamma integral P(a, x) (cephes igam): 0 for x <= 0, NaN for a <= 0."""
-    if not a > 0:
-        return math.nan
-    if x <= 0:
+    """The regularised lower incomplete gamma integral P(a, x) (cephes igam): 0 for x = 0, NaN for x < 0, for
+    a <= 0 and for a NaN argument."""
+    # torch-cephes cprob/igam.c:150-157 tests x == 0 before the domain (x < 0 or a <= 0)
+    if x == 0:
         return 0.0
+    if not (x > 0 and a > 0):
+        return math.nan
     if math.isinf(x):
         return 1.0
     return _gamma_series(a, x) if x < a + 1 else 1.0 - _gamma_fraction(a, x)
 
 
 def _igamc(a, x):
-    """The regularised upper incomplete gamma integral Q(a, x) = 1 - P(a, x) (cephes igamc)."""
-    if not a > 0:
+    """The regularised upper incomplete gamma integral Q(a, x) = 1 - P(a, x) (cephes igamc): NaN for x < 0,
+    for a <= 0 (torch-cephes cprob/igam.c:95-99) and for a NaN argument, 1 at x = 0."""
+    if not (x >= 0 and a > 0):
         return math.nan
-    if x <= 0:
+    if x == 0:
         return 1.0
     if math.isinf(x):
         return 0.0
@@ -93,14 +100,25 @@ def _igamc(a, x):
 
 
 def _ndtri(p):
-    """The inverse of the standard normal CDF (cephes ndtri): -inf at 0, +inf at 1, NaN outside [0, 1]."""
-    if p == 0:
-        return -math.inf
-    if p == 1:
-        return math.inf
-    if not 0 < p < 1:
+    """The inverse of the standard normal CDF (cephes ndtri): -MAXNUM (-1.797e308) for p <= 0, +MAXNUM for
+    p >= 1 (torch-cephes cprob/ndtri.c:379-388, not infinities), NaN for NaN."""
+    if p <= 0:
+        return -_MAXNUM
+    if p >= 1:
+        return _MAXNUM
+    if math.isnan(p):
         return math.nan
     return NormalDist().inv_cdf(p)
+
+
+def _ndtr(a):
+    """The standard normal CDF (cephes ndtr, cprob/ndtr.c:406-431): by erf near 0, by erfc in the tails, where
+    1 + erf would round the left tail to 0."""
+    x = a / math.sqrt(2.0)
+    if abs(x) < 1.0:
+        return 0.5 + 0.5 * math.erf(x)
+    y = 0.5 * math.erfc(abs(x))
+    return 1.0 - y if x > 0 else y
 
 
 lgam = _on_host(_lgam)
@@ -108,22 +126,22 @@ erf = _on_host(math.erf)
 ndtri = _on_host(_ndtri)
 igam = _on_host(_igam)
 igamc = _on_host(_igamc)
+ndtr = _on_host(_ndtr)
 
 
 def chdtr(df, x, xp=np):
-    """The chi-square CDF of ``df`` degrees of freedom at ``x`` (cephes chdtr): P(df / 2, x / 2)."""
-    return igam(df / 2, x / 2, xp=xp)
+    """The chi-square CDF of ``df`` degrees of freedom at ``x`` (cephes chdtr): P(df / 2, x / 2), and 0 outside
+    Cephes' domain, x < 0 or df < 1 (torch-cephes cprob/chdtr.c:177-181: chdtr(0.5, x) is 0)."""
+    df, x = xp.asarray(df, dtype=np.float64), xp.asarray(x, dtype=np.float64)
+    return xp.where((x < 0) | (df < 1), 0.0, igam(df / 2, x / 2, xp=xp))
 
 
 def pdtr(k, m, xp=np):
     """The Poisson CDF, P(K <= k) of mean ``m`` (cephes pdtr, whose ``k`` is a C int: a fractional count is
-    truncated toward zero, torch-cephes converting the Lua number so): Q(k + 1, m)."""
-    return igamc(xp.trunc(k) + 1, m, xp=xp)
-
-
-def ndtr(x, xp=np):
-    """The standard normal CDF (cephes ndtr)."""
-    return 0.5 * (1.0 + erf(x / math.sqrt(2.0), xp=xp))
+    truncated toward zero, torch-cephes converting the Lua number so): Q(k + 1, m), and 0 outside Cephes'
+    domain, k < 0 or m <= 0 (torch-cephes cprob/pdtr.c:42-46: a mean of 0 gives 0)."""
+    k, m = xp.trunc(xp.asarray(k, dtype=np.float64)), xp.asarray(m, dtype=np.float64)
+    return xp.where((k < 0) | (m <= 0), 0.0, igamc(k + 1, m, xp=xp))
 
 
 def lmvgam(a, d):
