@@ -194,6 +194,12 @@ def test_lgam_erf_digamma():
     close(cephes.erf(e), torch.erf(T(e)))
     pos = np.concatenate([rng(14).uniform(1e-3, 50, 30), [1e-8, 1, 1e6]])
     close(cephes.digamma(pos, np), torch.digamma(T(pos)), rtol=1e-12, atol=1e-13)
+    neg = np.concatenate([-rng(18).uniform(0.01, 30, 20), [-0.5, -2.5, -1e-8, -7.999]])
+    close(cephes.digamma(neg, np), torch.digamma(T(neg)), rtol=1e-11, atol=1e-12)
+    # at the poles torch-cephes' psi returns MAXNUM (bessel/psi.c:137-141); PyTorch's digamma -inf at 0 and NaN
+    # at the negative integers
+    assert cephes.digamma(np.array([0.0, -1.0, -6.0])).tolist() == [MAXNUM] * 3
+    assert torch.digamma(T([0.0])).tolist() == [-math.inf] and torch.digamma(T([-1.0, -6.0])).isnan().all()
 
 
 def test_ndtr_and_ndtri():

@@ -1,8 +1,8 @@
 """The special functions torch-distributions calls from deepmind/torch-cephes (Cephes' C library), on arrays.
 
-``lgam``, ``erf``, ``ndtri`` and the incomplete gamma integrals are computed element by element on the host with
-Python's ``math`` (the Cephes C functions run on the host too; legonn has no SciPy), and a CuPy array's values come
-back to its device; the rest is written on the array's own module. Every function takes arrays of float64 and
+``lgam``, ``erf``, ``ndtr``, ``ndtri`` and the incomplete gamma integrals are computed element by element on the
+host with Python's ``math`` (the Cephes C functions run on the host too; legonn has no SciPy), and a CuPy array's
+values come back to its device; the rest is written on the array's own module. Every function takes arrays of float64 and
 the array module ``xp`` and returns a float64 array of the broadcast shape.
 """
 import math
@@ -10,7 +10,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..tensor.special import digamma  # noqa: F401  (cephes.digamma, re-exported for the distributions)
+from ..tensor import special
 
 _EPS = np.finfo(np.float64).eps
 _TINY = 1e-300
@@ -142,6 +142,22 @@ def pdtr(k, m, xp=np):
     domain, k < 0 or m <= 0 (torch-cephes cprob/pdtr.c:42-46: a mean of 0 gives 0)."""
     k, m = xp.trunc(xp.asarray(k, dtype=np.float64)), xp.asarray(m, dtype=np.float64)
     return xp.where((k < 0) | (m <= 0), 0.0, igamc(k + 1, m, xp=xp))
+
+
+def digamma(x, xp=np):
+    """psi(x), the digamma function (cephes psi, torch-cephes' cephes.digamma): for x <= 0 by the reflection
+    psi(x) = psi(1 - x) - pi / tan(pi (x - n)), n the integer nearest x (0 for a half-integer), and MAXNUM at
+    the poles 0, -1, -2, ... (bessel/psi.c:132-160)."""
+    x = xp.asarray(x, dtype=np.float64)
+    negative = x <= 0
+    whole = xp.floor(x)
+    nz = x - whole
+    nz = xp.where(nz > 0.5, x - (whole + 1), nz)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        reflection = xp.where(nz == 0.5, 0.0, math.pi / xp.tan(math.pi * nz))
+    out = xp.where(negative, special.digamma(xp.where(negative, 1 - x, x), xp) - reflection,
+                   special.digamma(x, xp))
+    return xp.where(negative & (nz == 0), _MAXNUM, out)
 
 
 def lmvgam(a, d):

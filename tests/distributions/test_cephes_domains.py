@@ -100,3 +100,15 @@ def test_domains_on_cuda():
     np.testing.assert_allclose(got, want, rtol=1e-6)
     p = lg.DoubleTensor([0.0, 1.0]).cuda()   # CudaTensor is float: MAXNUM rounds to infinity
     assert distributions.norm.qtl(p, 0, 1).double().array.tolist() == [-math.inf, math.inf]
+
+
+def test_digamma_reflects_below_zero_as_cephes_psi():
+    # bessel/psi.c:132-160: psi(x) = psi(1 - x) - pi / tan(pi (x - n)) for x <= 0, MAXNUM at 0, -1, -2, ...
+    euler = 0.57721566490153286061
+    want = [2 - euler - 2 * math.log(2),                          # psi(-1/2) = psi(3/2)
+            2 - euler - 2 * math.log(2) + 1 / 1.5,                # psi(-3/2) = psi(-1/2) + 1 / (3/2)
+            4 - euler + math.pi / 2 - 3 * math.log(2)]            # psi(-1/4) = psi(5/4) + pi
+    np.testing.assert_allclose(cephes.digamma(np.array([-0.5, -1.5, -0.25])), want, rtol=1e-13)
+    assert cephes.digamma(np.array([0.0, -3.0])).tolist() == [MAXNUM, MAXNUM]
+    np.testing.assert_allclose(cephes.digamma(np.array([0.5, 1.0])), [-euler - 2 * math.log(2), -euler],
+                               rtol=1e-14)
