@@ -112,3 +112,12 @@ def test_digamma_reflects_below_zero_as_cephes_psi():
     assert cephes.digamma(np.array([0.0, -3.0])).tolist() == [MAXNUM, MAXNUM]
     np.testing.assert_allclose(cephes.digamma(np.array([0.5, 1.0])), [-euler - 2 * math.log(2), -euler],
                                rtol=1e-14)
+
+
+@pytest.mark.gpu
+def test_digamma_on_cuda():
+    pytest.importorskip('cupy')
+    t = lg.DoubleTensor([-0.5, -0.25, 0.0, 2.5]).cuda()
+    got = cephes.digamma(t.array.astype(np.float64), t.xp)
+    want = cephes.digamma(np.array([-0.5, -0.25, 0.0, 2.5]))
+    np.testing.assert_allclose(got.get(), want, rtol=1e-6)
