@@ -171,6 +171,13 @@ def test_poisson_of_a_fraction_and_of_mean_zero():
     # Q(k + 1, 0)) is 1
     assert distributions.poisson.cdf(2, 0) == 0.0
     assert float(torch.special.gammaincc(T(3.0), T(0.0))) == 1.0
+    # misc/fac.c:218-230: cephes fac is MAXNUM past 170! and for a negative count, so the Lua's pdf there is
+    # lambda^x / MAXNUM exp(-lambda); PyTorch's exp(log_prob): the true mass (0 for a negative count)
+    assert distributions.poisson.pdf(180, 2.0) == 2.0 ** 180 / MAXNUM * math.exp(-2.0)
+    want = float(TD.Poisson(T(2.0)).log_prob(T(180.0)).exp())
+    assert 0 < want < 1e-250 and distributions.poisson.pdf(180, 2.0) / want > 1e20
+    assert distributions.poisson.pdf(-1, 2.0) == 0.5 / MAXNUM * math.exp(-2.0)
+    assert float(TD.Poisson(T(2.0), validate_args=False).log_prob(T(-1.0)).exp()) == 0.0
 
 
 def test_norm_qtl_at_zero_and_one_is_cephes_maxnum():

@@ -121,7 +121,17 @@ def _ndtr(a):
     return 1.0 - y if x > 0 else y
 
 
+def _fac(i):
+    """i! of the integer-valued float ``i`` (cephes fac, misc/fac.c:218-230): MAXNUM for i < 0 and past 170."""
+    if math.isnan(i):
+        return math.nan
+    if i < 0 or i > 170:
+        return _MAXNUM
+    return float(math.factorial(int(i)))
+
+
 lgam = _on_host(_lgam)
+fac = _on_host(_fac)
 erf = _on_host(math.erf)
 ndtri = _on_host(_ndtri)
 igam = _on_host(_igam)

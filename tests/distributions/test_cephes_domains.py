@@ -121,3 +121,13 @@ def test_digamma_on_cuda():
     got = cephes.digamma(t.array.astype(np.float64), t.xp)
     want = cephes.digamma(np.array([-0.5, -0.25, 0.0, 2.5]))
     np.testing.assert_allclose(got.get(), want, rtol=1e-6)
+
+
+def test_poisson_pdf_divides_by_cephes_fac():
+    # poisson.lua: cephes.pow(lambda, x) / cephes.fac(x) * cephes.exp(-lambda); misc/fac.c:218-230 returns
+    # MAXNUM for a negative count and past 170! (a finite, if meaningless, density where x! would overflow)
+    assert distributions.poisson.pdf(-1, 2) == 2.0 ** -1 / MAXNUM * math.exp(-2)
+    assert distributions.poisson.pdf(180, 2) == 2.0 ** 180 / MAXNUM * math.exp(-2)
+    assert distributions.poisson.pdf(100, 90) == pytest.approx(90.0 ** 100 / math.factorial(100) * math.exp(-90),
+                                                               rel=1e-14)
+    assert cephes.fac(np.array([0.0, 5.0, 20.0])).tolist() == [1.0, 120.0, 2432902008176640000.0]
