@@ -121,6 +121,17 @@ def _ndtr(a):
     return 1.0 - y if x > 0 else y
 
 
+def _gamma(x):
+    """Gamma(x) (cephes gamma), signed below zero: NaN at the poles 0, -1, -2, ... (cprob/gamma.c's gamnan),
+    +inf past its overflow near 171.6."""
+    try:
+        return math.gamma(x)
+    except ValueError:   # a pole, or -inf
+        return math.nan
+    except OverflowError:
+        return math.inf
+
+
 def _fac(i):
     """i! of the integer-valued float ``i`` (cephes fac, misc/fac.c:218-230): MAXNUM for i < 0 and past 170."""
     if math.isnan(i):
@@ -131,6 +142,7 @@ def _fac(i):
 
 
 lgam = _on_host(_lgam)
+gamma = _on_host(_gamma)
 fac = _on_host(_fac)
 erf = _on_host(math.erf)
 ndtri = _on_host(_ndtri)

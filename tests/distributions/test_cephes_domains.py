@@ -131,3 +131,12 @@ def test_poisson_pdf_divides_by_cephes_fac():
     assert distributions.poisson.pdf(100, 90) == pytest.approx(90.0 ** 100 / math.factorial(100) * math.exp(-90),
                                                                rel=1e-14)
     assert cephes.fac(np.array([0.0, 5.0, 20.0])).tolist() == [1.0, 120.0, 2432902008176640000.0]
+
+
+def test_chi2_pdf_divides_by_cephes_gamma():
+    # chi2.lua: math.pow(x, dof/2 - 1) * exp(-x/2) / (math.pow(2, dof/2) * cephes.gamma(dof/2)): Gamma(-1/2) is
+    # -2 sqrt(pi), and cephes gamma(0) is NaN (cprob/gamma.c's gamnan)
+    want = 2.0 ** -1.5 * math.exp(-1) / (2.0 ** -0.5 * -2 * math.sqrt(math.pi))
+    assert distributions.chi2.pdf(2.0, -1) == pytest.approx(want, rel=1e-15) and want < 0
+    assert math.isnan(distributions.chi2.pdf(2.0, 0))
+    assert distributions.chi2.pdf(2.0, 4) == pytest.approx(2.0 * math.exp(-1) / 4, rel=1e-15)
