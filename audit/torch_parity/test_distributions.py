@@ -32,17 +32,16 @@ def rng(seed):
     return np.random.default_rng(seed)
 
 
-def strided(a):
-    """A non-contiguous float64 view holding ``a``'s values, NaN between them (a read of the wrong element shows)."""
-    a = np.asarray(a, dtype=np.float64)
-    big = np.full(a.shape + (2,), np.nan)
-    big[..., 0] = a
-    return big[..., 0]
-
-
 def D(a, noncontig=False):
+    """A DoubleTensor of ``a``'s values; with ``noncontig``, legonn's select of every other element of a wider
+    tensor holding NaN between them (a read of the wrong element shows)."""
     a = np.asarray(a, dtype=np.float64)
-    return lg.from_numpy(strided(a) if noncontig else a.copy())
+    if not noncontig:
+        return lg.from_numpy(a.copy())
+    wide = lg.from_numpy(np.stack([a, np.full_like(a, np.nan)], axis=-1))
+    t = wide.select(a.ndim, 0)
+    assert t.nElement() == 1 or not t.isContiguous()   # one element is contiguous at any stride
+    return t
 
 
 def T(a):
