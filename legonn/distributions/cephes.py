@@ -1,9 +1,10 @@
 """The special functions torch-distributions calls from deepmind/torch-cephes (Cephes' C library), on arrays.
 
-``lgam``, ``erf``, ``ndtr``, ``ndtri`` and the incomplete gamma integrals are computed element by element on the
-host with Python's ``math`` (the Cephes C functions run on the host too; legonn has no SciPy), and a CuPy array's
-values come back to its device; the rest is written on the array's own module. Every function takes arrays of float64 and
-the array module ``xp`` and returns a float64 array of the broadcast shape.
+``lgam``, ``gamma``, ``fac``, ``erf``, ``ndtr``, ``ndtri`` and the incomplete gamma integrals are computed element
+by element on the host with Python's ``math`` (the Cephes C functions run on the host too; legonn has no SciPy),
+and a CuPy array's values come back to its device; the rest is written on the array's own module. Every function
+takes arrays of float64 and the array module ``xp`` and returns a float64 array of the broadcast shape. Outside
+their domains they answer as torch-cephes' C does (its MAXNUM, 0 or NaN; see each function).
 """
 import math
 from statistics import NormalDist
@@ -168,7 +169,7 @@ def pdtr(k, m, xp=np):
 
 def digamma(x, xp=np):
     """psi(x), the digamma function (cephes psi, torch-cephes' cephes.digamma): for x <= 0 by the reflection
-    psi(x) = psi(1 - x) - pi / tan(pi (x - n)), n the integer nearest x (0 for a half-integer), and MAXNUM at
+    psi(x) = psi(1 - x) - pi / tan(pi (x - n)), n the integer nearest x (the term 0 at a half-integer), MAXNUM at
     the poles 0, -1, -2, ... (bessel/psi.c:132-160)."""
     x = xp.asarray(x, dtype=np.float64)
     negative = x <= 0
