@@ -166,6 +166,9 @@ def test_poisson_of_a_fraction_and_of_mean_zero():
     assert distributions.poisson.pdf(1.5, lam) == pytest.approx(lam ** 1.5 * math.exp(-lam) / 1.0, rel=1e-15)
     close(distributions.poisson.logpdf(1.5, lam), TD.Poisson(T(lam), validate_args=False).log_prob(T(1.5)))
     assert distributions.poisson.cdf(1.5, lam) == distributions.poisson.cdf(1.0, lam)
+    # poisson.lua's logpdf: x * log(lambda) is 0 * -inf = NaN at x = lambda = 0; PyTorch's xlogy gives 0
+    assert math.isnan(distributions.poisson.logpdf(0, 0))
+    assert float(TD.Poisson(T(0.0), validate_args=False).log_prob(T(0.0))) == 0.0
     # torch-cephes cprob/pdtr.c:42-46: m <= 0 is outside the domain, pdtr returns 0; the limit (and PyTorch's
     # Q(k + 1, 0)) is 1
     assert distributions.poisson.cdf(2, 0) == 0.0
@@ -543,6 +546,35 @@ def test_kstwo(n1, n2, ties):
 
 # ---------------------------------------------------------------------------------------------------------------
 # samplers: deterministic facts
+
+@pytest.mark.parametrize('cov', ['full', 'diagonal', 'cholesky', 'singular'])
+def test_mvn_rnd_colours_the_seeded_normals(cov):
+    # multivariateGaussian.lua: mu + z U, z the n x D standard normals drawn first, U = potrf(sigma) (upper), the
+    # given factor with cholesky, sqrt of a diagonal, the SVD's S^1/2 V^T for a singular sigma
+    from legonn.tensor.random import generator
+    d, n = 3, 5
+    mu = rng(51).standard_normal(d)
+    s = spd(d, 52)
+    if cov == 'full':
+        sigma, options, colour = s, {}, torch.linalg.cholesky(T(s)).T.numpy()
+    elif cov == 'diagonal':
+        sigma, options, colour = np.diag(s), {}, np.diag(np.sqrt(np.diag(s)))
+    elif cov == 'cholesky':
+        sigma, options = np.linalg.cholesky(s).T, {'cholesky': True}
+        colour = sigma
+    else:   # rank 2, potrf fails: z S^1/2 V^T, whose factor's signs are the SVD's: only C^T C = sigma is fixed
+        sigma, options, colour = np.array([[2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]), {}, None
+        assert bool(torch.linalg.cholesky_ex(T(sigma)).info != 0)
+    lg.manualSeed(5)
+    got = distributions.mvn.rnd(n, D(mu), D(sigma), options)
+    lg.manualSeed(5)
+    z = generator().standard_normal(size=(n, d))
+    if colour is None:
+        c = torch.linalg.lstsq(T(z), T(got.array - mu)).solution
+        close(c.T @ c, sigma, rtol=1e-10, atol=1e-12)
+    else:
+        close(got, z @ colour + mu, rtol=1e-12, atol=1e-13)
+
 
 def test_samplers_sizes_supports_and_seed():
     def draw():
