@@ -169,11 +169,11 @@ def test_poisson_of_a_fraction_and_of_mean_zero():
     # poisson.lua's logpdf: x * log(lambda) is 0 * -inf = NaN at x = lambda = 0; PyTorch's xlogy gives 0
     assert math.isnan(distributions.poisson.logpdf(0, 0))
     assert float(TD.Poisson(T(0.0), validate_args=False).log_prob(T(0.0))) == 0.0
-    # torch-cephes cprob/pdtr.c:42-46: m <= 0 is outside the domain, pdtr returns 0; the limit (and PyTorch's
+    # torch-cephes cprob/pdtr.c:160-164: m <= 0 is outside the domain, pdtr returns 0; the limit (and PyTorch's
     # Q(k + 1, 0)) is 1
     assert distributions.poisson.cdf(2, 0) == 0.0
     assert float(torch.special.gammaincc(T(3.0), T(0.0))) == 1.0
-    # misc/fac.c:218-230: cephes fac is MAXNUM past 170! and for a negative count, so the Lua's pdf there is
+    # misc/fac.c:222-232: cephes fac is MAXNUM past 170! and for a negative count, so the Lua's pdf there is
     # lambda^x / MAXNUM exp(-lambda); PyTorch's exp(log_prob): the true mass (0 for a negative count)
     assert distributions.poisson.pdf(180, 2.0) == 2.0 ** 180 / MAXNUM * math.exp(-2.0)
     want = float(TD.Poisson(T(2.0)).log_prob(T(180.0)).exp())
@@ -205,7 +205,7 @@ def test_lgam_erf_digamma():
     close(cephes.digamma(pos, np), torch.digamma(T(pos)), rtol=1e-12, atol=1e-13)
     neg = np.concatenate([-rng(18).uniform(0.01, 30, 20), [-0.5, -2.5, -1e-8, -7.999]])
     close(cephes.digamma(neg, np), torch.digamma(T(neg)), rtol=1e-11, atol=1e-12)
-    # at the poles torch-cephes' psi returns MAXNUM (bessel/psi.c:137-141); PyTorch's digamma -inf at 0 and NaN
+    # at the poles torch-cephes' psi returns MAXNUM (bessel/psi.c:136-141); PyTorch's digamma -inf at 0 and NaN
     # at the negative integers
     assert cephes.digamma(np.array([0.0, -1.0, -6.0])).tolist() == [MAXNUM] * 3
     assert torch.digamma(T([0.0])).tolist() == [-math.inf] and torch.digamma(T([-1.0, -6.0])).isnan().all()
@@ -250,14 +250,21 @@ def test_igam_near_a_large_against_mpmath():
 
 
 def test_igam_domain_edges():
-    # torch-cephes cprob/igam.c:150-157 tests x == 0 before the domain: igam(a <= 0, 0) = 0; PyTorch: NaN
+    # torch-cephes cprob/igam.c:186-192 tests x == 0 before the domain: igam(a <= 0, 0) = 0; PyTorch: NaN
     assert cephes.igam(np.array([0.0, -1.0]), np.array([0.0, 0.0])).tolist() == [0.0, 0.0]
     assert torch.special.gammainc(T([0.0, -1.0]), T([0.0, 0.0])).isnan().all()
-    # igam.c:95-99 and 155-157: a <= 0 is outside the domain, NaN; PyTorch takes a = 0 as the limit, P = 1, Q = 0
+    # igam.c:108-112 and 189-193: a <= 0 is outside the domain, NaN; PyTorch takes a = 0 as the limit, P = 1, Q = 0
     zero_a = (np.array([0.0, 0.0]), np.array([1.0, 5.0]))
     assert np.isnan(cephes.igam(*zero_a)).all() and np.isnan(cephes.igamc(*zero_a)).all()
     assert torch.special.gammainc(*map(T, zero_a)).tolist() == [1.0, 1.0]
     assert torch.special.gammaincc(*map(T, zero_a)).tolist() == [0.0, 0.0]
+    # an infinite a or x: Cephes' prefactor a log(x) - x - lgam(a) is inf - inf and its loops return NaN
+    # (igam.c:117, 199), so chi2.cdf(inf, k) is NaN in Torch7; PyTorch takes the limits
+    inf_args = (np.array([2.0, math.inf]), np.array([math.inf, 2.0]))
+    assert np.isnan(cephes.igam(*inf_args)).all() and np.isnan(cephes.igamc(*inf_args)).all()
+    assert math.isnan(distributions.chi2.cdf(math.inf, 3))
+    assert torch.special.gammainc(*map(T, inf_args)).tolist() == [1.0, 0.0]
+    assert torch.special.gammaincc(*map(T, inf_args)).tolist() == [0.0, 1.0]
     # the rest agrees: NaN for x < 0, for a < 0 and for NaN, P(a, 0) = 0, Q(a, 0) = 1
     a, x = np.array([2.0, -1.0, 2.0, 1.5]), np.array([-1.0, 1.0, np.nan, 0.0])
     for ours, theirs in ((cephes.igam, torch.special.gammainc), (cephes.igamc, torch.special.gammaincc)):

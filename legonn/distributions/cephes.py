@@ -77,26 +77,25 @@ def _gamma_fraction(a, x):
 
 def _igam(a, x):
     """The regularised lower incomplete gamma integral P(a, x) (cephes igam): 0 for x = 0, NaN for x < 0, for
-    a <= 0 and for a NaN argument."""
-    # torch-cephes cprob/igam.c:150-157 tests x == 0 before the domain (x < 0 or a <= 0)
+    a <= 0 and for a NaN or infinite argument."""
+    # torch-cephes cprob/igam.c:186-192 tests x == 0 before the domain (x < 0 or a <= 0); an infinite a or x
+    # makes its prefactor a log(x) - x - lgam(a) inf - inf, NaN, which its loops return
     if x == 0:
         return 0.0
-    if not (x > 0 and a > 0):
+    if not (0 < x < math.inf and 0 < a < math.inf):
         return math.nan
-    if math.isinf(x):
-        return 1.0
     return _gamma_series(a, x) if x < a + 1 else 1.0 - _gamma_fraction(a, x)
 
 
 def _igamc(a, x):
     """The regularised upper incomplete gamma integral Q(a, x) = 1 - P(a, x) (cephes igamc): NaN for x < 0,
-    for a <= 0 (torch-cephes cprob/igam.c:95-99) and for a NaN argument, 1 at x = 0."""
-    if not (x >= 0 and a > 0):
+    for a <= 0 (torch-cephes cprob/igam.c:108-112) and for a NaN or infinite argument (as igam), 1 at x = 0."""
+    if not (a > 0 and x >= 0):
         return math.nan
     if x == 0:
         return 1.0
-    if math.isinf(x):
-        return 0.0
+    if math.isinf(a) or math.isinf(x):
+        return math.nan
     return 1.0 - _gamma_series(a, x) if x < a + 1 else _gamma_fraction(a, x)
 
 
@@ -134,7 +133,7 @@ def _gamma(x):
 
 
 def _fac(i):
-    """i! of the integer-valued float ``i`` (cephes fac, misc/fac.c:218-230): MAXNUM for i < 0 and past 170."""
+    """i! of the integer-valued float ``i`` (cephes fac, misc/fac.c:222-232): MAXNUM for i < 0 and past 170."""
     if math.isnan(i):
         return math.nan
     if i < 0 or i > 170:
@@ -162,7 +161,7 @@ def chdtr(df, x, xp=np):
 def pdtr(k, m, xp=np):
     """The Poisson CDF, P(K <= k) of mean ``m`` (cephes pdtr, whose ``k`` is a C int: a fractional count is
     truncated toward zero, torch-cephes converting the Lua number so): Q(k + 1, m), and 0 outside Cephes'
-    domain, k < 0 or m <= 0 (torch-cephes cprob/pdtr.c:42-46: a mean of 0 gives 0)."""
+    domain, k < 0 or m <= 0 (torch-cephes cprob/pdtr.c:160-164: a mean of 0 gives 0)."""
     k, m = xp.trunc(xp.asarray(k, dtype=np.float64)), xp.asarray(m, dtype=np.float64)
     return xp.where((k < 0) | (m <= 0), 0.0, igamc(k + 1, m, xp=xp))
 
@@ -170,7 +169,7 @@ def pdtr(k, m, xp=np):
 def digamma(x, xp=np):
     """psi(x), the digamma function (cephes psi, torch-cephes' cephes.digamma): for x <= 0 by the reflection
     psi(x) = psi(1 - x) - pi / tan(pi (x - n)), n the integer nearest x (the term 0 at a half-integer), MAXNUM at
-    the poles 0, -1, -2, ... (bessel/psi.c:132-160)."""
+    the poles 0, -1, -2, ... (bessel/psi.c:132-141, 198)."""
     x = xp.asarray(x, dtype=np.float64)
     negative = x <= 0
     whole = xp.floor(x)

@@ -31,7 +31,7 @@ def test_chi2Uniform_of_one_bin_has_p_value_one():
 
 
 def test_pdtr_is_zero_for_a_mean_of_zero_or_less():
-    # pdtr.c:42-46: (k < 0) || (m <= 0.0) returns 0.0
+    # pdtr.c:160-164: (k < 0) || (m <= 0.0) returns 0.0
     assert distributions.poisson.cdf(2, 0) == 0.0
     assert distributions.poisson.cdf(0, -1.5) == 0.0
     got = distributions.poisson.cdf(lg.DoubleTensor([0.0, 1.0, 3.0]), 0)
@@ -43,11 +43,11 @@ def test_pdtr_is_zero_for_a_mean_of_zero_or_less():
 def test_igam_and_igamc_domains():
     a = np.array([2.0, 0.0, -1.0, 2.0, 2.0])
     x = np.array([0.0, 0.0, 0.0, -1.0, 0.5])
-    # igam.c:150-157: x == 0 gives 0 before the domain test; x < 0 or a <= 0 gives NaN
+    # igam.c:186-192: x == 0 gives 0 before the domain test; x < 0 or a <= 0 gives NaN
     got = cephes.igam(a, x)
     assert got[:3].tolist() == [0.0, 0.0, 0.0] and np.isnan(got[3])
     assert abs(got[4] - (1 - math.exp(-0.5) * 1.5)) <= 1e-15
-    # igam.c:95-99: x < 0 or a <= 0 gives NaN; x = 0 (a > 0) gives 1 - igam = 1
+    # igam.c:108-112: x < 0 or a <= 0 gives NaN; x = 0 (a > 0) gives 1 - igam = 1
     got = cephes.igamc(a, x)
     assert got[0] == 1.0 and np.isnan(got[1:4]).all()
     assert abs(got[4] - math.exp(-0.5) * 1.5) <= 1e-15
@@ -103,7 +103,7 @@ def test_domains_on_cuda():
 
 
 def test_digamma_reflects_below_zero_as_cephes_psi():
-    # bessel/psi.c:132-160: psi(x) = psi(1 - x) - pi / tan(pi (x - n)) for x <= 0, MAXNUM at 0, -1, -2, ...
+    # bessel/psi.c:132-141, 198: psi(x) = psi(1 - x) - pi / tan(pi (x - n)) for x <= 0, MAXNUM at 0, -1, -2, ...
     euler = 0.57721566490153286061
     want = [2 - euler - 2 * math.log(2),                          # psi(-1/2) = psi(3/2)
             2 - euler - 2 * math.log(2) + 1 / 1.5,                # psi(-3/2) = psi(-1/2) + 1 / (3/2)
@@ -124,7 +124,7 @@ def test_digamma_on_cuda():
 
 
 def test_poisson_pdf_divides_by_cephes_fac():
-    # poisson.lua: cephes.pow(lambda, x) / cephes.fac(x) * cephes.exp(-lambda); misc/fac.c:218-230 returns
+    # poisson.lua: cephes.pow(lambda, x) / cephes.fac(x) * cephes.exp(-lambda); misc/fac.c:222-232 returns
     # MAXNUM for a negative count and past 170! (a finite, if meaningless, density where x! would overflow)
     assert distributions.poisson.pdf(-1, 2) == 2.0 ** -1 / MAXNUM * math.exp(-2)
     assert distributions.poisson.pdf(180, 2) == 2.0 ** 180 / MAXNUM * math.exp(-2)
@@ -140,3 +140,18 @@ def test_chi2_pdf_divides_by_cephes_gamma():
     assert distributions.chi2.pdf(2.0, -1) == pytest.approx(want, rel=1e-15) and want < 0
     assert math.isnan(distributions.chi2.pdf(2.0, 0))
     assert distributions.chi2.pdf(2.0, 4) == pytest.approx(2.0 * math.exp(-1) / 4, rel=1e-15)
+
+
+def test_igam_of_an_infinite_argument_is_nan_and_returns():
+    # igam.c: a log(x) - x - lgam(a) is inf - inf for an infinite a or x, and its loops return that NaN (the
+    # series here never stopped for a = inf); igam(a, 0) = 0 and igamc(a, 0) = 1 are decided first
+    out = {}
+    worker = threading.Thread(target=lambda: out.update(
+        igam=cephes.igam(np.array([np.inf, 2.0, np.inf]), np.array([2.0, np.inf, 0.0])),
+        igamc=cephes.igamc(np.array([np.inf, 2.0, np.inf]), np.array([2.0, np.inf, 0.0]))), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), 'igam / igamc of an infinite argument did not return'
+    assert np.isnan(out['igam'][:2]).all() and out['igam'][2] == 0.0
+    assert np.isnan(out['igamc'][:2]).all() and out['igamc'][2] == 1.0
+    assert math.isnan(distributions.chi2.cdf(math.inf, 3)) and math.isnan(distributions.poisson.cdf(2, math.inf))
