@@ -450,6 +450,15 @@ def test_util_logdet_isposdef(d):
     assert not distributions.util.isposdef(D(a))
     assert bool(torch.linalg.cholesky_ex(T(a)).info != 0)
     close(distributions.util.logdet(D(a)), torch.linalg.slogdet(T(a)).logabsdet, rtol=1e-12, atol=1e-13)
+    # torch.potrf's default 'U' reads only the upper triangle (THTensorLapack.c:590-612), as PyTorch's
+    # cholesky(upper=True): a matrix whose lower triangle is noise factors as its upper one says
+    u = s + np.tril(rng(2100 + d).standard_normal((d, d)) * 5, -1)
+    upper = torch.linalg.cholesky(T(u), upper=True)
+    assert distributions.util.isposdef(D(u))
+    close(distributions.util.logdet(D(u)), 2 * upper.diagonal().log().sum(), rtol=1e-12, atol=1e-13)
+    x = rng(2200 + d).standard_normal(d)
+    close(distributions.mvn.logpdf(D(x), D(np.zeros(d)), D(u)),
+          TD.MultivariateNormal(T(np.zeros(d)), scale_tril=upper.T).log_prob(T(x)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
