@@ -420,6 +420,15 @@ def test_dirichlet(k):
           rtol=1e-11, atol=1e-13)
 
 
+def test_dirichlet_logpdf_at_a_zero_coordinate_of_unit_alpha():
+    # dirichlet.lua: torch.log(x):cmul(alpha - 1) is -inf * 0 = NaN for x_i = 0, alpha_i = 1; PyTorch's
+    # Dirichlet.log_prob uses xlogy there, 0
+    x, alpha = np.array([0.0, 0.4, 0.6]), np.array([1.0, 2.0, 3.0])
+    assert math.isnan(distributions.dir.logpdf(D(x), D(alpha)))
+    want = TD.Dirichlet(T(alpha), validate_args=False).log_prob(T(x))
+    close(want, math.lgamma(6.0) - math.lgamma(2.0) - math.lgamma(3.0) + math.log(0.4) + 2 * math.log(0.6))
+
+
 GAMMAS = [(0.5, 2.0), (1.0, 1.0), (3.7, 0.25), (12.0, 5.0)]
 
 
@@ -507,11 +516,11 @@ def _kolmogorov_q(z):
 
 @pytest.mark.parametrize('n', [5, 40, 300])
 def test_ksone(n):
-    v = np.sort(rng(n + 1).normal(0.3, 1.0, n))
-    cdf = TD.Normal(T(0.0), T(1.0)).cdf(T(v)).numpy()
+    v = rng(n + 1).normal(0.3, 1.0, n)   # unsorted: ksone sorts
+    cdf = TD.Normal(T(0.0), T(1.0)).cdf(T(np.sort(v))).numpy()
     j = np.arange(1, n + 1)
     d = max(np.max(np.abs(j / n - cdf)), np.max(np.abs((j - 1) / n - cdf)))
-    p, stat = distributions.ksone(D(rng(n + 1).normal(0.3, 1.0, n)), lambda x: distributions.norm.cdf(x, 0, 1))
+    p, stat = distributions.ksone(D(v), lambda x: distributions.norm.cdf(x, 0, 1))
     assert stat == pytest.approx(d, rel=1e-12)
     z = (math.sqrt(n) + 0.12 + 0.11 / math.sqrt(n)) * d
     assert p == pytest.approx(_qks_lua(z), rel=1e-12, abs=1e-15)
