@@ -8,9 +8,9 @@ from .values import elementwise
 
 @elementwise('chi2.pdf', ('x', 'dof'))
 def pdf(xp, x, dof):
-    """x^(dof/2 - 1) exp(-x/2) / (2^(dof/2) Gamma(dof/2)); inf at x = 0 for dof < 2, as the Lua's math.pow."""
-    return xp.power(x, dof / 2 - 1) * xp.exp(-x / 2) / (xp.power(2.0, dof / 2) *
-                                                        xp.exp(cephes.lgam(dof / 2, xp=xp)))
+    """x^(dof/2 - 1) exp(-x/2) / (2^(dof/2) Gamma(dof/2)); inf at x = 0 for dof < 2, as the Lua's math.pow,
+    and Gamma is cephes gamma (chi2.lua), signed and NaN at its poles for a dof of 0 or less."""
+    return xp.power(x, dof / 2 - 1) * xp.exp(-x / 2) / (xp.power(2.0, dof / 2) * cephes.gamma(dof / 2, xp=xp))
 
 
 @elementwise('chi2.logpdf', ('x', 'dof'))

@@ -7,8 +7,9 @@ from .values import elementwise
 
 @elementwise('poisson.pdf', ('x', 'lambda'))
 def pdf(xp, x, lambda_):
-    """lambda^x exp(-lambda) / x!, the factorial of x truncated to an integer (cephes fac takes a C int)."""
-    return xp.power(lambda_, x) / xp.exp(cephes.lgam(xp.trunc(x) + 1, xp=xp)) * xp.exp(-lambda_)
+    """lambda^x / fac(x) exp(-lambda), cephes fac of x truncated to an integer (it takes a C int), which is
+    MAXNUM for x < 0 and x > 170 (poisson.lua's formula, as the Lua computes it there)."""
+    return xp.power(lambda_, x) / cephes.fac(xp.trunc(x), xp=xp) * xp.exp(-lambda_)
 
 
 @elementwise('poisson.logpdf', ('x', 'lambda'))

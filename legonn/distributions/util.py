@@ -1,14 +1,16 @@
 """distributions.util (util.lua): positive-definiteness and log-determinants of matrices, by Cholesky."""
 import numpy as np
 
+from ..tensor.linalg import _symmetric_from
 from .values import floating, is_tensor
 
 
 def cholesky_upper(a, xp):
     """The upper Cholesky factor U of the symmetric matrix ``a`` (a = U^T U, torch.potrf's), or None when ``a``
-    is not positive definite (potrf fails). NumPy raises then; CuPy's factor holds NaNs instead."""
+    is not positive definite (potrf fails). NumPy raises then; CuPy's factor holds NaNs instead. As potrf's
+    default 'U' (THTensorLapack.c's LAPACK potrf), only the upper triangle of ``a`` is read."""
     try:
-        lower = xp.linalg.cholesky(a)
+        lower = xp.linalg.cholesky(_symmetric_from(a, 'U'))
     except np.linalg.LinAlgError:
         return None
     if not bool(xp.all(xp.isfinite(lower))):

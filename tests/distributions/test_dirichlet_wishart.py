@@ -233,3 +233,20 @@ def test_cpu_and_cuda_tensors_in_one_call_are_refused():
         distributions.dir.logpdf(lg.Tensor([0.5, 0.5]), lg.Tensor([1, 2]).cuda())
     with pytest.raises(TypeError, match='tensors on the CPU and on the GPU mixed in one call'):
         distributions.norm.pdf(lg.zeros(2), lg.zeros(2).cuda(), 1)
+
+
+def test_potrf_reads_the_upper_triangle_as_torch7():
+    # util.lua's isposdef and logdet, mvn.logpdf: torch.potrf(m), whose default uplo 'U' makes LAPACK read only the
+    # upper triangle (torch7 lib/TH/generic/THTensorLapack.c:590-612); the lower one is ignored
+    m = lg.DoubleTensor([[2.0, 0.0], [1.5, 2.0]])   # upper: 2 I (positive definite), det 4
+    assert distributions.util.isposdef(m)
+    assert abs(distributions.util.logdet(m) - math.log(4.0)) < 1e-15
+    assert distributions.util.isposdef(lg.DoubleTensor([[1.0, 0.0], [5.0, 1.0]]))
+    assert not distributions.util.isposdef(lg.DoubleTensor([[1.0, 5.0], [0.0, 1.0]]))
+    # N(x; 0, [[2, .5], [.5, 1]]) from a sigma whose lower triangle is zero: det 1.75,
+    # inverse [[1, -.5], [-.5, 2]] / 1.75
+    x = lg.DoubleTensor([0.3, -0.7])
+    quad = (0.09 * 1 - 2 * 0.5 * 0.3 * -0.7 + 0.49 * 2) / 1.75
+    want = -0.5 * quad - math.log(2 * math.pi) - 0.5 * math.log(1.75)
+    got = distributions.mvn.logpdf(x, lg.DoubleTensor([0.0, 0.0]), lg.DoubleTensor([[2.0, 0.5], [0.0, 1.0]]))
+    assert abs(got - want) < 1e-14
