@@ -1,0 +1,316 @@
+"""legonn.autograd (torch-autograd) against torch.autograd, in float64.
+
+Each case is a scalar function of seeded random float64 parameters, written once with the legonn functions
+legonn.autograd differentiates (its gradfuns: the legonn namespace, the Tensor methods, the operators, util,
+loss and the models) and once with PyTorch. The tensor answer of the function under test is reduced to a scalar
+by fixed weights in [0.5, 1.5) (``sum(out * w)``), so a gradient with the right total in the wrong places fails.
+legonn's value and gradients, in its direct and its optimized (generated-code) runtime, are compared with
+PyTorch's to rtol 1e-10; ``test_optimized_equals_direct`` compares the two runtimes with each other.
+
+torch-autograd's gradfuns.lua is the contract. Where its gradient is not PyTorch's (an extremum's ties, a clamp
+bound), legonn follows the Lua and the case asserts the difference exactly. legonn's indices and dimensions are
+0-based, as PyTorch's; legonn's reductions along a dimension keep it (size 1), as Torch7's (``keepdim=True``).
+Not compared: what has no gradient in gradfuns (cumsum, norm, ... are unsupported in a trace) or is random
+(util.dropout, the initializers).
+
+Skipped where torch is not installed (CI): this file is the project's audit, run where it is.
+"""
+import zlib
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip('torch')
+
+import legonn as lg  # noqa: E402
+from legonn import autograd  # noqa: E402
+from legonn.autograd import loss as agloss, model, support, util  # noqa: E402
+
+RTOL, ATOL = 1e-10, 1e-12
+MODES = ['direct', 'optimized']
+
+
+@pytest.fixture(autouse=True)
+def double():
+    before_type, before_opt = lg.getdefaulttensortype(), autograd.optimizing()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    yield
+    lg.setdefaulttensortype(before_type)
+    autograd.optimize(before_opt)
+
+
+def rng(name):
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def strided(a):
+    """A non-contiguous float64 view holding ``a``'s values, NaN between them (a read of the wrong element shows)."""
+    big = np.full(a.shape + (2,), np.nan)
+    big[..., 0] = a
+    return big[..., 0]
+
+
+def weights(shape):
+    return np.random.default_rng(len(shape) * 1000 + int(np.prod(shape))).uniform(0.5, 1.5, shape)
+
+
+def ours_weighted(out):
+    """``sum(out * w)`` in a trace; a number (a reduction over the whole tensor) times 0.7."""
+    if not lg.isTensor(out):
+        return out * 0.7
+    if support.nDimension(out) == 0:
+        return lg.sum(out) * 0.7
+    return lg.sum(lg.cmul(out, lg.from_numpy(weights(tuple(support.size(out))))))
+
+
+def theirs_weighted(out):
+    if out.dim() == 0:
+        return out * 0.7
+    return (out * torch.from_numpy(weights(tuple(out.shape)))).sum()
+
+
+def to_legonn(v, noncontig=False):
+    if isinstance(v, dict):
+        return {k: to_legonn(x, noncontig) for k, x in v.items()}
+    if isinstance(v, list):
+        return [to_legonn(x, noncontig) for x in v]
+    if isinstance(v, np.ndarray):
+        return lg.from_numpy(strided(v) if noncontig else v.copy())
+    return v
+
+
+def to_torch(v):
+    if isinstance(v, dict):
+        return {k: to_torch(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [to_torch(x) for x in v]
+    return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+
+def flat_legonn(g):
+    if isinstance(g, dict):
+        return [a for k in sorted(g) for a in flat_legonn(g[k])]
+    if isinstance(g, list):
+        return [a for x in g for a in flat_legonn(x)]
+    return [np.array(g.array) if lg.isTensor(g) else np.float64(g)]
+
+
+def flat_torch(t):
+    if isinstance(t, dict):
+        return [a for k in sorted(t) for a in flat_torch(t[k])]
+    if isinstance(t, list):
+        return [a for x in t for a in flat_torch(x)]
+    return [np.zeros(tuple(t.shape)) if t.grad is None else t.grad.numpy().copy()]
+
+
+def run_ours(f, params, mode, *args, noncontig=False):
+    """(value, [gradients]) of ``f(params, *args)`` by legonn.autograd in ``mode``."""
+    df = autograd(f, optimize=(mode == 'optimized'))
+    grads, value = df(to_legonn(params, noncontig), *args)[:2]
+    assert isinstance(value, float), f"the value is a {type(value).__name__}"
+    return value, flat_legonn(grads)
+
+
+def run_theirs(f, params, *args):
+    tp = to_torch(params)
+    value = f(tp, *args)
+    value.backward()
+    return value.item(), flat_torch(tp)
+
+
+def assert_close(ours, theirs, rtol=RTOL, atol=ATOL):
+    (v, gs), (tv, tgs) = ours, theirs
+    np.testing.assert_allclose(v, tv, rtol=rtol, atol=atol)
+    assert len(gs) == len(tgs)
+    for g, tg in zip(gs, tgs):
+        assert np.shape(g) == np.shape(tg), (np.shape(g), np.shape(tg))
+        np.testing.assert_allclose(g, tg, rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# element-wise functions, reductions, shapes, indexing, matrices: (legonn fn, torch fn, parameter maker)
+# a maker takes a NumPy generator and returns the parameters: a dict of arrays (and numbers)
+
+def normal(*shape):
+    return lambda r: {'x': r.standard_normal(shape)}
+
+
+def positive(*shape):
+    return lambda r: {'x': r.uniform(0.3, 2.0, shape)}
+
+
+def two(sx, sy, low=None):
+    if low is None:
+        return lambda r: {'x': r.standard_normal(sx), 'y': r.standard_normal(sy)}
+    return lambda r: {'x': r.uniform(low, 2.0, sx), 'y': r.uniform(low, 2.0, sy)}
+
+
+def distinct(*shape):
+    """No two elements equal (min/max away from ties)."""
+    return lambda r: {'x': (r.permutation(int(np.prod(shape))) * 0.37 - 1.0).reshape(shape)}
+
+
+IDX = [2, 0, 2, 1]
+GATHER = [[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]]
+SCATTER = [[0, 1, 2, 0], [2, 0, 1, 1]]
+T = torch
+
+UNARY = {
+    'exp': (lambda x: lg.exp(x), T.exp, normal(3, 4)),
+    'tanh': (lambda x: lg.tanh(x), T.tanh, normal(3, 4)),
+    'sinh': (lambda x: lg.sinh(x), T.sinh, normal(3, 4)),
+    'cosh': (lambda x: lg.cosh(x), T.cosh, normal(3, 4)),
+    'abs': (lambda x: lg.abs(x), T.abs, normal(3, 4)),
+    'sqrt': (lambda x: lg.sqrt(x), T.sqrt, positive(3, 4)),
+    'sin': (lambda x: lg.sin(x), T.sin, normal(3, 4)),
+    'cos': (lambda x: lg.cos(x), T.cos, normal(3, 4)),
+    'tan': (lambda x: lg.tan(x), T.tan, normal(3, 4)),
+    'log': (lambda x: lg.log(x), T.log, positive(3, 4)),
+    'log1p': (lambda x: lg.log1p(x), T.log1p, positive(3, 4)),
+    'sigmoid': (lambda x: lg.sigmoid(x), T.sigmoid, normal(3, 4)),
+    'util.sigmoid': (lambda x: util.sigmoid(x), T.sigmoid, normal(5)),
+    'clamp': (lambda x: lg.clamp(x, -0.5, 0.7), lambda x: T.clamp(x, -0.5, 0.7), normal(4, 5)),
+    'floor': (lambda x: lg.floor(x) + x, lambda x: T.floor(x) + x, normal(3, 4)),
+    'ceil': (lambda x: lg.ceil(x) * x, lambda x: T.ceil(x) * x, normal(3, 4)),
+    'round': (lambda x: lg.round(x) * x, lambda x: T.round(x) * x, normal(3, 4)),
+    'sign': (lambda x: lg.sign(x) * x, lambda x: T.sign(x) * x, normal(3, 4)),
+    'unm': (lambda x: -x, lambda x: -x, normal(3, 4)),
+    'pow-number': (lambda x: lg.pow(x, 2.5), lambda x: T.pow(x, 2.5), positive(3, 4)),
+    'number-pow': (lambda x: lg.pow(1.7, x), lambda x: T.pow(1.7, x), normal(3, 4)),
+    'pow-op-number': (lambda x: x ** 3, lambda x: x ** 3, normal(3, 4)),
+    'number-pow-op': (lambda x: 1.7 ** x, lambda x: 1.7 ** x, normal(3, 4)),
+    'mul-number': (lambda x: lg.mul(x, -1.5), lambda x: x * -1.5, normal(3, 4)),
+    'div-number': (lambda x: lg.div(x, 4.0), lambda x: x / 4.0, normal(3, 4)),
+    'number-ops': (lambda x: 2 - x * 3 + 1 / (x + 5) - (x / 2) + (4 + x),
+                   lambda x: 2 - x * 3 + 1 / (x + 5) - (x / 2) + (4 + x), positive(3, 4)),
+    'cmax-number': (lambda x: lg.cmax(x, 0.1), lambda x: T.clamp(x, min=0.1), normal(3, 4)),
+    'cmin-number': (lambda x: lg.cmin(x, 0.1), lambda x: T.clamp(x, max=0.1), normal(3, 4)),
+    # reductions (legonn's along a dimension keep it, as Torch7's)
+    'sum': (lambda x: lg.sum(x), T.sum, normal(3, 4)),
+    'sum-dim0': (lambda x: lg.sum(x, 0), lambda x: T.sum(x, 0, keepdim=True), normal(3, 4)),
+    'sum-dim1': (lambda x: lg.sum(x, 1), lambda x: T.sum(x, 1, keepdim=True), normal(3, 4, 2)),
+    'sum-method': (lambda x: x.sum(2), lambda x: x.sum(2, keepdim=True), normal(3, 4, 2)),
+    'sum-vector': (lambda x: lg.sum(x, 0), lambda x: T.sum(x, 0, keepdim=True), normal(7)),
+    'mean': (lambda x: lg.mean(x), T.mean, normal(3, 4)),
+    'mean-dim': (lambda x: lg.mean(x, 1), lambda x: T.mean(x, 1, keepdim=True), normal(3, 5)),
+    'max': (lambda x: lg.max(x), T.max, distinct(3, 4)),
+    'min': (lambda x: lg.min(x), T.min, distinct(3, 4)),
+    'max-dim0': (lambda x: lg.max(x, 0)[0], lambda x: T.max(x, 0, keepdim=True)[0], distinct(3, 4)),
+    'max-dim1': (lambda x: lg.max(x, 1)[0], lambda x: T.max(x, 1, keepdim=True)[0], distinct(3, 4, 2)),
+    'min-dim1': (lambda x: lg.min(x, 1)[0], lambda x: T.min(x, 1, keepdim=True)[0], distinct(3, 4)),
+    'max-method': (lambda x: x.max(1)[0], lambda x: x.max(1, keepdim=True)[0], distinct(4, 3)),
+    # shapes
+    'view': (lambda x: lg.view(x, 4, 3), lambda x: x.reshape(4, 3), normal(3, 4)),
+    'view-method': (lambda x: x.view(2, 6), lambda x: x.reshape(2, 6), normal(3, 4)),
+    'view-1': (lambda x: lg.view(x, -1), lambda x: x.reshape(-1), normal(3, 4)),
+    'reshape': (lambda x: lg.reshape(x, 6, 2), lambda x: x.reshape(6, 2), normal(3, 4)),
+    'expand': (lambda x: lg.expand(x, 3, 4), lambda x: x.expand(3, 4), normal(1, 4)),
+    'expand-method': (lambda x: x.expand(4, 3), lambda x: x.expand(4, 3), normal(4, 1)),
+    'transpose': (lambda x: lg.transpose(x, 0, 2), lambda x: x.transpose(0, 2), normal(2, 3, 4)),
+    't': (lambda x: lg.t(x), lambda x: x.t(), normal(3, 4)),
+    't-method': (lambda x: x.t(), lambda x: x.t(), normal(3, 4)),
+    'contiguous': (lambda x: lg.contiguous(lg.t(x)), lambda x: x.t().contiguous(), normal(3, 4)),
+    'clone': (lambda x: lg.clone(x) * x, lambda x: x.clone() * x, normal(3, 4)),
+    'squeeze': (lambda x: lg.squeeze(x), lambda x: x.squeeze(), normal(3, 1, 4)),
+    'squeeze-dim': (lambda x: lg.squeeze(x, 1), lambda x: x.squeeze(1), normal(3, 1, 4)),
+    'repeatTensor': (lambda x: lg.repeatTensor(x, 2, 3), lambda x: x.repeat(2, 3), normal(3, 4)),
+    'repeatTensor-new-dim': (lambda x: lg.repeatTensor(x, 2, 1, 3), lambda x: x.repeat(2, 1, 3), normal(3, 4)),
+    'repeatTensor-size1': (lambda x: lg.repeatTensor(x, 3, 2), lambda x: x.repeat(3, 2), normal(1, 4)),
+    # indexing (0-based)
+    'narrow': (lambda x: lg.narrow(x, 1, 1, 2), lambda x: x.narrow(1, 1, 2), normal(3, 4)),
+    'narrow-method': (lambda x: x.narrow(0, 2, 1), lambda x: x.narrow(0, 2, 1), normal(3, 4)),
+    'select': (lambda x: lg.select(x, 1, 2), lambda x: x.select(1, 2), normal(3, 4)),
+    'select-method': (lambda x: x.select(0, 1), lambda x: x.select(0, 1), normal(3, 4)),
+    'get': (lambda x: x[1], lambda x: x[1], normal(3, 4)),
+    'get-get': (lambda x: x[2][1] * x[0], lambda x: x[2][1] * x[0], normal(3, 4)),
+    'index-repeated': (lambda x: lg.index(x, 0, lg.LongTensor(IDX)),
+                       lambda x: T.index_select(x, 0, T.tensor(IDX)), normal(3, 4)),
+    'index-dim1': (lambda x: lg.index(x, 1, lg.LongTensor(IDX)),
+                   lambda x: T.index_select(x, 1, T.tensor(IDX)), normal(2, 3)),
+    'gather-repeated': (lambda x: lg.gather(x, 0, lg.LongTensor(GATHER)),
+                        lambda x: T.gather(x, 0, T.tensor(GATHER)), normal(3, 4)),
+    'gather-dim1': (lambda x: lg.gather(x, 1, lg.LongTensor(GATHER).t()),
+                    lambda x: T.gather(x, 1, T.tensor(GATHER).t()), normal(4, 3)),
+    'util.lookup': (lambda x: util.lookup(x, lg.LongTensor([[2, 0], [2, 1], [3, 3]])),
+                    lambda x: x[T.tensor([[2, 0], [2, 1], [3, 3]])], normal(4, 5)),
+    # util's compositions (one sample: over the whole tensor)
+    'util.logSumExp': (lambda x: util.logSumExp(x), lambda x: T.logsumexp(x.reshape(-1), 0), normal(3, 4)),
+    'util.logSumExp-large': (lambda x: util.logSumExp(x * 300), lambda x: T.logsumexp(x.reshape(-1) * 300, 0),
+                             normal(6)),
+    'util.logSoftMax': (lambda x: util.logSoftMax(x), lambda x: T.log_softmax(x, 0), normal(6)),
+    'util.logSoftMax-2d': (lambda x: util.logSoftMax(x),
+                           lambda x: T.log_softmax(x.reshape(-1), 0).reshape(x.shape), normal(2, 3)),
+}
+
+BINARY = {
+    # functions of two tensors (and broadcasting, which legonn's operators take from NumPy)
+    'add': (lambda x, y: lg.add(x, y), T.add, two((3, 4), (3, 4))),
+    'add-value': (lambda x, y: lg.add(x, 0.3, y), lambda x, y: x + 0.3 * y, two((3, 4), (3, 4))),
+    'cmul': (lambda x, y: lg.cmul(x, y), T.mul, two((3, 4), (3, 4))),
+    'cdiv': (lambda x, y: lg.cdiv(x, y), T.div, two((3, 4), (3, 4), low=0.3)),
+    'cmax': (lambda x, y: lg.cmax(x, y), T.maximum, two((3, 4), (3, 4))),
+    'cmin': (lambda x, y: lg.cmin(x, y), T.minimum, two((3, 4), (3, 4))),
+    'op-add-bcast-row': (lambda x, y: x + y, lambda x, y: x + y, two((3, 4), (4,))),
+    'op-sub-bcast-col': (lambda x, y: x - y, lambda x, y: x - y, two((3, 4), (3, 1))),
+    'op-mul-bcast': (lambda x, y: x * y, lambda x, y: x * y, two((2, 1, 4), (3, 1))),
+    'op-div-bcast': (lambda x, y: x / y, lambda x, y: x / y, two((3, 4), (1, 4), low=0.3)),
+    'op-pow-tensors': (lambda x, y: x ** y, lambda x, y: x ** y, two((3, 4), (3, 4), low=0.3)),
+    'op-sub-reversed': (lambda x, y: y - x, lambda x, y: y - x, two((4,), (3, 4))),
+    # matrix products
+    'mm': (lambda x, y: lg.mm(x, y), T.mm, two((3, 4), (4, 5))),
+    'mv': (lambda x, y: lg.mv(x, y), T.mv, two((3, 4), (4,))),
+    'dot': (lambda x, y: lg.dot(x, y), T.dot, two((5,), (5,))),
+    'dot-method': (lambda x, y: x.dot(y), lambda x, y: x.dot(y), two((5,), (5,))),
+    'ger': (lambda x, y: lg.ger(x, y), T.outer, two((3,), (4,))),
+    'bmm': (lambda x, y: lg.bmm(x, y), T.bmm, two((2, 3, 4), (2, 4, 5))),
+    'matmul-mm': (lambda x, y: x @ y, lambda x, y: x @ y, two((3, 4), (4, 2))),
+    'matmul-mv': (lambda x, y: x @ y, lambda x, y: x @ y, two((3, 4), (4,))),
+    'matmul-vm': (lambda x, y: x @ y, lambda x, y: x @ y, two((3,), (3, 4))),
+    'matmul-vv': (lambda x, y: x @ y, lambda x, y: x @ y, two((4,), (4,))),
+    'matmul-batched': (lambda x, y: x @ y, lambda x, y: x @ y, two((2, 3, 4), (4, 5))),
+    'matmul-batched-bcast': (lambda x, y: x @ y, lambda x, y: x @ y, two((2, 1, 3, 4), (3, 4, 2))),
+    'matmul-batched-vector': (lambda x, y: x @ y, lambda x, y: x @ y, two((2, 3, 4), (4,))),
+    # joins and views of two
+    'cat-dim0': (lambda x, y: lg.cat(x, y, 0), lambda x, y: T.cat([x, y], 0), two((2, 4), (3, 4))),
+    'cat-dim1': (lambda x, y: lg.cat(x, y, 1), lambda x, y: T.cat([x, y], 1), two((3, 2), (3, 4))),
+    'cat-last': (lambda x, y: lg.cat(x, y), lambda x, y: T.cat([x, y], -1), two((3, 2), (3, 4))),
+    'cat-list': (lambda x, y: lg.cat([x, y, x], 0), lambda x, y: T.cat([x, y, x], 0), two((2, 3), (1, 3))),
+    'cat-method': (lambda x, y: x.cat(y, 0), lambda x, y: T.cat([x, y], 0), two((2, 3), (4, 3))),
+    'cat-vectors-dim1': (lambda x, y: lg.cat(x, y, 1), lambda x, y: T.stack([x, y], 1), two((3,), (3,))),
+    'viewAs': (lambda x, y: lg.viewAs(x, y) * y, lambda x, y: x.reshape(y.shape) * y, two((3, 4), (6, 2))),
+    'expandAs': (lambda x, y: lg.expandAs(x, y) * y, lambda x, y: x.expand_as(y) * y, two((3, 1), (3, 4))),
+    'scatter': (lambda x, y: lg.scatter(x, 0, lg.LongTensor(SCATTER), y),
+                lambda x, y: T.scatter(x, 0, T.tensor(SCATTER), y), two((3, 4), (2, 4))),
+}
+
+
+def _unary_case(name):
+    ours, theirs, make = UNARY[name]
+    return (lambda p: ours_weighted(ours(p['x'])), lambda p: theirs_weighted(theirs(p['x'])), make)
+
+
+def _binary_case(name):
+    ours, theirs, make = BINARY[name]
+    return (lambda p: ours_weighted(ours(p['x'], p['y'])), lambda p: theirs_weighted(theirs(p['x'], p['y'])),
+            make)
+
+
+CASES = {**{n: _unary_case(n) for n in UNARY}, **{n: _binary_case(n) for n in BINARY}}
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_function(name, mode):
+    ours, theirs, make = CASES[name]
+    params = make(rng(name))
+    assert_close(run_ours(ours, params, mode), run_theirs(theirs, params))
+
+
+@pytest.mark.parametrize('name', ['exp', 'tanh', 'clamp', 'sum-dim1', 'max-dim1', 'transpose', 'select',
+                                  'index-repeated', 'gather-repeated', 'mm', 'op-mul-bcast', 'cat-dim1',
+                                  'expand', 'bmm', 'util.logSoftMax-2d'])
+def test_function_noncontiguous(name):
+    """The parameters as strided views (NaN between their elements)."""
+    ours, theirs, make = CASES[name]
+    params = make(rng(name))
+    assert_close(run_ours(ours, params, 'direct', noncontig=True), run_theirs(theirs, params))
