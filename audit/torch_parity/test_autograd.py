@@ -314,3 +314,166 @@ def test_function_noncontiguous(name):
     ours, theirs, make = CASES[name]
     params = make(rng(name))
     assert_close(run_ours(ours, params, 'direct', noncontig=True), run_theirs(theirs, params))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# number parameters, and functions of three and more arguments
+
+def test_number_parameters():
+    """``add(x, v, y)``, a number times a tensor, a number in a power: the gradient of a number parameter."""
+    def ours(p):
+        return ours_weighted(lg.add(p['x'], p['v'], p['y']) * p['a'] + p['a'] ** 2 * p['v'])
+
+    def theirs(p):
+        return theirs_weighted((p['x'] + p['v'] * p['y']) * p['a'] + p['a'] ** 2 * p['v'])
+    r = rng('numbers')
+    params = {'x': r.standard_normal((3, 4)), 'y': r.standard_normal((3, 4)), 'v': 0.3, 'a': -1.2}
+    for mode in MODES:
+        assert_close(run_ours(ours, params, mode), run_theirs(theirs, params))
+
+
+BADDBMM = {
+    'M,X,Y': (lambda p: lg.baddbmm(p['m'], p['x'], p['y']), lambda p: p['m'] + p['x'] @ p['y']),
+    'v1,M,X,Y': (lambda p: lg.baddbmm(p['v1'], p['m'], p['x'], p['y']),
+                 lambda p: p['v1'] * p['m'] + p['x'] @ p['y']),
+    'v1,M,v2,X,Y': (lambda p: lg.baddbmm(p['v1'], p['m'], p['v2'], p['x'], p['y']),
+                    lambda p: p['v1'] * p['m'] + p['v2'] * (p['x'] @ p['y'])),
+}
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('form', sorted(BADDBMM))
+def test_baddbmm(form, mode):
+    """baddbmm's three argument patterns (gradfuns.lua's comments), the numbers among the parameters."""
+    ours, theirs = BADDBMM[form]
+    r = rng('baddbmm' + form)
+    params = {'m': r.standard_normal((2, 3, 5)), 'x': r.standard_normal((2, 3, 4)), 'y': r.standard_normal((2, 4, 5))}
+    params.update({k: v for k, v in (('v1', 0.7), ('v2', -1.3)) if k in form.lower()})
+    assert_close(run_ours(lambda p: ours_weighted(ours(p)), params, mode),
+                 run_theirs(lambda p: theirs_weighted(theirs(p)), params))
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_inverse(mode):
+    r = rng('inverse')
+    params = {'x': r.standard_normal((4, 4)) + 4 * np.eye(4)}
+    assert_close(run_ours(lambda p: ours_weighted(lg.inverse(p['x'])), params, mode),
+                 run_theirs(lambda p: theirs_weighted(T.linalg.inv(p['x'])), params), rtol=1e-9)
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_gradient_of_gradient(mode):
+    """A gradient of a gradient (autograd inside autograd; torch's create_graph): d/dx sum(w * d/dx f(x)), both
+    in ``mode``."""
+    inner = autograd(lambda p: lg.sum(lg.cmul(lg.tanh(p['x']), lg.sin(p['x']))) + lg.sum(p['x'] @ p['x']),
+                     optimize=(mode == 'optimized'))
+
+    def ours(p):
+        return ours_weighted(inner(p)[0]['x'])
+
+    def theirs(p):
+        x = p['x']
+        f = (T.tanh(x) * T.sin(x)).sum() + (x @ x).sum()
+        (g,) = T.autograd.grad(f, x, create_graph=True)
+        return theirs_weighted(g)
+    params = {'x': rng('grad-of-grad').standard_normal((3, 3))}
+    assert_close(run_ours(ours, params, mode), run_theirs(theirs, params))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# where torch-autograd's gradient is not PyTorch's: legonn follows gradfuns.lua, the case asserts the difference
+
+def test_abs_at_zero():
+    """abs's gradient at 0: gradfuns.lua's ``g * sign(x)``, 0; PyTorch's is 0 too."""
+    params = {'x': np.array([-1.5, 0.0, 2.0, 0.0])}
+    for mode in MODES:
+        assert_close(run_ours(lambda p: ours_weighted(lg.abs(p['x'])), params, mode),
+                     run_theirs(lambda p: theirs_weighted(T.abs(p['x'])), params))
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_clamp_at_its_bounds(mode):
+    """An element equal to a bound: gradfuns.lua:365-370 masks the gradient with ``ne(ans, min) == ne(ans, max)``,
+    0 where the answer is a bound; PyTorch's clamp passes it where ``min <= x <= max`` (1 at a bound)."""
+    x = np.array([-2.0, -0.5, 0.0, 0.7, 3.0, 0.2])
+    ours = run_ours(lambda p: ours_weighted(lg.clamp(p['x'], -0.5, 0.7)), {'x': x}, mode)
+    theirs = run_theirs(lambda p: theirs_weighted(T.clamp(p['x'], -0.5, 0.7)), {'x': x})
+    w = weights(x.shape)
+    at_bound = (x == -0.5) | (x == 0.7)
+    inside = (x > -0.5) & (x < 0.7)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
+    np.testing.assert_array_equal(ours[1][0], np.where(inside, w, 0.0))
+    np.testing.assert_array_equal(theirs[1][0], np.where(inside | at_bound, w, 0.0))
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_clamp_with_equal_bounds(mode):
+    """min == max: every answer is the bound, both ``ne`` are false, their ``eq`` true: gradfuns.lua passes the
+    whole gradient; PyTorch passes it only where x equals the bound."""
+    x = np.array([-1.0, 0.25, 2.0])
+    ours = run_ours(lambda p: ours_weighted(lg.clamp(p['x'], 0.25, 0.25)), {'x': x}, mode)
+    theirs = run_theirs(lambda p: theirs_weighted(T.clamp(p['x'], 0.25, 0.25)), {'x': x})
+    w = weights(x.shape)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
+    np.testing.assert_array_equal(ours[1][0], w)
+    np.testing.assert_array_equal(theirs[1][0], np.where(x == 0.25, w, 0.0))
+
+
+TIES = np.array([[1.0, 3.0, 3.0, -2.0],
+                 [0.5, 0.5, -1.0, 0.5],
+                 [3.0, 0.0, 2.0, 2.0]])
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('which', ['max', 'min'])
+def test_extremum_ties_whole_tensor(which, mode):
+    """Ties of max/min over the whole tensor: gradfuns.lua:457-462 (``setNotEqual(x, repeater(ans), 0,
+    repeater(g))``) gives every tied element the whole gradient; PyTorch's max() splits it evenly among them."""
+    x = TIES if which == 'max' else -TIES
+    ours = run_ours(lambda p: getattr(lg, which)(p['x']) * 0.7, {'x': x}, mode)
+    theirs = run_theirs(lambda p: getattr(T, which)(p['x']) * 0.7, {'x': x})
+    tied = x == (x.max() if which == 'max' else x.min())
+    assert tied.sum() == 3
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
+    np.testing.assert_array_equal(ours[1][0], np.where(tied, 0.7, 0.0))
+    np.testing.assert_allclose(theirs[1][0], np.where(tied, 0.7 / 3, 0.0), rtol=RTOL)
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('which', ['max', 'min'])
+def test_extremum_ties_along_dim(which, mode):
+    """Ties of max/min along a dimension: every tied element of a row gets the row's gradient (gradfuns.lua);
+    PyTorch's max(x, dim) gives it to the one element whose index it returns."""
+    x = TIES if which == 'max' else -TIES
+    ours = run_ours(lambda p: ours_weighted(getattr(lg, which)(p['x'], 1)[0]), {'x': x}, mode)
+    theirs = run_theirs(lambda p: theirs_weighted(getattr(T, which)(p['x'], 1, keepdim=True)[0]), {'x': x})
+    w = weights((3, 1))
+    ext = x.max(1, keepdims=True) if which == 'max' else x.min(1, keepdims=True)
+    tied = x == ext
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
+    np.testing.assert_array_equal(ours[1][0], np.where(tied, w, 0.0))
+    # PyTorch: one element of each row has the row's weight, the others of the tie none
+    g = theirs[1][0]
+    np.testing.assert_array_equal((g != 0).sum(1), [1, 1, 1])
+    np.testing.assert_allclose(g.sum(1, keepdims=True), w, rtol=RTOL)
+    assert np.all(tied[g != 0])
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('which', ['cmax', 'cmin'])
+def test_elementwise_extremum_ties(which, mode):
+    """cmax/cmin where x == y: gradfuns.lua:465-480 gives both arguments the whole gradient (``setNotEqual(x, ans,
+    0, g)`` and the same for y); PyTorch's maximum/minimum give each half."""
+    x = np.array([[1.0, 2.0, -3.0], [0.5, 4.0, 0.0]])
+    y = np.array([[1.0, 1.0, -2.0], [0.5, 5.0, 0.0]])
+    fn = {'cmax': T.maximum, 'cmin': T.minimum}[which]
+    ours = run_ours(lambda p: ours_weighted(getattr(lg, which)(p['x'], p['y'])), {'x': x, 'y': y}, mode)
+    theirs = run_theirs(lambda p: theirs_weighted(fn(p['x'], p['y'])), {'x': x, 'y': y})
+    w = weights(x.shape)
+    tie = x == y
+    x_wins = (x > y) if which == 'cmax' else (x < y)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=RTOL)
+    np.testing.assert_array_equal(ours[1][0], np.where(tie | x_wins, w, 0.0))
+    np.testing.assert_array_equal(ours[1][1], np.where(tie | ~x_wins, w, 0.0))
+    np.testing.assert_allclose(theirs[1][0], np.where(tie, w / 2, np.where(x_wins, w, 0.0)), rtol=RTOL)
+    np.testing.assert_allclose(theirs[1][1], np.where(tie, w / 2, np.where(x_wins, 0.0, w)), rtol=RTOL)
