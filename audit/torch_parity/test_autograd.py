@@ -477,3 +477,210 @@ def test_elementwise_extremum_ties(which, mode):
     np.testing.assert_array_equal(ours[1][1], np.where(tie | ~x_wins, w, 0.0))
     np.testing.assert_allclose(theirs[1][0], np.where(tie, w / 2, np.where(x_wins, w, 0.0)), rtol=RTOL)
     np.testing.assert_allclose(theirs[1][1], np.where(tie, w / 2, np.where(x_wins, 0.0, w)), rtol=RTOL)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# autograd.loss (loss/init.lua) against the same maths in PyTorch; the target is an argument, not a parameter
+
+def _probs(r, shape):
+    return r.uniform(0.05, 0.95, shape)
+
+
+def _onehot(r, shape):
+    t = np.zeros(shape)
+    t[np.arange(shape[0]), r.integers(0, shape[1], shape[0])] = 1.0
+    return t
+
+
+LOSSES = {
+    'leastSquares': (lambda out, t: agloss.leastSquares(out, t),
+                     lambda out, t: ((out - t) ** 2).sum(), lambda r: r.standard_normal((4, 3)), np.zeros),
+    'crossEntropy': (lambda out, t: agloss.crossEntropy(out, t),
+                     lambda out, t: -(T.log_softmax(out.reshape(-1), 0).reshape(out.shape) * t).sum(),
+                     lambda r: r.standard_normal((1, 5)), 'onehot'),
+    'crossEntropy-vector': (lambda out, t: agloss.crossEntropy(out, t),
+                            lambda out, t: -(T.log_softmax(out, 0) * t).sum(),
+                            lambda r: r.standard_normal(6), 'probs'),
+    'binaryCrossEntropy': (lambda out, t: agloss.binaryCrossEntropy(out, t),
+                           lambda out, t: -(t * T.log(T.sigmoid(out) * (1 - 2e-6) + 1e-6)
+                                            + (1 - t) * T.log(1 - (T.sigmoid(out) * (1 - 2e-6) + 1e-6))).sum(),
+                           lambda r: r.standard_normal((3, 4)), 'binary'),
+    'logMultinomialLoss': (lambda out, t: agloss.logMultinomialLoss(out, t), lambda out, t: -(out * t).sum(),
+                           lambda r: r.standard_normal((3, 4)), 'onehot'),
+    'logBCELoss': (lambda out, t: agloss.logBCELoss(out, t),
+                   lambda out, t: -(t * T.log(out) + (1 - t) * T.log(1 - out)).sum(),
+                   lambda r: _probs(r, (3, 4)), 'binary'),
+    'logBCELoss-p': (lambda out, t: agloss.logBCELoss(out, t, 0.01),
+                     lambda out, t: -(t * T.log(out + 0.01) + (1 - t) * T.log(1 - (out + 0.01))).sum(),
+                     lambda r: _probs(r, (3, 4)), 'binary'),
+    'margin': (lambda out, t: agloss.margin(out, t),
+               lambda out, t: T.clamp(1 - (out[t == 1].reshape(-1, 1) - out[t == 0].reshape(1, -1)), min=0).sum(),
+               lambda r: r.standard_normal(8) * 0.8, 'binary'),
+    'margin-2': (lambda out, t: agloss.margin(out, t, 2.5),
+                 lambda out, t: T.clamp(2.5 - (out[t == 1].reshape(-1, 1) - out[t == 0].reshape(1, -1)),
+                                        min=0).sum(),
+                 lambda r: r.standard_normal(7), 'binary'),
+}
+
+
+def _target(kind, r, shape):
+    if kind == 'onehot':
+        return _onehot(r, shape)
+    if kind == 'probs':
+        p = r.uniform(0.1, 1.0, shape)
+        return p / p.sum()
+    if kind == 'binary':
+        t = (r.uniform(size=shape) > 0.5).astype(np.float64)
+        t.flat[:2] = [0.0, 1.0]          # both classes present (margin pairs them)
+        return t
+    return r.standard_normal(shape)
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('name', sorted(LOSSES))
+def test_loss(name, mode):
+    ours, theirs, make, kind = LOSSES[name]
+    r = rng('loss' + name)
+    out = make(r)
+    target = _target(kind, r, out.shape)
+    got = run_ours(lambda p, t: ours(p['out'], t), {'out': out}, mode, lg.from_numpy(target.copy()))
+    want = run_theirs(lambda p, t: theirs(p['out'], t), {'out': out}, torch.from_numpy(target))
+    assert_close(got, want)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# autograd.model's networks (wrapped nn modules, and LSTM/RNN written with legonn functions) against the same
+# network in PyTorch, their parameters set to seeded random values
+
+def _random_like(tree, r):
+    """NumPy arrays of random values in the structure of a model's parameters (lists and dicts of tensors)."""
+    if isinstance(tree, dict):
+        return {k: _random_like(v, r) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_random_like(v, r) for v in tree]
+    return r.uniform(-0.6, 0.6, tuple(tree.size()))
+
+
+TORCH_ACTIVATION = {'Tanh': T.tanh, 'ReLU': T.relu, 'Sigmoid': T.sigmoid, None: lambda x: x}
+
+
+def _torch_mlp(opt):
+    """NeuralNetwork: x reshaped to inputFeatures (a batch when it holds more), then per layer x W^T + b and the
+    activation (none after the last with ``classifier``)."""
+    hidden, n = opt['hiddenFeatures'], opt['inputFeatures']
+
+    def f(params, x):
+        x = x.reshape(-1, n) if x.numel() != n else x.reshape(n)
+        for i, (w, b) in enumerate(params):
+            x = x @ w.t() + b
+            if not (opt.get('classifier') and i == len(hidden) - 1):
+                x = TORCH_ACTIVATION[opt['activations']](x)
+        return x
+    return f
+
+
+MLPS = {
+    'relu': dict(inputFeatures=4, hiddenFeatures=[5, 3], activations='ReLU'),
+    'tanh-classifier': dict(inputFeatures=4, hiddenFeatures=[6, 5, 3], activations='Tanh', classifier=True),
+    'sigmoid-one-sample': dict(inputFeatures=6, hiddenFeatures=[4, 2], activations='Sigmoid', one=True),
+    'batchnorm': dict(inputFeatures=4, hiddenFeatures=[5, 3], activations='Tanh', batchNormalization=True,
+                      classifier=True),
+}
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('name', sorted(MLPS))
+def test_neural_network(name, mode):
+    """model.NeuralNetwork: Reshape, then Linear (+ BatchNormalization) + activation per layer (nnwrapper)."""
+    opt = dict(MLPS[name])
+    one = opt.pop('one', False)
+    f, params, _ = model.NeuralNetwork(dict(opt))
+    r = rng('mlp' + name)
+    values = _random_like(params, r)
+    x = r.standard_normal((opt['inputFeatures'],) if one else (6, 2, opt['inputFeatures'] // 2))
+    ours = run_ours(lambda p, x: ours_weighted(f(p, x)), values, mode, lg.from_numpy(x.copy()))
+    tf = (_torch_bn_mlp if opt.get('batchNormalization') else _torch_mlp)(opt)
+    theirs = run_theirs(lambda p, x: theirs_weighted(tf(p, x)), values, torch.from_numpy(x))
+    assert_close(ours, theirs)
+
+
+def _torch_bn_mlp(opt):
+    """NeuralNetwork with batchNormalization: params [W, b], [gamma, beta] per hidden layer, the last [W, b]."""
+    hidden, n = opt['hiddenFeatures'], opt['inputFeatures']
+
+    def f(params, x):
+        x = x.reshape(-1, n)
+        k = 0
+        for i in range(len(hidden)):
+            w, b = params[k]
+            x = x @ w.t() + b
+            k += 1
+            if i < len(hidden) - 1:
+                gamma, beta = params[k]
+                k += 1
+                x = T.nn.functional.batch_norm(x, None, None, gamma, beta, training=True, eps=1e-5)
+                x = TORCH_ACTIVATION[opt['activations']](x)
+        return x
+    return f
+
+
+def _torch_rnn(params, x, hidden, output_all):
+    p = params[0]
+    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
+    h = x.new_zeros(x.shape[0], hidden)
+    hs = []
+    for t in range(x.shape[1]):
+        h = T.tanh(T.cat([x[:, t], h], 1) @ p['W'] + p['b'])
+        hs.append(h)
+    return T.stack(hs, 1) if output_all else h
+
+
+def _torch_lstm(params, x, hidden, output_all):
+    p = params[0]
+    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
+    h = x.new_zeros(x.shape[0], hidden)
+    c = x.new_zeros(x.shape[0], hidden)
+    hs = []
+    for t in range(x.shape[1]):
+        dots = T.cat([x[:, t], h], 1) @ p['W'] + p['b']
+        i, f, o, v = dots.split(hidden, 1)
+        c = T.sigmoid(f) * c + T.sigmoid(i) * T.tanh(v)
+        h = T.sigmoid(o) * T.tanh(c)
+        hs.append(h)
+    return T.stack(hs, 1) if output_all else h
+
+
+RECURRENT = {
+    'rnn': (model.RecurrentNetwork, _torch_rnn),
+    'lstm': (model.RecurrentLSTMNetwork, _torch_lstm),
+}
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('output', ['last', 'all'])
+@pytest.mark.parametrize('batch', [False, True])
+@pytest.mark.parametrize('name', sorted(RECURRENT))
+def test_recurrent_network(name, batch, output, mode):
+    """model.RecurrentNetwork (h = tanh([x, h] W + b)) and RecurrentLSTMNetwork (gates input, forget, output,
+    then the input value), over 4 steps from zero state."""
+    build, torch_fn = RECURRENT[name]
+    made = build({'inputFeatures': 3, 'hiddenFeatures': 5, 'outputType': output})
+    f, params = made[0], made[1]
+    r = rng(f'{name}{batch}{output}')
+    values = _random_like(params, r)
+    x = r.standard_normal((2, 4, 3) if batch else (4, 3))
+    ours = run_ours(lambda p, x: ours_weighted(f(p, x)[0]), values, mode, lg.from_numpy(x.copy()))
+    theirs = run_theirs(lambda p, x: theirs_weighted(torch_fn(p, x, 5, output == 'all')), values,
+                        torch.from_numpy(x))
+    assert_close(ours, theirs)
+
+
+def test_optimized_equals_direct():
+    """The optimized (generated-code) runtime gives the direct runtime's value and gradients, to rounding, on
+    every function case (each also compared with PyTorch above)."""
+    for name, (ours, _, make) in sorted(CASES.items()):
+        params = make(rng(name))
+        (v, gs), (ov, ogs) = run_ours(ours, params, 'direct'), run_ours(ours, params, 'optimized')
+        np.testing.assert_allclose(ov, v, rtol=1e-14, atol=1e-15, err_msg=name)
+        for g, og in zip(gs, ogs):
+            np.testing.assert_allclose(og, g, rtol=1e-14, atol=1e-15, err_msg=name)
