@@ -24,7 +24,7 @@ torch = pytest.importorskip('torch')
 
 import legonn as lg  # noqa: E402
 from legonn import autograd  # noqa: E402
-from legonn.autograd import loss as agloss, model, support, util  # noqa: E402
+from legonn.autograd import loss as agloss, model, module as lgmodule, support, util  # noqa: E402
 
 RTOL, ATOL = 1e-10, 1e-12
 MODES = ['direct', 'optimized']
@@ -650,9 +650,52 @@ def _torch_lstm(params, x, hidden, output_all):
     return T.stack(hs, 1) if output_all else h
 
 
+def _torch_gru(params, x, hidden, output_all):
+    p = params[0]
+    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
+    h = x.new_zeros(x.shape[0], hidden)
+    hs = []
+    for t in range(x.shape[1]):
+        r, z = T.sigmoid(T.cat([x[:, t], h], 1) @ p['W'] + p['b']).split(hidden, 1)
+        v = T.tanh(T.cat([x[:, t], h * r], 1) @ p['V'] + p['c'])
+        h = (1 - z) * h + z * v
+        hs.append(h)
+    return T.stack(hs, 1) if output_all else h
+
+
+def _torch_fast_weights(S, layer_norm, lam=0.9, eta=0.5):
+    """RecurrentFWNetwork.lua: A = lambda A + eta h h^T; S + 1 inner steps h = relu(LN(x W + b + A h))."""
+    def f(params, x, hidden, output_all):
+        p = params[0]
+        x = x.reshape(1, *x.shape) if x.dim() == 2 else x
+        batch = x.shape[0]
+        hp = x.new_zeros(batch, hidden)
+        A = x.new_zeros(batch, hidden, hidden)
+        hs = []
+        for t in range(x.shape[1]):
+            A = lam * A + eta * (hp.unsqueeze(2) @ hp.unsqueeze(1))
+            dot = T.cat([x[:, t], hp], 1) @ p['W'] + p['b']
+            h = x.new_zeros(batch, hidden)
+            for _ in range(S + 1):
+                h = dot + (A @ h.unsqueeze(2)).squeeze(2)
+                if layer_norm:
+                    h = T.nn.functional.layer_norm(h, (hidden,), eps=1e-5)
+                h = T.relu(h)
+            hs.append(h)
+            hp = h
+        return T.stack(hs, 1) if output_all else h
+    return f
+
+
 RECURRENT = {
-    'rnn': (model.RecurrentNetwork, _torch_rnn),
-    'lstm': (model.RecurrentLSTMNetwork, _torch_lstm),
+    'rnn': (model.RecurrentNetwork, {}, _torch_rnn),
+    'lstm': (model.RecurrentLSTMNetwork, {}, _torch_lstm),
+    'gru': (model.RecurrentGRUNetwork, {}, _torch_gru),
+    'fw': (model.RecurrentFWNetwork, {}, _torch_fast_weights(1, True)),
+    # RecurrentFWNetwork.lua:14, ``opt.LayerNorm or true``: true whatever is given, so LayerNorm=False still
+    # normalizes (legonn keeps the Lua's reading, docs/autograd.md)
+    'fw-S2-LayerNorm-false': (model.RecurrentFWNetwork, {'S': 2, 'LayerNorm': False, 'lambda': 0.8, 'eta': 0.3},
+                              _torch_fast_weights(2, True, 0.8, 0.3)),
 }
 
 
@@ -661,10 +704,11 @@ RECURRENT = {
 @pytest.mark.parametrize('batch', [False, True])
 @pytest.mark.parametrize('name', sorted(RECURRENT))
 def test_recurrent_network(name, batch, output, mode):
-    """model.RecurrentNetwork (h = tanh([x, h] W + b)) and RecurrentLSTMNetwork (gates input, forget, output,
-    then the input value), over 4 steps from zero state."""
-    build, torch_fn = RECURRENT[name]
-    made = build({'inputFeatures': 3, 'hiddenFeatures': 5, 'outputType': output})
+    """model.RecurrentNetwork (h = tanh([x, h] W + b)), RecurrentLSTMNetwork (gates input, forget, output, then
+    the input value), RecurrentGRUNetwork and RecurrentFWNetwork (fast weights, with and without layer
+    normalization), over 4 steps from zero state."""
+    build, opt, torch_fn = RECURRENT[name]
+    made = build({'inputFeatures': 3, 'hiddenFeatures': 5, 'outputType': output, **opt})
     f, params = made[0], made[1]
     r = rng(f'{name}{batch}{output}')
     values = _random_like(params, r)
@@ -684,3 +728,60 @@ def test_optimized_equals_direct():
         np.testing.assert_allclose(ov, v, rtol=1e-14, atol=1e-15, err_msg=name)
         for g, og in zip(gs, ogs):
             np.testing.assert_allclose(og, g, rtol=1e-14, atol=1e-15, err_msg=name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# autograd.module's layers written with legonn functions
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('shape', [(4, 6), (7,), (1, 3)])
+def test_layer_normalization(shape, mode):
+    """module.LayerNormalization: (x - mean) / sqrt(biased var + 1e-5) * gain + bias per row, PyTorch's
+    layer_norm."""
+    f, params = lgmodule.LayerNormalization({'nOutputs': shape[-1]})
+    r = rng(f'ln{shape}')
+    values = _random_like(params, r)
+    x = r.standard_normal(shape)
+
+    def theirs(p, x):
+        p = p[0]
+        y = T.nn.functional.layer_norm(x, (shape[-1],), eps=1e-5) * p['gain'][0] + p['bias'][0]
+        return theirs_weighted(y)
+    ours = run_ours(lambda p, x: ours_weighted(f(p, x)), values, mode, lg.from_numpy(x.copy()))
+    assert_close(ours, run_theirs(theirs, values, torch.from_numpy(x)))
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('layer_norm', [False, True])
+@pytest.mark.parametrize('batch', [False, True])
+def test_soft_attention(batch, layer_norm, mode):
+    """module.SoftAttention: focus = softmax(W_s . subject + h W_h + b), attention = subject . focus; both
+    answers weighted into the loss."""
+    f, params = lgmodule.SoftAttention({'hiddenFeatures': 3, 'subjectFeatures': 4, 'subjectChoices': 5,
+                                        'layerNormalization': layer_norm})
+    r = rng(f'att{batch}{layer_norm}')
+    values = _random_like(params, r)
+    subject = r.standard_normal((2, 4, 5) if batch else (4, 5))
+    h = r.standard_normal((2, 3) if batch else (3,))
+
+    def theirs(p, subject, h):
+        p = p[0]
+        s3 = subject if batch else subject.unsqueeze(0)
+        h2 = h if batch else h.unsqueeze(0)
+        logit = (p['W_att_subject'] @ s3).squeeze(1) + h2 @ p['W_att_h']
+        if layer_norm:
+            logit = (T.nn.functional.layer_norm(logit, (5,), eps=1e-5) * p['focus_ln_gain'][0]
+                     + p['focus_ln_bias'][0])
+        else:
+            logit = logit + p['b_att']
+        focus = T.softmax(logit, 1)
+        attention = (s3 * focus.unsqueeze(1)).sum(2)
+        if not batch:
+            attention, focus = attention[0], focus[0]
+        return theirs_weighted(attention) + theirs_weighted(focus * 3)
+
+    def ours(p, subject, h):
+        attention, focus = f(p, subject, h)
+        return ours_weighted(attention) + ours_weighted(focus * 3)
+    got = run_ours(ours, values, mode, lg.from_numpy(subject.copy()), lg.from_numpy(h.copy()))
+    assert_close(got, run_theirs(theirs, values, torch.from_numpy(subject), torch.from_numpy(h)))
