@@ -155,6 +155,18 @@ GATHER = [[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]]
 SCATTER = [[0, 1, 2, 0], [2, 0, 1, 1]]
 T = torch
 
+def _set(x, key, v):
+    y = lg.clone(x)
+    y[key] = v
+    return y
+
+
+def _tset(x, key, v):
+    y = x.clone()
+    y[key] = v
+    return y
+
+
 UNARY = {
     'exp': (lambda x: lg.exp(x), T.exp, normal(3, 4)),
     'tanh': (lambda x: lg.tanh(x), T.tanh, normal(3, 4)),
@@ -231,6 +243,21 @@ UNARY = {
                         lambda x: T.gather(x, 0, T.tensor(GATHER)), normal(3, 4)),
     'gather-dim1': (lambda x: lg.gather(x, 1, lg.LongTensor(GATHER).t()),
                     lambda x: T.gather(x, 1, T.tensor(GATHER).t()), normal(4, 3)),
+    'expand-more-dims': (lambda x: lg.expand(x, 2, 3, 4), lambda x: x.expand(2, 3, 4), normal(3, 1)),
+    'squeeze-to-number': (lambda x: lg.squeeze(x) * 2, lambda x: x.squeeze() * 2, normal(1, 1)),
+    'select-of-vector': (lambda x: lg.select(x, 0, 3) * x, lambda x: x.select(0, 3) * x, normal(5)),
+    'sum-dim-size1': (lambda x: lg.sum(x, 1), lambda x: T.sum(x, 1, keepdim=True), normal(3, 1)),
+    'mean-dim-3d': (lambda x: lg.mean(x, 0), lambda x: T.mean(x, 0, keepdim=True), normal(3, 2, 4)),
+    'max-vector-dim0': (lambda x: lg.max(x, 0)[0], lambda x: T.max(x, 0, keepdim=True)[0], distinct(6)),
+    'one-element': (lambda x: lg.sum(lg.exp(x)) * lg.max(x), lambda x: T.exp(x).sum() * x.max(), normal(1)),
+    'index-3d-dim1': (lambda x: lg.index(x, 1, lg.LongTensor([1, 1, 0])),
+                      lambda x: T.index_select(x, 1, T.tensor([1, 1, 0])), normal(2, 3, 2)),
+    'gather-3d': (lambda x: lg.gather(x, 2, lg.LongTensor(np.array(GATHER * 2).reshape(2, 3, 4) % 3)),
+                  lambda x: T.gather(x, 2, T.tensor(np.array(GATHER * 2).reshape(2, 3, 4) % 3)), normal(2, 3, 3)),
+    'sigmoid-large': (lambda x: lg.sigmoid(x * 40), lambda x: T.sigmoid(x * 40), normal(3, 4)),
+    'tanh-large': (lambda x: lg.tanh(x * 40), lambda x: T.tanh(x * 40), normal(3, 4)),
+    'util.cat-numbers': (lambda x: util.cat([lg.sum(x), lg.max(x), 3.0]) * lg.narrow(x, 0, 0, 3),
+                         lambda x: T.stack([x.sum(), x.max(), x.new_tensor(3.0)]) * x[:3], distinct(4)),
     'util.lookup': (lambda x: util.lookup(x, lg.LongTensor([[2, 0], [2, 1], [3, 3]])),
                     lambda x: x[T.tensor([[2, 0], [2, 1], [3, 3]])], normal(4, 5)),
     # util's compositions (one sample: over the whole tensor)
@@ -281,6 +308,35 @@ BINARY = {
     'expandAs': (lambda x, y: lg.expandAs(x, y) * y, lambda x, y: x.expand_as(y) * y, two((3, 1), (3, 4))),
     'scatter': (lambda x, y: lg.scatter(x, 0, lg.LongTensor(SCATTER), y),
                 lambda x, y: T.scatter(x, 0, T.tensor(SCATTER), y), two((3, 4), (2, 4))),
+    'scatterAdd-method': (lambda x, y: (x * 1).scatterAdd(1, lg.LongTensor(SCATTER), y),
+                          lambda x, y: T.scatter_add(x, 1, T.tensor(SCATTER), y), two((2, 4), (2, 4))),
+    # a source larger than the index: only its first rows and columns are read (PyTorch's scatter backward
+    # refuses that source, so it is given the part read)
+    'scatter-larger-source': (lambda x, y: lg.scatter(x, 0, lg.LongTensor(SCATTER), y),
+                              lambda x, y: T.scatter(x, 0, T.tensor(SCATTER), y[:2, :4]), two((3, 4), (3, 5))),
+    # Torch7 pairs the elements of tensors of one count (the answer in the first one's shape): PyTorch is given
+    # the second viewed in the first's shape
+    'cmul-by-count': (lambda x, y: lg.cmul(x, y), lambda x, y: x * y.reshape(x.shape), two((3, 4), (12,))),
+    'cdiv-by-count': (lambda x, y: lg.cdiv(x, y), lambda x, y: x / y.reshape(x.shape), two((2, 6), (3, 4), low=0.3)),
+    'add-by-count': (lambda x, y: lg.add(x, y), lambda x, y: x + y.reshape(x.shape), two((12,), (3, 4))),
+    'cmax-by-count': (lambda x, y: lg.cmax(x, y), lambda x, y: T.maximum(x, y.reshape(x.shape)),
+                      two((3, 4), (12,))),
+    'dot-by-count': (lambda x, y: lg.dot(x, y), lambda x, y: (x.reshape(-1) * y.reshape(-1)).sum(),
+                     two((3, 4), (12,))),
+    # x[k] = v in a trace (the Lua's set): a row, an element, a slice filled by a broadcast row
+    'set-row': (lambda x, y: _set(x, 1, y), lambda x, y: _tset(x, 1, y), two((3, 4), (4,))),
+    'set-element': (lambda x, y: _set(x, (2, 1), y[0] * 2), lambda x, y: _tset(x, (2, 1), y[0] * 2),
+                    two((3, 4), (2,))),
+    # autograd.util's adjoints, differentiated (gradients of gradients)
+    'util.selectSliceCopy': (lambda x, y: util.selectSliceCopy(x, y, 1, 2),
+                             lambda x, y: T.zeros_like(y).select_scatter(x, 1, 2), two((3,), (3, 4))),
+    'util.narrowSliceCopy': (lambda x, y: util.narrowSliceCopy(x, y, 0, 1, 2),
+                             lambda x, y: T.zeros_like(y).slice_scatter(x, 0, 1, 3), two((2, 4), (3, 4))),
+    'util.indexAdd': (lambda x, y: util.indexAdd(x, y, 0, lg.LongTensor(IDX)),
+                      lambda x, y: T.zeros_like(y).index_add(0, T.tensor(IDX), x), two((4, 3), (3, 3))),
+    'support.copy': (lambda x, y: support.copy(x * 1, y) * x, lambda x, y: y.reshape(x.shape) * x,
+                     two((2, 3), (3, 2))),
+    'support.typeAs': (lambda x, y: support.typeAs(x, y) * y, lambda x, y: x * y, two((3, 4), (3, 4))),
 }
 
 
