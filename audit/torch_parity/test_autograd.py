@@ -863,3 +863,101 @@ def test_soft_attention(batch, layer_norm, mode):
         return ours_weighted(attention) + ours_weighted(focus * 3)
     got = run_ours(ours, values, mode, lg.from_numpy(subject.copy()), lg.from_numpy(h.copy()))
     assert_close(got, run_theirs(theirs, values, torch.from_numpy(subject), torch.from_numpy(h)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# nn modules and criterions wrapped as functions (nnwrapper), AutoModule and AutoCriterion, autograd.optim
+
+@pytest.mark.parametrize('mode', MODES)
+def test_wrapped_modules_and_criterions(mode):
+    """autograd.nn's Linear, SpatialConvolution, Tanh, LookupTable, MSECriterion and ClassNLLCriterion in one
+    function, the criterions' losses scaled (a criterion's gradient follows its loss's gradient)."""
+    conv, conv_p = autograd.nn.SpatialConvolution(2, 3, 3, 2, 1, 1, 1, 0)
+    linear, lin_p = autograd.nn.Linear(3 * 4 * 5, 4)
+    lookup, look_p = autograd.nn.LookupTable(6, 4)
+    tanh, logsoftmax = autograd.nn.Tanh(), autograd.nn.LogSoftMax()
+    mse, nll = autograd.nn.MSECriterion(), autograd.nn.ClassNLLCriterion()
+    r = rng('wrapped')
+    values = {'conv': _random_like(conv_p, r), 'lin': _random_like(lin_p, r), 'look': _random_like(look_p, r)}
+    x = r.standard_normal((2, 2, 5, 5))
+    target = r.standard_normal((2, 4))
+    labels = np.array([3, 0])
+    rows = np.array([[1, 5], [1, 2]])
+
+    def ours(p, x, target, labels, rows):
+        h = tanh(conv(p['conv'], x))
+        out = linear(p['lin'], lg.view(h, 2, 3 * 4 * 5)) + lg.sum(lookup(p['look'], rows), 1).view(2, 4)
+        return 2.5 * mse(out, target) + 0.5 * nll(logsoftmax(out), labels)
+
+    def theirs(p, x, target, labels, rows):
+        h = T.tanh(T.nn.functional.conv2d(x, p['conv'][0], p['conv'][1], stride=(1, 1), padding=(0, 1)))
+        out = h.reshape(2, -1) @ p['lin'][0].t() + p['lin'][1] + p['look'][0][rows].sum(1)
+        return (2.5 * T.nn.functional.mse_loss(out, target)
+                + 0.5 * T.nn.functional.nll_loss(T.log_softmax(out, 1), labels))
+    got = run_ours(ours, values, mode, lg.from_numpy(x.copy()), lg.from_numpy(target.copy()),
+                   lg.LongTensor(labels), lg.LongTensor(rows))
+    want = run_theirs(theirs, values, torch.from_numpy(x), torch.from_numpy(target), torch.from_numpy(labels),
+                      torch.from_numpy(rows))
+    assert_close(got, want)
+
+
+def test_auto_module_and_criterion():
+    """AutoModule(fn)'s forward, backward (gradInput, and gradWeight/gradBias accumulated with ``scale``) and
+    AutoCriterion(fn)'s loss and gradInput, against PyTorch's autograd of the same functions."""
+    def fn(input, weight, bias):
+        return lg.tanh(lg.mm(input, weight) + lg.expand(bias, support.size(input, 0), support.size(bias, 1)))
+
+    def crit_fn(input, target):
+        d = input - target
+        return lg.sum(lg.cmul(lg.cmul(d, d), d)) / 3
+    r = rng('auto')
+    w, b = r.standard_normal((4, 3)), r.standard_normal((1, 3))
+    x, gout, target = r.standard_normal((5, 4)), r.standard_normal((5, 3)), r.standard_normal((5, 3))
+    module = autograd.nn.AutoModule('ParityAffineTanh')(fn, lg.from_numpy(w.copy()), lg.from_numpy(b.copy()))
+    module.zeroGradParameters()
+    out = np.array(module.forward(lg.from_numpy(x.copy())).array)
+    gin = np.array(module.backward(lg.from_numpy(x.copy()), lg.from_numpy(gout.copy()), 0.5).array)
+    module.backward(lg.from_numpy(x.copy()), lg.from_numpy(gout.copy()), 2.0)
+
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    tout = T.tanh(tx @ tw + tb)
+    tout.backward(torch.from_numpy(gout))
+    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(gin, tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(module.gradWeight.array, 2.5 * tw.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(module.gradBias.array, 2.5 * tb.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+    crit = autograd.nn.AutoCriterion('ParityCubedError')(crit_fn)
+    loss = crit.forward(lg.from_numpy(out.copy()), lg.from_numpy(target.copy()))
+    grad = np.array(crit.backward(lg.from_numpy(out.copy()), lg.from_numpy(target.copy())).array)
+    tin = torch.tensor(out, requires_grad=True)
+    tloss = ((tin - torch.from_numpy(target)) ** 3).sum() / 3
+    tloss.backward()
+    np.testing.assert_allclose(loss, tloss.item(), rtol=RTOL)
+    np.testing.assert_allclose(grad, tin.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_optim_sgd_steps_every_parameter():
+    """autograd.optim.sgd: each parameter tensor stepped by legonn.optim.sgd with its own state (momentum,
+    dampening 0, weight decay, Nesterov), three steps, against torch.optim.SGD over the same gradients."""
+    r = rng('optim')
+    values = {'W': r.standard_normal((3, 4)), 'b': r.standard_normal(3)}
+    x = r.standard_normal((5, 4))
+
+    def f(p, x):
+        return lg.sum(lg.tanh(lg.mm(x, lg.t(p['W'])) + lg.expand(lg.view(p['b'], 1, 3), 5, 3)) ** 2)
+    params = to_legonn(values)
+    config = {'learningRate': 0.1, 'momentum': 0.9, 'dampening': 0, 'weightDecay': 0.01, 'nesterov': True}
+    step, states = autograd.optim.sgd(autograd(f), config, params)
+    tp = to_torch(values)
+    opt = torch.optim.SGD([tp['W'], tp['b']], lr=0.1, momentum=0.9, dampening=0, weight_decay=0.01, nesterov=True)
+    for _ in range(3):
+        loss = step(lg.from_numpy(x.copy()))[1]
+        opt.zero_grad()
+        tloss = (T.tanh(torch.from_numpy(x) @ tp['W'].t() + tp['b']) ** 2).sum()
+        tloss.backward()
+        opt.step()
+        np.testing.assert_allclose(loss, tloss.item(), rtol=RTOL)
+    assert len(states) == 2
+    np.testing.assert_allclose(params['W'].array, tp['W'].detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(params['b'].array, tp['b'].detach().numpy(), rtol=RTOL, atol=ATOL)
