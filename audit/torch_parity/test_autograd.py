@@ -961,3 +961,70 @@ def test_optim_sgd_steps_every_parameter():
     assert len(states) == 2
     np.testing.assert_allclose(params['W'].array, tp['W'].detach().numpy(), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(params['b'].array, tp['b'].detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('shape', [(6, 4), (2, 3, 4)])
+def test_masked_batch_normalization(shape, mode):
+    """module.MaskedBatchNormalization as MaskedBatchNormalization.lua computes it (the mean over the batch of the
+    masked x divided by the count of the whole mask; legonn centres on the running mean where the Lua subtracted
+    the running std, docs/autograd.md), its value, gradients and (direct mode) the running mean and std it
+    leaves."""
+    f, params, state = lgmodule.MaskedBatchNormalization({'nOutputs': 4, 'momentum': 0.3})
+    r = rng(f'mbn{shape}')
+    values = _random_like(params, r)
+    x = r.standard_normal(shape)
+    mask = (r.uniform(size=shape) > 0.3).astype(np.float64)
+    mean0, std0 = r.standard_normal((1, 4)) * 0.1, r.uniform(0.5, 1.5, (1, 4))
+    state['running_mean'], state['running_std'] = lg.from_numpy(mean0.copy()), lg.from_numpy(std0.copy())
+    got = run_ours(lambda p, x, m: ours_weighted(f(p, x, m, state)), values, mode, lg.from_numpy(x.copy()),
+                   lg.from_numpy(mask.copy()))
+    kept = {}
+
+    def theirs(p, x, mask):
+        p = p[0]
+        x2, m2 = x.reshape(-1, 4), mask.reshape(-1, 4)
+        n = mask.sum()
+        xm = x2 * m2
+        running_mean = 0.3 * (xm / n).sum(0, keepdim=True) + 0.7 * torch.from_numpy(mean0)
+        xc = (xm - running_mean) * m2
+        std = T.sqrt((xc * xc / n).sum(0, keepdim=True) + 1e-5)
+        running_std = 0.3 * std + 0.7 * torch.from_numpy(std0)
+        kept.update(mean=running_mean.detach().numpy(), std=running_std.detach().numpy())
+        return theirs_weighted(((xc / running_std) * p['gain'] + p['bias']).reshape(x.shape))
+    assert_close(got, run_theirs(theirs, values, torch.from_numpy(x), torch.from_numpy(mask)))
+    if mode == 'optimized':
+        return   # the state written while the optimized mode traced is the trace's (its code writes no state)
+    np.testing.assert_allclose(state['running_mean'].array, kept['mean'], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(state['running_std'].array, kept['std'], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_lstm_with_batch_normalization(mode):
+    """RecurrentLSTMNetwork with batchNormalization: the gate products and the cell through BatchNormalization
+    (training: the batch's mean and biased variance, eps 1e-5; one layer per step, the scale and shift shared)."""
+    f, params, layers = model.RecurrentLSTMNetwork({'inputFeatures': 3, 'hiddenFeatures': 4, 'outputType': 'all',
+                                                    'batchNormalization': True, 'maxBatchNormalizationLayers': 2})
+    r = rng('lstm-bn')
+    values = _random_like(params, r)
+    x = r.standard_normal((5, 3, 3))
+
+    def theirs(params, x):
+        p = params[0]
+        bn = T.nn.functional.batch_norm
+        h = x.new_zeros(5, 4)
+        c = x.new_zeros(5, 4)
+        hs = []
+        for t in range(3):
+            dots = bn(T.cat([x[:, t], h], 1) @ p['W'], None, None, p['lstm_bn_1'], p['lstm_bn_2'], training=True,
+                      eps=1e-5)
+            i, fg, o, v = dots.split(4, 1)
+            c = bn(T.sigmoid(fg) * c + T.sigmoid(i) * T.tanh(v), None, None, p['cell_bn_1'], p['cell_bn_2'],
+                   training=True, eps=1e-5)
+            h = T.sigmoid(o) * T.tanh(c)
+            hs.append(h)
+        return theirs_weighted(T.stack(hs, 1))
+    got = run_ours(lambda p, x: ours_weighted(f(p, x, None, layers)[0]), values, mode, lg.from_numpy(x.copy()))
+    want = run_theirs(theirs, values, torch.from_numpy(x))
+    # b is not used with batch normalization (the shift stands for it): its gradient is zero in both
+    assert_close(got, want)
