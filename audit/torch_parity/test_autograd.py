@@ -1028,3 +1028,34 @@ def test_lstm_with_batch_normalization(mode):
     want = run_theirs(theirs, values, torch.from_numpy(x))
     # b is not used with batch normalization (the shift stands for it): its gradient is zero in both
     assert_close(got, want)
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')   # log(0), 0 * inf: the formula's own
+@pytest.mark.parametrize('mode', MODES)
+def test_pow_at_a_zero_base(mode):
+    """x ^ y where x is 0: gradfuns.lua:316-324 (and the ``pow`` operator's) computes ``g y x^(y-1)`` and
+    ``g log(x) x^y`` as written: NaN where the formula is 0 * inf (y = 0 for x's, y > 0 for y's), -inf where
+    ``log(0) 0^0``; PyTorch's pow backward makes both 0 where the base is 0 (and the exponent 0 or more). Elsewhere
+    they agree."""
+    x, y = np.array([0.0, 0.5, 2.0, 0.0]), np.array([1.5, 2.0, 0.0, 0.0])
+    w = weights(x.shape)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        lua_dx = w * y * x ** (y - 1)
+        lua_dy = w * np.log(x) * x ** y
+    cases = {
+        'operator': (lambda p: p['x'] ** p['y'], lambda p: p['x'] ** p['y'], {'x': x, 'y': y}, [lua_dx, lua_dy]),
+        'pow-number-exponent': (lambda p: lg.pow(p['x'], 0), lambda p: T.pow(p['x'], 0), {'x': x},
+                                [np.where(x == 0, np.nan, 0.0)]),
+        'pow-number-base': (lambda p: lg.pow(0.0, p['y']), lambda p: T.pow(0.0, p['y']), {'y': y},
+                            [np.where(y == 0, -np.inf, np.nan) * w]),
+    }
+    for name, (ours, theirs, params, lua) in cases.items():
+        (v, gs) = run_ours(lambda p: ours_weighted(ours(p)), params, mode)
+        (tv, tgs) = run_theirs(lambda p: theirs_weighted(theirs(p)), params)
+        np.testing.assert_allclose(v, tv, rtol=RTOL, err_msg=name)
+        for g, tg, want in zip(gs, tgs, lua):
+            np.testing.assert_allclose(g, want, rtol=RTOL, atol=ATOL, err_msg=name)   # NaN and inf where lua has
+            finite = np.isfinite(want)
+            np.testing.assert_allclose(tg[finite], want[finite], rtol=RTOL, atol=ATOL, err_msg=name)
+            np.testing.assert_array_equal(tg[~finite], 0.0, err_msg=name)
+            assert not finite.all(), name
