@@ -1059,3 +1059,40 @@ def test_pow_at_a_zero_base(mode):
             np.testing.assert_allclose(tg[finite], want[finite], rtol=RTOL, atol=ATOL, err_msg=name)
             np.testing.assert_array_equal(tg[~finite], 0.0, err_msg=name)
             assert not finite.all(), name
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('opt', [
+    {'kernelSize': 3, 'hiddenFeatures': [3, 4], 'poolings': [2, 1], 'activations': 'Tanh'},
+    {'kernelSize': 5, 'hiddenFeatures': [2, 3], 'poolings': [1, 2], 'batchNormalization': True, 'inputStride': 2},
+    {'kernelSize': 4, 'hiddenFeatures': [3], 'poolings': [2]},
+], ids=['tanh-pool', 'batchnorm-stride', 'even-kernel'])
+def test_spatial_network(opt, mode):
+    """model.SpatialNetwork: per layer a SpatialConvolutionMM (padding (kernelSize - 1) / 2, the first with
+    ``inputStride``), SpatialBatchNormalization (training), the activation (ReLU by default) and a max pooling."""
+    f, params, _ = model.SpatialNetwork(dict(opt, inputFeatures=2))
+    r = rng(f'spatial{sorted(opt.items())}')
+    values = _random_like(params, r)
+    x = r.standard_normal((3, 2, 9, 9))
+    k = opt['kernelSize']
+    # SpatialNetwork.lua:15, math.ceil(kernelSize-1)/2, is 1.5 for a kernel of 4, which Torch7's
+    # SpatialConvolutionMM hands to THNN's C as an int (LuaJIT's FFI truncates it): 1
+    pad = (k - 1) // 2
+
+    def theirs(params, x):
+        i = 0
+        for n, hidden in enumerate(opt['hiddenFeatures']):
+            w, b = params[i]
+            i += 1
+            stride = opt.get('inputStride', 1) if n == 0 else 1
+            x = T.nn.functional.conv2d(x, w.reshape(hidden, -1, k, k), b, stride=stride, padding=pad)
+            if opt.get('batchNormalization'):
+                g, s = params[i]
+                i += 1
+                x = T.nn.functional.batch_norm(x, None, None, g, s, training=True, eps=1e-5)
+            x = TORCH_ACTIVATION[opt.get('activations', 'ReLU')](x)
+            if opt['poolings'][n] > 1:
+                x = T.nn.functional.max_pool2d(x, opt['poolings'][n])
+        return theirs_weighted(x)
+    got = run_ours(lambda p, x: ours_weighted(f(p, x)), values, mode, lg.from_numpy(x.copy()))
+    assert_close(got, run_theirs(theirs, values, torch.from_numpy(x)))
