@@ -1096,3 +1096,23 @@ def test_spatial_network(opt, mode):
         return theirs_weighted(x)
     got = run_ours(lambda p, x: ours_weighted(f(p, x)), values, mode, lg.from_numpy(x.copy()))
     assert_close(got, run_theirs(theirs, values, torch.from_numpy(x)))
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_grad_arg_and_gradient_of_a_tensor_answer(mode):
+    """``gradArg`` (0-based): the gradient with respect to another argument; ``withForward=False``: the answer's
+    gradient given as the last argument (a vector-Jacobian product, AutoModule's backward)."""
+    r = rng('options')
+    a, b, gout = r.standard_normal((3, 4)), r.standard_normal((4, 2)), r.standard_normal((3, 2))
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    (T.tanh(ta @ tb) ** 2).sum().backward()
+    grads, value = autograd(lambda x, y: lg.sum(lg.tanh(lg.mm(x, y)) ** 2), optimize=(mode == 'optimized'),
+                            gradArg=1)(lg.from_numpy(a.copy()), lg.from_numpy(b.copy()))[:2]
+    np.testing.assert_allclose(value, (np.tanh(a @ b) ** 2).sum(), rtol=RTOL)
+    np.testing.assert_allclose(grads.array, tb.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+    ta.grad = None
+    T.sin(ta @ torch.from_numpy(b)).backward(torch.from_numpy(gout))
+    df = autograd(lambda x, y: lg.sin(lg.mm(x, y)), optimize=(mode == 'optimized'), withForward=False)
+    grads = df(lg.from_numpy(a.copy()), lg.from_numpy(b.copy()), lg.from_numpy(gout.copy()))[0]
+    np.testing.assert_allclose(grads.array, ta.grad.numpy(), rtol=RTOL, atol=ATOL)
