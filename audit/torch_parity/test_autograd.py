@@ -69,38 +69,39 @@ def theirs_weighted(out):
     return (out * torch.from_numpy(weights(tuple(out.shape)))).sum()
 
 
-def to_legonn(v, noncontig=False):
+def tree_map(fn, v):
+    """``fn`` applied to every leaf of nested dicts and lists (a model's parameters), in the same structure."""
     if isinstance(v, dict):
-        return {k: to_legonn(x, noncontig) for k, x in v.items()}
-    if isinstance(v, list):
-        return [to_legonn(x, noncontig) for x in v]
-    if isinstance(v, np.ndarray):
-        return lg.from_numpy(strided(v) if noncontig else v.copy())
-    return v
+        return {k: tree_map(fn, x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [tree_map(fn, x) for x in v]
+    return fn(v)
+
+
+def leaves(v):
+    """The leaves of nested dicts (in key order) and lists, in one list."""
+    if isinstance(v, dict):
+        return [a for k in sorted(v) for a in leaves(v[k])]
+    if isinstance(v, (list, tuple)):
+        return [a for x in v for a in leaves(x)]
+    return [v]
+
+
+def to_legonn(v, noncontig=False):
+    return tree_map(lambda a: lg.from_numpy(strided(a) if noncontig else a.copy()) if isinstance(a, np.ndarray)
+                    else a, v)
 
 
 def to_torch(v):
-    if isinstance(v, dict):
-        return {k: to_torch(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [to_torch(x) for x in v]
-    return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+    return tree_map(lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True), v)
 
 
 def flat_legonn(g):
-    if isinstance(g, dict):
-        return [a for k in sorted(g) for a in flat_legonn(g[k])]
-    if isinstance(g, list):
-        return [a for x in g for a in flat_legonn(x)]
-    return [np.array(g.array) if lg.isTensor(g) else np.float64(g)]
+    return [np.array(a.array) if lg.isTensor(a) else np.float64(a) for a in leaves(g)]
 
 
 def flat_torch(t):
-    if isinstance(t, dict):
-        return [a for k in sorted(t) for a in flat_torch(t[k])]
-    if isinstance(t, list):
-        return [a for x in t for a in flat_torch(x)]
-    return [np.zeros(tuple(t.shape)) if t.grad is None else t.grad.numpy().copy()]
+    return [np.zeros(tuple(a.shape)) if a.grad is None else a.grad.numpy().copy() for a in leaves(t)]
 
 
 def run_ours(f, params, mode, *args, noncontig=False):
@@ -167,19 +168,15 @@ def _tset(x, key, v):
     return y
 
 
+def _same_name(names, make):
+    """Cases of legonn's and torch's functions of one name (legonn's looked up at the call: while a trace runs,
+    ``lg.exp`` is the traced entry)."""
+    return {n: (lambda x, n=n: getattr(lg, n)(x), getattr(T, n), make) for n in names}
+
+
 UNARY = {
-    'exp': (lambda x: lg.exp(x), T.exp, normal(3, 4)),
-    'tanh': (lambda x: lg.tanh(x), T.tanh, normal(3, 4)),
-    'sinh': (lambda x: lg.sinh(x), T.sinh, normal(3, 4)),
-    'cosh': (lambda x: lg.cosh(x), T.cosh, normal(3, 4)),
-    'abs': (lambda x: lg.abs(x), T.abs, normal(3, 4)),
-    'sqrt': (lambda x: lg.sqrt(x), T.sqrt, positive(3, 4)),
-    'sin': (lambda x: lg.sin(x), T.sin, normal(3, 4)),
-    'cos': (lambda x: lg.cos(x), T.cos, normal(3, 4)),
-    'tan': (lambda x: lg.tan(x), T.tan, normal(3, 4)),
-    'log': (lambda x: lg.log(x), T.log, positive(3, 4)),
-    'log1p': (lambda x: lg.log1p(x), T.log1p, positive(3, 4)),
-    'sigmoid': (lambda x: lg.sigmoid(x), T.sigmoid, normal(3, 4)),
+    **_same_name(('exp', 'tanh', 'sinh', 'cosh', 'abs', 'sin', 'cos', 'tan', 'sigmoid'), normal(3, 4)),
+    **_same_name(('sqrt', 'log', 'log1p'), positive(3, 4)),
     'util.sigmoid': (lambda x: util.sigmoid(x), T.sigmoid, normal(5)),
     'clamp': (lambda x: lg.clamp(x, -0.5, 0.7), lambda x: T.clamp(x, -0.5, 0.7), normal(4, 5)),
     'floor': (lambda x: lg.floor(x) + x, lambda x: T.floor(x) + x, normal(3, 4)),
@@ -632,11 +629,7 @@ def test_loss(name, mode):
 
 def _random_like(tree, r):
     """NumPy arrays of random values in the structure of a model's parameters (lists and dicts of tensors)."""
-    if isinstance(tree, dict):
-        return {k: _random_like(v, r) for k, v in tree.items()}
-    if isinstance(tree, (list, tuple)):
-        return [_random_like(v, r) for v in tree]
-    return r.uniform(-0.6, 0.6, tuple(tree.size()))
+    return tree_map(lambda t: r.uniform(-0.6, 0.6, tuple(t.size())), tree)
 
 
 TORCH_ACTIVATION = {'Tanh': T.tanh, 'ReLU': T.relu, 'Sigmoid': T.sigmoid, None: lambda x: x}
@@ -702,43 +695,34 @@ def _torch_bn_mlp(opt):
     return f
 
 
-def _torch_rnn(params, x, hidden, output_all):
-    p = params[0]
-    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
-    h = x.new_zeros(x.shape[0], hidden)
-    hs = []
-    for t in range(x.shape[1]):
-        h = T.tanh(T.cat([x[:, t], h], 1) @ p['W'] + p['b'])
-        hs.append(h)
-    return T.stack(hs, 1) if output_all else h
+def _torch_recurrence(cell):
+    """The network of a step function ``cell(p, x_t, h, c) -> (h, c)`` over the steps of ``x`` (steps x
+    features, or batch x steps x features) from zero state: the last h, or every step's."""
+    def f(params, x, hidden, output_all):
+        x = x.reshape(1, *x.shape) if x.dim() == 2 else x
+        h = c = x.new_zeros(x.shape[0], hidden)
+        hs = []
+        for t in range(x.shape[1]):
+            h, c = cell(params[0], x[:, t], h, c)
+            hs.append(h)
+        return T.stack(hs, 1) if output_all else h
+    return f
 
 
-def _torch_lstm(params, x, hidden, output_all):
-    p = params[0]
-    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
-    h = x.new_zeros(x.shape[0], hidden)
-    c = x.new_zeros(x.shape[0], hidden)
-    hs = []
-    for t in range(x.shape[1]):
-        dots = T.cat([x[:, t], h], 1) @ p['W'] + p['b']
-        i, f, o, v = dots.split(hidden, 1)
-        c = T.sigmoid(f) * c + T.sigmoid(i) * T.tanh(v)
-        h = T.sigmoid(o) * T.tanh(c)
-        hs.append(h)
-    return T.stack(hs, 1) if output_all else h
+def _rnn_cell(p, xt, h, c):
+    return T.tanh(T.cat([xt, h], 1) @ p['W'] + p['b']), c
 
 
-def _torch_gru(params, x, hidden, output_all):
-    p = params[0]
-    x = x.reshape(1, *x.shape) if x.dim() == 2 else x
-    h = x.new_zeros(x.shape[0], hidden)
-    hs = []
-    for t in range(x.shape[1]):
-        r, z = T.sigmoid(T.cat([x[:, t], h], 1) @ p['W'] + p['b']).split(hidden, 1)
-        v = T.tanh(T.cat([x[:, t], h * r], 1) @ p['V'] + p['c'])
-        h = (1 - z) * h + z * v
-        hs.append(h)
-    return T.stack(hs, 1) if output_all else h
+def _lstm_cell(p, xt, h, c):
+    i, f, o, v = (T.cat([xt, h], 1) @ p['W'] + p['b']).split(h.shape[1], 1)
+    c = T.sigmoid(f) * c + T.sigmoid(i) * T.tanh(v)
+    return T.sigmoid(o) * T.tanh(c), c
+
+
+def _gru_cell(p, xt, h, c):
+    r, z = T.sigmoid(T.cat([xt, h], 1) @ p['W'] + p['b']).split(h.shape[1], 1)
+    v = T.tanh(T.cat([xt, h * r], 1) @ p['V'] + p['c'])
+    return (1 - z) * h + z * v, c
 
 
 def _torch_fast_weights(S, layer_norm, lam=0.9, eta=0.5):
@@ -766,9 +750,9 @@ def _torch_fast_weights(S, layer_norm, lam=0.9, eta=0.5):
 
 
 RECURRENT = {
-    'rnn': (model.RecurrentNetwork, {}, _torch_rnn),
-    'lstm': (model.RecurrentLSTMNetwork, {}, _torch_lstm),
-    'gru': (model.RecurrentGRUNetwork, {}, _torch_gru),
+    'rnn': (model.RecurrentNetwork, {}, _torch_recurrence(_rnn_cell)),
+    'lstm': (model.RecurrentLSTMNetwork, {}, _torch_recurrence(_lstm_cell)),
+    'gru': (model.RecurrentGRUNetwork, {}, _torch_recurrence(_gru_cell)),
     'fw': (model.RecurrentFWNetwork, {}, _torch_fast_weights(1, True)),
     # RecurrentFWNetwork.lua:14, ``opt.LayerNorm or true``: true whatever is given, so LayerNorm=False still
     # normalizes (legonn keeps the Lua's reading, docs/autograd.md)
