@@ -259,6 +259,15 @@ UNARY = {
     'tanh-large': (lambda x: lg.tanh(x * 40), lambda x: T.tanh(x * 40), normal(3, 4)),
     'util.cat-numbers': (lambda x: util.cat([lg.sum(x), lg.max(x), 3.0]) * lg.narrow(x, 0, 0, 3),
                          lambda x: T.stack([x.sum(), x.max(), x.new_tensor(3.0)]) * x[:3], distinct(4)),
+    # negative dimensions (legonn takes them as NumPy does; Torch7's were 1-based and positive)
+    'sum-negative-dim': (lambda x: lg.sum(x, -1), lambda x: x.sum(-1, keepdim=True), normal(3, 4)),
+    'max-negative-dim': (lambda x: lg.max(x, -2)[0], lambda x: x.max(-2, keepdim=True)[0], distinct(3, 4)),
+    'narrow-negative-dim': (lambda x: lg.narrow(x, -1, 1, 2), lambda x: x.narrow(-1, 1, 2), normal(3, 4)),
+    'select-negative-dim': (lambda x: lg.select(x, -1, 1), lambda x: x.select(-1, 1), normal(3, 4)),
+    'transpose-negative-dim': (lambda x: lg.transpose(x, -1, 0), lambda x: x.transpose(-1, 0), normal(2, 3, 4)),
+    'index-negative-dim': (lambda x: lg.index(x, -1, lg.LongTensor([1, 1])),
+                           lambda x: x.index_select(-1, T.tensor([1, 1])), normal(3, 4)),
+    'repeatTensor-vector': (lambda x: lg.repeatTensor(x, 2), lambda x: x.repeat(2), normal(5)),
     'util.lookup': (lambda x: util.lookup(x, lg.LongTensor([[2, 0], [2, 1], [3, 3]])),
                     lambda x: x[T.tensor([[2, 0], [2, 1], [3, 3]])], normal(4, 5)),
     # util's compositions (one sample: over the whole tensor)
