@@ -1,17 +1,21 @@
 """legonn.autograd (torch-autograd) against torch.autograd, in float64.
 
 Each case is a scalar function of seeded random float64 parameters, written once with the legonn functions
-legonn.autograd differentiates (its gradfuns: the legonn namespace, the Tensor methods, the operators, util,
-loss and the models) and once with PyTorch. The tensor answer of the function under test is reduced to a scalar
-by fixed weights in [0.5, 1.5) (``sum(out * w)``), so a gradient with the right total in the wrong places fails.
-legonn's value and gradients, in its direct and its optimized (generated-code) runtime, are compared with
-PyTorch's to rtol 1e-10; ``test_optimized_equals_direct`` compares the two runtimes with each other.
+legonn.autograd differentiates (its gradfuns: the legonn namespace, the Tensor methods, the operators, ``x[k]``
+and ``x[k] = v``, util, support, loss, the models and modules, wrapped nn modules) and once with PyTorch. A tensor
+answer is reduced to a scalar by fixed weights in [0.5, 1.5) (``sum(out * w)``), so that a gradient with the right
+total in the wrong places fails. legonn's value and gradients are compared with PyTorch's to rtol 1e-10 in the
+direct runtime and in the optimized one, whose generated code answers (its first call, the trace, is made on
+other values); every function case also on strided parameters; ``test_optimized_equals_direct`` compares the
+two runtimes with each other.
 
-torch-autograd's gradfuns.lua is the contract. Where its gradient is not PyTorch's (an extremum's ties, a clamp
-bound), legonn follows the Lua and the case asserts the difference exactly. legonn's indices and dimensions are
-0-based, as PyTorch's; legonn's reductions along a dimension keep it (size 1), as Torch7's (``keepdim=True``).
-Not compared: what has no gradient in gradfuns (cumsum, norm, ... are unsupported in a trace) or is random
-(util.dropout, the initializers).
+torch-autograd's gradfuns.lua is the contract. Where its gradient is not PyTorch's (ties of an extremum, a clamp
+bound, pow at a zero base), legonn follows the Lua and the case asserts the difference exactly. legonn's indices
+and dimensions are 0-based, as PyTorch's; its reductions along a dimension keep it (size 1), as Torch7's
+(``keepdim=True``). Not compared: the functions a trace does not support (``lg.cumsum``, ``lg.norm``, ``lg.prod``:
+gradfuns.lua has no gradient for them), the random ones (``util.dropout``, the initializers), those without a
+gradient (``util.oneHot``, the static functions), AlexNet (SpatialNetwork and NeuralNetwork, which it joins, are
+here), and the options that change no number (profile, showCode, dotFile, debugHook).
 
 Skipped where torch is not installed (CI): this file is the project's audit, run where it is.
 """

@@ -50,7 +50,8 @@ def SpatialNetwork(opt=None, params=None, layers=None, layer2params=None):
     (default (kernelSize - 1) // 2: the Lua's 1.5 of a kernel of 4 reached Torch7's C as 1), the first with
     stride ``inputStride``, each followed by ``activations`` (default 'ReLU') and a max pooling of
     ``poolings[i]`` (default 1, none), with ``batchNormalization`` and spatial dropout (``dropoutProb`` /
-    ``dropoutProbs``) if asked; ``cuda`` casts the parameters to CudaTensors. Given ``params``, ``layers``, ``layer2params`` are appended to."""
+    ``dropoutProbs``) if asked; ``cuda`` casts the parameters to CudaTensors. Given ``params``, ``layers``,
+    ``layer2params`` are appended to."""
     opt = options(opt, 'autograd.model.SpatialNetwork')
     kernelSize = option(opt, 'kernelSize', 5)
     padding = opt.get('padding')
