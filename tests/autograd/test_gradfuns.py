@@ -171,6 +171,8 @@ CASES = [
      lambda p: weighted(support.copy(p['y'] * 2, p['x']))),
     # --- indexing
     ('select', 'select', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.select(p['x'], 1, 2))),
+    # the select of a vector answers a number, as Torch7's (util.selectSliceCopy, the Lua's gradient, took a tensor)
+    ('select_vector', 'select', lambda: {'x': randn(5)}, lambda p: lg.select(p['x'], 0, 3) * weighted(p['x'])),
     ('index', 'index', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.index(p['x'], 0, IDX))),
     ('narrow', 'narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.narrow(p['x'], 1, 1, 2))),
     ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER))),
@@ -389,7 +391,7 @@ def test_gradient_of_operator_and_method_gradient_matches_finite_differences(cas
 # cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
 _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
-               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv', 'scatter_larger_src')
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv', 'scatter_larger_src', 'select_vector')
 _GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
                   'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices', 'set_broadcast_and_paired')
 
@@ -416,3 +418,20 @@ def test_gradients_of_cuda_tensors_equal_the_cpu_ones(case):
                 assert (gpu[key].double() - value).abs().max() < 1e-10, key
             else:
                 assert abs(gpu[key] - value) < 1e-10, key
+
+
+@pytest.mark.parametrize('mode', ['direct', 'optimized'])
+def test_select_of_a_vector_gets_its_gradient(mode):
+    """``lg.select(x, 0, i)`` of a vector is the number x[i] (Torch7's select of a vector): d/dx of
+    ``x[3] * sum(x * w)`` is ``x[3] * w``, plus ``sum(x * w)`` at element 3, as ``x[3]`` gives."""
+    x = lg.DoubleTensor([0.5, -1.0, 2.0, 1.5, -0.25])
+    w = np.array([0.2, 0.4, -0.6, 0.8, 1.0])
+
+    def f(x):
+        return lg.select(x, 0, 3) * lg.sum(lg.cmul(x, lg.DoubleTensor(w)))
+    grads, value = autograd(f, optimize=(mode == 'optimized'))(x)[:2]
+    a = x.numpy()
+    expected = a[3] * w
+    expected[3] += (a * w).sum()
+    assert value == pytest.approx(a[3] * (a * w).sum(), rel=1e-12)
+    np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)

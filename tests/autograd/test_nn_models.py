@@ -104,6 +104,24 @@ def test_alexnet_sizes_its_classifier_from_the_image():
         autograd.model.AlexNet(3, 12, 12, None, {'inputFeatures': 7})
 
 
+def test_spatial_network_with_an_even_kernel_pads_as_torch7():
+    """SpatialNetwork.lua's default padding, math.ceil(kernelSize-1)/2, is 1.5 for a kernel of 4; Torch7's
+    SpatialConvolutionMM hands it to THNN's C through LuaJIT's FFI as an int: 1. So a 4x4 kernel on a 6x6 image
+    gives 5x5 maps, each sum(w * x) over the window of the image padded by one zero."""
+    f, params, _ = autograd.model.SpatialNetwork({'inputFeatures': 1, 'hiddenFeatures': [1], 'kernelSize': 4,
+                                                 'activations': 'Tanh'})
+    w = np.arange(16.0).reshape(4, 4) / 40 - 0.2
+    params[0][0].copy(lg.DoubleTensor(w.reshape(1, 16)))
+    params[0][1].fill(0.1)
+    x = np.linspace(-1, 1, 36).reshape(6, 6)
+    out = f(params, lg.DoubleTensor(x.reshape(1, 1, 6, 6)))
+    padded = np.pad(x, 1)
+    expected = np.tanh(np.array([[(padded[i:i + 4, j:j + 4] * w).sum() + 0.1 for j in range(5)]
+                                 for i in range(5)]))
+    assert tuple(out.size()) == (1, 1, 5, 5)
+    np.testing.assert_allclose(out.numpy()[0, 0], expected, rtol=1e-12)
+
+
 def test_losses_against_numpy():
     out, target = lg.randn(6), lg.DoubleTensor([0, 1, 0, 0, 1, 0])
     o, t = out.numpy(), target.numpy()

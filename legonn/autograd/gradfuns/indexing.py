@@ -15,7 +15,12 @@ from .broadcast import as_shape_of, no_gradient, unbroadcast
 
 
 def _select_gradient(g, ans, x, dim, index):
-    """``g`` in slice ``index`` of dimension ``dim`` of a zero tensor of ``x``'s sizes."""
+    """``g`` in slice ``index`` of dimension ``dim`` of a zero tensor of ``x``'s sizes. The select of a vector
+    answers a number (Torch7's generic/Tensor.c:372-382): its gradient ``g``, a number, goes into element
+    ``index`` as ``x[index]``'s does (gradfuns.lua:395-398's ``util.selectSliceCopy`` takes a tensor ``g``: the
+    Lua failed there)."""
+    if not lg.isTensor(g):
+        return _get_gradient(g, ans, x, index)
     return util.selectSliceCopy(g, x, dim, index)
 
 

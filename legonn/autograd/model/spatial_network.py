@@ -11,7 +11,9 @@ def _spatial_layer(nn, opt, params, layers, layer2params):
     """Append one layer (spatial dropout, convolution, batch normalization, activation, max pooling, each if
     asked) to ``layers``, its parameters to ``params``."""
     kernelSize = option(opt, 'kernelSize', 5)
-    padding = option(opt, 'padding', math.ceil(kernelSize - 1) / 2)
+    # SpatialNetwork.lua:15, math.ceil(kernelSize-1)/2: 1.5 for an even kernel of 4, which Torch7's
+    # SpatialConvolutionMM passes to THNN's C through LuaJIT's FFI as an int, truncated: 1
+    padding = option(opt, 'padding', math.ceil(kernelSize - 1) // 2)
     inputFeatures = option(opt, 'inputFeatures', 3)
     outputFeatures = option(opt, 'outputFeatures', 16)
     batchNormalization = option(opt, 'batchNormalization', False)
@@ -45,10 +47,11 @@ def _spatial_layer(nn, opt, params, layers, layer2params):
 def SpatialNetwork(opt=None, params=None, layers=None, layer2params=None):
     """``(f, params, layers)``: ``f(params, input)`` runs a ``kernelSize`` (default 5) convolution per entry of
     ``hiddenFeatures`` (default [16, 32, 64]) from ``inputFeatures`` planes (default 3), padded by ``padding``
-    (default (kernelSize - 1) / 2), the first with stride ``inputStride``, each followed by ``activations``
-    (default 'ReLU') and a max pooling of ``poolings[i]`` (default 1, none), with ``batchNormalization`` and
-    spatial dropout (``dropoutProb`` / ``dropoutProbs``) if asked; ``cuda`` casts the parameters to
-    CudaTensors. Given ``params``, ``layers``, ``layer2params`` are appended to."""
+    (default (kernelSize - 1) // 2: the Lua's 1.5 of a kernel of 4 reached Torch7's C as 1), the first with
+    stride ``inputStride``, each followed by ``activations`` (default 'ReLU') and a max pooling of
+    ``poolings[i]`` (default 1, none), with ``batchNormalization`` and spatial dropout (``dropoutProb`` /
+    ``dropoutProbs``) if asked; ``cuda`` casts the parameters to CudaTensors. Given ``params``, ``layers``,
+    ``layer2params`` are appended to."""
     opt = options(opt, 'autograd.model.SpatialNetwork')
     kernelSize = option(opt, 'kernelSize', 5)
     padding = opt.get('padding')
