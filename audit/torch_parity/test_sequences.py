@@ -151,8 +151,16 @@ def test_sequencer_linear_noncontiguous():
     assert not xl.isContiguous()
     go = r.normal(size=(5, 2, H))
     out, gi = _pass(nn.Sequencer(lin), xl, L(go))
+    _assert_linear(lin, x, go, out, gi)
+
+
+def _assert_linear(lin, x, go, out, gi, masked=False):
+    """``out``, ``gi`` and ``lin``'s gradients (with SCALE) are F.linear's over ``x`` for ``go``; with
+    ``masked`` the rows of ``x`` that are all zeros give zero output rows (MaskZero)."""
     tW, tb, tx = T(lin.weight.numpy()), T(lin.bias.numpy()), T(x)
     y = F.linear(tx, tW, tb)
+    if masked:
+        y = y * (tx.detach().abs().sum(-1, keepdim=True) != 0).double()
     y.backward(torch.as_tensor(go))
     close(out, y)
     close(gi, tx.grad)
@@ -188,6 +196,18 @@ def test_sequencer_remember_and_forget():
     close(np.stack(N(fresh.forward(_steps(x2)))), y0)
 
 
+def _assert_bidirectional(out, gi, x, go, ref, add, tr=lambda a: a):
+    """``out`` and ``gi`` are the bidirectional torch.nn.LSTM ``ref``'s output over the seqlen x batch x D ``x``
+    (its two halves summed when ``add``) and its gradient for ``go``, both read through ``tr``."""
+    tx = T(x)
+    y, _ = ref(tx)
+    if add:
+        y = y[..., :H] + y[..., H:]
+    y.backward(torch.as_tensor(go))
+    close(out, tr(N(y)))
+    close(gi, tr(tx.grad.numpy()))
+
+
 # --- bidirectional --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('merge', ['join', 'add'])
 def test_bisequencer(merge):
@@ -201,13 +221,7 @@ def test_bisequencer(merge):
     gos = r.normal(size=(T_, N_, 2 * H if merge == 'join' else H))
     out, gi = _pass(brnn, _steps(xs), _steps(gos))
     ref = _torch_lstm(_fast_params(fwd), _fast_params(bwd))
-    tx = T(xs)
-    y, _ = ref(tx)
-    if merge == 'add':
-        y = y[..., :H] + y[..., H:]
-    y.backward(torch.as_tensor(gos))
-    close(out, y)
-    close(gi, tx.grad)
+    _assert_bidirectional(out, gi, xs, gos, ref, merge == 'add')
     _assert_fast_grads(fwd, ref)
     _assert_fast_grads(bwd, ref, 'l0_reverse')
 
@@ -248,12 +262,7 @@ def test_seq_brnn(batchFirst):
     tr = (lambda a: a.transpose(1, 0, 2).copy()) if batchFirst else (lambda a: a)
     out, gi = _pass(m, L(tr(x)), L(tr(go)))
     ref = _torch_lstm(_seq_params(m.forwardModule), _seq_params(m.backwardModule))
-    tx = T(x)
-    y, _ = ref(tx)
-    y = y[..., :H] + y[..., H:]
-    y.backward(torch.as_tensor(go))
-    close(out, tr(N(y)))
-    close(gi, tr(tx.grad.numpy()))
+    _assert_bidirectional(out, gi, x, go, ref, True, tr)
     _assert_seq_grads(m.forwardModule, ref)
     _assert_seq_grads(m.backwardModule, ref, 'l0_reverse')
 
@@ -328,14 +337,7 @@ def test_mask_zero_linear(cls, batch):
     if not batch:
         x, go = x[1], go[1]
     out, gi = _pass(m, L(x), L(go))
-    tW, tb, tx = T(lin.weight.numpy()), T(lin.bias.numpy()), T(x)
-    keep = (tx.detach().abs().sum(-1, keepdim=True) != 0).double()
-    y = F.linear(tx, tW, tb) * keep
-    y.backward(torch.as_tensor(go))
-    close(out, y)
-    close(gi, tx.grad)
-    close(lin.gradWeight, SCALE * tW.grad)
-    close(lin.gradBias, SCALE * tb.grad)
+    _assert_linear(lin, x, go, out, gi, masked=True)
 
 
 def test_seq_lstm_maskzero_with_states_across_sequences():
@@ -458,6 +460,30 @@ def test_mask_zero_criterion(all_masked):
     close(gi, tx.grad)
 
 
+@pytest.mark.parametrize('sizeAverage', [False, True])
+def test_sequencer_of_mask_zero_criterion(sizeAverage):
+    """SequencerCriterion(MaskZeroCriterion(ClassNLLCriterion, 1)) over left-padded sequences: each step's loss
+    averages over its unpadded rows; a step with every row padded adds 0."""
+    r = rng(22)
+    T_, N_, C = 4, 3, 5
+    x = np.log(r.dirichlet(np.ones(C), size=(T_, N_)))
+    x[0] = 0
+    x[1, [0, 2]] = 0
+    tgt = r.integers(0, C, size=(T_, N_))
+    sc = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1), sizeAverage)
+    li, lt = L(x), lg.from_numpy(tgt.copy())
+    loss = sc.forward(li, lt)
+    gi = N(sc.backward(li, lt)).copy()
+    tx = T(x)
+    keep = torch.as_tensor(np.abs(x).sum(2) != 0)
+    ref = sum(F.nll_loss(tx[t][keep[t]], torch.as_tensor(tgt[t])[keep[t]]) for t in range(1, T_))
+    ref = ref / (T_ if sizeAverage else 1)
+    ref.backward()
+    close(loss, ref.item())
+    close(gi, tx.grad)
+    assert not gi[0].any()
+
+
 def test_module_criterion():
     """ModuleCriterion(MSECriterion, LogSoftMax, MulConstant): the loss of the two modules' outputs, the
     gradient through inputModule."""
@@ -521,3 +547,142 @@ def test_sparse_linear(form):
     for gb, w in zip(gis, want):
         close(gb[:, 0], np.arange(n_in))
         close(gb[:, 1], w)
+
+
+@pytest.mark.parametrize('form', ['single', 'legacy'])
+def test_sparse_linear_weight_decay_and_sparse_update(form):
+    """SparseLinear.lua's weightDecay field (THNN SparseLinear.c: gradWeight += weightDecay * weight, every
+    column) and its sparse update after one backward: updateParameters steps the bias and only the columns of the
+    input's non-zero values, zeroGradParameters zeroes only those. Reference: torch autograd of W x + b plus the
+    decay, the update masked to those columns."""
+    r = rng(17)
+    n_in, n_out, wd, lr = 7, 3, 0.05, 0.4
+    m = nn.SparseLinear(n_in, n_out).double()
+    m.weightDecay = wd
+    samples, dense = _sparse_batch(r, n_in, [3] if form == 'single' else [2, 2])
+    samples[0][-1, 1] = dense[0, int(samples[0][-1, 0])] = 0   # an entry whose value is 0: not a used column
+    go = r.normal(size=(len(samples), n_out))
+    x, g = (L(samples[0]), L(go[0])) if form == 'single' else (L(np.stack(samples)), L(go))
+    m.zeroGradParameters()
+    W0, b0 = m.weight.numpy().copy(), m.bias.numpy().copy()
+    m.forward(x)
+    m.backward(x, g, SCALE)
+    tW, tb = T(W0), T(b0)
+    (torch.as_tensor(dense) @ tW.T + tb).backward(torch.as_tensor(go) * SCALE)
+    gW = tW.grad.numpy() + wd * W0
+    close(m.gradWeight, gW)
+    close(m.gradBias, tb.grad)
+    used = np.zeros(n_in, bool)
+    used[[int(i) for s in samples for i, v in s if v != 0]] = True
+    m.updateParameters(lr)
+    close(m.weight, W0 - lr * gW * used)
+    close(m.bias, b0 - lr * tb.grad.numpy())
+    m.zeroGradParameters()
+    close(m.gradWeight, gW * ~used)
+
+
+@pytest.mark.parametrize('form', ['single', 'list', 'flat'])
+def test_index_linear(form):
+    """IndexLinear: y = b + sum_k value_k W[key_k] (F.embedding_bag, mode 'sum', per_sample_weights = values);
+    gradWeight, gradBias with scale; doGradInput's dense value gradient go W^T per key."""
+    r = rng(18)
+    n_in, n_out = 8, 3
+    m = nn.IndexLinear(n_in, n_out, True).reset().double()
+    m.bias.copy(L(r.normal(size=n_out)))
+    keys = [r.choice(n_in, size=k, replace=False) for k in ([4] if form == 'single' else [3, 1, 5])]
+    vals = [r.normal(size=len(k)) for k in keys]
+    go = r.normal(size=(len(keys), n_out))
+    LK = lambda k: lg.from_numpy(np.asarray(k, np.int64).copy())  # noqa: E731
+    if form == 'single':
+        x, g = [LK(keys[0]), L(vals[0])], L(go[0])
+    elif form == 'list':
+        x, g = [[LK(k) for k in keys], [L(v) for v in vals]], L(go)
+    else:
+        x, g = [LK(np.concatenate(keys)), L(np.concatenate(vals)), LK([len(k) for k in keys])], L(go)
+    m.zeroGradParameters()
+    out = N(m.forward(x)).copy()
+    gi = m.backward(x, g, SCALE)
+    tW, tb = T(m.weight.numpy()), T(m.bias.numpy())
+    offsets = torch.as_tensor(np.cumsum([0] + [len(k) for k in keys[:-1]]))
+    y = F.embedding_bag(torch.as_tensor(np.concatenate(keys)), tW, offsets, mode='sum',
+                        per_sample_weights=torch.as_tensor(np.concatenate(vals))) + tb
+    y.backward(torch.as_tensor(go) * SCALE)
+    close(out.reshape(-1, n_out), y)
+    close(m.gradWeight, tW.grad)
+    close(m.gradBias, tb.grad)
+    want = go @ m.weight.numpy().T   # d loss / d value of key j in sample b
+    dense = np.stack(N(gi[1])) if isinstance(gi[1], list) else N(gi[1]).reshape(len(keys), n_in)
+    close(dense, want)
+
+
+@pytest.mark.parametrize('lastOnly', [False, True])
+def test_variable_length_seq_lstm(lastOnly):
+    """VariableLength(SeqLSTM): sequences of several lengths packed with masked steps between them give each its
+    own torch.nn.LSTM from zero states (the mask resets them); lastOnly the last step of each."""
+    r = rng(19)
+    m = nn.SeqLSTM(D, H).double()
+    m.weight.copy(L(r.normal(size=(D + H, 4 * H)) * 0.5))
+    m.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    params = _seq_params(m)
+    vl = nn.VariableLength(m, lastOnly)
+    lengths = [4, 1, 3, 2, 5]
+    seqs = [r.normal(size=(n, D)) for n in lengths]
+    gos = [r.normal(size=(H,) if lastOnly else (n, H)) for n in lengths]
+    vl.zeroGradParameters()
+    out = vl.forward([L(s) for s in seqs])
+    gi = vl.backward([L(s) for s in seqs], L(np.stack(gos)) if lastOnly else [L(g) for g in gos], SCALE)
+    ref = _torch_lstm(params)
+    txs = [T(s) for s in seqs]
+    ys = [ref(tx[:, None])[0][:, 0] for tx in txs]
+    for k, (y, g) in enumerate(zip(ys, gos)):
+        (y[-1] if lastOnly else y).backward(torch.as_tensor(g))
+        close(out[k] if lastOnly else out[k], y[-1] if lastOnly else y)
+        close(gi[k], txs[k].grad)
+    _assert_seq_grads(m, ref)
+
+
+def test_bisequencer_of_seq_lstm():
+    """torch/rnn's BiSequencer(SeqLSTM) over a seqlen x batch x D tensor: the forward SeqLSTM and a reversed
+    backward one (ReverseUnreverse), summed (CAddTable): torch.nn.LSTM(bidirectional)'s halves summed."""
+    r = rng(20)
+    fwd, bwd = nn.SeqLSTM(D, H).double(), nn.SeqLSTM(D, H).double()
+    for s in (fwd, bwd):
+        s.weight.copy(L(r.normal(size=(D + H, 4 * H)) * 0.5))
+        s.bias.copy(L(r.normal(size=4 * H) * 0.5))
+    brnn = nn.BiSequencer(fwd, bwd)
+    x, go = r.normal(size=(4, 2, D)), r.normal(size=(4, 2, H))
+    out, gi = _pass(brnn, L(x), L(go))
+    ref = _torch_lstm(_seq_params(fwd), _seq_params(bwd))
+    _assert_bidirectional(out, gi, x, go, ref, True)
+    _assert_seq_grads(fwd, ref)
+    _assert_seq_grads(bwd, ref, 'l0_reverse')
+
+
+def test_sequencer_gru_mask_zero():
+    """Sequencer(GRU:maskZero(1)): rnn's GRU.lua cell (the reset gate before the recurrent product, which
+    torch.nn.GRUCell puts after it: its maths by torch ops), a zero input row giving h = 0."""
+    r = rng(21)
+    cell = nn.GRU(D, H).double()
+    params, _ = cell.parameters()
+    for p in params:
+        p.copy(L(r.normal(size=tuple(p.size())) * 0.5))
+    P = [T(p.numpy()) for p in params]
+    cell.maskZero(1)
+    T_, N_ = 4, 3
+    xs, gos = r.normal(size=(T_, N_, D)), r.normal(size=(T_, N_, H))
+    xs[:2, 0] = 0
+    xs[2, 1] = 0
+    out, gi = _pass(nn.Sequencer(cell), _steps(xs), _steps(gos))
+    tx = T(xs)
+    h, ys = torch.zeros(N_, H, dtype=torch.float64), []
+    for t in range(T_):
+        a = tx[t] @ P[0].T + P[1] + h @ P[2].T
+        rr, u = torch.sigmoid(a[:, :H]), torch.sigmoid(a[:, H:])
+        hc = torch.tanh(tx[t] @ P[3].T + P[4] + (rr * h) @ P[5].T)
+        h = ((1 - u) * hc + u * h) * (tx[t].detach().abs().sum(1, keepdim=True) != 0)
+        ys.append(h)
+    y = torch.stack(ys)
+    y.backward(torch.as_tensor(gos))
+    close(out, y)
+    close(gi, tx.grad)
+    close(cell.parameters()[1], [SCALE * p.grad.numpy() for p in P])
