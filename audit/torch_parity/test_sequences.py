@@ -208,6 +208,28 @@ def _assert_bidirectional(out, gi, x, go, ref, add, tr=lambda a: a):
     close(gi, tr(tx.grad.numpy()))
 
 
+@pytest.mark.parametrize('mode', ['both', 'train', 'eval', 'neither'])
+@pytest.mark.parametrize('train', [True, False], ids=['training', 'evaluate'])
+@pytest.mark.parametrize('form', ['table', 'tensor'])
+def test_sequencer_remember_modes(mode, train, form):
+    """Sequencer.lua's remember(mode): the second forward continues the first's state when the mode covers the
+    current phase (training or evaluation), else starts from zeros."""
+    r = rng(23)
+    cell = _fast_lstm(r)
+    seq = nn.Sequencer(cell)
+    seq.remember(mode)
+    seq.training() if train else seq.evaluate()
+    x1, x2 = r.normal(size=(2, 2, D)), r.normal(size=(3, 2, D))
+    wrap = _steps if form == 'table' else L
+    seq.forward(wrap(x1))
+    out = seq.forward(wrap(x2))
+    out = np.stack(N(out)) if isinstance(out, list) else N(out)
+    ref = _torch_lstm(_fast_params(cell))
+    kept = mode == 'both' or mode == ('train' if train else 'eval')
+    y = ref(T(np.concatenate([x1, x2]), False))[0][2:] if kept else ref(T(x2, False))[0]
+    close(out, y)
+
+
 # --- bidirectional --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('merge', ['join', 'add'])
 def test_bisequencer(merge):
@@ -323,6 +345,25 @@ def test_fast_lstm_mask_zero(how):
     close(cell.i2g.gradWeight, SCALE * ref.weight_ih.grad.numpy()[inv])
     close(cell.i2g.gradBias, SCALE * ref.bias_ih.grad.numpy()[inv])
     close(cell.o2g.gradWeight, SCALE * ref.weight_hh.grad.numpy()[inv])
+
+
+@pytest.mark.parametrize('cls', ['MaskZero', 'TrimZero'])
+def test_mask_zero_two_input_dims(cls):
+    """MaskZero / TrimZero(module, 2) over batch x 3 x 4: a sample is masked when all its 12 numbers are 0 (one
+    zero row inside a sample is not enough)."""
+    r = rng(24)
+    m = getattr(nn, cls)(nn.Tanh(), 2)
+    x, go = r.normal(size=(4, 3, 4)), r.normal(size=(4, 3, 4))
+    x[1] = 0
+    x[2, 0] = 0
+    out, gi = _pass(m, L(x), L(go))
+    tx = T(x)
+    keep = (tx.detach().abs().sum((1, 2), keepdim=True) != 0).double()
+    y = torch.tanh(tx) * keep
+    y.backward(torch.as_tensor(go))
+    close(out, y)
+    close(gi, tx.grad)
+    assert out[2].any() and not out[1].any()
 
 
 @pytest.mark.parametrize('cls', ['MaskZero', 'TrimZero'])
@@ -500,18 +541,19 @@ def test_module_criterion():
 
 
 # --- SparseLinear ---------------------------------------------------------------------------------------------
-def _sparse_batch(r, n_in, nnzs):
-    """Per-sample (nnz, 2) arrays of (0-based index, value), and the dense batch they stand for."""
+def _sparse_batch(r, n_in, nnzs, repeat=False):
+    """Per-sample (nnz, 2) arrays of (0-based index, value), and the dense batch they stand for (an index given
+    twice, with ``repeat``, adds its values)."""
     samples, dense = [], np.zeros((len(nnzs), n_in))
     for b, nnz in enumerate(nnzs):
-        idx = r.choice(n_in, size=nnz, replace=False)
+        idx = r.choice(n_in, size=nnz, replace=repeat)
         val = r.normal(size=nnz)
         samples.append(np.stack([idx, val], 1))
-        dense[b, idx] = val
+        np.add.at(dense[b], idx, val)
     return samples, dense
 
 
-@pytest.mark.parametrize('form', ['single', 'list', 'legacy'])
+@pytest.mark.parametrize('form', ['single', 'list', 'legacy', 'repeated'])
 def test_sparse_linear(form):
     """SparseLinear: y = W x + b for the sparse x, against torch.sparse.mm; gradWeight += scale go x^T (the
     columns of the indices present), gradBias += scale sum(go); doGradInput's dense (index, go W) rows."""
@@ -519,12 +561,12 @@ def test_sparse_linear(form):
     n_in, n_out = 9, 4
     m = nn.SparseLinear(n_in, n_out, True).double()
     # Torch7's legacy batch (a batch x nnz x 2 tensor) has one nnz for every sample
-    nnzs = {'single': [3], 'list': [3, 1, 5], 'legacy': [3, 3, 3]}[form]
-    samples, dense = _sparse_batch(r, n_in, nnzs)
+    nnzs = {'single': [3], 'list': [3, 1, 5], 'legacy': [3, 3, 3], 'repeated': [12, 9]}[form]
+    samples, dense = _sparse_batch(r, n_in, nnzs, form == 'repeated')
     go = r.normal(size=(len(nnzs), n_out))
     if form == 'single':
         x, g = L(samples[0]), L(go[0])
-    elif form == 'list':
+    elif form in ('list', 'repeated'):
         x, g = [L(s) for s in samples], L(go)
     else:
         x, g = L(np.stack(samples)), L(go)
