@@ -230,6 +230,28 @@ def test_sequencer_remember_modes(mode, train, form):
     close(out, y)
 
 
+def test_sequencer_of_a_stack_with_an_rnn_inside():
+    """Sequencer(Sequential(Linear, FastLSTM, Tanh, Linear)): the Sequencer's Recursor runs a step clone of the
+    stack per step, the FastLSTM inside shared (dpnn's stepClone), so it recurs: Linear, torch.nn.LSTM, tanh,
+    Linear. The two Linears' gradients sum over the steps."""
+    r = rng(25)
+    cell = _fast_lstm(r)
+    lin1, lin2 = nn.Linear(5, D).double(), nn.Linear(H, 2).double()
+    stack = nn.Sequential().add(lin1).add(cell).add(nn.Tanh()).add(lin2)
+    T_, N_ = 4, 2
+    xs, gos = r.normal(size=(T_, N_, 5)), r.normal(size=(T_, N_, 2))
+    out, gi = _pass(nn.Sequencer(stack), _steps(xs), _steps(gos))
+    ref = _torch_lstm(_fast_params(cell))
+    P = [T(p.numpy()) for p in (lin1.weight, lin1.bias, lin2.weight, lin2.bias)]
+    tx = T(xs)
+    y = F.linear(torch.tanh(ref(F.linear(tx, P[0], P[1]))[0]), P[2], P[3])
+    y.backward(torch.as_tensor(gos))
+    close(out, y)
+    close(gi, tx.grad)
+    _assert_fast_grads(cell, ref)
+    close([lin1.gradWeight, lin1.gradBias, lin2.gradWeight, lin2.gradBias], [SCALE * p.grad for p in P])
+
+
 # --- bidirectional --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('merge', ['join', 'add'])
 def test_bisequencer(merge):
@@ -443,6 +465,36 @@ def test_repeater():
     close(out, y)
     close(gi, tx.grad)
     _assert_fast_grads(cell, ref)
+
+
+def test_recurrent_attention_with_a_deterministic_action():
+    """RecurrentAttention(rnn = Sequential(JoinTable, FastLSTM), action = Sequential(Linear, Tanh), nStep, {H}):
+    a_0 = action(zeros), a_t = action(h_{t-1}), h_t = LSTM([x, a_t]); the rnn's gradient for the action is
+    dropped (RecurrentAttention.lua: the action learns by REINFORCE), so the action is a constant for the
+    gradients and its Linear gets none. gradInput sums the steps' gradients of x."""
+    r = rng(26)
+    Dx, A, nStep, N_ = 2, 1, 4, 3
+    assert Dx + A == D
+    cell = _fast_lstm(r)
+    rnn = nn.Sequential().add(nn.JoinTable(1)).add(cell)
+    lin = nn.Linear(H, A).double()
+    ra = nn.RecurrentAttention(rnn, nn.Sequential().add(lin).add(nn.Tanh()), nStep, [H]).double()
+    x, gos = r.normal(size=(N_, Dx)), r.normal(size=(nStep, N_, H))
+    out, gi = _pass(ra, L(x), _steps(gos))
+    ref = _torch_lstm(_fast_params(cell))
+    tW, tb, tx = T(lin.weight.numpy()), T(lin.bias.numpy()), T(x)
+    h = torch.zeros(1, N_, H, dtype=torch.float64)
+    state, ys = None, []
+    for t in range(nStep):
+        a = torch.tanh(F.linear(h[0], tW, tb)).detach()
+        h, state = ref(torch.cat([tx, a], 1)[None], state)
+        ys.append(h[0])
+    y = torch.stack(ys)
+    y.backward(torch.as_tensor(gos))
+    close(out, y)
+    close(gi, tx.grad)
+    _assert_fast_grads(cell, ref)
+    assert not lin.gradWeight.numpy().any() and not lin.gradBias.numpy().any()
 
 
 # --- criterions -----------------------------------------------------------------------------------------------
