@@ -1,4 +1,6 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
+import numbers
+
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
@@ -121,12 +123,12 @@ class SparseLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, idx, val, n, batched = self._entries(input)
         go = self._grad_rows(gradOutput, n, batched)
+        wd = self.__dict__.get('weightDecay', 0)
+        if not isinstance(wd, numbers.Real) or isinstance(wd, bool):
+            raise input_error(self, "a number weightDecay", repr(wd), TypeError)
         # column idx_k of W gains go[sample_k] * value_k
         scatter_add(self.gradWeight.array.T, idx, (scale * val)[:, None] * go[rows])
         self.gradBias.array += scale * go.sum(axis=0)
-        wd = self.__dict__.get('weightDecay', 0)
-        if not isinstance(wd, (int, float)) or isinstance(wd, bool):
-            raise input_error(self, "a number weightDecay", repr(wd), TypeError)
         if wd != 0:   # THNN/generic/SparseLinear.c:242: the decay of the whole weight
             self.gradWeight.array += wd * self.weight.array
         # SparseLinear.lua:108-115: the first accumulation since zeroGradParameters records its input's columns
