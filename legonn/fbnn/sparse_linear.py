@@ -57,6 +57,11 @@ class SparseLinear(FbnnClass, NNSparseLinear):
                               f"keys in [{bad[0]}, {bad[1]}]", IndexError)
         return rows, idx, v[used], batch, batch != 1
 
+    def _records_sparse_update(self, input):
+        # fbnn's SparseLinear.lua runs its own C for a key/value input (updateOutput2, accGradParameters2), which
+        # leaves nn.SparseLinear.lua's sparseUpdate state alone
+        return not _is_key_value(input)
+
     def updateGradInput(self, input, gradOutput):
         if self.gradInput is None:
             return None

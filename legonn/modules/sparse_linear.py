@@ -1,4 +1,6 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
+import numbers
+
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
@@ -17,6 +19,15 @@ class SparseLinear(Module):
     single ``(nnz, 2)`` input, as Torch7's table) or, for the legacy batch, a
     ``(batch, inputSize, 2)`` tensor; without it ``gradInput`` is empty (``[]``, or an
     empty tensor for the legacy batch).
+
+    ``weightDecay`` is a number field (0 by default), as Torch7's: each ``accGradParameters`` adds
+    ``weightDecay * weight`` to the whole ``gradWeight`` (on this class it hides ``Module.weightDecay``, dpnn's
+    method, as the field does in Lua). As SparseLinear.lua, when exactly one ``accGradParameters`` (and no forward)
+    came since ``zeroGradParameters``, ``updateParameters`` and ``zeroGradParameters`` are sparse: they step or
+    zero only the weight columns of that input's indices whose value is not 0, and the bias (a list or single
+    input with no such index leaves the bias alone in ``updateParameters``, as THNN's early return); otherwise
+    they are dense. The two differ where ``gradWeight`` holds more than that input's columns (a ``weightDecay``,
+    a gradient written by hand).
     """
     input_dtypes = 'any'  # integer indices are part of its input
 
@@ -30,6 +41,10 @@ class SparseLinear(Module):
         self.gradWeight = self.output.new(outputSize, inputSize)
         self.bias = self.output.new(outputSize)
         self.gradBias = self.output.new(outputSize)
+        self.weightDecay = 0
+        # SparseLinear.lua's sparseUpdate: the columns (and the legacy flag) of the one accGradParameters since
+        # zeroGradParameters, None before it, False after a second one or a forward (its ACC_MULTIPLE_TIMES)
+        self._lastColumns = None
         self.reset()
 
     def reset(self, stdv=None):
@@ -73,6 +88,8 @@ class SparseLinear(Module):
 
     def updateOutput(self, input):
         rows, idx, val, n, batched = self._entries(input)
+        if self.__dict__.get('_lastColumns') and self._records_sparse_update(input):
+            self._lastColumns = False   # SparseLinear.lua:54: a forward after the backward ends the sparse update
         out = self.bufferLike('output', self.weight, self._out_sizes(n, batched)).reshape(-1, self.weight.size(0))
         out[...] = self.bias.array
         scatter_add(out, rows, (self.weight.array[:, idx] * val).T)
@@ -106,9 +123,47 @@ class SparseLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, idx, val, n, batched = self._entries(input)
         go = self._grad_rows(gradOutput, n, batched)
+        wd = self.__dict__.get('weightDecay', 0)
+        if not isinstance(wd, numbers.Real) or isinstance(wd, bool):
+            raise input_error(self, "a number weightDecay", repr(wd), TypeError)
         # column idx_k of W gains go[sample_k] * value_k
         scatter_add(self.gradWeight.array.T, idx, (scale * val)[:, None] * go[rows])
         self.gradBias.array += scale * go.sum(axis=0)
+        if wd != 0:   # THNN/generic/SparseLinear.c:242: the decay of the whole weight
+            self.gradWeight.array += wd * self.weight.array
+        # SparseLinear.lua:108-115: the first accumulation since zeroGradParameters records its input's columns
+        # (SparseLinear.c:340, those whose value is not 0), a second one makes the next update dense
+        if self._records_sparse_update(input):
+            last = self.__dict__.get('_lastColumns')
+            self._lastColumns = (self.weight.xp.unique(idx[val != 0]), self._legacy(input)) if last is None else False
+
+    def _records_sparse_update(self, input):
+        """Whether a forward or backward of ``input`` moves SparseLinear.lua's sparseUpdate state."""
+        return True
+
+    def _sparse_columns(self):
+        """The columns of the one accumulation since zeroGradParameters (and whether it was a legacy batch), or
+        None when the update and zeroing are dense."""
+        return self.__dict__.get('_lastColumns') or None
+
+    def updateParameters(self, learningRate):
+        last = self._sparse_columns()
+        if last is None:
+            return super().updateParameters(learningRate)
+        columns, legacy = last
+        if columns.size == 0 and not legacy:
+            return   # THNN/generic/SparseLinear.c:358: no column, no step (the bias's neither)
+        self.bias.array -= learningRate * self.gradBias.array
+        self.weight.array[:, columns] -= learningRate * self.gradWeight.array[:, columns]
+
+    def zeroGradParameters(self):
+        last = self._sparse_columns()
+        if last is None:
+            super().zeroGradParameters()
+        else:   # THNN/generic/SparseLinear.c:466: gradBias and the columns used
+            self.gradBias.zero()
+            self.gradWeight.array[:, last[0]] = 0
+        self._lastColumns = None
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"

@@ -104,6 +104,19 @@ def test_gpu():
     gpu.zeroGradParameters()
     assert_close_trees(m.backward(x, go), gpu.backward(gx, on_gpu(go)))
     assert_close_trees(m.gradWeight, gpu.gradWeight)
+    # the weight decay and the sparse update (one backward since zeroGradParameters) on the device
+    for mod in (m, gpu):
+        mod.weightDecay = 0.1
+        mod.zeroGradParameters()
+    m.backward(x, go)
+    gpu.backward(gx, on_gpu(go))
+    m.updateParameters(0.5)
+    gpu.updateParameters(0.5)
+    m.zeroGradParameters()
+    gpu.zeroGradParameters()
+    assert_close_trees(m.gradWeight, gpu.gradWeight)
+    assert_close_trees(m.weight, gpu.weight)
+    assert_close_trees(m.bias, gpu.bias)
 
 
 def test_bad_indices_and_shapes():
@@ -116,3 +129,75 @@ def test_bad_indices_and_shapes():
     with pytest.raises(ValueError, match=r'size \(nnz, 2\), got \(2, 3\)'):
         m.forward(lg.FloatTensor(2, 3))
     assert (m.gradWeight.numpy() == 1).all()
+
+
+def _outer(rows, go, n=5):
+    """sum over samples of go[b] x_b^T, the dense gradient of the weight."""
+    return sum(np.outer(g, _dense(r, n)) for r, g in zip(rows, go))
+
+
+@pytest.mark.parametrize('form', ['single', 'list', 'legacy'])
+def test_weight_decay_field_adds_decay_of_the_whole_weight(form):
+    """SparseLinear.lua's weightDecay field: THNN/generic/SparseLinear.c adds weightDecay * weight to the whole
+    gradWeight at each accGradParameters (legonn ignored the field)."""
+    m = nn.SparseLinear(5, 3).double()
+    m.weightDecay = 0.1
+    x = _inputs()[form]
+    rows = [S0] if form == 'single' else [S0, S1]
+    go = np.array([[0.3, -1.0, 2.0], [1.5, 0.5, -0.25]])[:len(rows)]
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, lg.DoubleTensor(go[0] if form == 'single' else go), 0.5)
+    W = m.weight.numpy()
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * _outer(rows, go) + 0.1 * W, rtol=1e-13)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * go.sum(0), rtol=1e-13)
+
+
+def test_one_backward_updates_and_zeroes_only_its_columns():
+    """SparseLinear.lua's sparse update: after one accGradParameters since zeroGradParameters, updateParameters
+    steps the bias and the weight columns of the input's non-zero values only, zeroGradParameters zeroes gradBias
+    and those columns only (the decay of the other columns stays); a second backward makes both dense."""
+    m = nn.SparseLinear(5, 3).double()
+    m.weightDecay = 0.1
+    x = lg.DoubleTensor(S1 + [[2, 0.0]])   # columns 1 and 4; column 2's value is 0
+    go = np.array([0.3, -1.0, 2.0])
+    m.zeroGradParameters()
+    W0, b0 = m.weight.numpy().copy(), m.bias.numpy().copy()
+    m.forward(x)
+    m.backward(x, lg.DoubleTensor(go))
+    gW = _outer([S1], [go]) + 0.1 * W0
+    m.updateParameters(0.5)
+    want = W0.copy()
+    want[:, [1, 4]] -= 0.5 * gW[:, [1, 4]]
+    np.testing.assert_allclose(m.weight.numpy(), want, rtol=1e-13)
+    np.testing.assert_allclose(m.bias.numpy(), b0 - 0.5 * go, rtol=1e-13)
+    m.zeroGradParameters()
+    stale = gW.copy()
+    stale[:, [1, 4]] = 0
+    np.testing.assert_allclose(m.gradWeight.numpy(), stale, rtol=1e-13)
+    assert not m.gradBias.numpy().any()
+    # two backwards: the dense update and zeroing
+    m.gradWeight.zero()
+    for _ in range(2):
+        m.forward(x)
+        m.backward(x, lg.DoubleTensor(go))
+    W1, gW1 = m.weight.numpy().copy(), m.gradWeight.numpy().copy()
+    m.updateParameters(0.5)
+    np.testing.assert_allclose(m.weight.numpy(), W1 - 0.5 * gW1, rtol=1e-13)
+    m.zeroGradParameters()
+    assert not m.gradWeight.numpy().any()
+
+
+def test_one_backward_without_non_zero_value_leaves_the_bias():
+    """THNN/generic/SparseLinear.c's updateParameters returns before the bias step when the last input has no
+    non-zero value (not in the legacy batch's, which steps the bias)."""
+    m = nn.SparseLinear(5, 3).double()
+    go = lg.DoubleTensor([0.3, -1.0, 2.0])
+    for x, moves in ((lg.DoubleTensor([[2, 0.0]]), False), (lg.DoubleTensor([[[2, 0.0]]]), True)):
+        m.zeroGradParameters()
+        b0, W0 = m.bias.numpy().copy(), m.weight.numpy().copy()
+        m.forward(x)
+        m.backward(x, go.view(1, 3) if x.dim() == 3 else go)
+        m.updateParameters(1.0)
+        np.testing.assert_array_equal(m.weight.numpy(), W0)
+        np.testing.assert_allclose(m.bias.numpy(), b0 - go.numpy() if moves else b0, rtol=1e-13)
