@@ -4,10 +4,11 @@ non-recurrent modules, imagine-nn's (inn) and fbnn's.
 PyTorch's torch.nn.functional descends from Torch7's THNN; it is run here as an independent implementation of the
 same maths, on seeded random inputs: forward, gradInput, parameter gradients (with ``scale``) and persistent state.
 Torch7 (with cudnn.torch, imagine-nn and fbnn) is the contract. Indices are 0-based in legonn and PyTorch alike.
-inn.ROIPooling has no PyTorch counterpart here (no torchvision): it is checked against a loop transcription of
-ROIPooling.cu's ROIPoolForwardV2 / ROIPoolForward kernels. CI has no torch: the file is skipped there.
+inn.ROIPooling has no PyTorch counterpart here (no torchvision): it is checked against tests/test_inn.py's loop
+transcription of ROIPooling.cu's ROIPoolForwardV2 / ROIPoolForward kernels, on random boxes.
+CI has no torch: the file is skipped there.
 """
-import math
+import warnings
 
 import numpy as np
 import pytest
@@ -17,58 +18,17 @@ torch = pytest.importorskip('torch')
 import legonn as lg  # noqa: E402
 from legonn import cudnn, fbnn, inn  # noqa: E402
 
+with warnings.catch_warnings():
+    # tests/test_inn.py marks GPU tests with ``gpu``, a mark tests/conftest.py registers (not loaded here)
+    warnings.simplefilter('ignore', pytest.PytestUnknownMarkWarning)
+    from tests.test_inn import _roi_loops  # noqa: E402
+
+# the audit's helpers: rng, L (a float64 legonn tensor), T (a torch leaf), N (as NumPy), close, noncontig,
+# legonn_pass (forward and backward with SCALE), torch_pass (torch's gradients)
+from audit.torch_parity.test_layers import (SCALE, L, N, T, close, legonn_pass, noncontig, rng,  # noqa: E402
+                                            torch_pass)
+
 F = torch.nn.functional
-RTOL, ATOL = 1e-10, 1e-12
-SCALE = 0.7
-
-
-def rng(seed=0):
-    return np.random.default_rng(seed)
-
-
-def L(a):
-    """A legonn DoubleTensor holding a float64 copy of ``a`` (its strides kept)."""
-    a = np.asarray(a)
-    return lg.from_numpy(a.astype(np.float64) if a.dtype != np.float64 else a.copy(order='K'))
-
-
-def T(a, grad=True):
-    return torch.tensor(np.ascontiguousarray(a), dtype=torch.float64, requires_grad=grad)
-
-
-def N(x):
-    if isinstance(x, (list, tuple)):
-        return [N(v) for v in x]
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    if isinstance(x, (np.ndarray, float, int)):
-        return np.asarray(x)
-    return np.array(x.numpy())
-
-
-def close(actual, expected, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(N(actual), N(expected), rtol=rtol, atol=atol)
-
-
-def noncontig(a):
-    """``a`` as a non-contiguous view (last two axes swapped twice) holding the same values."""
-    return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
-
-
-def double(m):
-    return m.double() if hasattr(m, 'double') else m
-
-
-def legonn_pass(m, x, go, scale=SCALE):
-    m.zeroGradParameters()
-    out = N(m.forward(x))
-    gi = N(m.backward(x, go, scale))
-    return out, gi
-
-
-def torch_grads(y, go, *inputs):
-    y.backward(torch.as_tensor(np.asarray(go)))
-    return [t.grad.numpy() for t in inputs]
 
 
 def check_module(m, x, fn, params=(), bias_unscaled=False):
@@ -80,7 +40,7 @@ def check_module(m, x, fn, params=(), bias_unscaled=False):
     y = fn(xt, *tp)
     go = rng(99).standard_normal(tuple(y.shape))
     out, gi = legonn_pass(m, L(x), L(go))
-    grads = torch_grads(y, go, xt, *tp)
+    grads = torch_pass(y, [xt, *tp], go)
     close(out, y)
     close(gi, grads[0])
     for name, g in zip(params, grads[1:]):
@@ -96,7 +56,7 @@ def check_module(m, x, fn, params=(), bias_unscaled=False):
 def test_cudnn_spatial_convolution(groups, conf, batch):
     kW, kH, dW, dH, padW, padH = conf
     lg.manualSeed(1)
-    m = double(cudnn.SpatialConvolution(6, 9 if groups == 3 else 4, kW, kH, dW, dH, padW, padH, groups))
+    m = cudnn.SpatialConvolution(6, 9 if groups == 3 else 4, kW, kH, dW, dH, padW, padH, groups).double()
     shape = (6, 7, 8) if batch is None else (batch, 6, 7, 8)
     x = noncontig(rng(1).standard_normal(shape))
 
@@ -108,7 +68,7 @@ def test_cudnn_spatial_convolution(groups, conf, batch):
 
 def test_cudnn_spatial_convolution_pad_defaults():
     """cudnn's padH defaults to 0, not padW (cudnn/SpatialConvolution.lua's constructor)."""
-    m = double(cudnn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1))
+    m = cudnn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1).double()
     x = rng(2).standard_normal((2, 2, 5, 6))
     check_module(m, x, lambda xt, w, b: F.conv2d(xt, w, b, 1, (0, 1)), ('weight', 'bias'))
 
@@ -119,7 +79,7 @@ def test_cudnn_spatial_convolution_pad_defaults():
 def test_cudnn_spatial_full_convolution(conf, batch):
     kW, kH, dW, dH, padW, padH, adjW, adjH = conf
     lg.manualSeed(2)
-    m = double(cudnn.SpatialFullConvolution(3, 4, kW, kH, dW, dH, padW, padH, adjW, adjH))
+    m = cudnn.SpatialFullConvolution(3, 4, kW, kH, dW, dH, padW, padH, adjW, adjH).double()
     x = rng(3).standard_normal((3, 5, 6) if batch is None else (batch, 3, 5, 6))
 
     def fn(xt, w, b):
@@ -133,7 +93,7 @@ def test_cudnn_spatial_full_convolution(conf, batch):
 def test_cudnn_volumetric_convolution(conf, batch):
     kT, kW, kH, dT, dW, dH, padT, padW, padH = conf
     lg.manualSeed(3)
-    m = double(cudnn.VolumetricConvolution(2, 3, kT, kW, kH, dT, dW, dH, padT, padW, padH))
+    m = cudnn.VolumetricConvolution(2, 3, kT, kW, kH, dT, dW, dH, padT, padW, padH).double()
     x = rng(4).standard_normal((2, 5, 6, 5) if batch is None else (batch, 2, 5, 6, 5))
 
     def fn(xt, w, b):
@@ -150,7 +110,7 @@ def test_cudnn_volumetric_convolution(conf, batch):
 def test_cudnn_spatial_pooling(kind, conf, ceil):
     kW, kH, dW, dH, padW, padH = conf
     cls = cudnn.SpatialMaxPooling if kind == 'max' else cudnn.SpatialAveragePooling
-    m = double(cls(kW, kH, dW, dH, padW, padH))
+    m = cls(kW, kH, dW, dH, padW, padH).double()
     if ceil:
         m.ceil()
     x = rng(5).standard_normal((2, 3, 7, 8))
@@ -169,7 +129,7 @@ def test_cudnn_spatial_pooling(kind, conf, ceil):
 @pytest.mark.parametrize('pad', [0, 1])
 def test_cudnn_volumetric_pooling(kind, pad):
     cls = cudnn.VolumetricMaxPooling if kind == 'max' else cudnn.VolumetricAveragePooling
-    m = double(cls(2, 3, 2, None, None, None, pad, pad, pad) if pad else cls(2, 3, 2))
+    m = (cls(2, 3, 2, None, None, None, pad, pad, pad) if pad else cls(2, 3, 2)).double()
     x = rng(6).standard_normal((2, 2, 6, 7, 6))
     if kind == 'max':
         fn = lambda xt: F.max_pool3d(xt, (2, 2, 3), (2, 2, 3), pad)  # noqa: E731
@@ -186,7 +146,7 @@ def test_cudnn_volumetric_pooling(kind, pad):
 def test_cudnn_batch_normalization(cls, shape):
     lg.manualSeed(4)
     C = shape[1]
-    m = double(cls(C, 1e-5, 0.3))
+    m = cls(C, 1e-5, 0.3).double()
     m.weight.copy(L(rng(7).uniform(0.5, 1.5, C)))
     m.bias.copy(L(rng(8).standard_normal(C)))
     rm, rv = torch.zeros(C, dtype=torch.float64), torch.ones(C, dtype=torch.float64)
@@ -200,7 +160,7 @@ def test_cudnn_batch_normalization(cls, shape):
         out = N(m.forward(L(x)))
         gi = N(m.updateGradInput(L(x), L(go), SCALE))    # cudnn's: the parameters' gradients come here
         m.accGradParameters(L(x), L(go), SCALE)           # and not again here
-        gx, gw, gb = torch_grads(y, go, xt, w, b)
+        gx, gw, gb = torch_pass(y, [xt, w, b], go)
         close(out, y)
         close(gi, gx)
         close(m.gradWeight, SCALE * gw)
@@ -214,12 +174,12 @@ def test_cudnn_batch_normalization(cls, shape):
 
 
 def test_cudnn_batch_normalization_backward_scale():
-    m = double(cudnn.SpatialBatchNormalization(3))
+    m = cudnn.SpatialBatchNormalization(3).double()
     x, go = rng(31).standard_normal((4, 3, 2, 2)), rng(32).standard_normal((4, 3, 2, 2))
     w, b, xt = T(N(m.weight)), T(N(m.bias)), T(x)
     y = F.batch_norm(xt, None, None, w, b, training=True, eps=1e-5)
     out, gi = legonn_pass(m, L(x), L(go))
-    gx, gw, gb = torch_grads(y, go, xt, w, b)
+    gx, gw, gb = torch_pass(y, [xt, w, b], go)
     close(out, y)
     close(gi, gx)
     close(m.gradWeight, SCALE * gw)
@@ -238,7 +198,7 @@ def test_cudnn_softmax_instance(log, shape):
     def fn(xt):
         flat = xt.reshape(shape[0], -1) if batched else xt.reshape(1, -1)
         return f(flat, dim=1).reshape(shape)
-    check_module(double(m), x, fn)
+    check_module(m.double(), x, fn)
 
 
 @pytest.mark.parametrize('log', [False, True], ids=['soft', 'log'])
@@ -247,7 +207,7 @@ def test_cudnn_spatial_softmax(log, shape):
     m = cudnn.SpatialLogSoftMax() if log else cudnn.SpatialSoftMax()
     x = rng(41).standard_normal(shape) * 5
     f = F.log_softmax if log else F.softmax
-    check_module(double(m), x, lambda xt: f(xt, dim=len(shape) - 3))
+    check_module(m.double(), x, lambda xt: f(xt, dim=len(shape) - 3))
 
 
 @pytest.mark.parametrize('log', [False, True], ids=['soft', 'log'])
@@ -255,7 +215,7 @@ def test_cudnn_volumetric_softmax(log):
     m = cudnn.VolumetricLogSoftMax() if log else cudnn.VolumetricSoftMax()
     x = rng(42).standard_normal((2, 3, 2, 4, 3)) * 4
     f = F.log_softmax if log else F.softmax
-    check_module(double(m), x, lambda xt: f(xt, dim=1))
+    check_module(m.double(), x, lambda xt: f(xt, dim=1))
 
 
 # --- LRN: cudnn.SpatialCrossMapLRN, inn.SpatialCrossResponseNormalization, fbnn.CrossMapNormalization ---------
@@ -265,7 +225,7 @@ def test_cudnn_volumetric_softmax(log):
 @pytest.mark.parametrize('batch', [False, True], ids=['single', 'batch'])
 def test_cross_map_lrn(which, size, alpha, beta, k, batch):
     cls = cudnn.SpatialCrossMapLRN if which == 'cudnn' else inn.SpatialCrossResponseNormalization
-    m = double(cls(size, alpha, beta, k))
+    m = cls(size, alpha, beta, k).double()
     x = rng(50).standard_normal((2, 6, 4, 5) if batch else (6, 4, 5)) * 2
 
     def fn(xt):
@@ -278,7 +238,7 @@ def test_cross_map_lrn(which, size, alpha, beta, k, batch):
 @pytest.mark.parametrize('batch', [False, True], ids=['single', 'batch'])
 def test_fbnn_cross_map_normalization(size, scale, power, batch):
     """y = x (1 + scale/size sum x^2)^-power (fbnn/src/CrossMapNormalization.cpp): PyTorch's LRN with k=1."""
-    m = double(fbnn.CrossMapNormalization(size, scale, power))
+    m = fbnn.CrossMapNormalization(size, scale, power).double()
     x = noncontig(rng(51).standard_normal((2, 5, 4, 3) if batch else (5, 4, 3)) * 2)
 
     def fn(xt):
@@ -301,10 +261,10 @@ def test_cudnn_activations(name, inplace):
     xt = T(x)
     y = fn(xt)
     go = rng(61).standard_normal(x.shape)
-    m = double(m)
+    m = m.double()
     out = N(m.forward(L(x))).copy()
     gi = N(m.backward(L(x) if not inplace else m.output.clone() if name in ('Tanh', 'Sigmoid') else L(x), L(go)))
-    (gx,) = torch_grads(y, go, xt)
+    (gx,) = torch_pass(y, [xt], go)
     close(out, y)
     close(gi, gx)
 
@@ -314,7 +274,7 @@ def test_cudnn_activations(name, inplace):
 @pytest.mark.parametrize('shape', [(3, 9, 11), (2, 3, 8, 8), (1, 2, 13, 7)])
 def test_inn_spatial_pyramid_pooling(levels, shape):
     """Concatenated, flattened adaptive max poolings (inn/SpatialPyramidPooling.lua), each level (w, h)."""
-    m = double(inn.SpatialPyramidPooling(*levels))
+    m = inn.SpatialPyramidPooling(*levels).double()
     x = rng(70).standard_normal(shape)
     batched = len(shape) == 4
 
@@ -327,7 +287,7 @@ def test_inn_spatial_pyramid_pooling(levels, shape):
 
 @pytest.mark.parametrize('size,alpha,beta', [(3, 5e-5, 0.75), (5, 0.5, 0.6), (1, 1.0, 1.0)])
 def test_inn_spatial_same_response_normalization(size, alpha, beta):
-    m = double(inn.SpatialSameResponseNormalization(size, alpha, beta))
+    m = inn.SpatialSameResponseNormalization(size, alpha, beta).double()
     x = rng(71).standard_normal((2, 3, 6, 5)) * 3
     p = size // 2
     check_module(m, x, lambda xt: xt / (1 + alpha * F.avg_pool2d(xt * xt, size, 1, p, count_include_pad=True))
@@ -343,7 +303,7 @@ def test_inn_mean_subtraction(shape):
 
 @pytest.mark.parametrize('shape', [(4, 3), (2, 3, 4, 5)])
 def test_inn_const_affine(shape):
-    m = double(inn.ConstAffine(3))
+    m = inn.ConstAffine(3).double()
     a, b = rng(74).standard_normal(3), rng(75).standard_normal(3)
     m.a.copy(L(a))
     m.b.copy(L(b))
@@ -358,7 +318,7 @@ def test_inn_const_affine(shape):
 def test_inn_pooling_always_ceil(kind, conf):
     kW, kH, dW, dH, padW, padH, shape = conf
     cls = inn.SpatialMaxPooling if kind == 'max' else inn.SpatialAveragePooling
-    m = double(cls(kW, kH, dW, dH, padW, padH))
+    m = cls(kW, kH, dW, dH, padW, padH).double()
     x = rng(77).standard_normal(shape)
     if kind == 'max':
         fn = lambda xt: F.max_pool2d(xt, (kH, kW), (dH, dW), (padH, padW), ceil_mode=True)  # noqa: E731
@@ -368,49 +328,13 @@ def test_inn_pooling_always_ceil(kind, conf):
     check_module(m, x, fn)
 
 
-def _roi_reference(data, rois, W, H, scale, v2):
-    """A loop transcription of imagine-nn's ROIPooling.cu (ROIPoolForwardV2 when ``v2``, else ROIPoolForward)
-    in float32 box geometry, 0-based rois; (output, argmax) with argmax -1 for empty bins."""
-    f = np.float32
-    _, C, height, width = data.shape
-    out = np.zeros((len(rois), C, H, W))
-    arg = -np.ones((len(rois), C, H, W), dtype=np.int64)
-
-    def rnd(v):
-        return int(math.floor(abs(float(v)) + 0.5)) * (1 if v >= 0 else -1)
-    for r, roi in enumerate(rois):
-        n = int(roi[0])
-        sw, sh, ew, eh = (rnd(f(c) * f(scale)) for c in roi[1:])
-        if v2:
-            ew, eh = ew - 1, eh - 1
-        rh, rw = max(eh - sh + 1, 1), max(ew - sw + 1, 1)
-        bh, bw = f(rh) / f(H), f(rw) / f(W)
-        for c in range(C):
-            for ph in range(H):
-                for pw in range(W):
-                    if v2:
-                        h0, h1 = rnd(f(ph) * bh), rnd(f(ph + 1) * bh)
-                        w0, w1 = rnd(f(pw) * bw), rnd(f(pw + 1) * bw)
-                    else:
-                        h0, h1 = int(math.floor(f(ph) * bh)), int(math.ceil(f(ph + 1) * bh))
-                        w0, w1 = int(math.floor(f(pw) * bw)), int(math.ceil(f(pw + 1) * bw))
-                    h0, h1 = min(max(h0 + sh, 0), height), min(max(h1 + sh, 0), height)
-                    w0, w1 = min(max(w0 + sw, 0), width), min(max(w1 + sw, 0), width)
-                    if h1 <= h0 or w1 <= w0:
-                        continue
-                    best, bi = -np.finfo(np.float32).max, -1
-                    for y in range(h0, h1):
-                        for x in range(w0, w1):
-                            if data[n, c, y, x] > best:
-                                best, bi = data[n, c, y, x], y * width + x
-                    out[r, c, ph, pw], arg[r, c, ph, pw] = best, bi
-    return out, arg
-
-
 @pytest.mark.parametrize('v2', [True, False], ids=['v2', 'v1'])
 @pytest.mark.parametrize('W,H,scale', [(3, 3, 1.0), (2, 4, 0.5), (4, 2, 1 / 16)])
 def test_inn_roi_pooling(v2, W, H, scale):
-    data = rng(80).standard_normal((2, 3, 10, 12))
+    """Random fractional boxes (past the map's end, one pixel, scale 1/16) against tests/test_inn.py's loop
+    transcription of imagine-nn's ROIPooling.cu (ROIPoolForwardV2 / ROIPoolForward, float32 box geometry); the
+    data float32 values in float64, as the kernel compares them."""
+    data = rng(80).standard_normal((2, 3, 10, 12)).astype(np.float32).astype(np.float64)
     g = rng(81)
     rois = []
     for _ in range(6):
@@ -420,10 +344,10 @@ def test_inn_roi_pooling(v2, W, H, scale):
     rois.append([1, 0, 0, 0, 0])             # a one-pixel box
     rois.append([0, 5 / scale, 5 / scale, 40 / scale, 40 / scale])   # past the map's end
     rois = np.array(rois)
-    m = double(inn.ROIPooling(W, H, scale))
+    m = inn.ROIPooling(W, H, scale).double()
     m.v2 = v2
     out = N(m.forward([L(data), L(rois)]))
-    ref, arg = _roi_reference(data, rois, W, H, scale, v2)
+    ref, arg = _roi_loops(data, rois, W, H, scale, v2)
     close(out, ref, 0, 0)
     np.testing.assert_array_equal(N(m.indices), arg)
     go = rng(82).standard_normal(out.shape)
@@ -444,7 +368,7 @@ def test_fbnn_temporal_convolution_tbc(kw, pad, B):
     """conv1d in the (time, batch, channel) layout; gradBias is added unscaled, as TemporalConvolutionTBC.cpp's
     accGradParameters (only its gradWeight GEMM takes ``scale`` as alpha; its bias loop adds gradOutput)."""
     lg.manualSeed(5)
-    m = double(fbnn.TemporalConvolutionTBC(4, 5, kw, pad))
+    m = fbnn.TemporalConvolutionTBC(4, 5, kw, pad).double()
     x = noncontig(rng(90).standard_normal((7, B, 4)))
 
     def fn(xt, w, b):
@@ -456,7 +380,7 @@ def test_fbnn_temporal_convolution_tbc(kw, pad, B):
 def test_fbnn_weighted_lookup_table(n):
     """Row index_i scaled by weight_i: embedding_bag with per_sample_weights, one index per bag."""
     lg.manualSeed(6)
-    m = double(fbnn.WeightedLookupTable(7, 4))
+    m = fbnn.WeightedLookupTable(7, 4).double()
     g = rng(91)
     idx = g.integers(0, 7, n)
     idx[0] = idx[-1]                  # a repeated row accumulates
@@ -467,7 +391,7 @@ def test_fbnn_weighted_lookup_table(n):
                         per_sample_weights=torch.as_tensor(wts))
     go = g.standard_normal((n, 4))
     out, gi = legonn_pass(m, L(inp), L(go))
-    (gw,) = torch_grads(y, go, w)
+    (gw,) = torch_pass(y, [w], go)
     close(out, y)
     close(gi, np.zeros((n, 2)), 0, 0)
     close(m.gradWeight, SCALE * gw)
@@ -477,7 +401,7 @@ def test_fbnn_weighted_lookup_table(n):
 @pytest.mark.parametrize('unk', [None, 2])
 def test_fbnn_lookup_table_gpu(shape, dim2, unk):
     lg.manualSeed(7)
-    m = double(fbnn.LookupTableGPU(6, 3, dim2))
+    m = fbnn.LookupTableGPU(6, 3, dim2).double()
     m.unk_index = unk
     idx = rng(92).integers(0, 6, shape)
     idx.reshape(-1)[0] = 2
@@ -489,7 +413,7 @@ def test_fbnn_lookup_table_gpu(shape, dim2, unk):
         y = y.transpose(1, 2)
     go = rng(93).standard_normal(tuple(y.shape))
     out, gi = legonn_pass(m, lg.from_numpy(idx), L(go))
-    (gw,) = torch_grads(y, go, w)
+    (gw,) = torch_pass(y, [w], go)
     close(out, y)
     close(gi, np.zeros(shape), 0, 0)
     close(m.gradWeight, SCALE * gw)
@@ -498,13 +422,13 @@ def test_fbnn_lookup_table_gpu(shape, dim2, unk):
 @pytest.mark.parametrize('shape', [(5,), (3, 5), (1, 5)])
 def test_fbnn_linear_no_backprop(shape):
     lg.manualSeed(8)
-    m = double(fbnn.LinearNoBackprop(5, 4))
+    m = fbnn.LinearNoBackprop(5, 4).double()
     x = rng(94).standard_normal(shape)
     w, b, xt = T(N(m.weight)), T(N(m.bias)), T(x)
     y = F.linear(xt, w, b)
     go = rng(95).standard_normal(tuple(y.shape))
     out, gi = legonn_pass(m, L(x), L(go))
-    _, gw, gb = torch_grads(y, go, xt, w, b)
+    _, gw, gb = torch_pass(y, [xt, w, b], go)
     close(out, y)
     close(gi, np.zeros(shape), 0, 0)
     close(m.gradWeight, SCALE * gw)
@@ -531,7 +455,7 @@ def test_fbnn_sparse_nll_criterion(batch, size_average):
     xb, ib, pb = xt.reshape(rows, 8), torch.as_tensor(idx).reshape(rows, 3), torch.as_tensor(p).reshape(rows, 3)
     ref = -(xb.gather(1, ib) * pb).sum() / (rows if size_average else 1)
     ref.backward()
-    close(loss, ref)
+    close(np.asarray(loss), ref)
     close(gi, xt.grad)
 
 
@@ -557,39 +481,57 @@ def test_fbnn_class_hierarchical_nll_criterion():
         c.zeroGradParameters()
         loss = c.forward(L(x), t)
         gi = N(c.backward(L(x), t))
-        close(loss, ref)
+        close(np.asarray(loss), ref)
         close(gi, xt.grad)
         for f, p in zip(fields, ps):
             close(getattr(c, f + 'Dx'), p.grad)
 
 
-def test_fbnn_hsm():
-    """Hierarchical softmax summed over the batch (fbnn/HSM.lua, src/HSM.cpp) against torch's log_softmax pieces.
-    HSM.cpp sums the in-cluster log-sum-exp with THExpMinusApprox (a 1e-6-relative approximation of exp(-x)),
-    and the gradients use exp(score - that log-sum): both agree with the exact maths to ~1e-6, not 1e-10."""
+@pytest.mark.parametrize('case', ['batch', 'single', 'oneCluster', 'direct'])
+def test_fbnn_hsm(case):
+    """Hierarchical softmax summed over the batch (fbnn/HSM.lua, src/HSM.cpp) against torch's log_softmax pieces;
+    ``direct`` is accGradParameters(..., scale, direct_update=True), which adds scale times the gradients to the
+    parameters (HSM.lua's direct_update branch). HSM.cpp sums the in-cluster log-sum-exp with THExpMinusApprox
+    (a 1e-6-relative approximation of exp(-x)) and the class gradients use exp(score - that log-sum): both
+    agree with the exact maths to ~1e-6, not 1e-10."""
     lg.manualSeed(10)
     mapping = np.array([[0, 0], [0, 1], [1, 0], [2, 0], [2, 2], [2, 1], [1, 1]])
+    if case == 'oneCluster':
+        mapping = np.array([[0, 2], [0, 0], [0, 1]])
     c = fbnn.HSM(lg.from_numpy(mapping), 5).double()
-    x = rng(110).standard_normal((6, 5))
-    t = np.array([0, 3, 4, 6, 1, 4])
-    ps = [T(N(getattr(c, f))) for f in ('cluster_weight', 'cluster_bias', 'class_weight', 'class_bias')]
-    xt = T(x)
-    starts = {0: 0, 1: 2, 2: 4}
-    sizes = {0: 2, 1: 2, 2: 3}
+    sizes = np.bincount(mapping[:, 0])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     # class rows are ordered by cluster (HSM.lua's class_start_indices), positions within a cluster in order
-    assert N(c.class_start_indices).tolist() == [0, 2, 4]
-    loss = -F.log_softmax(xt @ ps[0].T + ps[1], 1)[torch.arange(6), torch.as_tensor(mapping[t, 0])].sum()
+    assert N(c.class_start_indices).tolist() == starts.tolist()
+    t = rng(111).integers(0, len(mapping), 1 if case == 'single' else 6)
+    t[0] = len(mapping) - 1
+    x = rng(110).standard_normal((len(t), 5))
+    fields = ('cluster_weight', 'cluster_bias', 'class_weight', 'class_bias')
+    ps = [T(N(getattr(c, f))) for f in fields]
+    before = [N(getattr(c, f)).copy() for f in fields]
+    xt = T(x)
+    loss = -F.log_softmax(xt @ ps[0].T + ps[1], 1)[torch.arange(len(t)), torch.as_tensor(mapping[t, 0])].sum()
     for i, label in enumerate(t):
         k, j = mapping[label]
         rows = slice(starts[k], starts[k] + sizes[k])
         loss = loss - F.log_softmax(ps[2][rows] @ xt[i] + ps[3][rows], 0)[j]
     loss.backward()
-    out = c.forward(L(x), lg.from_numpy(t))
-    gi = N(c.backward(L(x), lg.from_numpy(t), SCALE))
-    close(out, loss, 1e-5, 0)
-    close(gi, xt.grad, 1e-5, 1e-7)
-    for f, p in zip(('cluster_grad_weight', 'cluster_grad_bias', 'class_grad_weight', 'class_grad_bias'), ps):
-        close(getattr(c, f), SCALE * p.grad.numpy(), 1e-5, 1e-7)
+    xl, tl = (L(x[0]), lg.from_numpy(t)) if case == 'single' else (L(x), lg.from_numpy(t))
+    out = c.forward(xl, tl)
+    if case == 'direct':
+        gi = N(c.updateGradInput(xl, tl))
+        c.accGradParameters(xl, tl, -SCALE, True)
+    else:
+        gi = N(c.backward(xl, tl, SCALE))
+    close(np.asarray(out), loss, 1e-5, 0)
+    close(gi, xt.grad[0] if case == 'single' else xt.grad, 1e-5, 1e-7)
+    for f, g, p, b in zip(('cluster_grad_weight', 'cluster_grad_bias', 'class_grad_weight', 'class_grad_bias'),
+                          fields, ps, before):
+        if case == 'direct':
+            close(getattr(c, f), np.zeros_like(b), 0, 0)
+            close(getattr(c, g), b - SCALE * p.grad.numpy(), 1e-5, 1e-7)
+        else:
+            close(getattr(c, f), SCALE * p.grad.numpy(), 1e-5, 1e-7)
 
 
 @pytest.mark.parametrize('kH,dH,padH', [(3, 1, 0), (3, 2, 1), (1, 1, 2), (4, 3, 2)])
@@ -598,7 +540,7 @@ def test_cudnn_temporal_convolution(kH, dH, padH, batch):
     """Frames (L, inputFrameSize), padH zero frames at both ends (cudnn/TemporalConvolution.lua); nn's
     (outputFrameSize, kH * inputFrameSize) weight is conv1d's (out, kH, in) weight transposed."""
     lg.manualSeed(11)
-    m = double(cudnn.TemporalConvolution(3, 4, kH, dH, padH))
+    m = cudnn.TemporalConvolution(3, 4, kH, dH, padH).double()
     x = rng(120).standard_normal((7, 3) if batch is None else (batch, 7, 3))
 
     def fn(xt, w, b):
@@ -611,7 +553,7 @@ def test_cudnn_temporal_convolution(kH, dH, padH, batch):
 @pytest.mark.parametrize('batch', [None, 2], ids=['single', 'batch'])
 def test_cudnn_volumetric_full_convolution(batch):
     lg.manualSeed(12)
-    m = double(cudnn.VolumetricFullConvolution(2, 3, 2, 3, 2, 2, 1, 2, 1, 0, 1))
+    m = cudnn.VolumetricFullConvolution(2, 3, 2, 3, 2, 2, 1, 2, 1, 0, 1).double()
     x = rng(121).standard_normal((2, 3, 4, 3) if batch is None else (batch, 2, 3, 4, 3))
 
     def fn(xt, w, b):
@@ -634,7 +576,7 @@ def test_fbnn_caching_lookup_table():
     go = rng(130).standard_normal((2, 3, 4))
     m.accUpdateGradParameters(lg.from_numpy(idx), L(go), 0.3)
     m.flush()
-    (gw,) = torch_grads(y, go, wt)
+    (gw,) = torch_pass(y, [wt], go)
     close(lut.weight, w0 - 0.3 * gw)
 
 
@@ -647,7 +589,7 @@ def test_cross_map_lrn_even_size_differs_from_pytorch(which, size):
     pads size // 2 channels before and (size - 1) // 2 after: the mirror image, so it gives legonn's numbers on
     channel-reversed planes only."""
     cls = cudnn.SpatialCrossMapLRN if which == 'cudnn' else inn.SpatialCrossResponseNormalization
-    m = double(cls(size, 0.8, 0.75, 1.5))
+    m = cls(size, 0.8, 0.75, 1.5).double()
     x = rng(52).standard_normal((2, 7, 3, 3)) * 2
     check_module(m, x, lambda xt: torch.flip(F.local_response_norm(torch.flip(xt, (1,)), size, 0.8, 0.75, 1.5), (1,)))
     plain = F.local_response_norm(torch.as_tensor(x), size, 0.8, 0.75, 1.5).numpy()
@@ -660,7 +602,7 @@ def test_inn_stochastic_pooling_evaluation(conf):
     """Evaluation: sum(a^2) / (FLT_MIN + sum(a)) over each window, ceil-mode windows clipped at the border
     (inn/SpatialStochasticPooling.cu's inference kernel) = window sums by sum pooling in ceil mode."""
     kW, kH, dW, dH, shape = conf
-    m = double(inn.SpatialStochasticPooling(kW, kH, dW, dH))
+    m = inn.SpatialStochasticPooling(kW, kH, dW, dH).double()
     m.evaluate()
     x = np.abs(rng(53).standard_normal(shape)) + 0.1
     x.reshape(-1)[:3] = 0
@@ -675,11 +617,11 @@ def test_cudnn_softmax_extreme_values(log):
     x = np.array([[800.0, -800.0, 799.0, 0.0], [-1e300, 1e300, 1e300, 0.0]])
     m = cudnn.LogSoftMax(fastMode=True) if log else cudnn.SoftMax()
     f = F.log_softmax if log else F.softmax
-    check_module(double(m), x, lambda xt: f(xt, dim=1))
+    check_module(m.double(), x, lambda xt: f(xt, dim=1))
 
 
 @pytest.mark.parametrize('name', ['Tanh', 'Sigmoid'])
 def test_cudnn_activations_extreme_values(name):
     x = np.array([-1000.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 1000.0])
     fn = torch.tanh if name == 'Tanh' else torch.sigmoid
-    check_module(double(getattr(cudnn, name)()), x, fn)
+    check_module(getattr(cudnn, name)().double(), x, fn)
