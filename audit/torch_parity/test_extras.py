@@ -113,7 +113,7 @@ def test_cudnn_spatial_pooling(kind, conf, ceil):
     m = cls(kW, kH, dW, dH, padW, padH).double()
     if ceil:
         m.ceil()
-    x = rng(5).standard_normal((2, 3, 7, 8))
+    x = noncontig(rng(5).standard_normal((2, 3, 7, 8)))
     stride = (kH if dH is None else dH, kW if dW is None else dW)
     # PyTorch's ceil mode drops a last window that starts in the right padding, as Torch7's THNN does
     # (SpatialMaxPooling.c / SpatialAveragePooling.c: "ensure that the last pooling starts inside the image")
@@ -151,7 +151,7 @@ def test_cudnn_batch_normalization(cls, shape):
     m.bias.copy(L(rng(8).standard_normal(C)))
     rm, rv = torch.zeros(C, dtype=torch.float64), torch.ones(C, dtype=torch.float64)
     for step in range(2):
-        x = rng(10 + step).standard_normal(shape) * 3 + 1
+        x = noncontig(rng(10 + step).standard_normal(shape) * 3 + 1)
         w, b = T(N(m.weight)), T(N(m.bias))
         xt = T(x)
         y = F.batch_norm(xt, rm, rv, w, b, training=True, momentum=0.3, eps=1e-5)
@@ -202,20 +202,23 @@ def test_cudnn_softmax_instance(log, shape):
 
 
 @pytest.mark.parametrize('log', [False, True], ids=['soft', 'log'])
-@pytest.mark.parametrize('shape', [(3, 4, 5), (2, 3, 4, 5), (2, 1, 3, 3)])
+@pytest.mark.parametrize('shape', [(7,), (3, 7), (3, 4, 5), (2, 3, 4, 5), (2, 1, 3, 3)])
 def test_cudnn_spatial_softmax(log, shape):
+    """CHANNEL mode over the planes; a 1-D input is one (1, D, 1, 1) sample, a 2-D one (N, D, 1, 1)
+    (cudnn/SpatialSoftMax.lua's createIODescriptors)."""
     m = cudnn.SpatialLogSoftMax() if log else cudnn.SpatialSoftMax()
     x = rng(41).standard_normal(shape) * 5
     f = F.log_softmax if log else F.softmax
-    check_module(m.double(), x, lambda xt: f(xt, dim=len(shape) - 3))
+    check_module(m.double(), x, lambda xt: f(xt, dim=0 if len(shape) in (1, 3) else 1))
 
 
 @pytest.mark.parametrize('log', [False, True], ids=['soft', 'log'])
-def test_cudnn_volumetric_softmax(log):
+@pytest.mark.parametrize('shape', [(2, 3, 2, 4, 3), (3, 2, 4, 3)], ids=['batch', 'single'])
+def test_cudnn_volumetric_softmax(log, shape):
     m = cudnn.VolumetricLogSoftMax() if log else cudnn.VolumetricSoftMax()
-    x = rng(42).standard_normal((2, 3, 2, 4, 3)) * 4
+    x = rng(42).standard_normal(shape) * 4
     f = F.log_softmax if log else F.softmax
-    check_module(m.double(), x, lambda xt: f(xt, dim=1))
+    check_module(m.double(), x, lambda xt: f(xt, dim=len(shape) - 4))
 
 
 # --- LRN: cudnn.SpatialCrossMapLRN, inn.SpatialCrossResponseNormalization, fbnn.CrossMapNormalization ---------
@@ -226,7 +229,7 @@ def test_cudnn_volumetric_softmax(log):
 def test_cross_map_lrn(which, size, alpha, beta, k, batch):
     cls = cudnn.SpatialCrossMapLRN if which == 'cudnn' else inn.SpatialCrossResponseNormalization
     m = cls(size, alpha, beta, k).double()
-    x = rng(50).standard_normal((2, 6, 4, 5) if batch else (6, 4, 5)) * 2
+    x = noncontig(rng(50).standard_normal((2, 6, 4, 5) if batch else (6, 4, 5)) * 2)
 
     def fn(xt):
         y = F.local_response_norm(xt if batch else xt[None], size, alpha, beta, k)
