@@ -297,9 +297,13 @@ def test_inn_spatial_same_response_normalization(size, alpha, beta):
                  ** beta)
 
 
-@pytest.mark.parametrize('shape', [(3, 4, 5), (2, 3, 4, 5)])
-def test_inn_mean_subtraction(shape):
-    mean = rng(72).standard_normal((3, 4, 5))
+@pytest.mark.parametrize('shape,mshape', [((3, 4, 5), (3, 4, 5)), ((2, 3, 4, 5), (3, 4, 5)),
+                                          ((2, 3, 4, 5), (1, 3, 4, 5)), ((2, 3, 4, 5), (2, 3, 4, 5))],
+                         ids=['image', 'batch', 'mean1', 'perImage'])
+def test_inn_mean_subtraction(shape, mshape):
+    """x - mean broadcast; a (K, C, H, W) stack of means with K the batch size goes image by image
+    (MeanSubtraction.lua:14 skips the expansion then)."""
+    mean = rng(72).standard_normal(mshape)
     m = inn.MeanSubtraction(L(mean))
     check_module(m, rng(73).standard_normal(shape), lambda xt: xt - torch.as_tensor(mean))
 
