@@ -379,6 +379,27 @@ def test_const_affine_and_mean_subtraction():
         s.forward(lg.randn(2, 3, 3).double())
 
 
+
+def test_mean_subtraction_takes_a_stack_of_means_as_the_lua():
+    """MeanSubtraction.lua's updateOutput (lines 14-22): a (K, C, H, W) mean and an (N, C, H, W) input with N == K
+    are subtracted element by element, image i's mean from image i; a batch of another size makes the Lua replace
+    self.mean by its first image (expanded), which every later forward subtracts, whatever its batch size."""
+    rs = np.random.RandomState(4)
+    means = rs.rand(3, 2, 2, 2)
+    s = inn.MeanSubtraction(lg.from_numpy(means.copy()))
+    x3 = rs.randn(3, 2, 2, 2)
+    np.testing.assert_allclose(_host(s.forward(lg.from_numpy(x3))), x3 - means, rtol=1e-15)
+    x2 = rs.randn(2, 2, 2, 2)
+    np.testing.assert_allclose(_host(s.forward(lg.from_numpy(x2))), x2 - means[:1], rtol=1e-15)
+    np.testing.assert_allclose(_host(s.forward(lg.from_numpy(x3))), x3 - means[:1], rtol=1e-15)
+    one = inn.MeanSubtraction(lg.from_numpy(means[:1].copy()))   # a (1, C, H, W) mean: every image
+    np.testing.assert_allclose(_host(one.forward(lg.from_numpy(x3))), x3 - means[:1], rtol=1e-15)
+
+
+@pytest.mark.gpu
+def test_mean_subtraction_stack_of_means_gpu_matches_cpu():
+    assert_gpu_matches_cpu(inn.MeanSubtraction(lg.rand(3, 2, 2, 2)), lg.rand(3, 2, 2, 2))
+
 # --- names, files, utils -------------------------------------------------------------------------------------------
 def test_names_and_files(tmp_path):
     """inn's classes are 'inn.X' in typenames and reprs, kept by lg.save/lg.load; the nn namespace has none."""

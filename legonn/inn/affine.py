@@ -6,9 +6,12 @@ from .base import InnClass
 
 
 class MeanSubtraction(InnClass, nn.Module):
-    """``output = input - mean``: ``MeanSubtraction(mean)``, ``mean`` a ``(C, H, W)`` image (or ``(1, C, H, W)``;
-    of a ``(K, C, H, W)`` stack inn uses the first) subtracted from a ``(C, H, W)`` input or from every image of
-    an ``(N, C, H, W)`` batch, broadcast without a copy. gradInput is gradOutput itself, as inn's.
+    """``output = input - mean``: ``MeanSubtraction(mean)``, ``mean`` a ``(C, H, W)`` image (or ``(1, C, H, W)``)
+    subtracted from a ``(C, H, W)`` input or from every image of an ``(N, C, H, W)`` batch, broadcast without a
+    copy. A ``(K, C, H, W)`` stack of means, as inn's: a batch of K images takes them image by image; a batch
+    of another size takes the first, and after it every batch does (the Lua keeps the first image as
+    ``self.mean``); a ``(C, H, W)`` input takes the first (inn's fails). gradInput is gradOutput itself, as
+    inn's.
     """
 
     input_ranks = (3, 4)
@@ -22,8 +25,19 @@ class MeanSubtraction(InnClass, nn.Module):
     def _mean(self, input):
         self.checkInput(input)
         mean = self.mean
+        if mean.dim() == 4 and input.dim() == 4 and mean.size(0) == input.size(0) and mean.size(0) != 1:
+            # MeanSubtraction.lua:14,22: as many means as images skips the expansion: image i less mean i
+            self.checkSameType(mean, input, 'mean')
+            if mean.size() != input.size():
+                raise input_error(self, f"a mean of size {tuple(mean.size())}", f"input of size "
+                                  f"{tuple(input.size())}")
+            return mean.array
         if mean.dim() == 4:
             mean = mean.select(0, 0)
+            if input.dim() == 4:
+                # MeanSubtraction.lua:16-20 replaces self.mean by its first image (expanded) for good: a later
+                # batch of K images no longer takes the K means one by one
+                self.mean = mean
         image = tuple(input.size())[-3:]
         if mean.nElement() != input.size(-1) * input.size(-2) * input.size(-3):
             raise input_error(self, f"a mean of {mean.nElement()} values to match images of size {image}",
