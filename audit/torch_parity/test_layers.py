@@ -43,6 +43,8 @@ def N(x):
         return x.detach().numpy()
     if isinstance(x, np.ndarray):
         return x
+    if isinstance(x, (float, int)):
+        return np.asarray(x)
     return np.array(x.numpy())
 
 

@@ -15,44 +15,11 @@ torch = pytest.importorskip('torch')
 
 import legonn as lg  # noqa: E402
 from legonn import nn  # noqa: E402
+from audit.torch_parity.test_layers import L, N, T, close, rng  # noqa: E402
 
 F = torch.nn.functional
-RTOL, ATOL = 1e-10, 1e-12
 SCALE = 0.7
 D, H = 3, 4
-
-
-def rng(seed=0):
-    return np.random.default_rng(seed)
-
-
-def L(a):
-    """A legonn DoubleTensor holding a float64 copy of ``a``."""
-    return lg.from_numpy(np.array(a, dtype=np.float64))
-
-
-def T(a, grad=True):
-    return torch.tensor(np.ascontiguousarray(a), dtype=torch.float64, requires_grad=grad)
-
-
-def N(x):
-    """A legonn tensor (or a list of them) or a torch tensor as NumPy."""
-    if isinstance(x, (list, tuple)):
-        return [N(v) for v in x]
-    if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
-    if isinstance(x, (np.ndarray, float, int)):
-        return np.asarray(x)
-    return np.array(x.numpy())
-
-
-def close(actual, expected, rtol=RTOL, atol=ATOL):
-    if isinstance(expected, (list, tuple)):
-        assert len(actual) == len(expected)
-        for a, e in zip(actual, expected):
-            close(a, e, rtol, atol)
-        return
-    np.testing.assert_allclose(N(actual), N(expected), rtol=rtol, atol=atol)
 
 
 def _blocks(order):
