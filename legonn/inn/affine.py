@@ -42,7 +42,7 @@ class MeanSubtraction(InnClass, nn.Module):
         if mean.nElement() != input.size(-1) * input.size(-2) * input.size(-3):
             raise input_error(self, f"a mean of {mean.nElement()} values to match images of size {image}",
                               f"input of size {tuple(input.size())}")
-        self.checkSameType(mean, input, 'mean (the input\'s type)')
+        self.checkSameType(mean, input, 'mean')
         return mean.array.reshape(image)
 
     def updateOutput(self, input):
