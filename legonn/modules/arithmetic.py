@@ -23,6 +23,8 @@ class Abs(Elementwise):
 class Exp(Elementwise):
     """y = exp(x)."""
 
+    backward_reads_output = True
+
     def _forward(self, x, out, xp):
         xp.exp(x, out=out)
 
@@ -42,6 +44,8 @@ class Log(Elementwise):
 
 class Sqrt(PointWiseDiagHessian, Elementwise):
     """y = sqrt(x + b). ``Sqrt(b=0)``; the gradient is 0 where y is 0 (Torch7's rule)."""
+
+    backward_reads_output = True
 
     def __init__(self, b=0):
         super().__init__()

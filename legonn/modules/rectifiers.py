@@ -126,6 +126,8 @@ class Clip(Elementwise):
 class ELU(Elementwise):
     """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""
 
+    backward_reads_output = True
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         check_number('ELU', 'alpha', alpha)   # ELU.lua asserts a number: nn.ELU(true) is no in-place ELU(1)
@@ -151,6 +153,8 @@ class LeakyReLU(Elementwise):
     a negative ``negval`` is allowed and turns ``ip`` off, since the in-place gradient tells the branch by
     the sign of the output.
     """
+
+    backward_reads_output = True
 
     def __init__(self, negval=1 / 100, ip=False):
         super().__init__()
@@ -197,6 +201,8 @@ class RReLU(Elementwise):
     ``a = (l + u) / 2``. As RReLU.c, the backward in training multiplies by ``noise`` only when
     ``u - l > 1e-6`` and by (l + u) / 2 otherwise. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
     """
+
+    backward_reads_output = True
 
     def __init__(self, l=1 / 8, u=1 / 3, ip=False):
         super().__init__()

@@ -10,6 +10,8 @@ from .base.module import Module
 
 class Tanh(PointWiseDiagHessian, Elementwise):
     """y = tanh(x); dy/dx = 1 - y^2; any shape."""
+
+    backward_reads_output = True
     cuda_forward = 'y = tanh(x)'
     cuda_backward = 'gi = go * (1 - y * y)'
 
@@ -24,6 +26,8 @@ class Tanh(PointWiseDiagHessian, Elementwise):
 
 class Sigmoid(Elementwise):
     """y = 1 / (1 + exp(-x)); dy/dx = y (1 - y); any shape."""
+
+    backward_reads_output = True
     cuda_forward = 'y = 1 / (1 + exp(-x))'
     cuda_backward = 'gi = go * y * (1 - y)'
 
@@ -42,6 +46,8 @@ class SoftPlus(Elementwise):
     Any shape. ``SoftPlus(beta=1)``; ``threshold`` is 20, as SoftPlus.lua sets it whatever is passed
     (its constructor reads only beta); it stays a field a user may change after construction.
     """
+
+    backward_reads_output = True
     unread_arguments_note = ("Torch7's SoftPlus reads only beta and fixes threshold at 20 (a second argument "
                              "is dropped): leave it out, and to change it set m.threshold")
 
@@ -78,6 +84,8 @@ class SoftSign(Elementwise):
 
 class LogSigmoid(Elementwise):
     """y = log(1 / (1 + exp(-x))); any shape."""
+
+    backward_reads_output = True
 
     def _forward(self, x, out, xp):
         # -(max(-x, 0) + log(1 + exp(-|x|))) never overflows

@@ -177,3 +177,38 @@ def _assert_blocked_units_give_zero(name, device):
     y = m.forward(x).double().numpy().copy()
     gi = m.backward(x, go).double().numpy()
     np.testing.assert_array_equal(gi, gradient(x0, y, go0))
+
+
+READS_OUTPUT = {'Exp': nn.Exp, 'Sqrt': nn.Sqrt, 'Tanh': nn.Tanh, 'Sigmoid': nn.Sigmoid, 'SoftPlus': nn.SoftPlus,
+                'LogSigmoid': nn.LogSigmoid, 'ELU': nn.ELU, 'LeakyReLU': nn.LeakyReLU,
+                'RReLU': lambda: nn.RReLU().evaluate()}
+
+
+@pytest.mark.parametrize('name', sorted(READS_OUTPUT))
+def test_a_backward_that_reads_the_output_needs_a_forward_of_that_size(name):
+    """The gradient of these modules reads the output: with no forward yet (NumPy's broadcast error was all a
+    user saw) or after a forward of another size (a 1 x 5 output was broadcast over a 4 x 5 gradient, silently
+    wrong) the backward is refused naming the module, as THNN refuses an output whose size is not gradOutput's."""
+    x, go = _pair()
+    m = READS_OUTPUT[name]().double()
+    with pytest.raises(ValueError, match=rf"{name}.*: expected a forward of an input of this size first .*"
+                                         r"got an input of size \(4, 5\)"):
+        m.backward(x, go)
+    m.forward(x[0:1])
+    with pytest.raises(ValueError, match=r"the gradient reads the output, of size \(1, 5\)"):
+        m.backward(x, go)
+    m.forward(x)
+    assert m.backward(x, go).size() == x.size()
+
+
+@pytest.mark.parametrize('make, gradient', [(nn.Square, lambda x, go: 2 * x * go), (nn.Abs, lambda x, go: np.sign(x) * go),
+                                            (nn.ReLU, lambda x, go: (x > 0) * go), (nn.Minus, lambda x, go: -go)])
+@pytest.mark.parametrize('device', [pytest.param(lambda t: t, id='cpu'),
+                                    pytest.param(lambda t: t.cudaDouble(), id='gpu', marks=pytest.mark.gpu)])
+def test_a_backward_that_never_reads_the_output_runs_without_a_forward(make, gradient, device):
+    """As Torch7's (THNN's Square, Abs and Threshold never read the output): on the GPU too, where the CUDA twins of
+    ReLU and Minus were handed the empty output and failed to broadcast it."""
+    x, go = _pair()
+    m = device(make().double())
+    gi = m.backward(device(x), device(go)).double().numpy()
+    np.testing.assert_allclose(gi, gradient(x.numpy(), go.numpy()), rtol=1e-15)

@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from ...tensor import Tensor, cuda_kernels, parallel
+from .errors import input_error
 from .module import Module
 
 
@@ -50,6 +51,10 @@ class Elementwise(Module, abstract=True):
     input_kind = 'tensor'
     inplace = False
     _mask = None   # a subclass's mask writer turns on the mask path of updateGradInput
+    # whether the gradient reads the output (Sigmoid's go * y * (1 - y)): its backward then needs a forward of an
+    # input of the same size first, as THNN's checks of output against gradOutput ask; the others' backward runs
+    # without one, as Torch7's (Square's THNN code never reads the output)
+    backward_reads_output = False
     cuda_forward = cuda_backward = None   # the CUDA twin's bodies (see the module docstring)
     cuda_params = ()
 
@@ -76,6 +81,10 @@ class Elementwise(Module, abstract=True):
         if not isinstance(input, Tensor) or input._dtype.kind != 'f':   # the declared check, off the common path
             self.checkInput(input)
         self.checkGradOutput(gradOutput, input)
+        if self.backward_reads_output and self.output._size != input._size:
+            # an output left by no forward, or by one of another size, which NumPy would broadcast silently
+            raise input_error(self, f"a forward of an input of this size first (the gradient reads the output, of "
+                                    f"size {tuple(self.output.size())})", f"an input of size {tuple(input.size())}")
         if self.inplace:   # Torch7 writes the gradient over gradOutput and hands that back
             self.gradInput = _viewing(self.gradInput, gradOutput)
             gi = gradOutput.array
@@ -83,7 +92,9 @@ class Elementwise(Module, abstract=True):
             gi = self.bufferLike('gradInput', input)
         twin = self._cuda_twin('backward', gi)
         if twin is not None:
-            twin(input.array, self.output.array, gradOutput.array, *self._cuda_scalars(gi.dtype), gi)
+            # a twin that never reads y gets the input in its place, so that it runs without a forward as on the CPU
+            y = self.output.array if self.backward_reads_output else input.array
+            twin(input.array, y, gradOutput.array, *self._cuda_scalars(gi.dtype), gi)
             return self.gradInput
         self._array_backward(input, gradOutput, gi)
         return self.gradInput
