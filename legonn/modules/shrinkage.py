@@ -10,41 +10,34 @@ def _check_lambda(name, lam):
     return float(lam)
 
 
-class SoftShrink(Elementwise):
+class _Shrink(Elementwise, abstract=True):
+    """What SoftShrink and HardShrink share: ``lambda_``, the gradient's band and the repr."""
+
+    def __init__(self, lam=0.5):
+        super().__init__()
+        self.lambda_ = _check_lambda(type(self).__name__, lam)
+
+    def _mask(self, xp, x, out):
+        # the gradient passes where |x| > lambda (SoftShrink.c/HardShrink.c select gradOutput there, 0 elsewhere)
+        xp.greater(xp.abs(x), self.lambda_, out=out)
+
+    def __repr__(self):
+        return f"{lua_typename(self)}({self.lambda_:g})"
+
+
+class SoftShrink(_Shrink):
     """y = x - lambda for x > lambda, x + lambda for x < -lambda, 0 otherwise; any shape.
 
     ``SoftShrink(lambda=0.5)`` (the argument is called ``lam`` in Python).
     """
 
-    def __init__(self, lam=0.5):
-        super().__init__()
-        self.lambda_ = _check_lambda('SoftShrink', lam)
-
     def _forward(self, x, out, xp):
         lam = self.lambda_
         xp.copyto(out, xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)))
 
-    def _mask(self, xp, x, out):
-        # the gradient passes where |x| > lambda (SoftShrink.c/HardShrink.c select gradOutput there, 0 elsewhere)
-        xp.greater(xp.abs(x), self.lambda_, out=out)
 
-    def __repr__(self):
-        return f"{lua_typename(self)}({self.lambda_:g})"
-
-
-class HardShrink(Elementwise):
+class HardShrink(_Shrink):
     """y = x where |x| > lambda, 0 otherwise; any shape. ``HardShrink(lambda=0.5)``."""
-
-    def __init__(self, lam=0.5):
-        super().__init__()
-        self.lambda_ = _check_lambda('HardShrink', lam)
 
     def _forward(self, x, out, xp):
         xp.multiply(x, xp.abs(x) > self.lambda_, out=out)
-
-    def _mask(self, xp, x, out):
-        # the gradient passes where |x| > lambda (SoftShrink.c/HardShrink.c select gradOutput there, 0 elsewhere)
-        xp.greater(xp.abs(x), self.lambda_, out=out)
-
-    def __repr__(self):
-        return f"{lua_typename(self)}({self.lambda_:g})"
