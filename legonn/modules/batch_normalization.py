@@ -16,8 +16,11 @@ input:size(1) > 1``; the unbiased variance would be 0/0 there). In evaluate
 mode (``evaluate()``) the running estimates are used and left unchanged.
 """
 
+import numpy as np
+
 from .base.errors import check_hyper, input_error
 from .base.module import Module
+from ..tensor import batch_norm_kernels
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.reductions import in_acctype, silent_mean
 
@@ -84,18 +87,31 @@ class BatchNormalization(Module):
         # estimates then (a batch of one image with larger planes keeps its own statistics, as THNN computes them)
         return x3, self.train and x3.shape[0] * x3.shape[2] > 1
 
-    def _stats(self, xp, x3, batch_stats):
-        """(mean, 1/sqrt(var + eps)) as (features, 1) arrays; batch ones update the running estimates."""
-        # BatchNormalization.lua sizes save_mean and save_std on every forward; THNN fills them only from a batch
-        # and leaves whatever memory held otherwise: here they hold the running estimates used instead
+    def _running(self, xp, exact):
+        """The running estimates as (mean, 1/sqrt(var + eps)), (features,) arrays. ``exact``: THNN's CPU
+        arithmetic, ``1 / sqrt(var + eps)`` in double rounded once; else in the sum type, as THCUNN's inference and
+        backward kernels read the running estimates."""
+        var = self.running_var.array
+        invstd = (1 / np.sqrt(var.astype(np.float64) + self.eps)).astype(var.dtype) if exact else \
+            1 / xp.sqrt(in_acctype(var) + self.eps)
+        return in_acctype(self.running_mean.array), invstd
+
+    def _keep(self, mean, invstd):
+        """save_mean and save_std as the last forward's statistics. BatchNormalization.lua sizes them on every
+        forward; THNN fills them only from a batch and leaves whatever memory held otherwise: here they hold the
+        running estimates used instead."""
         self.save_mean.resize(self.running_mean.size(0))
         self.save_std.resize(self.running_mean.size(0))
+        self.save_mean.array[...] = mean
+        self.save_std.array[...] = invstd
+
+    def _stats(self, xp, x3, batch_stats):
+        """(mean, 1/sqrt(var + eps)) as (features, 1) arrays, by the array code; batch ones update the running
+        estimates."""
         if not batch_stats:
-            # in the sum type, as THCUNN's inference and backward kernels read the running estimates
-            invstd = 1 / xp.sqrt(in_acctype(self.running_var.array) + self.eps)
-            self.save_mean.array[...] = self.running_mean.array
-            self.save_std.array[...] = invstd
-            return in_acctype(self.running_mean.array)[:, None], invstd[:, None]
+            mean, invstd = self._running(xp, False)
+            self._keep(mean, invstd)
+            return mean[:, None], invstd[:, None]
         m = x3.shape[0] * x3.shape[2]
         mean = silent_mean(xp, x3, (0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
@@ -107,37 +123,85 @@ class BatchNormalization(Module):
         self.running_mean.array[...] = self.momentum * mean + (1 - self.momentum) * self.running_mean.array
         unbiased = var_sum / (m - 1)
         self.running_var.array[...] = self.momentum * unbiased + (1 - self.momentum) * self.running_var.array
-        self.save_mean.array[...] = mean
-        self.save_std.array[...] = invstd
+        self._keep(mean, invstd)
         return mean[:, None], invstd[:, None]
 
-    def _saved(self, xp, batch_stats):
-        """(mean, 1/sqrt(var + eps)) of the last forward as (features, 1) arrays in the sum type: THCUNN's backward
-        reads save_mean and save_std as Acctype (a half invstd squared overflows from 256 on)."""
+    def _saved(self, xp, batch_stats, exact=False):
+        """(mean, 1/sqrt(var + eps)) of the last forward as (features,) arrays in the sum type: THCUNN's backward
+        reads save_mean and save_std as Acctype (a half invstd squared overflows from 256 on); the running
+        estimates outside training, as ``_running`` gives them."""
         if not batch_stats:
-            return self._stats(xp, None, False)
+            return self._running(xp, exact)
         if self.save_mean.nElement() != self.running_mean.nElement():
             raise input_error(self, "a forward call before backward (no saved batch statistics)", "none")
-        return in_acctype(self.save_mean.array)[:, None], in_acctype(self.save_std.array)[:, None]
+        return in_acctype(self.save_mean.array), in_acctype(self.save_std.array)
+
+    def _affine(self):
+        return (None, None) if self.weight is None else (self.weight.array, self.bias.array)
 
     def updateOutput(self, input):
         x3, batch_stats = self._check(input)
-        mean, invstd = self._stats(input.xp, x3, batch_stats)
         out = self.bufferLike('output', input)
         out3 = out.reshape(x3.shape)
+        if batch_norm_kernels.takes(input.array):
+            return self._kernel_forward(np.ascontiguousarray(x3), batch_stats, out3)
+        mean, invstd = self._stats(input.xp, x3, batch_stats)
         scale = invstd if self.weight is None else invstd * self.weight.array[:, None]
         input.xp.multiply(x3 - mean, scale, out=out3)
         if self.bias is not None:
             out3 += self.bias.array[:, None]
         return self.output
 
+    def _kernel_forward(self, x3, batch_stats, out3):
+        """updateOutput on NumPy float32/float64 data: THNN's arithmetic (``batch_norm_kernels``), the running
+        estimates moved in double as BatchNormalization.c moves them."""
+        weight, bias = self._affine()
+        if not batch_stats:
+            mean, invstd = self._running(np, True)
+            self._keep(mean, invstd)
+            batch_norm_kernels.normalize(x3, mean, invstd, weight, bias, out3)
+            return self.output
+        mean, invstd, var_sum = batch_norm_kernels.forward_train(x3, weight, bias, self.eps, out3)
+        m, keep = x3.shape[0] * x3.shape[2], 1 - self.momentum
+        running_mean, running_var = self.running_mean.array, self.running_var.array
+        running_mean[...] = self.momentum * mean.astype(np.float64) + keep * running_mean.astype(np.float64)
+        running_var[...] = self.momentum * (var_sum / (m - 1)) + keep * running_var.astype(np.float64)
+        self._keep(mean, invstd)
+        return self.output
+
+    def backward(self, input, gradOutput=None, scale=1):
+        """``updateGradInput`` then ``accGradParameters``, the per-feature sums of gradOutput worked out once for
+        both on NumPy data (BatchNormalization.lua's backward makes one THNN call for the three gradients): during
+        this call ``_backwardSums`` holds the gradOutput they are of and the sums (separate calls each sum, since
+        gradOutput may change between them)."""
+        self._backwardSums = None
+        try:
+            return super().backward(input, gradOutput, scale)
+        finally:
+            del self._backwardSums
+
+    def _kernel_sums(self, x3, batch_stats, gradOutput, grad_in=None):
+        """(mean, invstd, (sum of gradOutput, sum of centred input times gradOutput)) per feature, by the kernels;
+        fills ``grad_in`` too unless None."""
+        mean, invstd = self._saved(np, batch_stats, exact=True)
+        go3 = np.ascontiguousarray(gradOutput.array.reshape(x3.shape))
+        sums = batch_norm_kernels.backward(np.ascontiguousarray(x3), go3, mean, invstd, self._affine()[0],
+                                           batch_stats, grad_in)
+        return mean, invstd, sums
+
     def updateGradInput(self, input, gradOutput):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
+        gi = self.bufferLike('gradInput', input).reshape(x3.shape)
+        if batch_norm_kernels.takes(input.array):
+            sums = self._kernel_sums(x3, batch_stats, gradOutput, gi)[2]
+            if '_backwardSums' in self.__dict__:
+                self._backwardSums = (gradOutput, sums)
+            return self.gradInput
         mean, invstd = self._saved(input.xp, batch_stats)
+        mean, invstd = mean[:, None], invstd[:, None]
         go = in_acctype(gradOutput.array.reshape(x3.shape))
         w = invstd if self.weight is None else invstd * self.weight.array[:, None]
-        gi = self.bufferLike('gradInput', input).reshape(x3.shape)
         if batch_stats:
             m = x3.shape[0] * x3.shape[2]
             centred = x3 - mean
@@ -153,9 +217,21 @@ class BatchNormalization(Module):
             return
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
+        if batch_norm_kernels.takes(input.array):
+            kept = self.__dict__.get('_backwardSums')
+            if kept is not None and kept[0] is gradOutput:
+                mean, invstd = self._saved(np, batch_stats, exact=True)
+                grad_sum, dotp = kept[1]
+            else:
+                mean, invstd, (grad_sum, dotp) = self._kernel_sums(x3, batch_stats, gradOutput)
+            # BatchNormalization.c: gradWeight += scale * dotp * invstd and gradBias += scale * sum, in double
+            grad_weight, grad_bias = self.gradWeight.array, self.gradBias.array
+            grad_weight[...] = grad_weight.astype(np.float64) + scale * dotp * invstd.astype(np.float64)
+            grad_bias[...] = grad_bias.astype(np.float64) + scale * grad_sum
+            return
         mean, invstd = self._saved(input.xp, batch_stats)
         go = in_acctype(gradOutput.array.reshape(x3.shape))
-        self.gradWeight.array += scale * ((go * (x3 - mean)).sum(axis=(0, 2)) * invstd[:, 0])
+        self.gradWeight.array += scale * ((go * (x3 - mean[:, None])).sum(axis=(0, 2)) * invstd)
         self.gradBias.array += scale * go.sum(axis=(0, 2))
 
     def clearState(self):
