@@ -14,6 +14,10 @@ one value per feature in training (a single sample of BatchNormalization, or of
 last BatchNormalization.lua does for a batch of one (it hands THNN ``train and
 input:size(1) > 1``; the unbiased variance would be 0/0 there). In evaluate
 mode (``evaluate()``) the running estimates are used and left unchanged.
+
+On NumPy float32 and float64 data the arithmetic is THNN's CPU code, pass for pass (``tensor/batch_norm_kernels``:
+per-feature sums in double, the running estimates moved in double, features split over threads); CuPy data and
+half floats take the array code below, which sums in the data's (or THCUNN's accumulation) type as cunn does.
 """
 
 import numpy as np
