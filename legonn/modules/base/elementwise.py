@@ -3,9 +3,8 @@
 A subclass writes ``_forward(x, out, xp)`` (fill ``out`` with f(x)) and either
 ``_backward(x, y, gradOutput, gradInput, xp)`` (fill ``gradInput``) or, when the
 gradient is gradOutput where the input passed and 0 elsewhere, ``_mask(xp, x, out)``
-(write that 0/1 mask into a reused byte buffer; the base multiplies, split over
-threads, and zeroes the blocked units where an inf or NaN gradOutput made the product
-NaN). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
+(write that 0/1 mask into a reused byte buffer; the base selects gradOutput by it,
+``tensor/select_kernels``, split over threads). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
 in-place variants (``self.inplace``): in place, the output views the input's memory and
 the gradInput the gradOutput's, so ``x`` is ``y`` by the time the gradient
 is computed and in-place subclasses compute it from ``y`` alone (as the Lua/C code does).
@@ -27,11 +26,8 @@ Where a pointwise module goes, by what it does to the input:
 - ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
 - ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
-import math
 
-import numpy as np
-
-from ...tensor import Tensor, cuda_kernels, parallel
+from ...tensor import Tensor, cuda_kernels, parallel, select_kernels
 from .errors import input_error
 from .module import Module
 
@@ -118,13 +114,9 @@ class Elementwise(Module, abstract=True):
 
         def backward(x, passed, go, grad_in):
             self._mask(xp, x, passed)
-            xp.multiply(go, passed, out=grad_in)
-            # Torch7's kernels select (Threshold.c: x > threshold ? go : 0), where the product is NaN at a blocked
-            # unit whose gradOutput is inf or NaN: those units are zeroed after. On the CPU a finite sum of squares
-            # of the product (BLAS's dot, twice as fast as a sum) rules them out; on a GPU the zeroing always runs,
-            # as reading a result would wait for the device.
-            if xp is not np or not math.isfinite(np.vdot(grad_in, grad_in)):
-                xp.copyto(grad_in, 0, where=passed == 0)
+            # selected, as Torch7's kernels do (Threshold.c: x > threshold ? go : 0), not multiplied: the product
+            # is NaN at a blocked unit whose gradOutput is inf or NaN
+            select_kernels.select_passed(xp, passed, go, grad_in)
 
         parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
 
