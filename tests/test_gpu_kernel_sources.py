@@ -19,7 +19,8 @@ from legonn.tensor import cuda_kernels
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward',
-           'index_bounds', 'class_nll_forward', 'class_nll_backward', 'join_rows', 'split_rows')
+           'index_bounds', 'class_nll_forward', 'class_nll_backward', 'join_rows', 'split_rows', 'batch_norm_forward',
+           'batch_norm_backward')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -87,6 +88,15 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     pieces = [np.zeros((3, 4), dtype), np.zeros((3, 10), dtype)[:, :5]]
     cuda_kernels.join_rows(pieces, joined, 1)
     cuda_kernels.split_rows(joined, pieces, 1)
+    planes, features = np.zeros((2, 3, 5), dtype), [np.zeros(3, dtype) for _ in range(6)]
+    for affine in (True, False):
+        weight, bias = features[:2] if affine else (None, None)
+        cuda_kernels.batch_norm_forward(planes, weight, bias, True, 1e-5, 0.1, *features[2:], np.zeros_like(planes))
+        assert launches['batch_norm_forward'][1][3] == np.int32(affine)
+        cuda_kernels.batch_norm_backward(planes, planes, *features[2:4], True, 1e-5, weight, True,
+                                         np.zeros_like(planes) if affine else None, 0.5,
+                                         *(features[4:] if affine else (None, None)))
+        assert launches['batch_norm_backward'][1][12:15:2] == (np.int32(affine),) * 2   # gradInput, gradients
     assert sorted(launches) == sorted(KERNELS)
     for name, (dt, args) in launches.items():
         declared = parameters(name)
@@ -217,6 +227,34 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
                 np.testing.assert_allclose(got[1:], [total, kept.size, kept.min(), kept.max()], rtol=tol)
                 grad = cuda_kernels.class_nll_backward(column, weights, ignore, average, np.empty_like(logp))
                 np.testing.assert_allclose(grad, criterion.backward(logp, column).numpy(), rtol=tol)
+        # batch normalisation: THNN's arithmetic, as the CPU's kernels compute it (sums in double, in another order)
+        planes = (rng.standard_normal((4, 3, 5)) * 2 + 1).astype(dtype)
+        grads = rng.standard_normal((4, 3, 5)).astype(dtype)
+        for train in (True, False):
+            module = nn.SpatialBatchNormalization(3).type(batch.type())
+            module.running_var.array[...] = [0.5, 1, 2]
+            module.weight.array[...] = [0.5, -1, 2]
+            if not train:
+                module.evaluate()
+            state = [a.copy() for a in (module.weight.array, module.bias.array, module.running_mean.array,
+                                        module.running_var.array)] + [np.empty(3, dtype), np.empty(3, dtype)]
+            want = module.forward(lg.from_numpy(planes[:, :, :, None])).numpy()[:, :, :, 0]
+            got = cuda_kernels.batch_norm_forward(planes, *state[:2], train, 1e-5, 0.1, *state[2:],
+                                                  np.empty_like(planes))
+            close = dict(rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+            np.testing.assert_allclose(got, want, **close)
+            for kept, name in zip(state[2:], ('running_mean', 'running_var', 'save_mean', 'save_std')):
+                np.testing.assert_allclose(kept, getattr(module, name).numpy(), **close)
+            gradient = np.zeros(3, dtype), np.zeros(3, dtype)
+            got = cuda_kernels.batch_norm_backward(planes, grads, state[4], state[5] if train else state[3],
+                                                   not train, 1e-5, state[0], train, np.empty_like(planes), 0.5,
+                                                   *gradient)
+            want = module.backward(lg.from_numpy(planes[:, :, :, None]), lg.from_numpy(grads[:, :, :, None]), 0.5)
+            np.testing.assert_allclose(got, want.numpy()[:, :, :, 0], **close)
+            np.testing.assert_allclose(gradient[0], module.gradWeight.numpy(), rtol=1e-5 if dtype == np.float32 else
+                                       1e-12)
+            np.testing.assert_allclose(gradient[1], module.gradBias.numpy(), rtol=1e-5 if dtype == np.float32 else
+                                       1e-12)
     finally:
         cuda_kernels._module.cache_clear()
 
@@ -272,6 +310,27 @@ def test_the_class_nll_kernels_refuse_bad_operands_before_any_launch(monkeypatch
         backward(labels, None, None, True, x)
     with pytest.raises(ValueError, match='class_nll_backward: grad must be a C-contiguous'):
         backward(labels, None, -100, True, np.zeros((5, 3), np.float32).T)
+
+
+def test_the_batch_norm_kernels_refuse_bad_operands_before_any_launch(monkeypatch):
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda *args, **kwargs: pytest.fail('launched'))
+    monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+    monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)
+    x, per = np.zeros((2, 3, 4), np.float32), [np.zeros(3, np.float32) for _ in range(4)]
+    forward, backward = cuda_kernels.batch_norm_forward, cuda_kernels.batch_norm_backward
+    with pytest.raises(ValueError, match=r'batch_norm_forward: expected \(B, C, S\) float CuPy data'):
+        forward(x[0], None, None, True, 1e-5, 0.1, *per, x)
+    with pytest.raises(ValueError, match=r'batch_norm_forward: out must be a C-contiguous float32 CuPy array of '
+                                         r'shape \(2, 3, 4\), got ndarray float32 \(2, 4, 3\)'):
+        forward(x, None, None, True, 1e-5, 0.1, *per, np.zeros((2, 4, 3), np.float32))
+    with pytest.raises(ValueError, match='batch_norm_forward: running_var must be .* got ndarray float64'):
+        forward(x, None, None, True, 1e-5, 0.1, per[0], np.zeros(3), *per[2:], x.copy())
+    with pytest.raises(ValueError, match='batch_norm_backward: gradInput must be a C-contiguous'):
+        backward(x, x, per[0], per[1], False, 1e-5, None, True, np.zeros((2, 4, 3), np.float32).transpose(0, 2, 1),
+                 1, None, None)
+    with pytest.raises(ValueError, match=r'batch_norm_backward: weight must be .* shape \(3,\), got ndarray float32 '
+                                         r'\(4,\)'):
+        backward(x, x, per[0], per[1], False, 1e-5, np.zeros(4, np.float32), True, None, 1, None, None)
 
 
 def test_the_join_kernels_refuse_bad_operands_before_any_launch(monkeypatch):

@@ -24,7 +24,7 @@ import numpy as np
 
 from .base.errors import check_hyper, input_error
 from .base.module import Module
-from ..tensor import batch_norm_kernels
+from ..tensor import batch_norm_kernels, cuda_kernels
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.reductions import in_acctype, silent_mean
 
@@ -100,14 +100,16 @@ class BatchNormalization(Module):
             1 / xp.sqrt(in_acctype(var) + self.eps)
         return in_acctype(self.running_mean.array), invstd
 
-    def _keep(self, mean, invstd):
-        """save_mean and save_std as the last forward's statistics. BatchNormalization.lua sizes them on every
-        forward; THNN fills them only from a batch and leaves whatever memory held otherwise: here they hold the
-        running estimates used instead."""
+    def _keep(self, mean=None, invstd=None):
+        """save_mean and save_std sized for the last forward's statistics, and set to ``mean`` and ``invstd`` unless
+        None (a kernel that writes them itself). BatchNormalization.lua sizes them on every forward; THNN fills them
+        only from a batch and leaves whatever memory held otherwise: here they hold the running estimates used
+        instead."""
         self.save_mean.resize(self.running_mean.size(0))
         self.save_std.resize(self.running_mean.size(0))
-        self.save_mean.array[...] = mean
-        self.save_std.array[...] = invstd
+        if mean is not None:
+            self.save_mean.array[...] = mean
+            self.save_std.array[...] = invstd
 
     def _stats(self, xp, x3, batch_stats):
         """(mean, 1/sqrt(var + eps)) as (features, 1) arrays, by the array code; batch ones update the running
@@ -143,20 +145,35 @@ class BatchNormalization(Module):
     def _affine(self):
         return (None, None) if self.weight is None else (self.weight.array, self.bias.array)
 
+    @staticmethod
+    def _kernels(input):
+        """Which kernels compute on the input's data: 'cpu' (``batch_norm_kernels``, NumPy float32/float64), 'cuda'
+        (``cuda_kernels``' batch_norm RawKernels, CuPy float32/float64) or None (the array code: half floats, and
+        CuPy with LEGONN_GENERIC_KERNELS=1)."""
+        if batch_norm_kernels.takes(input.array):
+            return 'cpu'
+        return 'cuda' if cuda_kernels.batch_norm_applies(input.array) else None
+
     def updateOutput(self, input):
         x3, batch_stats = self._check(input)
-        out = self.bufferLike('output', input)
-        out3 = out.reshape(x3.shape)
-        if batch_norm_kernels.takes(input.array):
-            return self._kernel_forward(np.ascontiguousarray(x3), batch_stats, out3)
-        mean, invstd = self._stats(input.xp, x3, batch_stats)
-        scale = invstd if self.weight is None else invstd * self.weight.array[:, None]
-        input.xp.multiply(x3 - mean, scale, out=out3)
-        if self.bias is not None:
-            out3 += self.bias.array[:, None]
+        out3 = self.bufferLike('output', input).reshape(x3.shape)
+        kernels = self._kernels(input)
+        if kernels == 'cpu':
+            self._cpu_forward(np.ascontiguousarray(x3), batch_stats, out3)
+        elif kernels == 'cuda':
+            self._keep()
+            cuda_kernels.batch_norm_forward(x3, *self._affine(), batch_stats, self.eps, self.momentum,
+                                            self.running_mean.array, self.running_var.array, self.save_mean.array,
+                                            self.save_std.array, out3)
+        else:
+            mean, invstd = self._stats(input.xp, x3, batch_stats)
+            scale = invstd if self.weight is None else invstd * self.weight.array[:, None]
+            input.xp.multiply(x3 - mean, scale, out=out3)
+            if self.bias is not None:
+                out3 += self.bias.array[:, None]
         return self.output
 
-    def _kernel_forward(self, x3, batch_stats, out3):
+    def _cpu_forward(self, x3, batch_stats, out3):
         """updateOutput on NumPy float32/float64 data: THNN's arithmetic (``batch_norm_kernels``), the running
         estimates moved in double as BatchNormalization.c moves them."""
         weight, bias = self._affine()
@@ -164,43 +181,65 @@ class BatchNormalization(Module):
             mean, invstd = self._running(np, True)
             self._keep(mean, invstd)
             batch_norm_kernels.normalize(x3, mean, invstd, weight, bias, out3)
-            return self.output
+            return
         mean, invstd, var_sum = batch_norm_kernels.forward_train(x3, weight, bias, self.eps, out3)
         m, keep = x3.shape[0] * x3.shape[2], 1 - self.momentum
         running_mean, running_var = self.running_mean.array, self.running_var.array
         running_mean[...] = self.momentum * mean.astype(np.float64) + keep * running_mean.astype(np.float64)
         running_var[...] = self.momentum * (var_sum / (m - 1)) + keep * running_var.astype(np.float64)
         self._keep(mean, invstd)
-        return self.output
 
     def backward(self, input, gradOutput=None, scale=1):
-        """``updateGradInput`` then ``accGradParameters``, the per-feature sums of gradOutput worked out once for
-        both on NumPy data (BatchNormalization.lua's backward makes one THNN call for the three gradients): during
-        this call ``_backwardSums`` holds the gradOutput they are of and the sums (separate calls each sum, since
-        gradOutput may change between them)."""
-        self._backwardSums = None
+        """``updateGradInput`` then ``accGradParameters``, as Module's; where kernels compute, updateGradInput adds
+        the parameter gradients too, from the same pass over gradOutput (BatchNormalization.lua's backward makes one
+        THNN call for the three gradients). During this call ``_jointScale`` is the scale they take, and
+        ``_jointGradOutput`` the gradOutput whose parameter gradients were added (accGradParameters then adds
+        nothing for it; called apart, each method does its own part)."""
+        self._jointScale, self._jointGradOutput = scale, None
         try:
             return super().backward(input, gradOutput, scale)
         finally:
-            del self._backwardSums
+            del self._jointScale, self._jointGradOutput
 
-    def _kernel_sums(self, x3, batch_stats, gradOutput, grad_in=None):
-        """(mean, invstd, (sum of gradOutput, sum of centred input times gradOutput)) per feature, by the kernels;
-        fills ``grad_in`` too unless None."""
-        mean, invstd = self._saved(np, batch_stats, exact=True)
-        go3 = np.ascontiguousarray(gradOutput.array.reshape(x3.shape))
-        sums = batch_norm_kernels.backward(np.ascontiguousarray(x3), go3, mean, invstd, self._affine()[0],
-                                           batch_stats, grad_in)
-        return mean, invstd, sums
+    def _add_parameter_gradients(self, invstd, sums, scale):
+        """BatchNormalization.c's gradWeight += scale * dotp * invstd and gradBias += scale * sum, in double, from
+        the kernels' float64 (sum of gradOutput, dotp)."""
+        grad_sum, dotp = sums
+        grad_weight, grad_bias = self.gradWeight.array, self.gradBias.array
+        grad_weight[...] = grad_weight.astype(np.float64) + scale * dotp * invstd.astype(np.float64)
+        grad_bias[...] = grad_bias.astype(np.float64) + scale * grad_sum
+
+    def _kernel_backward(self, kernels, x3, batch_stats, gradOutput, grad_in, scale):
+        """gradInput into ``grad_in`` unless None, and ``scale`` times the parameter gradients added unless
+        ``scale`` is None, by the ``kernels`` ('cpu' or 'cuda')."""
+        weight = self._affine()[0]
+        if kernels == 'cpu':
+            mean, invstd = self._saved(np, batch_stats, exact=True)
+            go3 = np.ascontiguousarray(gradOutput.array.reshape(x3.shape))
+            sums = batch_norm_kernels.backward(np.ascontiguousarray(x3), go3, mean, invstd, weight, batch_stats,
+                                               grad_in)
+            if scale is not None:
+                self._add_parameter_gradients(invstd, sums, scale)
+            return
+        if batch_stats:
+            (mean, spread), spread_is_var = self._saved(cuda_kernels.cupy(), True), False
+        else:   # the kernel works invstd out of the running variance itself
+            mean, spread, spread_is_var = self.running_mean.array, self.running_var.array, True
+        params = (None, None) if scale is None else (self.gradWeight.array, self.gradBias.array)
+        cuda_kernels.batch_norm_backward(x3, gradOutput.array.reshape(x3.shape), mean, spread, spread_is_var,
+                                         self.eps, weight, batch_stats, grad_in, 0 if scale is None else scale,
+                                         *params)
 
     def updateGradInput(self, input, gradOutput):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         gi = self.bufferLike('gradInput', input).reshape(x3.shape)
-        if batch_norm_kernels.takes(input.array):
-            sums = self._kernel_sums(x3, batch_stats, gradOutput, gi)[2]
-            if '_backwardSums' in self.__dict__:
-                self._backwardSums = (gradOutput, sums)
+        kernels = self._kernels(input)
+        if kernels is not None:
+            joint = self.__dict__.get('_jointScale') if self.weight is not None else None
+            self._kernel_backward(kernels, x3, batch_stats, gradOutput, gi, joint)
+            if joint is not None:
+                self._jointGradOutput = gradOutput
             return self.gradInput
         mean, invstd = self._saved(input.xp, batch_stats)
         mean, invstd = mean[:, None], invstd[:, None]
@@ -217,21 +256,13 @@ class BatchNormalization(Module):
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        if self.weight is None:
+        if self.weight is None or (gradOutput is not None and self.__dict__.get('_jointGradOutput') is gradOutput):
             return
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
-        if batch_norm_kernels.takes(input.array):
-            kept = self.__dict__.get('_backwardSums')
-            if kept is not None and kept[0] is gradOutput:
-                mean, invstd = self._saved(np, batch_stats, exact=True)
-                grad_sum, dotp = kept[1]
-            else:
-                mean, invstd, (grad_sum, dotp) = self._kernel_sums(x3, batch_stats, gradOutput)
-            # BatchNormalization.c: gradWeight += scale * dotp * invstd and gradBias += scale * sum, in double
-            grad_weight, grad_bias = self.gradWeight.array, self.gradBias.array
-            grad_weight[...] = grad_weight.astype(np.float64) + scale * dotp * invstd.astype(np.float64)
-            grad_bias[...] = grad_bias.astype(np.float64) + scale * grad_sum
+        kernels = self._kernels(input)
+        if kernels is not None:
+            self._kernel_backward(kernels, x3, batch_stats, gradOutput, None, scale)
             return
         mean, invstd = self._saved(input.xp, batch_stats)
         go = in_acctype(gradOutput.array.reshape(x3.shape))

@@ -280,6 +280,109 @@ extern "C" __global__ void split_rows(const T* joined, T* p0, T* p1, T* p2, T* p
   }
 }
 
+/* Batch normalisation, a block per feature (features grid-strided over the blocks), on (B, C, S) contiguous data:
+   THNN's CPU arithmetic (BatchNormalization.c), the per-feature sums in double over the block's threads.
+   legonn_block_sum gives every thread of the block the sum of their v (buf: LEGONN_BLOCK doubles of shared
+   memory, free again on return); legonn_feature_at is the flat index of the i-th of a feature's n = B S values. */
+__device__ inline double legonn_block_sum(double v, double* buf) {
+  const unsigned k = threadIdx.x;
+  buf[k] = v;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {   /* blockDim.x is a power of two */
+    if (k < half) buf[k] += buf[k + half];
+    __syncthreads();
+  }
+  const double total = buf[0];
+  __syncthreads();
+  return total;
+}
+
+__device__ inline long long legonn_feature_at(long long i, long long c, long long C, long long S) {
+  return ((i / S) * C + c) * S + i %% S;
+}
+
+/* updateOutput. With `train` the batch's mean ((T) sum / n) and invstd ((T) (1 / sqrt(var_sum / n + eps)), 0 for a
+   constant feature when eps is 0) are used, kept in save_mean/save_std, and move the running estimates (in double);
+   else the running estimates are used (invstd in double, rounded once) and kept there. */
+extern "C" __global__ void batch_norm_forward(const T* x, const T* weight, const T* bias, int affine, long long B,
+                                              long long C, long long S, int train, double eps, double momentum,
+                                              T* running_mean, T* running_var, T* save_mean, T* save_std, T* out) {
+  __shared__ double sums[LEGONN_BLOCK];
+  const long long n = B * S;
+  for (long long c = blockIdx.x; c < C; c += gridDim.x) {
+    T mean, invstd;
+    if (train) {
+      double sum = 0, squares = 0;
+      for (long long i = threadIdx.x; i < n; i += blockDim.x) sum += (double)x[legonn_feature_at(i, c, C, S)];
+      mean = (T)legonn_block_sum(sum, sums) / (T)n;
+      for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        const T d = x[legonn_feature_at(i, c, C, S)] - mean;
+        squares += (double)(d * d);
+      }
+      squares = legonn_block_sum(squares, sums);
+      invstd = (squares == 0 && eps == 0) ? (T)0 : (T)(1 / sqrt(squares / n + eps));
+      if (threadIdx.x == 0) {
+        running_mean[c] = (T)(momentum * (double)mean + (1 - momentum) * (double)running_mean[c]);
+        running_var[c] = (T)(momentum * (squares / (n - 1)) + (1 - momentum) * (double)running_var[c]);
+      }
+    } else {
+      mean = running_mean[c];
+      invstd = (T)(1 / sqrt((double)running_var[c] + eps));
+    }
+    if (threadIdx.x == 0) {
+      save_mean[c] = mean;
+      save_std[c] = invstd;
+    }
+    const T w = affine ? weight[c] : (T)1, b = affine ? bias[c] : (T)0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+      const long long at = legonn_feature_at(i, c, C, S);
+      out[at] = ((x[at] - mean) * invstd) * w + b;
+    }
+  }
+}
+
+/* The gradients, from the sums of gradOutput and of (x - mean) gradOutput (double): with `input_gradient`,
+   gradInput = (go - sum / n - (x - mean) proj) * invstd * w in double (proj = (T) dotp * invstd * invstd / n),
+   rounded once, or outside training go * invstd * w; with `parameter_gradients` (and affine),
+   gradWeight += scale dotp invstd and gradBias += scale sum, in double. invstd is `spread` itself, or with
+   `spread_is_var` (T) (1 / sqrt(spread + eps)). gradInput may be gradOutput's memory: a feature's values are all
+   summed before any of its gradients is written. */
+extern "C" __global__ void batch_norm_backward(const T* x, const T* grad_out, const T* mean, const T* spread,
+                                               int spread_is_var, double eps, const T* weight, int affine,
+                                               long long B, long long C, long long S, int train, int input_gradient,
+                                               T* grad_in, int parameter_gradients, double scale, T* grad_weight,
+                                               T* grad_bias) {
+  __shared__ double sums[LEGONN_BLOCK];
+  const long long n = B * S;
+  for (long long c = blockIdx.x; c < C; c += gridDim.x) {
+    const T m = mean[c];
+    const T invstd = spread_is_var ? (T)(1 / sqrt((double)spread[c] + eps)) : spread[c];
+    double total = 0, dotp = 0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+      const long long at = legonn_feature_at(i, c, C, S);
+      const T g = grad_out[at];
+      total += (double)g;
+      dotp += (double)((x[at] - m) * g);
+    }
+    total = legonn_block_sum(total, sums);
+    dotp = legonn_block_sum(dotp, sums);
+    if (parameter_gradients && affine && threadIdx.x == 0) {
+      grad_weight[c] = (T)((double)grad_weight[c] + scale * dotp * (double)invstd);
+      grad_bias[c] = (T)((double)grad_bias[c] + scale * total);
+    }
+    if (!input_gradient) continue;
+    const T w = affine ? weight[c] : (T)1;
+    const T proj = (T)dotp * invstd * invstd / (T)n;
+    const double grad_mean = total / n;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+      const long long at = legonn_feature_at(i, c, C, S);
+      grad_in[at] = train ? (T)(((double)grad_out[at] - grad_mean - (double)((x[at] - m) * proj)) * (double)invstd
+                                * (double)w)
+                          : grad_out[at] * invstd * w;
+    }
+  }
+}
+
 /* NVRTC compiles these without headers: expf/exp and logf/log by name, not C++ overloads on T */
 __device__ inline float legonn_exp(float v) { return expf(v); }
 __device__ inline double legonn_exp(double v) { return exp(v); }
@@ -661,3 +764,66 @@ def log_softmax_backward(grad_out, y, out):
     _launch('log_softmax_backward', y.dtype, y.shape[0], (grad_out, y, out, np.int64(y.shape[0]),
                                                           np.int32(y.shape[1])))
     return out
+
+def batch_norm_applies(x):
+    """Whether the batch-normalisation kernels take ``x``: CuPy data of a supported type, kernels enabled."""
+    return takes(x)
+
+
+def _readable(a):
+    """A CuPy operand the batch-normalisation kernels read, C-contiguous (they index it linearly); others as they
+    are, for ``_features_checked`` to refuse."""
+    return _contiguous(a) if is_cupy_array(a) else a
+
+
+def _features_checked(kernel, x, *operands):
+    """``x`` (B, C, S) of a supported type; each operand ``(name, array, whole)`` None or a C-contiguous array of x's
+    type shaped as ``x`` (``whole``) or (C,)."""
+    if not takes(x) or x.ndim != 3:
+        raise ValueError(f"cuda_kernels.{kernel}: expected (B, C, S) float CuPy data, got {type(x).__name__} "
+                         f"{getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}")
+    for name, arr, whole in operands:
+        shape = tuple(x.shape) if whole else (x.shape[1],)
+        if arr is not None and (not is_cupy_array(arr) or arr.dtype != x.dtype or tuple(arr.shape) != shape or
+                                not arr.flags.c_contiguous):
+            raise ValueError(f"cuda_kernels.{kernel}: {name} must be a C-contiguous {x.dtype} CuPy array of shape "
+                             f"{shape}, got {type(arr).__name__} {getattr(arr, 'dtype', '')} "
+                             f"{tuple(getattr(arr, 'shape', ()))}")
+
+
+def batch_norm_forward(x, weight, bias, train, eps, momentum, running_mean, running_var, save_mean, save_std, out):
+    """BatchNormalization's updateOutput of ``x`` (B, C, S) into ``out`` in one launch: with ``train`` the batch's
+    statistics (kept in save_mean/save_std, moving running_mean/running_var), else the running estimates (kept
+    in save_mean/save_std). ``weight`` and ``bias`` are (C,) or both None."""
+    x, weight, bias = _readable(x), _readable(weight), _readable(bias)
+    _features_checked('batch_norm_forward', x, ('out', out, True), ('weight', weight, False), ('bias', bias, False),
+                      ('running_mean', running_mean, False), ('running_var', running_var, False),
+                      ('save_mean', save_mean, False), ('save_std', save_std, False))
+    affine = weight is not None
+    B, C, S = x.shape
+    # absent parameters: x stands in, an unread array of type T
+    _launch('batch_norm_forward', x.dtype, C * _THREADS,
+            (x, weight if affine else x, bias if affine else x, np.int32(affine), np.int64(B), np.int64(C),
+             np.int64(S), np.int32(bool(train)), np.float64(eps), np.float64(momentum), running_mean, running_var,
+             save_mean, save_std, out))
+    return out
+
+
+def batch_norm_backward(x, grad_out, mean, spread, spread_is_var, eps, weight, train, grad_in, scale, grad_weight,
+                        grad_bias):
+    """BatchNormalization's gradients in one launch, from ``x`` and ``grad_out`` (B, C, S) and the forward's
+    ``mean`` and invstd (``spread``; with ``spread_is_var`` the running variance it comes from): gradInput into
+    ``grad_in`` unless None, and ``scale`` times the parameter gradients added into ``grad_weight`` and
+    ``grad_bias`` unless they are None. ``weight`` is (C,) or None."""
+    x, grad_out, mean, spread, weight = (_readable(a) for a in (x, grad_out, mean, spread, weight))
+    _features_checked('batch_norm_backward', x, ('gradOutput', grad_out, True), ('gradInput', grad_in, True),
+                      ('mean', mean, False), ('spread', spread, False), ('weight', weight, False),
+                      ('gradWeight', grad_weight, False), ('gradBias', grad_bias, False))
+    affine, params = weight is not None, grad_weight is not None and grad_bias is not None
+    B, C, S = x.shape
+    _launch('batch_norm_backward', x.dtype, C * _THREADS,
+            (x, grad_out, mean, spread, np.int32(bool(spread_is_var)), np.float64(eps), weight if affine else x,
+             np.int32(affine), np.int64(B), np.int64(C), np.int64(S), np.int32(bool(train)),
+             np.int32(grad_in is not None), x if grad_in is None else grad_in, np.int32(params),
+             np.float64(scale), grad_weight if params else x, grad_bias if params else x))
+    return grad_in

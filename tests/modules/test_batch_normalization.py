@@ -246,3 +246,38 @@ def test_half_backward_reads_its_saved_statistics_in_float(half):
         assert abs(ref.gradInput.numpy()[0, 0]) > 100   # 1/std near 286: the case that overflowed
         assert_close_trees(m.gradInput, ref.gradInput, rtol=1e-2, atol=1e-3)
         assert_close_trees(m.gradWeight, ref.gradWeight, rtol=1e-2, atol=1e-3)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('affine', [True, False])
+def test_on_the_gpu_one_launch_each_way_and_the_cpu_kernels_numbers(train, affine):
+    # cuda_kernels' batch_norm RawKernels: THNN's arithmetic (sums in double) as the CPU's kernels compute it, the
+    # forward in one launch, backward's three gradients in one more (the array code made about twenty)
+    from cupy.cuda.stream import counting
+    rng = np.random.default_rng(11)
+    x = lg.from_numpy((rng.standard_normal((4, 3, 5, 6)) * 2 + 1).astype(np.float32))
+    go = lg.from_numpy(rng.standard_normal((4, 3, 5, 6)).astype(np.float32))
+    cpu = nn.SpatialBatchNormalization(3, 1e-5, 0.1, affine)
+    cpu.running_var.fill(1.5)
+    if affine:
+        cpu.weight.array[...] = [0.5, -1, 2]
+    if not train:
+        cpu.evaluate()
+    gpu = cpu.clone().cuda()
+    xg, gog = x.cuda(), go.cuda()
+    for _ in range(2):   # the second forward and backward are counted, kernels built by the first
+        with counting() as forward_counts:
+            gpu.forward(xg)
+        with counting() as backward_counts:
+            gpu.backward(xg, gog, 0.5)
+        cpu.forward(x)
+        cpu.backward(x, go, 0.5)
+    launches = [{name: n for name, n in counts.items() if not name.startswith(('view:', 'no-op:'))}
+                for counts in (forward_counts, backward_counts)]   # views launch nothing
+    assert launches == [{'kernel batch_norm_forward': 1}, {'kernel batch_norm_backward': 1}], launches
+    names = ['output', 'gradInput', 'running_mean', 'running_var', 'save_mean', 'save_std'] + \
+        (['gradWeight', 'gradBias'] if affine else [])
+    for name in names:
+        np.testing.assert_allclose(getattr(gpu, name).float().numpy(), getattr(cpu, name).numpy(), rtol=1e-5,
+                                   atol=1e-5, err_msg=name)

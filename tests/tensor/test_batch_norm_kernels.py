@@ -167,7 +167,7 @@ def test_backward_and_separate_calls_agree():
     b.accGradParameters(x, go, 0.3)
     for name in ('gradInput', 'gradWeight', 'gradBias'):
         np.testing.assert_array_equal(getattr(a, name).array, getattr(b, name).array)
-    assert '_backwardSums' not in a.__dict__
+    assert '_jointScale' not in a.__dict__ and '_jointGradOutput' not in a.__dict__
 
 
 def test_accGradParameters_sums_the_gradOutput_it_is_given():

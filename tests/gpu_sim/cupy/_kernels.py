@@ -10,9 +10,13 @@ its address, a NumPy scalar as its own type, a Python int as int64 and a float a
 first element (so its flat C-order index is its address offset), any other is the element ``i`` of its
 broadcast array. Arrays that are not C-contiguous are copied in and, for outputs and raw parameters (which a
 body may write), out again.
-A kernel that calls ``__syncthreads`` runs each block's threads at once instead, as host threads meeting at a
-barrier, with ``__shared__`` arrays shared by them (blocks run in turn). Atomics are not simulated (legonn's
-kernels use none).
+A kernel that calls ``__syncthreads`` (itself or through a ``__device__`` helper) runs each block's threads as
+fibers (ucontext) on the launching thread instead, round by round: each round resumes every unfinished thread until
+its next ``__syncthreads``, so no thread passes a barrier before all have reached it; ``__shared__`` arrays are
+shared by them (blocks run in turn). Fibers, not host threads: a block of 256 threads meeting at a reduction's
+barriers a few dozen times costs switches of a few hundred nanoseconds, where host threads cost thread starts and
+futex wake-ups (batch normalisation's kernels, a block per feature, took 19 ms a block so). Atomics are not
+simulated (legonn's kernels use none).
 """
 import ctypes
 import hashlib
@@ -31,22 +35,26 @@ _CTYPES = {np.dtype(np.float16): '_Float16', np.dtype(np.float32): 'float', np.d
            np.dtype(np.uint32): 'unsigned int', np.dtype(np.uint64): 'unsigned long long', np.dtype(bool): 'bool'}
 
 _PRELUDE = r'''
-#include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <mutex>
-#include <thread>
+#include <ucontext.h>
 #include <vector>
 using std::exp; using std::expm1; using std::log; using std::log1p; using std::tanh; using std::sqrt;
 using std::fabs; using std::pow; using std::floor; using std::ceil; using std::isnan; using std::isinf;
 struct legonn_sim_dim3 { unsigned int x, y, z; };
 static legonn_sim_dim3 blockIdx, blockDim, gridDim;
 static thread_local legonn_sim_dim3 threadIdx;
-static std::barrier<>* legonn_sim_block = nullptr;   // the running block's, for a kernel that synchronises
+// a synchronising kernel's threads: each a fiber, resumed by the launch's scheduler until it next synchronises
+struct legonn_sim_fiber { ucontext_t context; legonn_sim_dim3 index; bool done; };
+static ucontext_t legonn_sim_scheduler;
+static legonn_sim_fiber* legonn_sim_running = nullptr;
+static void** legonn_sim_args = nullptr;   // the launch's arguments, which a fiber's entry reads
 // the indices above and __shared__ arrays are the library's, so its launches run one at a time: Python threads
 // (legonn.threads workers, each with its CUDA model) launch side by side, as ctypes releases the GIL
 static std::mutex legonn_sim_launch_mutex;
-static inline void __syncthreads() { legonn_sim_block->arrive_and_wait(); }
+static inline void __syncthreads() { swapcontext(&legonn_sim_running->context, &legonn_sim_scheduler); }
 #define __shared__ static
 #define __global__
 #define __device__
@@ -136,28 +144,80 @@ def _body(code, name):
     raise ValueError(f'the body of kernel {name} is not closed')
 
 
+def _synchronises(code, name):
+    """Whether kernel ``name`` calls ``__syncthreads``, itself or through the ``__device__`` functions it calls
+    (a block reduction written once as a helper, as batch normalisation's kernels share theirs)."""
+    helpers = {}
+    for match in re.finditer(r'__device__\s+(?:inline\s+)?[\w\s\*<>]*?\b(\w+)\s*\(', code):
+        start = code.find('{', match.end())
+        depth, end = 0, start
+        for end in range(start, len(code)):
+            depth += {'{': 1, '}': -1}.get(code[end], 0)
+            if depth == 0:
+                break
+        helpers[match.group(1)] = code[start:end + 1]
+    syncing, grown = {'__syncthreads'}, True
+    while grown:   # a helper that calls a synchronising helper synchronises
+        grown = False
+        for helper, body in helpers.items():
+            if helper not in syncing and any(re.search(r'\b%s\s*\(' % s, body) for s in syncing):
+                syncing.add(helper)
+                grown = True
+    kernel = _body(code, name)
+    return any(re.search(r'\b%s\s*\(' % s, kernel) for s in syncing)
+
+
 def _launcher(code, name):
     reads = ', '.join(f'*({t}*)args[{k}]' for k, t in enumerate(_parameters(code, name)))
-    if '__syncthreads' in _body(code, name):
-        # every thread of a block at once, meeting at the block's barrier; blocks in turn
+    entry = prologue = ''
+    if _synchronises(code, name):
+        # every thread of a block as a fiber, resumed round by round (see the module docstring); blocks in turn
+        entry = f'''
+static void legonn_sim_entry_{name}() {{
+  void** args = legonn_sim_args;
+  {name}({reads});
+  legonn_sim_running->done = true;
+}}'''
+        # the fibers and their stacks (64 KiB each, not zeroed) once per launch, for every block
+        prologue = '''
+  const unsigned count = bx * by * bz;
+  const size_t stack = 1 << 16;
+  std::vector<legonn_sim_fiber> fibers(count);
+  std::unique_ptr<char[]> stacks(new char[(size_t)count * stack]);
+  legonn_sim_args = args;'''
         run_block = f'''
-      std::barrier<> block(bx * by * bz);
-      legonn_sim_block = &block;
-      std::vector<std::thread> threads;
-      for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx)
-        threads.emplace_back([=] {{ threadIdx = {{tx, ty, tz}}; {name}({reads}); }});
-      for (auto& t : threads) t.join();'''
+      unsigned t = 0;
+      for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx, ++t) {{
+        legonn_sim_fiber& f = fibers[t];
+        getcontext(&f.context);
+        f.context.uc_stack.ss_sp = &stacks[(size_t)t * stack];
+        f.context.uc_stack.ss_size = stack;
+        f.context.uc_link = &legonn_sim_scheduler;
+        makecontext(&f.context, legonn_sim_entry_{name}, 0);
+        f.index = {{tx, ty, tz}};
+        f.done = false;
+      }}
+      for (bool left = true; left;) {{
+        left = false;
+        for (legonn_sim_fiber& f : fibers) {{
+          if (f.done) continue;
+          threadIdx = f.index;
+          legonn_sim_running = &f;
+          swapcontext(&legonn_sim_scheduler, &f.context);
+          left = true;
+        }}
+      }}'''
     else:
         run_block = f'''
       for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx) {{
         threadIdx = {{tx, ty, tz}};
         {name}({reads});
       }}'''
-    return f'''
+    return entry + f'''
 extern "C" void legonn_sim_launch_{name}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                           void** args) {{
   std::lock_guard<std::mutex> legonn_sim_lock(legonn_sim_launch_mutex);
-  gridDim = {{gx, gy, gz}}; blockDim = {{bx, by, bz}};
+  gridDim = {{gx, gy, gz}}; blockDim = {{bx, by, bz}};{prologue}
   for (unsigned z = 0; z < gz; ++z) for (unsigned y = 0; y < gy; ++y) for (unsigned x = 0; x < gx; ++x) {{
     blockIdx = {{x, y, z}};{run_block}
   }}
