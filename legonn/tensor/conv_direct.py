@@ -12,6 +12,7 @@ The batch is split into one part per thread (``parallel``); the weight gradient 
 into ``partials`` and added up afterwards. Every kernel call goes through ``check_operands``.
 """
 import importlib
+import math
 
 import numpy as np
 
@@ -44,34 +45,28 @@ def _contiguous(arr):
     return arr if arr.flags.c_contiguous and arr.flags.aligned else np.ascontiguousarray(arr)
 
 
-class DirectConv:
-    """The direct path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
-    ``kernel`` (kH, kW), ``pad`` and ``dilation`` (per axis). Shapes of the buffers a module keeps:
-    ``source_shape`` (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is
-    padded or not contiguous: ``copies_source``); per thread, a row of scratch (``scratch_shape``, at least
-    the kernels' span), a padded gradient plane set (``planes_shape``, empty without padding) and the
-    parameter gradients' share (``partials_shape``).
+class SourceConv:
+    """What the convolutions run on a zero-padded source share (``DirectConv``, ``conv_chunks.ChunkedConv``):
+    the geometry of inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a ``kernel``
+    (kH, kW), ``pad`` and ``dilation`` (per axis); the padded copy; the split over threads; the operand
+    checks; the parameter gradients summed per part. Shapes of the buffers a module keeps: ``source_shape``
+    (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is padded or not contiguous:
+    ``copies_source``); per thread, a row of scratch (``scratch_shape``, ``scratch_length`` long), a padded
+    gradient plane set (``planes_shape``) and the parameter gradients' share (``partials_shape``).
     """
+
+    routine_prefix = 'conv_direct'
 
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
         n, c, h, w = input_shape
         self.input_shape, self.planes_out = tuple(input_shape), planes_out
         self.kernel, self.pad, self.dilation, self.out_size = tuple(kernel), tuple(pad), tuple(dilation), out_size
         self.source_shape = (n, c, h + 2 * pad[0], w + 2 * pad[1])
-        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
-        self.scratch_length = (self.source_shape[2] * self.source_shape[3]
-                               + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
         self.weight_shape = (planes_out, c) + self.kernel
 
     @property
     def scratch_shape(self):
         return (parallel.getnumthreads(), self.scratch_length)
-
-    @property
-    def planes_shape(self):
-        padded = any(self.pad)
-        return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
-                if padded else 0)
 
     @property
     def partials_shape(self):
@@ -103,7 +98,38 @@ class DirectConv:
         return len(bounds)
 
     def _scratch(self, routine, dtype, scratch, *operands):
-        check_operands(f"conv_direct.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None), *operands)
+        check_operands(f"{self.routine_prefix}.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None),
+                       *operands)
+
+    def _add_partials(self, partials, parts, scale, grad_weight, grad_bias):
+        """Add the first ``parts`` rows of ``partials`` (each a part's weight gradient, then its bias gradient),
+        in part order, times ``scale``, into ``grad_weight`` and ``grad_bias`` (unless None)."""
+        cut = math.prod(self.weight_shape)
+        total = partials[0]
+        for i in range(1, parts):
+            total += partials[i]
+        if scale != 1:
+            total *= scale
+        grad_weight += total[:cut].reshape(self.weight_shape)
+        if grad_bias is not None:
+            grad_bias += total[cut:]
+
+
+class DirectConv(SourceConv):
+    """The direct path (``SourceConv`` gives the geometry and buffers): ``scratch_length`` is at least the
+    kernels' span; ``planes_shape`` is empty without padding."""
+
+    def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
+        super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
+        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
+        self.scratch_length = (self.source_shape[2] * self.source_shape[3]
+                               + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
+
+    @property
+    def planes_shape(self):
+        padded = any(self.pad)
+        return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
+                if padded else 0)
 
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
@@ -150,11 +176,4 @@ class DirectConv:
         dh, dw = self.dilation
         parts = self._run(lambda i, first, stop: run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw,
                                                      first, stop), grad_out)
-        total = partials[0]   # the parts' shares added in part order
-        for i in range(1, parts):
-            total += partials[i]
-        if scale != 1:
-            total *= scale
-        grad_weight += total[:cut].reshape(self.weight_shape)
-        if grad_bias is not None:
-            grad_bias += total[cut:]
+        self._add_partials(partials, parts, scale, grad_weight, grad_bias)

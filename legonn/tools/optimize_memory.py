@@ -142,7 +142,7 @@ class _Lifetimes:
 
 def _forward_steps(module, input):
     """The steps of a convolution's inherited forward on ``input``: those of its plan's kernels."""
-    return _GEMM_STEPS if module._plan(planes_input(module, input)).direct is None else _DIRECT_STEPS
+    return _GEMM_STEPS if module._plan(planes_input(module, input)).kernels is None else _DIRECT_STEPS
 
 
 def _touch_scratch(model, lifetimes):

@@ -1,0 +1,148 @@
+"""im2col + GEMM on the CPU a few output rows at a time, each chunk's columns staying in cache.
+
+The whole-batch path (``conv_kernels.ConvPlan`` without kernels) copies every window of the batch into
+one column buffer, prod(kernel) times the input (75 MB for a 64-plane 32x32 batch of 32 in float32), for
+one GEMM, then moves the product's batch axis to the front and adds the bias in passes of their own.
+On a machine whose memory streams about 9 GB/s, writing and reading those columns cost as much as
+the product (bench/conv3x3.md). Here each thread of legonn's pool takes a range of images and walks
+their output rows in chunks: the chunk's columns (``conv_cpu.rows_to_columns``, from the zero-padded
+source), one single-threaded GEMM (``openblas.serial_blas``: the pool's threads are the parallelism),
+and the product written in place into the (N, Cout, oH, oW) output with the bias
+(``conv_cpu.columns_to_output``). The scratch of a chunk (its columns and product) fits in a core's L2
+(``CHUNK_BYTES``), so the columns are written and read there, never through memory.
+
+The input gradient is the same walk (the chunk's gradOutput as a matrix, ``weight^T`` times it, the
+column sums added back onto the image, ``columns_to_rows``); the weight gradient multiplies each
+chunk's gradOutput by its columns, rebuilt from the source, into a per-thread share summed afterwards.
+The sums are those of the whole-batch path in another order (float reassociation only).
+
+Chosen by the plan (``chunks_pay``): NumPy, float32/float64, 2-D, one group, any stride, padding and
+dilation. Every kernel call goes through ``check_operands`` (``SourceConv._scratch``).
+"""
+import numpy as np
+
+from . import parallel
+from .blas_kernels import addmm_into
+from .conv_direct import _NO_BIAS, SourceConv, _contiguous, cpu_kernels
+from .openblas import serial_blas
+
+# A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md)
+CHUNK_BYTES = 1 << 20
+
+
+def chunks_pay(xp, dtype, input_shape, groups):
+    """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group."""
+    return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
+            and len(input_shape) == 4)
+
+
+class ChunkedConv(SourceConv):
+    """The chunked path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
+    ``kernel`` (kH, kW), ``stride``, ``pad``, ``dilation`` (per axis) and elements of ``itemsize`` bytes
+    (buffers as ``SourceConv``): ``chunk_rows`` output rows per chunk, whose columns (C kH kW of them) and
+    product or gradOutput (Cout) make ``scratch_length``; no padded gradient planes (``planes_shape`` empty)."""
+
+    routine_prefix = 'conv_chunks'
+
+    def __init__(self, input_shape, planes_out, kernel, stride, pad, dilation, out_size, itemsize):
+        super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
+        self.stride = tuple(stride)
+        self.column_rows = input_shape[1] * kernel[0] * kernel[1]
+        per_row = (self.column_rows + planes_out) * out_size[1]
+        self.chunk_rows = max(1, min(input_shape[0] * out_size[0], CHUNK_BYTES // (itemsize * per_row)))
+        self.scratch_length = per_row * self.chunk_rows
+
+    @property
+    def planes_shape(self):
+        return (parallel.getnumthreads(), 0)
+
+    def _walk(self, call, like):
+        """``call(part, first, stop)`` for every chunk [first, stop) of output rows (g = n oH + oh), each thread
+        taking the chunks of its range of images (split as ``like``'s first axis), BLAS serial meanwhile if
+        the work is split; returns the number of parts."""
+        bounds = parallel.leading_ranges(like)
+        rows, step = self.out_size[0], self.chunk_rows
+
+        def part(i):
+            first, stop = bounds[i][0] * rows, bounds[i][1] * rows
+            for start in range(first, stop, step):
+                call(i, start, min(stop, start + step))
+
+        with serial_blas(len(bounds) > 1):
+            parallel.run_parts(part, range(len(bounds)))
+        return len(bounds)
+
+    def _split(self, scratch, first, stop, planes_first):
+        """A chunk's views of a thread's scratch row: the columns (C, kH, kW, L) and the (Cout, L) matrix, L the
+        chunk's columns; ``planes_first`` puts the matrix first (the gradient walks), else the columns."""
+        length = (stop - first) * self.out_size[1]
+        k, o = self.column_rows * length, self.planes_out * length
+        cut = o if planes_first else k
+        cols, planes = (scratch[cut:cut + k], scratch[:o]) if planes_first else (scratch[:k], scratch[k:k + o])
+        return cols.reshape((self.source_shape[1],) + self.kernel + (length,)), planes.reshape(self.planes_out, length)
+
+    def forward(self, source, weight, bias, out, scratch):
+        """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
+        kW), plus ``bias`` (Cout,) unless None."""
+        dtype = out.dtype
+        weight = _contiguous(weight)
+        bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
+        self._scratch('forward', dtype, scratch, ('source', source, self.source_shape, None),
+                      ('weight', weight, self.weight_shape, None),
+                      ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
+                      ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1)
+        (sh, sw), (dh, dw), rows = self.stride, self.dilation, self.out_size[0]
+
+        def chunk(i, first, stop):
+            cols, product = self._split(scratch[i], first, stop, False)
+            kernels.rows_to_columns(source, cols, sh, sw, dh, dw, rows, first, stop)
+            np.matmul(matrix, cols.reshape(self.column_rows, -1), out=product)
+            kernels.columns_to_output(product, bias, out, first, stop)
+
+        self._walk(chunk, out)
+        return out
+
+    def grad_input(self, grad_out, weight, out, scratch, planes):
+        """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW); ``planes``
+        (``planes_shape``, empty) is not used."""
+        dtype = out.dtype
+        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
+        self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1).T
+        (sh, sw), (ph, pw), (dh, dw), rows = self.stride, self.pad, self.dilation, self.out_size[0]
+        no_sums = _NO_BIAS[dtype]
+
+        def chunk(i, first, stop):
+            # the images whose first row is in this chunk: it is the first to add into their gradients
+            out[-(-first // rows):-(-stop // rows)].fill(0)
+            cols, grads = self._split(scratch[i], first, stop, True)
+            kernels.output_to_columns(grad_out, grads, no_sums, first, stop)
+            np.matmul(matrix, grads, out=cols.reshape(self.column_rows, -1))
+            kernels.columns_to_rows(cols, out, sh, sw, ph, pw, dh, dw, rows, first, stop)
+
+        self._walk(chunk, grad_out)
+        return out
+
+    def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
+        """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
+        ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
+        dtype = scratch.dtype
+        grad_out = _contiguous(grad_out)
+        self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('source', source, self.source_shape, None))
+        kernels = cpu_kernels()
+        (sh, sw), (dh, dw), rows = self.stride, self.dilation, self.out_size[0]
+        cut = self.planes_out * self.column_rows
+        partials[:, :] = 0
+
+        def chunk(i, first, stop):
+            cols, grads = self._split(scratch[i], first, stop, True)
+            kernels.rows_to_columns(source, cols, sh, sw, dh, dw, rows, first, stop)
+            kernels.output_to_columns(grad_out, grads, partials[i, cut:], first, stop)
+            addmm_into(partials[i, :cut].reshape(self.planes_out, -1), grads, cols.reshape(self.column_rows, -1).T)
+
+        self._add_partials(partials, self._walk(chunk, grad_out), scale, grad_weight, grad_bias)
