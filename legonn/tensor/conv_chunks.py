@@ -44,16 +44,28 @@ class ChunkedConv(SourceConv):
 
     routine_prefix = 'conv_chunks'
 
-    def __init__(self, input_shape, planes_out, kernel, stride, pad, dilation, out_size, itemsize):
+    def __init__(self, input_shape, planes_out, kernel, stride, pad, dilation, out_size, itemsize, adjoint=True):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
         self.stride = tuple(stride)
         self.column_rows = input_shape[1] * kernel[0] * kernel[1]
         per_row = (self.column_rows + planes_out) * out_size[1]
         self.chunk_rows = max(1, min(input_shape[0] * out_size[0], CHUNK_BYTES // (itemsize * per_row)))
         self.scratch_length = per_row * self.chunk_rows
+        # With stride 1 (and pad <= dilation (k - 1)) the input gradient is itself a correlation: of gradOutput,
+        # zero padded by dilation (k - 1) - pad, with the kernel flipped and its planes swapped. Run as a chunked
+        # forward, it writes the gradient rows in place, with no column sums added back (col2im) at all.
+        self.adjoint = None
+        if adjoint and all(s == 1 for s in stride) and all(d * (k - 1) >= p for k, p, d in zip(kernel, pad, dilation)):
+            self.adjoint = ChunkedConv((input_shape[0], planes_out) + tuple(out_size), input_shape[1], kernel, stride,
+                                       tuple(d * (k - 1) - p for k, p, d in zip(kernel, pad, dilation)), dilation,
+                                       tuple(input_shape[2:]), itemsize, adjoint=False)
+            self.scratch_length = self.adjoint.scratch_length = max(self.scratch_length, self.adjoint.scratch_length)
 
     @property
     def planes_shape(self):
+        """gradOutput zero padded for the adjoint correlation (``adjoint``), else empty (unused)."""
+        if self.adjoint is not None and any(self.adjoint.pad):
+            return self.adjoint.source_shape
         return (parallel.getnumthreads(), 0)
 
     def _walk(self, call, like):
@@ -105,12 +117,18 @@ class ChunkedConv(SourceConv):
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
         """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW); ``planes``
-        (``planes_shape``, empty) is not used."""
+        (``planes_shape``) holds the padded gradOutput of the ``adjoint`` correlation. Without one, each chunk's
+        column gradients are added back onto the image (``columns_to_rows``)."""
         dtype = out.dtype
         grad_out, weight = _contiguous(grad_out), _contiguous(weight)
         self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
                       ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
                       ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        adjoint = self.adjoint
+        if adjoint is not None:
+            flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+            source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
+            return adjoint.forward(source, flipped, None, out, scratch)
         kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1).T
         (sh, sw), (ph, pw), (dh, dw), rows = self.stride, self.pad, self.dilation, self.out_size[0]
         no_sums = _NO_BIAS[dtype]
@@ -143,6 +161,7 @@ class ChunkedConv(SourceConv):
             cols, grads = self._split(scratch[i], first, stop, True)
             kernels.rows_to_columns(source, cols, sh, sw, dh, dw, rows, first, stop)
             kernels.output_to_columns(grad_out, grads, partials[i, cut:], first, stop)
-            addmm_into(partials[i, :cut].reshape(self.planes_out, -1), grads, cols.reshape(self.column_rows, -1).T)
+            # the transposed product, columns @ gradOutput^T: OpenBLAS runs it 10-20% faster than the other
+            addmm_into(partials[i, :cut].reshape(self.column_rows, -1), cols.reshape(self.column_rows, -1), grads.T)
 
-        self._add_partials(partials, self._walk(chunk, grad_out), scale, grad_weight, grad_bias)
+        self._add_partials(partials, self._walk(chunk, grad_out), scale, grad_weight, grad_bias, transposed=True)

@@ -101,16 +101,20 @@ class SourceConv:
         check_operands(f"{self.routine_prefix}.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None),
                        *operands)
 
-    def _add_partials(self, partials, parts, scale, grad_weight, grad_bias):
+    def _add_partials(self, partials, parts, scale, grad_weight, grad_bias, transposed=False):
         """Add the first ``parts`` rows of ``partials`` (each a part's weight gradient, then its bias gradient),
-        in part order, times ``scale``, into ``grad_weight`` and ``grad_bias`` (unless None)."""
+        in part order, times ``scale``, into ``grad_weight`` and ``grad_bias`` (unless None); ``transposed``:
+        the weight gradients are (C kH kW, Cout) matrices."""
         cut = math.prod(self.weight_shape)
         total = partials[0]
         for i in range(1, parts):
             total += partials[i]
         if scale != 1:
             total *= scale
-        grad_weight += total[:cut].reshape(self.weight_shape)
+        weights = total[:cut]
+        if transposed:
+            weights = weights.reshape(-1, self.planes_out).T
+        grad_weight += weights.reshape(self.weight_shape)
         if grad_bias is not None:
             grad_bias += total[cut:]
 
