@@ -2,23 +2,27 @@
 
 The whole-batch path (``conv_kernels.ConvPlan`` without kernels) copies every window of the batch into
 one column buffer, prod(kernel) times the input (75 MB for a 64-plane 32x32 batch of 32 in float32), for
-one GEMM, then moves the product's batch axis to the front and adds the bias in passes of their own.
-On a machine whose memory streams about 9 GB/s, writing and reading those columns cost as much as
-the product (bench/conv3x3.md). Here each thread of legonn's pool takes a range of images and walks
-their output rows in chunks: the chunk's columns (``conv_cpu.rows_to_columns``, from the zero-padded
-source), one single-threaded GEMM (``openblas.serial_blas``: the pool's threads are the parallelism),
-and the product written in place into the (N, Cout, oH, oW) output with the bias
-(``conv_cpu.columns_to_output``). The scratch of a chunk (its columns and product) fits in a core's L2
-(``CHUNK_BYTES``), so the columns are written and read there, never through memory.
+one GEMM, then moves the product's batch axis to the front and adds the bias in passes of their own;
+on the 2-core Xeon of bench/conv3x3.md, whose memory streams about 9 GB/s, those passes cost as much
+as the product. Here each thread of legonn's pool takes a range of images and walks their output rows
+in chunks: the chunk's columns (``conv_cpu.rows_to_columns``, from the zero-padded source), one
+single-threaded GEMM (``openblas.serial_blas``: the pool's threads are the parallelism), and the product
+written in place into the (N, Cout, oH, oW) output with the bias (``conv_cpu.columns_to_output``). A
+chunk's scratch (its columns and product) fits in a core's L2 (``CHUNK_BYTES``), so the columns never
+go through memory.
 
-The input gradient is the same walk (the chunk's gradOutput as a matrix, ``weight^T`` times it, the
-column sums added back onto the image, ``columns_to_rows``); the weight gradient multiplies each
-chunk's gradOutput by its columns, rebuilt from the source, into a per-thread share summed afterwards.
-The sums are those of the whole-batch path in another order (float reassociation only).
+The input gradient of a stride-1 convolution is itself a correlation, of gradOutput zero padded by
+dilation (k - 1) - pad with the kernel flipped and its planes swapped (``adjoint``): the same chunked
+forward writes it row by row, with no column sums to add back onto the image (col2im). The weight
+gradient multiplies each chunk's columns, rebuilt from the source, by its gradOutput into a per-thread
+share, summed afterwards. The sums are those of the whole-batch path in another order (float
+reassociation only).
 
-Chosen by the plan (``chunks_pay``): NumPy, float32/float64, 2-D, one group, any stride, padding and
-dilation. Every kernel call goes through ``check_operands`` (``SourceConv._scratch``).
+Chosen by the plan where ``chunks_pay``. Every kernel call goes through ``check_operands``
+(``SourceConv._scratch``).
 """
+import math
+
 import numpy as np
 
 from . import parallel
@@ -26,47 +30,50 @@ from .blas_kernels import addmm_into
 from .conv_direct import _NO_BIAS, SourceConv, _contiguous, cpu_kernels
 from .openblas import serial_blas
 
-# A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md)
+# A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md;
+# 256 KB to 2 MB ran alike there, 256 KB slower)
 CHUNK_BYTES = 1 << 20
 
 
-def chunks_pay(xp, dtype, input_shape, groups):
-    """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group."""
+def chunks_pay(xp, dtype, input_shape, kernel, stride, pad, dilation, out_size, groups):
+    """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, stride
+    1, pad at most dilation (k - 1) (the adjoint's padding is the difference), an output of at least 4/5 of
+    the input's pixels (the adjoint correlation's padding then costs at most a quarter more work: a 3x3
+    kernel padded by 1 or not, not LeNet's 5x5 unpadded on 12x12, 2.25 times)."""
     return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
-            and len(input_shape) == 4)
+            and len(input_shape) == 4 and all(s == 1 for s in stride)
+            and all(p <= d * (k - 1) for k, p, d in zip(kernel, pad, dilation))
+            and 5 * math.prod(out_size) >= 4 * math.prod(input_shape[2:]))
 
 
 class ChunkedConv(SourceConv):
     """The chunked path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
-    ``kernel`` (kH, kW), ``stride``, ``pad``, ``dilation`` (per axis) and elements of ``itemsize`` bytes
-    (buffers as ``SourceConv``): ``chunk_rows`` output rows per chunk, whose columns (C kH kW of them) and
-    product or gradOutput (Cout) make ``scratch_length``; no padded gradient planes (``planes_shape`` empty)."""
+    ``kernel`` (kH, kW), stride 1, ``pad`` and ``dilation`` (per axis, pad at most dilation (k - 1)) and
+    elements of ``itemsize`` bytes (buffers as ``SourceConv``): ``chunk_rows`` output rows per chunk, whose
+    columns (C kH kW of them) and product or gradOutput (Cout) fit ``scratch_length``; ``adjoint`` the
+    ChunkedConv of the input gradient (None for an adjoint itself), whose padded gradOutput is
+    ``planes_shape``."""
 
     routine_prefix = 'conv_chunks'
 
-    def __init__(self, input_shape, planes_out, kernel, stride, pad, dilation, out_size, itemsize, adjoint=True):
+    def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size, itemsize, adjoint=True):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
-        self.stride = tuple(stride)
         self.column_rows = input_shape[1] * kernel[0] * kernel[1]
         per_row = (self.column_rows + planes_out) * out_size[1]
         self.chunk_rows = max(1, min(input_shape[0] * out_size[0], CHUNK_BYTES // (itemsize * per_row)))
         self.scratch_length = per_row * self.chunk_rows
-        # With stride 1 (and pad <= dilation (k - 1)) the input gradient is itself a correlation: of gradOutput,
-        # zero padded by dilation (k - 1) - pad, with the kernel flipped and its planes swapped. Run as a chunked
-        # forward, it writes the gradient rows in place, with no column sums added back (col2im) at all.
         self.adjoint = None
-        if adjoint and all(s == 1 for s in stride) and all(d * (k - 1) >= p for k, p, d in zip(kernel, pad, dilation)):
-            self.adjoint = ChunkedConv((input_shape[0], planes_out) + tuple(out_size), input_shape[1], kernel, stride,
+        if adjoint:
+            self.adjoint = ChunkedConv((input_shape[0], planes_out) + tuple(out_size), input_shape[1], kernel,
                                        tuple(d * (k - 1) - p for k, p, d in zip(kernel, pad, dilation)), dilation,
                                        tuple(input_shape[2:]), itemsize, adjoint=False)
+            # one scratch serves both walks
             self.scratch_length = self.adjoint.scratch_length = max(self.scratch_length, self.adjoint.scratch_length)
 
     @property
     def planes_shape(self):
-        """gradOutput zero padded for the adjoint correlation (``adjoint``), else empty (unused)."""
-        if self.adjoint is not None and any(self.adjoint.pad):
-            return self.adjoint.source_shape
-        return (parallel.getnumthreads(), 0)
+        """gradOutput zero padded for the ``adjoint`` correlation (empty when it needs no padding)."""
+        return self.adjoint.source_shape if any(self.adjoint.pad) else (parallel.getnumthreads(), 0)
 
     def _walk(self, call, like):
         """``call(part, first, stop)`` for every chunk [first, stop) of output rows (g = n oH + oh), each thread
@@ -84,14 +91,13 @@ class ChunkedConv(SourceConv):
             parallel.run_parts(part, range(len(bounds)))
         return len(bounds)
 
-    def _split(self, scratch, first, stop, planes_first):
-        """A chunk's views of a thread's scratch row: the columns (C, kH, kW, L) and the (Cout, L) matrix, L the
-        chunk's columns; ``planes_first`` puts the matrix first (the gradient walks), else the columns."""
+    def _split(self, scratch, first, stop):
+        """A chunk's views of a thread's scratch row: its columns (C, kH, kW, L) and its (Cout, L) product or
+        gradOutput, L = (stop - first) oW."""
         length = (stop - first) * self.out_size[1]
         k, o = self.column_rows * length, self.planes_out * length
-        cut = o if planes_first else k
-        cols, planes = (scratch[cut:cut + k], scratch[:o]) if planes_first else (scratch[:k], scratch[k:k + o])
-        return cols.reshape((self.source_shape[1],) + self.kernel + (length,)), planes.reshape(self.planes_out, length)
+        return (scratch[:k].reshape((self.source_shape[1],) + self.kernel + (length,)),
+                scratch[k:k + o].reshape(self.planes_out, length))
 
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
@@ -104,11 +110,11 @@ class ChunkedConv(SourceConv):
                       ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
                       ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
         kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1)
-        (sh, sw), (dh, dw), rows = self.stride, self.dilation, self.out_size[0]
+        (dh, dw), rows = self.dilation, self.out_size[0]
 
         def chunk(i, first, stop):
-            cols, product = self._split(scratch[i], first, stop, False)
-            kernels.rows_to_columns(source, cols, sh, sw, dh, dw, rows, first, stop)
+            cols, product = self._split(scratch[i], first, stop)
+            kernels.rows_to_columns(source, cols, dh, dw, rows, first, stop)
             np.matmul(matrix, cols.reshape(self.column_rows, -1), out=product)
             kernels.columns_to_output(product, bias, out, first, stop)
 
@@ -116,33 +122,17 @@ class ChunkedConv(SourceConv):
         return out
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
-        """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW); ``planes``
-        (``planes_shape``) holds the padded gradOutput of the ``adjoint`` correlation. Without one, each chunk's
-        column gradients are added back onto the image (``columns_to_rows``)."""
+        """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW): the
+        ``adjoint``'s forward, ``planes`` (``planes_shape``) holding the padded gradOutput."""
         dtype = out.dtype
         grad_out, weight = _contiguous(grad_out), _contiguous(weight)
         self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
                       ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
                       ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
         adjoint = self.adjoint
-        if adjoint is not None:
-            flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-            source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
-            return adjoint.forward(source, flipped, None, out, scratch)
-        kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1).T
-        (sh, sw), (ph, pw), (dh, dw), rows = self.stride, self.pad, self.dilation, self.out_size[0]
-        no_sums = _NO_BIAS[dtype]
-
-        def chunk(i, first, stop):
-            # the images whose first row is in this chunk: it is the first to add into their gradients
-            out[-(-first // rows):-(-stop // rows)].fill(0)
-            cols, grads = self._split(scratch[i], first, stop, True)
-            kernels.output_to_columns(grad_out, grads, no_sums, first, stop)
-            np.matmul(matrix, grads, out=cols.reshape(self.column_rows, -1))
-            kernels.columns_to_rows(cols, out, sh, sw, ph, pw, dh, dw, rows, first, stop)
-
-        self._walk(chunk, grad_out)
-        return out
+        flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
+        return adjoint.forward(source, flipped, None, out, scratch)
 
     def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
         """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
@@ -153,13 +143,13 @@ class ChunkedConv(SourceConv):
                       ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
                       ('source', source, self.source_shape, None))
         kernels = cpu_kernels()
-        (sh, sw), (dh, dw), rows = self.stride, self.dilation, self.out_size[0]
+        (dh, dw), rows = self.dilation, self.out_size[0]
         cut = self.planes_out * self.column_rows
         partials[:, :] = 0
 
         def chunk(i, first, stop):
-            cols, grads = self._split(scratch[i], first, stop, True)
-            kernels.rows_to_columns(source, cols, sh, sw, dh, dw, rows, first, stop)
+            cols, grads = self._split(scratch[i], first, stop)
+            kernels.rows_to_columns(source, cols, dh, dw, rows, first, stop)
             kernels.output_to_columns(grad_out, grads, partials[i, cut:], first, stop)
             # the transposed product, columns @ gradOutput^T: OpenBLAS runs it 10-20% faster than the other
             addmm_into(partials[i, :cut].reshape(self.column_rows, -1), cols.reshape(self.column_rows, -1), grads.T)

@@ -1,8 +1,9 @@
 """2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
-``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``; both
-check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
+``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the
+chunk copies (``rows_to_columns``, ``columns_to_output``, ``output_to_columns``) only through
+``conv_chunks.ChunkedConv``; all check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
 any dilation, source planes already zero padded.
 
 The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
@@ -207,15 +208,16 @@ def col2im_batch_last(cols, sums, sH, sW, pH, pW, dH, dW, first, stop):
 
 # The chunked GEMM path (``conv_chunks.ChunkedConv``): the columns of a few output rows at a time, the
 # product, then the rows written out. An output row is numbered g = n oH + oh (image n, row oh); a chunk is
-# rows [first, stop), its columns ((stop - first) oW of them) in row order. Each run of oW elements is
+# rows [first, stop), its columns ((stop - first) oW of them) in row order; the kernels are called only
+# through ``ChunkedConv``, which checks every operand first. Each run of oW elements is
 # copied between two 1-D slices taken first: LLVM vectorises that loop, not one indexing the whole arrays
 # (3x slower: it cannot rule out that they overlap), nor a slice assignment (4x).
 
 @kernel
-def rows_to_columns(source, cols, sH, sW, dH, dW, oH, first, stop):
-    """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh sH + kh dH, ow sW + kw dW] for the output rows
-    g = n oH + oh in [first, stop): the chunk's im2col. ``source`` (N, C, Hs, Ws) is zero padded already, so
-    every read lands inside; ``cols`` is (C, kH, kW, (stop - first) oW)."""
+def rows_to_columns(source, cols, dH, dW, oH, first, stop):
+    """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh + kh dH, ow + kw dW] for the output rows
+    g = n oH + oh in [first, stop): the chunk's im2col (stride 1). ``source`` (N, C, Hs, Ws) is zero padded
+    already, so every read lands inside; ``cols`` is (C, kH, kW, (stop - first) oW)."""
     C, Hs, Ws = source.shape[1], source.shape[2], source.shape[3]
     kH, kW = cols.shape[1], cols.shape[2]
     oW = cols.shape[3] // (stop - first)
@@ -227,15 +229,10 @@ def rows_to_columns(source, cols, sH, sW, dH, dW, oH, first, stop):
                 j = 0
                 n, oh = first // oH, first % oH
                 for _ in range(first, stop):
-                    base = ((n * C + c) * Hs + oh * sH + kh * dH) * Ws + kw * dW
-                    to = dest[j:j + oW]
-                    if sW == 1:
-                        run = src[base:base + oW]
-                        for ow in range(oW):
-                            to[ow] = run[ow]
-                    else:
-                        for ow in range(oW):
-                            to[ow] = src[base + ow * sW]
+                    base = ((n * C + c) * Hs + oh + kh * dH) * Ws + kw * dW
+                    to, run = dest[j:j + oW], src[base:base + oW]
+                    for ow in range(oW):
+                        to[ow] = run[ow]
                     j += oW
                     oh += 1
                     if oh == oH:
@@ -295,39 +292,3 @@ def output_to_columns(grad_out, chunk, totals, first, stop):
             for i in range(j):
                 total += row[i]
             totals[o] += total
-
-
-@kernel
-def columns_to_rows(cols, grad_in, sH, sW, pH, pW, dH, dW, oH, first, stop):
-    """grad_in[n, c, oh sH + kh dH - pH, ow sW + kw dW - pW] += cols[c, kh, kw, (g - first) oW + ow] for the rows
-    g = n oH + oh in [first, stop), skipping the taps that fall in the padding: the adjoint of
-    ``rows_to_columns`` (col2im) for one chunk, ``grad_in`` (N, C, H, W) unpadded."""
-    C, H, W = grad_in.shape[1], grad_in.shape[2], grad_in.shape[3]
-    kH, kW = cols.shape[1], cols.shape[2]
-    oW = cols.shape[3] // (stop - first)
-    res = grad_in.reshape(-1)
-    for c in range(C):
-        for kh in range(kH):
-            for kw in range(kW):
-                src = cols[c, kh, kw]
-                off = kw * dW - pW
-                lo = 0 if off >= 0 else min(oW, (sW - 1 - off) // sW)   # first ow with ow sW + off >= 0
-                hi = 0 if W - 1 - off < 0 else min(oW, (W - 1 - off) // sW + 1)
-                j = 0
-                n, oh = first // oH, first % oH
-                for _ in range(first, stop):
-                    h = oh * sH + kh * dH - pH
-                    if 0 <= h < H and lo < hi:
-                        base = ((n * C + c) * H + h) * W + off
-                        run = src[j + lo:j + hi]
-                        if sW == 1:
-                            to = res[base + lo:base + hi]
-                            for i in range(hi - lo):
-                                to[i] += run[i]
-                        else:
-                            for i in range(hi - lo):
-                                res[base + (lo + i) * sW] += run[i]
-                    j += oW
-                    oh += 1
-                    if oh == oH:
-                        n, oh = n + 1, 0
