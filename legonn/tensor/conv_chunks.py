@@ -60,7 +60,9 @@ class ChunkedConv(SourceConv):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
         self.column_rows = input_shape[1] * kernel[0] * kernel[1]
         per_row = (self.column_rows + planes_out) * out_size[1]
-        self.chunk_rows = max(1, min(input_shape[0] * out_size[0], CHUNK_BYTES // (itemsize * per_row)))
+        # at most a thread's share of the images: small batches then keep no more scratch than their columns
+        share = -(-input_shape[0] // parallel.getnumthreads()) * out_size[0]
+        self.chunk_rows = max(1, min(share, CHUNK_BYTES // (itemsize * per_row)))
         self.scratch_length = per_row * self.chunk_rows
         self.adjoint = None
         if adjoint:
