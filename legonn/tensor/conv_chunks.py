@@ -7,7 +7,7 @@ on the 2-core Xeon of bench/conv3x3.md, whose memory streams about 9 GB/s, those
 as the product. Here each thread of legonn's pool takes a range of images and walks their output rows
 in chunks: the chunk's columns (``conv_cpu.rows_to_columns``, from the zero-padded source), one
 single-threaded GEMM (``openblas.serial_blas``: the pool's threads are the parallelism), and the product
-written in place into the (N, Cout, oH, oW) output with the bias (``conv_cpu.columns_to_output``). A
+written in place into the (N, Cout, oH, oW) output with the bias (``conv_cpu.chunk_rows``). A
 chunk's scratch (its columns and product) fits in a core's L2 (``CHUNK_BYTES``), so the columns never
 go through memory.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from . import parallel
 from .blas_kernels import addmm_into
-from .conv_direct import _NO_BIAS, SourceConv, _contiguous, cpu_kernels
+from .conv_direct import SourceConv, cpu_kernels
 from .openblas import serial_blas
 
 # A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md;
@@ -104,13 +104,7 @@ class ChunkedConv(SourceConv):
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
         kW), plus ``bias`` (Cout,) unless None."""
-        dtype = out.dtype
-        weight = _contiguous(weight)
-        bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
-        self._scratch('forward', dtype, scratch, ('source', source, self.source_shape, None),
-                      ('weight', weight, self.weight_shape, None),
-                      ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
-                      ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        weight, bias = self._forward_operands(source, weight, bias, out, scratch)
         kernels, matrix = cpu_kernels(), weight.reshape(self.planes_out, -1)
         (dh, dw), rows = self.dilation, self.out_size[0]
 
@@ -118,7 +112,7 @@ class ChunkedConv(SourceConv):
             cols, product = self._split(scratch[i], first, stop)
             kernels.rows_to_columns(source, cols, dh, dw, rows, first, stop)
             np.matmul(matrix, cols.reshape(self.column_rows, -1), out=product)
-            kernels.columns_to_output(product, bias, out, first, stop)
+            kernels.chunk_rows(product, out, bias, first, stop, True)
 
         self._walk(chunk, out)
         return out
@@ -126,11 +120,7 @@ class ChunkedConv(SourceConv):
     def grad_input(self, grad_out, weight, out, scratch, planes):
         """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW): the
         ``adjoint``'s forward, ``planes`` (``planes_shape``) holding the padded gradOutput."""
-        dtype = out.dtype
-        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
-        self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        grad_out, weight = self._grad_input_operands(grad_out, weight, out, scratch, planes)
         adjoint = self.adjoint
         flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
         source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
@@ -139,11 +129,7 @@ class ChunkedConv(SourceConv):
     def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
         """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
         ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
-        dtype = scratch.dtype
-        grad_out = _contiguous(grad_out)
-        self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('source', source, self.source_shape, None))
+        grad_out = self._grad_params_operands(grad_out, source, scratch, partials)
         kernels = cpu_kernels()
         (dh, dw), rows = self.dilation, self.out_size[0]
         cut = self.planes_out * self.column_rows
@@ -152,7 +138,7 @@ class ChunkedConv(SourceConv):
         def chunk(i, first, stop):
             cols, grads = self._split(scratch[i], first, stop)
             kernels.rows_to_columns(source, cols, dh, dw, rows, first, stop)
-            kernels.output_to_columns(grad_out, grads, partials[i, cut:], first, stop)
+            kernels.chunk_rows(grads, grad_out, partials[i, cut:], first, stop, False)
             # the transposed product, columns @ gradOutput^T: OpenBLAS runs it 10-20% faster than the other
             addmm_into(partials[i, :cut].reshape(self.column_rows, -1), cols.reshape(self.column_rows, -1), grads.T)
 

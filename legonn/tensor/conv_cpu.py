@@ -2,7 +2,7 @@
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
 ``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the
-chunk copies (``rows_to_columns``, ``columns_to_output``, ``output_to_columns``) only through
+chunk copies (``rows_to_columns``, ``chunk_rows``) only through
 ``conv_chunks.ChunkedConv``; all check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
 any dilation, source planes already zero padded.
 
@@ -240,55 +240,40 @@ def rows_to_columns(source, cols, dH, dW, oH, first, stop):
 
 
 @kernel
-def columns_to_output(product, bias, out, first, stop):
-    """out[n, o, oh, :] = product[o, (g - first) oW : ...] + bias[o] (no bias when ``bias`` is empty) for the
-    rows g = n oH + oh in [first, stop): a chunk's GEMM result (O, (stop - first) oW) written in place, the
-    sum first and then the bias, as the whole-batch path."""
-    O, oH, oW = out.shape[1], out.shape[2], out.shape[3]
-    res = out.reshape(-1)
-    has_bias = bias.shape[0] > 0
+def chunk_rows(chunk, planes, extra, first, stop, into_planes):
+    """Between a chunk's matrix ``chunk`` (O, (stop - first) oW) and the rows g = n oH + oh in [first, stop) of
+    ``planes`` (N, O, oH, oW), column (g - first) oW + ow holding planes[n, :, oh, ow]. ``into_planes``: the
+    chunk's GEMM result written in place, planes = chunk + extra[o] (the bias; none when ``extra`` is empty),
+    the sum first and then the bias, as the whole-batch path. Else the chunk's gradOutput gathered, chunk =
+    planes, each plane's sum added into ``extra[o]`` unless it is empty (the bias gradient)."""
+    O, oH, oW = planes.shape[1], planes.shape[2], planes.shape[3]
+    flat = planes.reshape(-1)
+    with_extra = extra.shape[0] > 0
     for o in range(O):
-        row = product[o]
+        row = chunk[o]
+        b = extra[o] if with_extra and into_planes else chunk.dtype.type(0)
         j = 0
         n, oh = first // oH, first % oH
         for _ in range(first, stop):
             base = ((n * O + o) * oH + oh) * oW
-            to, run = res[base:base + oW], row[j:j + oW]
-            if has_bias:
-                b = bias[o]
-                for ow in range(oW):
-                    to[ow] = run[ow] + b
+            if into_planes:
+                to, run = flat[base:base + oW], row[j:j + oW]
+                if with_extra:
+                    for ow in range(oW):
+                        to[ow] = run[ow] + b
+                else:
+                    for ow in range(oW):
+                        to[ow] = run[ow]
             else:
+                to, run = row[j:j + oW], flat[base:base + oW]
                 for ow in range(oW):
                     to[ow] = run[ow]
             j += oW
             oh += 1
             if oh == oH:
                 n, oh = n + 1, 0
-
-
-@kernel
-def output_to_columns(grad_out, chunk, totals, first, stop):
-    """chunk[o, (g - first) oW + ow] = grad_out[n, o, oh, ow] for the rows g = n oH + oh in [first, stop) (the
-    chunk's gradOutput as a GEMM operand), adding each plane's sum into ``totals[o]`` unless it is empty."""
-    O, oH, oW = grad_out.shape[1], grad_out.shape[2], grad_out.shape[3]
-    src = grad_out.reshape(-1)
-    sums = totals.shape[0] > 0
-    for o in range(O):
-        row = chunk[o]
-        j = 0
-        n, oh = first // oH, first % oH
-        for _ in range(first, stop):
-            base = ((n * O + o) * oH + oh) * oW
-            to, run = row[j:j + oW], src[base:base + oW]
-            for ow in range(oW):
-                to[ow] = run[ow]
-            j += oW
-            oh += 1
-            if oh == oH:
-                n, oh = n + 1, 0
-        if sums:
+        if with_extra and not into_planes:
             total = chunk.dtype.type(0)
             for i in range(j):
                 total += row[i]
-            totals[o] += total
+            extra[o] += total

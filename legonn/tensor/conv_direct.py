@@ -101,6 +101,34 @@ class SourceConv:
         check_operands(f"{self.routine_prefix}.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None),
                        *operands)
 
+    def _forward_operands(self, source, weight, bias, out, scratch):
+        """``forward``'s ``weight`` and ``bias`` (an empty array for None) made contiguous, once every operand
+        is checked."""
+        dtype = out.dtype
+        weight = _contiguous(weight)
+        bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
+        self._scratch('forward', dtype, scratch, ('source', source, self.source_shape, None),
+                      ('weight', weight, self.weight_shape, None),
+                      ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
+                      ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        return weight, bias
+
+    def _grad_input_operands(self, grad_out, weight, out, scratch, planes):
+        """``grad_input``'s ``grad_out`` and ``weight`` made contiguous, once every operand is checked."""
+        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
+        self._scratch('grad_input', out.dtype, scratch, ('planes', planes, self.planes_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        return grad_out, weight
+
+    def _grad_params_operands(self, grad_out, source, scratch, partials):
+        """``grad_params``'s ``grad_out`` made contiguous, once every operand is checked."""
+        grad_out = _contiguous(grad_out)
+        self._scratch('grad_params', scratch.dtype, scratch, ('partials', partials, self.partials_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('source', source, self.source_shape, None))
+        return grad_out
+
     def _add_partials(self, partials, parts, scale, grad_weight, grad_bias, transposed=False):
         """Add the first ``parts`` rows of ``partials`` (each a part's weight gradient, then its bias gradient),
         in part order, times ``scale``, into ``grad_weight`` and ``grad_bias`` (unless None); ``transposed``:
@@ -138,13 +166,7 @@ class DirectConv(SourceConv):
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
         kW), plus ``bias`` (Cout,) unless None."""
-        dtype = out.dtype
-        weight = _contiguous(weight)
-        bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
-        self._scratch('forward', dtype, scratch, ('source', source, self.source_shape, None),
-                      ('weight', weight, self.weight_shape, None),
-                      ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
-                      ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        weight, bias = self._forward_operands(source, weight, bias, out, scratch)
         run = cpu_kernels().forward
         dh, dw = self.dilation
         self._run(lambda i, first, stop: run(source, weight, bias, out, scratch[i], dh, dw, first, stop), out)
@@ -152,11 +174,7 @@ class DirectConv(SourceConv):
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
         """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW)."""
-        dtype = out.dtype
-        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
-        self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        grad_out, weight = self._grad_input_operands(grad_out, weight, out, scratch, planes)
         run = cpu_kernels().grad_input
         plane_set = planes.reshape((planes.shape[0],) + (self.source_shape[1:] if any(self.pad) else (0, 0, 0)))
         (ph, pw), (dh, dw) = self.pad, self.dilation
@@ -168,11 +186,7 @@ class DirectConv(SourceConv):
     def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
         """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
         ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
-        dtype = scratch.dtype
-        grad_out = _contiguous(grad_out)
-        self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('source', source, self.source_shape, None))
+        grad_out = self._grad_params_operands(grad_out, source, scratch, partials)
         run = cpu_kernels().grad_params
         cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
         weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
