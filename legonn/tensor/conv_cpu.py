@@ -214,6 +214,12 @@ def col2im_batch_last(cols, sums, sH, sW, pH, pW, dH, dW, first, stop):
 # (3x slower: it cannot rule out that they overlap), nor a slice assignment (4x).
 
 @kernel
+def _next_row(n, oh, oH):
+    """(image, row) of the output row after row ``oh`` of image ``n`` (``oH`` rows an image)."""
+    return (n + 1, 0) if oh + 1 == oH else (n, oh + 1)
+
+
+@kernel
 def rows_to_columns(source, cols, dH, dW, oH, first, stop):
     """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh + kh dH, ow + kw dW] for the output rows
     g = n oH + oh in [first, stop): the chunk's im2col (stride 1). ``source`` (N, C, Hs, Ws) is zero padded
@@ -234,9 +240,7 @@ def rows_to_columns(source, cols, dH, dW, oH, first, stop):
                     for ow in range(oW):
                         to[ow] = run[ow]
                     j += oW
-                    oh += 1
-                    if oh == oH:
-                        n, oh = n + 1, 0
+                    n, oh = _next_row(n, oh, oH)
 
 
 @kernel
@@ -269,9 +273,7 @@ def chunk_rows(chunk, planes, extra, first, stop, into_planes):
                 for ow in range(oW):
                     to[ow] = run[ow]
             j += oW
-            oh += 1
-            if oh == oH:
-                n, oh = n + 1, 0
+            n, oh = _next_row(n, oh, oH)
         if with_extra and not into_planes:
             total = chunk.dtype.type(0)
             for i in range(j):
