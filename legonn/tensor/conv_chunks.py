@@ -33,15 +33,19 @@ from .openblas import serial_blas
 # A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md;
 # 256 KB to 2 MB ran alike there, 256 KB slower)
 CHUNK_BYTES = 1 << 20
+# Each copy of the chunk kernels is a run of one output row: on 8x8 outputs (128 -> 256 planes) the runs' own
+# cost made the input gradient twice the whole-batch path's; from 16x16 on the chunks are as fast or faster
+MIN_ROW = 16
 
 
 def chunks_pay(xp, dtype, input_shape, kernel, stride, pad, dilation, out_size, groups):
     """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, stride
-    1, pad at most dilation (k - 1) (the adjoint's padding is the difference), an output of at least 4/5 of
-    the input's pixels (the adjoint correlation's padding then costs at most a quarter more work: a 3x3
-    kernel padded by 1 or not, not LeNet's 5x5 unpadded on 12x12, 2.25 times)."""
+    1, pad at most dilation (k - 1) (the adjoint's padding is the difference), output rows of at least
+    ``MIN_ROW`` elements and an output of at least 4/5 of the input's pixels (the adjoint correlation's
+    padding then costs at most a quarter more work: a 3x3 kernel padded by 1 or not, not LeNet's 5x5
+    unpadded on 12x12, 2.25 times)."""
     return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
-            and len(input_shape) == 4 and all(s == 1 for s in stride)
+            and len(input_shape) == 4 and all(s == 1 for s in stride) and out_size[1] >= MIN_ROW
             and all(p <= d * (k - 1) for k, p, d in zip(kernel, pad, dilation))
             and 5 * math.prod(out_size) >= 4 * math.prod(input_shape[2:]))
 

@@ -18,8 +18,14 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def short_rows(monkeypatch):
+    """Plans take the chunks for rows of any length (these shapes are narrower than ``MIN_ROW``)."""
+    monkeypatch.setattr(conv_chunks, 'MIN_ROW', 1)
+
+
 @pytest.fixture(params=[1, 2], ids=['1-thread', '2-threads'])
-def threads(request, monkeypatch):
+def threads(request, monkeypatch, short_rows):
     """One or two threads, with parts small enough that these shapes split over both."""
     before = parallel.getnumthreads()
     monkeypatch.setattr(parallel, 'MIN_PART', 16)
@@ -77,7 +83,7 @@ def test_chunks_give_the_whole_batch_results(threads, case, dtype, rtol, monkeyp
             np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
 
 
-def test_chunk_rows_follow_the_budget(monkeypatch):
+def test_chunk_rows_follow_the_budget(monkeypatch, short_rows):
     monkeypatch.setattr(conv_chunks, 'CHUNK_BYTES', 4 * (5 * 6 + 4) * 10 * 3)
     conv = ck.ConvPlan(np, (2, 5, 7, 9), 4, (3, 2), (1, 1), (1, 1), (1, 1), 1, True, np.float32).chunked
     assert conv.chunk_rows == 3 and conv.out_size == (7, 10)
@@ -87,20 +93,21 @@ def test_chunk_rows_follow_the_budget(monkeypatch):
 
 @pytest.mark.parametrize('args, expected', [
     ((np.float32, (32, 64, 32, 32), (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), True),    # VGG's 3x3
-    ((np.float64, (2, 8, 6, 6), (3, 3), (1, 1), (0, 0), (1, 1), (4, 4), 1), False),         # 16 of 36 pixels
-    ((np.float32, (64, 20, 12, 12), (5, 5), (1, 1), (0, 0), (1, 1), (8, 8), 1), False),     # LeNet's second
-    ((np.float32, (2, 8, 9, 9), (3, 3), (2, 2), (1, 1), (1, 1), (5, 5), 1), False),         # stride 2
-    ((np.float32, (2, 8, 9, 9), (3, 3), (1, 1), (3, 3), (1, 1), (13, 13), 1), False),       # pad > k - 1
-    ((np.float32, (2, 8, 9, 9), (3, 3), (1, 1), (1, 1), (1, 1), (9, 9), 2), False),         # groups
-    ((np.float16, (2, 8, 9, 9), (3, 3), (1, 1), (1, 1), (1, 1), (9, 9), 1), False),         # half
-    ((None, (2, 8, 9, 9), (3, 3), (1, 1), (1, 1), (1, 1), (9, 9), 1), False),               # no dtype given
+    ((np.float64, (2, 8, 20, 20), (3, 3), (1, 1), (0, 0), (1, 1), (18, 18), 1), True),      # 324 of 400 pixels
+    ((np.float32, (32, 128, 8, 8), (3, 3), (1, 1), (1, 1), (1, 1), (8, 8), 1), False),      # rows of 8
+    ((np.float64, (2, 8, 20, 20), (5, 5), (1, 1), (0, 0), (1, 1), (16, 16), 1), False),     # 256 of 400 pixels
+    ((np.float32, (2, 8, 33, 33), (3, 3), (2, 2), (1, 1), (1, 1), (17, 17), 1), False),     # stride 2
+    ((np.float32, (2, 8, 16, 16), (3, 3), (1, 1), (3, 3), (1, 1), (20, 20), 1), False),     # pad > k - 1
+    ((np.float32, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 2), False),     # groups
+    ((np.float16, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),     # half
+    ((None, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),           # no dtype given
 ])
 def test_chunks_pay_for_same_size_stride_one_float_convolutions(args, expected):
     dtype, shape, kernel, stride, pad, dilation, out_size, groups = args
     assert conv_chunks.chunks_pay(np, dtype, shape, kernel, stride, pad, dilation, out_size, groups) is expected
 
 
-def test_chunks_refuse_operands_that_do_not_fit():
+def test_chunks_refuse_operands_that_do_not_fit(short_rows):
     conv = ck.ConvPlan(np, (2, 5, 6, 5), 4, (3, 3), (1, 1), (1, 1), (1, 1), 1, True, np.float32).chunked
     source = np.zeros(conv.source_shape, np.float32)
     weight, bias = np.zeros((4, 5, 3, 3), np.float32), np.zeros(4, np.float32)

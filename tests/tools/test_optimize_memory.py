@@ -66,11 +66,9 @@ def test_convnets_compute_the_same_bits_with_less_memory(name, mode):
     _compare(model, twin, make_input, [4, 6, 2], mode == 'training')
     saving = 1 - after / before
     # inception's first convolutions (3 input planes) run the direct kernels on the CPU, which keep no
-    # columns to share: 156 kB before instead of 186 kB, the same 113 kB after, so 27% less, not 39%; its
-    # same-size 3x3 ones (tensor/conv_chunks.py) read their input while they write their output, so neither
-    # the input nor the scratch can share with the output: 169 kB before, 130 kB after, 23% less
+    # columns to share: 156 kB before instead of 186 kB, the same 113 kB after, so 27% less, not 39%
     minimum = {('lenet', 'inference'): 0.4, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
-               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.2, ('inception', 'training'): 0.2}
+               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.25, ('inception', 'training'): 0.2}
     assert saving >= minimum[name, mode], f"{name} {mode}: {before} -> {after} bytes ({saving:.0%} less)"
 
 
