@@ -31,7 +31,7 @@ from .conv_direct import SourceConv, cpu_kernels
 from .openblas import serial_blas
 
 # A chunk's scratch (its columns and product): within one core's L2 (2 MB on the Xeon of bench/conv3x3.md;
-# 256 KB to 2 MB ran alike there, 256 KB slower)
+# 512 KB to 2 MB ran alike there, 256 KB 10-20% slower)
 CHUNK_BYTES = 1 << 20
 # Each copy of the chunk kernels is a run of one output row: on 8x8 outputs (128 -> 256 planes) the runs' own
 # cost made the input gradient twice the whole-batch path's; from 16x16 on the chunks are as fast or faster
