@@ -38,14 +38,16 @@ CHUNK_BYTES = 1 << 20
 MIN_ROW = 16
 
 
-def chunks_pay(xp, dtype, input_shape, kernel, stride, pad, dilation, out_size, groups):
+def chunks_pay(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, out_size, groups):
     """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, stride
     1, pad at most dilation (k - 1) (the adjoint's padding is the difference), output rows of at least
-    ``MIN_ROW`` elements and an output of at least 4/5 of the input's pixels (the adjoint correlation's
-    padding then costs at most a quarter more work: a 3x3 kernel padded by 1 or not, not LeNet's 5x5
-    unpadded on 12x12, 2.25 times)."""
+    ``MIN_ROW`` elements, at most twice as many output planes as input planes (the adjoint's columns, Cout
+    kH kW a pixel, then at most twice the forward's: not a first layer of 3 planes into 64) and an output of
+    at least 4/5 of the input's pixels (the adjoint correlation's padding then costs at most a quarter more
+    work: a 3x3 kernel padded by 1 or not, not LeNet's 5x5 unpadded on 12x12, 2.25 times)."""
     return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
             and len(input_shape) == 4 and all(s == 1 for s in stride) and out_size[1] >= MIN_ROW
+            and planes_out <= 2 * input_shape[1]
             and all(p <= d * (k - 1) for k, p, d in zip(kernel, pad, dilation))
             and 5 * math.prod(out_size) >= 4 * math.prod(input_shape[2:]))
 

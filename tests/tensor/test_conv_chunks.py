@@ -92,19 +92,20 @@ def test_chunk_rows_follow_the_budget(monkeypatch, short_rows):
 
 
 @pytest.mark.parametrize('args, expected', [
-    ((np.float32, (32, 64, 32, 32), (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), True),    # VGG's 3x3
-    ((np.float64, (2, 8, 20, 20), (3, 3), (1, 1), (0, 0), (1, 1), (18, 18), 1), True),      # 324 of 400 pixels
-    ((np.float32, (32, 128, 8, 8), (3, 3), (1, 1), (1, 1), (1, 1), (8, 8), 1), False),      # rows of 8
-    ((np.float64, (2, 8, 20, 20), (5, 5), (1, 1), (0, 0), (1, 1), (16, 16), 1), False),     # 256 of 400 pixels
-    ((np.float32, (2, 8, 33, 33), (3, 3), (2, 2), (1, 1), (1, 1), (17, 17), 1), False),     # stride 2
-    ((np.float32, (2, 8, 16, 16), (3, 3), (1, 1), (3, 3), (1, 1), (20, 20), 1), False),     # pad > k - 1
-    ((np.float32, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 2), False),     # groups
-    ((np.float16, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),     # half
-    ((None, (2, 8, 16, 16), (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),           # no dtype given
+    ((np.float32, (32, 64, 32, 32), 64, (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), True),    # VGG's 3x3
+    ((np.float32, (32, 64, 16, 16), 128, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), True),   # twice the planes
+    ((np.float64, (2, 8, 20, 20), 4, (3, 3), (1, 1), (0, 0), (1, 1), (18, 18), 1), True),       # 324 of 400 pixels
+    ((np.float32, (32, 3, 32, 32), 64, (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), False),    # 3 planes into 64
+    ((np.float32, (32, 128, 8, 8), 128, (3, 3), (1, 1), (1, 1), (1, 1), (8, 8), 1), False),     # rows of 8
+    ((np.float64, (2, 8, 20, 20), 4, (5, 5), (1, 1), (0, 0), (1, 1), (16, 16), 1), False),      # 256 of 400 pixels
+    ((np.float32, (2, 8, 33, 33), 4, (3, 3), (2, 2), (1, 1), (1, 1), (17, 17), 1), False),      # stride 2
+    ((np.float32, (2, 8, 16, 16), 4, (3, 3), (1, 1), (3, 3), (1, 1), (20, 20), 1), False),      # pad > k - 1
+    ((np.float32, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 2), False),      # groups
+    ((np.float16, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),      # half
+    ((None, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),            # no dtype given
 ])
 def test_chunks_pay_for_same_size_stride_one_float_convolutions(args, expected):
-    dtype, shape, kernel, stride, pad, dilation, out_size, groups = args
-    assert conv_chunks.chunks_pay(np, dtype, shape, kernel, stride, pad, dilation, out_size, groups) is expected
+    assert conv_chunks.chunks_pay(np, *args) is expected
 
 
 def test_chunks_refuse_operands_that_do_not_fit(short_rows):
