@@ -2,9 +2,9 @@
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
 ``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the
-chunk copies (``rows_to_columns``, ``chunk_rows``) only through
-``conv_chunks.ChunkedConv``; all check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
-any dilation, source planes already zero padded.
+chunk copies (``rows_to_columns``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check
+every operand first: the kernels index without bounds checks. The direct kernels take stride 1, any
+dilation, source planes already zero padded.
 
 The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
 (oh, ow) is at flat position ``(oh + kh dh) Ws + ow + kw dw`` of the (Hs, Ws) source plane, i.e. at

@@ -40,7 +40,8 @@ def whole_batch(x, w, b, go, kernel, pad, dilation):
     plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, (1, 1), pad, dilation, 1, True)
     assert plan.kernels is None
     cols = np.empty(plan.columns_shape, dt)
-    out = plan.forward(x, w, b, cols, np.empty(plan.gemm_shape, dt), np.empty((x.shape[0], w.shape[0]) + plan.out_size, dt))
+    out = np.empty((x.shape[0], w.shape[0]) + plan.out_size, dt)
+    plan.forward(x, w, b, cols, np.empty(plan.gemm_shape, dt), out)
     grad_t, gi = np.empty(plan.gemm_shape, dt), np.empty(x.shape, dt)
     plan.grad_input(go, w, gi, grad_t, np.empty(plan.columns_shape, dt), np.empty(plan.sums_shape, dt))
     gw, gb = np.zeros_like(w), np.zeros_like(b)
