@@ -1,9 +1,10 @@
 """2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
-``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``; both
-check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
-any dilation, source planes already zero padded.
+``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the
+chunk copies (``rows_to_columns``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check
+every operand first: the kernels index without bounds checks. The direct kernels take stride 1, any
+dilation, source planes already zero padded.
 
 The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
 (oh, ow) is at flat position ``(oh + kh dh) Ws + ow + kw dw`` of the (Hs, Ws) source plane, i.e. at
@@ -203,3 +204,78 @@ def col2im_batch_last(cols, sums, sH, sW, pH, pW, dH, dW, first, stop):
                         src = cols[c, kh, kw, a // sH, b // sW]
                         for n in range(N):
                             row[n] += src[n]
+
+
+# The chunked GEMM path (``conv_chunks.ChunkedConv``): the columns of a few output rows at a time, the
+# product, then the rows written out. An output row is numbered g = n oH + oh (image n, row oh); a chunk is
+# rows [first, stop), its columns ((stop - first) oW of them) in row order; the kernels are called only
+# through ``ChunkedConv``, which checks every operand first. Each run of oW elements is
+# copied between two 1-D slices taken first: LLVM vectorises that loop, not one indexing the whole arrays
+# (3x slower: it cannot rule out that they overlap), nor a slice assignment (4x).
+
+@kernel
+def _next_row(n, oh, oH):
+    """(image, row) of the output row after row ``oh`` of image ``n`` (``oH`` rows an image)."""
+    return (n + 1, 0) if oh + 1 == oH else (n, oh + 1)
+
+
+@kernel
+def rows_to_columns(source, cols, dH, dW, oH, first, stop):
+    """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh + kh dH, ow + kw dW] for the output rows
+    g = n oH + oh in [first, stop): the chunk's im2col (stride 1). ``source`` (N, C, Hs, Ws) is zero padded
+    already, so every read lands inside; ``cols`` is (C, kH, kW, (stop - first) oW)."""
+    C, Hs, Ws = source.shape[1], source.shape[2], source.shape[3]
+    kH, kW = cols.shape[1], cols.shape[2]
+    oW = cols.shape[3] // (stop - first)
+    src = source.reshape(-1)
+    for c in range(C):
+        for kh in range(kH):
+            for kw in range(kW):
+                dest = cols[c, kh, kw]
+                j = 0
+                n, oh = first // oH, first % oH
+                for _ in range(first, stop):
+                    base = ((n * C + c) * Hs + oh + kh * dH) * Ws + kw * dW
+                    to, run = dest[j:j + oW], src[base:base + oW]
+                    for ow in range(oW):
+                        to[ow] = run[ow]
+                    j += oW
+                    n, oh = _next_row(n, oh, oH)
+
+
+@kernel
+def chunk_rows(chunk, planes, extra, first, stop, into_planes):
+    """Between a chunk's matrix ``chunk`` (O, (stop - first) oW) and the rows g = n oH + oh in [first, stop) of
+    ``planes`` (N, O, oH, oW), column (g - first) oW + ow holding planes[n, :, oh, ow]. ``into_planes``: the
+    chunk's GEMM result written in place, planes = chunk + extra[o] (the bias; none when ``extra`` is empty),
+    the sum first and then the bias, as the whole-batch path. Else the chunk's gradOutput gathered, chunk =
+    planes, each plane's sum added into ``extra[o]`` unless it is empty (the bias gradient)."""
+    O, oH, oW = planes.shape[1], planes.shape[2], planes.shape[3]
+    flat = planes.reshape(-1)
+    with_extra = extra.shape[0] > 0
+    for o in range(O):
+        row = chunk[o]
+        b = extra[o] if with_extra and into_planes else chunk.dtype.type(0)
+        j = 0
+        n, oh = first // oH, first % oH
+        for _ in range(first, stop):
+            base = ((n * O + o) * oH + oh) * oW
+            if into_planes:
+                to, run = flat[base:base + oW], row[j:j + oW]
+                if with_extra:
+                    for ow in range(oW):
+                        to[ow] = run[ow] + b
+                else:
+                    for ow in range(oW):
+                        to[ow] = run[ow]
+            else:
+                to, run = row[j:j + oW], flat[base:base + oW]
+                for ow in range(oW):
+                    to[ow] = run[ow]
+            j += oW
+            n, oh = _next_row(n, oh, oH)
+        if with_extra and not into_planes:
+            total = chunk.dtype.type(0)
+            for i in range(j):
+                total += row[i]
+            extra[o] += total

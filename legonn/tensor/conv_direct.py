@@ -12,6 +12,7 @@ The batch is split into one part per thread (``parallel``); the weight gradient 
 into ``partials`` and added up afterwards. Every kernel call goes through ``check_operands``.
 """
 import importlib
+import math
 
 import numpy as np
 
@@ -44,34 +45,28 @@ def _contiguous(arr):
     return arr if arr.flags.c_contiguous and arr.flags.aligned else np.ascontiguousarray(arr)
 
 
-class DirectConv:
-    """The direct path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
-    ``kernel`` (kH, kW), ``pad`` and ``dilation`` (per axis). Shapes of the buffers a module keeps:
-    ``source_shape`` (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is
-    padded or not contiguous: ``copies_source``); per thread, a row of scratch (``scratch_shape``, at least
-    the kernels' span), a padded gradient plane set (``planes_shape``, empty without padding) and the
-    parameter gradients' share (``partials_shape``).
+class SourceConv:
+    """What the convolutions run on a zero-padded source share (``DirectConv``, ``conv_chunks.ChunkedConv``):
+    the geometry of inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a ``kernel``
+    (kH, kW), ``pad`` and ``dilation`` (per axis); the padded copy; the split over threads; the operand
+    checks; the parameter gradients summed per part. Shapes of the buffers a module keeps: ``source_shape``
+    (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is padded or not contiguous:
+    ``copies_source``); per thread, a row of scratch (``scratch_shape``, ``scratch_length`` long), a padded
+    gradient plane set (``planes_shape``) and the parameter gradients' share (``partials_shape``).
     """
+
+    routine_prefix = 'conv_direct'
 
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
         n, c, h, w = input_shape
         self.input_shape, self.planes_out = tuple(input_shape), planes_out
         self.kernel, self.pad, self.dilation, self.out_size = tuple(kernel), tuple(pad), tuple(dilation), out_size
         self.source_shape = (n, c, h + 2 * pad[0], w + 2 * pad[1])
-        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
-        self.scratch_length = (self.source_shape[2] * self.source_shape[3]
-                               + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
         self.weight_shape = (planes_out, c) + self.kernel
 
     @property
     def scratch_shape(self):
         return (parallel.getnumthreads(), self.scratch_length)
-
-    @property
-    def planes_shape(self):
-        padded = any(self.pad)
-        return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
-                if padded else 0)
 
     @property
     def partials_shape(self):
@@ -103,11 +98,12 @@ class DirectConv:
         return len(bounds)
 
     def _scratch(self, routine, dtype, scratch, *operands):
-        check_operands(f"conv_direct.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None), *operands)
+        check_operands(f"{self.routine_prefix}.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None),
+                       *operands)
 
-    def forward(self, source, weight, bias, out, scratch):
-        """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
-        kW), plus ``bias`` (Cout,) unless None."""
+    def _forward_operands(self, source, weight, bias, out, scratch):
+        """``forward``'s ``weight`` and ``bias`` (an empty array for None) made contiguous, once every operand
+        is checked."""
         dtype = out.dtype
         weight = _contiguous(weight)
         bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
@@ -115,6 +111,62 @@ class DirectConv:
                       ('weight', weight, self.weight_shape, None),
                       ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
                       ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        return weight, bias
+
+    def _grad_input_operands(self, grad_out, weight, out, scratch, planes):
+        """``grad_input``'s ``grad_out`` and ``weight`` made contiguous, once every operand is checked."""
+        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
+        self._scratch('grad_input', out.dtype, scratch, ('planes', planes, self.planes_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        return grad_out, weight
+
+    def _grad_params_operands(self, grad_out, source, scratch, partials):
+        """``grad_params``'s ``grad_out`` made contiguous, once every operand is checked."""
+        grad_out = _contiguous(grad_out)
+        self._scratch('grad_params', scratch.dtype, scratch, ('partials', partials, self.partials_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('source', source, self.source_shape, None))
+        return grad_out
+
+    def _add_partials(self, partials, parts, scale, grad_weight, grad_bias, transposed=False):
+        """Add the first ``parts`` rows of ``partials`` (each a part's weight gradient, then its bias gradient),
+        in part order, times ``scale``, into ``grad_weight`` and ``grad_bias`` (unless None); ``transposed``:
+        the weight gradients are (C kH kW, Cout) matrices."""
+        cut = math.prod(self.weight_shape)
+        total = partials[0]
+        for i in range(1, parts):
+            total += partials[i]
+        if scale != 1:
+            total *= scale
+        weights = total[:cut]
+        if transposed:
+            weights = weights.reshape(-1, self.planes_out).T
+        grad_weight += weights.reshape(self.weight_shape)
+        if grad_bias is not None:
+            grad_bias += total[cut:]
+
+
+class DirectConv(SourceConv):
+    """The direct path (``SourceConv`` gives the geometry and buffers): ``scratch_length`` is at least the
+    kernels' span; ``planes_shape`` is empty without padding."""
+
+    def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
+        super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
+        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
+        self.scratch_length = (self.source_shape[2] * self.source_shape[3]
+                               + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
+
+    @property
+    def planes_shape(self):
+        padded = any(self.pad)
+        return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
+                if padded else 0)
+
+    def forward(self, source, weight, bias, out, scratch):
+        """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
+        kW), plus ``bias`` (Cout,) unless None."""
+        weight, bias = self._forward_operands(source, weight, bias, out, scratch)
         run = cpu_kernels().forward
         dh, dw = self.dilation
         self._run(lambda i, first, stop: run(source, weight, bias, out, scratch[i], dh, dw, first, stop), out)
@@ -122,11 +174,7 @@ class DirectConv:
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
         """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW)."""
-        dtype = out.dtype
-        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
-        self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        grad_out, weight = self._grad_input_operands(grad_out, weight, out, scratch, planes)
         run = cpu_kernels().grad_input
         plane_set = planes.reshape((planes.shape[0],) + (self.source_shape[1:] if any(self.pad) else (0, 0, 0)))
         (ph, pw), (dh, dw) = self.pad, self.dilation
@@ -138,11 +186,7 @@ class DirectConv:
     def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
         """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
         ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
-        dtype = scratch.dtype
-        grad_out = _contiguous(grad_out)
-        self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
-                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
-                      ('source', source, self.source_shape, None))
+        grad_out = self._grad_params_operands(grad_out, source, scratch, partials)
         run = cpu_kernels().grad_params
         cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
         weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
@@ -150,11 +194,4 @@ class DirectConv:
         dh, dw = self.dilation
         parts = self._run(lambda i, first, stop: run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw,
                                                      first, stop), grad_out)
-        total = partials[0]   # the parts' shares added in part order
-        for i in range(1, parts):
-            total += partials[i]
-        if scale != 1:
-            total *= scale
-        grad_weight += total[:cut].reshape(self.weight_shape)
-        if grad_bias is not None:
-            grad_bias += total[cut:]
+        self._add_partials(partials, parts, scale, grad_weight, grad_bias)

@@ -9,10 +9,12 @@ Thread control is these two ctypes calls rather than ``threadpoolctl``: the hand
 is needed anyway for the CBLAS kernels, and threadpoolctl would load and inspect the
 same library a second time (0.7 ms per controller) to reach the same C function.
 """
+import contextlib
 import ctypes
 import ctypes.util
 import glob
 import os
+import threading
 
 import numpy as np
 
@@ -71,3 +73,32 @@ def set_blas_threads(n):
     previous = _GET_THREADS()
     _SET_THREADS(int(n))
     return previous
+
+
+_serial_lock = threading.Lock()
+_serial_users = 0
+_serial_saved = None
+
+
+@contextlib.contextmanager
+def serial_blas(wanted=True):
+    """Within it (when ``wanted``), OpenBLAS runs each call on the calling thread alone: for kernels that split
+    their work over legonn's pool and call BLAS in every part, where OpenBLAS's own threads would only contend
+    with the pool's for the same cores. Callers in several threads at once are counted: the first sets one
+    thread, the last puts the previous count back (OpenBLAS's count is process-wide)."""
+    global _serial_users, _serial_saved
+    if not wanted or _SET_THREADS is None:
+        yield
+        return
+    with _serial_lock:
+        if _serial_users == 0:
+            _serial_saved = _GET_THREADS()
+            _SET_THREADS(1)
+        _serial_users += 1
+    try:
+        yield
+    finally:
+        with _serial_lock:
+            _serial_users -= 1
+            if _serial_users == 0:
+                _SET_THREADS(_serial_saved)

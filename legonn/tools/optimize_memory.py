@@ -21,7 +21,8 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
   free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
   gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
   buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward. A convolution
-  whose plan runs the direct kernels instead (few input planes on the CPU, ``tensor/conv_direct.py``)
+  whose plan runs kernels on the padded source instead (the plan's ``kernels``: the direct ones for few
+  input planes on the CPU, ``tensor/conv_direct.py``, or the chunked im2col + GEMM, ``tensor/conv_chunks.py``)
   reads its input (or the padded copy in ``finput``) while it writes the output, with ``_gemm`` as
   scratch: one step in which all four live.
 
@@ -142,7 +143,7 @@ class _Lifetimes:
 
 def _forward_steps(module, input):
     """The steps of a convolution's inherited forward on ``input``: those of its plan's kernels."""
-    return _GEMM_STEPS if module._plan(planes_input(module, input)).direct is None else _DIRECT_STEPS
+    return _GEMM_STEPS if module._plan(planes_input(module, input)).kernels is None else _DIRECT_STEPS
 
 
 def _touch_scratch(model, lifetimes):

@@ -689,3 +689,67 @@ def test_acc_grad_parameters_reads_the_input_it_is_given(planes, stride, pad, di
         gw = np.stack([gw[o, i] for i, o in m.connTable.numpy().astype(int)])
     np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
     np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)
+
+
+def test_chunked_path_jacobian_and_reference(fresh_plans):
+    """Same-size 3x3 convolutions of rows of 16 or more run the chunked im2col + GEMM (tensor/conv_chunks.py):
+    finite differences, the reference, batch and non-batch input, a non-contiguous one."""
+    m = nn.SpatialConvolution(5, 3, 3, 3, 1, 1, 1, 1).double()
+    x = lg.randn(2, 5, 3, 16).double()
+    assert m._plan(x.numpy()).chunked is not None
+    assert_jacobian(m, x)
+    rng = np.random.default_rng(15)
+    for shape in ((2, 5, 4, 17), (5, 4, 17)):
+        xs = rng.standard_normal((17, 4) + shape[::-1][2:]).T   # Fortran order: no unit-stride rows
+        assert xs.shape == shape and not xs.flags.c_contiguous
+        y = m.forward(lg.from_numpy(xs)).numpy()
+        batch = xs if xs.ndim == 4 else xs[None]
+        w, b = m.weight.numpy(), m.bias.numpy()
+        np.testing.assert_allclose(y.reshape((-1, 3, 4, 17)), ref_conv(batch, w, b, (1, 1), (1, 1)), atol=1e-12)
+        go = rng.standard_normal(y.shape)
+        m.zeroGradParameters()
+        gi = m.backward(lg.from_numpy(xs), lg.from_numpy(go), 0.5).numpy()
+        gx, gw, gb = ref_conv_grads(batch, w, go.reshape((-1, 3, 4, 17)), (1, 1), (1, 1), (1, 1))
+        np.testing.assert_allclose(gi.reshape(batch.shape), gx, atol=1e-12)
+        np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
+        np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)
+
+
+def test_chunked_path_weight_gradient_reads_the_forwards_padded_input(fresh_plans):
+    """As SpatialConvolutionMM.c's finput: accGradParameters alone multiplies by the last forward's input (its
+    padded copy), not by the input it is handed; SpatialDilatedConvolution reads the one it is handed."""
+    rng = np.random.default_rng(16)
+    x_forward, x = rng.standard_normal((2, 2, 6, 4, 16))
+    for m, expected_input in ((nn.SpatialConvolution(6, 2, 3, 3, 1, 1, 1, 1), x_forward),
+                              (nn.SpatialDilatedConvolution(6, 2, 3, 3, 1, 1, 2, 2, 2, 2), x)):
+        m = m.double()
+        y = m.forward(double(x_forward))
+        assert m._plan(x).chunked is not None
+        go = rng.standard_normal(tuple(y.size()))
+        m.zeroGradParameters()
+        m.accGradParameters(double(x), double(go))
+        dil = (m.dilationH, m.dilationW)
+        _, gw, gb = ref_conv_grads(expected_input, m.weight.numpy(), go, (1, 1), (m.padH, m.padW), dil)
+        np.testing.assert_allclose(m.gradWeight.numpy(), gw, atol=1e-12)
+        np.testing.assert_allclose(m.gradBias.numpy(), gb, atol=1e-12)
+
+
+def test_chunked_path_keeps_its_buffers_and_matches_float32_and_half(fresh_plans):
+    m = nn.SpatialConvolution(8, 4, 3, 3, 1, 1, 1, 1)
+    x, go = lg.randn(3, 8, 5, 16), lg.randn(3, 4, 5, 16)
+    assert m._plan(x.numpy()).chunked is not None
+    m.forward(x)
+    m.backward(x, go)
+    names = ('output', 'gradInput', 'finput', '_gemm', '_gradOutputT', '_gradInputT', 'fgradInput')
+    before = {name: m.__dict__[name].array.__array_interface__['data'][0] for name in names}
+    y, gi = m.forward(x).numpy().copy(), m.backward(x, go).numpy().copy()
+    assert {name: m.__dict__[name].array.__array_interface__['data'][0] for name in names} == before
+    w, b = m.weight.numpy().astype(np.float64), m.bias.numpy().astype(np.float64)
+    x64, go64 = x.numpy().astype(np.float64), go.numpy().astype(np.float64)
+    np.testing.assert_allclose(y, ref_conv(x64, w, b, (1, 1), (1, 1)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gi, ref_conv_grads(x64, w, go64, (1, 1), (1, 1), (1, 1))[0], rtol=1e-4, atol=1e-4)
+    half = m.clone()
+    half.clearState()
+    half.type('legonn.HalfTensor')   # float16 keeps the whole-batch columns
+    assert half._plan(x.numpy().astype(np.float16)).chunked is None
+    np.testing.assert_allclose(half.forward(x.type('legonn.HalfTensor')).numpy(), y, rtol=2e-2, atol=2e-2)

@@ -158,9 +158,11 @@ def test_table_outputs_residual_blocks_compute_the_same_bits():
 
 @pytest.fixture
 def gemm_path(monkeypatch):
-    """Every convolution through im2col + GEMM, whatever its plane count (no direct kernels)."""
+    """Every convolution through the whole batch's im2col + GEMM, whatever its plane count and shape (no direct
+    kernels, no chunks)."""
     from legonn.tensor import conv_direct, conv_kernels
     monkeypatch.setattr(conv_direct, 'MAX_PLANES', 0)
+    monkeypatch.setattr(conv_kernels, 'chunks_pay', lambda *args: False)
     conv_kernels.conv_plan.cache_clear()
     yield
     conv_kernels.conv_plan.cache_clear()

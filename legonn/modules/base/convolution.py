@@ -1,6 +1,7 @@
 """The engine of the 2-D convolutions: input checks, batch and non-batch forms, reused buffers, one
-im2col + GEMM per call through a ``tensor.conv_kernels.ConvPlan`` (or, for inputs of few planes on the
-CPU, the direct kernels of ``tensor.conv_direct`` the plan names).
+im2col + GEMM per call through a ``tensor.conv_kernels.ConvPlan``, or, on the CPU, the kernels the plan
+names, which run on the zero-padded source: the direct ones of ``tensor.conv_direct`` for inputs of few
+planes, else the chunked im2col + GEMM of ``tensor.conv_chunks``.
 
 Each convolution says how its parameters become a dense ``(nOutputPlane, nInputPlane / groups, kH,
 kW)`` kernel and bias (``denseWeight``, ``denseBias``) and how the dense gradients fold back onto
@@ -136,23 +137,23 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         arr = self.bufferLike(name, input, sizes if input.dim() == 4 else sizes[1:])
         return arr if input.dim() == 4 else arr[None]
 
-    def _direct_source(self, direct, x, input, fresh):
-        """The padded (or contiguous) input the direct kernels read: ``x`` itself when it needs no copy, else
+    def _source(self, kernels, x, input, fresh):
+        """The padded (or contiguous) input the plan's kernels read: ``x`` itself when it needs no copy, else
         buffer ``finput``, filled now when ``fresh`` or when no forward kept one of this shape."""
-        if not direct.copies_source(x):
+        if not kernels.copies_source(x):
             return x
         kept = self.__dict__.get('finput')
-        if fresh or kept is None or kept._size != direct.source_shape or type(kept) is not type(input):
-            return direct.source(x, self.bufferLike('finput', input, direct.source_shape))
+        if fresh or kept is None or kept._size != kernels.source_shape or type(kept) is not type(input):
+            return kernels.source(x, self.bufferLike('finput', input, kernels.source_shape))
         return kept.array
 
     def updateOutput(self, input):
         x, plan = self._check(input)
-        direct = plan.direct
-        if direct is not None:
+        kernels = plan.kernels
+        if kernels is not None:
             out = self._batch_array('output', input, (x.shape[0], self.nOutputPlane) + plan.out_size)
-            direct.forward(self._direct_source(direct, x, input, True), self.denseWeight(), self.denseBias(), out,
-                           self.bufferLike('_gemm', input, direct.scratch_shape))
+            kernels.forward(self._source(kernels, x, input, True), self.denseWeight(), self.denseBias(), out,
+                            self.bufferLike('_gemm', input, kernels.scratch_shape))
             return self.output
         cols = self.bufferLike('finput', input, plan.columns_shape)
         gemm = self.bufferLike('_gemm', input, plan.gemm_shape)
@@ -174,11 +175,11 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
             return None
         x, plan, go = self._check(input, gradOutput)
-        if plan.direct is not None:
-            direct = plan.direct
-            direct.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
-                              self.bufferLike('_gradOutputT', input, direct.scratch_shape),
-                              self.bufferLike('_gradInputT', input, direct.planes_shape))
+        kernels = plan.kernels
+        if kernels is not None:
+            kernels.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
+                               self.bufferLike('_gradOutputT', input, kernels.scratch_shape),
+                               self.bufferLike('_gradInputT', input, kernels.planes_shape))
             return self.gradInput
         kept = plan.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
                                self.bufferLike('_gradOutputT', input, plan.gemm_shape),
@@ -190,12 +191,12 @@ class Convolution2d(DenseParameters, Module, abstract=True):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, plan, go = self._check(input, gradOutput)
-        if plan.direct is not None:
-            direct = plan.direct
-            source = self._direct_source(direct, x, input, self.columns_from_input)
-            scratch = self.bufferLike('_gradOutputT', input, direct.scratch_shape)
-            partials = self.bufferLike('fgradInput', input, direct.partials_shape)
-            self.accDenseGradients(lambda gw, gb, s: direct.grad_params(go, source, gw, gb, s, scratch, partials),
+        kernels = plan.kernels
+        if kernels is not None:
+            source = self._source(kernels, x, input, self.columns_from_input)
+            scratch = self.bufferLike('_gradOutputT', input, kernels.scratch_shape)
+            partials = self.bufferLike('fgradInput', input, kernels.partials_shape)
+            self.accDenseGradients(lambda gw, gb, s: kernels.grad_params(go, source, gw, gb, s, scratch, partials),
                                    scale)
             return
         grad_t = self.bufferLike('_gradOutputT', input, plan.gemm_shape)
