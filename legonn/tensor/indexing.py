@@ -143,6 +143,17 @@ class IndexingMixin:
         return key
 
     def __getitem__(self, key):
+        if type(key) is int:
+            # x[i], the commonest key, which none of the conversions below changes: element i of a vector, or
+            # the view of slice i along the first dimension (whose offset is the one _view_of would compute)
+            res = self.array[key]
+            if res.ndim == 0:
+                return res.item()
+            n = self._size[0]
+            t = self._view(self._offset + (key + n if key < 0 else key) * self._stride[0], res.shape,
+                           [s // res.itemsize for s in res.strides])
+            t._arr = res
+            return t
         key = _whole_keys(self._torch_key(key), f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:

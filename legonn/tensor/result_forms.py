@@ -18,7 +18,7 @@ def result_form(method):
         if args and is_operand(args[0]):
             from .functions import FUNCTIONAL, RETURNS_NEW, _n_results
             pattern, n_results = RETURNS_NEW[name]
-            if _n_results(name, pattern, n_results, (self,) + args):
+            if _n_results(pattern, n_results, (self,) + args):
                 return FUNCTIONAL[name](self, *args, **kwargs)
         return method(self, *args, **kwargs)
     return wrapper

@@ -120,7 +120,8 @@ class Storage(TorchNamed):
             charge_allocation(n)
             new = xp.empty(n, dtype=self.data.dtype)
             keep = min(n, self.size())
-            new[:keep] = self.data[:keep]
+            if keep:   # a new tensor's first resize has nothing to keep, and slicing costs more than the rest
+                new[:keep] = self.data[:keep]
             self.data = new
             self.version += 1
         return self

@@ -237,6 +237,14 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return t._adopt(arr)
 
     @classmethod
+    def _empty(cls, sizes):
+        """A new contiguous tensor of ``sizes`` with its elements left unset, for a result written whole: what
+        an empty tensor resized to ``sizes`` is, in one allocation."""
+        xp = backend.cupy() if cls._cuda else np
+        charge_allocation(math.prod(sizes))
+        return object.__new__(cls)._adopt(xp.empty(sizes, dtype=cls._dtype))
+
+    @classmethod
     def _from_result(cls, arr):
         """Wrap a freshly computed array as a contiguous tensor, as Torch7's results are: NumPy lays a result out
         like its operands, and one computed from a transposed tensor would refuse ``view``. Copies only then."""
@@ -704,10 +712,14 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     def copy(self, src):
         """Copy ``src``'s values (any type, either device, same number of elements) into this tensor."""
+        if isinstance(src, Tensor) and src._size == self._size and src._cuda is self._cuda:
+            # the common case (a buffer refilled from a tensor of its sizes on its device): nothing to convert
+            self.xp.copyto(self.array, src.array, casting='unsafe')
+            return self
         src_arr = src.array if isinstance(src, Tensor) else src
         if isinstance(src_arr, (list, tuple, numbers.Number)):
             src_arr = np.asarray(src_arr)
-        n_src = int(np.prod(src_arr.shape))
+        n_src = math.prod(src_arr.shape)
         if n_src != self.nElement():
             raise ValueError(f"{self._typename}.copy: expected a source of {self.nElement()} elements "
                              f"(sizes {self._size}), got {n_src} (sizes {tuple(src_arr.shape)})")
