@@ -10,6 +10,7 @@ Arithmetic, reductions, indexing, random filling and printing live in the
 mixins of the sibling files; this file holds construction, geometry and type
 conversion.
 """
+import functools
 import math
 import numbers
 
@@ -30,10 +31,10 @@ from .printing import format_tensor
 from .result_forms import result_form
 
 
+@functools.lru_cache(maxsize=4096)
 def contiguous_strides(sizes):
-    """Row-major strides (in elements) for ``sizes``; size-0 and size-1 dimensions do not scale the rest."""
-    # built from the last dimension and turned round: half the time of filling a list by index (every tensor
-    # made from an array, every resize)
+    """Row-major strides (in elements) for the tuple ``sizes``; size-0 and size-1 dimensions do not scale the
+    rest. Cached: every tensor made from an array, every resize and view asks, mostly for a few shapes."""
     strides = []
     acc = 1
     for n in reversed(sizes):
