@@ -52,6 +52,18 @@ def time_calls(module, operands, which, repeats, number):
     return times
 
 
+def machine():
+    """The CPU's model name where Linux says it (platform.processor() is often empty there), else the architecture."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--tree', default=ROOT, help='the checkout whose legonn is timed (default: this one)')
@@ -80,7 +92,7 @@ def main(argv=None):
 
     load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
     print(f"tensor_calls.py  {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  "
-          f"{platform.processor() or platform.machine()}  cpus {os.cpu_count()}  load {load:.2f}  "
+          f"{machine()}  cpus {os.cpu_count()}  load {load:.2f}  "
           f"python {platform.python_version()}  numpy {np.__version__}"
           + (f"  torch {torch.__version__}" if torch is not None else ''))
     print(f"legonn from {os.path.dirname(lg.__file__)}; best of {args.repeats} x {args.number} calls, us a call")

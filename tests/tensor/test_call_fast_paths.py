@@ -102,6 +102,29 @@ def test_functional_form_allocates_the_result_as_resize_would(typename, name):
                     assert result.storage().size() == x.nElement()
 
 
+def _element_wise_arguments(name, x, y, z):
+    """A call of the element-wise function ``name`` with x first, as its pattern (functions.INTO_RESULT) reads."""
+    return {'mul': (x, 3), 'div': (x, 3), 'fmod': (x, 3), 'remainder': (x, 3), 'pow': (x, 2), 'clamp': (x, -1, 9),
+            'addcmul': (x, 2, y, z), 'addcdiv': (x, 2, y, z), 'lerp': (x, y, 0.5)}.get(
+        name, (x, y) if name in ('add', 'csub', 'cmul', 'cdiv', 'cpow', 'atan2', 'cmax', 'cmin') else (x,))
+
+
+@pytest.mark.parametrize('typename', ['FloatTensor', 'IntTensor'])
+def test_every_element_wise_function_allocates_as_its_method_resizes(typename):
+    """Each function whose new result is allocated at its first argument's sizes (functions._SHAPED_AS_FIRST)
+    gives what an empty result of that type, resized by the method, holds: type, sizes, storage size, values."""
+    from legonn.tensor.functions import _SHAPED_AS_FIRST
+    x, y, z = (_values(typename, seed) for seed in (30, 31, 32))
+    z.apply(lambda v: v or 1)   # no integer division by zero
+    with np.errstate(all='ignore'):
+        for name in sorted(_SHAPED_AS_FIRST):
+            args = _element_wise_arguments(name, x, y, z)
+            _same_outcome(lambda: getattr(lg, name)(*args), lambda: getattr(type(x)(), name)(*args))
+            result = _outcome(lambda: getattr(lg, name)(*args))[1]
+            if isinstance(result, lg.Tensor):
+                assert result.storage().size() == x.nElement()
+
+
 def test_functional_forms_of_one_argument_pattern_and_results_given():
     """The result count is cached per argument kinds: the same kinds in another order, a result tensor given,
     and numbers alone each keep their own answer."""
