@@ -352,6 +352,9 @@ INTO_RESULT.update({
 # (``r.add(x, y)`` resizes r like x), so a new result is allocated at those sizes at once.
 _SHAPED_AS_FIRST = frozenset(_UNARY + ('add', 'csub', 'mul', 'div', 'fmod', 'remainder', 'clamp', 'cmul', 'cdiv',
                                        'cpow', 'atan2', 'cmax', 'cmin', 'pow', 'addcmul', 'addcdiv', 'lerp'))
+# The two commonest calls, legonn.add(x, y) and legonn.cmul(x, y), with tensors of one type and sizes: for any
+# element type their method comes down to this NumPy/CuPy ufunc into the result, so it is called at once.
+_ONE_UFUNC = {'add': 'add', 'cmul': 'multiply'}
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {
@@ -369,17 +372,20 @@ RETURNS_NEW.update(dict.fromkeys(
      'contiguous', 'numel', 'scatter'), None))
 
 
+def _kind(a):
+    """One argument's letter in the patterns above."""
+    if isinstance(a, Tensor) or is_operand(a):   # a tensor, the common case, without is_operand's tests
+        return 'T'
+    if isinstance(a, bool):
+        return 'b'
+    if isinstance(a, numbers.Number):
+        return 'n'
+    return 'L' if isinstance(a, (list, tuple)) else '?'
+
+
 def argument_kinds(args):
     """The kinds of ``args`` as a string matched against the patterns above."""
-    def kind(a):
-        if isinstance(a, Tensor) or is_operand(a):   # a tensor, the common case, without is_operand's tests
-            return 'T'
-        if isinstance(a, bool):
-            return 'b'
-        if isinstance(a, numbers.Number):
-            return 'n'
-        return 'L' if isinstance(a, (list, tuple)) else '?'
-    return ''.join(kind(a) for a in args)
+    return ''.join([_kind(a) for a in args])
 
 
 def _n_results(pattern, n_results, args):
@@ -437,7 +443,15 @@ def _number_form(name, args):
 
 
 def _into_result(name, pattern):
+    ufunc = _ONE_UFUNC.get(name)
+
     def fn(*args):
+        if ufunc is not None and len(args) == 2:
+            x, y = args
+            if type(x) is type(y) and isinstance(x, Tensor) and x._size == y._size:
+                res = type(x)._empty(x._size)
+                getattr(res.xp, ufunc)(x.array, y.array, out=res.array, casting='unsafe')
+                return res
         kinds = argument_kinds(args)
         if name in _NUMBER_FORMS and args and set(kinds) == {'n'}:
             return _number_form(name, args)

@@ -47,13 +47,19 @@ def stored_number(value, dtype):
     return low - span if low > bounds[1] else low
 
 
+# class -> whether its instances are numbers (bools are not; NumPy's are): asked of nearly every argument of
+# every arithmetic call, answered per class, since the ABC test of numbers.Number costs more than a small
+# tensor's addition
+_NUMBER_CLASSES = {int: True, float: True, bool: False}
+
+
 def _is_number(x):
-    # float and int first: the ABC test below costs several times more, and tensors, the other common
-    # argument, fail it anyway
-    t = type(x)
-    if t is float or t is int:
-        return True
-    return isinstance(x, numbers.Number) and not isinstance(x, bool) or isinstance(x, (np.bool_, np.number))
+    cls = type(x)
+    known = _NUMBER_CLASSES.get(cls)
+    if known is None:
+        known = _NUMBER_CLASSES[cls] = issubclass(cls, numbers.Number) and not issubclass(cls, bool) or \
+            issubclass(cls, (np.bool_, np.number))
+    return known
 
 
 def _axpy_fits(x, y):
