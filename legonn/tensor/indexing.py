@@ -105,7 +105,7 @@ def _index_bounds(idx):
     indices ported code selects) is read as a list: a third of the time of two reductions (one transfer, not
     two, from a GPU)."""
     if idx.size <= 16:
-        values = idx.reshape(-1).tolist()
+        values = (idx if idx.ndim == 1 else idx.reshape(-1)).tolist()
         return min(values), max(values)
     return int(idx.min()), int(idx.max())
 
@@ -252,7 +252,8 @@ class IndexingMixin:
         """New tensor of the slices ``index`` (0-based) along ``dim``."""
         d = self._dim_index(dim)
         idx = self._slice_indices(index, d, 'index')
-        return self._from_result(self.array.take(idx.reshape(-1), axis=d))   # the method: no Python wrapper
+        flat = idx if idx.ndim == 1 else idx.reshape(-1)
+        return self._from_result(self.array.take(flat, axis=d))   # the method: no Python wrapper
 
     indexSelect = index
 
