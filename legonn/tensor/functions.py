@@ -395,15 +395,22 @@ def _n_results(pattern, n_results, args):
 
 
 @functools.lru_cache(maxsize=4096)
+def _fits(pattern, kinds):
+    """Whether arguments of ``kinds`` are a call of ``pattern``. Cached, since a program calls each function with
+    a few kinds of arguments over and over, and the regular expression costs more than the rest of a small
+    tensor's call."""
+    return re.fullmatch(f'(?:{pattern})', kinds) is not None
+
+
+@functools.lru_cache(maxsize=4096)
 def _n_results_of_kinds(pattern, n_results, kinds):
-    """``_n_results`` for arguments of ``kinds``: cached, since a program calls each function with a few kinds of
-    arguments over and over, and the regular expressions cost more than the rest of a small tensor's call."""
-    if re.fullmatch(f'(?:{pattern})', kinds):
+    """``_n_results`` for arguments of ``kinds`` (cached as ``_fits``)."""
+    if _fits(pattern, kinds):
         return 0
-    if kinds.startswith('T' * n_results) and re.fullmatch(f'(?:{pattern})', kinds[n_results:]):
+    if kinds.startswith('T' * n_results) and _fits(pattern, kinds[n_results:]):
         return n_results
     # TensorMath.lua:632-742 default the indices result of max, min, sort, ...: ``values:min(x, 2)``
-    if n_results == 2 and kinds.startswith('T') and re.fullmatch(f'(?:{pattern})', kinds[1:]):
+    if n_results == 2 and kinds.startswith('T') and _fits(pattern, kinds[1:]):
         return 1
     return 0   # let the method report the bad arguments
 
@@ -458,7 +465,8 @@ def _into_result(name, pattern):
         if _n_results_of_kinds(pattern, 1, kinds):
             return getattr(as_tensor(args[0]), name)(*args[1:])
         first = args[0] if args else None
-        if name in _SHAPED_AS_FIRST and isinstance(first, Tensor):
+        if name in _SHAPED_AS_FIRST and isinstance(first, Tensor) and _fits(pattern, kinds):
+            # (arguments that fit no form go to an empty result, whose method reports them as before)
             res = type(first)._empty(first._size)
         else:
             res = type(_first_tensor(args))()

@@ -123,6 +123,8 @@ def test_every_element_wise_function_allocates_as_its_method_resizes(typename):
             result = _outcome(lambda: getattr(lg, name)(*args))[1]
             if isinstance(result, lg.Tensor):
                 assert result.storage().size() == x.nElement()
+            for bad in ((x,), (x, 'a'), (x, y, y, y, y, y)):   # fitting no form (but a unary function's (x,))
+                _same_outcome(lambda: getattr(lg, name)(*bad), lambda: getattr(type(x)(), name)(*bad))
 
 
 def test_functional_forms_of_one_argument_pattern_and_results_given():
