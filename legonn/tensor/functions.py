@@ -3,6 +3,7 @@ zero-copy wrapping (``from_numpy``, ``as_tensor``) and the functional forms
 of the methods (``legonn.add(x, y)`` returns a new tensor, ``x.add(y)`` writes
 into x).
 """
+import functools
 import numbers
 import re
 
@@ -347,6 +348,13 @@ INTO_RESULT.update({
     'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT', 'match': 'TTn?',
     # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
     'fill': 'n', 'zero': ''})
+# The element-wise ones among them: their result takes the sizes of their first argument, when that is a tensor
+# (``r.add(x, y)`` resizes r like x), so a new result is allocated at those sizes at once.
+_SHAPED_AS_FIRST = frozenset(_UNARY + ('add', 'csub', 'mul', 'div', 'fmod', 'remainder', 'clamp', 'cmul', 'cdiv',
+                                       'cpow', 'atan2', 'cmax', 'cmin', 'pow', 'addcmul', 'addcdiv', 'lerp'))
+# The two commonest calls, legonn.add(x, y) and legonn.cmul(x, y), with tensors of one type and sizes: for any
+# element type their method comes down to this NumPy/CuPy ufunc into the result, so it is called at once.
+_ONE_UFUNC = {'add': 'add', 'cmul': 'multiply'}
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {
@@ -364,29 +372,45 @@ RETURNS_NEW.update(dict.fromkeys(
      'contiguous', 'numel', 'scatter'), None))
 
 
+def _kind(a):
+    """One argument's letter in the patterns above."""
+    if isinstance(a, Tensor) or is_operand(a):   # a tensor, the common case, without is_operand's tests
+        return 'T'
+    if isinstance(a, bool):
+        return 'b'
+    if isinstance(a, numbers.Number):
+        return 'n'
+    return 'L' if isinstance(a, (list, tuple)) else '?'
+
+
 def argument_kinds(args):
     """The kinds of ``args`` as a string matched against the patterns above."""
-    def kind(a):
-        if is_operand(a):
-            return 'T'
-        if isinstance(a, bool):
-            return 'b'
-        if isinstance(a, numbers.Number):
-            return 'n'
-        return 'L' if isinstance(a, (list, tuple)) else '?'
-    return ''.join(kind(a) for a in args)
+    return ''.join([_kind(a) for a in args])
 
 
-def _n_results(name, pattern, n_results, args):
-    """How many leading arguments of ``legonn.name(*args)`` are Torch7 result tensors: 0, ``n_results``, or 1 for
-    the values alone of a two-result reduction."""
-    kinds = argument_kinds(args)
-    if re.fullmatch(f'(?:{pattern})', kinds):
+def _n_results(pattern, n_results, args):
+    """How many leading arguments of a call ``args`` of a function of ``pattern`` are Torch7 result tensors: 0,
+    ``n_results``, or 1 for the values alone of a two-result reduction."""
+    return _n_results_of_kinds(pattern, n_results, argument_kinds(args))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fits(pattern, kinds):
+    """Whether arguments of ``kinds`` are a call of ``pattern``. Cached, since a program calls each function with
+    a few kinds of arguments over and over, and the regular expression costs more than the rest of a small
+    tensor's call."""
+    return re.fullmatch(f'(?:{pattern})', kinds) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _n_results_of_kinds(pattern, n_results, kinds):
+    """``_n_results`` for arguments of ``kinds`` (cached as ``_fits``)."""
+    if _fits(pattern, kinds):
         return 0
-    if kinds.startswith('T' * n_results) and re.fullmatch(f'(?:{pattern})', kinds[n_results:]):
+    if kinds.startswith('T' * n_results) and _fits(pattern, kinds[n_results:]):
         return n_results
     # TensorMath.lua:632-742 default the indices result of max, min, sort, ...: ``values:min(x, 2)``
-    if n_results == 2 and kinds.startswith('T') and re.fullmatch(f'(?:{pattern})', kinds[1:]):
+    if n_results == 2 and kinds.startswith('T') and _fits(pattern, kinds[1:]):
         return 1
     return 0   # let the method report the bad arguments
 
@@ -426,12 +450,26 @@ def _number_form(name, args):
 
 
 def _into_result(name, pattern):
+    ufunc = _ONE_UFUNC.get(name)
+
     def fn(*args):
-        if name in _NUMBER_FORMS and args and set(argument_kinds(args)) == {'n'}:
+        if ufunc is not None and len(args) == 2:
+            x, y = args
+            if type(x) is type(y) and isinstance(x, Tensor) and x._size == y._size:
+                res = type(x)._empty(x._size)
+                getattr(res.xp, ufunc)(x.array, y.array, out=res.array, casting='unsafe')
+                return res
+        kinds = argument_kinds(args)
+        if name in _NUMBER_FORMS and args and set(kinds) == {'n'}:
             return _number_form(name, args)
-        if _n_results(name, pattern, 1, args):
+        if _n_results_of_kinds(pattern, 1, kinds):
             return getattr(as_tensor(args[0]), name)(*args[1:])
-        res = type(_first_tensor(args))()
+        first = args[0] if args else None
+        if name in _SHAPED_AS_FIRST and isinstance(first, Tensor) and _fits(pattern, kinds):
+            # (arguments that fit no form go to an empty result, whose method reports them as before)
+            res = type(first)._empty(first._size)
+        else:
+            res = type(_first_tensor(args))()
         return getattr(res, name)(*args)
     fn.__name__ = name
     fn.__doc__ = (f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``; ``legonn.{name}(r, ...)`` "
@@ -460,7 +498,7 @@ _COMPARISONS = ('eq', 'ne', 'gt', 'lt', 'ge', 'le')
 
 def _returns_new(name, signature):
     def fn(*args, **kwargs):
-        n = 0 if signature is None else _n_results(name, signature[0], signature[1], args)
+        n = 0 if signature is None else _n_results(signature[0], signature[1], args)
         if n == 1 and name in _COMPARISONS:
             return getattr(as_tensor(args[0]), name)(*args[1:], **kwargs)
         out = getattr(as_tensor(args[n]), name)(*args[n + 1:], **kwargs)

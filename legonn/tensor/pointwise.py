@@ -47,8 +47,19 @@ def stored_number(value, dtype):
     return low - span if low > bounds[1] else low
 
 
+# class -> whether its instances are numbers (bools are not; NumPy's are): asked of nearly every argument of
+# every arithmetic call, answered per class, since the ABC test of numbers.Number costs more than a small
+# tensor's addition
+_NUMBER_CLASSES = {int: True, float: True, bool: False}
+
+
 def _is_number(x):
-    return isinstance(x, numbers.Number) and not isinstance(x, bool) or isinstance(x, (np.bool_, np.number))
+    cls = type(x)
+    known = _NUMBER_CLASSES.get(cls)
+    if known is None:
+        known = _NUMBER_CLASSES[cls] = issubclass(cls, numbers.Number) and not issubclass(cls, bool) or \
+            issubclass(cls, (np.bool_, np.number))
+    return known
 
 
 def _axpy_fits(x, y):
@@ -333,10 +344,12 @@ class PointwiseMixin:
 
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""
+        if type(other) is type(self) and other._size == self._size:
+            return other.array   # a tensor of this type and sizes (same device): nothing below applies to it
         arr = operand(other)
         if _is_number(arr):
             return arr
-        n = int(np.prod(arr.shape))
+        n = math.prod(arr.shape)
         if tuple(arr.shape) == self._size or n == self.nElement() and n:
             if backend.is_cupy_array(arr) != self._cuda:
                 raise TypeError(f"{self._typename}.{what}: operand is on the "
@@ -347,6 +360,9 @@ class PointwiseMixin:
 
     def _result_from(self, src, what):
         """Resize ``self`` like ``src`` and return src's array (the ``r.f(x, ...)`` form)."""
+        if type(src) is type(self):   # same device: only the resize below is left to do
+            self.resize(src._size)
+            return src.array
         arr = operand(src)
         if _is_number(arr):
             raise TypeError(f"{self._typename}.{what}: expected a tensor source, got a number")

@@ -90,13 +90,13 @@ class ReductionMixin:
     def _accumulated(self, name, dim):
         """sum/prod (``name``) as THTensor_(sumall)/(sum): in accreal for a whole floating tensor and along a
         dimension of stride 1, in the tensor's type along others (see the module docstring)."""
-        acc = _accreal(self.array.dtype)
+        acc = _accreal(self._dtype)   # the class's dtype: the array view is built once, below
+        arr = self.array
         if dim is None:
             fn = reducer(self.xp, name)
-            return fn(self.array, axis=None, dtype=acc).item() if acc is not None else \
-                self._reduce(fn, None, keep_type=True)
+            return fn(arr, axis=None, dtype=acc).item() if acc is not None else self._reduce(fn, None, keep_type=True)
         d = self._dim_index(dim)
-        return self._from_result(accumulated_along(self.xp, name, self.array, d, self._stride[d] == 1))
+        return self._from_result(accumulated_along(self.xp, name, arr, d, self._stride[d] == 1))
 
     @result_form
     def sum(self, dim=None):

@@ -15,10 +15,10 @@ def result_form(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        if args and is_operand(args[0]):
+        if args and type(args[0]) is not int and is_operand(args[0]):   # a dimension first: the plain form
             from .functions import FUNCTIONAL, RETURNS_NEW, _n_results
             pattern, n_results = RETURNS_NEW[name]
-            if _n_results(name, pattern, n_results, (self,) + args):
+            if _n_results(pattern, n_results, (self,) + args):
                 return FUNCTIONAL[name](self, *args, **kwargs)
         return method(self, *args, **kwargs)
     return wrapper

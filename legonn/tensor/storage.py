@@ -16,14 +16,22 @@ from .types import TYPES, TypeName, name_for
 # what tensors and storages may still allocate in this thread (elements), or None: no limit. A file's reader
 # sets it while a constructor runs on the file's numbers (allocation_budget), so a crafted size is refused
 # before memory is touched instead of allocating what the file never held
-_BUDGET = threading.local()
+class _Budget(threading.local):
+    """Per thread: the elements left (None: no limit) and what the budget is for. Class defaults, so a thread that
+    never set one reads None without the AttributeError a bare ``threading.local`` raises and ``getattr`` catches,
+    which cost more than the rest of a small tensor's allocation."""
+    left = None
+    what = None
+
+
+_BUDGET = _Budget()
 
 
 @contextlib.contextmanager
 def allocation_budget(elements, what):
     """Within the block, tensors and storages made or grown in this thread allocate ``elements`` elements at
     most in all; more raises ValueError naming ``what``. Nested budgets: the inner one applies."""
-    outer = getattr(_BUDGET, 'left', None), getattr(_BUDGET, 'what', None)
+    outer = _BUDGET.left, _BUDGET.what
     _BUDGET.left, _BUDGET.what = int(elements), what
     try:
         yield
@@ -33,7 +41,7 @@ def allocation_budget(elements, what):
 
 def charge_allocation(n):
     """Count ``n`` new elements against this thread's allocation budget, if one is set (else nothing)."""
-    left = getattr(_BUDGET, 'left', None)
+    left = _BUDGET.left
     if left is not None:
         if n > left:
             raise ValueError(f"{_BUDGET.what}: would allocate {n} elements, more than the {left} its budget has left")
@@ -120,7 +128,8 @@ class Storage(TorchNamed):
             charge_allocation(n)
             new = xp.empty(n, dtype=self.data.dtype)
             keep = min(n, self.size())
-            new[:keep] = self.data[:keep]
+            if keep:   # a new tensor's first resize has nothing to keep, and slicing costs more than the rest
+                new[:keep] = self.data[:keep]
             self.data = new
             self.version += 1
         return self

@@ -10,6 +10,7 @@ Arithmetic, reductions, indexing, random filling and printing live in the
 mixins of the sibling files; this file holds construction, geometry and type
 conversion.
 """
+import functools
 import math
 import numbers
 
@@ -30,10 +31,10 @@ from .printing import format_tensor
 from .result_forms import result_form
 
 
+@functools.lru_cache(maxsize=4096)
 def contiguous_strides(sizes):
-    """Row-major strides (in elements) for ``sizes``; size-0 and size-1 dimensions do not scale the rest."""
-    # built from the last dimension and turned round: half the time of filling a list by index (every tensor
-    # made from an array, every resize)
+    """Row-major strides (in elements) for the tuple ``sizes``; size-0 and size-1 dimensions do not scale the
+    rest. Cached: every tensor made from an array, every resize and view asks, mostly for a few shapes."""
     strides = []
     acc = 1
     for n in reversed(sizes):
@@ -235,6 +236,14 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             tcls = TENSOR_CLASSES[name_for(arr.dtype, backend.is_cupy_array(arr))]
         t = object.__new__(tcls)
         return t._adopt(arr)
+
+    @classmethod
+    def _empty(cls, sizes):
+        """A new contiguous tensor of ``sizes`` with its elements left unset, for a result written whole: what
+        an empty tensor resized to ``sizes`` is, in one allocation."""
+        xp = backend.cupy() if cls._cuda else np
+        charge_allocation(math.prod(sizes))
+        return object.__new__(cls)._adopt(xp.empty(sizes, dtype=cls._dtype))
 
     @classmethod
     def _from_result(cls, arr):
@@ -704,10 +713,14 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     def copy(self, src):
         """Copy ``src``'s values (any type, either device, same number of elements) into this tensor."""
+        if isinstance(src, Tensor) and src._size == self._size and src._cuda is self._cuda:
+            # the common case (a buffer refilled from a tensor of its sizes on its device): nothing to convert
+            self.xp.copyto(self.array, src.array, casting='unsafe')
+            return self
         src_arr = src.array if isinstance(src, Tensor) else src
         if isinstance(src_arr, (list, tuple, numbers.Number)):
             src_arr = np.asarray(src_arr)
-        n_src = int(np.prod(src_arr.shape))
+        n_src = math.prod(src_arr.shape)
         if n_src != self.nElement():
             raise ValueError(f"{self._typename}.copy: expected a source of {self.nElement()} elements "
                              f"(sizes {self._size}), got {n_src} (sizes {tuple(src_arr.shape)})")
