@@ -237,6 +237,8 @@ class BatchNormalization(Module):
         kernels = self._kernels(input)
         if kernels is not None:
             joint = self.__dict__.get('_jointScale') if self.weight is not None else None
+            if joint is not None:   # accGradParameters' own check, as its part now runs here
+                self.checkParameterGradients()
             self._kernel_backward(kernels, x3, batch_stats, gradOutput, gi, joint)
             if joint is not None:
                 self._jointGradOutput = gradOutput
