@@ -60,7 +60,7 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)   # the host-side preparation runs on NumPy arrays
     # index_bounds' result array is made once per thread: a NumPy one here, not one an earlier CuPy test made
     monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())
-    monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args, max_blocks=None:
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args, max_blocks=None, threads=None:
                         launches.update({name: (dt, args)}))
     k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
     n, c, h, w = 2, 3, 7, 6

@@ -492,11 +492,21 @@ def _contiguous(a):
     return a if a.flags.c_contiguous else cupy().ascontiguousarray(a)
 
 
-def _launch(name, dtype, total, args, max_blocks=65535):
+def _launch(name, dtype, total, args, max_blocks=65535, threads=_THREADS):
     if total == 0:
         return
-    blocks = min((total + _THREADS - 1) // _THREADS, max_blocks)
-    _module(dtype).get_function(name)((blocks,), (_THREADS,), args)
+    blocks = min((total + threads - 1) // threads, max_blocks)
+    _module(dtype).get_function(name)((blocks,), (threads,), args)
+
+
+def _feature_threads(n):
+    """Threads of a batch-normalisation block for features of ``n`` values: a power of two from 32 (a warp) to
+    256 (``LEGONN_BLOCK``), about four values a thread, so that a small feature's reductions wait on no idle
+    threads (which the host simulator would also run, barrier by barrier)."""
+    threads = 32
+    while threads < _THREADS and 4 * threads < n:
+        threads *= 2
+    return threads
 
 
 def _dims(arr, kernel):
@@ -801,11 +811,12 @@ def batch_norm_forward(x, weight, bias, train, eps, momentum, running_mean, runn
                       ('save_mean', save_mean, False), ('save_std', save_std, False))
     affine = weight is not None
     B, C, S = x.shape
+    threads = _feature_threads(B * S)
     # absent parameters: x stands in, an unread array of type T
-    _launch('batch_norm_forward', x.dtype, C * _THREADS,
+    _launch('batch_norm_forward', x.dtype, C * threads,
             (x, weight if affine else x, bias if affine else x, np.int32(affine), np.int64(B), np.int64(C),
              np.int64(S), np.int32(bool(train)), np.float64(eps), np.float64(momentum), running_mean, running_var,
-             save_mean, save_std, out))
+             save_mean, save_std, out), threads=threads)
     return out
 
 
@@ -821,9 +832,10 @@ def batch_norm_backward(x, grad_out, mean, spread, spread_is_var, eps, weight, t
                       ('gradWeight', grad_weight, False), ('gradBias', grad_bias, False))
     affine, params = weight is not None, grad_weight is not None and grad_bias is not None
     B, C, S = x.shape
-    _launch('batch_norm_backward', x.dtype, C * _THREADS,
+    threads = _feature_threads(B * S)
+    _launch('batch_norm_backward', x.dtype, C * threads,
             (x, grad_out, mean, spread, np.int32(bool(spread_is_var)), np.float64(eps), weight if affine else x,
              np.int32(affine), np.int64(B), np.int64(C), np.int64(S), np.int32(bool(train)),
              np.int32(grad_in is not None), x if grad_in is None else grad_in, np.int32(params),
-             np.float64(scale), grad_weight if params else x, grad_bias if params else x))
+             np.float64(scale), grad_weight if params else x, grad_bias if params else x), threads=threads)
     return grad_in
