@@ -6,32 +6,21 @@ LogSoftMax; batch 32 of 3x32x32 float32, ClassNLL, SGD with momentum 0.9 over ``
 The layer sizes are those of the conv-BN-ReLU stacks CIFAR training scripts for Torch7 build
 (cifar.torch's vgg_bn_drop.lua, fb.resnet.torch's CIFAR models), cut to five layers so a step takes a fraction of
 a second. As bench/lenet.py: each implementation in its own processes, alternating, median block;
-``--profile`` prints legonn's layers one by one. ``BENCH_THREADS`` sets both thread counts (default: all cores).
+``--profile`` times legonn's modules inside the step (bench/module_profile.py). ``BENCH_THREADS`` sets both thread counts (default: all cores).
 
     python bench/cifar_vgg.py [--rounds 3] [--blocks 5] [--steps 3] [--batch 32] [--profile]
 """
-import argparse
-import importlib.util
-import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
+import legonn as lg  # noqa: E402,F401  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
+from alternating import THREADS, main  # noqa: E402
 from legonn import nn  # noqa: E402
+from module_profile import profile_step  # noqa: E402
 from sgd_step import LR, MOMENTUM, sgd_step  # noqa: E402
-
-# bench/lenet.py's per-layer profile and thread count, loaded by path: the name ``lenet`` is examples/lenet.py's
-_spec = importlib.util.spec_from_file_location('bench_lenet', os.path.join(os.path.dirname(__file__), 'lenet.py'))
-bench_lenet = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_lenet)
-THREADS = bench_lenet.THREADS
 
 # (input planes, output planes) of each convolution; 'M' a 2x2 max-pooling
 LAYERS = [(3, 64), (64, 64), 'M', (64, 128), (128, 128), 'M', (128, 256), 'M']
@@ -80,56 +69,9 @@ def torch_step_fn(batch):
     return step
 
 
-def child(kind, batch, blocks, steps):
-    """Time ``blocks`` blocks of ``steps`` steps of one implementation; print the block times as JSON."""
-    step = legonn_step_fn(batch)[0] if kind == 'legonn' else torch_step_fn(batch)
-    for _ in range(2):   # warm up caches, BLAS threads, Numba's compiled kernels
-        step()
-    times = []
-    for _ in range(blocks):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        times.append((time.perf_counter() - start) / steps)
-    print(json.dumps(times))
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--rounds', type=int, default=3, help='processes per implementation')
-    parser.add_argument('--blocks', type=int, default=5, help='timed blocks per process')
-    parser.add_argument('--steps', type=int, default=3, help='steps per timed block')
-    parser.add_argument('--batch', type=int, default=32)
-    parser.add_argument('--profile', action='store_true')
-    parser.add_argument('--child', help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        return child(args.child, args.batch, args.blocks, args.steps)
-    try:
-        import torch  # noqa: F401
-        kinds = ['legonn', 'pytorch']
-    except ImportError:
-        kinds = ['legonn']
-        print('PyTorch not installed: timing legonn alone (pip install torch==2.13.0)')
-    print(f"CIFAR VGG-BN training step, batch {args.batch}, SGD momentum {MOMENTUM}; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {THREADS} threads each; "
-          f"{args.rounds} alternating processes x {args.blocks} blocks x {args.steps} steps; median block")
-    times = {kind: [] for kind in kinds}
-    for r in range(args.rounds):
-        for kind in (kinds if r % 2 == 0 else kinds[::-1]):
-            cmd = [sys.executable, os.path.abspath(__file__), '--child', kind, '--batch', str(args.batch),
-                   '--blocks', str(args.blocks), '--steps', str(args.steps)]
-            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(THREADS))
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-            times[kind].extend(json.loads(out.strip().splitlines()[-1]))
-    median = {kind: statistics.median(t) * 1e3 for kind, t in times.items()}
-    for kind, ms in median.items():
-        print(f"  {kind:8s} {ms:8.2f} ms a step")
-    if 'pytorch' in median:
-        print(f"  legonn / PyTorch: {median['legonn'] / median['pytorch']:.2f}x")
-    if args.profile:
-        bench_lenet.profile(legonn_step_fn(args.batch)[1])
-
-
 if __name__ == '__main__':
-    main()
+    args = main(__file__, f'CIFAR VGG-BN training step, SGD momentum {MOMENTUM}',
+                {'legonn': lambda batch: legonn_step_fn(batch)[0], 'pytorch': torch_step_fn}, __doc__)
+    if args is not None and args.profile:
+        step, (model, *_) = legonn_step_fn(args.batch)
+        profile_step(model, step)
