@@ -370,3 +370,25 @@ def test_tables_read_from_a_torch7_file_save_again(tmp_path):
     assert back['self'] is back and back['again'] is back['vocab'] and back[back['vocab']] == 'a table as a key'
     assert back['vocab'] == vocab and back['val_losses'] == {25: 2.5, 50: 1.5}
     np.testing.assert_array_equal(back['w'].numpy(), [1, 2])
+
+
+def test_penlight_lists_and_ordered_maps_save_as_plain_tables(tmp_path):
+    """torch.save writes a Penlight List or OrderedMap as the plain table it is (its metatable is Penlight's,
+    not a torch class, and is dropped), so lie-access-memory's cloneManyTimesFast can write a net whose fields
+    hold them: they load as a plain list and a plain dict of the entries in order, shared where they were, in
+    legonn's format, through lg.serialize, and in Torch7's."""
+    from legonn.pl.List import List
+    from legonn.pl.OrderedMap import OrderedMap
+    inner = List([3, lg.DoubleTensor([4, 5])])
+    ordered = OrderedMap()
+    ordered.set('z', inner)
+    ordered.set('a', List([1, 2]))
+    model = nn.Linear(2, 2)
+    model.input_map, model.output_map = ordered, inner
+    for back in (roundtrip(tmp_path, model), lg.deserialize(lg.serialize(model))):
+        assert type(back.input_map) is dict and list(back.input_map) == ['z', 'a']
+        assert type(back.output_map) is list and back.input_map['z'] is back.output_map
+        assert back.input_map['a'] == [1, 2] and back.output_map[1].tolist() == [4, 5]
+    lg.save_lua(str(tmp_path / 'maps.t7'), {'map': ordered, 'list': inner})
+    torch7 = lg.load(str(tmp_path / 'maps.t7'))
+    assert torch7['list'][0] == 3 and torch7['map']['z'] is torch7['list']

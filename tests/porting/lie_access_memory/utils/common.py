@@ -60,12 +60,7 @@ def cloneManyTimesFast(net, T):
     params, gradParams = net.parameters()
     if params is None:
         params = []
-    # lg.serialize refuses Penlight's List and OrderedMap, which Torch7 writes as plain tables (their metatables
-    # dropped): the maps, which the loop below puts back on each clone as the Lua does, are set aside meanwhile
-    maps = net.input_map, net.output_map
-    net.input_map = net.output_map = None
     blob = lg.serialize(net)
-    net.input_map, net.output_map = maps
 
     # serialize an empty clone for faster cloning: lg.load validates each module it rebuilds and refuses one whose
     # weight was emptied (docs/porting.md's cloneManyTimesFast row), so the net is read back with its parameters,
