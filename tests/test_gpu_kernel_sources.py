@@ -20,7 +20,7 @@ from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward',
            'index_bounds', 'class_nll_forward', 'class_nll_backward', 'join_rows', 'split_rows', 'batch_norm_forward',
-           'batch_norm_backward')
+           'batch_norm_backward', 'avg_pool_forward', 'avg_pool_backward')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -72,6 +72,11 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     pooled, argmax = np.zeros((n, c, oh, ow), dtype), np.zeros((n, c, oh, ow), np.int32)
     cuda_kernels.max_pool_forward(x, k, s, p, d, pooled, argmax)
     cuda_kernels.max_pool_backward(pooled, argmax, k, s, p, d, np.zeros_like(x))
+    for include_pad in (True, False):
+        cuda_kernels.avg_pool_forward(x, k, s, p, include_pad, pooled)
+        assert launches['avg_pool_forward'][1][-1] == np.int32(include_pad)
+        cuda_kernels.avg_pool_backward(pooled, k, s, p, include_pad, np.zeros_like(x))
+        assert launches['avg_pool_backward'][1][-1] == np.int32(include_pad)
     rows = np.zeros((4, 7), dtype)
     cuda_kernels.log_softmax_forward(rows, np.zeros_like(rows))
     cuda_kernels.log_softmax_backward(rows, rows, np.zeros_like(rows))
@@ -142,13 +147,11 @@ class HostModule:
         return launch
 
 
-@pytest.mark.skipif(shutil.which('g++') is None, reason='g++ is not installed')
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, dtype):
-    """The kernels' index arithmetic, run without a GPU: compiled by g++ with a one-thread grid and launched by
-    cuda_kernels' own wrappers on NumPy arrays, they give what the generic NumPy path gives (ties and padding
-    included: a plane of equal values, a NaN)."""
-    from legonn.tensor import conv_kernels, pool_kernels
+@pytest.fixture
+def host_kernels(monkeypatch, tmp_path):
+    """cuda_kernels' RawKernels compiled by g++ (HostModule) and launched by its wrappers on NumPy arrays."""
+    if shutil.which('g++') is None:
+        pytest.skip('g++ is not installed')
 
     class HostCupy:
         ascontiguousarray, empty = staticmethod(np.ascontiguousarray), staticmethod(np.empty)
@@ -157,106 +160,140 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: HostCupy)
     monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())   # as above: index_bounds' own, on the host
     cuda_kernels._module.cache_clear()
-    try:
-        rng = np.random.default_rng(6)
-        k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
-        n, c, h, w = 2, 3, 7, 6
-        x = rng.standard_normal((n, c, h, w)).astype(dtype)
-        x[0, 1] = 0.5        # ties: the first offset wins
-        x[1, 2, 3, 2] = np.nan
-        counts = tuple(conv_kernels.conv_output_size(*a) for a in zip((h, w), k, s, p, d))
-        want = conv_kernels.im2col(x, k, s, p, d)
-        got = cuda_kernels.im2col(x, k, s, p, d, counts, np.empty_like(want))
-        np.testing.assert_array_equal(got, want)
-        cols = rng.standard_normal(want.shape).astype(dtype)
-        want = conv_kernels.col2im(cols, (h, w), s, p, d)
-        got = cuda_kernels.col2im(cols, (h, w), k, s, p, d, counts, np.empty_like(want))
-        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
-        pooled, argmax = pool_kernels.max_pool_forward(x, k, s, p, d, counts)
-        got, got_argmax = cuda_kernels.max_pool_forward(x, k, s, p, d, np.empty_like(pooled),
-                                                        np.empty(pooled.shape, np.int32))
-        np.testing.assert_array_equal(got, pooled)
-        np.testing.assert_array_equal(got_argmax, argmax)
-        grad = rng.standard_normal(pooled.shape).astype(dtype)
-        want = pool_kernels.max_pool_backward(grad, argmax, x.shape, k, s, p, d)
-        got = cuda_kernels.max_pool_backward(grad, got_argmax, k, s, p, d, np.empty_like(want))
-        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
-        batch = lg.from_numpy(rng.standard_normal((5, 7)).astype(dtype))
-        batch.array[1, 3], batch.array[2, 4] = np.nan, 30.0    # a NaN row, and a large logit
-        generic = nn.LogSoftMax().type(batch.type())
-        want = generic.forward(batch).numpy()
-        got = cuda_kernels.log_softmax_forward(batch.array, np.empty_like(want))
-        # near 0 (the large logit's own log-probability) the two orders of summation differ by an ulp of 30
-        tol = 1e-6 if dtype == np.float32 else 1e-13
-        np.testing.assert_allclose(got, want, rtol=tol, atol=30 * tol, equal_nan=True)
-        grad = rng.standard_normal(want.shape).astype(dtype)
-        want = generic.backward(batch, lg.from_numpy(grad)).numpy()
-        got = cuda_kernels.log_softmax_backward(grad, got, np.empty_like(want))
-        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
-        monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)   # NumPy arrays here
-        labels = rng.integers(-3, 40, (7, 5))
-        # four or more a thread: the block's reduction decides (its own generator: the cases below keep theirs)
-        long = np.random.default_rng(1).integers(-3, 40, 1000)
-        long[[0, 999, 600]] = 7, -50, 90
-        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4], long):   # contiguous, a column, one label
-            assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
-        monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
-        logp = rng.standard_normal((9, 6)).astype(dtype)
-        labels = rng.integers(0, 6, (9, 2))
-        labels[[2, 7], 1] = -100
-        # JoinTable's kernels: pieces of several widths, one of them strided rows, joined along a middle dimension
-        whole = rng.standard_normal((2, 3, 9, 2)).astype(dtype)
-        pieces = [rng.standard_normal((2, 3, n, 2)).astype(dtype) for n in (1, 4)] + [whole[:, :, 2:6]]
-        joined = cuda_kernels.join_rows(pieces, np.empty((2, 3, 9, 2), dtype), 2)
-        np.testing.assert_array_equal(joined, np.concatenate(pieces, 2))
-        parts = [np.empty_like(p) for p in pieces[:2]] + [np.zeros((2, 3, 9, 2), dtype)[:, :, 3:7]]
-        cuda_kernels.split_rows(joined, parts, 2)
-        for part, piece in zip(parts, pieces):
-            np.testing.assert_array_equal(part, piece)
-        cases = ((labels[:, 1], -100, True), (labels[:, 1], -100, False), (labels[:, 0], int(labels[0, 0]), True))
-        for weights in (None, rng.random(6).astype(dtype)):
-            for column, ignore, average in cases:   # labels read through a stride; ignored outside or in the classes
-                criterion = nn.ClassNLLCriterion(weights, average).type(batch.type())
-                criterion.ignoreIndex = ignore
-                if weights is not None:
-                    weights = criterion.weights.numpy()   # as the criterion holds them (made at the default type)
-                kept = column[column != ignore]
-                total = kept.size if weights is None else weights[kept].astype(np.float64).sum()
-                got = cuda_kernels.class_nll_forward(logp, column, weights, ignore, average, np.empty(5))
-                assert got[0] == pytest.approx(criterion.forward(logp, column), rel=tol)
-                np.testing.assert_allclose(got[1:], [total, kept.size, kept.min(), kept.max()], rtol=tol)
-                grad = cuda_kernels.class_nll_backward(column, weights, ignore, average, np.empty_like(logp))
-                np.testing.assert_allclose(grad, criterion.backward(logp, column).numpy(), rtol=tol)
-        # batch normalisation: THNN's arithmetic, as the CPU's kernels compute it (sums in double, in another order)
-        planes = (rng.standard_normal((4, 3, 5)) * 2 + 1).astype(dtype)
-        grads = rng.standard_normal((4, 3, 5)).astype(dtype)
-        for train in (True, False):
-            module = nn.SpatialBatchNormalization(3).type(batch.type())
-            module.running_var.array[...] = [0.5, 1, 2]
-            module.weight.array[...] = [0.5, -1, 2]
-            if not train:
-                module.evaluate()
-            state = [a.copy() for a in (module.weight.array, module.bias.array, module.running_mean.array,
-                                        module.running_var.array)] + [np.empty(3, dtype), np.empty(3, dtype)]
-            want = module.forward(lg.from_numpy(planes[:, :, :, None])).numpy()[:, :, :, 0]
-            got = cuda_kernels.batch_norm_forward(planes, *state[:2], train, 1e-5, 0.1, *state[2:],
-                                                  np.empty_like(planes))
-            close = dict(rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
-            np.testing.assert_allclose(got, want, **close)
-            for kept, name in zip(state[2:], ('running_mean', 'running_var', 'save_mean', 'save_std')):
-                np.testing.assert_allclose(kept, getattr(module, name).numpy(), **close)
-            gradient = np.zeros(3, dtype), np.zeros(3, dtype)
-            got = cuda_kernels.batch_norm_backward(planes, grads, state[4], state[5] if train else state[3],
-                                                   not train, 1e-5, state[0], train, np.empty_like(planes), 0.5,
-                                                   *gradient)
-            want = module.backward(lg.from_numpy(planes[:, :, :, None]), lg.from_numpy(grads[:, :, :, None]), 0.5)
-            np.testing.assert_allclose(got, want.numpy()[:, :, :, 0], **close)
-            np.testing.assert_allclose(gradient[0], module.gradWeight.numpy(), rtol=1e-5 if dtype == np.float32 else
-                                       1e-12)
-            np.testing.assert_allclose(gradient[1], module.gradBias.numpy(), rtol=1e-5 if dtype == np.float32 else
-                                       1e-12)
-    finally:
-        cuda_kernels._module.cache_clear()
+    yield
+    cuda_kernels._module.cache_clear()
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, host_kernels, dtype):
+    """The kernels' index arithmetic, run without a GPU: compiled by g++ with a one-thread grid and launched by
+    cuda_kernels' own wrappers on NumPy arrays, they give what the generic NumPy path gives (ties and padding
+    included: a plane of equal values, a NaN)."""
+    from legonn.tensor import conv_kernels, pool_kernels
+
+    rng = np.random.default_rng(6)
+    k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
+    n, c, h, w = 2, 3, 7, 6
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    x[0, 1] = 0.5        # ties: the first offset wins
+    x[1, 2, 3, 2] = np.nan
+    counts = tuple(conv_kernels.conv_output_size(*a) for a in zip((h, w), k, s, p, d))
+    want = conv_kernels.im2col(x, k, s, p, d)
+    got = cuda_kernels.im2col(x, k, s, p, d, counts, np.empty_like(want))
+    np.testing.assert_array_equal(got, want)
+    cols = rng.standard_normal(want.shape).astype(dtype)
+    want = conv_kernels.col2im(cols, (h, w), s, p, d)
+    got = cuda_kernels.col2im(cols, (h, w), k, s, p, d, counts, np.empty_like(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    pooled, argmax = pool_kernels.max_pool_forward(x, k, s, p, d, counts)
+    got, got_argmax = cuda_kernels.max_pool_forward(x, k, s, p, d, np.empty_like(pooled),
+                                                    np.empty(pooled.shape, np.int32))
+    np.testing.assert_array_equal(got, pooled)
+    np.testing.assert_array_equal(got_argmax, argmax)
+    grad = rng.standard_normal(pooled.shape).astype(dtype)
+    want = pool_kernels.max_pool_backward(grad, argmax, x.shape, k, s, p, d)
+    got = cuda_kernels.max_pool_backward(grad, got_argmax, k, s, p, d, np.empty_like(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    batch = lg.from_numpy(rng.standard_normal((5, 7)).astype(dtype))
+    batch.array[1, 3], batch.array[2, 4] = np.nan, 30.0    # a NaN row, and a large logit
+    generic = nn.LogSoftMax().type(batch.type())
+    want = generic.forward(batch).numpy()
+    got = cuda_kernels.log_softmax_forward(batch.array, np.empty_like(want))
+    # near 0 (the large logit's own log-probability) the two orders of summation differ by an ulp of 30
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(got, want, rtol=tol, atol=30 * tol, equal_nan=True)
+    grad = rng.standard_normal(want.shape).astype(dtype)
+    want = generic.backward(batch, lg.from_numpy(grad)).numpy()
+    got = cuda_kernels.log_softmax_backward(grad, got, np.empty_like(want))
+    np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
+    monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)   # NumPy arrays here
+    labels = rng.integers(-3, 40, (7, 5))
+    # four or more a thread: the block's reduction decides (its own generator: the cases below keep theirs)
+    long = np.random.default_rng(1).integers(-3, 40, 1000)
+    long[[0, 999, 600]] = 7, -50, 90
+    for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4], long):   # contiguous, a column, one label
+        assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
+    monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+    logp = rng.standard_normal((9, 6)).astype(dtype)
+    labels = rng.integers(0, 6, (9, 2))
+    labels[[2, 7], 1] = -100
+    # JoinTable's kernels: pieces of several widths, one of them strided rows, joined along a middle dimension
+    whole = rng.standard_normal((2, 3, 9, 2)).astype(dtype)
+    pieces = [rng.standard_normal((2, 3, n, 2)).astype(dtype) for n in (1, 4)] + [whole[:, :, 2:6]]
+    joined = cuda_kernels.join_rows(pieces, np.empty((2, 3, 9, 2), dtype), 2)
+    np.testing.assert_array_equal(joined, np.concatenate(pieces, 2))
+    parts = [np.empty_like(p) for p in pieces[:2]] + [np.zeros((2, 3, 9, 2), dtype)[:, :, 3:7]]
+    cuda_kernels.split_rows(joined, parts, 2)
+    for part, piece in zip(parts, pieces):
+        np.testing.assert_array_equal(part, piece)
+    cases = ((labels[:, 1], -100, True), (labels[:, 1], -100, False), (labels[:, 0], int(labels[0, 0]), True))
+    for weights in (None, rng.random(6).astype(dtype)):
+        for column, ignore, average in cases:   # labels read through a stride; ignored outside or in the classes
+            criterion = nn.ClassNLLCriterion(weights, average).type(batch.type())
+            criterion.ignoreIndex = ignore
+            if weights is not None:
+                weights = criterion.weights.numpy()   # as the criterion holds them (made at the default type)
+            kept = column[column != ignore]
+            total = kept.size if weights is None else weights[kept].astype(np.float64).sum()
+            got = cuda_kernels.class_nll_forward(logp, column, weights, ignore, average, np.empty(5))
+            assert got[0] == pytest.approx(criterion.forward(logp, column), rel=tol)
+            np.testing.assert_allclose(got[1:], [total, kept.size, kept.min(), kept.max()], rtol=tol)
+            grad = cuda_kernels.class_nll_backward(column, weights, ignore, average, np.empty_like(logp))
+            np.testing.assert_allclose(grad, criterion.backward(logp, column).numpy(), rtol=tol)
+    # batch normalisation: THNN's arithmetic, as the CPU's kernels compute it (sums in double, in another order)
+    planes = (rng.standard_normal((4, 3, 5)) * 2 + 1).astype(dtype)
+    grads = rng.standard_normal((4, 3, 5)).astype(dtype)
+    for train in (True, False):
+        module = nn.SpatialBatchNormalization(3).type(batch.type())
+        module.running_var.array[...] = [0.5, 1, 2]
+        module.weight.array[...] = [0.5, -1, 2]
+        if not train:
+            module.evaluate()
+        state = [a.copy() for a in (module.weight.array, module.bias.array, module.running_mean.array,
+                                    module.running_var.array)] + [np.empty(3, dtype), np.empty(3, dtype)]
+        want = module.forward(lg.from_numpy(planes[:, :, :, None])).numpy()[:, :, :, 0]
+        got = cuda_kernels.batch_norm_forward(planes, *state[:2], train, 1e-5, 0.1, *state[2:],
+                                              np.empty_like(planes))
+        close = dict(rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+        np.testing.assert_allclose(got, want, **close)
+        for kept, name in zip(state[2:], ('running_mean', 'running_var', 'save_mean', 'save_std')):
+            np.testing.assert_allclose(kept, getattr(module, name).numpy(), **close)
+        gradient = np.zeros(3, dtype), np.zeros(3, dtype)
+        got = cuda_kernels.batch_norm_backward(planes, grads, state[4], state[5] if train else state[3],
+                                               not train, 1e-5, state[0], train, np.empty_like(planes), 0.5,
+                                               *gradient)
+        want = module.backward(lg.from_numpy(planes[:, :, :, None]), lg.from_numpy(grads[:, :, :, None]), 0.5)
+        np.testing.assert_allclose(got, want.numpy()[:, :, :, 0], **close)
+        np.testing.assert_allclose(gradient[0], module.gradWeight.numpy(), rtol=1e-5 if dtype == np.float32 else
+                                   1e-12)
+        np.testing.assert_allclose(gradient[1], module.gradBias.numpy(), rtol=1e-5 if dtype == np.float32 else
+                                   1e-12)
+
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_the_average_pooling_kernels_run_on_the_host_equal_the_generic_path(host_kernels, dtype):
+    """avg_pool_forward/backward against the generic path (the window sums over ``avg_pool_divisor``, the
+    gradient over the divisors summed back), bit for bit: padded windows with and without the padding in the
+    divisor, ceil mode's last windows running past the input, overlapping and disjoint windows, a global pool."""
+    from legonn.tensor import pool_kernels as pk
+    rng = np.random.default_rng(7)
+    cases = (((3, 2), (2, 1), (1, 0), (7, 6), True), ((3, 3), (2, 2), (1, 1), (8, 9), True),
+             ((2, 2), (2, 2), (0, 0), (6, 4), False), ((8, 8), (1, 1), (0, 0), (8, 8), False),
+             ((5, 3), (3, 2), (2, 1), (11, 5), True))
+    for k, s, p, spatial, ceil in cases:
+        counts = tuple(pk.pool_output_size(n, kk, ss, pp, ceil=ceil, trim=True)
+                       for n, kk, ss, pp in zip(spatial, k, s, p))
+        x = rng.standard_normal((2, 3) + spatial).astype(dtype)
+        grad = rng.standard_normal((2, 3) + counts).astype(dtype)
+        for include_pad in (True, False):
+            divisor = pk.avg_pool_divisor(spatial, k, s, p, counts, include_pad, np, dtype)
+            want = pk.sum_pool_forward(x, k, s, p, counts) / divisor
+            got = cuda_kernels.avg_pool_forward(x, k, s, p, include_pad, np.empty_like(want))
+            np.testing.assert_array_equal(got, want, err_msg=f"forward {k} {s} {p} {spatial} {include_pad}")
+            want = pk.sum_pool_backward(grad / divisor, x.shape, k, s, p)
+            got = cuda_kernels.avg_pool_backward(grad, k, s, p, include_pad, np.empty_like(x))
+            np.testing.assert_array_equal(got, want, err_msg=f"backward {k} {s} {p} {spatial} {include_pad}")
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')

@@ -172,16 +172,10 @@ class SpatialAveragePooling(_Pooling2d):
         self.count_include_pad = False
         return self
 
-    def _divisor(self, spatial, hw, x):
-        k, s, p, _ = self._geometry()
-        return pk.avg_pool_divisor(spatial, k, s, p, hw, self.count_include_pad, array_module(x), x.dtype)
-
     def updateOutput(self, input):
         x, hw = self._check(input)
         k, s, p, _ = self._geometry()
-        out = self._out('output', input, hw)
-        pk.sum_pool_forward(x, k, s, p, hw, out=out)
-        out /= self._divisor(x.shape[2:], hw, x)
+        out = pk.avg_pool_forward(x, k, s, p, hw, self.count_include_pad, out=self._out('output', input, hw))
         if not self.divide:   # as SpatialAveragePooling.lua for old saved models: the mean times kW * kH
             out *= self.kW * self.kH
         return self.output
@@ -189,10 +183,9 @@ class SpatialAveragePooling(_Pooling2d):
     def updateGradInput(self, input, gradOutput):
         x, hw, go = self._check(input, gradOutput)
         k, s, p, _ = self._geometry()
-        go = go / self._divisor(x.shape[2:], hw, x)
-        if not self.divide:
-            go *= self.kW * self.kH
-        pk.sum_pool_backward(go, x.shape, k, s, p, out=self._grad_in(input))
+        gi = pk.avg_pool_backward(go, x.shape, k, s, p, self.count_include_pad, out=self._grad_in(input))
+        if not self.divide:   # SpatialAveragePooling.lua's gradInput:mul(kW * kH)
+            gi *= self.kW * self.kH
         return self.gradInput
 
     def __repr__(self):

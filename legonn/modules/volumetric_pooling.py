@@ -11,7 +11,6 @@ flat index is what unpooling needs and what PyTorch settled on).
 import math
 
 from ..tensor import pool_kernels as pk
-from ..tensor.backend import array_module
 from ..tensor.scatter_kernels import scatter_add_along
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
@@ -145,20 +144,15 @@ class VolumetricAveragePooling(_VolumetricPoolingBase):
         x, is_batch, counts = self._check(input)
         k, s, p, _ = self._geometry
         out = self.bufferLike('output', input, tuple(input.size())[:-3] + counts).reshape(x.shape[:2] + counts)
-        pk.sum_pool_forward(x, k, s, p, counts, out=out)
-        out /= self._divisor(x, counts)
+        pk.avg_pool_forward(x, k, s, p, counts, True, out=out)
         return self.output
-
-    def _divisor(self, x, counts):
-        k, s, p, _ = self._geometry
-        return pk.avg_pool_divisor(x.shape[2:], k, s, p, counts, True, array_module(x), x.dtype)
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         k, s, p, _ = self._geometry
-        go = gradOutput.array.reshape(x.shape[:2] + counts) / self._divisor(x, counts)
-        pk.sum_pool_backward(go, x.shape, k, s, p, out=self.bufferLike('gradInput', input).reshape(x.shape))
+        pk.avg_pool_backward(gradOutput.array.reshape(x.shape[:2] + counts), x.shape, k, s, p, True,
+                             out=self.bufferLike('gradInput', input).reshape(x.shape))
         return self.gradInput
 
     def __repr__(self):

@@ -1,4 +1,4 @@
-"""CuPy RawKernels for 2-D convolution, max pooling, LogSoftMax and ClassNLLCriterion: one launch where the
+"""CuPy RawKernels for 2-D convolution, max and average pooling, LogSoftMax and ClassNLLCriterion: one launch where the
 generic path needs one per kernel offset (or, LogSoftMax, six forward and four backward; ClassNLL, a label
 range read and four operations forward, three backward).
 
@@ -127,6 +127,64 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
         if (ow < 0) continue;
         long long o = base + (long long)oh * oW + ow;
         if (argmax[o] == kh * kW + kw) sum += grad_out[o];
+      }
+    }
+    out[i] = sum;
+  }
+}
+
+/* Average pooling's window along one axis (SpatialAveragePooling.c): output position o's window clipped to the
+   input, [*first, *last), and its divisor's factor: the window clipped to the padded input with count_include_pad,
+   else the input elements in it; at least 1 (pool_kernels.avg_pool_divisor's). */
+__device__ inline int legonn_avg_extent(int o, int k, int s, int p, int size, int include_pad, int* first,
+                                        int* last) {
+  const int start = o * s - p;
+  const int end = start + k < size + p ? start + k : size + p;
+  *first = start > 0 ? start : 0;
+  *last = end < size ? end : size;
+  const int extent = include_pad ? end - start : *last - *first;
+  return extent > 1 ? extent : 1;
+}
+
+/* Window sums over their divisors; the padding adds nothing (the generic path adds its zeros). */
+extern "C" __global__ void avg_pool_forward(const T* x, T* out, long long total, int H, int W, int kH, int kW,
+                                            int oH, int oW, int sH, int sW, int pH, int pW, int include_pad) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    int ow = i %% oW;
+    int oh = (i / oW) %% oH;
+    const T* src = x + i / ((long long)oW * oH) * H * (long long)W;
+    int h0, h1, w0, w1;
+    const int divisor = legonn_avg_extent(oh, kH, sH, pH, H, include_pad, &h0, &h1)
+                        * legonn_avg_extent(ow, kW, sW, pW, W, include_pad, &w0, &w1);
+    T sum = 0;
+    for (int h = h0; h < h1; ++h)
+      for (int w = w0; w < w1; ++w) sum += src[h * (long long)W + w];
+    out[i] = sum / (T)divisor;
+  }
+}
+
+/* Each input element gathers the gradient over the divisor of every window reading it, in the kernel offsets'
+   order (the generic path's order of accumulation). */
+extern "C" __global__ void avg_pool_backward(const T* grad_out, T* out, long long total, int H, int W, int kH,
+                                             int kW, int oH, int oW, int sH, int sW, int pH, int pW,
+                                             int include_pad) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    int w = i %% W;
+    int h = (i / W) %% H;
+    const T* go = grad_out + i / ((long long)W * H) * oH * (long long)oW;
+    T sum = 0;
+    int first, last;
+    for (int kh = 0; kh < kH; ++kh) {
+      const int oh = legonn_window_origin(h, pH, kh, 1, sH, oH);
+      if (oh < 0) continue;
+      const int rows = legonn_avg_extent(oh, kH, sH, pH, H, include_pad, &first, &last);
+      for (int kw = 0; kw < kW; ++kw) {
+        const int ow = legonn_window_origin(w, pW, kw, 1, sW, oW);
+        if (ow < 0) continue;
+        sum += go[(long long)oh * oW + ow] / (T)(rows * legonn_avg_extent(ow, kW, sW, pW, W, include_pad, &first,
+                                                                          &last));
       }
     }
     out[i] = sum;
@@ -569,6 +627,29 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
     _launch('max_pool_backward', out.dtype, out.size,
             (grad_out, argmax, out, np.int64(out.size), np.int32(h), np.int32(w))
             + _geometry(ksize, stride, pad, dilation, grad_out.shape[2:]))
+    return out
+
+
+def avg_pool_forward(x, ksize, stride, pad, count_include_pad, out):
+    """Window means of ``x`` (N, C, H, W) into ``out`` with SpatialAveragePooling.c's divisors
+    (``pool_kernels.avg_pool_divisor``)."""
+    n, c, h, w = _dims(x, 'avg_pool_forward')
+    _checked('avg_pool_forward', ksize, stride, pad, (1, 1), ('out', out, (n, c) + tuple(out.shape[2:]), x.dtype, True))
+    x = _contiguous(x)
+    _launch('avg_pool_forward', x.dtype, out.size, (x, out, np.int64(out.size), np.int32(h), np.int32(w))
+            + _geometry(ksize, stride, pad, (1, 1), out.shape[2:])[:8] + (np.int32(bool(count_include_pad)),))
+    return out
+
+
+def avg_pool_backward(grad_out, ksize, stride, pad, count_include_pad, out):
+    """``out`` (N, C, H, W) = the sum, at each element, of the gradients of the windows reading it over their
+    divisors."""
+    n, c, h, w = _dims(out, 'avg_pool_backward')
+    _checked('avg_pool_backward', ksize, stride, pad, (1, 1), ('out', out, out.shape, out.dtype, True),
+             ('grad_out', grad_out, (n, c) + tuple(grad_out.shape[2:]), out.dtype, False))
+    grad_out = _contiguous(grad_out)
+    _launch('avg_pool_backward', out.dtype, out.size, (grad_out, out, np.int64(out.size), np.int32(h), np.int32(w))
+            + _geometry(ksize, stride, pad, (1, 1), grad_out.shape[2:])[:8] + (np.int32(bool(count_include_pad)),))
     return out
 
 

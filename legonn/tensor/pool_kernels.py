@@ -9,8 +9,8 @@ int32; ``offset_dtype``), or the offset count ``prod(ksize)`` where nothing
 won; ``max_pool_indices`` turns it into Torch7's flat index within the input
 plane, -1 where nothing won. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
-or CuPy); on CuPy with 2-D spatial data the max pooling passes run as single
-RawKernels from ``cuda_kernels``.
+or CuPy); on CuPy with 2-D spatial data the max and average pooling passes run
+as single RawKernels from ``cuda_kernels``.
 """
 import math
 
@@ -271,3 +271,25 @@ def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp,
         div = np.multiply.outer(div, np.maximum(end - start, 1))
     return xp.asarray(div.astype(dtype))
 
+
+
+def avg_pool_forward(x, ksize, stride, pad, counts, count_include_pad, out=None):
+    """Torch7's average pooling of ``x`` (SpatialAveragePooling.c, VolumetricAveragePooling.c): each window's sum
+    over its ``avg_pool_divisor``; ``out`` is reused when it fits."""
+    gpu = _gpu_kernels(x)
+    if gpu is not None and _fits(out, x.shape[:2] + tuple(counts), x.dtype) and out.flags.c_contiguous:
+        return gpu.avg_pool_forward(x, ksize, stride, pad, count_include_pad, out)
+    out = sum_pool_forward(x, ksize, stride, pad, counts, out=out)
+    out /= avg_pool_divisor(x.shape[2:], ksize, stride, pad, counts, count_include_pad, array_module(x), x.dtype)
+    return out
+
+
+def avg_pool_backward(grad_out, input_shape, ksize, stride, pad, count_include_pad, out=None):
+    """gradInput of ``avg_pool_forward``: every element of a window receives the window's gradient over its
+    divisor."""
+    gpu = _gpu_kernels(grad_out)
+    if gpu is not None and _fits(out, tuple(input_shape), grad_out.dtype) and out.flags.c_contiguous:
+        return gpu.avg_pool_backward(grad_out, ksize, stride, pad, count_include_pad, out)
+    divisor = avg_pool_divisor(input_shape[2:], ksize, stride, pad, grad_out.shape[2:], count_include_pad,
+                               array_module(grad_out), grad_out.dtype)
+    return sum_pool_backward(grad_out / divisor, input_shape, ksize, stride, pad, out=out)
