@@ -226,3 +226,14 @@ def numeric_gradient(loss, array, eps=1e-6):
     for i in np.ndindex(array.shape):
         grad[i] = central_difference(loss, array, i, eps)
     return grad
+
+
+def launch_counting():
+    """The host simulator's ``counting()`` (``with counting() as counts``: the CuPy operations a block runs, by
+    name), or a skip on a real device, whose CuPy has none (there ``bench/gpu_launches.py`` counts the kernels
+    with CUPTI)."""
+    cupy = lg.tensor.backend.cupy()
+    if not getattr(cupy, 'IS_HOST_SIMULATOR', False):
+        pytest.skip('counts CuPy operations on the host simulator of CuPy (tests/gpu_sim); a device has no counter')
+    from cupy.cuda.stream import counting
+    return counting

@@ -4,7 +4,8 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip,
+                          launch_counting)
 
 
 def _evaluating(m):
@@ -254,7 +255,7 @@ def test_half_backward_reads_its_saved_statistics_in_float(half):
 def test_on_the_gpu_one_launch_each_way_and_the_cpu_kernels_numbers(train, affine):
     # cuda_kernels' batch_norm RawKernels: THNN's arithmetic (sums in double) as the CPU's kernels compute it, the
     # forward in one launch, backward's three gradients in one more (the array code made about twenty)
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     rng = np.random.default_rng(11)
     x = lg.from_numpy((rng.standard_normal((4, 3, 5, 6)) * 2 + 1).astype(np.float32))
     go = lg.from_numpy(rng.standard_normal((4, 3, 5, 6)).astype(np.float32))

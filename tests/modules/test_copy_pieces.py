@@ -7,7 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.modules.base import table_buffers, view_cache
-from tests.checks import on_gpu
+from tests.checks import launch_counting, on_gpu
 
 
 def test_on_the_cpu_each_piece_is_copied_whatever_its_shape():
@@ -102,7 +102,7 @@ def test_split_table_slices_its_gradient_buffer_once_while_it_keeps_its_address(
 
 @pytest.mark.gpu
 def test_on_the_gpu_split_table_makes_no_view_a_backward():
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     rng = np.random.default_rng(2)
     x = on_gpu(lg.from_numpy(rng.standard_normal((3, 4, 5))))
     grads = [on_gpu(lg.from_numpy(rng.standard_normal((3, 5)))) for _ in range(4)]

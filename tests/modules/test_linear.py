@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip, launch_counting
 
 
 @pytest.mark.parametrize('shape', [(5, 4), (4,)])
@@ -233,7 +233,7 @@ def test_forward_transposes_the_weight_once_while_it_keeps_its_array():
 
 @pytest.mark.gpu
 def test_on_the_gpu_a_forward_makes_no_view_of_the_weight():
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     m = nn.Linear(4, 3).cuda()
     x = lg.randn(5, 4).cuda()
     m.forward(x)

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_close_trees, assert_type_roundtrip
+from tests.checks import assert_close_trees, assert_type_roundtrip, launch_counting
 
 IDX = [[0, 3, 3], [4, 1, 0]]
 
@@ -132,7 +132,7 @@ def test_gpu_step_reads_the_range_of_its_indices_once_and_copies_none():
     """On the GPU a forward checks the CudaLong indices in one launch and one read (a host synchronisation) and
     looks them up where they lie; a backward of the indices it checked reads no range again. Other indices (new
     memory, another geometry) are checked, out-of-range ones refused before anything is written."""
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     m = nn.LookupTable(5, 3).cudaDouble()
     x = lg.LongTensor(IDX).cudaLong()
     go = lg.DoubleTensor(2, 3, 3).normal().cudaDouble()

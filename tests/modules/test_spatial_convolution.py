@@ -5,7 +5,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.tensor import conv_kernels as ck
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip, launch_counting
 
 tables = nn.SpatialConvolutionMap.tables
 
@@ -309,7 +309,7 @@ def test_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_g
 def test_on_the_gpu_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_grad_output():
     """The GPU's kernels share the channels-first gradOutput between updateGradInput and accGradParameters too:
     one transposing copy a backward, into the module's buffer (no array allocated); separate calls transpose each."""
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     m = nn.SpatialConvolution(4, 3, 2, 3).double()
     rng = np.random.default_rng(6)
     x = rng.standard_normal((3, 4, 6, 5))

@@ -7,7 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
-from tests.checks import on_gpu
+from tests.checks import launch_counting, on_gpu
 
 
 def double(x):
@@ -95,6 +95,25 @@ def test_gpu_matches_cpu(name, monkeypatch):
     monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')
     assert_gpu_matches_cpu(POOLS[name](), x)
 
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', ['avg', 'avg-pad-ceil', 'avg-exclude-pad', 'max-pad-ceil'])
+def test_on_the_gpu_one_launch_each_way(name):
+    """Average pooling's RawKernels sum each window and divide it in one launch (the array code made one a kernel
+    offset, and the divisor's), as max pooling's do."""
+    counting = launch_counting()
+    m = POOLS[name]().cuda()
+    x = lg.rand(2, 2, 7, 6).cuda()
+    for _ in range(2):   # the second forward and backward are counted, kernels built by the first
+        with counting() as forward_counts:
+            y = m.forward(x)
+        with counting() as backward_counts:
+            m.backward(x, y)
+    kind = 'max' if name.startswith('max') else 'avg'
+    launches = [{op: n for op, n in counts.items() if not op.startswith(('view:', 'no-op:'))}
+                for counts in (forward_counts, backward_counts)]
+    assert launches == [{f'kernel {kind}_pool_forward': 1}, {f'kernel {kind}_pool_backward': 1}], launches
 
 @pytest.mark.gpu
 def test_fractional_gpu():

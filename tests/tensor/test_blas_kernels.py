@@ -5,6 +5,7 @@ import pytest
 import legonn as lg
 from legonn.tensor import blas_kernels, cuda_kernels
 from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into, momentum_step_into, transpose_into
+from tests.checks import launch_counting
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -131,7 +132,7 @@ def test_add_sums_accumulates_scaled_sums(axis):
 def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, dtype):
     """addmm_into and add_sums through cuBLAS (gemm, gemv against ones), axpby_into and momentum_step_into as one
     kernel each: the results of the array code, for C- and F-ordered outputs, transposed operands and scales."""
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     cp = lg.tensor.backend.cupy()
     built = []
     factory = cuda_kernels.elementwise

@@ -4,6 +4,7 @@ import pytest
 
 from legonn.tensor.backend import cupy
 from legonn.tensor.scatter_kernels import index_bounds, scatter_add
+from tests.checks import launch_counting
 
 
 def test_repeated_indices_accumulate():
@@ -39,7 +40,7 @@ def test_index_bounds_are_python_ints():
 def test_index_bounds_on_the_gpu():
     """One kernel for int64 arrays up to INDEX_BOUNDS_MAX elements (a column of labels, a char-LSTM chunk's 32x50
     indices: several per thread of its block), one read; CuPy's min and max for longer ones."""
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
 
     from legonn.tensor import cuda_kernels
     assert index_bounds(cupy().asarray([4, 1, 9])) == (1, 9)

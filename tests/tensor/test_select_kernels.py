@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.tensor import select_kernels
+from tests.checks import launch_counting
 
 
 def _case(dtype, shape=(3, 5, 7), seed=0):
@@ -76,7 +77,7 @@ def test_operands_are_checked_before_native_code(monkeypatch):
 
 @pytest.mark.gpu
 def test_on_the_gpu_one_launch_and_no_temporary():
-    from cupy.cuda.stream import counting
+    counting = launch_counting()
     cp = lg.tensor.backend.cupy()
     passed, values = _case(np.float32)
     d_passed, d_values = cp.asarray(passed), cp.asarray(values)
