@@ -45,11 +45,8 @@ class _GradientsWithGradInput(nn.Module):
 
     def backward(self, input, gradOutput=None, scale=1):
         # Module.backward calls updateGradInput(input, gradOutput): the scale reaches it through this field
-        self._backwardScale = scale
-        try:
+        with self._during_backward(_backwardScale=scale):
             return super().backward(input, gradOutput, scale)
-        finally:
-            del self._backwardScale
 
     def updateGradInput(self, input, gradOutput, scale=None):
         if scale is None:

@@ -195,11 +195,8 @@ class BatchNormalization(Module):
         THNN call for the three gradients). During this call ``_jointScale`` is the scale they take, and
         ``_jointGradOutput`` the gradOutput whose parameter gradients were added (accGradParameters then adds
         nothing for it; called apart, each method does its own part)."""
-        self._jointScale, self._jointGradOutput = scale, None
-        try:
+        with self._during_backward(_jointScale=scale, _jointGradOutput=None):
             return super().backward(input, gradOutput, scale)
-        finally:
-            del self._jointScale, self._jointGradOutput
 
     def _add_parameter_gradients(self, invstd, sums, scale):
         """BatchNormalization.c's gradWeight += scale * dotp * invstd and gradBias += scale * sum, in double, from

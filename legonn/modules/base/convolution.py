@@ -165,11 +165,8 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         """``updateGradInput`` then ``accGradParameters``, gradOutput transposed once for both: during this
         call ``_transposedGradOutput`` names the gradOutput whose transpose ``_gradOutputT`` holds (separate
         calls each transpose, since gradOutput may change between them)."""
-        self._transposedGradOutput = None
-        try:
+        with self._during_backward(_transposedGradOutput=None):
             return super().backward(input, gradOutput, scale)
-        finally:
-            del self._transposedGradOutput
 
     def updateGradInput(self, input, gradOutput):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data

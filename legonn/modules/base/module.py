@@ -13,6 +13,7 @@ A subclass writes those three methods (and a constructor); parameters(),
 type(), cuda(), clone(), share(), getParameters(), clearState(), repr and the
 snake_case aliases then work without extra code.
 """
+import contextlib
 import copy
 import functools
 
@@ -237,6 +238,19 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             name_outer(self, err)
             raise
         return self.gradInput
+
+    @contextlib.contextmanager
+    def _during_backward(self, **state):
+        """A ``backward`` override's ``with`` block: ``state`` set as this module's attributes while it runs
+        (removed after, even when it raises), so that updateGradInput and accGradParameters can tell they run as
+        one call (the scale, a gradOutput already transposed or already summed) and, called apart, assume
+        nothing."""
+        self.__dict__.update(state)
+        try:
+            yield
+        finally:
+            for name in state:
+                self.__dict__.pop(name, None)
 
     def backwardUpdate(self, input, gradOutput, lr):
         """``updateGradInput`` then ``accUpdateGradParameters(input, gradOutput, lr)`` (Module.lua); returns
