@@ -21,6 +21,9 @@ class List(list):
     """A Penlight List: ``List()``, ``List(iterable)``; a string gives its characters."""
     # Penlight's __eq metamethod, which Lua's ``==`` (Tester's asserteq) calls: legonn.Tester reads it
     lua_eq = 'List'
+    # torch.save writes a List as the plain array table it is (Penlight's metatable is no torch class): so do
+    # lg.save and lg.serialize, and it loads as a list
+    torch7_saves_as = list
 
     @classmethod
     def range(cls, start, finish=None, incr=1):

@@ -17,6 +17,9 @@ class OrderedMap(dict):
     """``OrderedMap()``, ``OrderedMap(dict_or_ordered_map)``, ``OrderedMap([{k1: v1}, {k2: v2}, ...])``."""
     # Penlight's __eq metamethod, which Lua's ``==`` (Tester's asserteq) calls: legonn.Tester reads it
     lua_eq = 'Map'
+    # torch.save writes an OrderedMap as a plain table (Penlight's metatable is no torch class): so do lg.save and
+    # lg.serialize, and it loads as a dict of the entries in order
+    torch7_saves_as = dict
 
     def __init__(self, t=None):
         super().__init__()

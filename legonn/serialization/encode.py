@@ -12,8 +12,6 @@ from collections import deque
 
 import numpy as np
 
-from ..pl.List import List as PenlightList
-from ..pl.OrderedMap import OrderedMap
 from ..tensor import backend
 from ..tensor.storage import Storage
 from ..tensor.tensor import Size, Tensor
@@ -108,15 +106,14 @@ class Encoder:
         if isinstance(obj, np.dtype):
             self._check_dtype(obj, where)
             return {'kind': 'dtype', 'dtype': obj.str}
-        kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset', Size: 'size',
-                # Penlight's classes are Lua metatables, not torch classes: torch.save writes a List as a plain
-                # array table and drops the metatable, so it loads as a plain list (an OrderedMap: below)
-                PenlightList: 'list'}.get(type(obj))
-        if kind is not None:
-            return {'kind': kind, 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
-        if type(obj) in (dict, LuaTable, OrderedMap):
+        # a class whose objects Torch7 writes as plain tables (Penlight's List and OrderedMap: Lua metatables, not
+        # torch classes, which torch.save drops) names the plain type they load as
+        plain = getattr(type(obj), 'torch7_saves_as', None)
+        kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset', Size: 'size'}.get(type(obj))
+        if kind is not None or plain is list:
+            return {'kind': kind or 'list', 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
+        if type(obj) is dict or type(obj) is LuaTable or plain is dict:
             # a LuaTable (a .t7's table, kept by its own kind): torch.load then torch.save round trips in Torch7
-            # an OrderedMap, a dict of its entries in order, loads as a plain dict (Torch7: a plain table)
             return {'kind': 'luatable' if type(obj) is LuaTable else 'dict',
                     'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
                               for k, v in obj.items()]}

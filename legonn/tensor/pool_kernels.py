@@ -11,20 +11,15 @@ plane, -1 where nothing won. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
 or CuPy); on CuPy with 2-D spatial data the max and average pooling passes run
 as single RawKernels from ``cuda_kernels``, and 2-D max pooling of NumPy float32/float64 data as Numba kernels
-(``pool_cpu``; the forward only where windows overlap: NumPy's vectorised passes over strided views beat a
-Numba loop over each window where they do not), the planes split over legonn's threads.
+(``max_pool_kernels``).
 """
-import importlib
 import math
 
 import numpy as np
 
-from . import parallel
+from . import max_pool_kernels, parallel
 from .backend import array_module
-from .blas_kernels import check_operands
 from .conv_kernels import _fits, _gpu_kernels, kernel_offsets, window_slice
-
-_CPU_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def pool_output_size(size, k, stride, pad=0, dilation=1, ceil=False, trim=False):
@@ -58,29 +53,6 @@ def windows_source(x, ksize, stride, pad, dilation, counts, fill):
     src = xp.full(x.shape[:2] + tuple(sz + p + h for sz, p, h in zip(spatial, pad, hi)), fill, dtype=x.dtype)
     src[(Ellipsis,) + tuple(slice(p, p + sz) for p, sz in zip(pad, spatial))] = x
     return src
-
-
-def _cpu():
-    """The Numba kernels, imported when first used (Numba's import is not legonn's)."""
-    return importlib.import_module('.pool_cpu', __package__)
-
-
-def _cpu_kernels_take(x, *results):
-    """Whether ``pool_cpu``'s kernels compute on ``x``: (N, C, H, W) NumPy float32/float64 data, the data and the
-    ``results`` C-contiguous (a strided view takes the array code)."""
-    return (type(x) is np.ndarray and x.ndim == 4 and x.dtype in _CPU_FLOATS and x.flags.c_contiguous
-            and all(type(r) is np.ndarray and r.flags.c_contiguous for r in results))
-
-
-def _planes(a):
-    """(N, C, H, W) seen as the stack of its N * C planes."""
-    return a.reshape((-1,) + a.shape[2:])
-
-
-def _over_planes(call, planes):
-    """``call(first, stop)`` for each thread's share of the planes (one share when splitting would not pay)."""
-    bounds = parallel.leading_ranges(planes)
-    parallel.run_parts(lambda i: call(*bounds[i]), range(len(bounds)))
 
 
 def _disjoint(ksize, stride, dilation):
@@ -133,14 +105,9 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
     gpu = _gpu_kernels(x)
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
-    if not _disjoint(ksize, stride, dilation) and _cpu_kernels_take(x, out, argmax):
-        planes, results = _planes(x), (_planes(out), _planes(argmax))
-        check_operands('pool_kernels.max_pool_forward', x.dtype, ('input', planes, planes.shape, None),
-                       ('output', results[0], results[0].shape[:1] + tuple(counts), None))
-        check_operands('pool_kernels.max_pool_forward', argmax.dtype, ('argmax', results[1], results[0].shape, None))
-        run = _cpu().max_pool_forward
-        _over_planes(lambda first, stop: run(planes, *results, *ksize, *stride, *pad, *dilation, first, stop), planes)
-        return out, argmax
+    # NumPy's vectorised passes over strided views beat a loop over each window where the windows do not overlap
+    if not _disjoint(ksize, stride, dilation) and max_pool_kernels.takes(x, out, argmax):
+        return max_pool_kernels.forward(x, ksize, stride, pad, dilation, out, argmax)
 
     def part(p):
         src = windows_source(x[p], ksize, stride, pad, dilation, counts, lowest(x.dtype))
@@ -202,14 +169,8 @@ def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilatio
     gpu = _gpu_kernels(grad_out)
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
-    if _cpu_kernels_take(grad_out, out, argmax) and argmax.dtype == offset_dtype(ksize):
-        go, won, gi = _planes(grad_out), _planes(argmax), _planes(out)
-        check_operands('pool_kernels.max_pool_backward', out.dtype, ('gradOutput', go, go.shape, None),
-                       ('gradInput', gi, go.shape[:1] + tuple(input_shape[2:]), None))
-        check_operands('pool_kernels.max_pool_backward', argmax.dtype, ('argmax', won, go.shape, None))
-        run = _cpu().max_pool_backward
-        _over_planes(lambda first, stop: run(go, won, gi, *ksize, *stride, *pad, *dilation, first, stop), gi)
-        return out
+    if max_pool_kernels.takes(grad_out, out, argmax) and argmax.dtype == offset_dtype(ksize):
+        return max_pool_kernels.backward(grad_out, argmax, ksize, stride, pad, dilation, out)
     spatial = tuple(input_shape[2:])
     disjoint = _disjoint(ksize, stride, dilation)
     lead = (slice(None), slice(None))

@@ -1,5 +1,5 @@
-"""``pool_kernels``' CPU kernels for 2-D max pooling, compiled by Numba (serial, ``nogil``, cached on disk); called
-only through ``pool_kernels``, which checks their operands: they index without bounds checks.
+"""2-D max pooling's CPU kernels, compiled by Numba (serial, ``nogil``, cached on disk); called only through
+``max_pool_kernels``, which checks their operands: they index without bounds checks.
 
 The data is a stack of planes ``x`` (P, H, W) (the batch's N * C planes), the results (P, oH, oW); each call takes
 the planes ``first`` to ``stop`` (a thread's share). The geometry is THNN's: window (oh, ow) reads
