@@ -7,7 +7,7 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 (THNN drops it only when padded, and without padding pools an empty window).
 """
 
-from ..tensor import Tensor, pool_kernels as pk
+from ..tensor import Tensor, avg_pool_kernels, pool_kernels as pk
 from ..tensor.backend import array_module
 from ..tensor.indexing import whole_number
 from ..tensor.introspection import typename as lua_typename
@@ -37,9 +37,14 @@ class _Pooling2d(CeilMode, Module):
         """(kernel, stride, pad, dilation), each a (height, width) pair of ints. A field set after construction
         may hold a whole float: dpnn's SpatialGlimpse writes ``glimpseSize/size``, a Lua number, into kW, kH, dW
         and dH, which THNN reads as integers; a fractional one is refused, naming the module and field."""
-        return tuple((whole_number(getattr(self, h), f"{self.shortName()}.{h}"),
-                      whole_number(getattr(self, w), f"{self.shortName()}.{w}"))
+        return tuple((self._whole_field(h), self._whole_field(w))
                      for h, w in (('kH', 'kW'), ('dH', 'dW'), ('padH', 'padW'), ('dilationH', 'dilationW')))
+
+    def _whole_field(self, name):
+        value = getattr(self, name)
+        # an int, the common case, needs no check: the module's name for an error costs more than the pooling of
+        # a small input (8 fields a call)
+        return value if type(value) is int else whole_number(value, f"{self.shortName()}.{name}")
 
     def _output_hw(self, h, w):
         k, s, p, d = self._geometry()
@@ -180,8 +185,11 @@ class SpatialAveragePooling(_Pooling2d):
         x, hw = self._check(input)
         k, s, p, _ = self._geometry()
         out = self._out('output', input, hw)
-        pk.sum_pool_forward(x, k, s, p, hw, out=out)
-        out /= self._divisor(x.shape[2:], hw, x)
+        if avg_pool_kernels.takes(x, out):
+            avg_pool_kernels.forward(x, k, s, p, self.count_include_pad, out)
+        else:
+            pk.sum_pool_forward(x, k, s, p, hw, out=out)
+            out /= self._divisor(x.shape[2:], hw, x)
         if not self.divide:   # as SpatialAveragePooling.lua for old saved models: the mean times kW * kH
             out *= self.kW * self.kH
         return self.output
@@ -189,10 +197,14 @@ class SpatialAveragePooling(_Pooling2d):
     def updateGradInput(self, input, gradOutput):
         x, hw, go = self._check(input, gradOutput)
         k, s, p, _ = self._geometry()
+        gi = self._grad_in(input)
+        if self.divide and avg_pool_kernels.takes(gi, go):
+            avg_pool_kernels.backward(go, k, s, p, self.count_include_pad, gi)
+            return self.gradInput
         go = go / self._divisor(x.shape[2:], hw, x)
         if not self.divide:
             go *= self.kW * self.kH
-        pk.sum_pool_backward(go, x.shape, k, s, p, out=self._grad_in(input))
+        pk.sum_pool_backward(go, x.shape, k, s, p, out=gi)
         return self.gradInput
 
     def __repr__(self):
