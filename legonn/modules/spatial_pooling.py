@@ -7,7 +7,7 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 (THNN drops it only when padded, and without padding pools an empty window).
 """
 
-from ..tensor import Tensor, avg_pool_kernels, pool_kernels as pk
+from ..tensor import Tensor, pool2d_kernels, pool_kernels as pk
 from ..tensor.backend import array_module
 from ..tensor.indexing import whole_number
 from ..tensor.introspection import typename as lua_typename
@@ -185,8 +185,8 @@ class SpatialAveragePooling(_Pooling2d):
         x, hw = self._check(input)
         k, s, p, _ = self._geometry()
         out = self._out('output', input, hw)
-        if avg_pool_kernels.takes(x, out):
-            avg_pool_kernels.forward(x, k, s, p, self.count_include_pad, out)
+        if pool2d_kernels.takes(x, out):
+            pool2d_kernels.avg_forward(x, k, s, p, self.count_include_pad, out)
         else:
             pk.sum_pool_forward(x, k, s, p, hw, out=out)
             out /= self._divisor(x.shape[2:], hw, x)
@@ -198,8 +198,8 @@ class SpatialAveragePooling(_Pooling2d):
         x, hw, go = self._check(input, gradOutput)
         k, s, p, _ = self._geometry()
         gi = self._grad_in(input)
-        if self.divide and avg_pool_kernels.takes(gi, go):
-            avg_pool_kernels.backward(go, k, s, p, self.count_include_pad, gi)
+        if self.divide and pool2d_kernels.takes(gi, go):
+            pool2d_kernels.avg_backward(go, k, s, p, self.count_include_pad, gi)
             return self.gradInput
         go = go / self._divisor(x.shape[2:], hw, x)
         if not self.divide:

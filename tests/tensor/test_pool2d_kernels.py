@@ -1,4 +1,4 @@
-"""avg_pool_kernels (SpatialAveragePooling's Numba pass on NumPy float32/float64) against pool_kernels' array
+"""pool2d_kernels (SpatialAveragePooling's Numba pass on NumPy float32/float64) against pool_kernels' array
 code it replaced there: equal on odd shapes, padding, ceil mode and both divisor rules, in one and two threads;
 the module keeps the array code for half floats and strided data, with the same numbers."""
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.tensor import avg_pool_kernels, parallel, pool_kernels as pk
+from legonn.tensor import pool2d_kernels, parallel, pool_kernels as pk
 
 # (H, W, kW, kH, dW, dH, padW, padH, ceil)
 GEOMETRIES = [(8, 8, 8, 8, 1, 1, 0, 0, False), (7, 9, 2, 3, 3, 2, 1, 1, True), (5, 6, 2, 2, 2, 2, 0, 0, True),
@@ -72,7 +72,7 @@ def test_strided_and_half_data_take_the_array_code_with_the_same_numbers():
     g = rng.standard_normal(y.shape).astype(np.float32)
     gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).array.copy()
     strided = lg.from_numpy(np.ascontiguousarray(x.transpose(0, 1, 3, 2))).transpose(2, 3)
-    assert not avg_pool_kernels.takes(strided.array)
+    assert not pool2d_kernels.takes(strided.array)
     np.testing.assert_array_equal(m.forward(strided).array, y)
     np.testing.assert_allclose(m.backward(strided, lg.from_numpy(g)).array, gi, rtol=0, atol=1e-6)
     half = nn.SpatialAveragePooling(3, 2, 2, 2, 1, 1).half()
@@ -91,5 +91,6 @@ def test_divide_false_keeps_the_mean_times_the_window():
 
 def test_a_wrong_operand_is_refused_before_native_code():
     x = np.zeros((2, 3, 4, 4), np.float32)
-    with pytest.raises((TypeError, ValueError), match='avg_pool_kernels.forward'):
-        avg_pool_kernels.forward(x, (2, 2), (2, 2), (0, 0), True, np.zeros((2, 4, 2, 2), np.float32))
+    with pytest.raises((TypeError, ValueError), match='pool2d_kernels.avg_forward'):
+        pool2d_kernels.avg_forward(x, (2, 2), (2, 2), (0, 0), True, np.zeros((2, 4, 2, 2), np.float32))
+

@@ -1,9 +1,9 @@
-"""``avg_pool_kernels``' CPU kernels, compiled by Numba (serial, ``nogil``, cached on disk); called only through
-``avg_pool_kernels``, which checks every operand first: the kernels index without bounds checks.
+"""``pool2d_kernels``' CPU kernels, compiled by Numba (serial, ``nogil``, cached on disk); called only through
+``pool2d_kernels``, which checks every operand first: the kernels index without bounds checks.
 
 The data is ``x`` (P, H, W): planes (batch times channels) of one image each, C-contiguous; the output
 (P, OH, OW). Each kernel handles the planes [first, stop), so the callers split the planes over threads.
-The arithmetic is THNN's SpatialAveragePooling.c in the data's type: a window's values summed in order (rows,
+Average pooling is THNN's SpatialAveragePooling.c in the data's type: a window's values summed in order (rows,
 then columns within a row), divided by its divisor; the gradient adds each window's ``gradOutput / divisor`` to
 the window's elements, windows in order.
 """
@@ -24,7 +24,7 @@ def _window(o, k, s, p, size):
 
 
 @kernel
-def forward(x, kh, kw, sh, sw, ph, pw, include_pad, out, first, stop):
+def avg_forward(x, kh, kw, sh, sw, ph, pw, include_pad, out, first, stop):
     """out[q, i, j] = the sum of window (i, j) of plane q over its divisor, for q in [first, stop): the padded
     window's size with ``include_pad``, else the count of input values in it (at least 1)."""
     H, W = x.shape[1], x.shape[2]
@@ -44,9 +44,9 @@ def forward(x, kh, kw, sh, sw, ph, pw, include_pad, out, first, stop):
 
 
 @kernel
-def backward(grad_out, kh, kw, sh, sw, ph, pw, include_pad, grad_in, first, stop):
+def avg_backward(grad_out, kh, kw, sh, sw, ph, pw, include_pad, grad_in, first, stop):
     """grad_in[q] = the sum over the windows of plane q of ``grad_out / divisor`` spread over each window's input
-    values (``forward``'s divisor), for q in [first, stop)."""
+    values (``avg_forward``'s divisor), for q in [first, stop)."""
     H, W = grad_in.shape[1], grad_in.shape[2]
     OH, OW = grad_out.shape[1], grad_out.shape[2]
     real = grad_in.dtype.type
@@ -61,3 +61,4 @@ def backward(grad_out, kh, kw, sh, sw, ph, pw, include_pad, grad_in, first, stop
                 for h in range(h0, h1):
                     for w in range(w0, w1):
                         grad_in[q, h, w] += share
+
