@@ -273,8 +273,10 @@ def test_running_estimates_and_parameter_gradients_move_as_the_array_arithmetic(
     batch_norm_kernels.forward_train(x, None, None, 1e-5, 0.3, running_mean, running_var, out, mean, invstd)
     n = x.shape[0] * x.shape[2]
     var_sum = ((x.astype(np.float64) - mean[:, None].astype(np.float64)) ** 2).sum(axis=(0, 2))
-    np.testing.assert_array_equal(running_mean, (0.3 * mean.astype(np.float64) + (1 - 0.3) * rm0.astype(np.float64)).astype(dtype))
-    np.testing.assert_allclose(running_var, (0.3 * var_sum / (n - 1) + (1 - 0.3) * rv0.astype(np.float64)).astype(dtype),
+    keep = 1 - 0.3
+    np.testing.assert_array_equal(running_mean, (0.3 * mean.astype(np.float64) + keep * rm0.astype(np.float64))
+                                  .astype(dtype))
+    np.testing.assert_allclose(running_var, (0.3 * var_sum / (n - 1) + keep * rv0.astype(np.float64)).astype(dtype),
                                rtol=2 * np.finfo(dtype).eps)
     grad_weight, grad_bias = np.full(4, 0.25, dtype), np.full(4, -0.5, dtype)
     batch_norm_kernels.backward(x, go, mean, invstd, None, True, None, grad_weight, grad_bias, 0.5)
