@@ -33,7 +33,7 @@ def _kernels():
 
 def above_takes(x, values, out):
     """Whether ``select_above`` computes on these arrays (else the caller's mask path does)."""
-    return _cpu_kernel_takes(x, values, out, x.dtype)
+    return _cpu_kernel_takes(x, values, out, out.dtype)
 
 
 def select_above(x, threshold, values, out):
