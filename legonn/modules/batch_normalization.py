@@ -20,6 +20,8 @@ per-feature sums in double, the running estimates moved in double, features spli
 half floats take the array code below, which sums in the data's (or THCUNN's accumulation) type as cunn does.
 """
 
+import contextlib
+
 import numpy as np
 
 from .base.errors import check_hyper, input_error
@@ -27,6 +29,17 @@ from .base.module import Module
 from ..tensor import batch_norm_kernels, cuda_kernels
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.reductions import in_acctype, silent_mean
+
+@contextlib.contextmanager
+def _contiguous(*arrays):
+    """C-contiguous stand-ins for the (C,) ``arrays`` the CPU kernels write (the arrays themselves, as a module
+    keeps them), copied back on success into any that is not: a failed call leaves them as they were."""
+    given = [np.ascontiguousarray(a) for a in arrays]
+    yield given
+    for own, written in zip(arrays, given):
+        if written is not own:
+            own[...] = written
+
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -182,12 +195,11 @@ class BatchNormalization(Module):
             self._keep(mean, invstd)
             batch_norm_kernels.normalize(x3, mean, invstd, weight, bias, out3)
             return
-        mean, invstd, var_sum = batch_norm_kernels.forward_train(x3, weight, bias, self.eps, out3)
-        m, keep = x3.shape[0] * x3.shape[2], 1 - self.momentum
-        running_mean, running_var = self.running_mean.array, self.running_var.array
-        running_mean[...] = self.momentum * mean.astype(np.float64) + keep * running_mean.astype(np.float64)
-        running_var[...] = self.momentum * (var_sum / (m - 1)) + keep * running_var.astype(np.float64)
-        self._keep(mean, invstd)
+        self._keep()
+        with _contiguous(self.running_mean.array, self.running_var.array, self.save_mean.array,
+                         self.save_std.array) as (running_mean, running_var, mean, invstd):
+            batch_norm_kernels.forward_train(x3, weight, bias, self.eps, self.momentum, running_mean, running_var,
+                                             out3, mean, invstd)
 
     def backward(self, input, gradOutput=None, scale=1):
         """``updateGradInput`` then ``accGradParameters``, as Module's; where kernels compute, updateGradInput adds
@@ -198,14 +210,6 @@ class BatchNormalization(Module):
         with self._during_backward(_jointScale=scale, _jointGradOutput=None):
             return super().backward(input, gradOutput, scale)
 
-    def _add_parameter_gradients(self, invstd, sums, scale):
-        """BatchNormalization.c's gradWeight += scale * dotp * invstd and gradBias += scale * sum, in double, from
-        the kernels' float64 (sum of gradOutput, dotp)."""
-        grad_sum, dotp = sums
-        grad_weight, grad_bias = self.gradWeight.array, self.gradBias.array
-        grad_weight[...] = grad_weight.astype(np.float64) + scale * dotp * invstd.astype(np.float64)
-        grad_bias[...] = grad_bias.astype(np.float64) + scale * grad_sum
-
     def _kernel_backward(self, kernels, x3, batch_stats, gradOutput, grad_in, scale):
         """gradInput into ``grad_in`` unless None, and ``scale`` times the parameter gradients added unless
         ``scale`` is None, by the ``kernels`` ('cpu' or 'cuda')."""
@@ -213,10 +217,13 @@ class BatchNormalization(Module):
         if kernels == 'cpu':
             mean, invstd = self._saved(np, batch_stats, exact=True)
             go3 = np.ascontiguousarray(gradOutput.array.reshape(x3.shape))
-            sums = batch_norm_kernels.backward(np.ascontiguousarray(x3), go3, mean, invstd, weight, batch_stats,
-                                               grad_in)
-            if scale is not None:
-                self._add_parameter_gradients(invstd, sums, scale)
+            x3 = np.ascontiguousarray(x3)
+            if scale is None:
+                batch_norm_kernels.backward(x3, go3, mean, invstd, weight, batch_stats, grad_in)
+                return
+            with _contiguous(self.gradWeight.array, self.gradBias.array) as (grad_weight, grad_bias):
+                batch_norm_kernels.backward(x3, go3, mean, invstd, weight, batch_stats, grad_in, grad_weight,
+                                            grad_bias, scale)
             return
         if batch_stats:
             (mean, spread), spread_is_var = self._saved(cuda_kernels.cupy(), True), False

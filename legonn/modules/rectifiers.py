@@ -5,7 +5,7 @@ CReLU (Torch7 doc/transfer.md), and dpnn's Clip; each takes any shape unless its
 The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input with the output and the
 gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwise.py``).
 """
-from ..tensor import parallel
+from ..tensor import parallel, select_kernels
 from ..tensor.introspection import typename as lua_typename
 from .base.elementwise import Elementwise
 from .base.errors import check_inplace, check_number, input_error
@@ -64,6 +64,16 @@ class Threshold(Elementwise):
         self.validateParameters()
         # in place x holds the output, which passes the same elements since v <= th
         xp.greater(x, self.threshold, out=out)
+
+    def _array_backward(self, input, gradOutput, gi):
+        """The mask and the selection in one pass where the Numba kernels take the arrays (NumPy float32/float64,
+        C-contiguous): no byte mask written and read back; else Elementwise's mask path."""
+        x, go = input.array, gradOutput.array
+        if select_kernels.above_takes(x, go, gi):
+            self.validateParameters()
+            parallel.map_parts(lambda a, g, out: select_kernels.select_above(a, self.threshold, g, out), x, go, gi)
+        else:
+            super()._array_backward(input, gradOutput, gi)
 
 
 class ReLU(Threshold):

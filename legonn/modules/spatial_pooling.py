@@ -37,9 +37,14 @@ class _Pooling2d(CeilMode, Module):
         """(kernel, stride, pad, dilation), each a (height, width) pair of ints. A field set after construction
         may hold a whole float: dpnn's SpatialGlimpse writes ``glimpseSize/size``, a Lua number, into kW, kH, dW
         and dH, which THNN reads as integers; a fractional one is refused, naming the module and field."""
-        return tuple((whole_number(getattr(self, h), f"{self.shortName()}.{h}"),
-                      whole_number(getattr(self, w), f"{self.shortName()}.{w}"))
+        return tuple((self._whole_field(h), self._whole_field(w))
                      for h, w in (('kH', 'kW'), ('dH', 'dW'), ('padH', 'padW'), ('dilationH', 'dilationW')))
+
+    def _whole_field(self, name):
+        value = getattr(self, name)
+        # an int, the common case, needs no check: the module's name for an error costs more than the pooling of
+        # a small input (8 fields a call)
+        return value if type(value) is int else whole_number(value, f"{self.shortName()}.{name}")
 
     def _output_hw(self, h, w):
         k, s, p, d = self._geometry()

@@ -136,14 +136,18 @@ def normalize(x, mean, invstd, weight, bias, out, first, stop):
 
 
 @kernel
-def forward_train(x, weight, bias, eps, out, mean, invstd, var_sum, first, stop):
-    """The batch's mean, var_sum (as ``_moments``) and invstd[c] = (real) (1 / sqrt(var_sum[c] / n + eps)) (0
-    for a constant feature when eps is 0, as THNN), then ``normalize`` with them, block by block."""
+def forward_train(x, weight, bias, eps, momentum, out, mean, invstd, running_mean, running_var, first, stop):
+    """The batch's mean, its sum of squared deviations (as ``_moments``) and invstd[c] = (real) (1 / sqrt(var_sum[c]
+    / n + eps)) (0 for a constant feature when eps is 0, as THNN), then ``normalize`` with them, block by block;
+    the running estimates move as BatchNormalization.c moves them, in float64 rounded once: ``running_mean =
+    momentum * mean + (1 - momentum) * running_mean``, ``running_var`` likewise with ``var_sum / (n - 1)``."""
     B, S = x.shape[0], x.shape[2]
     real = x.dtype.type
     n = B * S
+    keep = 1 - momentum
     block = _block(S, first, stop)
     acc = np.zeros(block)
+    var_sum = np.empty(x.shape[1])
     for c0 in range(first, stop, block):
         c1 = min(c0 + block, stop)
         _moments(x, mean, var_sum, c0, c1, acc[:c1 - c0])
@@ -152,6 +156,8 @@ def forward_train(x, weight, bias, eps, out, mean, invstd, var_sum, first, stop)
                 invstd[c] = 0
             else:
                 invstd[c] = real(1 / np.sqrt(var_sum[c] / n + eps))
+            running_mean[c] = momentum * np.float64(mean[c]) + keep * np.float64(running_mean[c])
+            running_var[c] = momentum * (var_sum[c] / (n - 1)) + keep * np.float64(running_var[c])
         normalize(x, mean, invstd, weight, bias, out, c0, c1)
 
 
@@ -210,20 +216,27 @@ def _evaluation_gradient_row(grad_row, invstd, weight, out):
 
 
 @kernel
-def backward(x, grad_out, mean, invstd, weight, train, grad_in, grad_sum, dotp, proj, grad_mean, first, stop):
-    """grad_sum[c] = sum of grad_out[:, c], dotp[c] = sum of (x[:, c] - mean[c]) * grad_out[:, c] (float64) and,
+def backward(x, grad_out, mean, invstd, weight, train, grad_in, grad_weight, grad_bias, scale, first, stop):
+    """With grad_sum[c] = sum of grad_out[:, c] and dotp[c] = sum of (x[:, c] - mean[c]) * grad_out[:, c] (float64):
     unless ``grad_in`` is empty, THNN's gradInput: in training ``(go - grad_mean - (x - mean) proj) * invstd * w``
     with ``grad_mean = grad_sum / n`` (float64) and ``proj = (real) dotp * invstd * invstd / n`` (``real``), in
-    float64 rounded once; in evaluation ``go * invstd * w`` (``real``). ``proj`` and ``grad_mean`` are (C,)
-    scratch of the data's type and float64."""
+    float64 rounded once; in evaluation ``go * invstd * w`` (``real``); unless ``grad_weight`` is empty,
+    BatchNormalization.c's ``gradWeight += scale * dotp * invstd`` and ``gradBias += scale * grad_sum`` in float64
+    rounded once."""
     B, S = x.shape[0], x.shape[2]
     real = x.dtype.type
     n = B * S
+    C = x.shape[1]
+    grad_sum, dotp, grad_mean, proj = np.empty(C), np.empty(C), np.empty(C), np.empty(C, x.dtype)
     rows, grad_rows, in_rows = _rows(x), _rows(grad_out), _rows(grad_in)
     block = _block(S, first, stop)
     for c0 in range(first, stop, block):
         c1 = min(c0 + block, stop)
         _gradient_sums(x, grad_out, mean, grad_sum, dotp, c0, c1)
+        if grad_weight.size != 0:
+            for c in range(c0, c1):
+                grad_weight[c] = np.float64(grad_weight[c]) + scale * dotp[c] * np.float64(invstd[c])
+                grad_bias[c] = np.float64(grad_bias[c]) + scale * grad_sum[c]
         if grad_in.size == 0:
             continue
         for c in range(c0, c1):

@@ -46,18 +46,17 @@ def _check(routine, x, *operands):
                    *((name, arr, x.shape if whole else features, None) for name, arr, whole in operands))
 
 
-def forward_train(x, weight, bias, eps, out):
-    """``out`` = x normalised with the batch's own statistics; returns (mean, invstd, var_sum): the batch mean
-    and THNN's ``(real) (1 / sqrt(var + eps))`` per feature, and the float64 sums of squared deviations."""
+def forward_train(x, weight, bias, eps, momentum, running_mean, running_var, out, mean, invstd):
+    """``out`` = x normalised with the batch's own statistics, ``mean`` and ``invstd`` (C,) set to the batch mean
+    and THNN's ``(real) (1 / sqrt(var + eps))`` per feature, and the running estimates moved by ``momentum``
+    towards the mean and the unbiased variance (float64 arithmetic, rounded once into the (C,) arrays given)."""
     weight, bias = _per_feature(x, weight, 1), _per_feature(x, bias, 0)
-    mean, invstd = np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], x.dtype)
-    var_sum = np.empty(x.shape[1])
     _check('forward_train', x, ('output', out, True), ('weight', weight, False), ('bias', bias, False),
-           ('mean', mean, False), ('invstd', invstd, False))
-    check_operands('batch_norm_kernels.forward_train', var_sum.dtype, ('var_sum', var_sum, mean.shape, None))
-    run = _cpu().forward_train
-    _over_features(lambda first, stop: run(x, weight, bias, float(eps), out, mean, invstd, var_sum, first, stop), x)
-    return mean, invstd, var_sum
+           ('mean', mean, False), ('invstd', invstd, False), ('running_mean', running_mean, False),
+           ('running_var', running_var, False))
+    run, args = _cpu().forward_train, (float(eps), float(momentum), out, mean, invstd, running_mean, running_var)
+    _over_features(lambda first, stop: run(x, weight, bias, *args, first, stop), x)
+    return out
 
 
 def normalize(x, mean, invstd, weight, bias, out):
@@ -71,19 +70,15 @@ def normalize(x, mean, invstd, weight, bias, out):
     return out
 
 
-def backward(x, grad_out, mean, invstd, weight, train, grad_in=None):
+def backward(x, grad_out, mean, invstd, weight, train, grad_in=None, grad_weight=None, grad_bias=None, scale=1):
     """THNN's BatchNormalization_backward: fills ``grad_in`` unless None (batch statistics when ``train``, else
-    given ones) and returns the float64 (sum of gradOutput, sum of (x - mean) * gradOutput) per feature, from
-    which the caller adds THNN's gradWeight and gradBias."""
+    given ones) and, unless ``grad_weight`` is None, adds ``scale`` times the parameter gradients to the (C,) arrays
+    ``grad_weight`` and ``grad_bias`` (float64 arithmetic rounded once), from the same pass over gradOutput."""
     mean, invstd, weight = _per_feature(x, mean, 0), _per_feature(x, invstd, 1), _per_feature(x, weight, 1)
-    grad_sum, dotp, grad_mean = np.empty(x.shape[1]), np.empty(x.shape[1]), np.empty(x.shape[1])
-    proj = np.empty(x.shape[1], x.dtype)
     grad_in = np.empty((0, 0, 0), x.dtype) if grad_in is None else grad_in
+    params = (grad_weight, grad_bias) if grad_weight is not None else (np.empty(0, x.dtype),) * 2
     _check('backward', x, ('gradOutput', grad_out, True), ('mean', mean, False), ('invstd', invstd, False),
-           ('weight', weight, False), ('proj', proj, False), *((('gradInput', grad_in, True),) if grad_in.size else ()))
-    check_operands('batch_norm_kernels.backward', grad_sum.dtype, ('grad_sum', grad_sum, mean.shape, None),
-                   ('dotp', dotp, mean.shape, None), ('grad_mean', grad_mean, mean.shape, None))
-    run = _cpu().backward
-    _over_features(lambda first, stop: run(x, grad_out, mean, invstd, weight, bool(train), grad_in, grad_sum, dotp,
-                                           proj, grad_mean, first, stop), x)
-    return grad_sum, dotp
+           ('weight', weight, False), *((('gradInput', grad_in, True),) if grad_in.size else ()),
+           *((('gradWeight', params[0], False), ('gradBias', params[1], False)) if grad_weight is not None else ()))
+    run, args = _cpu().backward, (bool(train), grad_in, *params, float(scale))
+    _over_features(lambda first, stop: run(x, grad_out, mean, invstd, weight, *args, first, stop), x)

@@ -10,14 +10,14 @@ won; ``max_pool_indices`` turns it into Torch7's flat index within the input
 plane, -1 where nothing won. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
 or CuPy); on CuPy with 2-D spatial data the max and average pooling passes run
-as single RawKernels from ``cuda_kernels``, and 2-D max pooling of NumPy float32/float64 data as Numba kernels
-(``max_pool_kernels``).
+as single RawKernels from ``cuda_kernels``, and on NumPy float32/float64 data as Numba kernels (``pool2d_kernels``:
+max pooling's forward where windows overlap).
 """
 import math
 
 import numpy as np
 
-from . import max_pool_kernels, parallel
+from . import parallel, pool2d_kernels
 from .backend import array_module
 from .conv_kernels import _fits, _gpu_kernels, kernel_offsets, window_slice
 
@@ -106,8 +106,9 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
     # NumPy's vectorised passes over strided views beat a loop over each window where the windows do not overlap
-    if not _disjoint(ksize, stride, dilation) and max_pool_kernels.takes(x, out, argmax):
-        return max_pool_kernels.forward(x, ksize, stride, pad, dilation, out, argmax)
+    if x.ndim == 4 and not _disjoint(ksize, stride, dilation) and pool2d_kernels.takes(x, out) and \
+            pool2d_kernels.takes_offsets(argmax):
+        return pool2d_kernels.max_forward(x, ksize, stride, pad, dilation, out, argmax)
 
     def part(p):
         src = windows_source(x[p], ksize, stride, pad, dilation, counts, lowest(x.dtype))
@@ -169,8 +170,8 @@ def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilatio
     gpu = _gpu_kernels(grad_out)
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
-    if max_pool_kernels.takes(grad_out, out, argmax) and argmax.dtype == offset_dtype(ksize):
-        return max_pool_kernels.backward(grad_out, argmax, ksize, stride, pad, dilation, out)
+    if out.ndim == 4 and pool2d_kernels.takes(grad_out, out) and pool2d_kernels.takes_offsets(argmax):
+        return pool2d_kernels.max_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
     spatial = tuple(input_shape[2:])
     disjoint = _disjoint(ksize, stride, dilation)
     lead = (slice(None), slice(None))
@@ -283,8 +284,11 @@ def avg_pool_forward(x, ksize, stride, pad, counts, count_include_pad, out=None)
     """Torch7's average pooling of ``x`` (SpatialAveragePooling.c, VolumetricAveragePooling.c): each window's sum
     over its ``avg_pool_divisor``; ``out`` is reused when it fits."""
     gpu = _gpu_kernels(x)
-    if gpu is not None and _fits(out, x.shape[:2] + tuple(counts), x.dtype) and out.flags.c_contiguous:
+    fits = _fits(out, x.shape[:2] + tuple(counts), x.dtype)
+    if gpu is not None and fits and out.flags.c_contiguous:
         return gpu.avg_pool_forward(x, ksize, stride, pad, count_include_pad, out)
+    if x.ndim == 4 and fits and pool2d_kernels.takes(x, out):
+        return pool2d_kernels.avg_forward(x, ksize, stride, pad, count_include_pad, out)
     out = sum_pool_forward(x, ksize, stride, pad, counts, out=out)
     out /= avg_pool_divisor(x.shape[2:], ksize, stride, pad, counts, count_include_pad, array_module(x), x.dtype)
     return out
@@ -294,8 +298,11 @@ def avg_pool_backward(grad_out, input_shape, ksize, stride, pad, count_include_p
     """gradInput of ``avg_pool_forward``: every element of a window receives the window's gradient over its
     divisor."""
     gpu = _gpu_kernels(grad_out)
-    if gpu is not None and _fits(out, tuple(input_shape), grad_out.dtype) and out.flags.c_contiguous:
+    fits = _fits(out, tuple(input_shape), grad_out.dtype)
+    if gpu is not None and fits and out.flags.c_contiguous:
         return gpu.avg_pool_backward(grad_out, ksize, stride, pad, count_include_pad, out)
+    if grad_out.ndim == 4 and fits and pool2d_kernels.takes(grad_out, out):
+        return pool2d_kernels.avg_backward(grad_out, ksize, stride, pad, count_include_pad, out)
     divisor = avg_pool_divisor(input_shape[2:], ksize, stride, pad, grad_out.shape[2:], count_include_pad,
                                array_module(grad_out), grad_out.dtype)
     return sum_pool_backward(grad_out / divisor, input_shape, ksize, stride, pad, out=out)

@@ -18,3 +18,20 @@ def zero_blocked(passed, out):
     zero = out.dtype.type(0)
     for i in range(out.shape[0]):
         out[i] = out[i] if passed[i] else zero
+
+
+@njit(nogil=True, cache=True, boundscheck=False, error_model='numpy')
+def select_above(x, threshold, values, out):
+    """out[i] = values[i] where x[i] > threshold, else 0 (flat arrays of one length; NaN in x selects 0): the mask
+    and the selection of ``select`` in one pass, without the mask's memory."""
+    zero = out.dtype.type(0)
+    for i in range(out.shape[0]):
+        out[i] = values[i] if x[i] > threshold else zero
+
+
+@njit(nogil=True, cache=True, boundscheck=False, error_model='numpy')
+def zero_at_or_below(x, threshold, out):
+    """out[i] = 0 where x[i] > threshold is false: ``select_above`` where out is the values' own memory."""
+    zero = out.dtype.type(0)
+    for i in range(out.shape[0]):
+        out[i] = out[i] if x[i] > threshold else zero

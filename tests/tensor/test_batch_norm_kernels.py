@@ -243,10 +243,65 @@ def test_features_split_over_threads_give_the_same_numbers(shape):
 def test_operands_are_checked_before_native_code():
     x = np.zeros((2, 3, 4), np.float32)
     with pytest.raises(ValueError, match=r'batch_norm_kernels\.forward_train: output'):
-        batch_norm_kernels.forward_train(x, None, None, 1e-5, np.zeros((2, 3, 5), np.float32))
+        batch_norm_kernels.forward_train(x, None, None, 1e-5, 0.1, *(np.zeros(3, np.float32),) * 2,
+                                         np.zeros((2, 3, 5), np.float32), *(np.zeros(3, np.float32),) * 2)
+    running_var = np.ones(3, np.float32)
+    with pytest.raises(ValueError, match=r'batch_norm_kernels\.forward_train: running_var'):
+        batch_norm_kernels.forward_train(x, None, None, 1e-5, 0.1, np.zeros(3, np.float32), np.ones(4, np.float32),
+                                         np.zeros_like(x), *(np.zeros(3, np.float32),) * 2)
+    assert (running_var == 1).all()
     with pytest.raises(TypeError, match=r'batch_norm_kernels\.normalize: output must be float32'):
         batch_norm_kernels.normalize(x, None, None, None, None, np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r'batch_norm_kernels\.backward: gradOutput'):
         batch_norm_kernels.backward(x, np.zeros((2, 3, 4), np.float32)[:, :, ::2], None, None, None, True)
     with pytest.raises(ValueError, match=r'batch_norm_kernels\.backward: weight'):
         batch_norm_kernels.backward(x, x, None, None, np.ones(4, np.float32), True)
+    with pytest.raises(TypeError, match=r'batch_norm_kernels\.backward: gradBias must be float32'):
+        batch_norm_kernels.backward(x, x, None, None, None, True, None, np.zeros(3, np.float32), np.zeros(3))
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_running_estimates_and_parameter_gradients_move_as_the_array_arithmetic(dtype):
+    # the kernels move the running estimates and add the parameter gradients in float64 rounded once: the same
+    # numbers as the NumPy arithmetic the module did before (momentum * mean + (1 - momentum) * running, ...)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 5)).astype(dtype)
+    go = rng.standard_normal((3, 4, 5)).astype(dtype)
+    running_mean, running_var = rng.random(4).astype(dtype), rng.random(4).astype(dtype) + 0.5
+    rm0, rv0 = running_mean.copy(), running_var.copy()
+    mean, invstd, out = np.empty(4, dtype), np.empty(4, dtype), np.empty_like(x)
+    batch_norm_kernels.forward_train(x, None, None, 1e-5, 0.3, running_mean, running_var, out, mean, invstd)
+    n = x.shape[0] * x.shape[2]
+    var_sum = ((x.astype(np.float64) - mean[:, None].astype(np.float64)) ** 2).sum(axis=(0, 2))
+    keep = 1 - 0.3
+    np.testing.assert_array_equal(running_mean, (0.3 * mean.astype(np.float64) + keep * rm0.astype(np.float64))
+                                  .astype(dtype))
+    np.testing.assert_allclose(running_var, (0.3 * var_sum / (n - 1) + keep * rv0.astype(np.float64)).astype(dtype),
+                               rtol=2 * np.finfo(dtype).eps)
+    grad_weight, grad_bias = np.full(4, 0.25, dtype), np.full(4, -0.5, dtype)
+    batch_norm_kernels.backward(x, go, mean, invstd, None, True, None, grad_weight, grad_bias, 0.5)
+    dotp = ((x - mean[:, None]) * go).astype(np.float64).sum(axis=(0, 2))
+    np.testing.assert_allclose(grad_weight, (0.25 + 0.5 * dotp * invstd.astype(np.float64)).astype(dtype),
+                               rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(grad_bias, (-0.5 + 0.5 * go.astype(np.float64).sum(axis=(0, 2))).astype(dtype),
+                               rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+
+
+def test_module_with_strided_running_estimates_and_gradients_writes_them_back():
+    # a module whose running estimates and parameter gradients view strided memory (a loaded or shared tensor)
+    # gets the kernels' results copied back into that memory
+    rng = np.random.default_rng(12)
+    x = lg.from_numpy(rng.standard_normal((4, 3, 5, 5)).astype(np.float32))
+    plain, strided = nn.SpatialBatchNormalization(3), nn.SpatialBatchNormalization(3)
+    strided.weight.copy(plain.weight)
+    for name in ('running_mean', 'running_var', 'gradWeight', 'gradBias'):
+        wide = lg.from_numpy(np.zeros(6, np.float32))
+        view = wide.view(3, 2).select(1, 0)
+        view.copy(getattr(plain, name))
+        setattr(strided, name, view)
+        assert not view.array.flags.c_contiguous
+    for m in (plain, strided):
+        m.forward(x)
+        m.backward(x, x)
+    for name in ('output', 'gradInput', 'running_mean', 'running_var', 'gradWeight', 'gradBias'):
+        np.testing.assert_array_equal(getattr(strided, name).array, getattr(plain, name).array)

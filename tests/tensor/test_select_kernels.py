@@ -100,3 +100,56 @@ def test_a_mask_module_on_the_gpu_selects():
     m.forward(xt)
     gi = m.backward(xt, got).float().numpy()
     np.testing.assert_array_equal(gi, np.where((x > -0.5) & (x < 0.5), go, np.float32(0)))
+
+
+def _threshold_case(dtype, shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape).astype(dtype)
+    go = rng.standard_normal(shape).astype(dtype)
+    x.reshape(-1)[:5] = [np.nan, 0.5, 0.5000001, -np.inf, np.inf]
+    go.reshape(-1)[5:8] = [np.inf, np.nan, -np.inf]
+    return x, go
+
+
+@pytest.mark.parametrize('threads', [1, 2])
+@pytest.mark.parametrize('inplace', [False, True])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', [(3, 5, 7), (64, 65, 127)], ids=['odd', 'two-shares'])
+def test_threshold_gradient_in_one_pass_equals_the_mask_path(shape, dtype, inplace, threads):
+    from legonn.tensor import parallel
+    x, go = _threshold_case(dtype, shape, 6)
+    before = parallel.getnumthreads()
+    try:
+        parallel.setnumthreads(threads)
+        m = nn.Threshold(0.5, 0.25 if inplace else 3, inplace)
+        xt, got = lg.from_numpy(x.copy()), lg.from_numpy(go.copy())
+        m.forward(xt)
+        gi = m.backward(xt, got).array
+    finally:
+        parallel.setnumthreads(before)
+    # the mask path's mask: from the input, or in place from the output that overwrote it (v <= th passes the same)
+    passed = ((m.output.array if inplace else x) > dtype(0.5)).astype(np.uint8)
+    np.testing.assert_array_equal(gi, _selected(passed, go))
+    assert np.shares_memory(gi, got.array) == inplace
+
+
+def test_threshold_gradient_of_strided_or_half_data_takes_the_mask_path():
+    x, go = _threshold_case(np.float32, (6, 8), 7)
+    m = nn.ReLU()
+    strided = lg.from_numpy(np.asfortranarray(x))
+    assert not select_kernels.above_takes(strided.array, go, np.empty_like(go))
+    m.forward(strided)
+    np.testing.assert_array_equal(m.backward(strided, lg.from_numpy(go)).array, _selected((x > 0).astype(np.uint8), go))
+    half = nn.ReLU().half()
+    h = lg.from_numpy(x.astype(np.float16))
+    half.forward(h)
+    np.testing.assert_array_equal(half.backward(h, lg.from_numpy(go.astype(np.float16))).array,
+                                  _selected((x > 0).astype(np.uint8), go.astype(np.float16)))
+
+
+def test_threshold_compares_in_the_data_type():
+    # THNN reads the threshold as ``real``: 0.1 rounded to float32 lets the float32 0.1 itself through no more
+    x = np.full(4, np.float32(0.1), np.float32)
+    out = np.empty_like(x)
+    select_kernels.select_above(x, 0.1, np.ones(4, np.float32), out)
+    np.testing.assert_array_equal(out, np.zeros(4, np.float32))

@@ -1,11 +1,11 @@
-"""max_pool_kernels (max_pool_cpu's Numba kernels) against pool_kernels' array code, and the backward against THNN's
-order of accumulation: ties (the first offset wins), NaNs (never win), windows of -inf (no winner, no
-gradient), padding, ceil mode's last windows, dilation, overlapping and disjoint windows, both float types, one
+"""pool2d_kernels' max pooling (pool2d_cpu's Numba kernels) against pool_kernels' array code, and the backward
+against THNN's order of accumulation: ties (the first offset wins), NaNs (never win), windows of -inf (no winner,
+no gradient), padding, ceil mode's last windows, dilation, overlapping and disjoint windows, both float types, one
 and two threads, and refusals of operands the kernels cannot read."""
 import numpy as np
 import pytest
 
-from legonn.tensor import max_pool_cpu, max_pool_kernels, parallel
+from legonn.tensor import parallel, pool2d_cpu, pool2d_kernels
 from legonn.tensor import pool_kernels as pk
 
 # (kernel, stride, pad, dilation, input (N, C, H, W), ceil)
@@ -29,7 +29,7 @@ def _case(dtype, k, s, p, d, shape, ceil, seed=0):
 
 
 def _array_code(monkeypatch):
-    monkeypatch.setattr(max_pool_kernels, 'takes', lambda *arrays: False)
+    monkeypatch.setattr(pool2d_kernels, 'takes', lambda *arrays: False)
 
 
 def _thnn_backward(grad, argmax, shape, k, s, p, d):
@@ -74,7 +74,7 @@ def test_strided_data_and_half_floats_take_the_array_code(monkeypatch):
     x, counts = _case(np.float32, *GEOMETRIES[0])
     want = pk.max_pool_forward(x, k, s, p, d, counts)
     strided = np.asfortranarray(x)
-    assert not max_pool_kernels.takes(strided) and not max_pool_kernels.takes(x.astype(np.float16))
+    assert not pool2d_kernels.takes(strided) and not pool2d_kernels.takes(x.astype(np.float16))
     got = pk.max_pool_forward(strided, k, s, p, d, counts)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
@@ -84,7 +84,7 @@ def test_offsets_of_another_shape_are_refused_and_of_another_type_take_the_array
     k, s, p, d, shape, ceil = GEOMETRIES[0]
     x, counts = _case(np.float32, *GEOMETRIES[0])
     out, argmax = pk.max_pool_forward(x, k, s, p, d, counts)
-    with pytest.raises(ValueError, match='max_pool_kernels.backward: argmax'):
+    with pytest.raises(ValueError, match='pool2d_kernels.max_backward: argmax'):
         pk.max_pool_backward(out, np.ascontiguousarray(argmax[:, :, 1:]), x.shape, k, s, p, d)
     grad = np.random.default_rng(2).standard_normal(out.shape).astype(np.float32)
     np.testing.assert_allclose(pk.max_pool_backward(grad, argmax.astype(np.int32), x.shape, k, s, p, d),
@@ -97,7 +97,7 @@ def test_a_corrupt_offset_writes_nothing_outside_its_window():
     grad = np.ones((1, 2, 2), np.float32)
     argmax = np.array([[[4, 200], [3, 0]]], np.uint8)
     gi = np.full((1, 4, 4), 7, np.float32)
-    max_pool_cpu.max_pool_backward(grad, argmax, gi, 2, 2, 2, 2, 0, 0, 1, 1, 0, 1)
+    pool2d_cpu.max_backward(grad, argmax, 2, 2, 2, 2, 0, 0, 1, 1, gi, 0, 1)
     want = np.zeros((1, 4, 4), np.float32)
     want[0, 3, 1] = want[0, 2, 2] = 1
     np.testing.assert_array_equal(gi, want)
