@@ -30,6 +30,7 @@ from ..tensor import batch_norm_kernels, cuda_kernels
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.reductions import in_acctype, silent_mean
 
+
 @contextlib.contextmanager
 def _contiguous(*arrays):
     """C-contiguous stand-ins for the (C,) ``arrays`` the CPU kernels write (the arrays themselves, as a module
