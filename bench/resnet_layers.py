@@ -6,15 +6,10 @@ SpatialMaxPooling(2, 2) of bench/cifar_vgg.py closes the table.
 
     PYTHONPATH=<tree> python bench/resnet_layers.py [--calls 20] [--repeats 7] [--double] [--torch]
 
-Each figure is the best of ``--repeats`` timings of ``--calls`` calls; the inputs stay in cache between calls,
-so this is the call's own cost (Python and the kernel), not the step's (bench/cifar_resnet.py --profile).
+The harness is bench/module_calls.py's: the inputs stay in cache between calls, so this is the call's own cost
+(Python and the kernel), not the step's (bench/cifar_resnet.py --profile).
 """
-import argparse
-import datetime
-import os
-
-import numpy as np
-from batch_norm import best
+from module_calls import main, sized, torch_module_calls
 
 PLANES = ((16, 32), (32, 16), (64, 8))   # (features, plane size) of the three stages, batch 32
 
@@ -42,10 +37,9 @@ def legonn_calls(kind, x, g):
              'avg': lambda: nn.SpatialAveragePooling(8, 8, 1, 1),
              'max': lambda: nn.SpatialMaxPooling(2, 2, 2, 2)}[kind]()
         inputs = xt
-    if x.dtype == np.float64:
+    if x.dtype == 'float64':
         m.double()
-    y = m.forward(inputs)
-    gt = lg.from_numpy(np.ascontiguousarray(g[tuple(slice(0, n) for n in y.size())]))
+    gt = lg.from_numpy(sized(g, m.forward(inputs).size()))
     return (lambda: m.forward(inputs)), (lambda: m.backward(inputs, gt))
 
 
@@ -55,13 +49,7 @@ def torch_calls(kind, x, g):
     if kind in ('bn', 'avg', 'max'):
         m = {'bn': lambda: torch.nn.BatchNorm2d(x.shape[1]).to(t.dtype), 'avg': lambda: torch.nn.AvgPool2d(8, 1),
              'max': lambda: torch.nn.MaxPool2d(2, 2)}[kind]()
-        t.requires_grad_()
-        state = {'y': m(t)}
-        gt = torch.from_numpy(np.ascontiguousarray(g[tuple(slice(0, n) for n in state['y'].shape)]))
-
-        def forward():
-            state['y'] = m(t)
-        return forward, (lambda: state['y'].backward(gt, retain_graph=True))
+        return torch_module_calls(m, x, g)
     gt = torch.from_numpy(g.copy())
     if kind == 'relu':
         return (lambda: torch.relu_(t)), (lambda: torch.ops.aten.threshold_backward(gt, t, 0))
@@ -69,31 +57,5 @@ def torch_calls(kind, x, g):
     return (lambda: t.add_(other)), (lambda: None)   # CAddTable(true)'s gradient hands gradOutput on
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--calls', type=int, default=20)
-    parser.add_argument('--repeats', type=int, default=7)
-    parser.add_argument('--double', action='store_true', help='float64 data (default float32)')
-    parser.add_argument('--torch', action='store_true')
-    args = parser.parse_args()
-    dtype = np.float64 if args.double else np.float32
-    print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.2f}; {np.dtype(dtype).name}, ms a call (forward, backward), best of "
-          f"{args.repeats} x {args.calls}")
-    if args.torch:
-        import torch
-        from alternating import THREADS
-        torch.set_num_threads(THREADS)
-    rng = np.random.default_rng(0)
-    for name, kind, shape in cases():
-        x = rng.standard_normal(shape).astype(dtype)
-        g = rng.standard_normal(shape).astype(dtype)
-        line = f"  {name:32s} {str(shape):17s}"
-        for label, make in (('legonn', legonn_calls),) + ((('torch', torch_calls),) if args.torch else ()):
-            forward, backward = make(kind, x, g)
-            line += f"  {label} " + ' '.join(f"{best(fn, args.calls, args.repeats):6.3f}" for fn in (forward, backward))
-        print(line)
-
-
 if __name__ == '__main__':
-    main()
+    main(__doc__, list(cases()), legonn_calls, torch_calls, calls=20, repeats=7)
