@@ -2,7 +2,7 @@
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
 ``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the
-chunk copies (``rows_to_columns``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check
+chunk copies (``rows_to_columns``, ``columns_to_rows``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check
 every operand first: the kernels index without bounds checks. The direct kernels take stride 1, any
 dilation, source planes already zero padded.
 
@@ -220,10 +220,10 @@ def _next_row(n, oh, oH):
 
 
 @kernel
-def rows_to_columns(source, cols, dH, dW, oH, first, stop):
-    """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh + kh dH, ow + kw dW] for the output rows
-    g = n oH + oh in [first, stop): the chunk's im2col (stride 1). ``source`` (N, C, Hs, Ws) is zero padded
-    already, so every read lands inside; ``cols`` is (C, kH, kW, (stop - first) oW)."""
+def rows_to_columns(source, cols, sH, sW, dH, dW, oH, first, stop):
+    """cols[c, kh, kw, (g - first) oW + ow] = source[n, c, oh sH + kh dH, ow sW + kw dW] for the output rows
+    g = n oH + oh in [first, stop): the chunk's im2col. ``source`` (N, C, Hs, Ws) is zero padded already, so
+    every read lands inside; ``cols`` is (C, kH, kW, (stop - first) oW)."""
     C, Hs, Ws = source.shape[1], source.shape[2], source.shape[3]
     kH, kW = cols.shape[1], cols.shape[2]
     oW = cols.shape[3] // (stop - first)
@@ -235,10 +235,43 @@ def rows_to_columns(source, cols, dH, dW, oH, first, stop):
                 j = 0
                 n, oh = first // oH, first % oH
                 for _ in range(first, stop):
-                    base = ((n * C + c) * Hs + oh + kh * dH) * Ws + kw * dW
-                    to, run = dest[j:j + oW], src[base:base + oW]
-                    for ow in range(oW):
-                        to[ow] = run[ow]
+                    base = ((n * C + c) * Hs + oh * sH + kh * dH) * Ws + kw * dW
+                    if sW == 1:   # a contiguous run: its own loop on 1-D views, which LLVM vectorises
+                        to, run = dest[j:j + oW], src[base:base + oW]
+                        for ow in range(oW):
+                            to[ow] = run[ow]
+                    else:   # flat indices: a strided run is not vectorised, and a view a row costs more
+                        for ow in range(oW):
+                            dest[j + ow] = src[base + ow * sW]
+                    j += oW
+                    n, oh = _next_row(n, oh, oH)
+
+
+@kernel
+def columns_to_rows(cols, grad_in, sH, sW, pH, pW, dH, dW, oH, first, stop):
+    """grad_in[n, c, oh sH - pH + kh dH, ow sW - pW + kw dW] += cols[c, kh, kw, (g - first) oW + ow] for the
+    output rows g = n oH + oh in [first, stop), wherever that pixel lies inside the unpadded ``grad_in``
+    (N, C, H, W): the chunk's col2im (``rows_to_columns``' adjoint), column gradients ``cols`` (C, kH, kW,
+    (stop - first) oW) added in that C order. Flat indices, not a view a row: the runs are short (8 to 16)."""
+    C, H, W = grad_in.shape[1], grad_in.shape[2], grad_in.shape[3]
+    kH, kW = cols.shape[1], cols.shape[2]
+    oW = cols.shape[3] // (stop - first)
+    flat, src = grad_in.reshape(-1), cols.reshape(-1)
+    for c in range(C):
+        for kh in range(kH):
+            for kw in range(kW):
+                shift = kw * dW - pW
+                # the windows whose pixel w = ow sW + shift is inside [0, W)
+                low = max(0, (sW - 1 - shift) // sW)
+                high = min(oW, (W - 1 - shift) // sW + 1)
+                j = ((c * kH + kh) * kW + kw) * cols.shape[3]
+                n, oh = first // oH, first % oH
+                for _ in range(first, stop):
+                    h = oh * sH - pH + kh * dH
+                    if 0 <= h < H:
+                        base = ((n * C + c) * H + h) * W + shift
+                        for ow in range(low, high):
+                            flat[base + ow * sW] += src[j + ow]
                     j += oW
                     n, oh = _next_row(n, oh, oH)
 

@@ -426,7 +426,7 @@ class ConvPlan:
     ``direct``: a ``conv_direct.DirectConv`` when the input has few planes and ``direct_pays`` (the CPU,
     stride 1, float32/float64 ``dtype``), else None; it needs no columns and its own buffers.
     ``chunked``: otherwise a ``conv_chunks.ChunkedConv`` where ``chunks_pay`` (the CPU, float32/float64, one
-    group, stride 1, an output about the input's size, at most twice the planes in) and ``allow_batch_last``
+    group; with stride 1, an output about the input's size, at most twice the planes in) and ``allow_batch_last``
     (a module that keeps the whole-batch columns says False), else None.
     ``kernels``: whichever of the two is set (both run on the padded source, with the same buffers), or
     None: the whole-batch columns and one GEMM (the GPU, float16, groups, 3-D).
@@ -444,7 +444,7 @@ class ConvPlan:
         chunked = not direct and allow_batch_last and min(self.out_size) > 0 \
             and chunks_pay(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, self.out_size,
                            groups)
-        self.chunked = ChunkedConv(input_shape, planes_out, kernel, pad, dilation, self.out_size,
+        self.chunked = ChunkedConv(input_shape, planes_out, kernel, stride, pad, dilation, self.out_size,
                                    np.dtype(dtype).itemsize) if chunked else None
         self.kernels = self.direct or self.chunked
         self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)

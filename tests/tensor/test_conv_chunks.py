@@ -7,14 +7,19 @@ import pytest
 
 from legonn.tensor import conv_chunks, conv_kernels as ck, openblas, parallel
 
-# (batch, planes in, planes out, height, width, kernel, pad, dilation): stride 1, outputs about the input's size
+# (batch, planes in, planes out, height, width, kernel, pad, dilation, stride): with stride 1, outputs about the
+# input's size (the adjoint correlation); strided, the chunks' column gradients added back
 CASES = [
-    (2, 5, 4, 7, 9, (3, 2), (1, 1), (1, 1)),
-    (3, 5, 6, 9, 8, (3, 3), (2, 1), (1, 1)),       # pad = dilation (k - 1): the adjoint needs no padding rows
-    (1, 5, 3, 6, 5, (2, 3), (1, 1), (2, 1)),       # one image, dilated rows
-    (5, 6, 7, 11, 10, (3, 3), (1, 1), (1, 1)),
-    (2, 7, 3, 5, 13, (1, 1), (0, 0), (1, 1)),      # 1x1 kernel: no padding either way
-    (3, 9, 5, 20, 22, (3, 3), (0, 0), (1, 1)),     # unpadded: 360 of 440 pixels, within the rule
+    (2, 5, 4, 7, 9, (3, 2), (1, 1), (1, 1), (1, 1)),
+    (3, 5, 6, 9, 8, (3, 3), (2, 1), (1, 1), (1, 1)),       # pad = dilation (k - 1): the adjoint needs no padding
+    (1, 5, 3, 6, 5, (2, 3), (1, 1), (2, 1), (1, 1)),       # one image, dilated rows
+    (5, 6, 7, 11, 10, (3, 3), (1, 1), (1, 1), (1, 1)),
+    (2, 7, 3, 5, 13, (1, 1), (0, 0), (1, 1), (1, 1)),      # 1x1 kernel: no padding either way
+    (3, 9, 5, 20, 22, (3, 3), (0, 0), (1, 1), (1, 1)),     # unpadded: 360 of 440 pixels, within the rule
+    (3, 5, 7, 11, 10, (3, 3), (1, 1), (1, 1), (2, 2)),     # ResNet's strided 3x3, odd height
+    (2, 6, 4, 9, 13, (1, 1), (0, 0), (1, 1), (2, 2)),      # its 1x1 projection: gradients only at even pixels
+    (3, 4, 5, 12, 11, (3, 2), (2, 1), (2, 1), (3, 2)),     # unequal strides, dilated rows, pad beyond the reach
+    (1, 5, 3, 7, 7, (3, 3), (0, 0), (1, 1), (2, 3)),       # one image; windows miss the last column
 ]
 
 
@@ -22,6 +27,7 @@ CASES = [
 def short_rows(monkeypatch):
     """Plans take the chunks for rows of any length (these shapes are narrower than ``MIN_ROW``)."""
     monkeypatch.setattr(conv_chunks, 'MIN_ROW', 1)
+    monkeypatch.setattr(conv_chunks, 'MIN_STRIDED_ROW', 1)
 
 
 @pytest.fixture(params=[1, 2], ids=['1-thread', '2-threads'])
@@ -34,10 +40,10 @@ def threads(request, monkeypatch, short_rows):
     parallel.setnumthreads(before)
 
 
-def whole_batch(x, w, b, go, kernel, pad, dilation):
+def whole_batch(x, w, b, go, kernel, pad, dilation, stride):
     """Output, gradInput, gradWeight and gradBias of the whole-batch columns (a plan given no dtype)."""
     dt = x.dtype
-    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, (1, 1), pad, dilation, 1, True)
+    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, stride, pad, dilation, 1, True)
     assert plan.kernels is None
     cols = np.empty(plan.columns_shape, dt)
     out = np.empty((x.shape[0], w.shape[0]) + plan.out_size, dt)
@@ -49,10 +55,10 @@ def whole_batch(x, w, b, go, kernel, pad, dilation):
     return out, gi, gw, gb
 
 
-def chunked(x, w, b, go, kernel, pad, dilation):
+def chunked(x, w, b, go, kernel, pad, dilation, stride):
     """The same four from the plan's ``ChunkedConv``."""
     dt = x.dtype
-    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, (1, 1), pad, dilation, 1, True, dt)
+    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, stride, pad, dilation, 1, True, dt)
     conv = plan.chunked
     assert conv is not None and plan.kernels is conv and plan.direct is None
     source = conv.source(x, np.empty(conv.source_shape, dt)) if conv.copies_source(x) else x
@@ -67,19 +73,19 @@ def chunked(x, w, b, go, kernel, pad, dilation):
 @pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize('case', CASES)
 def test_chunks_give_the_whole_batch_results(threads, case, dtype, rtol, monkeypatch):
-    n, c, o, h, w_, kernel, pad, dilation = case
+    n, c, o, h, w_, kernel, pad, dilation, stride = case
     rng = np.random.default_rng(sum(case[:5]))
     x = rng.standard_normal((n, c, h, w_)).astype(dtype)
     w = rng.standard_normal((o, c) + kernel).astype(dtype)
     b = rng.standard_normal(o).astype(dtype)
-    out_size = tuple(ck.conv_output_size(s, k, 1, p, d) for s, k, p, d in zip((h, w_), kernel, pad, dilation))
+    out_size = tuple(ck.conv_output_size(*axis) for axis in zip((h, w_), kernel, stride, pad, dilation))
     go = rng.standard_normal((n, o) + out_size).astype(dtype)
-    expected = whole_batch(x, w, b, go, kernel, pad, dilation)
+    expected = whole_batch(x, w, b, go, kernel, pad, dilation, stride)
     for rows in (1, 3, None):   # one row per chunk, chunks across images, the default
         if rows is not None:
             monkeypatch.setattr(conv_chunks, 'CHUNK_BYTES', rows * np.dtype(dtype).itemsize
                                 * (c * kernel[0] * kernel[1] + o) * max(out_size[1], w_))
-        got = chunked(x, w, b, go, kernel, pad, dilation)
+        got = chunked(x, w, b, go, kernel, pad, dilation, stride)
         for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
             np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
 
@@ -99,13 +105,16 @@ def test_chunk_rows_follow_the_budget(monkeypatch, short_rows):
     ((np.float32, (32, 3, 32, 32), 64, (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), False),    # 3 planes into 64
     ((np.float32, (32, 128, 8, 8), 128, (3, 3), (1, 1), (1, 1), (1, 1), (8, 8), 1), False),     # rows of 8
     ((np.float64, (2, 8, 20, 20), 4, (5, 5), (1, 1), (0, 0), (1, 1), (16, 16), 1), False),      # 256 of 400 pixels
-    ((np.float32, (2, 8, 33, 33), 4, (3, 3), (2, 2), (1, 1), (1, 1), (17, 17), 1), False),      # stride 2
+    ((np.float32, (32, 16, 32, 32), 32, (3, 3), (2, 2), (1, 1), (1, 1), (16, 16), 1), True),    # ResNet's stride 2
+    ((np.float64, (32, 32, 16, 16), 64, (1, 1), (2, 2), (0, 0), (1, 1), (8, 8), 1), True),      # its 1x1 shortcut
+    ((np.float32, (2, 8, 33, 33), 4, (3, 3), (2, 2), (1, 1), (1, 1), (17, 17), 2), False),      # groups
+    ((np.float32, (2, 8, 13, 13), 4, (3, 3), (2, 2), (1, 1), (1, 1), (7, 7), 1), False),        # strided rows of 7
     ((np.float32, (2, 8, 16, 16), 4, (3, 3), (1, 1), (3, 3), (1, 1), (20, 20), 1), False),      # pad > k - 1
     ((np.float32, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 2), False),      # groups
     ((np.float16, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),      # half
     ((None, (2, 8, 16, 16), 4, (3, 3), (1, 1), (1, 1), (1, 1), (16, 16), 1), False),            # no dtype given
 ])
-def test_chunks_pay_for_same_size_stride_one_float_convolutions(args, expected):
+def test_chunks_pay_for_same_size_or_strided_float_convolutions(args, expected):
     assert conv_chunks.chunks_pay(np, *args) is expected
 
 
