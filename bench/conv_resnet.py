@@ -15,11 +15,10 @@ It imports whichever ``legonn`` ``PYTHONPATH`` names, so the same script times a
 import argparse
 import datetime
 import os
-import statistics
 
 import legonn as lg  # noqa: F401  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np
-from conv3x3 import BATCH, METHODS, block_median, machine
+from conv3x3 import BATCH, machine, method_times, torch_times
 from legonn import nn
 
 # (planes in, planes out, kernel, stride, input size, layers of this shape in the step)
@@ -35,28 +34,7 @@ def legonn_times(planes_in, planes_out, k, stride, size, dtype, calls, blocks):
     out = (size + 2 * pad - k) // stride + 1
     x = lg.from_numpy(rng.standard_normal((BATCH, planes_in, size, size)).astype(dtype))
     go = lg.from_numpy(rng.standard_normal((BATCH, planes_out, out, out)).astype(dtype))
-    calls_of = {'updateOutput': lambda: conv.updateOutput(x), 'updateGradInput': lambda: conv.updateGradInput(x, go),
-                'accGradParameters': lambda: conv.accGradParameters(x, go)}
-    conv.updateOutput(x)
-    spent = {m: [] for m in METHODS}
-    for _ in range(blocks):   # the three methods alternate block by block, as in a training step
-        for m in METHODS:
-            spent[m].append(block_median(calls_of[m], calls, 1))
-    return [statistics.median(spent[m]) for m in METHODS]
-
-
-def torch_times(planes_in, planes_out, k, stride, size, dtype, calls, blocks):
-    import torch
-    conv = torch.nn.Conv2d(planes_in, planes_out, k, stride, k // 2).to(getattr(torch, dtype))
-    x = torch.randn(BATCH, planes_in, size, size, dtype=getattr(torch, dtype), requires_grad=True)
-    go = torch.randn(BATCH, planes_out, (size - 1) // stride + 1, (size - 1) // stride + 1, dtype=getattr(torch, dtype))
-
-    def both():
-        conv(x).backward(go)
-
-    with torch.no_grad():
-        forward = block_median(lambda: conv(x), calls, blocks)
-    return forward, block_median(both, calls, blocks)
+    return method_times(conv, x, go, calls, blocks)
 
 
 def torch_available():
@@ -87,7 +65,7 @@ def main():
         line = (f"{planes_in:>2} -> {planes_out:<2} {k}x{k} s{stride} {size:>2}x{size:<2}  forward {f:6.2f}  "
                 f"updateGradInput {gi:6.2f}  accGradParameters {gp:6.2f}")
         if with_torch:
-            tf, tb = torch_times(planes_in, planes_out, k, stride, size, args.dtype, args.calls, args.blocks)
+            tf, tb = torch_times(planes_in, planes_out, size, args.dtype, args.calls, args.blocks, k, stride)
             torch_step += layers * tb
             line += f"  | torch forward {tf:6.2f}  forward+backward {tb:6.2f}"
         print(line, flush=True)

@@ -87,9 +87,8 @@ class ChunkedConv(SourceConv):
         self.scratch_length = per_row * self.chunk_rows
         self.adjoint = None
         if adjoint and self.stride == (1, 1):
-            self.adjoint = ChunkedConv((input_shape[0], planes_out) + tuple(out_size), input_shape[1], kernel,
-                                       (1, 1), tuple(d * (k - 1) - p for k, p, d in zip(kernel, pad, dilation)),
-                                       dilation, tuple(input_shape[2:]), itemsize, adjoint=False)
+            shape, planes, kernel, pad, dilation, size = self._adjoint_geometry()
+            self.adjoint = ChunkedConv(shape, planes, kernel, (1, 1), pad, dilation, size, itemsize, adjoint=False)
             # one scratch serves both walks
             self.scratch_length = self.adjoint.scratch_length = max(self.scratch_length, self.adjoint.scratch_length)
 
@@ -144,12 +143,9 @@ class ChunkedConv(SourceConv):
         ``adjoint``'s forward, ``planes`` (``planes_shape``) holding the padded gradOutput; with a stride,
         each chunk's column gradients (weight^T @ its gradOutput) added back onto the pixels they came from."""
         grad_out, weight = self._grad_input_operands(grad_out, weight, out, scratch, planes)
-        adjoint = self.adjoint
-        if adjoint is None:
+        if self.adjoint is None:
             return self._scattered_grad_input(grad_out, weight, out, scratch)
-        flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-        source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
-        return adjoint.forward(source, flipped, None, out, scratch)
+        return self._adjoint_grad_input(grad_out, weight, out, scratch, planes)
 
     def _scattered_grad_input(self, grad_out, weight, out, scratch):
         """``grad_input`` of a strided convolution (operands checked): per chunk, its gradOutput gathered, one

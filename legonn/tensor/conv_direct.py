@@ -81,6 +81,12 @@ class SourceConv:
         ``copies_source`` first and passes ``x`` itself to the kernels when no copy is needed."""
         (ph, pw), (h, w) = self.pad, x.shape[2:]
         buf = buf.reshape(self.source_shape)
+        if x.flags.c_contiguous and x.flags.aligned and x.dtype in _NO_BIAS:
+            check_operands(f"{self.routine_prefix}.source", x.dtype, ('x', x, self.input_shape, None),
+                           ('source', buf, self.source_shape, None))
+            pad = cpu_kernels().pad_planes
+            parallel.run_parts(lambda b: pad(x, buf, *b), parallel.leading_ranges(buf))
+            return buf
         if ph:
             buf[:, :, :ph] = 0
             buf[:, :, ph + h:] = 0
@@ -90,10 +96,27 @@ class SourceConv:
         parallel.map_parts(np.copyto, buf[:, :, ph:ph + h, pw:pw + w], x)
         return buf
 
-    def _run(self, call, like):
-        """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis);
-        returns the number of parts (every one has run)."""
-        bounds = parallel.leading_ranges(like)
+    def _adjoint_geometry(self):
+        """``(input_shape, planes_out, kernel, pad, dilation, out_size)`` of a stride-1 convolution's input
+        gradient as a correlation: gradOutput zero padded by dilation (k - 1) - pad, correlated with the kernel
+        flipped and its planes swapped (``_adjoint_grad_input``) gives the input's planes and size."""
+        return ((self.input_shape[0], self.planes_out) + tuple(self.out_size), self.input_shape[1], self.kernel,
+                tuple(d * (k - 1) - p for k, p, d in zip(self.kernel, self.pad, self.dilation)), self.dilation,
+                tuple(self.input_shape[2:]))
+
+    def _adjoint_grad_input(self, grad_out, weight, out, scratch, planes):
+        """d loss / d input into ``out`` (operands checked) as ``self.adjoint``'s forward (built from
+        ``_adjoint_geometry``), ``planes`` holding gradOutput zero padded when the adjoint pads."""
+        adjoint = self.adjoint
+        flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        source = adjoint.source(grad_out, planes) if any(adjoint.pad) else grad_out
+        return adjoint.forward(source, flipped, None, out, scratch)
+
+    def _run(self, call, like, work=1):
+        """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis, each
+        element costing ``work`` as in ``parallel.leading_parts``); returns the number of parts (every one has
+        run)."""
+        bounds = parallel.leading_ranges(like, work)
         parallel.run_parts(lambda i: call(i, *bounds[i]), range(len(bounds)))
         return len(bounds)
 
@@ -163,13 +186,22 @@ class DirectConv(SourceConv):
         return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
                 if padded else 0)
 
+    # the Numba kernels of the forward and the weight gradient (``conv_cpu``), each part's scratch (``_wide``) and
+    # the work an output element costs, for the split over threads (``parallel.leading_parts``)
+    forward_kernel, grad_params_kernel = 'forward', 'grad_params'
+    work = 1
+
+    def _wide(self, scratch):
+        """A part's scratch rows as the kernels take them (``scratch_shape``, one row a part)."""
+        return scratch
+
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
         kW), plus ``bias`` (Cout,) unless None."""
         weight, bias = self._forward_operands(source, weight, bias, out, scratch)
-        run = cpu_kernels().forward
+        run, wide = getattr(cpu_kernels(), self.forward_kernel), self._wide(scratch)
         dh, dw = self.dilation
-        self._run(lambda i, first, stop: run(source, weight, bias, out, scratch[i], dh, dw, first, stop), out)
+        self._run(lambda i, first, stop: run(source, weight, bias, out, wide[i], dh, dw, first, stop), out, self.work)
         return out
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
@@ -187,11 +219,11 @@ class DirectConv(SourceConv):
         """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
         ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
         grad_out = self._grad_params_operands(grad_out, source, scratch, partials)
-        run = cpu_kernels().grad_params
+        run, wide = getattr(cpu_kernels(), self.grad_params_kernel), self._wide(scratch)
         cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
         weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
         biases = partials[:, cut:]
         dh, dw = self.dilation
-        parts = self._run(lambda i, first, stop: run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw,
-                                                     first, stop), grad_out)
+        parts = self._run(lambda i, first, stop: run(grad_out, source, weights[i], biases[i], wide[i], dh, dw,
+                                                     first, stop), grad_out, self.work)
         self._add_partials(partials, parts, scale, grad_weight, grad_bias)

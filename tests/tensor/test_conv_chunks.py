@@ -55,19 +55,25 @@ def whole_batch(x, w, b, go, kernel, pad, dilation, stride):
     return out, gi, gw, gb
 
 
-def chunked(x, w, b, go, kernel, pad, dilation, stride):
-    """The same four from the plan's ``ChunkedConv``."""
+def run_kernels(conv, x, w, b, go):
+    """Output, gradInput, gradWeight and gradBias of a plan's source kernels ``conv`` (``conv_direct.SourceConv``),
+    every buffer they fill NaN first."""
     dt = x.dtype
-    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, stride, pad, dilation, 1, True, dt)
-    conv = plan.chunked
-    assert conv is not None and plan.kernels is conv and plan.direct is None
-    source = conv.source(x, np.empty(conv.source_shape, dt)) if conv.copies_source(x) else x
+    source = conv.source(x, np.full(conv.source_shape, np.nan, dt)) if conv.copies_source(x) else x
     scratch = np.full(conv.scratch_shape, np.nan, dt)   # every element read must have been written
-    out = conv.forward(source, w, b, np.empty((x.shape[0], w.shape[0]) + plan.out_size, dt), scratch)
+    out = conv.forward(source, w, b, np.full((x.shape[0], w.shape[0]) + conv.out_size, np.nan, dt), scratch)
     gi = conv.grad_input(go, w, np.full(x.shape, np.nan, dt), scratch, np.full(conv.planes_shape, np.nan, dt))
     gw, gb = np.zeros_like(w), np.zeros_like(b)
     conv.grad_params(go, source, gw, gb, 0.5, scratch, np.full(conv.partials_shape, np.nan, dt))
     return out, gi, gw, gb
+
+
+def chunked(x, w, b, go, kernel, pad, dilation, stride):
+    """The same four from the plan's ``ChunkedConv``."""
+    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, stride, pad, dilation, 1, True, x.dtype)
+    conv = plan.chunked
+    assert conv is not None and plan.kernels is conv and plan.direct is None
+    return run_kernels(conv, x, w, b, go)
 
 
 @pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
