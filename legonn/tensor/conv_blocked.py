@@ -21,6 +21,10 @@ from . import parallel
 from .conv_direct import DirectConv, cpu_kernels
 
 
+# The plane counts (in and out) the blocked kernels take
+PLANES = (8, 16)
+
+
 def blocked_pays(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, out_size, groups):
     """Whether ``BlockedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, stride
     1, a kernel three taps wide, 8 or 16 input and output planes (both: the adjoint's output planes are the
@@ -29,7 +33,7 @@ def blocked_pays(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilati
     longer rows win (32 -> 32 on 16x16: about even; 64 -> 64 on 8x8: the GEMM twice as fast)."""
     return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
             and len(input_shape) == 4 and all(s == 1 for s in stride) and kernel[1] == 3
-            and input_shape[1] in (8, 16) and planes_out in (8, 16) and out_size[1] >= 16
+            and input_shape[1] in PLANES and planes_out in PLANES and out_size[1] >= 16
             and all(p <= d * (k - 1) for k, p, d in zip(kernel, pad, dilation))
             and 5 * math.prod(out_size) >= 4 * math.prod(input_shape[2:]))
 

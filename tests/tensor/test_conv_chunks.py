@@ -25,9 +25,11 @@ CASES = [
 
 @pytest.fixture
 def short_rows(monkeypatch):
-    """Plans take the chunks for rows of any length (these shapes are narrower than ``MIN_ROW``)."""
+    """Plans take the chunks for rows of any length (these shapes are narrower than ``MIN_ROW``), 1x1 kernels
+    included (which they leave to ``conv_pointwise`` otherwise)."""
     monkeypatch.setattr(conv_chunks, 'MIN_ROW', 1)
     monkeypatch.setattr(conv_chunks, 'MIN_STRIDED_ROW', 1)
+    monkeypatch.setattr(ck, 'pointwise_pays', lambda *args: False)
 
 
 @pytest.fixture(params=[1, 2], ids=['1-thread', '2-threads'])

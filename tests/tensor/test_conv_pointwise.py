@@ -1,0 +1,61 @@
+"""The 1x1 convolutions of tensor/conv_pointwise.py (a GEMM an image on the subsampled input): the same results as
+the whole-batch columns, on odd shapes and strides, both float types, one and two threads."""
+import numpy as np
+import pytest
+
+from legonn.tensor import conv_kernels as ck, conv_pointwise
+from tests.tensor.test_conv_blocked import threads  # noqa: F401  (a fixture)
+from tests.tensor.test_conv_chunks import run_kernels, whole_batch
+
+# (batch, planes in, planes out, height, width, stride)
+CASES = [
+    (3, 16, 32, 9, 11, (2, 2)),    # a ResNet projection shortcut, odd sizes: the last row and column unread
+    (2, 5, 7, 8, 6, (1, 1)),       # stride 1: the input itself is the source
+    (1, 6, 4, 10, 9, (3, 2)),      # one image, unequal strides
+    (5, 3, 6, 4, 5, (2, 3)),
+]
+
+
+@pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize('case', CASES)
+def test_pointwise_gives_the_whole_batch_results(threads, case, dtype, rtol):  # noqa: F811
+    n, c, o, h, w_, stride = case
+    rng = np.random.default_rng(sum(case[:5]))
+    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
+    w = rng.standard_normal((o, c, 1, 1)).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype)
+    out_size = tuple(ck.conv_output_size(s, 1, st) for s, st in zip((h, w_), stride))
+    go = rng.standard_normal((n, o) + out_size).astype(dtype)
+    expected = whole_batch(x, w, b, go, (1, 1), (0, 0), (1, 1), stride)
+    plan = ck.ConvPlan(np, x.shape, o, (1, 1), stride, (0, 0), (1, 1), 1, True, dtype)
+    assert plan.kernels is plan.pointwise is not None
+    for given in (x, np.asfortranarray(x)):   # contiguous, or copied into the source even with stride 1
+        got = run_kernels(plan.pointwise, given, w, b, go)
+        for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+
+
+@pytest.mark.parametrize('args, expected', [
+    ((np.float32, (32, 16, 32, 32), 32, (1, 1), (2, 2), (0, 0), (1, 1), (16, 16), 1), True),
+    ((np.float64, (2, 64, 7, 7), 256, (1, 1), (1, 1), (0, 0), (1, 1), (7, 7), 1), True),    # a bottleneck's 1x1
+    ((np.float32, (2, 8, 7, 7), 8, (1, 1), (1, 1), (1, 1), (1, 1), (9, 9), 1), False),      # padded
+    ((np.float32, (2, 8, 7, 7), 8, (1, 1), (1, 1), (0, 0), (1, 1), (7, 7), 2), False),      # groups
+    ((np.float16, (2, 8, 7, 7), 8, (1, 1), (1, 1), (0, 0), (1, 1), (7, 7), 1), False),      # half
+    ((np.float32, (2, 8, 7, 7), 8, (1, 3), (1, 1), (0, 0), (1, 1), (7, 5), 1), False),      # 1x3
+])
+def test_pointwise_pays_for_unpadded_1x1_float_convolutions(args, expected):
+    assert conv_pointwise.pointwise_pays(np, *args) is expected
+
+
+def test_pointwise_refuses_operands_that_do_not_fit():
+    conv = conv_pointwise.PointwiseConv((2, 4, 6, 5), 3, (2, 2), (3, 3))
+    source = np.zeros(conv.source_shape, np.float32)
+    weight, bias = np.zeros((3, 4, 1, 1), np.float32), np.zeros(3, np.float32)
+    scratch = np.zeros(conv.scratch_shape, np.float32)
+    with pytest.raises(ValueError, match=r'conv_pointwise\.forward: source must have shape \(2, 4, 3, 3\)'):
+        conv.forward(np.zeros((2, 4, 6, 5), np.float32), weight, bias, np.zeros((2, 3, 3, 3), np.float32), scratch)
+    with pytest.raises(ValueError, match=r'conv_pointwise\.grad_input: gradInput must have shape'):
+        conv.grad_input(np.zeros((2, 3, 3, 3), np.float32), weight, np.zeros((2, 4, 6, 6), np.float32), scratch,
+                        np.zeros(conv.planes_shape, np.float32))
+    with pytest.raises(TypeError, match=r'conv_pointwise\.forward: weight must be float32'):
+        conv.forward(source, weight.astype(np.float64), bias, np.zeros((2, 3, 3, 3), np.float32), scratch)
