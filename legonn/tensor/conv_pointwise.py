@@ -28,8 +28,8 @@ def pointwise_pays(xp, dtype, input_shape, planes_out, kernel, stride, pad, dila
 
 class PointwiseConv(SourceConv):
     """The 1x1 path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes and ``stride``
-    (buffers as ``SourceConv``): ``source_shape`` is the subsampled input (N, C, oH, oW); a thread's scratch
-    holds the input gradients of its images before they are spread onto the strided pixels."""
+    (buffers as ``SourceConv``): ``source_shape`` is the subsampled input (N, C, oH, oW); the scratch holds the
+    images' input gradients before they are spread onto the strided pixels."""
 
     routine_prefix = 'conv_pointwise'
 
@@ -39,8 +39,12 @@ class PointwiseConv(SourceConv):
         n, c = input_shape[:2]
         self.source_shape = (n, c) + tuple(out_size)
         self.pixels = out_size[0] * out_size[1]
-        # a thread's images (at most), for the strided input gradient
-        self.scratch_length = -(-n // parallel.getnumthreads()) * c * self.pixels if self.stride != (1, 1) else 0
+        self.scratch_length = n * c * self.pixels if self.stride != (1, 1) else 0
+
+    @property
+    def scratch_shape(self):
+        """One row for the batch: each image's input gradient has its own place, whichever thread sums it."""
+        return (1, self.scratch_length)
 
     @property
     def planes_shape(self):
@@ -94,7 +98,7 @@ class PointwiseConv(SourceConv):
             if self.stride == (1, 1):
                 np.matmul(matrix, self._planes(grad_out, first, stop), out=self._planes(out, first, stop))
                 return
-            sums = scratch[i, :(stop - first) * c * self.pixels].reshape(stop - first, c, self.pixels)
+            sums = scratch[0, first * c * self.pixels:stop * c * self.pixels].reshape(stop - first, c, self.pixels)
             np.matmul(matrix, self._planes(grad_out, first, stop), out=sums)
             out[first:stop] = 0
             out[first:stop, :, :sh * (oh - 1) + 1:sh, :sw * (ow - 1) + 1:sw] = sums.reshape((stop - first, c, oh, ow))

@@ -3,7 +3,7 @@ the whole-batch columns, on odd shapes and strides, both float types, one and tw
 import numpy as np
 import pytest
 
-from legonn.tensor import conv_kernels as ck, conv_pointwise
+from legonn.tensor import conv_kernels as ck, conv_pointwise, parallel
 from tests.tensor.test_conv_blocked import threads  # noqa: F401  (a fixture)
 from tests.tensor.test_conv_chunks import run_kernels, whole_batch
 
@@ -59,3 +59,22 @@ def test_pointwise_refuses_operands_that_do_not_fit():
                         np.zeros(conv.planes_shape, np.float32))
     with pytest.raises(TypeError, match=r'conv_pointwise\.forward: weight must be float32'):
         conv.forward(source, weight.astype(np.float64), bias, np.zeros((2, 3, 3, 3), np.float32), scratch)
+
+
+def test_pointwise_runs_a_batch_too_small_to_split_in_one_part():
+    """Two threads but one part (the batch is below ``parallel.MIN_PART``): the strided input gradient still has
+    room for every image."""
+    before = parallel.getnumthreads()
+    parallel.setnumthreads(2)
+    try:
+        rng = np.random.default_rng(5)
+        x, w, b = rng.standard_normal((4, 8, 6, 6)), rng.standard_normal((5, 8, 1, 1)), rng.standard_normal(5)
+        go = rng.standard_normal((4, 5, 3, 3))
+        conv = ck.ConvPlan(np, x.shape, 5, (1, 1), (2, 2), (0, 0), (1, 1), 1, True, np.float64).pointwise
+        assert len(parallel.leading_ranges(go, max(1, 8 // 4))) == 1
+        expected = whole_batch(x, w, b, go, (1, 1), (0, 0), (1, 1), (2, 2))
+        for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected,
+                              run_kernels(conv, x, w, b, go)):
+            np.testing.assert_allclose(g, e, rtol=1e-12, err_msg=name)
+    finally:
+        parallel.setnumthreads(before)
