@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from . import parallel
-from .conv_direct import DirectConv, cpu_kernels
+from .conv_direct import DirectConv
 
 
 # The plane counts (in and out) the blocked kernels take
@@ -39,32 +39,22 @@ def blocked_pays(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilati
 
 
 class BlockedConv(DirectConv):
-    """The blocked path (geometry and buffers as ``DirectConv``, with the blocked kernels): ``adjoint`` is the
-    BlockedConv of the input gradient's correlation, whose zero-padded gradOutput is ``planes_shape``."""
+    """The blocked path: a ``DirectConv`` (``blocked``, as ``blocked_pays`` ensures) whose input gradient is
+    ``adjoint``'s forward, the BlockedConv of that correlation, its zero-padded gradOutput ``planes_shape``."""
 
     routine_prefix = 'conv_blocked'
-    forward_kernel, grad_params_kernel = 'forward_blocked', 'grad_params_blocked'
 
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size, adjoint=True):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
         self.work = input_shape[1] * kernel[0] * kernel[1]   # multiply-adds an output element
-        block = cpu_kernels().BLOCK
-        # one scratch row serves the three walks, as ``block`` rows of accumulators (or spread gradOutput planes)
-        spans = [block * ((out_size[0] - 1) * self.source_shape[3] + out_size[1])]
         self.adjoint = BlockedConv(*self._adjoint_geometry(), adjoint=False) if adjoint else None
-        if adjoint:
-            spans.append(self.adjoint.scratch_length)
-        self.scratch_length = max(spans)
-        if self.adjoint is not None:
-            self.adjoint.scratch_length = self.scratch_length
+        if adjoint:   # one scratch row serves the three walks
+            self.scratch_length = self.adjoint.scratch_length = max(self.scratch_length, self.adjoint.scratch_length)
 
     @property
     def planes_shape(self):
         """gradOutput zero padded for the ``adjoint`` correlation (empty when it needs no padding)."""
         return self.adjoint.source_shape if any(self.adjoint.pad) else (parallel.getnumthreads(), 0)
-
-    def _wide(self, scratch):
-        return scratch.reshape(scratch.shape[0], cpu_kernels().BLOCK, -1)
 
     def grad_input(self, grad_out, weight, out, scratch, planes):
         """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW): the

@@ -23,6 +23,8 @@ slower (bench/lenet_cpu.md).
 """
 from numba import njit
 
+from .conv_direct import BLOCK
+
 _OPTIONS = dict(nogil=True, cache=True, boundscheck=False, error_model='numpy')
 kernel = njit(**_OPTIONS)
 GROUP = 4
@@ -207,8 +209,8 @@ def grad_params(grad_out, source, grad_weight, grad_bias, wide, dil_h, dil_w, fi
 # Eight output planes a pass (``BLOCK``), each pass one kernel row of three taps: 24 multiply-adds for every
 # three source loads and eight accumulator loads and stores, where ``forward`` does four for five loads and a
 # store, so the loop runs on the FMA units instead of the loads (82 against 45 GFLOPS a core on the Xeon of
-# bench/conv_resnet.md); ``contract`` lets LLVM fuse each multiply-add (one rounding instead of two).
-BLOCK = 8
+# bench/conv_resnet.md); ``contract`` lets LLVM fuse each multiply-add (one rounding instead of two). The
+# eight rows are spelled out, as the four views of ``forward`` are.
 
 
 @njit(**_OPTIONS, fastmath={'contract'})

@@ -44,6 +44,31 @@ def test_blocked_kernels_give_the_whole_batch_results(threads, case, dtype, rtol
         np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
 
 
+# (batch, planes in, planes out, height, width, kernel, pad, dilation): the direct kernels' few input planes,
+# output planes a multiple of eight, three taps wide: blocked forward and weight gradient, the gather's gradInput
+DIRECT_CASES = [
+    (3, 3, 16, 9, 10, (3, 3), (1, 1), (1, 1)),     # CIFAR's first layer
+    (2, 1, 8, 7, 11, (4, 3), (0, 2), (1, 2)),      # dilated columns, unpadded rows
+]
+
+
+@pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize('case', DIRECT_CASES)
+def test_direct_kernels_take_eight_planes_a_pass_where_they_can(threads, case, dtype, rtol):
+    n, c, o, h, w_, kernel, pad, dilation = case
+    rng = np.random.default_rng(sum(case[:5]))
+    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
+    w = rng.standard_normal((o, c) + kernel).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype)
+    plan = ck.ConvPlan(np, x.shape, o, kernel, (1, 1), pad, dilation, 1, True, dtype)
+    assert plan.kernels is plan.direct and plan.direct.blocked
+    go = rng.standard_normal((n, o) + plan.out_size).astype(dtype)
+    expected = whole_batch(x, w, b, go, kernel, pad, dilation, (1, 1))
+    for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected,
+                          run_kernels(plan.direct, x, w, b, go)):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+
+
 @pytest.mark.parametrize('args, expected', [
     ((np.float32, (32, 16, 32, 32), 16, (3, 3), (1, 1), (1, 1), (1, 1), (32, 32), 1), True),    # ResNet's stage 1
     ((np.float64, (4, 8, 20, 18), 16, (5, 3), (1, 1), (2, 1), (1, 1), (20, 18), 1), True),      # 5 rows of 3 taps
