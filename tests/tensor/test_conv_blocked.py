@@ -6,7 +6,7 @@ import pytest
 
 from legonn.tensor import conv_blocked, conv_kernels as ck, parallel
 from legonn.tensor.conv_direct import SourceConv
-from tests.tensor.test_conv_chunks import run_kernels, whole_batch
+from tests.tensor.test_conv_chunks import assert_same, operands, run_kernels, whole_batch
 
 # (batch, planes in, planes out, height, width, kernel, pad, dilation): stride 1, planes 8 or 16, 3 taps wide
 CASES = [
@@ -31,17 +31,10 @@ def threads(request, monkeypatch):
 @pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize('case', CASES)
 def test_blocked_kernels_give_the_whole_batch_results(threads, case, dtype, rtol):
-    n, c, o, h, w_, kernel, pad, dilation = case
-    rng = np.random.default_rng(sum(case[:5]))
-    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
-    w = rng.standard_normal((o, c) + kernel).astype(dtype)
-    b = rng.standard_normal(o).astype(dtype)
-    out_size = tuple(ck.conv_output_size(*a) for a in zip((h, w_), kernel, (1, 1), pad, dilation))
-    go = rng.standard_normal((n, o) + out_size).astype(dtype)
-    expected = whole_batch(x, w, b, go, kernel, pad, dilation, (1, 1))
-    got = run_kernels(conv_blocked.BlockedConv(x.shape, o, kernel, pad, dilation, out_size), x, w, b, go)
-    for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
-        np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+    kernel, pad, dilation = case[5:]
+    x, w, b, go = operands(case[:5], kernel, pad, dilation, (1, 1), dtype)
+    conv = conv_blocked.BlockedConv(x.shape, w.shape[0], kernel, pad, dilation, go.shape[2:])
+    assert_same(run_kernels(conv, x, w, b, go), whole_batch(x, w, b, go, kernel, pad, dilation, (1, 1)), rtol)
 
 
 # (batch, planes in, planes out, height, width, kernel, pad, dilation): the direct kernels' few input planes,
@@ -55,18 +48,11 @@ DIRECT_CASES = [
 @pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize('case', DIRECT_CASES)
 def test_direct_kernels_take_eight_planes_a_pass_where_they_can(threads, case, dtype, rtol):
-    n, c, o, h, w_, kernel, pad, dilation = case
-    rng = np.random.default_rng(sum(case[:5]))
-    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
-    w = rng.standard_normal((o, c) + kernel).astype(dtype)
-    b = rng.standard_normal(o).astype(dtype)
-    plan = ck.ConvPlan(np, x.shape, o, kernel, (1, 1), pad, dilation, 1, True, dtype)
+    kernel, pad, dilation = case[5:]
+    x, w, b, go = operands(case[:5], kernel, pad, dilation, (1, 1), dtype)
+    plan = ck.ConvPlan(np, x.shape, w.shape[0], kernel, (1, 1), pad, dilation, 1, True, dtype)
     assert plan.kernels is plan.direct and plan.direct.blocked
-    go = rng.standard_normal((n, o) + plan.out_size).astype(dtype)
-    expected = whole_batch(x, w, b, go, kernel, pad, dilation, (1, 1))
-    for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected,
-                          run_kernels(plan.direct, x, w, b, go)):
-        np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+    assert_same(run_kernels(plan.direct, x, w, b, go), whole_batch(x, w, b, go, kernel, pad, dilation, (1, 1)), rtol)
 
 
 @pytest.mark.parametrize('args, expected', [

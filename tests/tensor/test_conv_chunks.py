@@ -82,20 +82,29 @@ def chunked(x, w, b, go, kernel, pad, dilation, stride):
 @pytest.mark.parametrize('case', CASES)
 def test_chunks_give_the_whole_batch_results(threads, case, dtype, rtol, monkeypatch):
     n, c, o, h, w_, kernel, pad, dilation, stride = case
-    rng = np.random.default_rng(sum(case[:5]))
-    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
-    w = rng.standard_normal((o, c) + kernel).astype(dtype)
-    b = rng.standard_normal(o).astype(dtype)
-    out_size = tuple(ck.conv_output_size(*axis) for axis in zip((h, w_), kernel, stride, pad, dilation))
-    go = rng.standard_normal((n, o) + out_size).astype(dtype)
+    x, w, b, go = operands(case[:5], kernel, pad, dilation, stride, dtype)
     expected = whole_batch(x, w, b, go, kernel, pad, dilation, stride)
     for rows in (1, 3, None):   # one row per chunk, chunks across images, the default
         if rows is not None:
             monkeypatch.setattr(conv_chunks, 'CHUNK_BYTES', rows * np.dtype(dtype).itemsize
-                                * (c * kernel[0] * kernel[1] + o) * max(out_size[1], w_))
-        got = chunked(x, w, b, go, kernel, pad, dilation, stride)
-        for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
-            np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+                                * (c * kernel[0] * kernel[1] + o) * max(go.shape[3], w_))
+        assert_same(chunked(x, w, b, go, kernel, pad, dilation, stride), expected, rtol)
+
+
+def operands(sizes, kernel, pad, dilation, stride, dtype):
+    """Random input, weight, bias and gradOutput of a convolution of ``sizes`` (batch, planes in, planes out,
+    height, width), seeded by them."""
+    n, c, o, h, w = sizes
+    rng = np.random.default_rng(sum(sizes))
+    out_size = tuple(ck.conv_output_size(*axis) for axis in zip((h, w), kernel, stride, pad, dilation))
+    return (rng.standard_normal((n, c, h, w)).astype(dtype), rng.standard_normal((o, c) + tuple(kernel)).astype(dtype),
+            rng.standard_normal(o).astype(dtype), rng.standard_normal((n, o) + out_size).astype(dtype))
+
+
+def assert_same(got, expected, rtol):
+    """Output, gradInput, gradWeight and gradBias equal within ``rtol`` (of each one's largest, near zero)."""
+    for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
 
 
 def test_chunk_rows_follow_the_budget(monkeypatch, short_rows):

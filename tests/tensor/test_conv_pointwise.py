@@ -5,7 +5,7 @@ import pytest
 
 from legonn.tensor import conv_kernels as ck, conv_pointwise, parallel
 from tests.tensor.test_conv_blocked import threads  # noqa: F401  (a fixture)
-from tests.tensor.test_conv_chunks import run_kernels, whole_batch
+from tests.tensor.test_conv_chunks import assert_same, operands, run_kernels, whole_batch
 
 # (batch, planes in, planes out, height, width, stride)
 CASES = [
@@ -19,20 +19,13 @@ CASES = [
 @pytest.mark.parametrize('dtype, rtol', [(np.float32, 2e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize('case', CASES)
 def test_pointwise_gives_the_whole_batch_results(threads, case, dtype, rtol):  # noqa: F811
-    n, c, o, h, w_, stride = case
-    rng = np.random.default_rng(sum(case[:5]))
-    x = rng.standard_normal((n, c, h, w_)).astype(dtype)
-    w = rng.standard_normal((o, c, 1, 1)).astype(dtype)
-    b = rng.standard_normal(o).astype(dtype)
-    out_size = tuple(ck.conv_output_size(s, 1, st) for s, st in zip((h, w_), stride))
-    go = rng.standard_normal((n, o) + out_size).astype(dtype)
+    stride = case[5]
+    x, w, b, go = operands(case[:5], (1, 1), (0, 0), (1, 1), stride, dtype)
     expected = whole_batch(x, w, b, go, (1, 1), (0, 0), (1, 1), stride)
-    plan = ck.ConvPlan(np, x.shape, o, (1, 1), stride, (0, 0), (1, 1), 1, True, dtype)
+    plan = ck.ConvPlan(np, x.shape, w.shape[0], (1, 1), stride, (0, 0), (1, 1), 1, True, dtype)
     assert plan.kernels is plan.pointwise is not None
     for given in (x, np.asfortranarray(x)):   # contiguous, or copied into the source even with stride 1
-        got = run_kernels(plan.pointwise, given, w, b, go)
-        for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
-            np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+        assert_same(run_kernels(plan.pointwise, given, w, b, go), expected, rtol)
 
 
 @pytest.mark.parametrize('args, expected', [
@@ -67,14 +60,9 @@ def test_pointwise_runs_a_batch_too_small_to_split_in_one_part():
     before = parallel.getnumthreads()
     parallel.setnumthreads(2)
     try:
-        rng = np.random.default_rng(5)
-        x, w, b = rng.standard_normal((4, 8, 6, 6)), rng.standard_normal((5, 8, 1, 1)), rng.standard_normal(5)
-        go = rng.standard_normal((4, 5, 3, 3))
+        x, w, b, go = operands((4, 8, 5, 6, 6), (1, 1), (0, 0), (1, 1), (2, 2), np.float64)
         conv = ck.ConvPlan(np, x.shape, 5, (1, 1), (2, 2), (0, 0), (1, 1), 1, True, np.float64).pointwise
         assert len(parallel.leading_ranges(go, max(1, 8 // 4))) == 1
-        expected = whole_batch(x, w, b, go, (1, 1), (0, 0), (1, 1), (2, 2))
-        for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected,
-                              run_kernels(conv, x, w, b, go)):
-            np.testing.assert_allclose(g, e, rtol=1e-12, err_msg=name)
+        assert_same(run_kernels(conv, x, w, b, go), whole_batch(x, w, b, go, (1, 1), (0, 0), (1, 1), (2, 2)), 1e-12)
     finally:
         parallel.setnumthreads(before)
