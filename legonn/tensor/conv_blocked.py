@@ -3,12 +3,12 @@ stage), blocked over eight output planes (``conv_cpu.forward_blocked``), checked
 
 For 16 -> 16 planes (3x3, 32x32, batch 32) im2col + GEMM runs a product of 16 rows, which OpenBLAS takes at
 about 90 GFLOPS a core on the Xeon of bench/conv_resnet.md, after copying nine columns a pixel. The blocked
-kernel multiplies eight output planes by one kernel row of the zero-padded source at a time, along the
-plane's "wide rows" (``conv_cpu``'s docstring), with no copy and no transposing pass. The input gradient of a
-stride-1 convolution is the same correlation, of gradOutput zero padded by dilation (k - 1) - pad with the
-kernel flipped and its planes swapped (as ``conv_chunks.ChunkedConv``'s ``adjoint``); the weight gradient
-takes 24 dot products (eight planes by three taps) a pass (``conv_cpu.grad_params_blocked``). The sums are the other paths' in another order, each multiply-add fused (float
-reassociation only).
+kernel multiplies eight output planes by one kernel row of the zero-padded source at a time, along the plane's
+"wide rows" (``conv_cpu``'s docstring), with no copy and no transposing pass. The input gradient of a stride-1
+convolution is the same correlation, of gradOutput zero padded by dilation (k - 1) - pad with the kernel
+flipped and its planes swapped (as ``conv_chunks.ChunkedConv``'s ``adjoint``); the weight gradient takes 24
+dot products (eight planes by three taps) a pass (``conv_cpu.grad_params_blocked``). The sums are the other
+paths' in another order, each multiply-add fused (float reassociation only).
 
 Chosen by the plan (``conv_kernels.ConvPlan``) where ``blocked_pays``. Every kernel call goes through
 ``check_operands`` (``SourceConv``).

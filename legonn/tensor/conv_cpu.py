@@ -1,11 +1,12 @@
 """2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
 
 The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
-``conv_direct.DirectConv`` (``forward_blocked`` and ``grad_params_blocked`` through its subclass
-``conv_blocked.BlockedConv``), the padded copy (``pad_planes``) through their shared ``SourceConv``,
+``conv_direct.DirectConv`` and its subclass ``conv_blocked.BlockedConv``, as are their eight-planes-a-pass
+twins (``forward_blocked``, ``grad_params_blocked``), the padded copy (``pad_planes``) through ``SourceConv``,
 ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``, the chunk copies (``rows_to_columns``,
-``columns_to_rows``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check every operand first: the kernels index without bounds checks. The direct kernels take stride 1, any
-dilation, source planes already zero padded.
+``columns_to_rows``, ``chunk_rows``) only through ``conv_chunks.ChunkedConv``; all check every operand first:
+the kernels index without bounds checks. The direct kernels take stride 1, any dilation, source planes already
+zero padded.
 
 The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
 (oh, ow) is at flat position ``(oh + kh dh) Ws + ow + kw dw`` of the (Hs, Ws) source plane, i.e. at
