@@ -41,26 +41,24 @@ MIN_ROW = 16
 # when the walk decides whether splitting over threads pays. Counting output elements alone left 32 -> 32
 # planes on 16x16 (batch 32, 150 MFLOP) on one thread.
 MACS_PER_PASS = 4
-# A strided chunk copies every sW-th element of a run, which LLVM does not vectorise anyway: rows of 8 (a
-# stride-2 layer on 16x16) still beat the whole-batch columns and their layout passes (bench/conv_resnet.md)
-MIN_STRIDED_ROW = 8
 
 
 def chunks_pay(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, out_size, groups):
-    """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, output
-    rows of at least ``MIN_ROW`` elements (``MIN_STRIDED_ROW`` with a stride), and, with stride 1, what its
-    input gradient (the adjoint correlation) needs to pay: pad at most dilation (k - 1) (the adjoint's padding
-    is the difference), at most twice as many output planes as input planes (the adjoint's columns, Cout kH kW
-    a pixel, then at most twice the forward's: not a first layer of 3 planes into 64) and an output of at
-    least 4/5 of the input's pixels (the adjoint correlation's padding then costs at most a quarter more
-    work: a 3x3 kernel padded by 1 or not, not LeNet's 5x5 unpadded on 12x12, 2.25 times). A strided
-    convolution's input gradient is each chunk's column gradients added back (``columns_to_rows``)."""
+    """Whether ``ChunkedConv`` runs this convolution: NumPy data of float32 or float64, 2-D, one group, output rows
+    of at least ``MIN_ROW`` elements (a stride-2 layer on 16x16, rows of 8, ran no faster than the whole batch's
+    columns: bench/conv_resnet.md), and, with stride 1, what its input gradient (the adjoint correlation) needs
+    to pay: pad at most dilation (k - 1) (the adjoint's padding is the difference), at most twice as many output
+    planes as input planes (the adjoint's columns, Cout kH kW a pixel, then at most twice the forward's: not a
+    first layer of 3 planes into 64) and an output of at least 4/5 of the input's pixels (the adjoint
+    correlation's padding then costs at most a quarter more work: a 3x3 kernel padded by 1 or not, not LeNet's
+    5x5 unpadded on 12x12, 2.25 times). A strided convolution's input gradient is each chunk's column gradients
+    added back (``columns_to_rows``)."""
     if not (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
-            and len(input_shape) == 4):
+            and len(input_shape) == 4 and out_size[1] >= MIN_ROW):
         return False
     if any(s != 1 for s in stride):
-        return out_size[1] >= MIN_STRIDED_ROW
-    return (out_size[1] >= MIN_ROW and planes_out <= 2 * input_shape[1]
+        return True
+    return (planes_out <= 2 * input_shape[1]
             and all(p <= d * (k - 1) for k, p, d in zip(kernel, pad, dilation))
             and 5 * math.prod(out_size) >= 4 * math.prod(input_shape[2:]))
 
