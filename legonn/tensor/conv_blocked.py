@@ -46,7 +46,6 @@ class BlockedConv(DirectConv):
 
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size, adjoint=True):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
-        self.work = input_shape[1] * kernel[0] * kernel[1]   # multiply-adds an output element
         self.adjoint = BlockedConv(*self._adjoint_geometry(), adjoint=False) if adjoint else None
         if adjoint:   # one scratch row serves the three walks
             self.scratch_length = self.adjoint.scratch_length = max(self.scratch_length, self.adjoint.scratch_length)

@@ -190,6 +190,7 @@ class DirectConv(SourceConv):
         self.blocked = kernel[1] == 3 and planes_out % BLOCK == 0
         if self.blocked:
             self.forward_kernel, self.grad_params_kernel = 'forward_blocked', 'grad_params_blocked'
+            self.work = input_shape[1] * kernel[0] * kernel[1]   # multiply-adds an output element
             # ``BLOCK`` rows of accumulators (or spread gradOutput planes), each at least the span
             span = (out_size[0] - 1) * ws + out_size[1]
             self.scratch_length = BLOCK * max(span, -(-self.scratch_length // BLOCK))
@@ -204,7 +205,8 @@ class DirectConv(SourceConv):
         return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
                 if padded else 0)
 
-    # what an output element costs, for the split over threads (``parallel.leading_parts``)
+    # what an output element costs, for the split over threads (``parallel.leading_parts``): the unblocked
+    # kernels keep the split they were measured with (bench/lenet_cpu.md)
     work = 1
 
     def forward(self, source, weight, bias, out, scratch):

@@ -16,6 +16,7 @@ CASES = [
     (5, 6, 7, 11, 10, (3, 3), (1, 1), (1, 1), (1, 1)),
     (2, 7, 3, 5, 13, (1, 1), (0, 0), (1, 1), (1, 1)),      # 1x1 kernel: no padding either way
     (3, 9, 5, 20, 22, (3, 3), (0, 0), (1, 1), (1, 1)),     # unpadded: 360 of 440 pixels, within the rule
+    (3, 12, 8, 9, 10, (2, 3), (1, 1), (1, 1), (1, 1)),     # 8 planes out, 3 taps wide: the direct weight gradient
     (3, 5, 7, 11, 10, (3, 3), (1, 1), (1, 1), (2, 2)),     # ResNet's strided 3x3, odd height
     (2, 6, 4, 9, 13, (1, 1), (0, 0), (1, 1), (2, 2)),      # its 1x1 projection: gradients only at even pixels
     (3, 4, 5, 12, 11, (3, 2), (2, 1), (2, 1), (3, 2)),     # unequal strides, dilated rows, pad beyond the reach
@@ -104,6 +105,16 @@ def assert_same(got, expected, rtol):
     """Output, gradInput, gradWeight and gradBias equal within ``rtol`` (of each one's largest, near zero)."""
     for name, e, g in zip(('output', 'gradInput', 'gradWeight', 'gradBias'), expected, got):
         np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * np.abs(e).max(), err_msg=name)
+
+
+def test_stride_one_chunks_of_few_planes_leave_the_weight_gradient_to_the_direct_kernels(short_rows):
+    def conv(planes_in, planes_out, kernel):
+        return ck.ConvPlan(np, (4, planes_in, 16, 16), planes_out, kernel, (1, 1), (1, 1), (1, 1), 1, True,
+                           np.float32).chunked
+    assert conv(32, 32, (3, 3)).weight_grads.blocked
+    assert conv(12, 8, (2, 3)).scratch_length % 8 == 0
+    for planes_in, planes_out, kernel in ((64, 64, (3, 3)), (32, 12, (3, 3)), (8, 16, (3, 2))):
+        assert conv(planes_in, planes_out, kernel).weight_grads is None
 
 
 def test_chunk_rows_follow_the_budget(monkeypatch, short_rows):
