@@ -185,8 +185,10 @@ class DirectConv(SourceConv):
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
         hs, ws = self.source_shape[2:]
-        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
-        self.scratch_length = hs * ws + (kernel[0] - 1) * dilation[0] * ws + (kernel[1] - 1) * dilation[1]
+        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach (and
+        # zeroes the row it is given: only this much of a longer one)
+        self.scratch_length = self.gather_length = hs * ws + (kernel[0] - 1) * dilation[0] * ws \
+            + (kernel[1] - 1) * dilation[1]
         self.blocked = kernel[1] == 3 and planes_out % BLOCK == 0
         if self.blocked:
             self.forward_kernel, self.grad_params_kernel = 'forward_blocked', 'grad_params_blocked'
@@ -225,7 +227,8 @@ class DirectConv(SourceConv):
         plane_set = planes.reshape((planes.shape[0],) + (self.source_shape[1:] if any(self.pad) else (0, 0, 0)))
         (ph, pw), (dh, dw) = self.pad, self.dilation
         # split as gradOutput, whose size (not the input's) measures the work
-        self._run(lambda i, first, stop: run(grad_out, weight, out, plane_set[i], scratch[i], ph, pw, dh, dw,
+        gather = scratch[:, :self.gather_length]
+        self._run(lambda i, first, stop: run(grad_out, weight, out, plane_set[i], gather[i], ph, pw, dh, dw,
                                              first, stop), grad_out)
         return out
 
