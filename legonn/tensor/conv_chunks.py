@@ -36,10 +36,11 @@ CHUNK_BYTES = 1 << 20
 # Each copy of the chunk kernels is a run of one output row: on 8x8 outputs (128 -> 256 planes) the runs' own
 # cost made the input gradient twice the whole-batch path's; from 16x16 on the chunks are as fast or faster
 MIN_ROW = 16
-# What one element of an element-wise pass costs, in a GEMM's multiply-adds (roughly: about 100 GFLOPS a core
-# against a few GB/s of memory passes): an output element of C kH kW multiply-adds counts C kH kW / 16 elements
-# when the walk decides whether splitting over threads pays. Counting output elements alone left 32 -> 32
-# planes on 16x16 (batch 32, 150 MFLOP) on one thread.
+# What one element of an element-wise pass costs, in a chunk's multiply-adds (with its column copy and output
+# write, a GEMM's multiply-add is several times cheaper than a pass over memory): an output element of C kH kW
+# multiply-adds counts C kH kW / 4 elements when the walk decides whether splitting over threads pays.
+# Counting output elements alone left 32 -> 32 planes on 16x16 (batch 32, 150 MFLOP) on one thread; 16 made
+# the 16 -> 32 1x1 shortcut's chunks run on one (bench/conv_resnet.md).
 MACS_PER_PASS = 4
 
 

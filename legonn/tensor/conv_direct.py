@@ -84,7 +84,7 @@ class SourceConv:
         ``copies_source`` first and passes ``x`` itself to the kernels when no copy is needed."""
         (ph, pw), (h, w) = self.pad, x.shape[2:]
         buf = buf.reshape(self.source_shape)
-        if x.flags.c_contiguous and x.flags.aligned and x.dtype in _NO_BIAS:
+        if x.flags.c_contiguous and x.flags.aligned and x.dtype in (np.float32, np.float64):
             check_operands(f"{self.routine_prefix}.source", x.dtype, ('x', x, self.input_shape, None),
                            ('source', buf, self.source_shape, None))
             pad = cpu_kernels().pad_planes
@@ -181,6 +181,9 @@ class DirectConv(SourceConv):
     forward, 0.79 -> 0.41 ms weight gradient, bench/conv_resnet.md)."""
 
     forward_kernel, grad_params_kernel = 'forward', 'grad_params'
+    # what an output element costs, for the split over threads (``parallel.leading_parts``): the unblocked
+    # kernels keep the split they were measured with (bench/lenet_cpu.md)
+    work = 1
 
     def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
         super().__init__(input_shape, planes_out, kernel, pad, dilation, out_size)
@@ -206,10 +209,6 @@ class DirectConv(SourceConv):
         padded = any(self.pad)
         return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
                 if padded else 0)
-
-    # what an output element costs, for the split over threads (``parallel.leading_parts``): the unblocked
-    # kernels keep the split they were measured with (bench/lenet_cpu.md)
-    work = 1
 
     def forward(self, source, weight, bias, out, scratch):
         """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
