@@ -5,7 +5,8 @@ SpatialBatchNormalization and ReLU, then three basic blocks 16 -> 16, 16 -> 32 (
 each ``ConcatTable(conv3x3-BN-ReLU-conv3x3-BN, shortcut) -> CAddTable(true) -> ReLU(true)`` with a 1x1 strided
 convolution + BN as the shortcut where the planes change (fb.resnet.torch's shortcut type B) and Identity where
 they do not; then an 8x8 average pooling, Linear 64 -> 10 and LogSoftMax. Batch 32 of 3x32x32 float32, ClassNLL,
-SGD with momentum 0.9 over ``getParameters``. Its layers are the small-plane, strided and 1x1 convolutions that
+SGD with momentum 0.9 over ``getParameters``; as in fb.resnet.torch, the first convolution's ``gradInput`` is
+None (no gradient for the images). Its layers are the small-plane, strided and 1x1 convolutions that
 bench/cifar_vgg.py's does not have.
 
 Each implementation runs in its own processes, alternating, median block (bench/alternating.py); ``--profile``
@@ -54,8 +55,11 @@ def legonn_model():
              .add(nn.SpatialBatchNormalization(16)).add(nn.ReLU(True)))
     for block in BLOCKS:
         model.add(legonn_block(*block))
-    return (model.add(nn.SpatialAveragePooling(8, 8, 1, 1)).add(nn.View(64))
-            .add(nn.Linear(64, 10)).add(nn.LogSoftMax()))
+    model.add(nn.SpatialAveragePooling(8, 8, 1, 1)).add(nn.View(64)).add(nn.Linear(64, 10)).add(nn.LogSoftMax())
+    # fb.resnet.torch's models/resnet.lua ends so: the first convolution computes no gradient for the images
+    # (Torch7's idiom, which legonn keeps), as PyTorch's autograd computes none for an input without requires_grad
+    model.get(0).gradInput = None
+    return model
 
 
 def legonn_step_fn(batch):

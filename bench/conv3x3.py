@@ -54,6 +54,11 @@ def legonn_times(planes_in, planes_out, size, dtype, calls, blocks):
     conv = conv.double() if dtype == 'float64' else conv
     x = lg.from_numpy(rng.standard_normal((BATCH, planes_in, size, size)).astype(dtype))
     go = lg.from_numpy(rng.standard_normal((BATCH, planes_out, size, size)).astype(dtype))
+    return method_times(conv, x, go, calls, blocks)
+
+
+def method_times(conv, x, go, calls, blocks):
+    """Median ms of ``conv``'s ``METHODS`` on input ``x`` and gradOutput ``go``, ``calls`` a block, over ``blocks``."""
     calls_of = {'updateOutput': lambda: conv.updateOutput(x), 'updateGradInput': lambda: conv.updateGradInput(x, go),
                 'accGradParameters': lambda: conv.accGradParameters(x, go)}
     conv.updateOutput(x)
@@ -64,11 +69,13 @@ def legonn_times(planes_in, planes_out, size, dtype, calls, blocks):
     return [statistics.median(spent[m]) for m in METHODS]
 
 
-def torch_times(planes_in, planes_out, size, dtype, calls, blocks):
+def torch_times(planes_in, planes_out, size, dtype, calls, blocks, k=3, stride=1):
+    """Median ms of PyTorch's Conv2d (``k`` x ``k``, ``stride``, pad k // 2) forward, and forward + backward."""
     import torch
-    conv = torch.nn.Conv2d(planes_in, planes_out, 3, 1, 1).to(getattr(torch, dtype))
+    conv = torch.nn.Conv2d(planes_in, planes_out, k, stride, k // 2).to(getattr(torch, dtype))
     x = torch.randn(BATCH, planes_in, size, size, dtype=getattr(torch, dtype), requires_grad=True)
-    go = torch.randn(BATCH, planes_out, size, size, dtype=getattr(torch, dtype))
+    out = (size - 1) // stride + 1
+    go = torch.randn(BATCH, planes_out, out, out, dtype=getattr(torch, dtype))
 
     def both():
         conv(x).backward(go)

@@ -31,8 +31,10 @@ import numpy as np
 from . import parallel
 from .backend import array_module
 from .blas_kernels import add_sums, addmm_into, check_operands, transpose_into
+from .conv_blocked import BlockedConv, blocked_pays
 from .conv_chunks import ChunkedConv, chunks_pay
 from .conv_direct import DirectConv, cpu_kernels, direct_pays
+from .conv_pointwise import PointwiseConv, pointwise_pays
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -425,10 +427,15 @@ class ConvPlan:
 
     ``direct``: a ``conv_direct.DirectConv`` when the input has few planes and ``direct_pays`` (the CPU,
     stride 1, float32/float64 ``dtype``), else None; it needs no columns and its own buffers.
+    ``pointwise``: otherwise a ``conv_pointwise.PointwiseConv`` for a 1x1 kernel without padding where
+    ``pointwise_pays`` (the CPU, float32/float64, one group, any stride) and ``allow_batch_last``, else None.
+    ``blocked``: otherwise a ``conv_blocked.BlockedConv`` where ``blocked_pays`` (the CPU, float32/float64,
+    stride 1, a 3-wide kernel, 8 or 16 planes in and out) and ``allow_batch_last``, else None.
     ``chunked``: otherwise a ``conv_chunks.ChunkedConv`` where ``chunks_pay`` (the CPU, float32/float64, one
-    group, stride 1, an output about the input's size, at most twice the planes in) and ``allow_batch_last``
+    group; with stride 1, an output about the input's size, at most twice the planes in) and ``allow_batch_last``
     (a module that keeps the whole-batch columns says False), else None.
-    ``kernels``: whichever of the two is set (both run on the padded source, with the same buffers), or
+    ``kernels``: whichever of the four is set (all run on a source copied from the input, padded or
+    subsampled, with the same buffers), or
     None: the whole-batch columns and one GEMM (the GPU, float16, groups, 3-D).
     """
 
@@ -441,12 +448,16 @@ class ConvPlan:
         rows, length = c * math.prod(kernel), n * math.prod(self.out_size)
         direct = direct_pays(xp, dtype, input_shape, planes_out, stride, groups) and min(self.out_size) > 0
         self.direct = DirectConv(input_shape, planes_out, kernel, pad, dilation, self.out_size) if direct else None
-        chunked = not direct and allow_batch_last and min(self.out_size) > 0 \
-            and chunks_pay(xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, self.out_size,
-                           groups)
-        self.chunked = ChunkedConv(input_shape, planes_out, kernel, pad, dilation, self.out_size,
+        geometry = (xp, dtype, input_shape, planes_out, kernel, stride, pad, dilation, self.out_size, groups)
+        usable = allow_batch_last and min(self.out_size) > 0   # the first that pays, after the direct kernels
+        pointwise = usable and not direct and pointwise_pays(*geometry)
+        self.pointwise = PointwiseConv(input_shape, planes_out, stride, self.out_size) if pointwise else None
+        blocked = usable and not (direct or pointwise) and blocked_pays(*geometry)
+        self.blocked = BlockedConv(input_shape, planes_out, kernel, pad, dilation, self.out_size) if blocked else None
+        chunked = usable and not (direct or pointwise or blocked) and chunks_pay(*geometry)
+        self.chunked = ChunkedConv(input_shape, planes_out, kernel, stride, pad, dilation, self.out_size,
                                    np.dtype(dtype).itemsize) if chunked else None
-        self.kernels = self.direct or self.chunked
+        self.kernels = self.direct or self.pointwise or self.blocked or self.chunked
         self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)
         self.columns_shape = (rows, length)
         self.gemm_shape = (planes_out, length)

@@ -92,12 +92,13 @@ def _executor():
         return _pool
 
 
-def leading_parts(array, axes=2):
+def leading_parts(array, axes=2, work=1):
     """Index tuples splitting ``array``'s first axis (or its second, when the first is too short and
     ``axes`` allows two) into parts of similar size, one per thread; ``[()]`` (the whole array) when
-    splitting would not pay.
+    splitting would not pay. ``work``: what each element costs, in element-wise passes (a kernel doing a
+    product of many terms per element it writes splits smaller arrays).
     """
-    parts = array.size // MIN_PART
+    parts = array.size * work // MIN_PART
     if parts < 2 or type(array) is not np.ndarray or array.ndim == 0:
         return [()]
     count = min(getnumthreads(), parts)
@@ -113,10 +114,10 @@ def leading_parts(array, axes=2):
     return [lead + (slice(bounds[i], bounds[i + 1]),) for i in range(count)]
 
 
-def leading_ranges(array):
+def leading_ranges(array, work=1):
     """``leading_parts`` of ``array``'s first axis as ``(start, stop)`` pairs (one pair, the whole axis, when
-    splitting would not pay): the form a native kernel takes its share of the work in."""
-    parts = leading_parts(array, axes=1)
+    splitting would not pay; ``work`` as there): the form a native kernel takes its share of the work in."""
+    parts = leading_parts(array, axes=1, work=work)
     return [(0, array.shape[0])] if parts == [()] else [(p[0].start, p[0].stop) for p in parts]
 
 

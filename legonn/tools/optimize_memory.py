@@ -21,9 +21,10 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
   free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
   gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
   buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward. A convolution
-  whose plan runs kernels on the padded source instead (the plan's ``kernels``: the direct ones for few
-  input planes on the CPU, ``tensor/conv_direct.py``, or the chunked im2col + GEMM, ``tensor/conv_chunks.py``)
-  reads its input (or the padded copy in ``finput``) while it writes the output, with ``_gemm`` as
+  whose plan runs kernels on a copy of the source instead (the plan's ``kernels`` on the CPU: the direct
+  ones for few input planes, ``tensor/conv_direct.py``, the 1x1 GEMMs of ``tensor/conv_pointwise.py``, the
+  blocked ones of ``tensor/conv_blocked.py`` or the chunked im2col + GEMM, ``tensor/conv_chunks.py``)
+  reads its input (or the padded or subsampled copy in ``finput``) while it writes the output, with ``_gemm`` as
   scratch: one step in which all four live.
 
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched

@@ -753,3 +753,37 @@ def test_chunked_path_keeps_its_buffers_and_matches_float32_and_half(fresh_plans
     half.type('legonn.HalfTensor')   # float16 keeps the whole-batch columns
     assert half._plan(x.numpy().astype(np.float16)).chunked is None
     np.testing.assert_allclose(half.forward(x.type('legonn.HalfTensor')).numpy(), y, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize('route, planes_in, planes_out, k, stride, pad, size', [
+    ('pointwise', 6, 4, 1, (2, 2), (0, 0), (5, 7)),      # a 1x1 projection shortcut, odd sizes
+    ('pointwise', 6, 5, 1, (1, 1), (0, 0), (4, 6)),      # stride 1: the input is the source
+    ('blocked', 8, 16, 3, (1, 1), (1, 1), (3, 16)),      # a ResNet first-stage layer
+    ('chunked', 4, 3, 3, (2, 2), (1, 1), (3, 33)),       # strided chunks: output rows of 17
+    ('direct', 3, 8, 3, (1, 1), (1, 1), (4, 5)),         # eight output planes a pass
+])
+def test_kernel_routes_jacobian_and_reference(fresh_plans, route, planes_in, planes_out, k, stride, pad, size):
+    """Each CPU route of the plan (tensor/conv_pointwise.py, conv_blocked.py, strided conv_chunks.py, the blocked
+    direct kernels): finite differences, the loop reference, batch and non-batch input, a non-contiguous one."""
+    m = nn.SpatialConvolution(planes_in, planes_out, k, k, stride[1], stride[0], pad[1], pad[0]).double()
+    rng = np.random.default_rng(planes_in + planes_out + k + size[1])
+    x = rng.standard_normal((2, planes_in) + size)
+    plan = m._plan(x)
+    assert getattr(plan, route) is not None and plan.kernels is getattr(plan, route)
+    if route == 'direct':
+        assert plan.direct.blocked
+    assert_jacobian(m, lg.from_numpy(x))
+    for shape in ((2, planes_in) + size, (planes_in,) + size):
+        xs = rng.standard_normal(shape[::-1]).T   # Fortran order: no unit-stride rows
+        y = m.forward(lg.from_numpy(xs)).numpy()
+        batch = xs if xs.ndim == 4 else xs[None]
+        w, b = m.weight.numpy(), m.bias.numpy()
+        out_shape = (-1, planes_out) + y.shape[-2:]
+        np.testing.assert_allclose(y.reshape(out_shape), ref_conv(batch, w, b, stride, pad), atol=1e-12)
+        go = rng.standard_normal(y.shape)
+        m.zeroGradParameters()
+        gi = m.backward(lg.from_numpy(xs), lg.from_numpy(go), 0.5).numpy()
+        gx, gw, gb = ref_conv_grads(batch, w, go.reshape(out_shape), stride, pad, (1, 1))
+        np.testing.assert_allclose(gi.reshape(batch.shape), gx, atol=1e-12)
+        np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
+        np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)

@@ -255,6 +255,18 @@ def test_forked_child_starts_its_own_workers(split_small):
     assert queue.get(timeout=5) == 3
 
 
+def test_leading_ranges_weigh_elements_by_their_work():
+    """An array below two ``MIN_PART`` splits when each element costs more than a pass (a product's terms)."""
+    before = parallel.getnumthreads()
+    parallel.setnumthreads(2)
+    try:
+        small = np.zeros((8, parallel.MIN_PART // 8))
+        assert parallel.leading_ranges(small) == [(0, 8)]
+        assert parallel.leading_ranges(small, work=2) == [(0, 4), (4, 8)]
+    finally:
+        parallel.setnumthreads(before)
+
+
 def test_leading_ranges_are_the_first_axis_parts(split_small):
     assert parallel.leading_ranges(np.zeros((7, 5))) == [(0, 2), (2, 4), (4, 7)]
     assert parallel.leading_ranges(np.zeros((1, 64))) == [(0, 1)]   # the second axis is never split here

@@ -65,10 +65,11 @@ def test_convnets_compute_the_same_bits_with_less_memory(name, mode):
     # the same batch, then a larger one (shared storages grow in place) and a smaller one
     _compare(model, twin, make_input, [4, 6, 2], mode == 'training')
     saving = 1 - after / before
-    # inception's first convolutions (3 input planes) run the direct kernels on the CPU, which keep no
-    # columns to share: 156 kB before instead of 186 kB, the same 113 kB after, so 27% less, not 39%
+    # inception's first convolutions (3 input planes) run the direct kernels on the CPU and its 1x1 ones
+    # conv_pointwise's GEMMs on the input itself, which keep no columns to share: 144 kB before instead of
+    # 186 kB, the same 113 kB after, so 21% less, not 39%
     minimum = {('lenet', 'inference'): 0.4, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
-               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.25, ('inception', 'training'): 0.2}
+               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.2, ('inception', 'training'): 0.2}
     assert saving >= minimum[name, mode], f"{name} {mode}: {before} -> {after} bytes ({saving:.0%} less)"
 
 
@@ -158,11 +159,12 @@ def test_table_outputs_residual_blocks_compute_the_same_bits():
 
 @pytest.fixture
 def gemm_path(monkeypatch):
-    """Every convolution through the whole batch's im2col + GEMM, whatever its plane count and shape (no direct
-    kernels, no chunks)."""
+    """Every convolution through the whole batch's im2col + GEMM, whatever its plane count and shape (no direct,
+    1x1 or blocked kernels, no chunks)."""
     from legonn.tensor import conv_direct, conv_kernels
     monkeypatch.setattr(conv_direct, 'MAX_PLANES', 0)
-    monkeypatch.setattr(conv_kernels, 'chunks_pay', lambda *args: False)
+    for rule in ('pointwise_pays', 'blocked_pays', 'chunks_pay'):
+        monkeypatch.setattr(conv_kernels, rule, lambda *args: False)
     conv_kernels.conv_plan.cache_clear()
     yield
     conv_kernels.conv_plan.cache_clear()
