@@ -27,6 +27,22 @@ def time_blocks(step, blocks, steps, warmup=2):
     return times
 
 
+
+def torch_sgd_step(model, batch, lr, momentum):
+    """A function running one PyTorch SGD step of ``model`` (log-probabilities out, NLLLoss) on the arrays
+    ``batch = (x, y)``: the PyTorch side of the step benchmarks, as bench/sgd_step.py is legonn's."""
+    import torch
+    torch.set_num_threads(THREADS)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = torch.nn.NLLLoss()
+    x, y = (torch.from_numpy(a) for a in batch)
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
+
 def parse_args(doc):
     parser = argparse.ArgumentParser(description=doc.split('\n\n')[0])
     parser.add_argument('--rounds', type=int, default=3, help='processes per implementation')

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402,F401  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from alternating import THREADS, main  # noqa: E402
+from alternating import main, torch_sgd_step  # noqa: E402
 from legonn import nn  # noqa: E402
 from module_profile import profile_step  # noqa: E402
 from sgd_step import LR, MOMENTUM, sgd_step  # noqa: E402
@@ -70,7 +70,6 @@ def legonn_step_fn(batch):
 
 def torch_step_fn(batch):
     import torch
-    torch.set_num_threads(THREADS)
     t = torch.nn
 
     class Block(t.Module):
@@ -88,15 +87,7 @@ def torch_step_fn(batch):
     model = t.Sequential(t.Conv2d(3, 16, 3, 1, 1), t.BatchNorm2d(16), t.ReLU(True),
                          *(Block(*block) for block in BLOCKS), t.AvgPool2d(8), t.Flatten(), t.Linear(64, 10),
                          t.LogSoftmax(dim=1))
-    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loss_fn = t.NLLLoss()
-    x, y = (torch.from_numpy(a) for a in make_batch(batch))
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
+    return torch_sgd_step(model, make_batch(batch), LR, MOMENTUM)
 
 
 if __name__ == '__main__':

@@ -5,8 +5,9 @@ LogSoftMax; batch 32 of 3x32x32 float32, ClassNLL, SGD with momentum 0.9 over ``
 
 The layer sizes are those of the conv-BN-ReLU stacks CIFAR training scripts for Torch7 build
 (cifar.torch's vgg_bn_drop.lua, fb.resnet.torch's CIFAR models), cut to five layers so a step takes a fraction of
-a second. As bench/lenet.py: each implementation in its own processes, alternating, median block;
-``--profile`` times legonn's modules inside the step (bench/module_profile.py). ``BENCH_THREADS`` sets both thread counts (default: all cores).
+a second. As bench/lenet.py: each implementation in its own processes, alternating, median block
+(bench/alternating.py); ``--profile`` times legonn's modules inside the step (bench/module_profile.py).
+``BENCH_THREADS`` sets both thread counts (default: all cores).
 
     python bench/cifar_vgg.py [--rounds 3] [--blocks 5] [--steps 3] [--batch 32] [--profile]
 """
@@ -17,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402,F401  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from alternating import THREADS, main  # noqa: E402
+from alternating import main, torch_sgd_step  # noqa: E402
 from legonn import nn  # noqa: E402
 from module_profile import profile_step  # noqa: E402
 from sgd_step import LR, MOMENTUM, sgd_step  # noqa: E402
@@ -51,22 +52,13 @@ def legonn_step_fn(batch):
 
 def torch_step_fn(batch):
     import torch
-    torch.set_num_threads(THREADS)
     t = torch.nn
     layers = []
     for layer in LAYERS:
         layers += [t.MaxPool2d(2, 2)] if layer == 'M' else [t.Conv2d(*layer, 3, 1, 1), t.BatchNorm2d(layer[1]),
                                                            t.ReLU(True)]
     model = t.Sequential(*layers, t.Flatten(), t.Linear(FEATURES, 10), t.LogSoftmax(dim=1))
-    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    loss_fn = t.NLLLoss()
-    x, y = (torch.from_numpy(a) for a in make_batch(batch))
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
+    return torch_sgd_step(model, make_batch(batch), LR, MOMENTUM)
 
 
 if __name__ == '__main__':

@@ -9,9 +9,12 @@ convolution (fb.resnet.torch's ImageNet models, at a 56x56 input), its global 8x
 from module_calls import main, sized, torch_module_calls
 
 # (name, (max or avg, kernel, stride, pad), input shape)
-LAYERS = (('max LeNet 1', ('max', 2, 2, 0), (64, 20, 24, 24)), ('max LeNet 2', ('max', 2, 2, 0), (64, 50, 8, 8)),
-          ('max VGG', ('max', 2, 2, 0), (32, 64, 32, 32)), ('max ResNet stem', ('max', 3, 2, 1), (32, 64, 56, 56)),
-          ('avg ResNet global', ('avg', 8, 1, 0), (32, 64, 8, 8)), ('avg DenseNet', ('avg', 2, 2, 0), (32, 128, 16, 16)))
+LAYERS = (('max LeNet 1', ('max', 2, 2, 0), (64, 20, 24, 24)),
+          ('max LeNet 2', ('max', 2, 2, 0), (64, 50, 8, 8)),
+          ('max VGG', ('max', 2, 2, 0), (32, 64, 32, 32)),
+          ('max ResNet stem', ('max', 3, 2, 1), (32, 64, 56, 56)),
+          ('avg ResNet global', ('avg', 8, 1, 0), (32, 64, 8, 8)),
+          ('avg DenseNet', ('avg', 2, 2, 0), (32, 128, 16, 16)))
 
 
 def legonn_calls(layer, x, g):

@@ -197,7 +197,8 @@ def test_strided_input_and_gradOutput():
     out_a = a.forward(x).array.copy()
     out_b = b.forward(lg.from_numpy(np.ascontiguousarray(x.array))).array
     np.testing.assert_array_equal(out_a, out_b)
-    np.testing.assert_array_equal(a.backward(x, go).array, b.backward(x, lg.from_numpy(np.ascontiguousarray(go.array))).array)
+    np.testing.assert_array_equal(a.backward(x, go).array,
+                                  b.backward(x, lg.from_numpy(np.ascontiguousarray(go.array))).array)
 
 
 def test_gradInput_sharing_gradOutput_memory():
