@@ -4,11 +4,10 @@ checked by ``blas_kernels.check_operands`` first and the planes split over legon
 ``pool_kernels``' array code loops over the kernel's offsets, a NumPy call per offset on strided slices (64 calls
 for an 8x8 global pooling), where this is one pass; it calls these.
 
-Max pooling's forward comes here only where windows overlap: for disjoint windows (LeNet's and VGG's 2x2) the
-offset loop's vectorised passes beat a window loop (2.2 to 3.8 ms against 0.7 for 2x2 windows of a 32x64x16x16
-batch of random data: the data-dependent ``val > maxval`` branch; a branch-free select took 0.8 ms), where for
-3x3 windows of stride 2 the window loop wins (6.9 -> 4.6 ms at 32x64x32x32, one thread). Its backward always
-comes here: one pass adding each window's gradient to its winner (7.4 -> 1.6 ms there), in THNN's order.
+``pool_kernels._window_loop_pays`` says where a window loop beats the offset loop's vectorised passes (windows of
+9 or more elements moved by 2 or more, global poolings): the forward passes and the average's backward come here
+only there. Max pooling's backward always comes here: one pass adding each window's gradient to its winner (7.4
+-> 1.6 ms for 3x3 stride-2 windows at 32x64x32x32, one thread), in THNN's order.
 
 Inputs are (N, C, H, W), outputs (N, C, OH, OW), all C-contiguous; ``takes`` says which data comes here (CuPy
 data, half floats and strided views keep the array code). Geometry is (height, width) pairs.

@@ -34,6 +34,8 @@ def _array_code(m, x, g):
 @pytest.mark.parametrize('include_pad', [True, False])
 @pytest.mark.parametrize('geometry', GEOMETRIES, ids=str)
 def test_equal_to_the_array_code(geometry, include_pad, dtype):
+    """The kernels on every geometry, called directly (the module takes them only where they pay,
+    ``pool_kernels._window_loop_pays``), and the module's result, whichever path it took."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 5) + geometry[:2]).astype(dtype)
     m = _module(geometry, include_pad, dtype)
@@ -41,9 +43,14 @@ def test_equal_to_the_array_code(geometry, include_pad, dtype):
     g = rng.standard_normal(y.shape).astype(dtype)
     gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).array
     y_ref, gi_ref = _array_code(m, x, g)
-    np.testing.assert_array_equal(y, y_ref)   # the window's values summed in the same order
+    k, s, p, _ = m._geometry()
+    y_kernel = pool2d_kernels.avg_forward(x, k, s, p, include_pad, np.empty_like(y))
+    gi_kernel = pool2d_kernels.avg_backward(g, k, s, p, include_pad, np.empty_like(x))
+    for got in (y, y_kernel):
+        np.testing.assert_array_equal(got, y_ref)   # the window's values summed in the same order
     # the gradient adds overlapping windows' shares window by window, the array code offset by offset
-    np.testing.assert_allclose(gi, gi_ref, rtol=0, atol=4 * np.finfo(dtype).eps)
+    for got in (gi, gi_kernel):
+        np.testing.assert_allclose(got, gi_ref, rtol=0, atol=4 * np.finfo(dtype).eps)
 
 
 def test_one_and_two_threads_give_the_same_numbers():
