@@ -10,8 +10,9 @@ won; ``max_pool_indices`` turns it into Torch7's flat index within the input
 plane, -1 where nothing won. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
 or CuPy); on CuPy with 2-D spatial data the max and average pooling passes run
-as single RawKernels from ``cuda_kernels``, and on NumPy float32/float64 data as Numba kernels (``pool2d_kernels``:
-max pooling's forward where windows overlap).
+as single RawKernels from ``cuda_kernels``, and on NumPy float32/float64 data as
+Numba kernels (``pool2d_kernels``) where a loop over each window pays
+(``_window_loop_pays``; max pooling's backward always).
 """
 import math
 
@@ -288,7 +289,6 @@ def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp,
             start, end = np.maximum(start, 0), np.minimum(end, size)
         div = np.multiply.outer(div, np.maximum(end - start, 1))
     return xp.asarray(div.astype(dtype))
-
 
 
 def avg_pool_forward(x, ksize, stride, pad, counts, count_include_pad, out=None):
