@@ -19,7 +19,7 @@ import pathlib
 import pytest
 
 import legonn as lg
-from legonn import cudnn, cutorch, nn, optim, optnet, paths
+from legonn import cudnn, cutorch, nn, optim, paths
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / 'examples' / 'data' / 'mnist_5k.npz'   # the shipped MNIST slice
 
@@ -936,7 +936,10 @@ def test_retrain_with_a_reset_classifier(tmp_path):
 
 def test_optnet_shares_buffers_and_keeps_the_numbers(tmp_path):
     """models/init.lua's ``-optnet``: optnet.optimizeMemory in training mode on a 4 x 3 x 32 x 32 sample leaves
-    the training forward and backward of the aggregated network as they were, in less memory for that batch size."""
+    the training forward and backward of the aggregated network as they were, in less memory for that batch size.
+    The memory is the storages the net holds, each once (``lg.memoryUsage``): optnet's ``countUsedMemory`` counts
+    a storage once in each of its fields (outputs, gradInputs, buffers), so a storage that an output, a gradInput
+    and a convolution's scratch take turns on counts three times there, and the sum can grow as memory shrinks."""
     x, y = mnist_as_cifar(4)
     results = []
     for flag in ('false', 'true'):
@@ -947,9 +950,8 @@ def test_optnet_shares_buffers_and_keeps_the_numbers(tmp_path):
         criterion.forward(out, y)
         model.zeroGradParameters()
         model.backward(x, criterion.backward(out, y))
-        results.append((out.numpy(), model.getParameters()[1].clone().numpy(),
-                        optnet.countUsedMemory(model)['total_size']))
-    assert results[1][2] < results[0][2]          # buffers share storage
+        results.append((out.numpy(), model.getParameters()[1].clone().numpy(), lg.memoryUsage(model)['buffers']))
+    assert results[1][2] < 0.7 * results[0][2]          # buffers share storage
     np.testing.assert_array_equal(results[1][0], results[0][0])
     np.testing.assert_array_equal(results[1][1], results[0][1])
 
